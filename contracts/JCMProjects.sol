@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {IJCMProjects} from "./interfaces/IJCMProjects.sol";
+import {IJCMRegistry} from "./interfaces/IJCMRegistry.sol";
+import {
+    Authorization,
+    BatchInfo,
+    BatchState,
+    Issuance,
+    ProjectInfo,
+    ProjectRegistration
+} from "./interfaces/RegistryTypes.sol";
+
+/// @title JCMProjects: projects and issuance decisions of the JCM joint committees
+/// @notice Joint committees register projects here and issue credits for verified monitoring periods. This
+/// contract enforces what makes an issuance legitimate: a registered project of the committee's own country,
+/// monitoring periods that never overlap, no more credits than the verified reductions, and each decision id
+/// used once. The ledger (`JCMRegistry`) then assigns serials and credits the allocations.
+/// @dev Created by `JCMRegistry`'s constructor, which makes `registry` immutable and this contract its only
+/// minter. Committees are looked up on the registry, so governance keeps one list of them.
+contract JCMProjects is IJCMProjects {
+    /// @notice Longest text (reference, title, methodology, authorization id) stored, in bytes.
+    uint256 public constant MAX_TEXT_BYTES = 256;
+    /// @notice Earliest vintage: the JCM's first bilateral documents were signed in 2013.
+    uint16 public constant MIN_VINTAGE = 2013;
+    /// @notice Latest vintage accepted.
+    uint16 public constant MAX_VINTAGE = 2100;
+
+    struct StoredBatch {
+        bytes32 projectKey;
+        uint128 firstSerial;
+        uint64 quantity;
+        uint64 verifiedReductions;
+        uint64 monitoringStart;
+        uint64 monitoringEnd;
+        uint64 issuedAt;
+        uint16 vintage;
+        uint64 authorizationDate;
+        bytes32 decisionId;
+        bytes32 verificationReportHash;
+        string authorizationId;
+    }
+
+    IJCMRegistry private immutable _registry;
+    mapping(bytes32 projectKey => ProjectInfo) private _projects;
+    string[] private _projectRefs;
+    mapping(bytes32 documentHash => bool) private _documentUsed;
+    mapping(bytes32 decisionId => bool) private _decisionUsed;
+    mapping(uint256 batchId => StoredBatch) private _batches;
+
+    /// @param registry_ the ledger that creates this contract
+    constructor(IJCMRegistry registry_) {
+        _registry = registry_;
+    }
+
+    /// @inheritdoc IJCMProjects
+    /// @dev Requirements: caller is the committee of `project.country`; reference, title and methodology are
+    /// 1-256 bytes; the reference is new; both document hashes are non-zero, distinct and never used before.
+    function registerProject(ProjectRegistration calldata project) external {
+        _onlyCommittee(project.country);
+        _checkText(project.ref, true);
+        _checkText(project.title, true);
+        _checkText(project.methodology, true);
+        bytes32 key = keccak256(bytes(project.ref));
+        if (_projects[key].registeredAt != 0) revert ProjectsAlreadyRegistered(project.ref);
+        _useDocument(project.pddHash);
+        _useDocument(project.validationReportHash);
+
+        ProjectInfo storage stored = _projects[key];
+        stored.ref = project.ref;
+        stored.country = project.country;
+        stored.title = project.title;
+        stored.methodology = project.methodology;
+        stored.pddHash = project.pddHash;
+        stored.validationReportHash = project.validationReportHash;
+        stored.registeredAt = uint64(block.timestamp);
+        _projectRefs.push(project.ref);
+        emit ProjectRegistered(
+            key,
+            project.country,
+            project.ref,
+            project.title,
+            project.methodology,
+            project.pddHash,
+            project.validationReportHash
+        );
+    }
+
+    /// @inheritdoc IJCMProjects
+    /// @dev Requirements: caller is the committee of the project's country; the decision id is new;
+    /// 0 < quantity <= verified reductions; the monitoring period is well formed and starts after the
+    /// project's last issued period ends; the vintage is within `[MIN_VINTAGE, MAX_VINTAGE]`; and the ledger's
+    /// requirements of `IJCMRegistry.mint` (not paused, valid allocations adding up to the quantity).
+    function issue(Issuance calldata issuance) external returns (uint256 batchId) {
+        bytes32 key = keccak256(bytes(issuance.projectRef));
+        ProjectInfo storage project = _projects[key];
+        if (project.registeredAt == 0) revert ProjectsUnknownProject(issuance.projectRef);
+        _onlyCommittee(project.country);
+        _useDecision(issuance.decisionId);
+        _checkIssuance(issuance, project);
+        _checkText(issuance.authorizationId, false);
+        project.lastMonitoringEnd = issuance.monitoringEnd;
+        project.batchCount += 1;
+
+        // The registry is trusted (it created this contract) and makes no external calls, so storing the
+        // batch after the call cannot be observed half-done.
+        uint128 firstSerial;
+        (batchId, firstSerial) =
+            _registry.mint(project.country, issuance.authorization, issuance.quantity, issuance.allocations);
+        _storeBatch(batchId, key, firstSerial, issuance);
+        emit BatchIssued(batchId, key, issuance.decisionId, batchInfo(batchId));
+    }
+
+    /// @inheritdoc IJCMProjects
+    /// @dev Requirements: caller is the committee of the batch's country; the decision id is new; and the
+    /// ledger's requirements of `IJCMRegistry.cancelForCorrection`.
+    function correct(bytes32 decisionId, address account, uint256 batchId, uint128 firstSerial, uint128 lastSerial)
+        external
+        returns (uint256 cancellationId)
+    {
+        bytes32 key = _batches[batchId].projectKey;
+        if (key == bytes32(0)) revert ProjectsUnknownBatch(batchId);
+        _onlyCommittee(_projects[key].country);
+        _useDecision(decisionId);
+        cancellationId = _registry.cancelForCorrection(decisionId, account, batchId, firstSerial, lastSerial);
+        emit CreditsCorrected(decisionId, batchId, account, firstSerial, lastSerial, cancellationId);
+    }
+
+    /// @inheritdoc IJCMProjects
+    function registry() external view returns (address) {
+        return address(_registry);
+    }
+
+    /// @inheritdoc IJCMProjects
+    function projectInfo(string calldata ref) external view returns (ProjectInfo memory) {
+        ProjectInfo storage project = _projects[keccak256(bytes(ref))];
+        if (project.registeredAt == 0) revert ProjectsUnknownProject(ref);
+        return project;
+    }
+
+    /// @inheritdoc IJCMProjects
+    function projectCount() external view returns (uint256) {
+        return _projectRefs.length;
+    }
+
+    /// @inheritdoc IJCMProjects
+    function projectRefAt(uint256 index) external view returns (string memory) {
+        return _projectRefs[index];
+    }
+
+    /// @inheritdoc IJCMProjects
+    function batchInfo(uint256 batchId) public view returns (BatchInfo memory info) {
+        StoredBatch storage b = _batches[batchId];
+        if (b.projectKey == bytes32(0)) revert ProjectsUnknownBatch(batchId);
+        ProjectInfo storage project = _projects[b.projectKey];
+        BatchState memory state = _registry.batchState(batchId);
+        info.id = batchId;
+        info.projectRef = project.ref;
+        info.country = project.country;
+        info.monitoringStart = b.monitoringStart;
+        info.monitoringEnd = b.monitoringEnd;
+        info.vintage = b.vintage;
+        info.quantity = b.quantity;
+        info.verifiedReductions = b.verifiedReductions;
+        info.firstSerial = b.firstSerial;
+        info.lastSerial = b.firstSerial + b.quantity - 1;
+        info.decisionId = b.decisionId;
+        info.verificationReportHash = b.verificationReportHash;
+        info.authorization = state.authorization;
+        info.authorizationId = b.authorizationId;
+        info.authorizationDate = b.authorizationDate;
+        info.issuedAt = b.issuedAt;
+        info.internationallyTransferred = state.internationallyTransferred;
+    }
+
+    /// @inheritdoc IJCMProjects
+    function decisionUsed(bytes32 decisionId) external view returns (bool) {
+        return _decisionUsed[decisionId];
+    }
+
+    function _storeBatch(uint256 batchId, bytes32 projectKey, uint128 firstSerial, Issuance calldata issuance)
+        private
+    {
+        StoredBatch storage b = _batches[batchId];
+        b.projectKey = projectKey;
+        b.firstSerial = firstSerial;
+        b.quantity = issuance.quantity;
+        b.verifiedReductions = issuance.verifiedReductions;
+        b.monitoringStart = issuance.monitoringStart;
+        b.monitoringEnd = issuance.monitoringEnd;
+        b.issuedAt = uint64(block.timestamp);
+        b.vintage = issuance.vintage;
+        b.authorizationDate = issuance.authorizationDate;
+        b.decisionId = issuance.decisionId;
+        b.verificationReportHash = issuance.verificationReportHash;
+        b.authorizationId = issuance.authorizationId;
+    }
+
+    function _checkIssuance(Issuance calldata issuance, ProjectInfo storage project) private view {
+        if (issuance.quantity == 0) revert ProjectsZeroQuantity();
+        if (issuance.quantity > issuance.verifiedReductions) {
+            revert ProjectsQuantityExceedsVerified(issuance.quantity, issuance.verifiedReductions);
+        }
+        if (issuance.monitoringStart > issuance.monitoringEnd) {
+            revert ProjectsInvalidMonitoringPeriod(issuance.monitoringStart, issuance.monitoringEnd);
+        }
+        // Periods are issued in order, so "starts after the last end" is both the overlap check and O(1).
+        if (project.batchCount > 0 && issuance.monitoringStart <= project.lastMonitoringEnd) {
+            revert ProjectsMonitoringPeriodOverlaps(
+                issuance.projectRef, issuance.monitoringStart, project.lastMonitoringEnd
+            );
+        }
+        if (issuance.vintage < MIN_VINTAGE || issuance.vintage > MAX_VINTAGE) {
+            revert ProjectsInvalidVintage(issuance.vintage, MIN_VINTAGE, MAX_VINTAGE);
+        }
+    }
+
+    function _onlyCommittee(bytes2 country) private view {
+        address committee = _registry.committeeOf(country);
+        if (committee == address(0) || committee != msg.sender) revert ProjectsNotCommittee(country, msg.sender);
+    }
+
+    function _useDecision(bytes32 decisionId) private {
+        if (_decisionUsed[decisionId]) revert ProjectsDecisionAlreadyUsed(decisionId);
+        _decisionUsed[decisionId] = true;
+    }
+
+    function _useDocument(bytes32 documentHash) private {
+        if (documentHash == bytes32(0)) revert ProjectsMissingDocument();
+        if (_documentUsed[documentHash]) revert ProjectsDocumentAlreadyUsed(documentHash);
+        _documentUsed[documentHash] = true;
+    }
+
+    function _checkText(string calldata text, bool required) private pure {
+        uint256 length = bytes(text).length;
+        if (required && length == 0) revert ProjectsEmptyText();
+        if (length > MAX_TEXT_BYTES) revert ProjectsTextTooLong(length, MAX_TEXT_BYTES);
+    }
+}

@@ -1,0 +1,743 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
+import {IERC1155MetadataURI} from "@openzeppelin/contracts/token/ERC1155/extensions/IERC1155MetadataURI.sol";
+import {IERC1155Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+
+import {IJCMRegistry} from "./interfaces/IJCMRegistry.sol";
+import {
+    AccountKind,
+    AccountStatus,
+    AccountInfo,
+    Allocation,
+    Authorization,
+    BatchState,
+    BatchTotals,
+    Cancellation,
+    CancellationReason,
+    Retirement,
+    RetirementPurpose,
+    SerialLocation,
+    SerialRange,
+    SerialWhereabouts
+} from "./interfaces/RegistryTypes.sol";
+import {SerialRanges} from "./libraries/SerialRanges.sol";
+import {JCMProjects} from "./JCMProjects.sol";
+
+/// @title JCMRegistry: the shared ledger of Joint Crediting Mechanism credits
+/// @notice Accounts on registry sides (Japan and each partner country), batches of serialized credits, and
+/// the movements of those credits: issuance, transfer (振替), retirement (無効化) and cancellation (取消). It
+/// enforces on chain: conservation per batch, unique serials, finality of retired and cancelled credits, and
+/// permissioned accounts. Projects, issuance decisions and their checks live in `JCMProjects`, which this
+/// contract creates and which alone may mint or correct.
+/// @dev Wallets and explorers read holdings through ERC-1155 (`balanceOf`, `TransferSingle`, `uri`); every
+/// movement goes through this contract's own functions, and the ERC-1155 transfer functions revert. The
+/// contract makes no external calls, so no movement can be re-entered.
+contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, AccessControl, Pausable {
+    using SerialRanges for SerialRanges.Holding;
+
+    /// @notice Registry side code of Japan's JCM registry.
+    bytes2 public constant JAPAN = "JP";
+    /// @notice Most serial ranges one movement may take from a holding; move fewer credits per call beyond it.
+    uint256 public constant MAX_RANGES_PER_MOVE = 32;
+    /// @notice Most disjoint serial ranges one holding may have. Adjacent ranges merge, so only serials
+    /// received out of order fragment a holding.
+    uint256 public constant MAX_RANGES_PER_HOLDING = 128;
+    /// @notice Most allocation entries in one issuance.
+    uint256 public constant MAX_ALLOCATIONS = 32;
+    /// @notice Longest text (names, notes) stored, in bytes.
+    uint256 public constant MAX_TEXT_BYTES = 256;
+
+    bytes private constant REGISTRAR_ROLE_PREFIX = "JCM_REGISTRAR_";
+
+    struct Side {
+        bool exists;
+        address committee;
+        address retirementAccount;
+        address cancellationAccount;
+    }
+
+    struct StoredBatch {
+        uint128 firstSerial;
+        uint64 quantity;
+        bytes2 country;
+        Authorization authorization;
+        bool internationallyTransferred;
+        uint64 retired;
+        uint64 cancelled;
+    }
+
+    /// @notice The projects contract, created with the ledger: the only caller of `mint` and
+    /// `cancelForCorrection`.
+    address public immutable projects;
+
+    string private _uri;
+    mapping(bytes2 side => Side) private _sides;
+    bytes2[] private _countries;
+    mapping(address account => AccountInfo) private _accounts;
+    uint256 private _batchCount;
+    uint128 private _lastSerial;
+    mapping(uint256 batchId => StoredBatch) private _batches;
+    mapping(uint256 batchId => mapping(address account => SerialRanges.Holding)) private _holdings;
+    mapping(uint256 batchId => address[]) private _batchHolders;
+    mapping(address account => uint256[]) private _accountBatches;
+    uint256 private _retirementCount;
+    mapping(uint256 retirementId => Retirement) private _retirements;
+    mapping(uint256 batchId => uint256[]) private _batchRetirements;
+    uint256 private _cancellationCount;
+    mapping(uint256 cancellationId => Cancellation) private _cancellations;
+    mapping(uint256 batchId => uint256[]) private _batchCancellations;
+
+    /// @param admin governance: grants roles, adds countries and committees, pauses
+    /// @param uri_ ERC-1155 metadata URI template; clients replace `{id}` with the batch id
+    constructor(address admin, string memory uri_) {
+        if (admin == address(0)) revert RegistryZeroAddress();
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _uri = uri_;
+        _sides[JAPAN].exists = true;
+        projects = address(new JCMProjects(this));
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Governance
+    // ------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IJCMRegistry
+    /// @dev Requirements: caller has the admin role; `country` is two upper-case letters, not `JP`, not yet
+    /// added; `committee` is not zero.
+    function addCountry(bytes2 country, address committee) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (!_isCountryCode(country) || country == JAPAN) revert RegistryInvalidCountryCode(country);
+        if (_sides[country].exists) revert RegistryCountryAlreadyAdded(country);
+        if (committee == address(0)) revert RegistryZeroAddress();
+        _sides[country] = Side({
+            exists: true, committee: committee, retirementAccount: address(0), cancellationAccount: address(0)
+        });
+        _countries.push(country);
+        emit CountryAdded(country, committee);
+    }
+
+    /// @inheritdoc IJCMRegistry
+    /// @dev Requirements: caller has the admin role; `country` is an added partner; `committee` is not zero.
+    function setCommittee(bytes2 country, address committee) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (country == JAPAN || !_sides[country].exists) revert RegistryUnknownSide(country);
+        if (committee == address(0)) revert RegistryZeroAddress();
+        address previous = _sides[country].committee;
+        _sides[country].committee = committee;
+        emit CommitteeSet(country, previous, committee);
+    }
+
+    /// @inheritdoc IJCMRegistry
+    function pause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _pause();
+    }
+
+    /// @inheritdoc IJCMRegistry
+    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _unpause();
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Registrars
+    // ------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IJCMRegistry
+    /// @dev Requirements: caller has `registrarRole(side)`; the address never had an account; `kind` is not
+    /// `None`; a side has at most one retirement and one cancellation account; the holder name is 1-256 bytes.
+    function openAccount(address account, bytes2 side, AccountKind kind, string calldata holderName) external {
+        if (!_sides[side].exists) revert RegistryUnknownSide(side);
+        _checkRole(registrarRole(side));
+        if (account == address(0)) revert RegistryZeroAddress();
+        if (_accounts[account].status != AccountStatus.None) revert RegistryAccountAlreadyExists(account);
+        if (kind == AccountKind.None) revert RegistryInvalidAccountKind(account, kind);
+        _checkText(holderName, true);
+        if (kind == AccountKind.Retirement) {
+            address existing = _sides[side].retirementAccount;
+            if (existing != address(0)) revert RegistrySideAccountExists(side, kind, existing);
+            _sides[side].retirementAccount = account;
+        } else if (kind == AccountKind.Cancellation) {
+            address existing = _sides[side].cancellationAccount;
+            if (existing != address(0)) revert RegistrySideAccountExists(side, kind, existing);
+            _sides[side].cancellationAccount = account;
+        }
+        _accounts[account] = AccountInfo({
+            kind: kind,
+            status: AccountStatus.Active,
+            side: side,
+            openedAt: uint64(block.timestamp),
+            nonEmptyHoldings: 0,
+            holderName: holderName
+        });
+        emit AccountOpened(account, side, kind, holderName, msg.sender);
+    }
+
+    /// @inheritdoc IJCMRegistry
+    /// @dev Requirements: caller is the registrar of the account's side; the account is an active holding or
+    /// government holding account (retirement and cancellation accounts are never frozen).
+    function freezeAccount(address account) external {
+        AccountInfo storage info = _managedAccount(account);
+        if (info.status != AccountStatus.Active) revert RegistryAccountNotActive(account, info.status);
+        info.status = AccountStatus.Frozen;
+        emit AccountFrozen(account, msg.sender);
+    }
+
+    /// @inheritdoc IJCMRegistry
+    /// @dev Requirements: caller is the registrar of the account's side; the account is frozen.
+    function unfreezeAccount(address account) external {
+        AccountInfo storage info = _managedAccount(account);
+        if (info.status != AccountStatus.Frozen) revert RegistryAccountNotFrozen(account, info.status);
+        info.status = AccountStatus.Active;
+        emit AccountUnfrozen(account, msg.sender);
+    }
+
+    /// @inheritdoc IJCMRegistry
+    /// @dev Requirements: caller is the registrar of the account's side; the account is active or frozen and
+    /// holds no credits. A closed account never reopens.
+    function closeAccount(address account) external {
+        AccountInfo storage info = _managedAccount(account);
+        if (info.status == AccountStatus.Closed) revert RegistryAccountNotActive(account, info.status);
+        if (info.nonEmptyHoldings != 0) revert RegistryAccountNotEmpty(account, info.nonEmptyHoldings);
+        info.status = AccountStatus.Closed;
+        emit AccountClosed(account, msg.sender);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Issuance and correction
+    // ------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IJCMRegistry
+    /// @dev Requirements: not paused; caller is `projects`; 1-32 allocations with non-zero amounts adding up
+    /// to `quantity`, each to an active holding or government holding account.
+    function mint(bytes2 country, Authorization authorization, uint256 quantity, Allocation[] calldata allocations)
+        external
+        whenNotPaused
+        returns (uint256 batchId, uint128 firstSerial)
+    {
+        _onlyProjects();
+        if (quantity == 0) revert RegistryZeroQuantity();
+        uint256 count = allocations.length;
+        if (count == 0 || count > MAX_ALLOCATIONS) revert RegistryAllocationCount(count, MAX_ALLOCATIONS);
+        batchId = ++_batchCount;
+        firstSerial = _lastSerial + 1;
+        _lastSerial += uint128(quantity);
+        StoredBatch storage batch = _batches[batchId];
+        batch.firstSerial = firstSerial;
+        batch.quantity = uint64(quantity);
+        batch.country = country;
+        batch.authorization = authorization;
+        emit BatchCreated(batchId, country, firstSerial, _lastSerial, authorization);
+
+        uint256 next = firstSerial;
+        uint256 allocated;
+        for (uint256 i = 0; i < count; i++) {
+            address account = allocations[i].account;
+            uint256 amount = allocations[i].amount;
+            if (amount == 0) revert RegistryZeroQuantity();
+            allocated += amount;
+            if (allocated > quantity) revert RegistryAllocationMismatch(allocated, quantity);
+            _requireReceivingAccount(account);
+            SerialRange memory range = SerialRange(uint128(next), uint128(next + amount - 1));
+            next += amount;
+            _depositRanges(account, batchId, _single(range), amount, false);
+            emit TransferSingle(msg.sender, address(0), account, batchId, amount);
+            emit CreditsIssued(batchId, account, range);
+        }
+        if (allocated != quantity) revert RegistryAllocationMismatch(allocated, quantity);
+    }
+
+    /// @inheritdoc IJCMRegistry
+    /// @dev Requirements: not paused; caller is `projects`; the account is a holding or government holding
+    /// account (frozen allowed: a correction is often why it is frozen) holding every serial of
+    /// `[firstSerial, lastSerial]`. Nothing is deleted: the serials move to the cancellation account of the
+    /// account's side with reason `Correction`.
+    function cancelForCorrection(
+        bytes32 decisionId,
+        address account,
+        uint256 batchId,
+        uint128 firstSerial,
+        uint128 lastSerial
+    ) external whenNotPaused returns (uint256 cancellationId) {
+        _onlyProjects();
+        StoredBatch storage batch = _existingBatch(batchId);
+        (address sink, uint256 quantity) = _takeNamedSerials(account, batchId, firstSerial, lastSerial);
+        SerialRange[] memory ranges = _single(SerialRange(firstSerial, lastSerial));
+        _depositRanges(sink, batchId, ranges, quantity, true);
+        batch.cancelled += uint64(quantity);
+        emit TransferSingle(msg.sender, account, sink, batchId, quantity);
+        cancellationId = _recordCancellation(
+            batchId, account, sink, CancellationReason.Correction, quantity, decisionId, "", ranges
+        );
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Account holders
+    // ------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IJCMRegistry
+    /// @dev Requirements: not paused; caller and `to` are distinct active holding or government holding
+    /// accounts; the caller holds `quantity` (> 0) credits of the batch within `MAX_RANGES_PER_MOVE` ranges;
+    /// a transfer between registry sides needs a batch authorized under Article 6.
+    function transfer(address to, uint256 batchId, uint256 quantity) external whenNotPaused {
+        bytes2 fromSide = _requireSendingAccount(msg.sender).side;
+        bytes2 toSide = _requireReceivingAccount(to).side;
+        if (to == msg.sender) revert RegistrySelfTransfer(to);
+        bool international = fromSide != toSide;
+        bool firstInternational;
+        if (international) {
+            StoredBatch storage batch = _existingBatch(batchId);
+            if (batch.authorization == Authorization.None) {
+                revert RegistryInternationalTransferNotAuthorized(batchId, fromSide, toSide);
+            }
+            firstInternational = !batch.internationallyTransferred;
+            if (firstInternational) batch.internationallyTransferred = true;
+        }
+        SerialRange[] memory ranges = _move(msg.sender, to, batchId, quantity, false);
+        emit CreditsTransferred(
+            batchId, msg.sender, to, quantity, ranges, fromSide, toSide, international, firstInternational
+        );
+    }
+
+    /// @inheritdoc IJCMRegistry
+    /// @dev Requirements: not paused; caller is an active holding or government holding account holding
+    /// `quantity` (> 0) credits of the batch; `usingParty` is a registry side (`JP` or a partner); texts are
+    /// at most 256 bytes; the caller's side has a retirement account. Retired credits never move again.
+    function retire(
+        uint256 batchId,
+        uint256 quantity,
+        bytes2 usingParty,
+        RetirementPurpose purpose,
+        string calldata beneficiary,
+        string calldata note
+    ) external whenNotPaused returns (uint256 retirementId) {
+        bytes2 side = _requireSendingAccount(msg.sender).side;
+        if (!_sides[usingParty].exists) revert RegistryUnknownUsingParty(usingParty);
+        _checkText(beneficiary, false);
+        _checkText(note, false);
+        address sink = _sideAccount(side, AccountKind.Retirement);
+        SerialRange[] memory ranges = _move(msg.sender, sink, batchId, quantity, true);
+        _batches[batchId].retired += uint64(quantity);
+        retirementId = _recordRetirement(batchId, sink, quantity, usingParty, purpose, ranges);
+        Retirement storage record = _retirements[retirementId];
+        record.beneficiary = beneficiary;
+        record.note = note;
+        _emitRetired(record);
+    }
+
+    /// @inheritdoc IJCMRegistry
+    /// @dev Requirements: not paused; caller is an active holding or government holding account holding
+    /// `quantity` (> 0) credits of the batch; the reason is not `Correction` (reserved for committees); the
+    /// note is at most 256 bytes; the caller's side has a cancellation account.
+    function cancel(uint256 batchId, uint256 quantity, CancellationReason reason, string calldata note)
+        external
+        whenNotPaused
+        returns (uint256 cancellationId)
+    {
+        bytes2 side = _requireSendingAccount(msg.sender).side;
+        if (reason == CancellationReason.Correction) revert RegistryReservedCancellationReason(reason);
+        _checkText(note, false);
+        address sink = _sideAccount(side, AccountKind.Cancellation);
+        SerialRange[] memory ranges = _move(msg.sender, sink, batchId, quantity, true);
+        _batches[batchId].cancelled += uint64(quantity);
+        cancellationId = _recordCancellation(batchId, msg.sender, sink, reason, quantity, bytes32(0), note, ranges);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // ERC-1155 (reading only)
+    // ------------------------------------------------------------------------------------------------
+
+    /// @notice Credits of batch `id` held by `account` (for retirement and cancellation accounts: consumed).
+    function balanceOf(address account, uint256 id) public view returns (uint256) {
+        return _holdings[id][account].balance;
+    }
+
+    /// @notice Balances of several (account, batch) pairs.
+    function balanceOfBatch(address[] calldata accounts, uint256[] calldata ids)
+        external
+        view
+        returns (uint256[] memory balances)
+    {
+        if (accounts.length != ids.length) revert ERC1155InvalidArrayLength(ids.length, accounts.length);
+        balances = new uint256[](accounts.length);
+        for (uint256 i = 0; i < accounts.length; i++) {
+            balances[i] = balanceOf(accounts[i], ids[i]);
+        }
+    }
+
+    /// @notice The metadata URI template of every batch.
+    function uri(uint256) external view returns (string memory) {
+        return _uri;
+    }
+
+    /// @notice Always reverts: no operator may move registry credits.
+    function setApprovalForAll(address, bool) external pure {
+        revert RegistryUnsupportedOperation();
+    }
+
+    /// @notice Always false: registry credits have no operators.
+    function isApprovedForAll(address, address) external pure returns (bool) {
+        return false;
+    }
+
+    /// @notice Always reverts: credits move only through `transfer`, `retire` and `cancel`.
+    function safeTransferFrom(address, address, uint256, uint256, bytes calldata) external pure {
+        revert RegistryUnsupportedOperation();
+    }
+
+    /// @notice Always reverts: credits move only through `transfer`, `retire` and `cancel`.
+    function safeBatchTransferFrom(address, address, uint256[] calldata, uint256[] calldata, bytes calldata)
+        external
+        pure
+    {
+        revert RegistryUnsupportedOperation();
+    }
+
+    /// @notice ERC-165: ERC-1155, its metadata extension, and AccessControl.
+    function supportsInterface(bytes4 interfaceId) public view override(AccessControl, IERC165) returns (bool) {
+        return interfaceId == type(IERC1155).interfaceId || interfaceId == type(IERC1155MetadataURI).interfaceId
+            || super.supportsInterface(interfaceId);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Views
+    // ------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IJCMRegistry
+    function registrarRole(bytes2 side) public pure returns (bytes32) {
+        return keccak256(abi.encodePacked(REGISTRAR_ROLE_PREFIX, side));
+    }
+
+    /// @inheritdoc IJCMRegistry
+    function countries() external view returns (bytes2[] memory) {
+        return _countries;
+    }
+
+    /// @inheritdoc IJCMRegistry
+    function committeeOf(bytes2 country) external view returns (address) {
+        return _sides[country].committee;
+    }
+
+    /// @inheritdoc IJCMRegistry
+    function sideAccounts(bytes2 side) external view returns (address retirementAccount, address cancellationAccount) {
+        if (!_sides[side].exists) revert RegistryUnknownSide(side);
+        return (_sides[side].retirementAccount, _sides[side].cancellationAccount);
+    }
+
+    /// @inheritdoc IJCMRegistry
+    function accountInfo(address account) external view returns (AccountInfo memory) {
+        return _accounts[account];
+    }
+
+    /// @inheritdoc IJCMRegistry
+    function batchCount() external view returns (uint256) {
+        return _batchCount;
+    }
+
+    /// @inheritdoc IJCMRegistry
+    function batchState(uint256 batchId) external view returns (BatchState memory) {
+        StoredBatch storage b = _existingBatch(batchId);
+        return BatchState({
+            country: b.country,
+            firstSerial: b.firstSerial,
+            lastSerial: b.firstSerial + b.quantity - 1,
+            authorization: b.authorization,
+            internationallyTransferred: b.internationallyTransferred
+        });
+    }
+
+    /// @inheritdoc IJCMRegistry
+    function batchTotals(uint256 batchId) external view returns (BatchTotals memory) {
+        StoredBatch storage b = _existingBatch(batchId);
+        return BatchTotals({
+            issued: b.quantity,
+            held: uint256(b.quantity) - b.retired - b.cancelled,
+            retired: b.retired,
+            cancelled: b.cancelled
+        });
+    }
+
+    /// @inheritdoc IJCMRegistry
+    function holdingRanges(address account, uint256 batchId) external view returns (SerialRange[] memory) {
+        return _holdings[batchId][account].toArray();
+    }
+
+    /// @inheritdoc IJCMRegistry
+    function accountBatches(address account) external view returns (uint256[] memory) {
+        return _accountBatches[account];
+    }
+
+    /// @inheritdoc IJCMRegistry
+    function batchHolders(uint256 batchId) external view returns (address[] memory) {
+        return _batchHolders[batchId];
+    }
+
+    /// @inheritdoc IJCMRegistry
+    /// @dev Finds the batch by binary search over the global serial counter, then the holding by binary search
+    /// in each holder's ranges, then the retirement or cancellation record that consumed it.
+    function locateSerial(uint128 serial) external view returns (SerialWhereabouts memory where) {
+        if (serial == 0 || serial > _lastSerial) return where;
+        uint256 batchId = _batchOfSerial(serial);
+        where.batchId = batchId;
+        address[] storage holders = _batchHolders[batchId];
+        for (uint256 i = 0; i < holders.length; i++) {
+            (bool found,) = _holdings[batchId][holders[i]].find(serial);
+            if (found) {
+                where.location = SerialLocation.Held;
+                where.account = holders[i];
+                return where;
+            }
+        }
+        uint256[] storage retirementIds = _batchRetirements[batchId];
+        for (uint256 i = 0; i < retirementIds.length; i++) {
+            Retirement storage record = _retirements[retirementIds[i]];
+            if (_contains(record.ranges, serial)) {
+                where.location = SerialLocation.Retired;
+                where.account = record.retirementAccount;
+                where.recordId = record.id;
+                return where;
+            }
+        }
+        uint256[] storage cancellationIds = _batchCancellations[batchId];
+        for (uint256 i = 0; i < cancellationIds.length; i++) {
+            Cancellation storage record = _cancellations[cancellationIds[i]];
+            if (_contains(record.ranges, serial)) {
+                where.location = SerialLocation.Cancelled;
+                where.account = record.cancellationAccount;
+                where.recordId = record.id;
+                return where;
+            }
+        }
+    }
+
+    /// @inheritdoc IJCMRegistry
+    function latestSerial() external view returns (uint128) {
+        return _lastSerial;
+    }
+
+    /// @inheritdoc IJCMRegistry
+    function retirementCount() external view returns (uint256) {
+        return _retirementCount;
+    }
+
+    /// @inheritdoc IJCMRegistry
+    function retirement(uint256 retirementId) external view returns (Retirement memory) {
+        if (retirementId == 0 || retirementId > _retirementCount) revert RegistryUnknownRetirement(retirementId);
+        return _retirements[retirementId];
+    }
+
+    /// @inheritdoc IJCMRegistry
+    function cancellationCount() external view returns (uint256) {
+        return _cancellationCount;
+    }
+
+    /// @inheritdoc IJCMRegistry
+    function cancellation(uint256 cancellationId) external view returns (Cancellation memory) {
+        if (cancellationId == 0 || cancellationId > _cancellationCount) {
+            revert RegistryUnknownCancellation(cancellationId);
+        }
+        return _cancellations[cancellationId];
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Internals
+    // ------------------------------------------------------------------------------------------------
+
+    /// @dev Moves the `quantity` lowest serials of a batch from `from` to `to` and emits `TransferSingle`.
+    function _move(address from, address to, uint256 batchId, uint256 quantity, bool toSink)
+        private
+        returns (SerialRange[] memory ranges)
+    {
+        if (quantity == 0) revert RegistryZeroQuantity();
+        SerialRanges.Holding storage source = _holdings[batchId][from];
+        uint256 balance = source.balance;
+        if (balance < quantity) {
+            _existingBatch(batchId);
+            revert RegistryInsufficientCredits(from, batchId, balance, quantity);
+        }
+        bool ok;
+        (ranges, ok) = source.takeLowest(quantity, MAX_RANGES_PER_MOVE);
+        if (!ok) revert RegistryTooManyRanges(from, batchId, MAX_RANGES_PER_MOVE);
+        if (balance == quantity) _accounts[from].nonEmptyHoldings -= 1;
+        _depositRanges(to, batchId, ranges, quantity, toSink);
+        emit TransferSingle(msg.sender, from, to, batchId, quantity);
+    }
+
+    /// @dev Credits `ranges` (`quantity` serials) of a batch to `account`. Retirement and cancellation
+    /// accounts keep only a balance: their serials are kept in the records, so their holdings never fragment.
+    function _depositRanges(
+        address account,
+        uint256 batchId,
+        SerialRange[] memory ranges,
+        uint256 quantity,
+        bool toSink
+    ) private {
+        SerialRanges.Holding storage holding = _holdings[batchId][account];
+        if (holding.balance == 0) _accounts[account].nonEmptyHoldings += 1;
+        if (toSink) {
+            holding.balance += uint128(quantity);
+        } else {
+            for (uint256 i = 0; i < ranges.length; i++) {
+                if (!holding.add(ranges[i], MAX_RANGES_PER_HOLDING)) {
+                    revert RegistryHoldingTooFragmented(account, batchId, MAX_RANGES_PER_HOLDING);
+                }
+            }
+        }
+        if (!holding.listed) {
+            holding.listed = true;
+            _batchHolders[batchId].push(account);
+            _accountBatches[account].push(batchId);
+        }
+    }
+
+    function _recordRetirement(
+        uint256 batchId,
+        address sink,
+        uint256 quantity,
+        bytes2 usingParty,
+        RetirementPurpose purpose,
+        SerialRange[] memory ranges
+    ) private returns (uint256 retirementId) {
+        retirementId = ++_retirementCount;
+        Retirement storage record = _retirements[retirementId];
+        record.id = retirementId;
+        record.batchId = batchId;
+        record.account = msg.sender;
+        record.retirementAccount = sink;
+        record.usingParty = usingParty;
+        record.purpose = purpose;
+        record.quantity = uint64(quantity);
+        record.retiredAt = uint64(block.timestamp);
+        for (uint256 i = 0; i < ranges.length; i++) {
+            record.ranges.push(ranges[i]);
+        }
+        _batchRetirements[batchId].push(retirementId);
+    }
+
+    function _emitRetired(Retirement storage r) private {
+        emit CreditsRetired(
+            r.id, r.batchId, r.account, r.quantity, r.ranges, r.usingParty, r.purpose, r.beneficiary, r.note
+        );
+    }
+
+    /// @dev Removes `[first, last]` from a holding account being corrected; returns its side's cancellation
+    /// account and the quantity removed.
+    function _takeNamedSerials(address account, uint256 batchId, uint128 first, uint128 last)
+        private
+        returns (address sink, uint256 quantity)
+    {
+        AccountInfo storage info = _accounts[account];
+        if (info.status == AccountStatus.None) revert RegistryUnknownAccount(account);
+        if (!_isHoldingKind(info.kind)) revert RegistryInvalidAccountKind(account, info.kind);
+        sink = _sideAccount(info.side, AccountKind.Cancellation);
+        SerialRanges.Holding storage holding = _holdings[batchId][account];
+        (bool notHeld, bool full) = holding.takeExact(first, last, MAX_RANGES_PER_HOLDING);
+        if (notHeld) revert RegistrySerialsNotHeld(account, batchId, first, last);
+        if (full) revert RegistryHoldingTooFragmented(account, batchId, MAX_RANGES_PER_HOLDING);
+        if (holding.balance == 0) info.nonEmptyHoldings -= 1;
+        quantity = uint256(last) - uint256(first) + 1;
+    }
+
+    function _recordCancellation(
+        uint256 batchId,
+        address account,
+        address sink,
+        CancellationReason reason,
+        uint256 quantity,
+        bytes32 decisionId,
+        string memory note,
+        SerialRange[] memory ranges
+    ) private returns (uint256 cancellationId) {
+        cancellationId = ++_cancellationCount;
+        Cancellation storage record = _cancellations[cancellationId];
+        record.id = cancellationId;
+        record.batchId = batchId;
+        record.account = account;
+        record.cancellationAccount = sink;
+        record.reason = reason;
+        record.quantity = uint64(quantity);
+        record.cancelledAt = uint64(block.timestamp);
+        record.decisionId = decisionId;
+        record.note = note;
+        for (uint256 i = 0; i < ranges.length; i++) {
+            record.ranges.push(ranges[i]);
+        }
+        _batchCancellations[batchId].push(cancellationId);
+        emit CreditsCancelled(cancellationId, batchId, account, quantity, ranges, reason, decisionId, note);
+    }
+
+    function _batchOfSerial(uint128 serial) private view returns (uint256 batchId) {
+        uint256 lo = 1;
+        uint256 hi = _batchCount;
+        while (lo < hi) {
+            uint256 mid = (lo + hi + 1) / 2;
+            if (_batches[mid].firstSerial <= serial) lo = mid;
+            else hi = mid - 1;
+        }
+        return lo;
+    }
+
+    function _contains(SerialRange[] storage ranges, uint128 serial) private view returns (bool) {
+        for (uint256 i = 0; i < ranges.length; i++) {
+            if (ranges[i].first <= serial && serial <= ranges[i].last) return true;
+        }
+        return false;
+    }
+
+    function _onlyProjects() private view {
+        if (msg.sender != projects) revert RegistryNotProjects(msg.sender);
+    }
+
+    function _existingBatch(uint256 batchId) private view returns (StoredBatch storage) {
+        if (batchId == 0 || batchId > _batchCount) revert RegistryUnknownBatch(batchId);
+        return _batches[batchId];
+    }
+
+    function _requireSendingAccount(address account) private view returns (AccountInfo storage info) {
+        info = _accounts[account];
+        if (info.status == AccountStatus.None) revert RegistryUnknownAccount(account);
+        if (!_isHoldingKind(info.kind)) revert RegistryInvalidAccountKind(account, info.kind);
+        if (info.status != AccountStatus.Active) revert RegistryAccountNotActive(account, info.status);
+    }
+
+    function _requireReceivingAccount(address account) private view returns (AccountInfo storage info) {
+        return _requireSendingAccount(account);
+    }
+
+    /// @dev The account, after checking the caller is the registrar of its side and it is not a sink.
+    function _managedAccount(address account) private view returns (AccountInfo storage info) {
+        info = _accounts[account];
+        if (info.status == AccountStatus.None) revert RegistryUnknownAccount(account);
+        _checkRole(registrarRole(info.side));
+        if (!_isHoldingKind(info.kind)) revert RegistryInvalidAccountKind(account, info.kind);
+    }
+
+    function _sideAccount(bytes2 side, AccountKind kind) private view returns (address sink) {
+        sink = kind == AccountKind.Retirement ? _sides[side].retirementAccount : _sides[side].cancellationAccount;
+        if (sink == address(0)) revert RegistryNoSideAccount(side, kind);
+    }
+
+    function _checkText(string calldata text, bool required) private pure {
+        uint256 length = bytes(text).length;
+        if (required && length == 0) revert RegistryEmptyText();
+        if (length > MAX_TEXT_BYTES) revert RegistryTextTooLong(length, MAX_TEXT_BYTES);
+    }
+
+    function _isHoldingKind(AccountKind kind) private pure returns (bool) {
+        return kind == AccountKind.Holding || kind == AccountKind.GovernmentHolding;
+    }
+
+    function _isCountryCode(bytes2 code) private pure returns (bool) {
+        return _isUpper(code[0]) && _isUpper(code[1]);
+    }
+
+    function _isUpper(bytes1 c) private pure returns (bool) {
+        return c >= "A" && c <= "Z";
+    }
+
+    function _single(SerialRange memory range) private pure returns (SerialRange[] memory ranges) {
+        ranges = new SerialRange[](1);
+        ranges[0] = range;
+    }
+}

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+
+import {DecisionKind, IJointCommittee, MemberSide, MemberSignature} from "./interfaces/IJointCommittee.sol";
+import {IJCMProjects} from "./interfaces/IJCMProjects.sol";
+import {IJCMRegistry} from "./interfaces/IJCMRegistry.sol";
+import {Issuance, ProjectRegistration} from "./interfaces/RegistryTypes.sol";
+import {Correction, DecisionTypes, MembershipChange} from "./libraries/DecisionTypes.sol";
+
+/// @title JointCommittee: one partner country's joint committee (合同委員会) as a bilateral multisig
+/// @notice Members of the Government of Japan and of the partner government sign decisions offline as EIP-712
+/// typed data; anyone submits the collected signatures. A decision executes only with at least the threshold
+/// of distinct current members on each side, so neither government can act alone.
+/// @dev One contract per partner country: governance points the registry at it with `addCountry` or
+/// `setCommittee`. Binding: the EIP-712 domain holds the chain id and this contract's address; every
+/// decision holds the committee's `nonce` (its membership epoch, so a membership change voids every signature
+/// given under the old membership) and a `deadline`. Each exact decision executes once (by digest); issuances
+/// and corrections also carry decision ids the ledger accepts once. Signers are checked in strictly ascending
+/// address order, so a member counts at most once by construction. Members may be contract wallets (ERC-1271).
+contract JointCommittee is IJointCommittee, EIP712 {
+    /// @notice Most members per side; bounds every loop over members and signatures.
+    uint256 public constant MAX_MEMBERS_PER_SIDE = 16;
+    /// @notice Registry side code of Japan.
+    bytes2 public constant JAPAN = "JP";
+
+    IJCMRegistry private immutable _registry;
+    IJCMProjects private immutable _projects;
+    bytes2 private immutable _country;
+
+    uint256 private _nonce;
+    address[] private _japanMembers;
+    address[] private _partnerMembers;
+    uint8 private _japanThreshold;
+    uint8 private _partnerThreshold;
+    mapping(uint256 nonce => mapping(address member => MemberSide)) private _sideOf;
+    mapping(bytes32 digest => bool) private _executed;
+
+    /// @param registry_ the JCM ledger; its `projects()` contract receives registrations and issuances
+    /// @param country_ the partner country's ISO 3166-1 alpha-2 code
+    /// @param initial first members and thresholds (nonce 0)
+    constructor(IJCMRegistry registry_, bytes2 country_, MembershipChange memory initial)
+        EIP712("JCM Joint Committee", "1")
+    {
+        _registry = registry_;
+        _projects = IJCMProjects(registry_.projects());
+        _country = country_;
+        _setMembers(initial);
+    }
+
+    /// @inheritdoc IJointCommittee
+    /// @dev Requirements: valid signatures (see contract docs); `project.country` is this committee's country;
+    /// and `IJCMProjects.registerProject`'s requirements.
+    function registerProject(
+        ProjectRegistration calldata project,
+        uint256 nonce_,
+        uint256 deadline,
+        MemberSignature[] calldata signatures
+    ) external {
+        if (project.country != _country) revert CommitteeWrongCountry(project.country, _country);
+        bytes32 structHash = DecisionTypes.hashRegisterProject(project, nonce_, deadline);
+        _authorize(structHash, DecisionKind.RegisterProject, nonce_, deadline, signatures);
+        _projects.registerProject(project);
+    }
+
+    /// @inheritdoc IJointCommittee
+    /// @dev Requirements: valid signatures (see contract docs) and `IJCMProjects.issue`'s requirements.
+    function issueCredits(
+        Issuance calldata issuance,
+        uint256 nonce_,
+        uint256 deadline,
+        MemberSignature[] calldata signatures
+    ) external returns (uint256 batchId) {
+        bytes32 structHash = DecisionTypes.hashIssueCredits(issuance, nonce_, deadline);
+        _authorize(structHash, DecisionKind.IssueCredits, nonce_, deadline, signatures);
+        batchId = _projects.issue(issuance);
+    }
+
+    /// @inheritdoc IJointCommittee
+    /// @dev Requirements: valid signatures (see contract docs) and `IJCMProjects.correct`'s requirements.
+    function correctCredits(
+        Correction calldata correction,
+        uint256 nonce_,
+        uint256 deadline,
+        MemberSignature[] calldata signatures
+    ) external returns (uint256 cancellationId) {
+        bytes32 structHash = DecisionTypes.hashCorrectCredits(correction, nonce_, deadline);
+        _authorize(structHash, DecisionKind.CorrectCredits, nonce_, deadline, signatures);
+        cancellationId = _projects.correct(
+            correction.decisionId, correction.account, correction.batchId, correction.firstSerial, correction.lastSerial
+        );
+    }
+
+    /// @inheritdoc IJointCommittee
+    /// @dev Requirements: valid signatures of the current members (see contract docs); 1-16 members per side,
+    /// none zero, repeated or on both sides; each threshold between 1 and its side's member count, so it stays
+    /// reachable.
+    function changeMembers(
+        MembershipChange calldata change,
+        uint256 nonce_,
+        uint256 deadline,
+        MemberSignature[] calldata signatures
+    ) external {
+        bytes32 structHash = DecisionTypes.hashChangeMembers(change, nonce_, deadline);
+        _authorize(structHash, DecisionKind.ChangeMembers, nonce_, deadline, signatures);
+        _setMembers(change);
+    }
+
+    /// @inheritdoc IJointCommittee
+    function country() external view returns (bytes2) {
+        return _country;
+    }
+
+    /// @inheritdoc IJointCommittee
+    function registry() external view returns (address) {
+        return address(_registry);
+    }
+
+    /// @inheritdoc IJointCommittee
+    function nonce() external view returns (uint256) {
+        return _nonce;
+    }
+
+    /// @inheritdoc IJointCommittee
+    function members()
+        external
+        view
+        returns (address[] memory japanMembers, address[] memory partnerMembers, uint8 japanThreshold, uint8 partnerThreshold)
+    {
+        return (_japanMembers, _partnerMembers, _japanThreshold, _partnerThreshold);
+    }
+
+    /// @inheritdoc IJointCommittee
+    function memberSide(address account) external view returns (MemberSide) {
+        return _sideOf[_nonce][account];
+    }
+
+    /// @inheritdoc IJointCommittee
+    function executed(bytes32 digest) external view returns (bool) {
+        return _executed[digest];
+    }
+
+    /// @inheritdoc IJointCommittee
+    function registerProjectDigest(ProjectRegistration calldata project, uint256 nonce_, uint256 deadline)
+        external
+        view
+        returns (bytes32)
+    {
+        return _hashTypedDataV4(DecisionTypes.hashRegisterProject(project, nonce_, deadline));
+    }
+
+    /// @inheritdoc IJointCommittee
+    function issueCreditsDigest(Issuance calldata issuance, uint256 nonce_, uint256 deadline)
+        external
+        view
+        returns (bytes32)
+    {
+        return _hashTypedDataV4(DecisionTypes.hashIssueCredits(issuance, nonce_, deadline));
+    }
+
+    /// @inheritdoc IJointCommittee
+    function correctCreditsDigest(Correction calldata correction, uint256 nonce_, uint256 deadline)
+        external
+        view
+        returns (bytes32)
+    {
+        return _hashTypedDataV4(DecisionTypes.hashCorrectCredits(correction, nonce_, deadline));
+    }
+
+    /// @inheritdoc IJointCommittee
+    function changeMembersDigest(MembershipChange calldata change, uint256 nonce_, uint256 deadline)
+        external
+        view
+        returns (bytes32)
+    {
+        return _hashTypedDataV4(DecisionTypes.hashChangeMembers(change, nonce_, deadline));
+    }
+
+    /// @dev Checks deadline, nonce, single execution and signatures, then marks the decision executed before
+    /// any call out (checks-effects-interactions).
+    function _authorize(
+        bytes32 structHash,
+        DecisionKind kind,
+        uint256 nonce_,
+        uint256 deadline,
+        MemberSignature[] calldata signatures
+    ) private {
+        if (block.timestamp > deadline) revert CommitteeDecisionExpired(deadline, block.timestamp);
+        if (nonce_ != _nonce) revert CommitteeStaleNonce(nonce_, _nonce);
+        bytes32 digest = _hashTypedDataV4(structHash);
+        if (_executed[digest]) revert CommitteeDecisionAlreadyExecuted(digest);
+        address[] memory signers = _verifySignatures(digest, signatures);
+        _executed[digest] = true;
+        emit DecisionExecuted(digest, kind, nonce_, msg.sender, signers);
+    }
+
+    function _verifySignatures(bytes32 digest, MemberSignature[] calldata signatures)
+        private
+        view
+        returns (address[] memory signers)
+    {
+        uint256 count = signatures.length;
+        uint256 max = _japanMembers.length + _partnerMembers.length;
+        if (count > max) revert CommitteeTooManySignatures(count, max);
+        signers = new address[](count);
+        uint256 japanCount;
+        uint256 partnerCount;
+        address previous;
+        for (uint256 i = 0; i < count; i++) {
+            address signer = signatures[i].signer;
+            if (signer == previous) revert CommitteeDuplicateSigner(signer);
+            if (signer < previous) revert CommitteeSignersNotSorted(previous, signer);
+            MemberSide side = _sideOf[_nonce][signer];
+            if (side == MemberSide.None) revert CommitteeNotMember(signer);
+            _checkSignature(signer, digest, signatures[i].signature);
+            if (side == MemberSide.Japan) japanCount++;
+            else partnerCount++;
+            signers[i] = signer;
+            previous = signer;
+        }
+        if (japanCount < _japanThreshold) revert CommitteeInsufficientSignatures(JAPAN, japanCount, _japanThreshold);
+        if (partnerCount < _partnerThreshold) {
+            revert CommitteeInsufficientSignatures(_country, partnerCount, _partnerThreshold);
+        }
+    }
+
+    /// @dev EOA members: ECDSA with OpenZeppelin's low-`s` and `v` checks, each failure named. Contract members:
+    /// ERC-1271 `isValidSignature` through a static call (it cannot re-enter).
+    function _checkSignature(address signer, bytes32 digest, bytes calldata signature) private view {
+        if (signer.code.length == 0) {
+            (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(digest, signature);
+            if (error == ECDSA.RecoverError.InvalidSignatureLength) revert CommitteeMalformedSignature(signer);
+            if (error == ECDSA.RecoverError.InvalidSignatureS) revert CommitteeMalleableSignature(signer);
+            if (error != ECDSA.RecoverError.NoError || recovered != signer) revert CommitteeInvalidSignature(signer);
+        } else if (!SignatureChecker.isValidERC1271SignatureNow(signer, digest, signature)) {
+            revert CommitteeInvalidSignature(signer);
+        }
+    }
+
+    function _setMembers(MembershipChange memory change) private {
+        uint256 nextNonce = _japanMembers.length == 0 ? 0 : _nonce + 1;
+        _checkSide(JAPAN, change.japanMembers.length, change.japanThreshold);
+        _checkSide(_country, change.partnerMembers.length, change.partnerThreshold);
+        _addMembers(nextNonce, change.japanMembers, MemberSide.Japan);
+        _addMembers(nextNonce, change.partnerMembers, MemberSide.Partner);
+        _nonce = nextNonce;
+        _japanMembers = change.japanMembers;
+        _partnerMembers = change.partnerMembers;
+        _japanThreshold = change.japanThreshold;
+        _partnerThreshold = change.partnerThreshold;
+        emit MembersChanged(
+            nextNonce, change.japanMembers, change.partnerMembers, change.japanThreshold, change.partnerThreshold
+        );
+    }
+
+    function _checkSide(bytes2 side, uint256 memberCount, uint8 threshold) private pure {
+        if (memberCount == 0 || memberCount > MAX_MEMBERS_PER_SIDE) {
+            revert CommitteeInvalidMemberCount(side, memberCount, MAX_MEMBERS_PER_SIDE);
+        }
+        if (threshold == 0 || threshold > memberCount) revert CommitteeInvalidThreshold(side, threshold, memberCount);
+    }
+
+    /// @dev Membership is keyed by nonce, so a new epoch starts empty and old members need no deleting.
+    function _addMembers(uint256 epoch, address[] memory list, MemberSide side) private {
+        for (uint256 i = 0; i < list.length; i++) {
+            address member = list[i];
+            if (member == address(0) || _sideOf[epoch][member] != MemberSide.None) {
+                revert CommitteeInvalidMember(member);
+            }
+            _sideOf[epoch][member] = side;
+        }
+    }
+}

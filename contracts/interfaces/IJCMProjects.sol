@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {BatchInfo, Issuance, ProjectInfo, ProjectRegistration} from "./RegistryTypes.sol";
+
+/// @title JCM projects: the project cycle's on-chain record, and the only way credits come into existence
+/// @notice Joint committees register projects here, issue batches for verified monitoring periods and correct
+/// issued credits. Issuance and correction are carried out on the ledger (`IJCMRegistry`), which accepts them
+/// only from this contract.
+interface IJCMProjects {
+    /// @dev The caller is not the joint committee of `country`.
+    error ProjectsNotCommittee(bytes2 country, address caller);
+    /// @dev A required text is empty.
+    error ProjectsEmptyText();
+    /// @dev A text is longer than `max` bytes.
+    error ProjectsTextTooLong(uint256 length, uint256 max);
+    /// @dev The project reference is already registered.
+    error ProjectsAlreadyRegistered(string ref);
+    /// @dev A project document hash is zero.
+    error ProjectsMissingDocument();
+    /// @dev The PDD or registration document (validation report) hash was already used by a project.
+    error ProjectsDocumentAlreadyUsed(bytes32 documentHash);
+    /// @dev No project with this reference is registered.
+    error ProjectsUnknownProject(string ref);
+    /// @dev No batch with this id was issued.
+    error ProjectsUnknownBatch(uint256 batchId);
+    /// @dev The monitoring period ends before it starts.
+    error ProjectsInvalidMonitoringPeriod(uint64 start, uint64 end);
+    /// @dev The monitoring period starts on or before the end of the project's last issued period.
+    error ProjectsMonitoringPeriodOverlaps(string ref, uint64 start, uint64 lastEnd);
+    /// @dev The quantity is zero.
+    error ProjectsZeroQuantity();
+    /// @dev The issuance exceeds the verified emission reductions of its monitoring period.
+    error ProjectsQuantityExceedsVerified(uint256 quantity, uint256 verifiedReductions);
+    /// @dev The vintage is outside `[min, max]`.
+    error ProjectsInvalidVintage(uint16 vintage, uint16 min, uint16 max);
+    /// @dev The decision id was already used by an issuance or a correction.
+    error ProjectsDecisionAlreadyUsed(bytes32 decisionId);
+
+    /// @notice A joint committee registered a project.
+    event ProjectRegistered(
+        bytes32 indexed projectKey,
+        bytes2 indexed country,
+        string ref,
+        string title,
+        string methodology,
+        bytes32 pddHash,
+        bytes32 validationReportHash
+    );
+
+    /// @notice A joint committee issued a batch; the ledger credited its allocations in the same transaction.
+    event BatchIssued(uint256 indexed batchId, bytes32 indexed projectKey, bytes32 indexed decisionId, BatchInfo batch);
+
+    /// @notice A joint committee corrected issued credits; the ledger recorded cancellation `cancellationId`.
+    event CreditsCorrected(
+        bytes32 indexed decisionId,
+        uint256 indexed batchId,
+        address indexed account,
+        uint128 firstSerial,
+        uint128 lastSerial,
+        uint256 cancellationId
+    );
+
+    /// @notice Registers a project. Only the joint committee of the project's country.
+    function registerProject(ProjectRegistration calldata project) external;
+
+    /// @notice Issues one batch and credits its allocations. Only the joint committee of the project's country.
+    /// @return batchId the new batch's id (its ERC-1155 token id on the ledger)
+    function issue(Issuance calldata issuance) external returns (uint256 batchId);
+
+    /// @notice Moves the named serials from an account into its side's cancellation account with reason
+    /// `Correction`, keeping all history. Only the joint committee of the batch's country.
+    /// @return cancellationId the ledger's cancellation record
+    function correct(bytes32 decisionId, address account, uint256 batchId, uint128 firstSerial, uint128 lastSerial)
+        external
+        returns (uint256 cancellationId);
+
+    /// @notice The ledger this contract issues on.
+    function registry() external view returns (address);
+
+    /// @notice A registered project by reference.
+    function projectInfo(string calldata ref) external view returns (ProjectInfo memory);
+
+    /// @notice The number of registered projects.
+    function projectCount() external view returns (uint256);
+
+    /// @notice The reference of the `index`-th registered project (0-based, in registration order).
+    function projectRefAt(uint256 index) external view returns (string memory);
+
+    /// @notice A batch with all its issuance data.
+    function batchInfo(uint256 batchId) external view returns (BatchInfo memory);
+
+    /// @notice Whether a decision id was already used.
+    function decisionUsed(bytes32 decisionId) external view returns (bool);
+}

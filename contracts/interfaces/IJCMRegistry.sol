@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {
+    AccountKind,
+    AccountStatus,
+    AccountInfo,
+    Allocation,
+    Authorization,
+    BatchState,
+    BatchTotals,
+    Cancellation,
+    CancellationReason,
+    Retirement,
+    RetirementPurpose,
+    SerialRange,
+    SerialWhereabouts
+} from "./RegistryTypes.sol";
+
+/// @title JCM registry: errors, events and functions of the shared ledger
+/// @notice One ledger for Japan's JCM registry and each partner country's registry. Every account belongs to
+/// a registry side (`JP` or a partner's ISO code); credits are serialized (one serial per tonne CO2e) and
+/// move as serial ranges. See docs in the implementation for the rules each function enforces.
+interface IJCMRegistry {
+    // ------------------------------------------------------------------------------------------------
+    // Errors
+    // ------------------------------------------------------------------------------------------------
+
+    /// @dev A country code is not two upper-case ASCII letters, or is `JP` where a partner is expected.
+    error RegistryInvalidCountryCode(bytes2 code);
+    /// @dev The partner country was already added.
+    error RegistryCountryAlreadyAdded(bytes2 country);
+    /// @dev No registry side with this code exists.
+    error RegistryUnknownSide(bytes2 side);
+    /// @dev The zero address was given where an account or contract is required.
+    error RegistryZeroAddress();
+    /// @dev Only the projects contract (`projects()`) issues and corrects.
+    error RegistryNotProjects(address caller);
+    /// @dev The address already has (or had) an account; accounts are never reopened.
+    error RegistryAccountAlreadyExists(address account);
+    /// @dev The address has no account.
+    error RegistryUnknownAccount(address account);
+    /// @dev The account kind is not valid for this operation.
+    error RegistryInvalidAccountKind(address account, AccountKind kind);
+    /// @dev The side already has its one retirement or cancellation account.
+    error RegistrySideAccountExists(bytes2 side, AccountKind kind, address existing);
+    /// @dev The side has no retirement or cancellation account yet.
+    error RegistryNoSideAccount(bytes2 side, AccountKind kind);
+    /// @dev The account is not active (frozen or closed).
+    error RegistryAccountNotActive(address account, AccountStatus status);
+    /// @dev The account is not frozen, so it cannot be unfrozen.
+    error RegistryAccountNotFrozen(address account, AccountStatus status);
+    /// @dev The account still holds credits of `holdings` batches and cannot close.
+    error RegistryAccountNotEmpty(address account, uint256 holdings);
+    /// @dev A required text is empty.
+    error RegistryEmptyText();
+    /// @dev A text is longer than `max` bytes.
+    error RegistryTextTooLong(uint256 length, uint256 max);
+    /// @dev The quantity is zero.
+    error RegistryZeroQuantity();
+    /// @dev The allocations add up to `allocated`, not the issued `quantity`.
+    error RegistryAllocationMismatch(uint256 allocated, uint256 quantity);
+    /// @dev The issuance has no allocation, or more than `max`.
+    error RegistryAllocationCount(uint256 count, uint256 max);
+    /// @dev No batch with this id exists.
+    error RegistryUnknownBatch(uint256 batchId);
+    /// @dev The account holds fewer credits of the batch than needed.
+    error RegistryInsufficientCredits(address account, uint256 batchId, uint256 balance, uint256 needed);
+    /// @dev The movement would take more than `max` serial ranges from one holding; move fewer credits.
+    error RegistryTooManyRanges(address account, uint256 batchId, uint256 max);
+    /// @dev The receiving holding would exceed `max` disjoint serial ranges.
+    error RegistryHoldingTooFragmented(address account, uint256 batchId, uint256 max);
+    /// @dev The named serials are not all held by the account.
+    error RegistrySerialsNotHeld(address account, uint256 batchId, uint128 first, uint128 last);
+    /// @dev A transfer between two registry sides of a batch without Article 6 authorization.
+    error RegistryInternationalTransferNotAuthorized(uint256 batchId, bytes2 fromSide, bytes2 toSide);
+    /// @dev Sender and recipient are the same account.
+    error RegistrySelfTransfer(address account);
+    /// @dev The using party of a retirement is not a registry side.
+    error RegistryUnknownUsingParty(bytes2 usingParty);
+    /// @dev Holders may not use a reason reserved for joint-committee decisions.
+    error RegistryReservedCancellationReason(CancellationReason reason);
+    /// @dev No retirement with this id.
+    error RegistryUnknownRetirement(uint256 retirementId);
+    /// @dev No cancellation with this id.
+    error RegistryUnknownCancellation(uint256 cancellationId);
+    /// @dev Credits move only through the registry's own functions, never through ERC-1155 transfers.
+    error RegistryUnsupportedOperation();
+
+    // ------------------------------------------------------------------------------------------------
+    // Events
+    // ------------------------------------------------------------------------------------------------
+
+    /// @notice A partner country joined, with the address acting as its joint committee.
+    event CountryAdded(bytes2 indexed country, address indexed committee);
+    /// @notice The address acting as a country's joint committee changed.
+    event CommitteeSet(bytes2 indexed country, address indexed previousCommittee, address indexed committee);
+    /// @notice A registrar opened an account.
+    event AccountOpened(
+        address indexed account, bytes2 indexed side, AccountKind kind, string holderName, address registrar
+    );
+    /// @notice A registrar froze an account: it can neither send nor receive.
+    event AccountFrozen(address indexed account, address registrar);
+    /// @notice A registrar unfroze an account.
+    event AccountUnfrozen(address indexed account, address registrar);
+    /// @notice A registrar closed an empty account for good.
+    event AccountClosed(address indexed account, address registrar);
+    /// @notice A batch was created on the ledger; `JCMProjects` emits its issuance data as `BatchIssued`.
+    event BatchCreated(
+        uint256 indexed batchId,
+        bytes2 indexed country,
+        uint128 firstSerial,
+        uint128 lastSerial,
+        Authorization authorization
+    );
+    /// @notice Part of an issuance was credited to an account.
+    event CreditsIssued(uint256 indexed batchId, address indexed account, SerialRange range);
+    /// @notice Credits moved between two holding accounts (振替). A move between registry sides is an
+    /// international transfer; `firstInternational` marks the batch's first one.
+    event CreditsTransferred(
+        uint256 indexed batchId,
+        address indexed from,
+        address indexed to,
+        uint256 quantity,
+        SerialRange[] ranges,
+        bytes2 fromSide,
+        bytes2 toSide,
+        bool international,
+        bool firstInternational
+    );
+    /// @notice Credits were retired (無効化) into the side's retirement account.
+    event CreditsRetired(
+        uint256 indexed retirementId,
+        uint256 indexed batchId,
+        address indexed account,
+        uint256 quantity,
+        SerialRange[] ranges,
+        bytes2 usingParty,
+        RetirementPurpose purpose,
+        string beneficiary,
+        string note
+    );
+    /// @notice Credits were cancelled (取消) into the side's cancellation account.
+    event CreditsCancelled(
+        uint256 indexed cancellationId,
+        uint256 indexed batchId,
+        address indexed account,
+        uint256 quantity,
+        SerialRange[] ranges,
+        CancellationReason reason,
+        bytes32 decisionId,
+        string note
+    );
+
+    // ------------------------------------------------------------------------------------------------
+    // Governance and registrars
+    // ------------------------------------------------------------------------------------------------
+
+    /// @notice Adds a partner country (a new registry side) and the address acting as its joint committee.
+    function addCountry(bytes2 country, address committee) external;
+
+    /// @notice Replaces the address acting as a country's joint committee.
+    function setCommittee(bytes2 country, address committee) external;
+
+    /// @notice Pauses every movement of credits (issuance, transfer, retirement, cancellation, correction).
+    function pause() external;
+
+    /// @notice Resumes movements.
+    function unpause() external;
+
+    /// @notice Opens an account on `side`. Only that side's registrar.
+    function openAccount(address account, bytes2 side, AccountKind kind, string calldata holderName) external;
+
+    /// @notice Freezes an active holding account. Only the registrar of its side.
+    function freezeAccount(address account) external;
+
+    /// @notice Unfreezes a frozen account. Only the registrar of its side.
+    function unfreezeAccount(address account) external;
+
+    /// @notice Closes an empty holding account for good. Only the registrar of its side.
+    function closeAccount(address account) external;
+
+    // ------------------------------------------------------------------------------------------------
+    // Issuance and correction (only through JCMProjects)
+    // ------------------------------------------------------------------------------------------------
+
+    /// @notice Creates batch `batchCount() + 1` of a partner country's project and credits its allocations,
+    /// with serials from the global counter. Only the projects contract, after the committee's checks.
+    /// @return batchId the new batch's id
+    /// @return firstSerial the batch's first serial number
+    function mint(bytes2 country, Authorization authorization, uint256 quantity, Allocation[] calldata allocations)
+        external
+        returns (uint256 batchId, uint128 firstSerial);
+
+    /// @notice Moves the named serials of a holding account into its side's cancellation account with reason
+    /// `Correction`. Only the projects contract, after the committee's checks.
+    /// @return cancellationId the cancellation record's id
+    function cancelForCorrection(
+        bytes32 decisionId,
+        address account,
+        uint256 batchId,
+        uint128 firstSerial,
+        uint128 lastSerial
+    ) external returns (uint256 cancellationId);
+
+    // ------------------------------------------------------------------------------------------------
+    // Account holders
+    // ------------------------------------------------------------------------------------------------
+
+    /// @notice Transfers `quantity` credits of a batch from the caller's account, lowest serials first.
+    function transfer(address to, uint256 batchId, uint256 quantity) external;
+
+    /// @notice Retires `quantity` credits of a batch from the caller's account, lowest serials first.
+    /// @return retirementId the retirement record's id
+    function retire(
+        uint256 batchId,
+        uint256 quantity,
+        bytes2 usingParty,
+        RetirementPurpose purpose,
+        string calldata beneficiary,
+        string calldata note
+    ) external returns (uint256 retirementId);
+
+    /// @notice Cancels `quantity` credits of a batch from the caller's account, lowest serials first.
+    /// @return cancellationId the cancellation record's id
+    function cancel(uint256 batchId, uint256 quantity, CancellationReason reason, string calldata note)
+        external
+        returns (uint256 cancellationId);
+
+    // ------------------------------------------------------------------------------------------------
+    // Views
+    // ------------------------------------------------------------------------------------------------
+
+    /// @notice The registrar role of a side, granted and revoked by governance.
+    function registrarRole(bytes2 side) external pure returns (bytes32);
+
+    /// @notice The partner countries in the order they were added.
+    function countries() external view returns (bytes2[] memory);
+
+    /// @notice The joint committee address of a partner country (zero if none).
+    function committeeOf(bytes2 country) external view returns (address);
+
+    /// @notice The retirement and cancellation accounts of a side (zero where not opened yet).
+    function sideAccounts(bytes2 side) external view returns (address retirementAccount, address cancellationAccount);
+
+    /// @notice Public information about an account.
+    function accountInfo(address account) external view returns (AccountInfo memory);
+
+    /// @notice The projects contract: the only caller of `mint` and `cancelForCorrection`.
+    function projects() external view returns (address);
+
+    /// @notice The number of batches issued; batch ids run from 1 to this number.
+    function batchCount() external view returns (uint256);
+
+    /// @notice What the ledger keeps of a batch (its issuance data is in `JCMProjects.batchInfo`).
+    function batchState(uint256 batchId) external view returns (BatchState memory);
+
+    /// @notice Conservation figures of a batch.
+    function batchTotals(uint256 batchId) external view returns (BatchTotals memory);
+
+    /// @notice The serial ranges an account holds of a batch, ascending. Empty for retirement and
+    /// cancellation accounts, whose serials are kept in their records.
+    function holdingRanges(address account, uint256 batchId) external view returns (SerialRange[] memory);
+
+    /// @notice Every batch the account has ever held (some may now be empty).
+    function accountBatches(address account) external view returns (uint256[] memory);
+
+    /// @notice Every account that has ever held credits of the batch (some may now be empty).
+    function batchHolders(uint256 batchId) external view returns (address[] memory);
+
+    /// @notice Where a serial number is now. Meant for `eth_call`: it scans the batch's holders.
+    function locateSerial(uint128 serial) external view returns (SerialWhereabouts memory);
+
+    /// @notice The highest serial number issued so far (0 before the first issuance).
+    function latestSerial() external view returns (uint128);
+
+    /// @notice The number of retirements recorded.
+    function retirementCount() external view returns (uint256);
+
+    /// @notice A retirement record by id.
+    function retirement(uint256 retirementId) external view returns (Retirement memory);
+
+    /// @notice The number of cancellations recorded.
+    function cancellationCount() external view returns (uint256);
+
+    /// @notice A cancellation record by id.
+    function cancellation(uint256 cancellationId) external view returns (Cancellation memory);
+}
