@@ -29,7 +29,7 @@ contract JCMProjects is IJCMProjects {
 
     struct StoredBatch {
         bytes32 projectKey;
-        uint128 firstSerial;
+        uint64 firstSerial;
         uint64 quantity;
         uint64 verifiedReductions;
         uint64 monitoringStart;
@@ -105,7 +105,7 @@ contract JCMProjects is IJCMProjects {
 
         // The registry is trusted (it created this contract) and makes no external calls, so storing the
         // batch after the call cannot be observed half-done.
-        uint128 firstSerial;
+        uint64 firstSerial;
         (batchId, firstSerial) =
             _registry.mint(project.country, issuance.authorization, issuance.quantity, issuance.allocations);
         _storeBatch(batchId, key, firstSerial, issuance);
@@ -115,7 +115,7 @@ contract JCMProjects is IJCMProjects {
     /// @inheritdoc IJCMProjects
     /// @dev Requirements: caller is the committee of the batch's country; the decision id is new; and the
     /// ledger's requirements of `IJCMRegistry.cancelForCorrection`.
-    function correct(bytes32 decisionId, address account, uint256 batchId, uint128 firstSerial, uint128 lastSerial)
+    function correct(bytes32 decisionId, address account, uint256 batchId, uint64 firstSerial, uint64 lastSerial)
         external
         returns (uint256 cancellationId)
     {
@@ -179,7 +179,7 @@ contract JCMProjects is IJCMProjects {
         return _decisionUsed[decisionId];
     }
 
-    function _storeBatch(uint256 batchId, bytes32 projectKey, uint128 firstSerial, Issuance calldata issuance)
+    function _storeBatch(uint256 batchId, bytes32 projectKey, uint64 firstSerial, Issuance calldata issuance)
         private
     {
         StoredBatch storage b = _batches[batchId];

@@ -62,13 +62,39 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
     }
 
     struct StoredBatch {
-        uint128 firstSerial;
+        uint64 firstSerial;
         uint64 quantity;
         bytes2 country;
         Authorization authorization;
         bool internationallyTransferred;
         uint64 retired;
         uint64 cancelled;
+    }
+
+    /// @dev A retirement as stored: packed into two slots plus texts and ranges; its id and retirement
+    /// account are derived when read.
+    struct StoredRetirement {
+        address account;
+        uint64 quantity;
+        bytes2 usingParty;
+        RetirementPurpose purpose;
+        uint64 batchId;
+        uint64 retiredAt;
+        string beneficiary;
+        string note;
+        SerialRange[] ranges;
+    }
+
+    /// @dev A cancellation as stored (see `StoredRetirement`).
+    struct StoredCancellation {
+        address account;
+        uint64 quantity;
+        CancellationReason reason;
+        uint64 batchId;
+        uint64 cancelledAt;
+        bytes32 decisionId;
+        string note;
+        SerialRange[] ranges;
     }
 
     /// @notice The projects contract, created with the ledger: the only caller of `mint` and
@@ -80,17 +106,17 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
     bytes2[] private _countries;
     mapping(address account => AccountInfo) private _accounts;
     uint256 private _batchCount;
-    uint128 private _lastSerial;
+    uint64 private _lastSerial;
     mapping(uint256 batchId => StoredBatch) private _batches;
     mapping(uint256 batchId => mapping(address account => SerialRanges.Holding)) private _holdings;
     mapping(uint256 batchId => address[]) private _batchHolders;
-    mapping(address account => uint256[]) private _accountBatches;
+    mapping(address account => uint64[]) private _accountBatches;
     uint256 private _retirementCount;
-    mapping(uint256 retirementId => Retirement) private _retirements;
-    mapping(uint256 batchId => uint256[]) private _batchRetirements;
+    mapping(uint256 retirementId => StoredRetirement) private _retirements;
+    mapping(uint256 batchId => uint64[]) private _batchRetirements;
     uint256 private _cancellationCount;
-    mapping(uint256 cancellationId => Cancellation) private _cancellations;
-    mapping(uint256 batchId => uint256[]) private _batchCancellations;
+    mapping(uint256 cancellationId => StoredCancellation) private _cancellations;
+    mapping(uint256 batchId => uint64[]) private _batchCancellations;
 
     /// @param admin governance: grants roles, adds countries and committees, pauses
     /// @param uri_ ERC-1155 metadata URI template; clients replace `{id}` with the batch id
@@ -214,7 +240,7 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
     function mint(bytes2 country, Authorization authorization, uint256 quantity, Allocation[] calldata allocations)
         external
         whenNotPaused
-        returns (uint256 batchId, uint128 firstSerial)
+        returns (uint256 batchId, uint64 firstSerial)
     {
         _onlyProjects();
         if (quantity == 0) revert RegistryZeroQuantity();
@@ -222,7 +248,7 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
         if (count == 0 || count > MAX_ALLOCATIONS) revert RegistryAllocationCount(count, MAX_ALLOCATIONS);
         batchId = ++_batchCount;
         firstSerial = _lastSerial + 1;
-        _lastSerial += uint128(quantity);
+        _lastSerial += uint64(quantity);
         StoredBatch storage batch = _batches[batchId];
         batch.firstSerial = firstSerial;
         batch.quantity = uint64(quantity);
@@ -239,7 +265,7 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
             allocated += amount;
             if (allocated > quantity) revert RegistryAllocationMismatch(allocated, quantity);
             _requireReceivingAccount(account);
-            SerialRange memory range = SerialRange(uint128(next), uint128(next + amount - 1));
+            SerialRange memory range = SerialRange(uint64(next), uint64(next + amount - 1));
             next += amount;
             _depositRanges(account, batchId, _single(range), amount, false);
             emit TransferSingle(msg.sender, address(0), account, batchId, amount);
@@ -257,8 +283,8 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
         bytes32 decisionId,
         address account,
         uint256 batchId,
-        uint128 firstSerial,
-        uint128 lastSerial
+        uint64 firstSerial,
+        uint64 lastSerial
     ) external whenNotPaused returns (uint256 cancellationId) {
         _onlyProjects();
         StoredBatch storage batch = _existingBatch(batchId);
@@ -267,9 +293,8 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
         _depositRanges(sink, batchId, ranges, quantity, true);
         batch.cancelled += uint64(quantity);
         emit TransferSingle(msg.sender, account, sink, batchId, quantity);
-        cancellationId = _recordCancellation(
-            batchId, account, sink, CancellationReason.Correction, quantity, decisionId, "", ranges
-        );
+        cancellationId =
+            _recordCancellation(batchId, account, CancellationReason.Correction, quantity, decisionId, "", ranges);
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -319,11 +344,8 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
         address sink = _sideAccount(side, AccountKind.Retirement);
         SerialRange[] memory ranges = _move(msg.sender, sink, batchId, quantity, true);
         _batches[batchId].retired += uint64(quantity);
-        retirementId = _recordRetirement(batchId, sink, quantity, usingParty, purpose, ranges);
-        Retirement storage record = _retirements[retirementId];
-        record.beneficiary = beneficiary;
-        record.note = note;
-        _emitRetired(record);
+        retirementId = _recordRetirement(batchId, quantity, usingParty, purpose, ranges);
+        _annotateRetirement(retirementId, ranges, beneficiary, note);
     }
 
     /// @inheritdoc IJCMRegistry
@@ -341,7 +363,7 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
         address sink = _sideAccount(side, AccountKind.Cancellation);
         SerialRange[] memory ranges = _move(msg.sender, sink, batchId, quantity, true);
         _batches[batchId].cancelled += uint64(quantity);
-        cancellationId = _recordCancellation(batchId, msg.sender, sink, reason, quantity, bytes32(0), note, ranges);
+        cancellationId = _recordCancellation(batchId, msg.sender, reason, quantity, bytes32(0), note, ranges);
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -464,7 +486,7 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
     }
 
     /// @inheritdoc IJCMRegistry
-    function accountBatches(address account) external view returns (uint256[] memory) {
+    function accountBatches(address account) external view returns (uint64[] memory) {
         return _accountBatches[account];
     }
 
@@ -476,7 +498,7 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
     /// @inheritdoc IJCMRegistry
     /// @dev Finds the batch by binary search over the global serial counter, then the holding by binary search
     /// in each holder's ranges, then the retirement or cancellation record that consumed it.
-    function locateSerial(uint128 serial) external view returns (SerialWhereabouts memory where) {
+    function locateSerial(uint64 serial) external view returns (SerialWhereabouts memory where) {
         if (serial == 0 || serial > _lastSerial) return where;
         uint256 batchId = _batchOfSerial(serial);
         where.batchId = batchId;
@@ -489,30 +511,30 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
                 return where;
             }
         }
-        uint256[] storage retirementIds = _batchRetirements[batchId];
+        uint64[] storage retirementIds = _batchRetirements[batchId];
         for (uint256 i = 0; i < retirementIds.length; i++) {
-            Retirement storage record = _retirements[retirementIds[i]];
+            StoredRetirement storage record = _retirements[retirementIds[i]];
             if (_contains(record.ranges, serial)) {
                 where.location = SerialLocation.Retired;
-                where.account = record.retirementAccount;
-                where.recordId = record.id;
+                where.account = _sides[_accounts[record.account].side].retirementAccount;
+                where.recordId = retirementIds[i];
                 return where;
             }
         }
-        uint256[] storage cancellationIds = _batchCancellations[batchId];
+        uint64[] storage cancellationIds = _batchCancellations[batchId];
         for (uint256 i = 0; i < cancellationIds.length; i++) {
-            Cancellation storage record = _cancellations[cancellationIds[i]];
+            StoredCancellation storage record = _cancellations[cancellationIds[i]];
             if (_contains(record.ranges, serial)) {
                 where.location = SerialLocation.Cancelled;
-                where.account = record.cancellationAccount;
-                where.recordId = record.id;
+                where.account = _sides[_accounts[record.account].side].cancellationAccount;
+                where.recordId = cancellationIds[i];
                 return where;
             }
         }
     }
 
     /// @inheritdoc IJCMRegistry
-    function latestSerial() external view returns (uint128) {
+    function latestSerial() external view returns (uint64) {
         return _lastSerial;
     }
 
@@ -522,9 +544,20 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
     }
 
     /// @inheritdoc IJCMRegistry
-    function retirement(uint256 retirementId) external view returns (Retirement memory) {
+    function retirement(uint256 retirementId) external view returns (Retirement memory r) {
         if (retirementId == 0 || retirementId > _retirementCount) revert RegistryUnknownRetirement(retirementId);
-        return _retirements[retirementId];
+        StoredRetirement storage stored = _retirements[retirementId];
+        r.id = retirementId;
+        r.batchId = stored.batchId;
+        r.account = stored.account;
+        r.retirementAccount = _sides[_accounts[stored.account].side].retirementAccount;
+        r.usingParty = stored.usingParty;
+        r.purpose = stored.purpose;
+        r.quantity = stored.quantity;
+        r.retiredAt = stored.retiredAt;
+        r.beneficiary = stored.beneficiary;
+        r.note = stored.note;
+        r.ranges = stored.ranges;
     }
 
     /// @inheritdoc IJCMRegistry
@@ -533,11 +566,21 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
     }
 
     /// @inheritdoc IJCMRegistry
-    function cancellation(uint256 cancellationId) external view returns (Cancellation memory) {
+    function cancellation(uint256 cancellationId) external view returns (Cancellation memory c) {
         if (cancellationId == 0 || cancellationId > _cancellationCount) {
             revert RegistryUnknownCancellation(cancellationId);
         }
-        return _cancellations[cancellationId];
+        StoredCancellation storage stored = _cancellations[cancellationId];
+        c.id = cancellationId;
+        c.batchId = stored.batchId;
+        c.account = stored.account;
+        c.cancellationAccount = _sides[_accounts[stored.account].side].cancellationAccount;
+        c.reason = stored.reason;
+        c.quantity = stored.quantity;
+        c.cancelledAt = stored.cancelledAt;
+        c.decisionId = stored.decisionId;
+        c.note = stored.note;
+        c.ranges = stored.ranges;
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -576,7 +619,7 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
         SerialRanges.Holding storage holding = _holdings[batchId][account];
         if (holding.balance == 0) _accounts[account].nonEmptyHoldings += 1;
         if (toSink) {
-            holding.balance += uint128(quantity);
+            holding.balance += uint64(quantity);
         } else {
             for (uint256 i = 0; i < ranges.length; i++) {
                 if (!holding.add(ranges[i], MAX_RANGES_PER_HOLDING)) {
@@ -587,43 +630,49 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
         if (!holding.listed) {
             holding.listed = true;
             _batchHolders[batchId].push(account);
-            _accountBatches[account].push(batchId);
+            _accountBatches[account].push(uint64(batchId));
         }
     }
 
     function _recordRetirement(
         uint256 batchId,
-        address sink,
         uint256 quantity,
         bytes2 usingParty,
         RetirementPurpose purpose,
         SerialRange[] memory ranges
     ) private returns (uint256 retirementId) {
         retirementId = ++_retirementCount;
-        Retirement storage record = _retirements[retirementId];
-        record.id = retirementId;
-        record.batchId = batchId;
+        StoredRetirement storage record = _retirements[retirementId];
         record.account = msg.sender;
-        record.retirementAccount = sink;
+        record.quantity = uint64(quantity);
         record.usingParty = usingParty;
         record.purpose = purpose;
-        record.quantity = uint64(quantity);
+        record.batchId = uint64(batchId);
         record.retiredAt = uint64(block.timestamp);
         for (uint256 i = 0; i < ranges.length; i++) {
             record.ranges.push(ranges[i]);
         }
-        _batchRetirements[batchId].push(retirementId);
+        _batchRetirements[batchId].push(uint64(retirementId));
     }
 
-    function _emitRetired(Retirement storage r) private {
+    /// @dev Stores a retirement's texts (empty ones cost nothing) and emits it.
+    function _annotateRetirement(
+        uint256 retirementId,
+        SerialRange[] memory ranges,
+        string calldata beneficiary,
+        string calldata note
+    ) private {
+        StoredRetirement storage r = _retirements[retirementId];
+        if (bytes(beneficiary).length > 0) r.beneficiary = beneficiary;
+        if (bytes(note).length > 0) r.note = note;
         emit CreditsRetired(
-            r.id, r.batchId, r.account, r.quantity, r.ranges, r.usingParty, r.purpose, r.beneficiary, r.note
+            retirementId, r.batchId, r.account, r.quantity, ranges, r.usingParty, r.purpose, beneficiary, note
         );
     }
 
     /// @dev Removes `[first, last]` from a holding account being corrected; returns its side's cancellation
     /// account and the quantity removed.
-    function _takeNamedSerials(address account, uint256 batchId, uint128 first, uint128 last)
+    function _takeNamedSerials(address account, uint256 batchId, uint64 first, uint64 last)
         private
         returns (address sink, uint256 quantity)
     {
@@ -642,7 +691,6 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
     function _recordCancellation(
         uint256 batchId,
         address account,
-        address sink,
         CancellationReason reason,
         uint256 quantity,
         bytes32 decisionId,
@@ -650,24 +698,22 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
         SerialRange[] memory ranges
     ) private returns (uint256 cancellationId) {
         cancellationId = ++_cancellationCount;
-        Cancellation storage record = _cancellations[cancellationId];
-        record.id = cancellationId;
-        record.batchId = batchId;
+        StoredCancellation storage record = _cancellations[cancellationId];
         record.account = account;
-        record.cancellationAccount = sink;
-        record.reason = reason;
         record.quantity = uint64(quantity);
+        record.reason = reason;
+        record.batchId = uint64(batchId);
         record.cancelledAt = uint64(block.timestamp);
-        record.decisionId = decisionId;
-        record.note = note;
+        if (decisionId != bytes32(0)) record.decisionId = decisionId;
+        if (bytes(note).length > 0) record.note = note;
         for (uint256 i = 0; i < ranges.length; i++) {
             record.ranges.push(ranges[i]);
         }
-        _batchCancellations[batchId].push(cancellationId);
+        _batchCancellations[batchId].push(uint64(cancellationId));
         emit CreditsCancelled(cancellationId, batchId, account, quantity, ranges, reason, decisionId, note);
     }
 
-    function _batchOfSerial(uint128 serial) private view returns (uint256 batchId) {
+    function _batchOfSerial(uint64 serial) private view returns (uint256 batchId) {
         uint256 lo = 1;
         uint256 hi = _batchCount;
         while (lo < hi) {
@@ -678,7 +724,7 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
         return lo;
     }
 
-    function _contains(SerialRange[] storage ranges, uint128 serial) private view returns (bool) {
+    function _contains(SerialRange[] storage ranges, uint64 serial) private view returns (bool) {
         for (uint256 i = 0; i < ranges.length; i++) {
             if (ranges[i].first <= serial && serial <= ranges[i].last) return true;
         }

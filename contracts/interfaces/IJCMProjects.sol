@@ -56,8 +56,8 @@ interface IJCMProjects {
         bytes32 indexed decisionId,
         uint256 indexed batchId,
         address indexed account,
-        uint128 firstSerial,
-        uint128 lastSerial,
+        uint64 firstSerial,
+        uint64 lastSerial,
         uint256 cancellationId
     );
 
@@ -71,7 +71,7 @@ interface IJCMProjects {
     /// @notice Moves the named serials from an account into its side's cancellation account with reason
     /// `Correction`, keeping all history. Only the joint committee of the batch's country.
     /// @return cancellationId the ledger's cancellation record
-    function correct(bytes32 decisionId, address account, uint256 batchId, uint128 firstSerial, uint128 lastSerial)
+    function correct(bytes32 decisionId, address account, uint256 batchId, uint64 firstSerial, uint64 lastSerial)
         external
         returns (uint256 cancellationId);
 

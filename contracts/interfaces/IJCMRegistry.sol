@@ -71,7 +71,7 @@ interface IJCMRegistry {
     /// @dev The receiving holding would exceed `max` disjoint serial ranges.
     error RegistryHoldingTooFragmented(address account, uint256 batchId, uint256 max);
     /// @dev The named serials are not all held by the account.
-    error RegistrySerialsNotHeld(address account, uint256 batchId, uint128 first, uint128 last);
+    error RegistrySerialsNotHeld(address account, uint256 batchId, uint64 first, uint64 last);
     /// @dev A transfer between two registry sides of a batch without Article 6 authorization.
     error RegistryInternationalTransferNotAuthorized(uint256 batchId, bytes2 fromSide, bytes2 toSide);
     /// @dev Sender and recipient are the same account.
@@ -109,8 +109,8 @@ interface IJCMRegistry {
     event BatchCreated(
         uint256 indexed batchId,
         bytes2 indexed country,
-        uint128 firstSerial,
-        uint128 lastSerial,
+        uint64 firstSerial,
+        uint64 lastSerial,
         Authorization authorization
     );
     /// @notice Part of an issuance was credited to an account.
@@ -190,7 +190,7 @@ interface IJCMRegistry {
     /// @return firstSerial the batch's first serial number
     function mint(bytes2 country, Authorization authorization, uint256 quantity, Allocation[] calldata allocations)
         external
-        returns (uint256 batchId, uint128 firstSerial);
+        returns (uint256 batchId, uint64 firstSerial);
 
     /// @notice Moves the named serials of a holding account into its side's cancellation account with reason
     /// `Correction`. Only the projects contract, after the committee's checks.
@@ -199,8 +199,8 @@ interface IJCMRegistry {
         bytes32 decisionId,
         address account,
         uint256 batchId,
-        uint128 firstSerial,
-        uint128 lastSerial
+        uint64 firstSerial,
+        uint64 lastSerial
     ) external returns (uint256 cancellationId);
 
     // ------------------------------------------------------------------------------------------------
@@ -263,16 +263,16 @@ interface IJCMRegistry {
     function holdingRanges(address account, uint256 batchId) external view returns (SerialRange[] memory);
 
     /// @notice Every batch the account has ever held (some may now be empty).
-    function accountBatches(address account) external view returns (uint256[] memory);
+    function accountBatches(address account) external view returns (uint64[] memory);
 
     /// @notice Every account that has ever held credits of the batch (some may now be empty).
     function batchHolders(uint256 batchId) external view returns (address[] memory);
 
     /// @notice Where a serial number is now. Meant for `eth_call`: it scans the batch's holders.
-    function locateSerial(uint128 serial) external view returns (SerialWhereabouts memory);
+    function locateSerial(uint64 serial) external view returns (SerialWhereabouts memory);
 
     /// @notice The highest serial number issued so far (0 before the first issuance).
-    function latestSerial() external view returns (uint128);
+    function latestSerial() external view returns (uint64);
 
     /// @notice The number of retirements recorded.
     function retirementCount() external view returns (uint256);

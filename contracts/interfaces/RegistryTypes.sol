@@ -51,8 +51,8 @@ enum SerialLocation {
 
 /// @dev An inclusive block of consecutive serial numbers `[first, last]`.
 struct SerialRange {
-    uint128 first;
-    uint128 last;
+    uint64 first;
+    uint64 last;
 }
 
 /// @dev Public information about an account.
@@ -121,8 +121,8 @@ struct BatchInfo {
     uint16 vintage;
     uint64 quantity;
     uint64 verifiedReductions;
-    uint128 firstSerial;
-    uint128 lastSerial;
+    uint64 firstSerial;
+    uint64 lastSerial;
     bytes32 decisionId;
     bytes32 verificationReportHash;
     Authorization authorization;
@@ -135,8 +135,8 @@ struct BatchInfo {
 /// @dev What the ledger keeps of a batch: its serials, its country and its Article 6 authorization.
 struct BatchState {
     bytes2 country;
-    uint128 firstSerial;
-    uint128 lastSerial;
+    uint64 firstSerial;
+    uint64 lastSerial;
     Authorization authorization;
     bool internationallyTransferred;
 }

@@ -8,8 +8,8 @@ struct Correction {
     bytes32 decisionId;
     address account;
     uint256 batchId;
-    uint128 firstSerial;
-    uint128 lastSerial;
+    uint64 firstSerial;
+    uint64 lastSerial;
 }
 
 /// @dev A new membership of a joint committee; thresholds count distinct members of each side.
@@ -41,8 +41,8 @@ library DecisionTypes {
     );
 
     bytes32 internal constant CORRECT_CREDITS_TYPEHASH = keccak256(
-        "CorrectCredits(bytes32 decisionId,address account,uint256 batchId,uint128 firstSerial,"
-        "uint128 lastSerial,uint256 nonce,uint256 deadline)"
+        "CorrectCredits(bytes32 decisionId,address account,uint256 batchId,uint64 firstSerial,"
+        "uint64 lastSerial,uint256 nonce,uint256 deadline)"
     );
 
     bytes32 internal constant CHANGE_MEMBERS_TYPEHASH = keccak256(

@@ -6,19 +6,22 @@ import {SerialRange} from "../interfaces/RegistryTypes.sol";
 /// @title SerialRanges: a holding of serial numbers kept as sorted, disjoint, non-adjacent ranges
 /// @notice All serial arithmetic of the registry lives here. A holding stores its ranges ascending; adjacent
 /// ranges are always merged, so the number of ranges only grows when serials arrive out of order. Every
-/// function is bounded by the caller-supplied maximum number of ranges. Functions report a refusal through
-/// their return value, so the caller can revert with an error that names the account and batch.
-/// @dev The balance and the range count share one storage slot so a movement reads and writes it once.
+/// function is bounded by the caller-supplied maximum number of ranges, and reports a refusal through its
+/// return value so the caller can revert with an error naming the account and batch.
+/// @dev The balance, the range count and the first range share one storage slot: most holdings are a single
+/// range, and a movement then reads and writes one slot per side.
 library SerialRanges {
     /// @dev An added range overlaps serials already held. Unreachable while serials are unique; checked
-    /// because a silent overlap would double count.
-    error SerialRangesOverlap(uint128 first, uint128 last);
+    /// because a silent overlap would count credits twice.
+    error SerialRangesOverlap(uint64 first, uint64 last);
 
     struct Holding {
-        uint128 balance;
+        uint64 balance;
         uint32 rangeCount;
         bool listed; // whether the (account, batch) pair was ever recorded in the enumeration lists
-        mapping(uint256 index => SerialRange) ranges;
+        uint64 headFirst; // range 0, inline
+        uint64 headLast;
+        mapping(uint256 index => SerialRange) tail; // ranges 1 .. rangeCount-1
     }
 
     /// @dev The number of serials in `r`.
@@ -38,55 +41,54 @@ library SerialRanges {
         uint256 covered;
         while (covered < quantity) {
             if (used == maxRanges) return (taken, false);
-            covered += size(h.ranges[used]);
+            covered += size(at(h, used));
             used++;
         }
         taken = new SerialRange[](used);
         uint256 remaining = quantity;
-        uint256 consumed; // ranges removed entirely from the holding
         for (uint256 i = 0; i < used; i++) {
-            SerialRange memory r = h.ranges[i];
+            SerialRange memory r = at(h, i);
             uint256 rangeSize = size(r);
             if (rangeSize <= remaining) {
                 taken[i] = r;
                 remaining -= rangeSize;
-                consumed++;
             } else {
-                uint128 newFirst = r.first + uint128(remaining);
+                uint64 newFirst = r.first + uint64(remaining);
                 taken[i] = SerialRange(r.first, newFirst - 1);
-                h.ranges[i].first = newFirst;
+                _put(h, i, SerialRange(newFirst, r.last));
                 remaining = 0;
             }
         }
-        if (consumed > 0) _shiftLeft(h, consumed, h.rangeCount);
-        h.balance -= uint128(quantity);
+        uint256 consumed = covered == quantity ? used : used - 1; // ranges removed entirely
+        if (consumed > 0) _shiftLeft(h, 0, consumed);
+        h.balance -= uint64(quantity);
         ok = true;
     }
 
     /// @dev Removes exactly the serials `[first, last]`. Returns `notHeld` when they do not all lie inside one
     /// held range (adjacent ranges are merged, so held consecutive serials always do), and `full` when the
     /// split would leave more than `maxRanges` ranges.
-    function takeExact(Holding storage h, uint128 first, uint128 last, uint256 maxRanges)
+    function takeExact(Holding storage h, uint64 first, uint64 last, uint256 maxRanges)
         internal
         returns (bool notHeld, bool full)
     {
         (bool found, uint256 i) = find(h, first);
-        if (!found || first > last || h.ranges[i].last < last) return (true, false);
-        SerialRange memory r = h.ranges[i];
-        uint256 count = h.rangeCount;
+        if (!found || first > last) return (true, false);
+        SerialRange memory r = at(h, i);
+        if (r.last < last) return (true, false);
         if (r.first == first && r.last == last) {
-            _shiftLeftFrom(h, i, count);
+            _shiftLeft(h, i, 1);
         } else if (r.first == first) {
-            h.ranges[i].first = last + 1;
+            _put(h, i, SerialRange(last + 1, r.last));
         } else if (r.last == last) {
-            h.ranges[i].last = first - 1;
+            _put(h, i, SerialRange(r.first, first - 1));
         } else {
-            if (count + 1 > maxRanges) return (false, true);
-            _shiftRight(h, i + 1, count);
-            h.ranges[i].last = first - 1;
-            h.ranges[i + 1] = SerialRange(last + 1, r.last);
+            if (h.rangeCount + 1 > maxRanges) return (false, true);
+            _shiftRight(h, i + 1);
+            _put(h, i, SerialRange(r.first, first - 1));
+            _put(h, i + 1, SerialRange(last + 1, r.last));
         }
-        h.balance -= uint128(uint256(last) - uint256(first) + 1);
+        h.balance -= uint64(uint256(last) - uint256(first) + 1);
     }
 
     /// @dev Adds `r` to `h`, merging with adjacent neighbours. Returns false, changing nothing, when a new
@@ -96,34 +98,39 @@ library SerialRanges {
         uint256 p = _firstAbove(h, r.last, count); // ranges [0, p) start at or below r.last
         bool mergeLeft;
         bool mergeRight;
+        SerialRange memory left;
+        SerialRange memory right;
         if (p > 0) {
-            uint128 leftLast = h.ranges[p - 1].last;
-            if (leftLast >= r.first) revert SerialRangesOverlap(r.first, r.last);
-            mergeLeft = leftLast + 1 == r.first;
+            left = at(h, p - 1);
+            if (left.last >= r.first) revert SerialRangesOverlap(r.first, r.last);
+            mergeLeft = left.last + 1 == r.first;
         }
-        if (p < count) mergeRight = h.ranges[p].first == r.last + 1;
+        if (p < count) {
+            right = at(h, p);
+            mergeRight = right.first == r.last + 1;
+        }
 
         if (mergeLeft && mergeRight) {
-            h.ranges[p - 1].last = h.ranges[p].last;
-            _shiftLeftFrom(h, p, count);
+            _put(h, p - 1, SerialRange(left.first, right.last));
+            _shiftLeft(h, p, 1);
         } else if (mergeLeft) {
-            h.ranges[p - 1].last = r.last;
+            _put(h, p - 1, SerialRange(left.first, r.last));
         } else if (mergeRight) {
-            h.ranges[p].first = r.first;
+            _put(h, p, SerialRange(r.first, right.last));
         } else {
             if (count + 1 > maxRanges) return false;
-            _shiftRight(h, p, count);
-            h.ranges[p] = r;
+            _shiftRight(h, p);
+            _put(h, p, r);
         }
-        h.balance += uint128(size(r));
+        h.balance += uint64(size(r));
         return true;
     }
 
     /// @dev Whether `serial` is held, and the index of the range holding it (binary search).
-    function find(Holding storage h, uint128 serial) internal view returns (bool found, uint256 index) {
+    function find(Holding storage h, uint64 serial) internal view returns (bool found, uint256 index) {
         uint256 p = _firstAbove(h, serial, h.rangeCount);
         if (p == 0) return (false, 0);
-        if (h.ranges[p - 1].last >= serial) return (true, p - 1);
+        if (at(h, p - 1).last >= serial) return (true, p - 1);
         return (false, 0);
     }
 
@@ -132,44 +139,59 @@ library SerialRanges {
         uint256 count = h.rangeCount;
         out = new SerialRange[](count);
         for (uint256 i = 0; i < count; i++) {
-            out[i] = h.ranges[i];
+            out[i] = at(h, i);
         }
     }
 
-    /// @dev Index of the first range whose first serial is above `serial` (binary search).
-    function _firstAbove(Holding storage h, uint128 serial, uint256 count) private view returns (uint256 lo) {
-        uint256 hi = count;
+    /// @dev Range `i` of `h`.
+    function at(Holding storage h, uint256 i) internal view returns (SerialRange memory) {
+        if (i == 0) return SerialRange(h.headFirst, h.headLast);
+        return h.tail[i];
+    }
+
+    function _put(Holding storage h, uint256 i, SerialRange memory r) private {
+        if (i == 0) {
+            h.headFirst = r.first;
+            h.headLast = r.last;
+        } else {
+            h.tail[i] = r;
+        }
+    }
+
+    /// @dev Index of the first range whose first serial is above `serial` (binary search). The last range is
+    /// checked first: serials usually arrive in ascending order, and then one read answers.
+    function _firstAbove(Holding storage h, uint64 serial, uint256 count) private view returns (uint256 lo) {
+        if (count == 0 || at(h, count - 1).first <= serial) return count;
+        uint256 hi = count - 1;
         while (lo < hi) {
             uint256 mid = (lo + hi) / 2;
-            if (h.ranges[mid].first > serial) hi = mid;
+            if (at(h, mid).first > serial) hi = mid;
             else lo = mid + 1;
         }
     }
 
-    /// @dev Drops the first `n` ranges.
-    function _shiftLeft(Holding storage h, uint256 n, uint256 count) private {
-        for (uint256 j = n; j < count; j++) {
-            h.ranges[j - n] = h.ranges[j];
+    /// @dev Removes `n` ranges starting at `index`, shifting later ones down.
+    function _shiftLeft(Holding storage h, uint256 index, uint256 n) private {
+        uint256 count = h.rangeCount;
+        for (uint256 j = index + n; j < count; j++) {
+            _put(h, j - n, at(h, j));
         }
         for (uint256 j = count - n; j < count; j++) {
-            delete h.ranges[j];
+            if (j == 0) {
+                h.headFirst = 0;
+                h.headLast = 0;
+            } else {
+                delete h.tail[j];
+            }
         }
         h.rangeCount = uint32(count - n);
     }
 
-    /// @dev Drops the range at `index`.
-    function _shiftLeftFrom(Holding storage h, uint256 index, uint256 count) private {
-        for (uint256 j = index + 1; j < count; j++) {
-            h.ranges[j - 1] = h.ranges[j];
-        }
-        delete h.ranges[count - 1];
-        h.rangeCount = uint32(count - 1);
-    }
-
-    /// @dev Opens a gap at `index`.
-    function _shiftRight(Holding storage h, uint256 index, uint256 count) private {
+    /// @dev Opens a gap at `index`, shifting later ranges up.
+    function _shiftRight(Holding storage h, uint256 index) private {
+        uint256 count = h.rangeCount;
         for (uint256 j = count; j > index; j--) {
-            h.ranges[j] = h.ranges[j - 1];
+            _put(h, j, at(h, j - 1));
         }
         h.rangeCount = uint32(count + 1);
     }
