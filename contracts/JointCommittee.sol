@@ -211,8 +211,8 @@ contract JointCommittee is IJointCommittee, EIP712 {
         address previous;
         for (uint256 i = 0; i < count; i++) {
             address signer = signatures[i].signer;
-            if (signer == previous) revert CommitteeDuplicateSigner(signer);
-            if (signer < previous) revert CommitteeSignersNotSorted(previous, signer);
+            if (i > 0 && signer == previous) revert CommitteeDuplicateSigner(signer);
+            if (i > 0 && signer < previous) revert CommitteeSignersNotSorted(previous, signer);
             MemberSide side = _sideOf[_nonce][signer];
             if (side == MemberSide.None) revert CommitteeNotMember(signer);
             _checkSignature(signer, digest, signatures[i].signature);
