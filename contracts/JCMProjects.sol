@@ -120,6 +120,7 @@ contract JCMProjects is IJCMProjects {
         returns (uint256 cancellationId)
     {
         bytes32 key = _batches[batchId].projectKey;
+        // slither-disable-next-line incorrect-equality (an existence check on a stored key, not a balance)
         if (key == bytes32(0)) revert ProjectsUnknownBatch(batchId);
         _onlyCommittee(_projects[key].country);
         _useDecision(decisionId);

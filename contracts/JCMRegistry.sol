@@ -257,7 +257,7 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
         emit BatchCreated(batchId, country, firstSerial, _lastSerial, authorization);
 
         uint256 next = firstSerial;
-        uint256 allocated;
+        uint256 allocated = 0;
         for (uint256 i = 0; i < count; i++) {
             address account = allocations[i].account;
             uint256 amount = allocations[i].amount;
@@ -310,7 +310,7 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
         bytes2 toSide = _requireReceivingAccount(to).side;
         if (to == msg.sender) revert RegistrySelfTransfer(to);
         bool international = fromSide != toSide;
-        bool firstInternational;
+        bool firstInternational = false;
         if (international) {
             StoredBatch storage batch = _existingBatch(batchId);
             if (batch.authorization == Authorization.None) {
@@ -504,6 +504,7 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
         where.batchId = batchId;
         address[] storage holders = _batchHolders[batchId];
         for (uint256 i = 0; i < holders.length; i++) {
+            // slither-disable-next-line unused-return (only whether the holder has it matters here)
             (bool found,) = _holdings[batchId][holders[i]].find(serial);
             if (found) {
                 where.location = SerialLocation.Held;

@@ -56,13 +56,13 @@ contract JointCommittee is IJointCommittee, EIP712 {
     /// and `IJCMProjects.registerProject`'s requirements.
     function registerProject(
         ProjectRegistration calldata project,
-        uint256 nonce_,
+        uint256 decisionNonce,
         uint256 deadline,
         MemberSignature[] calldata signatures
     ) external {
         if (project.country != _country) revert CommitteeWrongCountry(project.country, _country);
-        bytes32 structHash = DecisionTypes.hashRegisterProject(project, nonce_, deadline);
-        _authorize(structHash, DecisionKind.RegisterProject, nonce_, deadline, signatures);
+        bytes32 structHash = DecisionTypes.hashRegisterProject(project, decisionNonce, deadline);
+        _authorize(structHash, DecisionKind.RegisterProject, decisionNonce, deadline, signatures);
         _projects.registerProject(project);
     }
 
@@ -70,12 +70,12 @@ contract JointCommittee is IJointCommittee, EIP712 {
     /// @dev Requirements: valid signatures (see contract docs) and `IJCMProjects.issue`'s requirements.
     function issueCredits(
         Issuance calldata issuance,
-        uint256 nonce_,
+        uint256 decisionNonce,
         uint256 deadline,
         MemberSignature[] calldata signatures
     ) external returns (uint256 batchId) {
-        bytes32 structHash = DecisionTypes.hashIssueCredits(issuance, nonce_, deadline);
-        _authorize(structHash, DecisionKind.IssueCredits, nonce_, deadline, signatures);
+        bytes32 structHash = DecisionTypes.hashIssueCredits(issuance, decisionNonce, deadline);
+        _authorize(structHash, DecisionKind.IssueCredits, decisionNonce, deadline, signatures);
         batchId = _projects.issue(issuance);
     }
 
@@ -83,12 +83,12 @@ contract JointCommittee is IJointCommittee, EIP712 {
     /// @dev Requirements: valid signatures (see contract docs) and `IJCMProjects.correct`'s requirements.
     function correctCredits(
         Correction calldata correction,
-        uint256 nonce_,
+        uint256 decisionNonce,
         uint256 deadline,
         MemberSignature[] calldata signatures
     ) external returns (uint256 cancellationId) {
-        bytes32 structHash = DecisionTypes.hashCorrectCredits(correction, nonce_, deadline);
-        _authorize(structHash, DecisionKind.CorrectCredits, nonce_, deadline, signatures);
+        bytes32 structHash = DecisionTypes.hashCorrectCredits(correction, decisionNonce, deadline);
+        _authorize(structHash, DecisionKind.CorrectCredits, decisionNonce, deadline, signatures);
         cancellationId = _projects.correct(
             correction.decisionId, correction.account, correction.batchId, correction.firstSerial, correction.lastSerial
         );
@@ -100,12 +100,12 @@ contract JointCommittee is IJointCommittee, EIP712 {
     /// reachable.
     function changeMembers(
         MembershipChange calldata change,
-        uint256 nonce_,
+        uint256 decisionNonce,
         uint256 deadline,
         MemberSignature[] calldata signatures
     ) external {
-        bytes32 structHash = DecisionTypes.hashChangeMembers(change, nonce_, deadline);
-        _authorize(structHash, DecisionKind.ChangeMembers, nonce_, deadline, signatures);
+        bytes32 structHash = DecisionTypes.hashChangeMembers(change, decisionNonce, deadline);
+        _authorize(structHash, DecisionKind.ChangeMembers, decisionNonce, deadline, signatures);
         _setMembers(change);
     }
 
@@ -144,39 +144,39 @@ contract JointCommittee is IJointCommittee, EIP712 {
     }
 
     /// @inheritdoc IJointCommittee
-    function registerProjectDigest(ProjectRegistration calldata project, uint256 nonce_, uint256 deadline)
+    function registerProjectDigest(ProjectRegistration calldata project, uint256 decisionNonce, uint256 deadline)
         external
         view
         returns (bytes32)
     {
-        return _hashTypedDataV4(DecisionTypes.hashRegisterProject(project, nonce_, deadline));
+        return _hashTypedDataV4(DecisionTypes.hashRegisterProject(project, decisionNonce, deadline));
     }
 
     /// @inheritdoc IJointCommittee
-    function issueCreditsDigest(Issuance calldata issuance, uint256 nonce_, uint256 deadline)
+    function issueCreditsDigest(Issuance calldata issuance, uint256 decisionNonce, uint256 deadline)
         external
         view
         returns (bytes32)
     {
-        return _hashTypedDataV4(DecisionTypes.hashIssueCredits(issuance, nonce_, deadline));
+        return _hashTypedDataV4(DecisionTypes.hashIssueCredits(issuance, decisionNonce, deadline));
     }
 
     /// @inheritdoc IJointCommittee
-    function correctCreditsDigest(Correction calldata correction, uint256 nonce_, uint256 deadline)
+    function correctCreditsDigest(Correction calldata correction, uint256 decisionNonce, uint256 deadline)
         external
         view
         returns (bytes32)
     {
-        return _hashTypedDataV4(DecisionTypes.hashCorrectCredits(correction, nonce_, deadline));
+        return _hashTypedDataV4(DecisionTypes.hashCorrectCredits(correction, decisionNonce, deadline));
     }
 
     /// @inheritdoc IJointCommittee
-    function changeMembersDigest(MembershipChange calldata change, uint256 nonce_, uint256 deadline)
+    function changeMembersDigest(MembershipChange calldata change, uint256 decisionNonce, uint256 deadline)
         external
         view
         returns (bytes32)
     {
-        return _hashTypedDataV4(DecisionTypes.hashChangeMembers(change, nonce_, deadline));
+        return _hashTypedDataV4(DecisionTypes.hashChangeMembers(change, decisionNonce, deadline));
     }
 
     /// @dev Checks deadline, nonce, single execution and signatures, then marks the decision executed before
@@ -184,17 +184,17 @@ contract JointCommittee is IJointCommittee, EIP712 {
     function _authorize(
         bytes32 structHash,
         DecisionKind kind,
-        uint256 nonce_,
+        uint256 decisionNonce,
         uint256 deadline,
         MemberSignature[] calldata signatures
     ) private {
         if (block.timestamp > deadline) revert CommitteeDecisionExpired(deadline, block.timestamp);
-        if (nonce_ != _nonce) revert CommitteeStaleNonce(nonce_, _nonce);
+        if (decisionNonce != _nonce) revert CommitteeStaleNonce(decisionNonce, _nonce);
         bytes32 digest = _hashTypedDataV4(structHash);
         if (_executed[digest]) revert CommitteeDecisionAlreadyExecuted(digest);
         address[] memory signers = _verifySignatures(digest, signatures);
         _executed[digest] = true;
-        emit DecisionExecuted(digest, kind, nonce_, msg.sender, signers);
+        emit DecisionExecuted(digest, kind, decisionNonce, msg.sender, signers);
     }
 
     function _verifySignatures(bytes32 digest, MemberSignature[] calldata signatures)
@@ -206,9 +206,9 @@ contract JointCommittee is IJointCommittee, EIP712 {
         uint256 max = _japanMembers.length + _partnerMembers.length;
         if (count > max) revert CommitteeTooManySignatures(count, max);
         signers = new address[](count);
-        uint256 japanCount;
-        uint256 partnerCount;
-        address previous;
+        uint256 japanCount = 0;
+        uint256 partnerCount = 0;
+        address previous = address(0);
         for (uint256 i = 0; i < count; i++) {
             address signer = signatures[i].signer;
             if (i > 0 && signer == previous) revert CommitteeDuplicateSigner(signer);
@@ -231,6 +231,7 @@ contract JointCommittee is IJointCommittee, EIP712 {
     /// ERC-1271 `isValidSignature` through a static call (it cannot re-enter).
     function _checkSignature(address signer, bytes32 digest, bytes calldata signature) private view {
         if (signer.code.length == 0) {
+            // slither-disable-next-line unused-return (the third value only details a malformed `s`)
             (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(digest, signature);
             if (error == ECDSA.RecoverError.InvalidSignatureLength) revert CommitteeMalformedSignature(signer);
             if (error == ECDSA.RecoverError.InvalidSignatureS) revert CommitteeMalleableSignature(signer);

@@ -79,7 +79,7 @@ interface IJointCommittee {
     /// @notice Registers a project of this committee's country.
     function registerProject(
         ProjectRegistration calldata project,
-        uint256 nonce,
+        uint256 decisionNonce,
         uint256 deadline,
         MemberSignature[] calldata signatures
     ) external;
@@ -88,7 +88,7 @@ interface IJointCommittee {
     /// @return batchId the new batch
     function issueCredits(
         Issuance calldata issuance,
-        uint256 nonce,
+        uint256 decisionNonce,
         uint256 deadline,
         MemberSignature[] calldata signatures
     ) external returns (uint256 batchId);
@@ -97,7 +97,7 @@ interface IJointCommittee {
     /// @return cancellationId the ledger's cancellation record
     function correctCredits(
         Correction calldata correction,
-        uint256 nonce,
+        uint256 decisionNonce,
         uint256 deadline,
         MemberSignature[] calldata signatures
     ) external returns (uint256 cancellationId);
@@ -105,7 +105,7 @@ interface IJointCommittee {
     /// @notice Replaces the members and thresholds of both sides and increments the nonce.
     function changeMembers(
         MembershipChange calldata change,
-        uint256 nonce,
+        uint256 decisionNonce,
         uint256 deadline,
         MemberSignature[] calldata signatures
     ) external;
@@ -132,25 +132,25 @@ interface IJointCommittee {
     function executed(bytes32 digest) external view returns (bool);
 
     /// @notice The EIP-712 digest members sign to register a project.
-    function registerProjectDigest(ProjectRegistration calldata project, uint256 nonce, uint256 deadline)
+    function registerProjectDigest(ProjectRegistration calldata project, uint256 decisionNonce, uint256 deadline)
         external
         view
         returns (bytes32);
 
     /// @notice The EIP-712 digest members sign to issue credits.
-    function issueCreditsDigest(Issuance calldata issuance, uint256 nonce, uint256 deadline)
+    function issueCreditsDigest(Issuance calldata issuance, uint256 decisionNonce, uint256 deadline)
         external
         view
         returns (bytes32);
 
     /// @notice The EIP-712 digest members sign to correct credits.
-    function correctCreditsDigest(Correction calldata correction, uint256 nonce, uint256 deadline)
+    function correctCreditsDigest(Correction calldata correction, uint256 decisionNonce, uint256 deadline)
         external
         view
         returns (bytes32);
 
     /// @notice The EIP-712 digest members sign to change the membership.
-    function changeMembersDigest(MembershipChange calldata change, uint256 nonce, uint256 deadline)
+    function changeMembersDigest(MembershipChange calldata change, uint256 decisionNonce, uint256 deadline)
         external
         view
         returns (bytes32);

@@ -37,8 +37,8 @@ library SerialRanges {
         returns (SerialRange[] memory taken, bool ok)
     {
         // First pass: how many ranges the quantity spans, so the result is allocated exactly.
-        uint256 used;
-        uint256 covered;
+        uint256 used = 0;
+        uint256 covered = 0;
         while (covered < quantity) {
             if (used == maxRanges) return (taken, false);
             covered += size(at(h, used));
@@ -96,10 +96,10 @@ library SerialRanges {
     function add(Holding storage h, SerialRange memory r, uint256 maxRanges) internal returns (bool ok) {
         uint256 count = h.rangeCount;
         uint256 p = _firstAbove(h, r.last, count); // ranges [0, p) start at or below r.last
-        bool mergeLeft;
-        bool mergeRight;
-        SerialRange memory left;
-        SerialRange memory right;
+        bool mergeLeft = false;
+        bool mergeRight = false;
+        SerialRange memory left = SerialRange(0, 0);
+        SerialRange memory right = SerialRange(0, 0);
         if (p > 0) {
             left = at(h, p - 1);
             if (left.last >= r.first) revert SerialRangesOverlap(r.first, r.last);
