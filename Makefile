@@ -28,7 +28,7 @@ DEVNET_DIR := $(ROOT)/.devnet
 PIP_STAMP := $(VENV)/.stamp-pip
 NPM_STAMP := node_modules/.stamp-npm
 
-.PHONY: help install solc build test demo devnet-stop lint format clean distclean
+.PHONY: help install solc build fresh-cache test demo devnet-stop lint format clean distclean
 
 help:
 	@sed -n '2,7p' Makefile | sed 's/^# *//'
@@ -64,12 +64,19 @@ install: solc
 
 # --- build and test -----------------------------------------------------------------------------
 
+# Ape 0.8's incremental compile does not recompile files whose imports changed (a struct edited in
+# RegistryTypes.sol left the cached ABI of IJointCommittee stale), so `build` always compiles
+# everything, and `test` drops Ape's cache whenever a source or the config is newer than it.
 build: install
-	ape compile
-	python scripts/export_artifacts.py
+	ape compile --force
+	python scripts/export_artifacts.py --cached
+
+fresh-cache:
+	@if [ -f .build/__local__.json ] && [ -n "$$(find contracts ape-config.yaml -not -path 'contracts/.cache/*' \( -name '*.sol' -o -name ape-config.yaml \) -newer .build/__local__.json -print -quit)" ]; then \
+	  echo "sources changed since the last compile: dropping Ape's compile cache"; rm -f .build/__local__.json; fi
 
 # pytest exits 5 when it collected no test: reported, not treated as a failure.
-test: install
+test: install fresh-cache
 	@rc=0; ape test tests/ $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5)"; exit 0; fi; \
 	exit $$rc

@@ -10,8 +10,13 @@ written deterministically (sorted keys, indent 2, trailing newline) so that diff
 
 Usage (from the repository root, with the project's venv active)::
 
-    python scripts/export_artifacts.py          # compile if needed, (re)write the artifacts
-    python scripts/export_artifacts.py --check  # exit 1 if the committed artifacts are stale
+    python scripts/export_artifacts.py           # compile all afresh, (re)write the artifacts
+    python scripts/export_artifacts.py --check   # exit 1 if the committed artifacts are stale
+    python scripts/export_artifacts.py --cached  # trust Ape's compile cache (after `ape compile`)
+
+Compiling afresh is the default because Ape 0.8's incremental compile recompiles a changed file and
+what it imports, but not the files that import it: after editing only ``RegistryTypes.sol`` the
+cached ABI of ``IJointCommittee`` (which imports it) was stale.
 
 ``ape run export_artifacts`` works too. Only the project's own contracts are exported: never the
 OpenZeppelin sources Ape copies into ``contracts/.cache``, nor test-only contracts under
@@ -113,17 +118,19 @@ def _is_own_source(source_id: str | None, contracts_folder: str) -> bool:
     )
 
 
-def fresh_artifacts(project: Any = None) -> dict[str, dict[str, Any]]:
-    """Compile the project (Ape only recompiles what changed) and return ``{name: artifact}``.
+def fresh_artifacts(project: Any = None, use_cache: bool = False) -> dict[str, dict[str, Any]]:
+    """Compile the project and return ``{name: artifact}`` for its own contracts.
 
     ``project`` defaults to ``ape.project`` (the project in the current working directory).
+    ``use_cache=True`` lets Ape recompile only changed files, which can leave stale contract types
+    behind (see the module docstring); the default recompiles everything (~15 s).
     """
     if project is None:
         from ape import project as ape_project
 
         project = ape_project
 
-    containers = project.load_contracts()
+    containers = project.load_contracts(use_cache=use_cache)
     manifest = project.manifest
     contracts_folder = Path(project.contracts_folder).relative_to(Path(project.path)).parts[0]
 
@@ -208,7 +215,7 @@ def write_artifacts(
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     check_only = "--check" in args
-    artifacts = fresh_artifacts()
+    artifacts = fresh_artifacts(use_cache="--cached" in args)
     if not artifacts:
         print("export_artifacts: no contracts under contracts/ were compiled; nothing to export")
         return 0
