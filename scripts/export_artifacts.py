@@ -103,7 +103,8 @@ def _hex(code: Any) -> str:
     return "0x" + text.lower()
 
 
-EXCLUDED_DIRS = frozenset({".cache", "test", "tests", "mocks"})
+# Only deployable contracts ship: interfaces, internal libraries, mocks and benchmark references do not.
+EXCLUDED_DIRS = frozenset({".cache", "test", "tests", "mocks", "bench", "interfaces", "libraries"})
 
 
 def _is_own_source(source_id: str | None, contracts_folder: str) -> bool:
