@@ -56,7 +56,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_keys import keys
-from eth_utils import is_address, keccak, to_checksum_address
+from eth_utils import is_address, is_checksum_address, keccak, to_checksum_address
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -184,7 +184,10 @@ def _address(value: Any) -> str:
     if isinstance(value, bytes | bytearray) and len(value) == 20:
         value = "0x" + bytes(value).hex()
     if not isinstance(value, str) or not is_address(value):
-        raise ValueError(f"not an address (or a bad checksum): {value!r}")
+        raise ValueError(f"not an address: {value!r}")
+    body = value[2:]
+    if body != body.lower() and body != body.upper() and not is_checksum_address(value):
+        raise ValueError(f"bad EIP-55 checksum (a mistyped address?): {value!r}")
     return str(to_checksum_address(value))
 
 

@@ -1,0 +1,307 @@
+"""The registry's invariants (DESIGN.md §2, rules 1-3), checked against chain state only.
+
+One shared checker for every test that moves credits (contract, SDK, API and fuzz tests)::
+
+    from invariants import assert_registry_invariants
+
+    before = assert_registry_invariants(registry, projects)
+    ...  # move credits
+    assert_registry_invariants(registry, projects, previous=before)
+
+``registry`` and ``projects`` may be Ape contract instances or web3.py contracts (``projects`` may
+be omitted). Ape instances are read through their provider's web3 connection with the instance's
+ABI, so both kinds are checked by the same code, quickly.
+
+What is checked:
+
+1. **Conservation**, per batch: issued = the holders' balances + retired + cancelled, and
+   ``batchTotals`` agrees; the records' quantities add up to the retired and cancelled totals and to
+   the sink accounts' balances.
+2. **Unique serials**: batches take consecutive serial blocks from 1 to ``latestSerial``; within
+   a batch, the ranges of every holding (``holdingRanges``) and of every retirement and
+   cancellation record are well formed, inside ``[firstSerial, lastSerial]``, pairwise disjoint,
+   and together cover the batch exactly; each holding is sorted with adjacent ranges merged and its
+   ``balanceOf`` equals its ranges' size; ``nonEmptyHoldings`` of every account matches its
+   balances.
+3. **Finality**: retirement and cancellation records are the sink accounts' balances; with
+   ``previous`` (the snapshot a previous call returned), every earlier record is unchanged and no
+   sink balance or record count shrank.
+
+With ``projects``, every batch's issuance data (``batchInfo``) agrees with the ledger's.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+SINK_KINDS = frozenset({3, 4})  # AccountKind.Retirement, AccountKind.Cancellation
+
+Range = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Record:
+    """A retirement or cancellation record, as read from the chain (what finality protects)."""
+
+    batch_id: int
+    account: str
+    sink: str
+    quantity: int
+    ranges: tuple[Range, ...]
+    details: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class RegistrySnapshot:
+    """What ``assert_registry_invariants`` read; pass it back as ``previous`` to check finality."""
+
+    batch_count: int
+    latest_serial: int
+    retirements: dict[int, Record] = field(default_factory=dict)
+    cancellations: dict[int, Record] = field(default_factory=dict)
+    sink_balances: dict[tuple[str, int], int] = field(default_factory=dict)
+    holdings: dict[tuple[str, int], tuple[Range, ...]] = field(default_factory=dict)
+
+
+class _Reader:
+    """Calls views of an Ape contract instance or a web3.py contract through web3.py."""
+
+    def __init__(self, contract: Any) -> None:
+        if hasattr(contract, "functions"):  # web3.py contract
+            self._contract = contract
+        else:  # Ape contract instance
+            from ape import chain
+
+            abi = [
+                entry.model_dump(mode="json", by_alias=True) for entry in contract.contract_type.abi
+            ]
+            self._contract = chain.provider.web3.eth.contract(address=contract.address, abi=abi)
+
+    def __call__(self, name: str, *args: Any) -> Any:
+        return getattr(self._contract.functions, name)(*args).call()
+
+
+def _ranges(raw: Any) -> tuple[Range, ...]:
+    return tuple((int(r[0]), int(r[1])) for r in raw)
+
+
+def _size(ranges: tuple[Range, ...]) -> int:
+    return sum(last - first + 1 for first, last in ranges)
+
+
+def _check_holding(where: str, ranges: tuple[Range, ...], first: int, last: int) -> None:
+    for i, (a, b) in enumerate(ranges):
+        assert a <= b, f"{where}: range {a}..{b} is empty or reversed"
+        assert first <= a and b <= last, (
+            f"{where}: range {a}..{b} outside the batch {first}..{last}"
+        )
+        if i:
+            prev = ranges[i - 1][1]
+            assert prev + 1 < a, (
+                f"{where}: ranges not sorted, overlapping or not merged: ..{prev} then {a}.."
+            )
+
+
+def assert_registry_invariants(
+    registry: Any, projects: Any = None, previous: RegistrySnapshot | None = None
+) -> RegistrySnapshot:
+    """Asserts invariants 1-3 of DESIGN.md §2 on the registry's current state.
+
+    Args:
+        registry: the ``JCMRegistry`` (Ape contract instance or web3.py contract).
+        projects: optionally the ``JCMProjects``, whose ``batchInfo`` must agree with the ledger.
+        previous: a snapshot returned by an earlier call, to check that records never changed.
+
+    Returns:
+        The snapshot of this state, for a later ``previous=``.
+
+    Raises:
+        AssertionError: naming the batch, account or record that breaks an invariant.
+    """
+    reg = _Reader(registry)
+    proj = _Reader(projects) if projects is not None else None
+    batch_count = int(reg("batchCount"))
+    latest_serial = int(reg("latestSerial"))
+
+    retirements: dict[int, Record] = {}
+    for rid in range(1, int(reg("retirementCount")) + 1):
+        r = reg("retirement", rid)
+        # (id, batchId, account, retirementAccount, usingParty, purpose, quantity, retiredAt,
+        #  beneficiary, note, ranges)
+        assert int(r[0]) == rid, f"retirement {rid} reads back as id {r[0]}"
+        retirements[rid] = Record(
+            batch_id=int(r[1]),
+            account=r[2],
+            sink=r[3],
+            quantity=int(r[6]),
+            ranges=_ranges(r[10]),
+            details=(bytes(r[4]), int(r[5]), int(r[7]), r[8], r[9]),
+        )
+    cancellations: dict[int, Record] = {}
+    for cid in range(1, int(reg("cancellationCount")) + 1):
+        c = reg("cancellation", cid)
+        # (id, batchId, account, cancellationAccount, reason, quantity, cancelledAt, decisionId,
+        #  note, ranges)
+        assert int(c[0]) == cid, f"cancellation {cid} reads back as id {c[0]}"
+        cancellations[cid] = Record(
+            batch_id=int(c[1]),
+            account=c[2],
+            sink=c[3],
+            quantity=int(c[5]),
+            ranges=_ranges(c[9]),
+            details=(int(c[4]), int(c[6]), bytes(c[7]), c[8]),
+        )
+
+    records_by_batch: dict[int, list[tuple[str, Record]]] = defaultdict(list)
+    for rid, rec in retirements.items():
+        records_by_batch[rec.batch_id].append((f"retirement {rid}", rec))
+    for cid, rec in cancellations.items():
+        records_by_batch[rec.batch_id].append((f"cancellation {cid}", rec))
+    for batch_id in records_by_batch:
+        assert 1 <= batch_id <= batch_count, f"a record names unknown batch {batch_id}"
+
+    kinds: dict[str, int] = {}
+    non_empty: dict[str, int] = defaultdict(int)
+    sink_balances: dict[tuple[str, int], int] = {}
+    holdings: dict[tuple[str, int], tuple[Range, ...]] = {}
+    next_serial = 1
+    for batch_id in range(1, batch_count + 1):
+        # BatchState (country, firstSerial, lastSerial, authorization, internationallyTransferred)
+        state = reg("batchState", batch_id)
+        first, last = int(state[1]), int(state[2])
+        assert first == next_serial, f"batch {batch_id} starts at {first}, expected {next_serial}"
+        assert first <= last, f"batch {batch_id} is empty: {first}..{last}"
+        next_serial = last + 1
+        issued = last - first + 1
+        # BatchTotals (issued, held, retired, cancelled)
+        totals = [int(x) for x in reg("batchTotals", batch_id)]
+        assert totals[0] == issued, f"batch {batch_id}: batchTotals.issued {totals[0]} != {issued}"
+
+        pieces: list[tuple[Range, str]] = []
+        held = 0
+        sink_sum: dict[str, int] = defaultdict(int)
+        for holder in reg("batchHolders", batch_id):
+            if holder not in kinds:
+                kinds[holder] = int(reg("accountInfo", holder)[0])
+            balance = int(reg("balanceOf", holder, batch_id))
+            ranges = _ranges(reg("holdingRanges", holder, batch_id))
+            where = f"batch {batch_id}, holder {holder}"
+            if kinds[holder] in SINK_KINDS:
+                assert not ranges, f"{where}: a sink account lists ranges {ranges}"
+                sink_balances[(holder, batch_id)] = balance
+            else:
+                _check_holding(where, ranges, first, last)
+                assert _size(ranges) == balance, (
+                    f"{where}: balanceOf {balance} != size of its ranges {_size(ranges)}"
+                )
+                held += balance
+                holdings[(holder, batch_id)] = ranges
+                pieces.extend((r, where) for r in ranges)
+            if balance:
+                non_empty[holder] += 1
+
+        retired = cancelled = 0
+        for label, rec in records_by_batch.get(batch_id, []):
+            where = f"batch {batch_id}, {label}"
+            assert rec.ranges, f"{where}: no ranges"
+            for a, b in rec.ranges:
+                assert a <= b and first <= a and b <= last, (
+                    f"{where}: range {a}..{b} bad or outside {first}..{last}"
+                )
+            assert _size(rec.ranges) == rec.quantity, (
+                f"{where}: quantity {rec.quantity} != size of its ranges {_size(rec.ranges)}"
+            )
+            pieces.extend((r, where) for r in rec.ranges)
+            sink_sum[rec.sink] += rec.quantity
+            if label.startswith("retirement"):
+                retired += rec.quantity
+            else:
+                cancelled += rec.quantity
+
+        # 1. Conservation
+        assert issued == held + retired + cancelled, (
+            f"batch {batch_id}: issued {issued} != held {held} + retired {retired} "
+            f"+ cancelled {cancelled}"
+        )
+        assert totals == [issued, held, retired, cancelled], (
+            f"batch {batch_id}: batchTotals {totals} != chain state "
+            f"{[issued, held, retired, cancelled]}"
+        )
+        for sink, amount in sink_sum.items():
+            got = sink_balances.get((sink, batch_id), 0)
+            assert got == amount, (
+                f"batch {batch_id}: sink {sink} has balance {got}, its records sum to {amount}"
+            )
+        for (sink, b), balance in sink_balances.items():
+            if b == batch_id:
+                assert balance == sink_sum.get(sink, 0), (
+                    f"batch {batch_id}: sink {sink} balance {balance} without matching records"
+                )
+
+        # 2. Unique serials: disjoint and exactly covering [first, last]
+        pieces.sort()
+        cursor = first
+        for (a, b), where in pieces:
+            assert a == cursor, (
+                f"batch {batch_id}: serial {cursor} is not where expected: next piece {a}..{b} "
+                f"({where}) " + ("overlaps" if a < cursor else "leaves a gap")
+            )
+            cursor = b + 1
+        assert cursor == last + 1, f"batch {batch_id}: serials {cursor}..{last} are nowhere"
+
+        if proj is not None:
+            info = proj("batchInfo", batch_id)
+            # BatchInfo: id, projectRef, country, start, end, vintage, quantity, verified, first,
+            # last, decisionId, reportHash, authorization, authorizationId, authorizationDate,
+            # issuedAt, internationallyTransferred
+            assert int(info[0]) == batch_id
+            assert (int(info[8]), int(info[9]), int(info[6])) == (first, last, issued), (
+                f"batch {batch_id}: batchInfo serials/quantity disagree with the ledger"
+            )
+            assert bytes(info[2]) == bytes(state[0]), f"batch {batch_id}: country disagrees"
+            assert int(info[12]) == int(state[3]), f"batch {batch_id}: authorization disagrees"
+            assert bool(info[16]) == bool(state[4]), f"batch {batch_id}: international flag"
+            assert int(info[6]) <= int(info[7]), f"batch {batch_id}: issued above verified"
+
+    assert next_serial - 1 == latest_serial, (
+        f"latestSerial {latest_serial} but batches end at {next_serial - 1}"
+    )
+    for account in kinds:
+        recorded = int(reg("accountInfo", account)[4])
+        assert recorded == non_empty[account], (
+            f"account {account}: nonEmptyHoldings {recorded}, "
+            f"but holds credits of {non_empty[account]} batches"
+        )
+
+    snapshot = RegistrySnapshot(
+        batch_count=batch_count,
+        latest_serial=latest_serial,
+        retirements=retirements,
+        cancellations=cancellations,
+        sink_balances=sink_balances,
+        holdings=holdings,
+    )
+    if previous is not None:
+        _assert_final(previous, snapshot)
+    return snapshot
+
+
+def _assert_final(previous: RegistrySnapshot, now: RegistrySnapshot) -> None:
+    """3. Finality: records and sink balances only ever grow; serials are never reissued."""
+    assert now.batch_count >= previous.batch_count, "batches disappeared"
+    assert now.latest_serial >= previous.latest_serial, "the serial counter went back"
+    for label, before, after in (
+        ("retirement", previous.retirements, now.retirements),
+        ("cancellation", previous.cancellations, now.cancellations),
+    ):
+        for record_id, record in before.items():
+            assert after.get(record_id) == record, (
+                f"{label} {record_id} changed or vanished: {record} -> {after.get(record_id)}"
+            )
+    for key, balance in previous.sink_balances.items():
+        assert now.sink_balances.get(key, 0) >= balance, (
+            f"sink {key[0]} lost credits of batch {key[1]}: "
+            f"{balance} -> {now.sink_balances.get(key)}"
+        )
