@@ -1,0 +1,1165 @@
+"""``RegistryClient``: typed calls and views of a deployed JCM registry.
+
+Connect with an RPC URL and a deployment file (or the registry's address)::
+
+    from registry_client import RegistryClient, Keystore
+
+    client = RegistryClient.connect("http://127.0.0.1:8545", "deployment.json",
+                                    sender=Keystore().load("alice"))
+    receipt = client.transfer("0xBob...", batch_id=3, quantity=100)
+    for holding in client.holdings(client.address):
+        print(holding.batch_id, holding.balance, holding.block_ids)
+
+Every write runs first with ``eth_call`` and ``eth_estimateGas``: a refusal raises a typed
+:class:`~registry_client.errors.RegistryError` (e.g. ``AccountStateError("account 0x.. is
+frozen ...")``) and nothing is sent. Transactions are signed locally and sent raw. Each write
+returns a typed receipt model with the decoded domain result (batch id, retirement id, ...).
+
+To pipeline many transactions, build them with ``client.prepare.<operation>(...)`` and send with
+``client.send(call, wait=False)``; then ``client.wait_all()`` returns every result in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, Literal, TypeVar, overload
+
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
+from pydantic import ValidationError
+from web3 import Web3
+from web3.contract import Contract
+from web3.exceptions import InvalidEventABI, LogTopicError, MismatchedABI
+from web3.types import EventData, TxParams, TxReceipt
+
+from registry_client import contracts, decisions
+from registry_client.deployment import deploy_committee, load_deployment
+from registry_client.errors import (
+    ChainUnavailable,
+    DeploymentError,
+    InvalidInput,
+    NotFound,
+    NotPermitted,
+    SignatureError,
+    TransactionFailed,
+)
+from registry_client.models import (
+    JAPAN,
+    ZERO_ADDRESS,
+    AccountInfo,
+    AccountKind,
+    AccountReceipt,
+    AccountStatus,
+    Batch,
+    BatchInfo,
+    BatchState,
+    BatchTotals,
+    Cancellation,
+    CancellationReason,
+    CancellationReceipt,
+    CommitteeInfo,
+    CountryReceipt,
+    DecisionReceipt,
+    Deployment,
+    Holding,
+    PauseReceipt,
+    ProjectInfo,
+    Receipt,
+    RegistryTotals,
+    Retirement,
+    RetirementPurpose,
+    RetirementReceipt,
+    RoleReceipt,
+    SerialLocation,
+    SerialRange,
+    SerialWhereabouts,
+    SideAccounts,
+    TransferReceipt,
+    checksum,
+    hash_hex,
+    parse_enum,
+    side_bytes,
+    side_code,
+)
+from registry_client.serials import block_ids, format_block_id, parse_serial
+from registry_client.transactions import (
+    DEFAULT_TIMEOUT,
+    FeeSettings,
+    PendingTx,
+    TransactionSender,
+    connect_web3,
+    revert_errors,
+    rpc_errors,
+)
+
+R = TypeVar("R")
+E = TypeVar("E")
+
+GOVERNANCE_ROLE = b"\x00" * 32
+"""``DEFAULT_ADMIN_ROLE``: governance."""
+
+
+def registrar_role(side: str) -> bytes:
+    """The registrar role of a registry side (``keccak256("JCM_REGISTRAR_" + side)``)."""
+    return bytes(keccak(b"JCM_REGISTRAR_" + side_bytes(side)))
+
+
+# ------------------------------------------------------------------------------------------------
+# Argument checks (raise InvalidInput before any call)
+# ------------------------------------------------------------------------------------------------
+
+
+def _address(value: object, what: str = "address") -> str:
+    try:
+        return checksum(value)
+    except ValueError:
+        raise InvalidInput(
+            f"{what} {value!r} is not an address (0x followed by 40 hex digits)"
+        ) from None
+
+
+def _side(value: object, what: str = "registry side") -> str:
+    try:
+        return side_code(value)
+    except ValueError:
+        raise InvalidInput(
+            f"{what} {value!r} is not a two-letter country code (JP, ID, ...)"
+        ) from None
+
+
+def _positive(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        try:
+            value = int(str(value).replace(",", "").replace("_", ""))
+        except ValueError:
+            raise InvalidInput(f"{what} {value!r} is not a whole number") from None
+    if value <= 0:
+        raise InvalidInput(f"{what} must be positive, got {value}")
+    if value >= 2**64:
+        raise InvalidInput(f"{what} {value} is too large")
+    return value
+
+
+def _choice(cls: type[E], value: object, what: str) -> E:
+    try:
+        return parse_enum(cls, value)  # type: ignore[type-var]
+    except ValueError as exc:
+        raise InvalidInput(f"{what}: {exc}") from None
+
+
+# ------------------------------------------------------------------------------------------------
+# Prepared calls
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call(Generic[R]):
+    """A transaction ready to send: its request (``to``, ``data``), how to read its receipt, and
+    what it does (for messages)."""
+
+    request: TxParams
+    parse: Callable[[TxReceipt], R]
+    context: str
+
+
+def _field(record: Any, name: str) -> Any:
+    if isinstance(record, Mapping):
+        return record[name]
+    return getattr(record, name)
+
+
+def _ranges(values: Iterable[Any]) -> tuple[SerialRange, ...]:
+    return tuple(SerialRange.of(v) for v in values)
+
+
+class PreparedCalls:
+    """Builders of every write operation as a :class:`Call` (``client.prepare``)."""
+
+    def __init__(self, client: RegistryClient) -> None:
+        self._c = client
+
+    def _registry_call(
+        self,
+        function: str,
+        args: Sequence[Any],
+        parse: Callable[[TxReceipt], R],
+        context: str,
+    ) -> Call[R]:
+        data = self._c.registry_contract.encode_abi(function, args=list(args))
+        return Call({"to": self._c.registry_contract.address, "data": data}, parse, context)
+
+    # ---- governance --------------------------------------------------------------------------
+
+    def add_country(self, country: str, committee: str) -> Call[CountryReceipt]:
+        """Add a partner country and the address acting as its joint committee (governance)."""
+        code, address = _side(country, "country"), _address(committee, "committee")
+        return self._registry_call(
+            "addCountry",
+            [side_bytes(code), address],
+            lambda r: CountryReceipt(**self._c._base(r), country=code, committee=address),
+            f"add country {code}",
+        )
+
+    def set_committee(self, country: str, committee: str) -> Call[CountryReceipt]:
+        """Replace the address acting as a country's joint committee (governance)."""
+        code, address = _side(country, "country"), _address(committee, "committee")
+        return self._registry_call(
+            "setCommittee",
+            [side_bytes(code), address],
+            lambda r: CountryReceipt(**self._c._base(r), country=code, committee=address),
+            f"set the joint committee of {code}",
+        )
+
+    def grant_registrar(self, side: str, account: str) -> Call[RoleReceipt]:
+        """Grant the registrar role of ``side`` to ``account`` (governance)."""
+        return self._role("grantRole", side, account, True)
+
+    def revoke_registrar(self, side: str, account: str) -> Call[RoleReceipt]:
+        """Revoke the registrar role of ``side`` from ``account`` (governance)."""
+        return self._role("revokeRole", side, account, False)
+
+    def _role(self, function: str, side: str, account: str, granted: bool) -> Call[RoleReceipt]:
+        code, address = _side(side), _address(account, "account")
+        verb = "grant" if granted else "revoke"
+        return self._registry_call(
+            function,
+            [registrar_role(code), address],
+            lambda r: RoleReceipt(
+                **self._c._base(r), role=f"registrar {code}", account=address, granted=granted
+            ),
+            f"{verb} the registrar role of {code} {'to' if granted else 'from'} {address}",
+        )
+
+    def pause(self) -> Call[PauseReceipt]:
+        """Pause every movement of credits (governance)."""
+        return self._registry_call(
+            "pause", [], lambda r: PauseReceipt(**self._c._base(r), paused=True), "pause"
+        )
+
+    def unpause(self) -> Call[PauseReceipt]:
+        """Resume movements (governance)."""
+        return self._registry_call(
+            "unpause", [], lambda r: PauseReceipt(**self._c._base(r), paused=False), "unpause"
+        )
+
+    # ---- registrars --------------------------------------------------------------------------
+
+    def open_account(
+        self, account: str, side: str, kind: AccountKind | str | int, holder_name: str
+    ) -> Call[AccountReceipt]:
+        """Open an account on ``side`` (that side's registrar)."""
+        address, code = _address(account, "account"), _side(side)
+        chosen = _choice(AccountKind, kind, "account kind")
+        return self._registry_call(
+            "openAccount",
+            [address, side_bytes(code), int(chosen), holder_name],
+            lambda r: AccountReceipt(
+                **self._c._base(r), account=address, status=AccountStatus.ACTIVE
+            ),
+            f"open {chosen.label} account {address} on side {code}",
+        )
+
+    def freeze(self, account: str) -> Call[AccountReceipt]:
+        """Freeze an active holding account (registrar of its side)."""
+        return self._account_status("freezeAccount", account, AccountStatus.FROZEN, "freeze")
+
+    def unfreeze(self, account: str) -> Call[AccountReceipt]:
+        """Unfreeze a frozen account (registrar of its side)."""
+        return self._account_status("unfreezeAccount", account, AccountStatus.ACTIVE, "unfreeze")
+
+    def close_account(self, account: str) -> Call[AccountReceipt]:
+        """Close an empty holding account for good (registrar of its side)."""
+        return self._account_status("closeAccount", account, AccountStatus.CLOSED, "close")
+
+    def _account_status(
+        self, function: str, account: str, status: AccountStatus, verb: str
+    ) -> Call[AccountReceipt]:
+        address = _address(account, "account")
+        return self._registry_call(
+            function,
+            [address],
+            lambda r: AccountReceipt(**self._c._base(r), account=address, status=status),
+            f"{verb} account {address}",
+        )
+
+    # ---- holders -----------------------------------------------------------------------------
+
+    def transfer(self, to: str, batch_id: int, quantity: int) -> Call[TransferReceipt]:
+        """Transfer the ``quantity`` lowest serials of a batch from the sender to ``to``."""
+        recipient = _address(to, "recipient")
+        batch, amount = _positive(batch_id, "batch id"), _positive(quantity, "quantity")
+
+        def parse(receipt: TxReceipt) -> TransferReceipt:
+            event = self._c._event(self._c.registry_contract, "CreditsTransferred", receipt)
+            return TransferReceipt(
+                **self._c._base(receipt),
+                batch_id=batch,
+                sender_account=event["from"],
+                recipient=event["to"],
+                quantity=event["quantity"],
+                ranges=_ranges(event["ranges"]),
+                international=event["international"],
+                first_international=event["firstInternational"],
+            )
+
+        return self._registry_call(
+            "transfer",
+            [recipient, batch, amount],
+            parse,
+            f"transfer {amount:,} credits of batch {batch} to {recipient}",
+        )
+
+    def retire(
+        self,
+        batch_id: int,
+        quantity: int,
+        using_party: str,
+        purpose: RetirementPurpose | str | int,
+        beneficiary: str,
+        note: str = "",
+    ) -> Call[RetirementReceipt]:
+        """Retire credits of the sender toward ``using_party``'s NDC or as a voluntary offset."""
+        batch, amount = _positive(batch_id, "batch id"), _positive(quantity, "quantity")
+        party = _side(using_party, "using party")
+        chosen = _choice(RetirementPurpose, purpose, "retirement purpose")
+
+        def parse(receipt: TxReceipt) -> RetirementReceipt:
+            event = self._c._event(self._c.registry_contract, "CreditsRetired", receipt)
+            return RetirementReceipt(
+                **self._c._base(receipt),
+                retirement_id=event["retirementId"],
+                batch_id=event["batchId"],
+                quantity=event["quantity"],
+                ranges=_ranges(event["ranges"]),
+            )
+
+        return self._registry_call(
+            "retire",
+            [batch, amount, side_bytes(party), int(chosen), beneficiary, note],
+            parse,
+            f"retire {amount:,} credits of batch {batch}",
+        )
+
+    def cancel(
+        self,
+        batch_id: int,
+        quantity: int,
+        reason: CancellationReason | str | int,
+        note: str = "",
+    ) -> Call[CancellationReceipt]:
+        """Cancel credits of the sender with ``reason`` (not ``CORRECTION``: committees only)."""
+        batch, amount = _positive(batch_id, "batch id"), _positive(quantity, "quantity")
+        chosen = _choice(CancellationReason, reason, "cancellation reason")
+
+        def parse(receipt: TxReceipt) -> CancellationReceipt:
+            event = self._c._event(self._c.registry_contract, "CreditsCancelled", receipt)
+            return CancellationReceipt(
+                **self._c._base(receipt),
+                cancellation_id=event["cancellationId"],
+                batch_id=event["batchId"],
+                quantity=event["quantity"],
+                ranges=_ranges(event["ranges"]),
+            )
+
+        return self._registry_call(
+            "cancel",
+            [batch, amount, int(chosen), note],
+            parse,
+            f"cancel {amount:,} credits of batch {batch}",
+        )
+
+    # ---- committees --------------------------------------------------------------------------
+
+    def submit_decision(
+        self, decision: decisions.Decision, signatures: Iterable[decisions.MemberSignature]
+    ) -> Call[DecisionReceipt]:
+        """Submit a signed joint-committee decision (anyone may submit).
+
+        Signatures are sorted by signer as the contract requires.
+
+        Raises:
+            InvalidInput: the decision is for another chain than the connected one.
+            SignatureError: a signature is over another decision.
+        """
+        chain = self._c.chain_id
+        if decision.domain.chain_id != chain:
+            raise InvalidInput(
+                f"the decision was drafted for chain {decision.domain.chain_id}, but this node "
+                f"serves chain {chain}: draft it again for this chain"
+            )
+        try:
+            function, args = decision.contract_call(signatures)
+        except decisions.DecisionError as exc:
+            raise SignatureError(str(exc)) from exc
+        committee = contracts.at(self._c.w3, "JointCommittee", decision.domain.committee)
+        data = committee.encode_abi(function, args=list(args))
+        kind = decisions.DecisionKind(int(decision.decision_kind))
+
+        def parse(receipt: TxReceipt) -> DecisionReceipt:
+            executed = self._c._event(committee, "DecisionExecuted", receipt)
+            result: dict[str, Any] = {}
+            if kind == decisions.DecisionKind.RegisterProject:
+                event = self._c._event(self._c.projects_contract, "ProjectRegistered", receipt)
+                result["project_ref"] = event["ref"]
+            elif kind == decisions.DecisionKind.IssueCredits:
+                event = self._c._event(self._c.projects_contract, "BatchIssued", receipt)
+                batch = event["batch"]
+                result["batch_id"] = event["batchId"]
+                result["project_ref"] = _field(batch, "projectRef")
+                result["first_serial"] = _field(batch, "firstSerial")
+                result["last_serial"] = _field(batch, "lastSerial")
+            elif kind == decisions.DecisionKind.CorrectCredits:
+                event = self._c._event(self._c.projects_contract, "CreditsCorrected", receipt)
+                result["batch_id"] = event["batchId"]
+                result["cancellation_id"] = event["cancellationId"]
+            else:
+                event = self._c._event(committee, "MembersChanged", receipt)
+                result["nonce"] = event["nonce"]
+            return DecisionReceipt(
+                **self._c._base(receipt),
+                digest=executed["digest"],
+                kind=kind,
+                signers=tuple(executed["signers"]),
+                **result,
+            )
+
+        return Call(
+            {"to": committee.address, "data": data},
+            parse,
+            f"submit decision {decision.digest_hex} ({decision.function_name})",
+        )
+
+
+# ------------------------------------------------------------------------------------------------
+# The client
+# ------------------------------------------------------------------------------------------------
+
+
+class RegistryClient:
+    """Typed access to one deployed registry, optionally with a sender for writes.
+
+    Attributes:
+        w3: the web3 connection (proof-of-authority middleware installed).
+        deployment: where the registry's contracts are.
+        registry_contract: the ``JCMRegistry`` web3 contract.
+        projects_contract: the ``JCMProjects`` web3 contract.
+        prepare: builders of every write as a :class:`Call`, for :meth:`send`.
+    """
+
+    def __init__(
+        self,
+        w3: Web3,
+        deployment: Deployment,
+        sender: LocalAccount | None = None,
+        *,
+        fees: FeeSettings | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.w3 = w3
+        self.deployment = deployment
+        self.registry_contract: Contract = contracts.at(w3, "JCMRegistry", deployment.registry)
+        self.projects_contract: Contract = contracts.at(w3, "JCMProjects", deployment.projects)
+        self._rf = self.registry_contract.functions
+        self._pf = self.projects_contract.functions
+        self.fees = fees or FeeSettings()
+        self.timeout = timeout
+        self._sender = TransactionSender(w3, sender, self.fees, timeout=timeout) if sender else None
+        self._chain_id: int | None = None
+        self.prepare = PreparedCalls(self)
+
+    # ---- connecting --------------------------------------------------------------------------
+
+    @classmethod
+    def connect(
+        cls,
+        rpc_url: str | None = None,
+        deployment: Deployment | str | Path | None = None,
+        *,
+        registry: str | None = None,
+        sender: LocalAccount | None = None,
+        fees: FeeSettings | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> RegistryClient:
+        """Connect to a registry.
+
+        Args:
+            rpc_url: the node's JSON-RPC URL (default: the deployment file's).
+            deployment: a ``Deployment`` or the path of a deployment file. Default: the registry
+                address if given, else ``$JCM_DEPLOYMENT`` or ``./deployment.json``.
+            registry: the ``JCMRegistry`` address, instead of a deployment file (``rpc_url``
+                required); the rest is read from the chain.
+            sender: the account that signs writes; views need none.
+            fees: gas price settings (e.g. ``FeeSettings(gas_price=0)``).
+            timeout: seconds to wait for a receipt.
+
+        Raises:
+            ChainUnavailable: the node cannot be reached, or serves another chain than the
+                deployment file's.
+            DeploymentError: the deployment file is missing or invalid, or no registry is deployed
+                at its address on this chain.
+        """
+        if isinstance(deployment, Deployment):
+            loaded: Deployment | None = deployment
+        elif deployment is not None or registry is None:
+            loaded = load_deployment(deployment)
+        else:
+            loaded = None
+        url = rpc_url or (loaded.rpc_url if loaded else None)
+        if not url:
+            raise InvalidInput("give the RPC URL of the registry's node")
+        w3 = connect_web3(url)
+        with rpc_errors(url):
+            actual_chain = int(w3.eth.chain_id)
+            if loaded is None:
+                assert registry is not None
+                loaded = cls._discover(
+                    w3, url, _address(registry, "registry address"), actual_chain
+                )
+            if actual_chain != loaded.chain_id:
+                raise ChainUnavailable(
+                    f"the node at {url} serves chain {actual_chain}, but the deployment is on "
+                    f"chain {loaded.chain_id}: check the RPC URL or the deployment file"
+                )
+            if not bytes(w3.eth.get_code(checksum(loaded.registry))):  # type: ignore[arg-type]
+                raise DeploymentError(
+                    f"there is no registry contract at {loaded.registry} on chain {actual_chain} "
+                    f"({url}): the chain may have been reset; deploy again"
+                )
+        client = cls(w3, loaded, sender, fees=fees, timeout=timeout)
+        client._chain_id = actual_chain
+        return client
+
+    @staticmethod
+    def _discover(w3: Web3, url: str, registry_address: str, chain: int) -> Deployment:
+        if not bytes(w3.eth.get_code(registry_address)):  # type: ignore[arg-type]
+            raise DeploymentError(
+                f"there is no registry contract at {registry_address} on chain {chain} ({url})"
+            )
+        registry = contracts.at(w3, "JCMRegistry", registry_address)
+        with revert_errors("read the registry", url):
+            projects = registry.functions.projects().call()
+            committees = {
+                side_code(c): registry.functions.committeeOf(c).call()
+                for c in registry.functions.countries().call()
+            }
+        return Deployment(
+            chain_id=chain, rpc_url=url, registry=registry_address, projects=projects,
+            committees=committees,
+        )  # fmt: skip
+
+    def with_sender(self, sender: LocalAccount) -> RegistryClient:
+        """A client on the same connection and deployment that signs with ``sender``."""
+        client = RegistryClient(
+            self.w3, self.deployment, sender, fees=self.fees, timeout=self.timeout
+        )
+        client._chain_id = self._chain_id
+        return client
+
+    @property
+    def rpc_url(self) -> str:
+        """The URL of the node this client talks to."""
+        return str(getattr(self.w3.provider, "endpoint_uri", self.deployment.rpc_url))
+
+    @property
+    def chain_id(self) -> int:
+        """The connected chain's id."""
+        if self._chain_id is None:
+            with rpc_errors(self.rpc_url):
+                self._chain_id = int(self.w3.eth.chain_id)
+        return self._chain_id
+
+    @property
+    def address(self) -> str:
+        """The sender's address.
+
+        Raises:
+            NotPermitted: the client has no sender.
+        """
+        return self._require_sender().address
+
+    def _require_sender(self) -> TransactionSender:
+        if self._sender is None:
+            raise NotPermitted("this operation sends a transaction: give a sender (a keystore)")
+        return self._sender
+
+    # ---- sending -----------------------------------------------------------------------------
+
+    @overload
+    def send(self, call: Call[R], *, wait: Literal[True] = True) -> R: ...
+
+    @overload
+    def send(self, call: Call[R], *, wait: Literal[False]) -> PendingTx[R]: ...
+
+    def send(self, call: Call[R], *, wait: bool = True) -> R | PendingTx[R]:
+        """Pre-flight, sign and send a prepared call.
+
+        Args:
+            call: from ``client.prepare.<operation>(...)``.
+            wait: wait for the receipt and return the typed result; with ``False``, return a
+                :class:`PendingTx` at once (awaited by its ``wait()`` or by :meth:`wait_all`).
+
+        Raises:
+            RegistryError: the typed refusal (nothing was sent), or the failure on chain.
+        """
+        sender = self._require_sender()
+        pending = sender.send(call.request, call.parse, call.context, track=not wait)
+        return pending.wait() if wait else pending
+
+    def wait_all(self, timeout: float | None = None) -> list[Any]:
+        """Wait for every transaction sent with ``wait=False``; return their results in order.
+
+        Raises:
+            RegistryError: the first failure, after all were awaited.
+        """
+        return self._require_sender().wait_all(timeout)
+
+    def _base(self, receipt: TxReceipt) -> dict[str, Any]:
+        return {
+            "tx_hash": bytes(receipt["transactionHash"]),
+            "block_number": receipt["blockNumber"],
+            "gas_used": receipt["gasUsed"],
+            "sender": receipt["from"],
+            "to": receipt.get("to"),
+            "contract_address": receipt.get("contractAddress"),
+        }
+
+    def _event(self, contract: Contract, name: str, receipt: TxReceipt) -> dict[str, Any]:
+        events = self._events(contract, name, receipt)
+        if not events:
+            raise TransactionFailed(
+                f"transaction 0x{bytes(receipt['transactionHash']).hex()} emitted no {name} event"
+            )
+        return dict(events[0]["args"])
+
+    @staticmethod
+    def _events(contract: Contract, name: str, receipt: TxReceipt) -> list[EventData]:
+        event = getattr(contract.events, name)()
+        found = []
+        for log in receipt["logs"]:
+            if log["address"] != contract.address:
+                continue
+            try:
+                found.append(event.process_log(log))
+            except (MismatchedABI, LogTopicError, InvalidEventABI):
+                continue
+        return found
+
+    # ---- writes ------------------------------------------------------------------------------
+
+    def add_country(self, country: str, committee: str) -> CountryReceipt:
+        """Add a partner country (a new registry side) and its joint committee's address."""
+        return self.send(self.prepare.add_country(country, committee))
+
+    def set_committee(self, country: str, committee: str) -> CountryReceipt:
+        """Replace the address acting as a country's joint committee."""
+        return self.send(self.prepare.set_committee(country, committee))
+
+    def deploy_committee(
+        self,
+        country: str,
+        japan_members: Sequence[str],
+        partner_members: Sequence[str],
+        japan_threshold: int,
+        partner_threshold: int,
+        *,
+        register: bool = True,
+    ) -> CommitteeInfo:
+        """Deploy a ``JointCommittee`` for ``country`` and, with ``register``, add the country or
+        set its committee (the sender needs governance's role). Updates ``self.deployment``.
+        """
+        sender = self._require_sender()
+        self.deployment = deploy_committee(
+            self.deployment, sender, country, japan_members, partner_members,
+            japan_threshold, partner_threshold, register=register, fees=self.fees, w3=self.w3,
+        )  # fmt: skip
+        code = _side(country, "country")
+        return self._committee_at(code, self.deployment.committees[code])
+
+    def grant_registrar(self, side: str, account: str) -> RoleReceipt:
+        """Grant the registrar role of ``side`` to ``account``."""
+        return self.send(self.prepare.grant_registrar(side, account))
+
+    def revoke_registrar(self, side: str, account: str) -> RoleReceipt:
+        """Revoke the registrar role of ``side`` from ``account``."""
+        return self.send(self.prepare.revoke_registrar(side, account))
+
+    def pause(self) -> PauseReceipt:
+        """Pause every movement of credits."""
+        return self.send(self.prepare.pause())
+
+    def unpause(self) -> PauseReceipt:
+        """Resume movements."""
+        return self.send(self.prepare.unpause())
+
+    def open_account(
+        self, account: str, side: str, kind: AccountKind | str | int, holder_name: str
+    ) -> AccountReceipt:
+        """Open an account (holding, government holding, retirement or cancellation) on ``side``."""
+        return self.send(self.prepare.open_account(account, side, kind, holder_name))
+
+    def freeze(self, account: str) -> AccountReceipt:
+        """Freeze an active holding account: it can neither send nor receive."""
+        return self.send(self.prepare.freeze(account))
+
+    def unfreeze(self, account: str) -> AccountReceipt:
+        """Unfreeze a frozen account."""
+        return self.send(self.prepare.unfreeze(account))
+
+    def close_account(self, account: str) -> AccountReceipt:
+        """Close an empty holding account for good."""
+        return self.send(self.prepare.close_account(account))
+
+    def transfer(self, to: str, batch_id: int, quantity: int) -> TransferReceipt:
+        """Transfer credits of a batch from the sender to ``to`` (lowest serials first)."""
+        return self.send(self.prepare.transfer(to, batch_id, quantity))
+
+    def retire(
+        self,
+        batch_id: int,
+        quantity: int,
+        using_party: str,
+        purpose: RetirementPurpose | str | int,
+        beneficiary: str,
+        note: str = "",
+    ) -> RetirementReceipt:
+        """Retire the sender's credits toward ``using_party`` (``JP`` or a partner)."""
+        return self.send(
+            self.prepare.retire(batch_id, quantity, using_party, purpose, beneficiary, note)
+        )
+
+    def cancel(
+        self,
+        batch_id: int,
+        quantity: int,
+        reason: CancellationReason | str | int,
+        note: str = "",
+    ) -> CancellationReceipt:
+        """Cancel the sender's credits with ``reason``."""
+        return self.send(self.prepare.cancel(batch_id, quantity, reason, note))
+
+    def submit_decision(
+        self, decision: decisions.Decision, signatures: Iterable[decisions.MemberSignature]
+    ) -> DecisionReceipt:
+        """Submit a joint-committee decision with its collected signatures (sorted here)."""
+        return self.send(self.prepare.submit_decision(decision, signatures))
+
+    # ---- views -------------------------------------------------------------------------------
+
+    def _view(self, fn: Any, context: str) -> Any:
+        with revert_errors(context, self.rpc_url):
+            return fn.call()
+
+    def account(self, address: str) -> AccountInfo:
+        """Public information about an address's account (``status`` NONE if never opened)."""
+        account = _address(address, "account")
+        info = self._view(self._rf.accountInfo(account), f"read account {account}")
+        status = AccountStatus(info.status)
+        return AccountInfo(
+            address=account,
+            kind=info.kind,
+            status=status,
+            side=info.side if status != AccountStatus.NONE else None,
+            opened_at=info.openedAt,
+            non_empty_holdings=info.nonEmptyHoldings,
+            holder_name=info.holderName,
+        )
+
+    def balance(self, address: str, batch_id: int) -> int:
+        """How many credits of a batch the account holds."""
+        account = _address(address, "account")
+        return int(self._view(self._rf.balanceOf(account, batch_id), "balanceOf"))
+
+    def holding(self, address: str, batch_id: int) -> Holding:
+        """What the account holds of one batch: ranges, balance and block ids.
+
+        Raises:
+            NotFound: no such batch.
+        """
+        account = self.account(address)
+        return self._holding(account, self.batch_state(batch_id), batch_id)
+
+    def _holding(self, account: AccountInfo, state: BatchState, batch_id: int) -> Holding:
+        raw = self._view(
+            self._rf.holdingRanges(account.address, batch_id),
+            f"read the holding of {account.address}",
+        )
+        ranges = _ranges(raw)
+        info = self.batch_info(batch_id)
+        side = account.side or state.country
+        return Holding(
+            account=account.address,
+            batch_id=batch_id,
+            side=side,
+            project_ref=info.project_ref,
+            vintage=info.vintage,
+            balance=sum(r.size for r in ranges),
+            ranges=ranges,
+            block_ids=block_ids(side, info.project_ref, info.vintage, ranges),
+        )
+
+    def holdings(self, address: str, *, include_empty: bool = False) -> list[Holding]:
+        """Every batch the account holds, with serial ranges and block ids (batch order)."""
+        account = self.account(address)
+        batch_ids = self._view(
+            self._rf.accountBatches(account.address),
+            "read the account's batches",
+        )
+        found = [self._holding(account, self.batch_state(b), b) for b in batch_ids]
+        return [h for h in found if include_empty or h.balance]
+
+    def batch_holdings(self, batch_id: int, *, include_empty: bool = False) -> list[Holding]:
+        """Every account's holding of one batch."""
+        state = self.batch_state(batch_id)
+        holders = self._view(self._rf.batchHolders(batch_id), "read batch holders")
+        found = [self._holding(self.account(a), state, batch_id) for a in holders]
+        return [h for h in found if include_empty or h.balance]
+
+    def batch_count(self) -> int:
+        """The number of batches issued (ids run from 1)."""
+        return int(self._view(self._rf.batchCount(), "read the batch count"))
+
+    def batch_info(self, batch_id: int) -> BatchInfo:
+        """A batch's issuance data.
+
+        Raises:
+            NotFound: no such batch.
+        """
+        raw = self._view(self._pf.batchInfo(batch_id), f"read batch {batch_id}")
+        return _batch_info(raw)
+
+    def batch_state(self, batch_id: int) -> BatchState:
+        """What the ledger keeps of a batch."""
+        raw = self._view(self._rf.batchState(batch_id), f"read batch {batch_id}")
+        return BatchState(
+            country=raw.country,
+            first_serial=raw.firstSerial,
+            last_serial=raw.lastSerial,
+            authorization=raw.authorization,
+            internationally_transferred=raw.internationallyTransferred,
+        )
+
+    def batch_totals(self, batch_id: int) -> BatchTotals:
+        """A batch's conservation figures."""
+        raw = self._view(self._rf.batchTotals(batch_id), f"read batch {batch_id}")
+        return BatchTotals(
+            issued=raw.issued, held=raw.held, retired=raw.retired, cancelled=raw.cancelled
+        )
+
+    def batch(self, batch_id: int) -> Batch:
+        """A batch's issuance data and totals.
+
+        Raises:
+            NotFound: no such batch.
+        """
+        return Batch(info=self.batch_info(batch_id), totals=self.batch_totals(batch_id))
+
+    def batches(self) -> list[Batch]:
+        """Every batch, in id order."""
+        return [self.batch(b) for b in range(1, self.batch_count() + 1)]
+
+    def project(self, ref: str) -> ProjectInfo:
+        """A registered project by reference.
+
+        Raises:
+            NotFound: no such project.
+        """
+        raw = self._view(self._pf.projectInfo(ref), f"read project {ref}")
+        return ProjectInfo(
+            ref=raw.ref,
+            country=raw.country,
+            title=raw.title,
+            methodology=raw.methodology,
+            pdd_hash=raw.pddHash,
+            validation_report_hash=raw.validationReportHash,
+            registered_at=raw.registeredAt,
+            last_monitoring_end=raw.lastMonitoringEnd,
+            batch_count=raw.batchCount,
+        )
+
+    def projects(self) -> list[ProjectInfo]:
+        """Every registered project, in registration order."""
+        count = int(self._view(self._pf.projectCount(), "read the project count"))
+        refs = [self._view(self._pf.projectRefAt(i), "read a project") for i in range(count)]
+        return [self.project(ref) for ref in refs]
+
+    def retirement(self, retirement_id: int) -> Retirement:
+        """A retirement record.
+
+        Raises:
+            NotFound: no such retirement.
+        """
+        raw = self._view(
+            self._rf.retirement(retirement_id),
+            f"read retirement {retirement_id}",
+        )
+        ranges = _ranges(raw.ranges)
+        return Retirement(
+            id=raw.id,
+            batch_id=raw.batchId,
+            account=raw.account,
+            retirement_account=raw.retirementAccount,
+            using_party=raw.usingParty,
+            purpose=raw.purpose,
+            quantity=raw.quantity,
+            retired_at=raw.retiredAt,
+            beneficiary=raw.beneficiary,
+            note=raw.note,
+            ranges=ranges,
+            block_ids=self._record_blocks(raw.account, raw.batchId, ranges),
+        )
+
+    def cancellation(self, cancellation_id: int) -> Cancellation:
+        """A cancellation record.
+
+        Raises:
+            NotFound: no such cancellation.
+        """
+        raw = self._view(
+            self._rf.cancellation(cancellation_id),
+            f"read cancellation {cancellation_id}",
+        )
+        ranges = _ranges(raw.ranges)
+        decision = hash_hex(raw.decisionId)
+        return Cancellation(
+            id=raw.id,
+            batch_id=raw.batchId,
+            account=raw.account,
+            cancellation_account=raw.cancellationAccount,
+            reason=raw.reason,
+            quantity=raw.quantity,
+            cancelled_at=raw.cancelledAt,
+            decision_id=None if int(decision, 16) == 0 else decision,
+            note=raw.note,
+            ranges=ranges,
+            block_ids=self._record_blocks(raw.account, raw.batchId, ranges),
+        )
+
+    def _record_blocks(
+        self, account: str, batch_id: int, ranges: tuple[SerialRange, ...]
+    ) -> tuple[str, ...]:
+        info = self.batch_info(batch_id)
+        side = self.account(account).side or info.country
+        return block_ids(side, info.project_ref, info.vintage, ranges)
+
+    def retirements(self) -> list[Retirement]:
+        """Every retirement, in id order."""
+        count = int(self._view(self._rf.retirementCount(), "read retirements"))
+        return [self.retirement(i) for i in range(1, count + 1)]
+
+    def cancellations(self) -> list[Cancellation]:
+        """Every cancellation, in id order."""
+        count = int(self._view(self._rf.cancellationCount(), "read cancellations"))
+        return [self.cancellation(i) for i in range(1, count + 1)]
+
+    def locate(self, serial_or_block_id: int | str) -> SerialWhereabouts:
+        """Where a serial is now; a block id stands for its first serial.
+
+        Raises:
+            InvalidInput: not a serial or block id, or a block id whose project or vintage is not
+                that of the serial's batch.
+        """
+        query = parse_serial(serial_or_block_id)
+        serial = query.serial
+        raw = self._view(self._rf.locateSerial(serial), f"locate serial {serial}")
+        location = SerialLocation(raw.location)
+        if location == SerialLocation.UNISSUED:
+            return SerialWhereabouts(serial=serial, location=location)
+        batch_id = int(raw.batchId)
+        info = self.batch_info(batch_id)
+        if query.block is not None and (
+            query.block.project_ref != info.project_ref or query.block.vintage != info.vintage
+        ):
+            raise InvalidInput(
+                f"block id {query.block} names project {query.block.project_ref} vintage "
+                f"{query.block.vintage}, but serial {serial} is of batch {batch_id}, project "
+                f"{info.project_ref} vintage {info.vintage}: check the block id"
+            )
+        record_id: int | None = None
+        if location == SerialLocation.HELD:
+            owner = self.account(raw.account)
+            ranges = self._holding(owner, self.batch_state(batch_id), batch_id).ranges
+            side = owner.side or info.country
+        else:
+            record_id = int(raw.recordId)
+            record: Retirement | Cancellation = (
+                self.retirement(record_id)
+                if location == SerialLocation.RETIRED
+                else self.cancellation(record_id)
+            )
+            ranges = record.ranges
+            side = self.account(record.account).side or info.country
+        containing = next((r for r in ranges if serial in r), None)
+        return SerialWhereabouts(
+            serial=serial,
+            location=location,
+            batch_id=batch_id,
+            account=raw.account,
+            record_id=record_id,
+            side=side,
+            project_ref=info.project_ref,
+            vintage=info.vintage,
+            range=containing,
+            block_id=(
+                format_block_id(
+                    side, info.project_ref, info.vintage, containing.first, containing.last
+                )
+                if containing
+                else None
+            ),
+        )
+
+    def countries(self) -> list[str]:
+        """The partner countries, in the order they were added."""
+        return [side_code(c) for c in self._view(self._rf.countries(), "countries")]
+
+    def sides(self) -> list[str]:
+        """Every registry side: ``JP`` and the partner countries."""
+        return [JAPAN, *self.countries()]
+
+    def side_accounts(self, side: str) -> SideAccounts:
+        """A side's retirement and cancellation accounts.
+
+        Raises:
+            NotFound: no such side.
+        """
+        code = _side(side)
+        retirement, cancellation = self._view(
+            self._rf.sideAccounts(side_bytes(code)), f"read side {code}"
+        )
+        return SideAccounts(
+            side=code,
+            retirement_account=None if int(retirement, 16) == 0 else retirement,
+            cancellation_account=None if int(cancellation, 16) == 0 else cancellation,
+        )
+
+    def committee(self, country: str) -> CommitteeInfo:
+        """A partner country's joint committee: members and thresholds per side, and nonce.
+
+        Raises:
+            NotFound: the country has no committee.
+        """
+        code = _side(country, "country")
+        address = self._view(
+            self._rf.committeeOf(side_bytes(code)),
+            f"read the committee of {code}",
+        )
+        if int(address, 16) == 0:
+            raise NotFound(f"country {code} has no joint committee: governance must add it first")
+        return self._committee_at(code, address)
+
+    def _committee_at(self, code: str, address: str) -> CommitteeInfo:
+        committee = contracts.at(self.w3, "JointCommittee", address)
+        japan, partner, japan_threshold, partner_threshold = self._view(
+            committee.functions.members(), f"read the committee of {code}"
+        )
+        nonce = self._view(committee.functions.nonce(), f"read the committee of {code}")
+        return CommitteeInfo(
+            country=code,
+            address=address,
+            japan_members=tuple(japan),
+            partner_members=tuple(partner),
+            japan_threshold=japan_threshold,
+            partner_threshold=partner_threshold,
+            nonce=nonce,
+        )
+
+    def committees(self) -> list[CommitteeInfo]:
+        """Every partner country's committee."""
+        return [self.committee(c) for c in self.countries()]
+
+    def tally(
+        self, decision: decisions.Decision, signatures: Iterable[decisions.MemberSignature]
+    ) -> decisions.Tally:
+        """Check collected signatures against the decision's committee as it is now on chain."""
+        committee = self._committee_for(decision)
+        return decisions.tally(
+            decision,
+            signatures,
+            committee.japan_members,
+            committee.partner_members,
+            committee.japan_threshold,
+            committee.partner_threshold,
+            partner_side=committee.country,
+        )
+
+    def _committee_for(self, decision: decisions.Decision) -> CommitteeInfo:
+        address = _address(decision.domain.committee, "committee")
+        contract = contracts.at(self.w3, "JointCommittee", address)
+        with rpc_errors(self.rpc_url):
+            if not bytes(self.w3.eth.get_code(address)):  # type: ignore[arg-type]
+                raise NotFound(f"there is no joint committee contract at {address}")
+        country = self._view(contract.functions.country(), "read the committee's country")
+        return self._committee_at(side_code(country), address)
+
+    def is_registrar(self, side: str, address: str) -> bool:
+        """Whether ``address`` holds the registrar role of ``side``."""
+        fn = self._rf.hasRole(registrar_role(side), _address(address))
+        return bool(self._view(fn, "read roles"))
+
+    def is_governance(self, address: str) -> bool:
+        """Whether ``address`` holds governance's (admin) role."""
+        fn = self._rf.hasRole(GOVERNANCE_ROLE, _address(address))
+        return bool(self._view(fn, "read roles"))
+
+    def paused(self) -> bool:
+        """Whether movements are paused."""
+        return bool(self._view(self._rf.paused(), "read pause state"))
+
+    def latest_serial(self) -> int:
+        """The highest serial issued so far (0 before the first issuance)."""
+        return int(self._view(self._rf.latestSerial(), "read the latest serial"))
+
+    def totals(self) -> RegistryTotals:
+        """Registry-wide figures summed over every batch."""
+        per_batch = [self.batch_totals(b) for b in range(1, self.batch_count() + 1)]
+        return RegistryTotals(
+            batches=len(per_batch),
+            latest_serial=self.latest_serial(),
+            issued=sum(t.issued for t in per_batch),
+            held=sum(t.held for t in per_batch),
+            retired=sum(t.retired for t in per_batch),
+            cancelled=sum(t.cancelled for t in per_batch),
+            retirements=int(self._view(self._rf.retirementCount(), "read counts")),
+            cancellations=int(self._view(self._rf.cancellationCount(), "counts")),
+            countries=tuple(self.countries()),
+            paused=self.paused(),
+        )
+
+
+def _batch_info(raw: Any) -> BatchInfo:
+    try:
+        return BatchInfo(
+            id=raw.id,
+            project_ref=raw.projectRef,
+            country=raw.country,
+            monitoring_start=raw.monitoringStart,
+            monitoring_end=raw.monitoringEnd,
+            vintage=raw.vintage,
+            quantity=raw.quantity,
+            verified_reductions=raw.verifiedReductions,
+            first_serial=raw.firstSerial,
+            last_serial=raw.lastSerial,
+            decision_id=raw.decisionId,
+            verification_report_hash=raw.verificationReportHash,
+            authorization=raw.authorization,
+            authorization_id=raw.authorizationId,
+            authorization_date=raw.authorizationDate,
+            issued_at=raw.issuedAt,
+            internationally_transferred=raw.internationallyTransferred,
+        )
+    except ValidationError as exc:
+        raise TransactionFailed(f"the registry returned an unreadable batch: {exc}") from exc
+
+
+__all__ = [
+    "GOVERNANCE_ROLE",
+    "ZERO_ADDRESS",
+    "Call",
+    "PendingTx",
+    "PreparedCalls",
+    "Receipt",
+    "RegistryClient",
+    "registrar_role",
+]

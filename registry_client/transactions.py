@@ -1,0 +1,369 @@
+"""Connecting to a node, and sending locally signed transactions that are refused before sending.
+
+Used by :mod:`registry_client.client` and :mod:`registry_client.deployment`:
+
+- :func:`connect_web3` builds a ``Web3`` for any JSON-RPC URL with the proof-of-authority
+  ``extraData`` middleware installed (harmless on other chains), and raises
+  :class:`ChainUnavailable` when the node cannot be reached.
+- :class:`TransactionSender` signs with an eth-account ``LocalAccount`` and sends raw transactions
+  (never ``eth_sendTransaction``, so it works against a consortium node that holds no keys). Every
+  transaction first runs with ``eth_call`` and ``eth_estimateGas``: a refusal raises the decoded
+  typed error and nothing is sent. Nonces are counted locally, so transactions can be pipelined
+  (``wait=False``) and awaited later. Gas price: EIP-1559 fees when the chain has a base fee, a
+  legacy ``gasPrice`` otherwise or when asked; a zero gas price is allowed (permissioned chains).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, cast
+
+import requests
+from eth_account.signers.local import LocalAccount
+from eth_typing import HexStr
+from eth_utils import to_checksum_address
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.exceptions import (
+    ContractLogicError,
+    ProviderConnectionError,
+    TimeExhausted,
+    Web3RPCError,
+)
+from web3.middleware import ExtraDataToPOAMiddleware
+from web3.types import TxParams, TxReceipt
+
+from registry_client.errors import (
+    ChainUnavailable,
+    RegistryError,
+    TransactionFailed,
+    decode_revert,
+)
+
+R = TypeVar("R")
+
+DEFAULT_TIMEOUT = 120.0
+"""Seconds to wait for a receipt before giving up."""
+
+
+def connect_web3(rpc_url: str, *, request_timeout: float = 30.0, check: bool = True) -> Web3:
+    """A ``Web3`` for ``rpc_url`` (``http(s)://``), with ``ExtraDataToPOAMiddleware`` at layer 0.
+
+    The middleware rewrites blocks' ``extraData`` (longer than 32 bytes on Clique/QBFT/IBFT chains)
+    into ``proofOfAuthorityData``; on other chains it changes nothing.
+
+    Raises:
+        ChainUnavailable: the URL is not HTTP(S), or (with ``check``) the node does not answer.
+    """
+    if not rpc_url.startswith(("http://", "https://")):
+        raise ChainUnavailable(f"RPC URL {rpc_url!r} must start with http:// or https://")
+    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": request_timeout}))
+    install_poa_middleware(w3)
+    if check:
+        chain_id(w3, rpc_url)
+    return w3
+
+
+def install_poa_middleware(w3: Web3) -> None:
+    """Install the proof-of-authority ``extraData`` middleware at layer 0 (idempotent)."""
+    if "poa_extra_data" not in w3.middleware_onion:
+        w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0, name="poa_extra_data")
+
+
+def chain_id(w3: Web3, rpc_url: str | None = None) -> int:
+    """The chain id the node reports.
+
+    Raises:
+        ChainUnavailable: the node cannot be reached or does not answer JSON-RPC.
+    """
+    with rpc_errors(rpc_url or _url_of(w3)):
+        return int(w3.eth.chain_id)
+
+
+def _url_of(w3: Web3) -> str:
+    return str(getattr(w3.provider, "endpoint_uri", "the node"))
+
+
+@contextmanager
+def rpc_errors(where: str) -> Iterator[None]:
+    """Translate transport failures into :class:`ChainUnavailable`."""
+    try:
+        yield
+    except (requests.exceptions.RequestException, ProviderConnectionError, OSError) as exc:
+        raise ChainUnavailable(
+            f"cannot reach the registry node at {where}: {type(exc).__name__}; check the RPC URL "
+            "and that the node is running"
+        ) from exc
+
+
+@contextmanager
+def revert_errors(context: str, where: str) -> Iterator[None]:
+    """Translate reverts into typed registry errors and transport failures into ChainUnavailable."""
+    with rpc_errors(where):
+        try:
+            yield
+        except ContractLogicError as exc:
+            data = exc.data if exc.data is not None else exc.message
+            raise decode_revert(data, context=context) from exc
+        except Web3RPCError as exc:
+            raise _rpc_refusal(exc, context) from exc
+
+
+def _rpc_refusal(exc: Web3RPCError, context: str) -> RegistryError:
+    message = str(getattr(exc, "message", None) or exc)
+    data = getattr(exc, "rpc_response", None)
+    if isinstance(data, dict):
+        error = data.get("error")
+        if isinstance(error, dict) and isinstance(error.get("data"), str):
+            decoded = decode_revert(error["data"], context=context)
+            if decoded.error_name is not None:
+                return decoded
+        if isinstance(error, dict) and error.get("message"):
+            message = str(error["message"])
+    if "insufficient funds" in message.lower():
+        return TransactionFailed(
+            f"{context}: the sender cannot pay for gas ({message}): fund its address, or use a "
+            "chain with a zero gas price"
+        )
+    return TransactionFailed(f"{context}: the node refused the transaction: {message}")
+
+
+@dataclass(frozen=True)
+class FeeSettings:
+    """How transactions pay for gas.
+
+    Attributes:
+        gas_price: a fixed legacy ``gasPrice`` in wei (0 is allowed); ``None``: ask the chain.
+        legacy: force legacy ``gasPrice`` transactions even on a chain with a base fee.
+        gas_multiplier: headroom over the estimated gas.
+    """
+
+    gas_price: int | None = None
+    legacy: bool = False
+    gas_multiplier: float = 1.25
+
+
+class PendingTx(Generic[R]):
+    """A sent transaction whose receipt has not been awaited yet."""
+
+    def __init__(
+        self,
+        sender: TransactionSender,
+        tx_hash: HexBytes,
+        request: TxParams,
+        parse: Callable[[TxReceipt], R],
+        context: str,
+    ) -> None:
+        self._sender = sender
+        self.tx_hash = "0x" + bytes(tx_hash).hex()
+        self._request = request
+        self._parse = parse
+        self.context = context
+        self._result: R | None = None
+        self._error: RegistryError | None = None
+        self._done = False
+
+    @property
+    def done(self) -> bool:
+        """Whether :meth:`wait` already ran (successfully or not)."""
+        return self._done
+
+    def wait(self, timeout: float = DEFAULT_TIMEOUT) -> R:
+        """Wait for the receipt and return the decoded result.
+
+        Raises:
+            TransactionFailed: the transaction reverted on chain, or no receipt came in time.
+            ChainUnavailable: the node became unreachable.
+        """
+        if self._done:
+            if self._error is not None:
+                raise self._error
+            return cast(R, self._result)
+        try:
+            receipt = self._sender.receipt(self.tx_hash, timeout)
+            if receipt["status"] != 1:
+                raise self._sender.failure(self._request, receipt, self.context)
+            self._result = self._parse(receipt)
+            return self._result
+        except RegistryError as exc:
+            self._error = exc
+            raise
+        finally:
+            self._done = True
+
+
+class TransactionSender:
+    """Signs locally and sends transactions for one account, with pre-flight and local nonces."""
+
+    def __init__(
+        self,
+        w3: Web3,
+        account: LocalAccount,
+        fees: FeeSettings | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.w3 = w3
+        self.account = account
+        self.address = to_checksum_address(account.address)
+        self.fees = fees or FeeSettings()
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._nonce: int | None = None
+        self._chain_id: int | None = None
+        self._tip: int | None = None
+        self._pending: list[PendingTx[Any]] = []
+
+    @property
+    def where(self) -> str:
+        """The node's URL, for messages."""
+        return _url_of(self.w3)
+
+    # ---- pre-flight --------------------------------------------------------------------------
+
+    def preflight(self, request: TxParams, context: str) -> int:
+        """Run ``request`` with ``eth_call`` and ``eth_estimateGas``; return the gas to send with.
+
+        Raises:
+            RegistryError: the typed refusal; nothing was sent.
+        """
+        call: TxParams = {"from": self.address, **request}
+        with revert_errors(context, self.where):
+            self.w3.eth.call(call, "latest")
+            estimate = self.w3.eth.estimate_gas(call, "latest")
+        return int(estimate * self.fees.gas_multiplier)
+
+    # ---- sending -----------------------------------------------------------------------------
+
+    def send(
+        self,
+        request: TxParams,
+        parse: Callable[[TxReceipt], R],
+        context: str,
+        *,
+        gas: int | None = None,
+        track: bool = True,
+    ) -> PendingTx[R]:
+        """Pre-flight, sign and send ``request`` (``to``/``data``); return its pending handle.
+
+        With ``track`` the handle is also kept for :meth:`wait_all`.
+
+        Raises:
+            RegistryError: the pre-flight refusal or the node's refusal; nothing was sent.
+        """
+        limit = gas if gas is not None else self.preflight(request, context)
+        with self._lock:
+            with rpc_errors(self.where):
+                if self._chain_id is None:
+                    self._chain_id = int(self.w3.eth.chain_id)
+                if self._nonce is None:
+                    self._nonce = int(self.w3.eth.get_transaction_count(self.address, "pending"))
+                fee_fields = self._fee_fields()
+            tx: dict[str, Any] = {
+                **request,
+                "from": self.address,
+                "nonce": self._nonce,
+                "gas": limit,
+                "chainId": self._chain_id,
+                "value": request.get("value", 0),
+                **fee_fields,
+            }
+            signed = self.account.sign_transaction(tx)
+            try:
+                with revert_errors(context, self.where):
+                    tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+            except RegistryError:
+                self._nonce = None  # re-read from the node: it may know better
+                raise
+            self._nonce += 1
+        pending = PendingTx(self, tx_hash, cast(TxParams, tx), parse, context)
+        if track:
+            with self._lock:
+                self._pending.append(pending)
+        return pending
+
+    def _fee_fields(self) -> dict[str, int]:
+        if self.fees.gas_price is not None:
+            return {"gasPrice": self.fees.gas_price}
+        base_fee = self.w3.eth.get_block("latest").get("baseFeePerGas")
+        if base_fee is None or self.fees.legacy:
+            return {"gasPrice": int(self.w3.eth.gas_price)}
+        if self._tip is None:
+            try:
+                self._tip = int(self.w3.eth.max_priority_fee)
+            except (Web3RPCError, ValueError):
+                self._tip = 0
+        tip = self._tip
+        return {"maxFeePerGas": 2 * int(base_fee) + tip, "maxPriorityFeePerGas": tip}
+
+    # ---- receipts ----------------------------------------------------------------------------
+
+    def receipt(self, tx_hash: str, timeout: float | None = None) -> TxReceipt:
+        """Wait for the receipt of ``tx_hash``.
+
+        Raises:
+            TransactionFailed: no receipt within ``timeout`` seconds.
+        """
+        with rpc_errors(self.where):
+            try:
+                return self.w3.eth.wait_for_transaction_receipt(
+                    HexStr(tx_hash), timeout=timeout or self.timeout, poll_latency=0.05
+                )
+            except TimeExhausted as exc:
+                waited = timeout or self.timeout
+                raise TransactionFailed(
+                    f"transaction {tx_hash} was sent but not mined within {waited:.0f} s; check "
+                    "it later by its hash"
+                ) from exc
+
+    def failure(self, request: TxParams, receipt: TxReceipt, context: str) -> RegistryError:
+        """Explain a mined transaction that failed, replaying it to recover the revert reason."""
+        replay: TxParams = {
+            "from": self.address,
+            "to": request.get("to", ""),
+            "data": request.get("data", b""),
+            "gas": request.get("gas", 0),
+        }
+        if not replay["to"]:
+            replay.pop("to")
+        try:
+            with revert_errors(context, self.where):
+                self.w3.eth.call(replay, receipt["blockNumber"])
+        except RegistryError as exc:
+            exc.message = f"transaction 0x{bytes(receipt['transactionHash']).hex()} failed: " + (
+                exc.message
+            )
+            exc.args = (exc.message,)
+            return exc
+        used, limit = receipt["gasUsed"], request.get("gas", 0)
+        why = " (it ran out of gas)" if used >= int(limit) else ""
+        tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
+        return TransactionFailed(f"{context}: transaction {tx_hash} failed on chain{why}")
+
+    def wait_all(self, timeout: float | None = None) -> list[Any]:
+        """Wait for every transaction sent and not awaited yet; return their results in order.
+
+        Raises:
+            RegistryError: the first failure, after all were awaited.
+        """
+        with self._lock:
+            pending, self._pending = self._pending, []
+        results: list[Any] = []
+        first_error: RegistryError | None = None
+        for tx in pending:
+            try:
+                results.append(tx.wait(timeout or self.timeout))
+            except RegistryError as exc:
+                results.append(exc)
+                first_error = first_error or exc
+        if first_error is not None:
+            raise first_error
+        return results
+
+    @property
+    def pending(self) -> int:
+        """How many tracked transactions were sent and not awaited through :meth:`wait_all`."""
+        return len(self._pending)
