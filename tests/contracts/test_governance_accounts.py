@@ -1,0 +1,310 @@
+"""Governance (countries, committees, pause, roles) and registrars (accounts): DESIGN.md §2.7."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contract_helpers import (
+    ID,
+    JP,
+    TH,
+    URI,
+    VN,
+    ZERO_ADDRESS,
+    AccountKind,
+    AccountStatus,
+    World,
+    addr,
+    events,
+    reverts,
+    view_reverts,
+)
+from eth_utils import keccak
+
+ADMIN_ROLE = b"\x00" * 32
+
+
+def registrar_role(side: bytes) -> bytes:
+    return keccak(b"JCM_REGISTRAR_" + side)
+
+
+# --- deployment and governance ----------------------------------------------------------------
+
+
+def test_deployment_state(world: World) -> None:
+    registry, projects = world.registry, world.projects
+    assert registry.hasRole(ADMIN_ROLE, world.admin)
+    assert projects.registry() == registry.address
+    assert registry.projects() == projects.address
+    assert [bytes(c) for c in registry.countries()] == [ID, TH, VN]
+    assert registry.committeeOf(ID) == addr(world.committees[ID])
+    assert registry.committeeOf(VN) == addr(world.joint)
+    assert registry.committeeOf(JP) == ZERO_ADDRESS
+    assert registry.registrarRole(JP) == registrar_role(JP)
+    assert registry.uri(1) == URI
+    assert registry.MAX_RANGES_PER_MOVE() == 32
+    assert registry.MAX_RANGES_PER_HOLDING() == 128
+    assert registry.MAX_ALLOCATIONS() == 32
+    assert registry.MAX_TEXT_BYTES() == 256
+    assert registry.latestSerial() == 0 and registry.batchCount() == 0
+
+
+def test_constructor_refuses_zero_admin(world: World, project: Any) -> None:
+    with reverts("RegistryZeroAddress"):
+        world.admin.deploy(project.JCMRegistry, ZERO_ADDRESS, URI)
+
+
+def test_add_country(world: World) -> None:
+    registry, admin = world.registry, world.admin
+    receipt = registry.addCountry(b"MN", world.outsider, sender=admin)
+    assert events(receipt, "CountryAdded") == [
+        {"country": b"MN", "committee": addr(world.outsider)}
+    ]
+    assert [bytes(c) for c in registry.countries()] == [ID, TH, VN, b"MN"]
+    assert registry.committeeOf(b"MN") == addr(world.outsider)
+    assert registry.sideAccounts(b"MN") == (ZERO_ADDRESS, ZERO_ADDRESS)
+
+
+def test_add_country_refusals(world: World) -> None:
+    registry, admin = world.registry, world.admin
+    with reverts("AccessControlUnauthorizedAccount", account=world.outsider, neededRole=ADMIN_ROLE):
+        registry.addCountry(b"MN", world.outsider, sender=world.outsider)
+    with reverts("AccessControlUnauthorizedAccount", account=world.jp.registrar):
+        registry.addCountry(b"MN", world.outsider, sender=world.jp.registrar)
+    for code in (b"JP", b"mn", b"M1", b"\x00\x00", b"M "):
+        with reverts("RegistryInvalidCountryCode", code=code):
+            registry.addCountry(code, world.outsider, sender=admin)
+    with reverts("RegistryCountryAlreadyAdded", country=ID):
+        registry.addCountry(ID, world.outsider, sender=admin)
+    with reverts("RegistryZeroAddress"):
+        registry.addCountry(b"MN", ZERO_ADDRESS, sender=admin)
+
+
+def test_set_committee(world: World) -> None:
+    registry, admin = world.registry, world.admin
+    receipt = registry.setCommittee(ID, world.outsider, sender=admin)
+    assert events(receipt, "CommitteeSet") == [
+        {
+            "country": ID,
+            "previousCommittee": addr(world.committees[ID]),
+            "committee": addr(world.outsider),
+        }
+    ]
+    assert registry.committeeOf(ID) == addr(world.outsider)
+    # The previous committee has lost its power at once.
+    with reverts("ProjectsNotCommittee", country=ID, caller=world.committees[ID]):
+        world.issue("ID012", [(world.jp.companies[0], 1)])
+    receipt = world.projects.issue(
+        world.issuance("ID012", [(world.jp.companies[0], 1)]).as_tuple(), sender=world.outsider
+    )
+    assert receipt.status == 1
+
+
+def test_set_committee_refusals(world: World) -> None:
+    registry, admin = world.registry, world.admin
+    with reverts("AccessControlUnauthorizedAccount", account=world.outsider):
+        registry.setCommittee(ID, world.outsider, sender=world.outsider)
+    with reverts("AccessControlUnauthorizedAccount", account=world.committees[ID]):
+        registry.setCommittee(ID, world.outsider, sender=world.committees[ID])
+    with reverts("RegistryUnknownSide", side=JP):
+        registry.setCommittee(JP, world.outsider, sender=admin)
+    with reverts("RegistryUnknownSide", side=b"MN"):
+        registry.setCommittee(b"MN", world.outsider, sender=admin)
+    with reverts("RegistryZeroAddress"):
+        registry.setCommittee(ID, ZERO_ADDRESS, sender=admin)
+
+
+def test_pause_and_unpause_only_by_governance(world: World) -> None:
+    registry, admin = world.registry, world.admin
+    for who in (world.outsider, world.jp.registrar, world.committees[ID], world.jp.companies[0]):
+        with reverts("AccessControlUnauthorizedAccount", account=who):
+            registry.pause(sender=who)
+    receipt = registry.pause(sender=admin)
+    assert events(receipt, "Paused") == [{"account": addr(admin)}]
+    assert registry.paused()
+    with reverts("EnforcedPause"):
+        registry.pause(sender=admin)
+    with reverts("AccessControlUnauthorizedAccount", account=world.outsider):
+        registry.unpause(sender=world.outsider)
+    receipt = registry.unpause(sender=admin)
+    assert events(receipt, "Unpaused") == [{"account": addr(admin)}]
+    with reverts("ExpectedPause"):
+        registry.unpause(sender=admin)
+
+
+def test_roles_granted_and_revoked_by_governance(world: World) -> None:
+    registry, admin, newcomer = world.registry, world.admin, world.spare[0]
+    role = registrar_role(JP)
+    with reverts(
+        "AccessControlUnauthorizedAccount", account=world.jp.registrar, neededRole=ADMIN_ROLE
+    ):
+        registry.grantRole(role, newcomer, sender=world.jp.registrar)
+    receipt = registry.grantRole(role, newcomer, sender=admin)
+    assert events(receipt, "RoleGranted")[0]["account"] == addr(newcomer)
+    registry.openAccount(world.spare[1], JP, AccountKind.HOLDING, "Newcomer KK", sender=newcomer)
+    registry.revokeRole(role, newcomer, sender=admin)
+    with reverts("AccessControlUnauthorizedAccount", account=newcomer, neededRole=role):
+        registry.openAccount(world.spare[2], JP, AccountKind.HOLDING, "Another KK", sender=newcomer)
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+
+def test_open_account_records_and_emits(world: World) -> None:
+    registry, account = world.registry, world.spare[0]
+    name = "株式会社テスト (Test KK)"
+    receipt = registry.openAccount(
+        account, JP, AccountKind.HOLDING, name, sender=world.jp.registrar
+    )
+    assert events(receipt, "AccountOpened") == [
+        {
+            "account": addr(account),
+            "side": JP,
+            "kind": AccountKind.HOLDING,
+            "holderName": name,
+            "registrar": addr(world.jp.registrar),
+        }
+    ]
+    info = registry.accountInfo(account)
+    assert info.kind == AccountKind.HOLDING
+    assert info.status == AccountStatus.ACTIVE
+    assert bytes(info.side) == JP
+    assert info.holderName == name
+    assert info.nonEmptyHoldings == 0
+    assert info.openedAt == world.registry.provider.get_block(receipt.block_number).timestamp
+    assert registry.sideAccounts(JP) == (addr(world.jp.retirement), addr(world.jp.cancellation))
+
+
+def test_open_account_refusals(world: World) -> None:
+    registry, spare = world.registry, world.spare[0]
+    jp_registrar, id_registrar = world.jp.registrar, world.id.registrar
+    with reverts("RegistryUnknownSide", side=b"MN"):
+        registry.openAccount(spare, b"MN", AccountKind.HOLDING, "X", sender=jp_registrar)
+    # Another side's registrar, governance and holders may not open accounts on JP.
+    for who in (id_registrar, world.admin, world.jp.companies[0], world.committees[ID]):
+        with reverts(
+            "AccessControlUnauthorizedAccount", account=who, neededRole=registrar_role(JP)
+        ):
+            registry.openAccount(spare, JP, AccountKind.HOLDING, "X", sender=who)
+    with reverts("RegistryZeroAddress"):
+        registry.openAccount(ZERO_ADDRESS, JP, AccountKind.HOLDING, "X", sender=jp_registrar)
+    with reverts("RegistryAccountAlreadyExists", account=world.jp.companies[0]):
+        registry.openAccount(
+            world.jp.companies[0], JP, AccountKind.HOLDING, "X", sender=jp_registrar
+        )
+    # An address has one account across all sides.
+    with reverts("RegistryAccountAlreadyExists", account=world.jp.companies[0]):
+        registry.openAccount(
+            world.jp.companies[0], ID, AccountKind.HOLDING, "X", sender=id_registrar
+        )
+    with reverts("RegistryInvalidAccountKind", account=spare, kind=AccountKind.NONE):
+        registry.openAccount(spare, JP, AccountKind.NONE, "X", sender=jp_registrar)
+    with reverts("RegistryEmptyText"):
+        registry.openAccount(spare, JP, AccountKind.HOLDING, "", sender=jp_registrar)
+    with reverts("RegistryTextTooLong", length=258, max=256):
+        registry.openAccount(spare, JP, AccountKind.HOLDING, "口" * 86, sender=jp_registrar)
+    registry.openAccount(spare, JP, AccountKind.HOLDING, "x" * 256, sender=jp_registrar)
+
+
+def test_one_retirement_and_one_cancellation_account_per_side(world: World) -> None:
+    registry, th = world.registry, world.th
+    assert registry.sideAccounts(TH) == (ZERO_ADDRESS, ZERO_ADDRESS)
+    registry.openAccount(
+        th.retirement, TH, AccountKind.RETIREMENT, "TH retirement", sender=th.registrar
+    )
+    registry.openAccount(
+        th.cancellation, TH, AccountKind.CANCELLATION, "TH cancellation", sender=th.registrar
+    )
+    assert registry.sideAccounts(TH) == (addr(th.retirement), addr(th.cancellation))
+    for kind, existing in (
+        (AccountKind.RETIREMENT, world.jp.retirement),
+        (AccountKind.CANCELLATION, world.jp.cancellation),
+    ):
+        with reverts("RegistrySideAccountExists", side=JP, kind=kind, existing=existing):
+            registry.openAccount(world.spare[0], JP, kind, "second sink", sender=world.jp.registrar)
+    view_reverts(registry, "sideAccounts", b"MN", error="RegistryUnknownSide", side=b"MN")
+
+
+def test_freeze_unfreeze_close_by_the_sides_registrar_only(world: World) -> None:
+    registry, account = world.registry, world.jp.companies[2]
+    for who in (world.id.registrar, world.admin, world.outsider, account):
+        for function in (registry.freezeAccount, registry.closeAccount):
+            with reverts(
+                "AccessControlUnauthorizedAccount", account=who, neededRole=registrar_role(JP)
+            ):
+                function(account, sender=who)
+    receipt = registry.freezeAccount(account, sender=world.jp.registrar)
+    assert events(receipt, "AccountFrozen") == [
+        {"account": addr(account), "registrar": addr(world.jp.registrar)}
+    ]
+    assert registry.accountInfo(account).status == AccountStatus.FROZEN
+    with reverts("AccessControlUnauthorizedAccount", account=world.id.registrar):
+        registry.unfreezeAccount(account, sender=world.id.registrar)
+    with reverts("RegistryAccountNotActive", account=account, status=AccountStatus.FROZEN):
+        registry.freezeAccount(account, sender=world.jp.registrar)
+    receipt = registry.unfreezeAccount(account, sender=world.jp.registrar)
+    assert events(receipt, "AccountUnfrozen") == [
+        {"account": addr(account), "registrar": addr(world.jp.registrar)}
+    ]
+    assert registry.accountInfo(account).status == AccountStatus.ACTIVE
+    with reverts("RegistryAccountNotFrozen", account=account, status=AccountStatus.ACTIVE):
+        registry.unfreezeAccount(account, sender=world.jp.registrar)
+    with reverts("RegistryUnknownAccount", account=world.spare[0]):
+        registry.freezeAccount(world.spare[0], sender=world.jp.registrar)
+    with reverts("RegistryUnknownAccount", account=world.spare[0]):
+        registry.closeAccount(world.spare[0], sender=world.jp.registrar)
+
+
+def test_sink_accounts_are_never_frozen_or_closed(world: World) -> None:
+    registry, jp = world.registry, world.jp
+    for sink, kind in (
+        (jp.retirement, AccountKind.RETIREMENT),
+        (jp.cancellation, AccountKind.CANCELLATION),
+    ):
+        for function in (registry.freezeAccount, registry.unfreezeAccount, registry.closeAccount):
+            with reverts("RegistryInvalidAccountKind", account=sink, kind=kind):
+                function(sink, sender=jp.registrar)
+
+
+def test_close_only_when_empty_and_never_reopen(world: World) -> None:
+    registry, jp = world.registry, world.jp
+    holder, other = jp.companies[0], jp.companies[1]
+    batch = world.issue("ID012", [(holder, 10)])
+    with reverts("RegistryAccountNotEmpty", account=holder, holdings=1):
+        registry.closeAccount(holder, sender=jp.registrar)
+    registry.transfer(other, batch, 10, sender=holder)
+    assert registry.accountInfo(holder).nonEmptyHoldings == 0
+    receipt = registry.closeAccount(holder, sender=jp.registrar)
+    assert events(receipt, "AccountClosed") == [
+        {"account": addr(holder), "registrar": addr(jp.registrar)}
+    ]
+    assert registry.accountInfo(holder).status == AccountStatus.CLOSED
+    closed = AccountStatus.CLOSED
+    with reverts("RegistryAccountNotActive", account=holder, status=closed):
+        registry.closeAccount(holder, sender=jp.registrar)
+    with reverts("RegistryAccountNotActive", account=holder, status=closed):
+        registry.freezeAccount(holder, sender=jp.registrar)
+    with reverts("RegistryAccountNotFrozen", account=holder, status=closed):
+        registry.unfreezeAccount(holder, sender=jp.registrar)
+    with reverts("RegistryAccountAlreadyExists", account=holder):
+        registry.openAccount(holder, JP, AccountKind.HOLDING, "Reopened", sender=jp.registrar)
+    # A closed account neither receives nor sends.
+    with reverts("RegistryAccountNotActive", account=holder, status=closed):
+        registry.transfer(holder, batch, 1, sender=other)
+    with reverts("RegistryAccountNotActive", account=holder, status=closed):
+        registry.transfer(other, batch, 1, sender=holder)
+    with reverts("RegistryAccountNotActive", account=holder, status=closed):
+        world.issue("ID012", [(holder, 1)])
+
+
+def test_frozen_empty_account_may_close(world: World) -> None:
+    registry, jp = world.registry, world.jp
+    registry.freezeAccount(jp.companies[2], sender=jp.registrar)
+    registry.closeAccount(jp.companies[2], sender=jp.registrar)
+    assert registry.accountInfo(jp.companies[2]).status == AccountStatus.CLOSED
+
+
+def test_unknown_account_info_is_empty(world: World) -> None:
+    info = world.registry.accountInfo(world.spare[0])
+    assert info.kind == AccountKind.NONE and info.status == AccountStatus.NONE
+    assert world.registry.accountBatches(world.spare[0]) == []
