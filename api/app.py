@@ -1,0 +1,90 @@
+"""The FastAPI application: the read-only JSON API under ``/v1`` and the explorer at ``/``.
+
+``create_app(settings)`` is the entry point (``jcm api`` serves it with uvicorn, see
+:mod:`api.server`). OpenAPI is at ``/openapi.json``, interactive docs at ``/docs``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+from api import problems
+from api.database import create_schema, make_engine, session_factory
+from api.explorer import router as explorer_router
+from api.routes import accounts, movements, registry, reports
+from api.settings import Settings
+from api.web import STATIC_DIR
+
+DESCRIPTION = """\
+A read-only view of the JCM registry built from the contracts' events: countries and their joint
+committees, projects, batches, accounts and their holdings with exact serial ranges, every movement
+of
+credits, retirements (with certificates), cancellations, and the reports Japan's JCM registry
+publishes.
+
+Every entity carries the transaction hash and log index of the event that proves it. Lists take
+`limit`/`offset` and return `total`. Errors are `application/problem+json` (RFC 9457).
+"""
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """Build the API application.
+
+    Args:
+        settings: configuration (default: from ``JCM_*`` environment variables).
+        engine: an existing engine on the index database (default: one from
+        ``settings.database_url``).
+            The tables are created if missing, so a fresh database serves an empty index.
+    """
+    settings = settings or Settings()
+    engine = engine or make_engine(settings.database_url)
+    create_schema(engine)
+    app = FastAPI(
+        title="JCM registry API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_tags=[
+            {"name": "registry", "description": "Totals, partner countries, projects and batches."},
+            {"name": "accounts", "description": "Public holder information and holdings."},
+            {
+                "name": "movements",
+                "description": "Serials, transactions, retirements and cancellations.",
+            },
+            {"name": "reports", "description": "The JCM registry's published reports."},
+            {"name": "health", "description": "The index against the chain."},
+        ],
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    problems.install(app)
+    for router in (
+        registry.router,
+        accounts.router,
+        movements.router,
+        reports.router,
+        explorer_router,
+    ):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+                tags=app.openapi_tags,
+            )
+            app.openapi_schema = problems.patch_openapi(schema)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

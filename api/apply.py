@@ -1,0 +1,717 @@
+"""Turning decoded events into index rows: the only place that knows what each event means.
+
+One :class:`Applier` applies the events of one block range inside one database transaction. It keeps
+the holdings the range touches in memory (loaded on first use), appends rows to write, and flushes
+everything at the end with bulk statements. Holdings are derived from the movement events alone
+(``CreditsIssued``, ``CreditsTransferred``, ``CreditsRetired``, ``CreditsCancelled`` carry the exact
+ranges); nothing is read back from the chain.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from api import ranges as rng
+from api.abi import ContractRole
+from api.tables import (
+    Account,
+    AccountStatusChange,
+    Base,
+    Batch,
+    CancellationRecord,
+    CommitteeAssignment,
+    CommitteeMember,
+    CommitteeMembership,
+    Correction,
+    Country,
+    Decision,
+    Event,
+    Holding,
+    HoldingRange,
+    Movement,
+    MovementRange,
+    Project,
+    RetirementRecord,
+    table_of,
+)
+
+MOVEMENT_KINDS = (
+    "issuance",
+    "transfer",
+    "international_transfer",
+    "retirement",
+    "cancellation",
+    "correction",
+)
+
+
+class IndexIntegrityError(RuntimeError):
+    """An event contradicts the index (e.g. credits moved that the sender does not hold)."""
+
+
+# The names the index stores for the contracts' enums (uint8 on the wire, same order as
+# contracts/interfaces/*.sol).
+ACCOUNT_KINDS = ("none", "holding", "government_holding", "retirement", "cancellation")
+AUTHORIZATIONS = ("none", "ndc", "other_purposes", "ndc_and_other_purposes")
+RETIREMENT_PURPOSES = ("ndc", "voluntary_offset")
+CANCELLATION_REASONS = (
+    "voluntary_cancellation",
+    "other_international_mitigation_purposes",
+    "overall_mitigation",
+    "correction",
+)
+DECISION_KINDS = ("register_project", "issue_credits", "correct_credits", "change_members")
+RETIREMENT = "retirement"
+CANCELLATION = "cancellation"
+
+
+def enum_name(names: tuple[str, ...], value: int) -> str:
+    """The name the index stores for an on-chain enum value.
+
+    Raises:
+        IndexIntegrityError: the value is outside the enum (a contract newer than this indexer).
+    """
+    if not 0 <= value < len(names):
+        raise IndexIntegrityError(f"enum value {value} is not one of {names}")
+    return names[value]
+
+
+@dataclass(frozen=True)
+class DecodedLog:
+    """A decoded log with where it came from."""
+
+    role: ContractRole
+    name: str
+    address: str
+    args: dict[str, Any]
+    block_number: int
+    block_hash: str
+    tx_hash: str
+    tx_index: int
+    log_index: int
+    timestamp: int
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        """The provenance columns of rows this log creates."""
+        return {
+            "block_number": self.block_number,
+            "log_index": self.log_index,
+            "block_hash": self.block_hash,
+            "tx_hash": self.tx_hash,
+            "timestamp": self.timestamp,
+        }
+
+
+@dataclass
+class AccountFacts:
+    """What the applier needs to know of an account."""
+
+    side: str
+    kind: str
+
+
+@dataclass
+class IndexCache:
+    """Facts that never change once indexed (accounts' sides and kinds, sides' sink accounts), kept
+    across block ranges. Cleared whenever a transaction fails or blocks are rolled back."""
+
+    accounts: dict[str, AccountFacts] = field(default_factory=dict)
+    sinks: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def clear(self) -> None:
+        """Forget everything (after a rollback or a failed transaction)."""
+        self.accounts.clear()
+        self.sinks.clear()
+
+
+@dataclass
+class _Piece:
+    first: int
+    last: int
+    block_number: int
+    log_index: int
+    row: dict[str, Any] | None  # the pending insert, if the piece was created in this range
+
+
+@dataclass
+class _HoldingState:
+    balance: int
+    row: dict[str, Any]
+    stored: bool
+
+
+class Applier:
+    """Applies decoded events to the index inside the caller's transaction.
+
+    Args:
+        session: the open session (its transaction commits the range together with the checkpoint).
+        cache: facts kept across ranges.
+    """
+
+    def __init__(self, session: Session, cache: IndexCache) -> None:
+        self.session = session
+        self.cache = cache
+        self._rows: dict[type[Base], list[dict[str, Any]]] = {}
+        self._batches: dict[int, dict[str, Any]] = {}
+        self._pieces: dict[tuple[str, int], list[_Piece]] = {}
+        self._spent: list[dict[str, Any]] = []
+        self._holdings: dict[tuple[str, int], _HoldingState] = {}
+        self.applied = 0
+
+    # -- lookups -----------------------------------------------------------------------------------
+
+    def _account(self, address: str) -> AccountFacts:
+        facts = self.cache.accounts.get(address)
+        if facts is None:
+            row = self.session.execute(
+                select(Account.side, Account.kind).where(Account.address == address)
+            ).first()
+            if row is None:
+                raise IndexIntegrityError(
+                    f"credits moved to or from {address}, which has no account"
+                )
+            facts = AccountFacts(side=row.side, kind=row.kind)
+            self.cache.accounts[address] = facts
+        return facts
+
+    def _sink(self, side: str, kind: str) -> str:
+        key = (side, kind)
+        address = self.cache.sinks.get(key)
+        if address is None:
+            address = self.session.execute(
+                select(Account.address).where(Account.side == key[0], Account.kind == key[1])
+            ).scalar()
+            if address is None:
+                raise IndexIntegrityError(f"side {side} has no {key[1]} account")
+            self.cache.sinks[key] = address
+        return address
+
+    def _load_pieces(self, account: str, batch_id: int) -> list[_Piece]:
+        key = (account, batch_id)
+        pieces = self._pieces.get(key)
+        if pieces is None:
+            t = table_of(HoldingRange)
+            rows = self.session.execute(
+                select(t.c.first, t.c.last, t.c.block_number, t.c.log_index)
+                .where(
+                    t.c.account == account,
+                    t.c.batch_id == batch_id,
+                    t.c.spent_block_number.is_(None),
+                )
+                .order_by(t.c.first)
+            ).all()
+            pieces = [_Piece(r.first, r.last, r.block_number, r.log_index, None) for r in rows]
+            self._pieces[key] = pieces
+        return pieces
+
+    def _holding(self, account: str, batch_id: int) -> _HoldingState:
+        key = (account, batch_id)
+        state = self._holdings.get(key)
+        if state is None:
+            t = table_of(Holding)
+            row = self.session.execute(
+                select(t.c.balance).where(t.c.account == account, t.c.batch_id == batch_id)
+            ).first()
+            state = _HoldingState(
+                balance=row.balance if row else 0,
+                row={"account": account, "batch_id": batch_id},
+                stored=row is not None,
+            )
+            self._holdings[key] = state
+        return state
+
+    # -- writes ------------------------------------------------------------------------------------
+
+    def _add(self, model: type[Base], row: dict[str, Any]) -> None:
+        self._rows.setdefault(model, []).append(row)
+
+    def _set_ranges(
+        self, account: str, batch_id: int, new: list[rng.Range], log: DecodedLog
+    ) -> None:
+        """Replace a holding's pieces by ``new``: pieces no longer present are spent by ``log``,
+        new ones are created by it."""
+        old = self._load_pieces(account, batch_id)
+        kept = {(p.first, p.last): p for p in old}
+        result: list[_Piece] = []
+        for first, last in new:
+            piece = kept.pop((first, last), None)
+            if piece is None:
+                row = {
+                    "batch_id": batch_id,
+                    "first": first,
+                    "last": last,
+                    "account": account,
+                    "block_number": log.block_number,
+                    "log_index": log.log_index,
+                    "block_hash": log.block_hash,
+                    "tx_hash": log.tx_hash,
+                    "timestamp": log.timestamp,
+                    "spent_block_number": None,
+                    "spent_log_index": None,
+                    "spent_block_hash": None,
+                    "spent_tx_hash": None,
+                }
+                self._add(HoldingRange, row)
+                piece = _Piece(first, last, log.block_number, log.log_index, row)
+            result.append(piece)
+        for piece in kept.values():
+            spent = {
+                "spent_block_number": log.block_number,
+                "spent_log_index": log.log_index,
+                "spent_block_hash": log.block_hash,
+                "spent_tx_hash": log.tx_hash,
+            }
+            if piece.row is not None:
+                piece.row.update(spent)
+            else:
+                self._spent.append(
+                    {
+                        "k_batch": batch_id,
+                        "k_first": piece.first,
+                        "k_block": piece.block_number,
+                        "k_log": piece.log_index,
+                        **{f"v_{k}": v for k, v in spent.items()},
+                    }
+                )
+        self._pieces[(account, batch_id)] = result
+
+    def _credit(self, account: str, batch_id: int, quantity: int, log: DecodedLog) -> None:
+        state = self._holding(account, batch_id)
+        state.balance += quantity
+        state.row.update(log.provenance)
+
+    def _debit(self, account: str, batch_id: int, quantity: int, log: DecodedLog) -> None:
+        state = self._holding(account, batch_id)
+        if state.balance < quantity:
+            raise IndexIntegrityError(
+                f"{account} moved {quantity} credits of batch {batch_id} but holds {state.balance}"
+            )
+        state.balance -= quantity
+        state.row.update(log.provenance)
+
+    def _receive(
+        self, account: str, batch_id: int, moved: list[rng.Range], log: DecodedLog
+    ) -> None:
+        held = [(p.first, p.last) for p in self._load_pieces(account, batch_id)]
+        try:
+            self._set_ranges(account, batch_id, rng.add(held, moved), log)
+        except rng.RangeError as exc:
+            raise IndexIntegrityError(f"{account}, batch {batch_id}: {exc}") from exc
+        self._credit(account, batch_id, rng.size(moved), log)
+
+    def _give(self, account: str, batch_id: int, moved: list[rng.Range], log: DecodedLog) -> None:
+        held = [(p.first, p.last) for p in self._load_pieces(account, batch_id)]
+        try:
+            self._set_ranges(account, batch_id, rng.subtract(held, moved), log)
+        except rng.RangeError as exc:
+            raise IndexIntegrityError(f"{account}, batch {batch_id}: {exc}") from exc
+        self._debit(account, batch_id, rng.size(moved), log)
+
+    def _movement(
+        self,
+        log: DecodedLog,
+        *,
+        kind: str,
+        batch_id: int,
+        from_account: str | None,
+        to_account: str,
+        from_side: str | None,
+        to_side: str,
+        moved: list[rng.Range],
+        first_international: bool = False,
+        record_id: int | None = None,
+    ) -> None:
+        self._add(
+            Movement,
+            {
+                **log.provenance,
+                "kind": kind,
+                "batch_id": batch_id,
+                "from_account": from_account,
+                "to_account": to_account,
+                "from_side": from_side,
+                "to_side": to_side,
+                "quantity": rng.size(moved),
+                "first_international": first_international,
+                "record_id": record_id,
+            },
+        )
+        for seq, (first, last) in enumerate(moved):
+            self._add(
+                MovementRange,
+                {
+                    "block_number": log.block_number,
+                    "log_index": log.log_index,
+                    "seq": seq,
+                    "batch_id": batch_id,
+                    "first": first,
+                    "last": last,
+                    "block_hash": log.block_hash,
+                    "tx_hash": log.tx_hash,
+                    "timestamp": log.timestamp,
+                },
+            )
+
+    # -- events ------------------------------------------------------------------------------------
+
+    def apply(self, log: DecodedLog) -> None:
+        """Apply one decoded log (every log is also kept verbatim in ``events``).
+
+        Raises:
+            IndexIntegrityError: the log contradicts what was indexed before it.
+        """
+        self._add(
+            Event,
+            {
+                **log.provenance,
+                "tx_index": log.tx_index,
+                "address": log.address,
+                "name": log.name,
+                "args": json.dumps(log.args, sort_keys=True),
+            },
+        )
+        handler = getattr(self, f"_on_{log.name}", None)
+        if handler is not None:
+            handler(log)
+        self.applied += 1
+
+    def _on_CountryAdded(self, log: DecodedLog) -> None:
+        a = log.args
+        self._add(Country, {**log.provenance, "code": a["country"], "committee": a["committee"]})
+        self._add(
+            CommitteeAssignment,
+            {
+                **log.provenance,
+                "country": a["country"],
+                "committee": a["committee"],
+                "previous": None,
+            },
+        )
+
+    def _on_CommitteeSet(self, log: DecodedLog) -> None:
+        a = log.args
+        self._add(
+            CommitteeAssignment,
+            {
+                **log.provenance,
+                "country": a["country"],
+                "committee": a["committee"],
+                "previous": a["previousCommittee"],
+            },
+        )
+
+    def _on_MembersChanged(self, log: DecodedLog) -> None:
+        if log.role != "committee":
+            return
+        a = log.args
+        self._add(
+            CommitteeMembership,
+            {
+                **log.provenance,
+                "committee": log.address,
+                "nonce": a["nonce"],
+                "japan_threshold": a["japanThreshold"],
+                "partner_threshold": a["partnerThreshold"],
+            },
+        )
+        for side, members in (("japan", a["japanMembers"]), ("partner", a["partnerMembers"])):
+            for position, member in enumerate(members):
+                self._add(
+                    CommitteeMember,
+                    {
+                        **log.provenance,
+                        "committee": log.address,
+                        "nonce": a["nonce"],
+                        "member": member,
+                        "side": side,
+                        "position": position,
+                    },
+                )
+
+    def _on_DecisionExecuted(self, log: DecodedLog) -> None:
+        if log.role != "committee":
+            return
+        a = log.args
+        self._add(
+            Decision,
+            {
+                **log.provenance,
+                "committee": log.address,
+                "digest": a["digest"],
+                "kind": enum_name(DECISION_KINDS, a["kind"]),
+                "nonce": a["nonce"],
+                "submitter": a["submitter"],
+                "signers": json.dumps(a["signers"]),
+            },
+        )
+
+    def _on_AccountOpened(self, log: DecodedLog) -> None:
+        a = log.args
+        kind = enum_name(ACCOUNT_KINDS, a["kind"])
+        self._add(
+            Account,
+            {
+                **log.provenance,
+                "address": a["account"],
+                "side": a["side"],
+                "kind": kind,
+                "holder_name": a["holderName"],
+                "registrar": a["registrar"],
+            },
+        )
+        self.cache.accounts[a["account"]] = AccountFacts(side=a["side"], kind=kind)
+        if kind in (RETIREMENT, CANCELLATION):
+            self.cache.sinks[(a["side"], kind)] = a["account"]
+
+    def _status(self, log: DecodedLog, status: str) -> None:
+        self._add(
+            AccountStatusChange,
+            {
+                **log.provenance,
+                "address": log.args["account"],
+                "status": status,
+                "registrar": log.args["registrar"],
+            },
+        )
+
+    def _on_AccountFrozen(self, log: DecodedLog) -> None:
+        self._status(log, "frozen")
+
+    def _on_AccountUnfrozen(self, log: DecodedLog) -> None:
+        self._status(log, "active")
+
+    def _on_AccountClosed(self, log: DecodedLog) -> None:
+        self._status(log, "closed")
+
+    def _on_ProjectRegistered(self, log: DecodedLog) -> None:
+        a = log.args
+        self._add(
+            Project,
+            {
+                **log.provenance,
+                "ref": a["ref"],
+                "project_key": a["projectKey"],
+                "country": a["country"],
+                "title": a["title"],
+                "methodology": a["methodology"],
+                "pdd_hash": a["pddHash"],
+                "validation_report_hash": a["validationReportHash"],
+            },
+        )
+
+    def _on_BatchCreated(self, log: DecodedLog) -> None:
+        a = log.args
+        self._batches[a["batchId"]] = {
+            "id": a["batchId"],
+            "created_log_index": log.log_index,
+            "country": a["country"],
+            "first_serial": a["firstSerial"],
+            "last_serial": a["lastSerial"],
+            "quantity": a["lastSerial"] - a["firstSerial"] + 1,
+            "authorization": enum_name(AUTHORIZATIONS, a["authorization"]),
+        }
+
+    def _on_BatchIssued(self, log: DecodedLog) -> None:
+        info = log.args["batch"]
+        batch_id = log.args["batchId"]
+        pending = self._batches.get(batch_id)
+        if pending is None:
+            raise IndexIntegrityError(f"BatchIssued for batch {batch_id} without its BatchCreated")
+        pending.update(
+            {
+                **log.provenance,
+                "project_ref": info["projectRef"],
+                "vintage": info["vintage"],
+                "monitoring_start": info["monitoringStart"],
+                "monitoring_end": info["monitoringEnd"],
+                "verified_reductions": info["verifiedReductions"],
+                "decision_id": info["decisionId"],
+                "verification_report_hash": info["verificationReportHash"],
+                "authorization_id": info["authorizationId"],
+                "authorization_date": info["authorizationDate"],
+            }
+        )
+        self._add(Batch, pending)
+
+    def _on_CreditsIssued(self, log: DecodedLog) -> None:
+        a = log.args
+        account = a["account"]
+        moved = [(a["range"]["first"], a["range"]["last"])]
+        self._receive(account, a["batchId"], moved, log)
+        self._movement(
+            log,
+            kind="issuance",
+            batch_id=a["batchId"],
+            from_account=None,
+            to_account=account,
+            from_side=None,
+            to_side=self._account(account).side,
+            moved=moved,
+        )
+
+    def _on_CreditsTransferred(self, log: DecodedLog) -> None:
+        a = log.args
+        moved = [(r["first"], r["last"]) for r in a["ranges"]]
+        self._give(a["from"], a["batchId"], moved, log)
+        self._receive(a["to"], a["batchId"], moved, log)
+        self._movement(
+            log,
+            kind="international_transfer" if a["international"] else "transfer",
+            batch_id=a["batchId"],
+            from_account=a["from"],
+            to_account=a["to"],
+            from_side=a["fromSide"],
+            to_side=a["toSide"],
+            moved=moved,
+            first_international=bool(a["firstInternational"]),
+        )
+
+    def _consume(self, log: DecodedLog, sink_kind: str, kind: str, record_id: int) -> str:
+        """Move ``ranges`` of ``account`` into its side's sink account; returns the sink."""
+        a = log.args
+        account = a["account"]
+        side = self._account(account).side
+        sink = self._sink(side, sink_kind)
+        moved = [(r["first"], r["last"]) for r in a["ranges"]]
+        self._give(account, a["batchId"], moved, log)
+        self._credit(sink, a["batchId"], rng.size(moved), log)
+        self._movement(
+            log,
+            kind=kind,
+            batch_id=a["batchId"],
+            from_account=account,
+            to_account=sink,
+            from_side=side,
+            to_side=side,
+            moved=moved,
+            record_id=record_id,
+        )
+        return sink
+
+    def _on_CreditsRetired(self, log: DecodedLog) -> None:
+        a = log.args
+        sink = self._consume(log, RETIREMENT, "retirement", a["retirementId"])
+        self._add(
+            RetirementRecord,
+            {
+                **log.provenance,
+                "id": a["retirementId"],
+                "batch_id": a["batchId"],
+                "account": a["account"],
+                "retirement_account": sink,
+                "side": self._account(a["account"]).side,
+                "using_party": a["usingParty"],
+                "purpose": enum_name(RETIREMENT_PURPOSES, a["purpose"]),
+                "quantity": a["quantity"],
+                "beneficiary": a["beneficiary"],
+                "note": a["note"],
+            },
+        )
+
+    def _on_CreditsCancelled(self, log: DecodedLog) -> None:
+        a = log.args
+        reason = enum_name(CANCELLATION_REASONS, a["reason"])
+        kind = "correction" if reason == "correction" else "cancellation"
+        sink = self._consume(log, CANCELLATION, kind, a["cancellationId"])
+        zero = "0x" + "00" * 32
+        self._add(
+            CancellationRecord,
+            {
+                **log.provenance,
+                "id": a["cancellationId"],
+                "batch_id": a["batchId"],
+                "account": a["account"],
+                "cancellation_account": sink,
+                "side": self._account(a["account"]).side,
+                "reason": reason,
+                "quantity": a["quantity"],
+                "decision_id": None if a["decisionId"] == zero else a["decisionId"],
+                "note": a["note"],
+            },
+        )
+
+    def _on_CreditsCorrected(self, log: DecodedLog) -> None:
+        a = log.args
+        self._add(
+            Correction,
+            {
+                **log.provenance,
+                "decision_id": a["decisionId"],
+                "batch_id": a["batchId"],
+                "account": a["account"],
+                "first_serial": a["firstSerial"],
+                "last_serial": a["lastSerial"],
+                "cancellation_id": a["cancellationId"],
+            },
+        )
+
+    # -- flush -------------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write everything applied so far with bulk statements (still inside the transaction)."""
+        for model, rows in self._rows.items():
+            if rows:
+                table = table_of(model)
+                self.session.execute(insert(table), rows)
+        self._rows.clear()
+        self._batches.clear()
+        if self._spent:
+            t = table_of(HoldingRange)
+            self.session.execute(
+                update(t)
+                .where(
+                    and_(
+                        t.c.batch_id == bindparam("k_batch"),
+                        t.c.first == bindparam("k_first"),
+                        t.c.block_number == bindparam("k_block"),
+                        t.c.log_index == bindparam("k_log"),
+                    )
+                )
+                .values(
+                    spent_block_number=bindparam("v_spent_block_number"),
+                    spent_log_index=bindparam("v_spent_log_index"),
+                    spent_block_hash=bindparam("v_spent_block_hash"),
+                    spent_tx_hash=bindparam("v_spent_tx_hash"),
+                ),
+                self._spent,
+            )
+            self._spent = []
+        self._flush_holdings()
+        self._pieces.clear()
+
+    def _flush_holdings(self) -> None:
+        t = table_of(Holding)
+        new = [{**s.row, "balance": s.balance} for s in self._holdings.values() if not s.stored]
+        changed = [
+            {f"v_{k}": v for k, v in {**s.row, "balance": s.balance}.items()}
+            for s in self._holdings.values()
+            if s.stored
+        ]
+        if new:
+            self.session.execute(insert(t), new)
+        if changed:
+            self.session.execute(
+                update(t)
+                .where(
+                    and_(
+                        t.c.account == bindparam("v_account"),
+                        t.c.batch_id == bindparam("v_batch_id"),
+                    )
+                )
+                .values(
+                    balance=bindparam("v_balance"),
+                    block_number=bindparam("v_block_number"),
+                    log_index=bindparam("v_log_index"),
+                    block_hash=bindparam("v_block_hash"),
+                    tx_hash=bindparam("v_tx_hash"),
+                    timestamp=bindparam("v_timestamp"),
+                ),
+                changed,
+            )
+        self._holdings.clear()

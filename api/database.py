@@ -1,0 +1,105 @@
+"""Database engines for the index: SQLite (a file, the default) or PostgreSQL (psycopg 3), one
+schema.
+
+``postgresql://`` and ``postgres://`` URLs are read as ``postgresql+psycopg://``. SQLite runs in
+WAL mode
+with a busy timeout, so the API reads while the indexer writes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.tables import EVENT_TABLES, SCHEMA_VERSION, Base, Meta, table_of
+
+
+class IndexSchemaError(RuntimeError):
+    """The database holds an index of another schema version, chain or registry."""
+
+
+def normalize_url(url: str) -> str:
+    """Return ``url`` with the psycopg 3 driver named for PostgreSQL URLs.
+
+    Raises:
+        ValueError: the URL is neither SQLite nor PostgreSQL.
+    """
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    if backend == "sqlite":
+        return url
+    raise ValueError(f"unsupported database URL {url!r}: use sqlite:///FILE or postgresql://...")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for the index database at ``url`` (tables are not created here)."""
+    normalized = normalize_url(url)
+    if make_url(normalized).get_backend_name() == "sqlite":
+        engine = create_engine(normalized, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(normalized, pool_pre_ping=True)
+
+
+def create_schema(engine: Engine) -> None:
+    """Create the index tables if missing and check the stored schema version.
+
+    Raises:
+        IndexSchemaError: the database was written by another schema version.
+    """
+    Base.metadata.create_all(engine)
+    with Session(engine) as session, session.begin():
+        stored = session.get(Meta, "schema_version")
+        if stored is None:
+            session.add(Meta(key="schema_version", value=SCHEMA_VERSION))
+        elif stored.value != SCHEMA_VERSION:
+            raise IndexSchemaError(
+                f"the index database has schema version {stored.value}, this code writes "
+                f"{SCHEMA_VERSION}: index into a new database"
+            )
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """A session factory whose sessions never expire loaded objects on commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def read_session(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for reading (no commit)."""
+    with factory() as session:
+        yield session
+
+
+def dump(session: Session) -> dict[str, list[tuple[Any, ...]]]:
+    """Every event-derived row of the index, per table, sorted: for comparing two indexes.
+
+    Bookkeeping (checkpoint, block list, meta) is left out: it depends on how the chain was read,
+    not
+    on what it holds.
+    """
+    result: dict[str, list[tuple[Any, ...]]] = {}
+    for model in EVENT_TABLES:
+        table = table_of(model)
+        columns = list(table.columns)
+        rows = session.execute(select(*columns)).all()
+        result[table.name] = sorted(
+            (tuple(row) for row in rows), key=lambda row: json.dumps(row, default=str)
+        )
+    return result

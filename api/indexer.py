@@ -1,0 +1,609 @@
+"""The event indexer: follows the chain and keeps the index database in step with it.
+
+How it works (``jcm index`` and the devnet run it; :func:`run` is the entry point):
+
+- It reads the logs of ``JCMRegistry``, ``JCMProjects`` and every ``JointCommittee`` with
+  ``eth_getLogs`` in block ranges, up to ``head - confirmations``. Committee addresses are learned
+  from ``CountryAdded``/``CommitteeSet``; a committee's earlier logs (its constructor's
+  ``MembersChanged``) are fetched when it is first named.
+- Each block range is applied in **one database transaction together with the checkpoint** (last
+  block number and hash). A crash loses at most the range in flight, which is re-read on restart:
+  nothing is lost or applied twice.
+- Before each range it checks that the new range's first block has the checkpoint as parent, and
+  that every log's block hash is the hash of the header it fetched. If not, the chain reorganised:
+  it
+  walks back over the block hashes it stored, finds the last block still on the chain (the fork
+  point), and rolls back everything above it (:mod:`api.rollback`) in one transaction, then
+  continues
+  from there.
+- Catching up a long history shows a progress bar on a terminal, or log lines otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eth_utils import to_checksum_address
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from api.abi import ContractRole, EventDecoder
+from api.apply import Applier, DecodedLog, IndexCache
+from api.database import IndexSchemaError, create_schema, make_engine
+from api.rollback import rollback_to
+from api.rpc import BlockHeader, RpcClient
+from api.settings import DEFAULT_DATABASE_URL
+from api.tables import Block, Checkpoint, CommitteeAssignment, Meta
+
+log = logging.getLogger("api.indexer")
+
+
+class ChainChangedError(RuntimeError):
+    """The chain changed while a range was being read; the range is read again."""
+
+
+@dataclass(frozen=True)
+class IndexTarget:
+    """What to index: the registry (and its projects contract) from a first block on.
+
+    Attributes:
+        registry: the ``JCMRegistry`` address.
+        projects: the ``JCMProjects`` address (read from ``registry.projects()`` when ``None``).
+        start_block: the first block to read (the deployment block).
+        chain_id: the expected chain id, checked against the node when given.
+    """
+
+    registry: str
+    projects: str | None = None
+    start_block: int = 0
+    chain_id: int | None = None
+
+    @classmethod
+    def from_deployment(cls, deployment: object) -> IndexTarget:
+        """Build from a deployment: a ``registry_client.models.Deployment``, a mapping with the same
+        keys, or the path of a ``deployment.json`` file."""
+        data: Mapping[str, Any]
+        if isinstance(deployment, IndexTarget):
+            return deployment
+        if isinstance(deployment, str | Path):
+            data = json.loads(Path(deployment).read_text(encoding="utf-8"))
+        elif isinstance(deployment, Mapping):
+            data = deployment
+        else:
+            data = {
+                key: getattr(deployment, key)
+                for key in ("registry", "projects", "block_number", "chain_id")
+                if hasattr(deployment, key)
+            }
+        projects = data.get("projects")
+        return cls(
+            registry=to_checksum_address(str(data["registry"])),
+            projects=to_checksum_address(str(projects)) if projects else None,
+            start_block=int(data.get("block_number", data.get("start_block", 0)) or 0),
+            chain_id=int(data["chain_id"]) if data.get("chain_id") is not None else None,
+        )
+
+
+@dataclass
+class IndexStats:
+    """Counters of one indexer's work."""
+
+    events: int = 0
+    ranges: int = 0
+    blocks: int = 0
+    reorgs: int = 0
+    events_undone: int = 0
+    seconds: float = 0.0
+
+    @property
+    def events_per_second(self) -> float:
+        """Events applied per second of indexing."""
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class CheckpointState:
+    """The last block applied (``number`` is ``start_block - 1`` before the first range)."""
+
+    number: int
+    hash: str
+
+
+@dataclass
+class Indexer:
+    """Indexes one registry deployment from one node into one database.
+
+    Args:
+        rpc: the node.
+        engine: the index database.
+        target: what to index.
+        confirmations: how many blocks a log must be buried under before it is applied.
+        block_range: most blocks per ``eth_getLogs`` call and per database transaction.
+        before_commit: called inside each range's transaction, after its rows are written and before
+            the commit, with ``(first_block, last_block)`` (tests use it to simulate crashes).
+    """
+
+    rpc: RpcClient
+    engine: Engine
+    target: IndexTarget
+    confirmations: int = 0
+    block_range: int = 2_000
+    before_commit: Callable[[int, int], None] | None = None
+    stats: IndexStats = field(default_factory=IndexStats)
+    _decoder: EventDecoder = field(default_factory=EventDecoder)
+    _cache: IndexCache = field(default_factory=IndexCache)
+    _projects: str = ""
+
+    # -- set-up ------------------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Create the schema, check that the database indexes this chain and registry, and record
+        what it indexes.
+
+        Raises:
+            IndexSchemaError: the database holds an index of another chain or registry.
+        """
+        create_schema(self.engine)
+        chain_id = self.rpc.chain_id()
+        if self.target.chain_id is not None and self.target.chain_id != chain_id:
+            raise IndexSchemaError(
+                f"the deployment is on chain {self.target.chain_id} but the node is on "
+                f"chain {chain_id}"
+            )
+        self._projects = self.target.projects or self.rpc.call_address(
+            self.target.registry, "projects()"
+        )
+        wanted = {
+            "chain_id": str(chain_id),
+            "registry": self.target.registry,
+            "projects": self._projects,
+            "start_block": str(self.target.start_block),
+        }
+        with Session(self.engine) as session, session.begin():
+            for key, value in wanted.items():
+                stored = session.get(Meta, key)
+                if stored is None:
+                    session.add(Meta(key=key, value=value))
+                elif stored.value != value:
+                    raise IndexSchemaError(
+                        f"the index database was built for {key} {stored.value}, not {value}: "
+                        "use another database for another chain or registry"
+                    )
+            if session.get(Checkpoint, 1) is None:
+                session.add(self._initial_checkpoint())
+
+    def _initial_checkpoint(self) -> Checkpoint:
+        number = self.target.start_block - 1
+        block_hash = ""
+        if number >= 0:
+            header = self.rpc.header(number)
+            block_hash = header.hash if header else ""
+        return Checkpoint(
+            id=1, block_number=number, block_hash=block_hash, updated_at=int(time.time())
+        )
+
+    def checkpoint(self) -> CheckpointState:
+        """The last block applied."""
+        with Session(self.engine) as session:
+            cp = session.get(Checkpoint, 1)
+            if cp is None:
+                raise IndexSchemaError("the index has no checkpoint: call prepare() first")
+            return CheckpointState(cp.block_number, cp.block_hash)
+
+    def _committees(self, session: Session) -> list[str]:
+        rows = session.execute(select(CommitteeAssignment.committee).distinct()).scalars()
+        return sorted(set(rows))
+
+    # -- following the chain -----------------------------------------------------------------------
+
+    def target_block(self) -> int:
+        """The highest block the indexer may apply now: ``head - confirmations``."""
+        return self.rpc.block_number() - self.confirmations
+
+    def sync(
+        self,
+        until: int | None = None,
+        on_progress: Callable[[int, int, int], None] | None = None,
+    ) -> int:
+        """Index up to ``head - confirmations`` (or ``until`` if lower); return the last block
+        applied.
+
+        Args:
+            until: stop at this block even if the chain is further.
+            on_progress: called after each range with ``(last_block, target_block, events)``.
+        """
+        started = time.perf_counter()
+        try:
+            while True:
+                target = self.target_block()
+                if until is not None:
+                    target = min(target, until)
+                cp = self.checkpoint()
+                if not self._on_chain(cp):
+                    self._handle_reorg(cp)
+                    continue
+                if cp.number >= target:
+                    return cp.number
+                last = min(cp.number + self.block_range, target)
+                try:
+                    events = self._index_range(cp, cp.number + 1, last)
+                except ChainChangedError as exc:
+                    log.warning(
+                        "chain changed while reading blocks %d-%d: %s", cp.number + 1, last, exc
+                    )
+                    continue
+                if on_progress is not None:
+                    on_progress(last, target, events)
+        finally:
+            self.stats.seconds += time.perf_counter() - started
+
+    def _on_chain(self, cp: CheckpointState) -> bool:
+        if cp.number < 0 or not cp.hash:
+            return True
+        header = self.rpc.header(cp.number)
+        return header is not None and header.hash == cp.hash
+
+    def _handle_reorg(self, cp: CheckpointState) -> None:
+        fork, fork_hash = self._find_fork(cp.number)
+        log.warning(
+            "chain reorganisation: block %d is no longer on the chain; rolling back to %d",
+            cp.number,
+            fork,
+        )
+        with Session(self.engine) as session, session.begin():
+            undone = rollback_to(session, fork, [self.target.registry, self._projects])
+            checkpoint = session.get(Checkpoint, 1)
+            assert checkpoint is not None
+            checkpoint.block_number = fork
+            checkpoint.block_hash = fork_hash
+            checkpoint.updated_at = int(time.time())
+        self._cache.clear()
+        self.stats.reorgs += 1
+        self.stats.events_undone += undone
+
+    def _find_fork(self, below: int) -> tuple[int, str]:
+        """The highest stored block at or below ``below`` that is still on the chain, and its
+        hash."""
+        floor = self.target.start_block - 1
+        with Session(self.engine) as session:
+            stored = session.execute(
+                select(Block.number, Block.hash)
+                .where(Block.number <= below)
+                .order_by(Block.number.desc())
+            ).all()
+        for start in range(0, len(stored), 100):
+            chunk = stored[start : start + 100]
+            chain = self.rpc.headers([row.number for row in chunk])
+            for row in chunk:
+                header = chain.get(row.number)
+                if header is not None and header.hash == row.hash:
+                    return row.number, row.hash
+        if floor < 0:
+            return floor, ""
+        header = self.rpc.header(floor)
+        return floor, header.hash if header else ""
+
+    # -- one range ---------------------------------------------------------------------------------
+
+    def _fetch_logs(
+        self, session: Session, first: int, last: int
+    ) -> list[tuple[ContractRole, dict[str, Any]]]:
+        committees = self._committees(session)
+        roles: dict[str, ContractRole] = {
+            self.target.registry.lower(): "registry",
+            self._projects.lower(): "projects",
+        }
+        for committee in committees:
+            roles[committee.lower()] = "committee"
+        raw = self.rpc.logs([self.target.registry, self._projects, *committees], first, last)
+        named = self._named_committees(raw, roles)
+        new = [c for c in named if c.lower() not in roles]
+        for committee in new:
+            roles[committee.lower()] = "committee"
+        if new:
+            log.info("learned joint committee(s) %s; reading their earlier logs", ", ".join(new))
+            start = self.target.start_block
+            while start < first:
+                end = min(start + self.block_range - 1, first - 1)
+                raw.extend(self.rpc.logs(new, start, end))
+                start = end + 1
+            raw.extend(self.rpc.logs(new, first, last))
+        unique = {
+            (int(x["blockNumber"], 16), int(x["logIndex"], 16)): x
+            for x in raw
+            if not x.get("removed")
+        }
+        return [
+            (roles[str(x["address"]).lower()], x)
+            for _key, x in sorted(unique.items())
+            if str(x["address"]).lower() in roles
+        ]
+
+    def _named_committees(
+        self, raw: list[dict[str, Any]], roles: dict[str, ContractRole]
+    ) -> list[str]:
+        topics = {
+            self._decoder.topic("registry", "CountryAdded"),
+            self._decoder.topic("registry", "CommitteeSet"),
+        }
+        named: list[str] = []
+        for entry in raw:
+            if roles.get(str(entry["address"]).lower()) != "registry" or not entry["topics"]:
+                continue
+            if entry["topics"][0].lower() in topics:
+                committee = to_checksum_address("0x" + entry["topics"][-1][-40:])
+                if committee not in named:
+                    named.append(committee)
+        return named
+
+    def _decode(
+        self,
+        logs: list[tuple[ContractRole, dict[str, Any]]],
+        headers: Mapping[int, BlockHeader | None],
+    ) -> list[DecodedLog]:
+        decoded = []
+        for role, entry in logs:
+            number = int(entry["blockNumber"], 16)
+            header = headers.get(number)
+            if header is None or header.hash != str(entry["blockHash"]).lower():
+                raise ChainChangedError(f"block {number} changed while its logs were read")
+            topics = [str(t).lower() for t in entry["topics"]]
+            spec = self._decoder.spec(role, topics[0]) if topics else None
+            if spec is None:
+                log.debug("skipping an unknown log of %s in block %d", entry["address"], number)
+                continue
+            decoded.append(
+                DecodedLog(
+                    role=role,
+                    name=spec.name,
+                    address=to_checksum_address(entry["address"]),
+                    args=spec.decode(topics[1:], entry["data"]),
+                    block_number=number,
+                    block_hash=header.hash,
+                    tx_hash=str(entry["transactionHash"]).lower(),
+                    tx_index=int(entry["transactionIndex"], 16),
+                    log_index=int(entry["logIndex"], 16),
+                    timestamp=header.timestamp,
+                )
+            )
+        return decoded
+
+    def _index_range(self, cp: CheckpointState, first: int, last: int) -> int:
+        try:
+            with Session(self.engine) as session, session.begin():
+                logs = self._fetch_logs(session, first, last)
+                numbers = {int(entry["blockNumber"], 16) for _role, entry in logs} | {first, last}
+                headers = self.rpc.headers(sorted(numbers))
+                head = headers.get(first)
+                if head is None or headers.get(last) is None:
+                    raise ChainChangedError(f"blocks {first}-{last} are not on the chain any more")
+                if cp.hash and head.parent_hash != cp.hash:
+                    raise ChainChangedError(
+                        f"block {first} does not follow the checkpoint {cp.number}"
+                    )
+                decoded = self._decode(logs, headers)
+                applier = Applier(session, self._cache)
+                for entry in decoded:
+                    applier.apply(entry)
+                applier.flush()
+                self._store_blocks(session, [h for h in headers.values() if h is not None])
+                checkpoint = session.get(Checkpoint, 1)
+                assert checkpoint is not None
+                end = headers[last]
+                assert end is not None
+                checkpoint.block_number = last
+                checkpoint.block_hash = end.hash
+                checkpoint.updated_at = int(time.time())
+                if self.before_commit is not None:
+                    self.before_commit(first, last)
+        except BaseException:
+            self._cache.clear()
+            raise
+        self.stats.events += len(decoded)
+        self.stats.ranges += 1
+        self.stats.blocks += last - first + 1
+        return len(decoded)
+
+    @staticmethod
+    def _store_blocks(session: Session, headers: list[BlockHeader]) -> None:
+        numbers = [h.number for h in headers]
+        existing = set(
+            session.execute(select(Block.number).where(Block.number.in_(numbers))).scalars()
+        )
+        for header in headers:
+            if header.number not in existing:
+                session.add(
+                    Block(
+                        number=header.number,
+                        hash=header.hash,
+                        parent_hash=header.parent_hash,
+                        timestamp=header.timestamp,
+                    )
+                )
+
+
+# ------------------------------------------------------------------------------------------------
+# Entry points
+# ------------------------------------------------------------------------------------------------
+
+
+class _Progress:
+    """Progress of a catch-up: a rich bar on a terminal, log lines otherwise."""
+
+    def __init__(self, enabled: bool, start: int) -> None:
+        self.enabled = enabled
+        self.start = start
+        self.started = time.perf_counter()
+        self.events = 0
+        self._last_log = 0.0
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __call__(self, last: int, target: int, events: int) -> None:
+        self.events += events
+        if not self.enabled or target - self.start <= 0:
+            return
+        rate = self.events / max(time.perf_counter() - self.started, 1e-9)
+        if sys.stderr.isatty():
+            if self._bar is None:
+                from rich.progress import (
+                    BarColumn,
+                    MofNCompleteColumn,
+                    Progress,
+                    TextColumn,
+                    TimeRemainingColumn,
+                )
+
+                self._bar = Progress(
+                    TextColumn("indexing blocks"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TextColumn("{task.fields[rate]}"),
+                    TimeRemainingColumn(),
+                    transient=True,
+                )
+                self._bar.start()
+                self._task = self._bar.add_task("index", total=target - self.start, rate="")
+            self._bar.update(
+                self._task,
+                completed=last - self.start,
+                total=target - self.start,
+                rate=f"{rate:,.0f} events/s",
+            )
+        elif time.perf_counter() - self._last_log >= 2.0 or last >= target:
+            self._last_log = time.perf_counter()
+            log.info(
+                "indexed to block %d of %d (%d events, %.0f events/s)",
+                last,
+                target,
+                self.events,
+                rate,
+            )
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+
+def run(
+    rpc_url: str,
+    deployment: object,
+    database_url: str = DEFAULT_DATABASE_URL,
+    confirmations: int = 0,
+    *,
+    block_range: int = 2_000,
+    follow: bool = True,
+    poll_interval: float = 2.0,
+    progress: bool = True,
+    stop: threading.Event | None = None,
+    rpc_timeout: float = 30.0,
+) -> IndexStats:
+    """Index a registry deployment into a database; the entry point of ``jcm index``.
+
+    Args:
+        rpc_url: JSON-RPC endpoint of the chain.
+        deployment: a ``registry_client.models.Deployment``, its JSON file path, a mapping with its
+            keys (``registry``, ``projects``, ``block_number``, ``chain_id``) or an
+            :class:`IndexTarget`.
+        database_url: ``sqlite:///FILE`` or ``postgresql://...``.
+        confirmations: blocks a log must be buried under before it is applied.
+        block_range: most blocks per ``eth_getLogs`` call and per transaction.
+        follow: keep following the head after catching up (until ``stop`` is set or Ctrl-C);
+            otherwise return once caught up.
+        poll_interval: seconds between head polls while following.
+        progress: show progress while catching up.
+        stop: set it to stop a following indexer from another thread.
+        rpc_timeout: seconds per JSON-RPC request.
+
+    Returns:
+        What was indexed.
+
+    Raises:
+        IndexSchemaError: the database holds an index of another chain or registry.
+        api.rpc.RpcError: the node could not be reached (when not following; a following indexer
+            logs the error and retries).
+    """
+    target = IndexTarget.from_deployment(deployment)
+    engine = make_engine(database_url)
+    rpc = RpcClient(rpc_url, timeout=rpc_timeout)
+    indexer = Indexer(
+        rpc=rpc, engine=engine, target=target, confirmations=confirmations, block_range=block_range
+    )
+    stop = stop or threading.Event()
+    try:
+        indexer.prepare()
+        start = indexer.checkpoint().number
+        bar = _Progress(progress, start)
+        try:
+            last = indexer.sync(on_progress=bar)
+        finally:
+            bar.close()
+        log.info(
+            "caught up at block %d: %d events in %.1f s (%.0f events/s)",
+            last,
+            indexer.stats.events,
+            indexer.stats.seconds,
+            indexer.stats.events_per_second,
+        )
+        while follow and not stop.is_set():
+            if stop.wait(poll_interval):
+                break
+            try:
+                indexer.sync()
+            except Exception as exc:
+                from api.rpc import RpcError
+
+                if not isinstance(exc, RpcError):
+                    raise
+                log.warning("%s; retrying in %.1f s", exc, poll_interval)
+    except KeyboardInterrupt:
+        log.info("indexer stopped")
+    finally:
+        rpc.close()
+        engine.dispose()
+    return indexer.stats
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m api.indexer``: index from the command line (settings from ``JCM_*`` too)."""
+    from api.settings import Settings
+
+    settings = Settings()
+    parser = argparse.ArgumentParser(
+        prog="python -m api.indexer", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--rpc-url", default=settings.rpc_url, required=settings.rpc_url is None)
+    parser.add_argument(
+        "--deployment", default=settings.deployment, required=settings.deployment is None
+    )
+    parser.add_argument("--database-url", default=settings.database_url)
+    parser.add_argument("--confirmations", type=int, default=settings.confirmations)
+    parser.add_argument("--block-range", type=int, default=settings.block_range)
+    parser.add_argument("--poll-interval", type=float, default=settings.poll_interval)
+    parser.add_argument("--once", action="store_true", help="return once caught up")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    run(
+        args.rpc_url,
+        args.deployment,
+        args.database_url,
+        args.confirmations,
+        block_range=args.block_range,
+        follow=not args.once,
+        poll_interval=args.poll_interval,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,517 @@
+"""Response models of the query API (pydantic v2); their JSON Schemas are the OpenAPI document's.
+
+Every entity carries a :class:`Proof`: the block, transaction hash and log index of the event it
+comes from, so anyone can check it against the chain (``eth_getTransactionReceipt``).
+Quantities are whole credits (tonnes CO2e); times are UTC; enums are snake-case names
+(``government_holding``, ``ndc_and_other_purposes``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+AccountKindName = Literal["holding", "government_holding", "retirement", "cancellation"]
+AccountStatusName = Literal["active", "frozen", "closed"]
+AuthorizationName = Literal["none", "ndc", "other_purposes", "ndc_and_other_purposes"]
+PurposeName = Literal["ndc", "voluntary_offset"]
+ReasonName = Literal[
+    "voluntary_cancellation",
+    "other_international_mitigation_purposes",
+    "overall_mitigation",
+    "correction",
+]
+MovementKind = Literal[
+    "issuance", "transfer", "international_transfer", "retirement", "cancellation", "correction"
+]
+Location = Literal["held", "retired", "cancelled"]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Proof(_Out):
+    """The event that proves an entity: where it is on the chain."""
+
+    block_number: int
+    block_hash: str
+    tx_hash: str
+    log_index: int
+    timestamp: datetime
+
+
+class Page(_Out, Generic[T]):
+    """One page of a list: ``items`` from ``offset``, at most ``limit``, of ``total`` matches."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class Quantities(_Out):
+    """Credits issued, still held in accounts, retired and cancelled (issued = held + retired +
+    cancelled for batches)."""
+
+    issued: int
+    held: int
+    retired: int
+    cancelled: int
+
+
+class SerialRangeOut(_Out):
+    """An inclusive block of serials, with its serial block id when it has one."""
+
+    first: int
+    last: int
+    quantity: int
+    block_id: str | None = None
+
+
+class ProvenRange(SerialRangeOut):
+    """A range of a holding, with the event that left it as it is."""
+
+    proof: Proof
+
+
+# -- countries and committees ------------------------------------------------------------------
+
+
+class CommitteeMemberOut(_Out):
+    """A member of a joint committee."""
+
+    address: str
+    side: Literal["japan", "partner"]
+
+
+class CommitteeOut(_Out):
+    """A joint committee's current membership (absent when the committee address emits no
+    ``MembersChanged``, e.g. an account acting as committee)."""
+
+    address: str
+    nonce: int
+    japan_members: list[str]
+    partner_members: list[str]
+    japan_threshold: int
+    partner_threshold: int
+    proof: Proof
+
+
+class CommitteeAssignmentOut(_Out):
+    """The address acting as the country's committee from this event on."""
+
+    committee: str
+    previous: str | None
+    proof: Proof
+
+
+class DecisionOut(_Out):
+    """A joint-committee decision executed on chain."""
+
+    committee: str
+    digest: str
+    kind: Literal["register_project", "issue_credits", "correct_credits", "change_members"]
+    nonce: int
+    submitter: str
+    signers: list[str]
+    proof: Proof
+
+
+class CountryOut(_Out):
+    """A partner country (a registry side besides ``JP``) and its joint committee."""
+
+    code: str
+    committee: str
+    membership: CommitteeOut | None
+    quantities: Quantities
+    projects: int
+    proof: Proof
+
+
+class CountryDetail(CountryOut):
+    """A partner country with its committee history and executed decisions."""
+
+    committee_history: list[CommitteeAssignmentOut]
+    decisions: list[DecisionOut]
+
+
+# -- projects and batches ----------------------------------------------------------------------
+
+
+class ProjectOut(_Out):
+    """A registered project."""
+
+    ref: str
+    project_key: str
+    country: str
+    title: str
+    methodology: str
+    pdd_hash: str
+    validation_report_hash: str
+    registered_at: datetime
+    batch_count: int
+    last_monitoring_end: datetime | None
+    quantities: Quantities
+    proof: Proof
+
+
+class BatchOut(_Out):
+    """A batch (one issuance) with its conservation figures."""
+
+    id: int
+    project_ref: str
+    country: str
+    vintage: int
+    monitoring_start: datetime
+    monitoring_end: datetime
+    quantity: int
+    verified_reductions: int
+    first_serial: int
+    last_serial: int
+    decision_id: str
+    verification_report_hash: str
+    authorization: AuthorizationName
+    authorization_id: str
+    authorization_date: datetime | None
+    issued_at: datetime
+    internationally_transferred: bool
+    quantities: Quantities
+    proof: Proof
+    ledger_log_index: int = Field(description="log index of the ledger's BatchCreated event")
+
+
+class ProjectDetail(ProjectOut):
+    """A project with its batches."""
+
+    batches: list[BatchOut]
+
+
+class BatchHolder(_Out):
+    """An account holding credits of a batch."""
+
+    account: str
+    holder_name: str
+    side: str
+    kind: AccountKindName
+    balance: int
+    proof: Proof
+
+
+class BatchDetail(BatchOut):
+    """A batch with its current holders and its issuance allocations."""
+
+    holders: list[BatchHolder]
+    allocations: list[Movement]
+
+
+# -- accounts and holdings ---------------------------------------------------------------------
+
+
+class AccountOut(_Out):
+    """Public information about an account, as the JCM registry publishes it."""
+
+    address: str
+    side: str
+    kind: AccountKindName
+    holder_name: str
+    status: AccountStatusName
+    opened_at: datetime
+    registrar: str
+    balance: int = Field(description="credits held (retirement/cancellation accounts: consumed)")
+    batches: int = Field(description="batches with a non-zero balance")
+    proof: Proof
+
+
+class StatusChange(_Out):
+    """An account frozen, unfrozen or closed."""
+
+    status: AccountStatusName
+    registrar: str
+    proof: Proof
+
+
+class AccountDetail(AccountOut):
+    """An account with its status history."""
+
+    status_history: list[StatusChange]
+
+
+class HoldingOut(_Out):
+    """An account's credits of one batch: the balance and the exact serial ranges."""
+
+    account: str
+    batch_id: int
+    project_ref: str
+    country: str
+    vintage: int
+    balance: int
+    ranges: list[ProvenRange] = Field(
+        description="sorted, disjoint, adjacent ranges merged, as holdingRanges returns; empty for "
+        "retirement and cancellation accounts, whose serials are in their records"
+    )
+    proof: Proof
+
+
+# -- movements ---------------------------------------------------------------------------------
+
+
+class Movement(_Out):
+    """One movement of credits (one event)."""
+
+    kind: MovementKind
+    batch_id: int
+    project_ref: str
+    vintage: int
+    from_account: str | None
+    to_account: str
+    from_side: str | None
+    to_side: str
+    quantity: int
+    ranges: list[SerialRangeOut]
+    first_international: bool
+    record_id: int | None = Field(description="the retirement or cancellation id")
+    proof: Proof
+
+
+class EventOut(_Out):
+    """A decoded log as emitted."""
+
+    name: str
+    address: str
+    log_index: int
+    args: dict[str, object]
+
+
+class TransactionOut(_Out):
+    """Everything one transaction did to the registry."""
+
+    tx_hash: str
+    block_number: int
+    block_hash: str
+    timestamp: datetime
+    movements: list[Movement]
+    events: list[EventOut]
+
+
+# -- serials -----------------------------------------------------------------------------------
+
+
+class Whereabouts(_Out):
+    """Where part of the asked serials is now."""
+
+    first: int
+    last: int
+    quantity: int
+    location: Location
+    account: str
+    holder_name: str
+    side: str
+    record_id: int | None
+    block_id: str | None
+    proof: Proof
+
+
+class BatchRef(_Out):
+    """The batch of the asked serials."""
+
+    id: int
+    project_ref: str
+    country: str
+    vintage: int
+    first_serial: int
+    last_serial: int
+    authorization: AuthorizationName
+
+
+class SerialLookup(_Out):
+    """Where serials are now and every movement that brought them there."""
+
+    query: str
+    first: int
+    last: int
+    quantity: int
+    batch: BatchRef
+    whereabouts: list[Whereabouts]
+    movements: Page[Movement]
+
+
+# -- retirements and cancellations -------------------------------------------------------------
+
+
+class RetirementOut(_Out):
+    """A retirement (無効化): its certificate's content."""
+
+    id: int
+    batch_id: int
+    project_ref: str
+    project_title: str
+    country: str
+    vintage: int
+    account: str
+    holder_name: str
+    retirement_account: str
+    side: str
+    using_party: str
+    purpose: PurposeName
+    quantity: int
+    beneficiary: str
+    note: str
+    retired_at: datetime
+    ranges: list[SerialRangeOut]
+    certificate_url: str
+    proof: Proof
+
+
+class CancellationOut(_Out):
+    """A cancellation (取消); ``decision_id`` names the committee decision of a correction."""
+
+    id: int
+    batch_id: int
+    project_ref: str
+    vintage: int
+    account: str
+    holder_name: str
+    cancellation_account: str
+    side: str
+    reason: ReasonName
+    quantity: int
+    decision_id: str | None
+    note: str
+    cancelled_at: datetime
+    ranges: list[SerialRangeOut]
+    proof: Proof
+
+
+# -- statistics and reports --------------------------------------------------------------------
+
+
+class CountryQuantities(Quantities):
+    """Quantities of one partner country's batches."""
+
+    country: str
+
+
+class VintageQuantities(Quantities):
+    """Quantities of one vintage."""
+
+    vintage: int
+
+
+class SideQuantities(_Out):
+    """Quantities recorded on one registry side: issued to its accounts, held in its holding
+    accounts, retired and cancelled by its accounts, transferred in and out internationally."""
+
+    side: str
+    issued: int
+    held: int
+    retired: int
+    cancelled: int
+    transferred_in: int
+    transferred_out: int
+
+
+class Counts(_Out):
+    """How many of each entity the index holds."""
+
+    countries: int
+    projects: int
+    batches: int
+    accounts: int
+    transactions: int
+    retirements: int
+    cancellations: int
+
+
+class Stats(_Out):
+    """Registry-wide totals."""
+
+    totals: Quantities
+    by_country: list[CountryQuantities]
+    by_vintage: list[VintageQuantities]
+    by_side: list[SideQuantities]
+    counts: Counts
+    indexed_block: int
+
+
+class AccountTypeRow(_Out):
+    """Accounts of one kind on one side and the credits in them."""
+
+    side: str
+    kind: AccountKindName
+    accounts: int
+    quantity: int
+
+
+class AccountTypeReport(_Out):
+    """Quantities per account type (口座種別ごとの数量), as Japan's JCM registry publishes."""
+
+    indexed_block: int
+    rows: list[AccountTypeRow]
+    totals: list[AccountTypeRow] = Field(description="per kind, all sides together (side '*')")
+
+
+class AnnualRow(_Out):
+    """Transactions of one kind on one side during the year."""
+
+    side: str
+    kind: MovementKind
+    transactions: int
+    quantity: int
+
+
+class AnnualReport(_Out):
+    """The annual transaction summary (年次報告): transactions per kind and side during the year
+    (UTC), and the quantities per account type at the year's end."""
+
+    year: int
+    start: datetime
+    end: datetime
+    complete: bool = Field(description="whether the index has reached the end of the year")
+    transactions: list[AnnualRow]
+    year_end: list[AccountTypeRow]
+
+
+# -- health ------------------------------------------------------------------------------------
+
+
+class CommitteeAddress(_Out):
+    """A partner country's current committee address."""
+
+    country: str
+    committee: str
+
+
+class Health(_Out):
+    """What the API serves, so anyone can check it against the chain itself."""
+
+    status: Literal["ok", "lagging", "chain_unreachable", "empty"]
+    chain_id: int | None
+    registry: str | None
+    projects: str | None
+    committees: list[CommitteeAddress]
+    paused: bool
+    chain_head: int | None
+    indexed_block: int
+    indexed_block_hash: str | None
+    lag: int | None
+    error: str | None
+
+
+class Problem(BaseModel):
+    """An error (RFC 9457 problem details, ``application/problem+json``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+
+
+BatchDetail.model_rebuild()

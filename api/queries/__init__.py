@@ -1,0 +1,1 @@
+"""Read queries of the index, shared by the JSON API and the explorer pages."""

@@ -1,0 +1,91 @@
+"""Helpers shared by the read queries: proofs, times, pages, block ids, errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from api.models import Page, Proof
+from registry_client.errors import InvalidInput
+from registry_client.serials import format_block_id
+
+T = TypeVar("T")
+
+AnySelect = Select[*tuple[Any, ...]]
+"""A select of any columns."""
+
+MAX_DB_INT = 2**63 - 1
+"""The largest number the index stores (BIGINT); ids and serials above it cannot exist."""
+
+
+class NotFoundError(LookupError):
+    """The asked entity is not in the index (the API answers 404)."""
+
+
+class BadQueryError(ValueError):
+    """The request is well formed but asks for something impossible (the API answers 400)."""
+
+
+def when(timestamp: int) -> datetime:
+    """Unix seconds as an aware UTC datetime."""
+    return datetime.fromtimestamp(timestamp, UTC)
+
+
+def maybe_when(timestamp: int) -> datetime | None:
+    """Unix seconds as a datetime, ``None`` for 0 (not set)."""
+    return when(timestamp) if timestamp else None
+
+
+def unix(value: datetime) -> int:
+    """A datetime (naive means UTC) as unix seconds, clamped to the stored range."""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return max(-MAX_DB_INT, min(MAX_DB_INT, int(aware.timestamp())))
+
+
+def proof(row: Any) -> Proof:
+    """The proof of a row with provenance columns (``block_number``, ``block_hash``, ...)."""
+    return Proof(
+        block_number=row.block_number,
+        block_hash=row.block_hash,
+        tx_hash=row.tx_hash,
+        log_index=row.log_index,
+        timestamp=when(row.timestamp),
+    )
+
+
+def block_id(side: str, project_ref: str, vintage: int, first: int, last: int) -> str | None:
+    """The serial block id of a range, or ``None`` when the project reference cannot appear in
+    one."""
+    try:
+        return format_block_id(side, project_ref, vintage, first, last)
+    except InvalidInput:
+        return None
+
+
+def as_int(value: Any) -> int:
+    """A SQL aggregate as ``int`` (PostgreSQL returns ``Decimal`` for sums of BIGINT)."""
+    return int(value or 0)
+
+
+def count(session: Session, query: AnySelect) -> int:
+    """The number of rows ``query`` returns."""
+    return as_int(
+        session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar()
+    )
+
+
+def paginate(
+    session: Session,
+    query: AnySelect,
+    limit: int,
+    offset: int,
+    convert: Callable[[Sequence[Any]], list[T]],
+) -> Page[T]:
+    """Run ``query`` (already ordered) for one page and convert its rows."""
+    total = count(session, query)
+    rows = session.execute(query.limit(limit).offset(offset)).all() if offset < total else []
+    return Page[T](items=convert(rows), total=total, limit=limit, offset=offset)

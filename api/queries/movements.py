@@ -1,0 +1,529 @@
+"""Read queries of movements (transactions), serials, retirements and cancellations."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from api import ranges as rng
+from api.models import (
+    BatchRef,
+    CancellationOut,
+    EventOut,
+    Movement,
+    Page,
+    RetirementOut,
+    SerialLookup,
+    SerialRangeOut,
+    TransactionOut,
+    Whereabouts,
+)
+from api.queries.common import (
+    MAX_DB_INT,
+    AnySelect,
+    BadQueryError,
+    NotFoundError,
+    block_id,
+    paginate,
+    proof,
+    unix,
+    when,
+)
+from api.tables import (
+    Account,
+    Batch,
+    CancellationRecord,
+    Event,
+    HoldingRange,
+    MovementRange,
+    Project,
+    RetirementRecord,
+)
+from api.tables import Movement as MovementRow
+from registry_client.errors import InvalidInput
+from registry_client.serials import parse_serial
+
+CONSUMING = ("retirement", "cancellation", "correction")
+
+
+def _ranges_of(
+    session: Session, keys: list[tuple[int, int]]
+) -> dict[tuple[int, int], list[tuple[int, int]]]:
+    """The recorded ranges of the movements at ``(block_number, log_index)`` keys."""
+    found: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    r = MovementRange
+    for start in range(0, len(keys), 400):
+        part = keys[start : start + 400]
+        rows = session.execute(
+            select(r.block_number, r.log_index, r.first, r.last)
+            .where(tuple_(r.block_number, r.log_index).in_(part))
+            .order_by(r.block_number, r.log_index, r.seq)
+        ).all()
+        for row in rows:
+            found[(row.block_number, row.log_index)].append((row.first, row.last))
+    return found
+
+
+def _range_out(
+    side: str, ref: str, vintage: int, ranges: list[tuple[int, int]]
+) -> list[SerialRangeOut]:
+    return [
+        SerialRangeOut(
+            first=a, last=b, quantity=b - a + 1, block_id=block_id(side, ref, vintage, a, b)
+        )
+        for a, b in ranges
+    ]
+
+
+def movements_out(session: Session, rows: Sequence[Any]) -> list[Movement]:
+    """Movements from rows of ``(MovementRow, project_ref, vintage)``."""
+    keys = [(r.Movement.block_number, r.Movement.log_index) for r in rows]
+    ranges = _ranges_of(session, keys)
+    result = []
+    for r in rows:
+        m: MovementRow = r.Movement
+        result.append(
+            Movement(
+                kind=m.kind,  # type: ignore[arg-type]
+                batch_id=m.batch_id,
+                project_ref=r.project_ref,
+                vintage=r.vintage,
+                from_account=m.from_account,
+                to_account=m.to_account,
+                from_side=m.from_side,
+                to_side=m.to_side,
+                quantity=m.quantity,
+                ranges=_range_out(
+                    m.to_side, r.project_ref, r.vintage, ranges[(m.block_number, m.log_index)]
+                ),
+                first_international=bool(m.first_international),
+                record_id=m.record_id,
+                proof=proof(m),
+            )
+        )
+    return result
+
+
+def _movement_query() -> AnySelect:
+    return select(MovementRow, Batch.project_ref, Batch.vintage).join(
+        Batch, Batch.id == MovementRow.batch_id
+    )
+
+
+def list_movements(
+    session: Session,
+    limit: int,
+    offset: int,
+    *,
+    account: str | None = None,
+    batch_id: int | None = None,
+    project: str | None = None,
+    kind: str | None = None,
+    side: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    newest_first: bool = True,
+) -> Page[Movement]:
+    """Movements of credits (issuances, transfers, retirements, cancellations, corrections)."""
+    m = MovementRow
+    query = _movement_query()
+    if account:
+        query = query.where(or_(m.from_account == account, m.to_account == account))
+    if batch_id is not None:
+        query = query.where(m.batch_id == batch_id)
+    if project:
+        query = query.where(Batch.project_ref == project)
+    if kind:
+        query = query.where(m.kind == kind)
+    if side:
+        query = query.where(or_(m.from_side == side.upper(), m.to_side == side.upper()))
+    if since is not None:
+        query = query.where(m.timestamp >= unix(since))
+    if until is not None:
+        query = query.where(m.timestamp <= unix(until))
+    if newest_first:
+        query = query.order_by(m.block_number.desc(), m.log_index.desc())
+    else:
+        query = query.order_by(m.block_number, m.log_index)
+    return paginate(session, query, limit, offset, lambda rows: movements_out(session, rows))
+
+
+def get_transaction(session: Session, tx_hash: str) -> TransactionOut:
+    """Everything one transaction did.
+
+    Raises:
+        NotFoundError: no indexed event came from this transaction.
+    """
+    tx_hash = tx_hash.lower()
+    events = (
+        session.execute(
+            select(Event)
+            .where(Event.tx_hash == tx_hash)
+            .order_by(Event.block_number, Event.log_index)
+        )
+        .scalars()
+        .all()
+    )
+    if not events:
+        raise NotFoundError(f"no registry event was emitted by transaction {tx_hash}")
+    rows = session.execute(
+        _movement_query()
+        .where(MovementRow.tx_hash == tx_hash)
+        .order_by(MovementRow.block_number, MovementRow.log_index)
+    ).all()
+    first = events[0]
+    return TransactionOut(
+        tx_hash=tx_hash,
+        block_number=first.block_number,
+        block_hash=first.block_hash,
+        timestamp=when(first.timestamp),
+        movements=movements_out(session, rows),
+        events=[
+            EventOut(name=e.name, address=e.address, log_index=e.log_index, args=json.loads(e.args))
+            for e in events
+        ],
+    )
+
+
+# -- serials -----------------------------------------------------------------------------------
+
+
+def _batch_of(session: Session, serial: int) -> Batch | None:
+    batch = session.execute(
+        select(Batch)
+        .where(Batch.first_serial <= serial)
+        .order_by(Batch.first_serial.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return batch if batch is not None and batch.last_serial >= serial else None
+
+
+def _held(session: Session, batch_id: int, first: int, last: int) -> list[Any]:
+    t = HoldingRange
+    unspent = (t.batch_id == batch_id, t.spent_block_number.is_(None))
+    containing = session.execute(
+        select(t.first).where(*unspent, t.first <= first).order_by(t.first.desc()).limit(1)
+    ).scalar()
+    lower = containing if containing is not None else first
+    return list(
+        session.execute(
+            select(t, Account.holder_name, Account.side)
+            .join(Account, Account.address == t.account)
+            .where(*unspent, t.first >= lower, t.first <= last, t.last >= first)
+            .order_by(t.first)
+        ).all()
+    )
+
+
+def lookup_serials(session: Session, text: str, limit: int, offset: int) -> SerialLookup:
+    """Where a serial (or a block of serials, by block id) is now, and its movements.
+
+    Raises:
+        BadQueryError: ``text`` is neither a serial number nor a block id, or the block spans
+        batches.
+        NotFoundError: the serials were never issued, or the block id names another project.
+    """
+    try:
+        asked = parse_serial(text)
+    except InvalidInput as exc:
+        raise BadQueryError(str(exc)) from None
+    first, last = asked.first, asked.last
+    if last > MAX_DB_INT:
+        raise NotFoundError(f"serial {last} has not been issued")
+    batch = _batch_of(session, first)
+    if batch is None:
+        raise NotFoundError(f"serial {first} has not been issued")
+    if last > batch.last_serial:
+        raise BadQueryError(
+            f"serials {first}-{last} span more than one batch: batch {batch.id} ends at "
+            f"{batch.last_serial}"
+        )
+    if asked.block is not None and (asked.block.project_ref, asked.block.vintage) != (
+        batch.project_ref,
+        batch.vintage,
+    ):
+        raise NotFoundError(
+            f"serials {first}-{last} belong to batch {batch.id} of project "
+            f"{batch.project_ref}, vintage "
+            f"{batch.vintage}, not to {asked.block.project_ref} {asked.block.vintage}"
+        )
+
+    whereabouts: list[Whereabouts] = []
+    for row in _held(session, batch.id, first, last):
+        piece: HoldingRange = row.HoldingRange
+        for a, b in rng.clip([(piece.first, piece.last)], first, last):
+            whereabouts.append(
+                Whereabouts(
+                    first=a,
+                    last=b,
+                    quantity=b - a + 1,
+                    location="held",
+                    account=piece.account,
+                    holder_name=row.holder_name,
+                    side=row.side,
+                    record_id=None,
+                    block_id=block_id(row.side, batch.project_ref, batch.vintage, a, b),
+                    proof=proof(piece),
+                )
+            )
+
+    r = MovementRange
+    m = MovementRow
+    overlapping = (r.batch_id == batch.id, r.first <= last, r.last >= first)
+    consumed = session.execute(
+        select(r.first, r.last, m, Account.holder_name)
+        .join(m, (m.block_number == r.block_number) & (m.log_index == r.log_index))
+        .join(Account, Account.address == m.to_account)
+        .where(*overlapping, m.kind.in_(CONSUMING))
+    ).all()
+    for row in consumed:
+        mv: MovementRow = row.Movement
+        for a, b in rng.clip([(row.first, row.last)], first, last):
+            whereabouts.append(
+                Whereabouts(
+                    first=a,
+                    last=b,
+                    quantity=b - a + 1,
+                    location="retired" if mv.kind == "retirement" else "cancelled",
+                    account=mv.to_account,
+                    holder_name=row.holder_name,
+                    side=mv.to_side,
+                    record_id=mv.record_id,
+                    block_id=block_id(mv.to_side, batch.project_ref, batch.vintage, a, b),
+                    proof=proof(mv),
+                )
+            )
+    whereabouts.sort(key=lambda w: w.first)
+
+    keys = select(r.block_number, r.log_index).where(*overlapping).distinct()
+    history = (
+        _movement_query()
+        .where(tuple_(m.block_number, m.log_index).in_(keys))
+        .order_by(m.block_number, m.log_index)
+    )
+    movements = paginate(session, history, limit, offset, lambda rows: movements_out(session, rows))
+    return SerialLookup(
+        query=text,
+        first=first,
+        last=last,
+        quantity=last - first + 1,
+        batch=BatchRef(
+            id=batch.id,
+            project_ref=batch.project_ref,
+            country=batch.country,
+            vintage=batch.vintage,
+            first_serial=batch.first_serial,
+            last_serial=batch.last_serial,
+            authorization=batch.authorization,  # type: ignore[arg-type]
+        ),
+        whereabouts=whereabouts,
+        movements=movements,
+    )
+
+
+# -- retirements and cancellations -------------------------------------------------------------
+
+
+def _retirement_query() -> AnySelect:
+    return (
+        select(
+            RetirementRecord,
+            Batch.project_ref,
+            Batch.vintage,
+            Batch.country,
+            Project.title,
+            Account.holder_name,
+        )
+        .join(Batch, Batch.id == RetirementRecord.batch_id)
+        .join(Project, Project.ref == Batch.project_ref)
+        .join(Account, Account.address == RetirementRecord.account)
+    )
+
+
+def _retirements_out(session: Session, rows: Sequence[Any]) -> list[RetirementOut]:
+    ranges = _ranges_of(
+        session, [(r.RetirementRecord.block_number, r.RetirementRecord.log_index) for r in rows]
+    )
+    out = []
+    for row in rows:
+        rec: RetirementRecord = row.RetirementRecord
+        out.append(
+            RetirementOut(
+                id=rec.id,
+                batch_id=rec.batch_id,
+                project_ref=row.project_ref,
+                project_title=row.title,
+                country=row.country,
+                vintage=row.vintage,
+                account=rec.account,
+                holder_name=row.holder_name,
+                retirement_account=rec.retirement_account,
+                side=rec.side,
+                using_party=rec.using_party,
+                purpose=rec.purpose,  # type: ignore[arg-type]
+                quantity=rec.quantity,
+                beneficiary=rec.beneficiary,
+                note=rec.note,
+                retired_at=when(rec.timestamp),
+                ranges=_range_out(
+                    rec.side,
+                    row.project_ref,
+                    row.vintage,
+                    ranges[(rec.block_number, rec.log_index)],
+                ),
+                certificate_url=f"/v1/retirements/{rec.id}.html",
+                proof=proof(rec),
+            )
+        )
+    return out
+
+
+def list_retirements(
+    session: Session,
+    limit: int,
+    offset: int,
+    *,
+    account: str | None = None,
+    batch_id: int | None = None,
+    project: str | None = None,
+    side: str | None = None,
+    using_party: str | None = None,
+    purpose: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Page[RetirementOut]:
+    """Retirements, newest first, filtered."""
+    r = RetirementRecord
+    query = _retirement_query()
+    if account:
+        query = query.where(r.account == account)
+    if batch_id is not None:
+        query = query.where(r.batch_id == batch_id)
+    if project:
+        query = query.where(Batch.project_ref == project)
+    if side:
+        query = query.where(r.side == side.upper())
+    if using_party:
+        query = query.where(r.using_party == using_party.upper())
+    if purpose:
+        query = query.where(r.purpose == purpose)
+    if since is not None:
+        query = query.where(r.timestamp >= unix(since))
+    if until is not None:
+        query = query.where(r.timestamp <= unix(until))
+    query = query.order_by(r.id.desc())
+    return paginate(session, query, limit, offset, lambda rows: _retirements_out(session, rows))
+
+
+def get_retirement(session: Session, retirement_id: int) -> RetirementOut:
+    """One retirement: a certificate's content.
+
+    Raises:
+        NotFoundError: no such retirement.
+    """
+    rows = (
+        session.execute(_retirement_query().where(RetirementRecord.id == retirement_id)).all()
+        if retirement_id <= MAX_DB_INT
+        else []
+    )
+    if not rows:
+        raise NotFoundError(f"no retirement {retirement_id} has been recorded")
+    return _retirements_out(session, rows)[0]
+
+
+def _cancellation_query() -> AnySelect:
+    return (
+        select(CancellationRecord, Batch.project_ref, Batch.vintage, Account.holder_name)
+        .join(Batch, Batch.id == CancellationRecord.batch_id)
+        .join(Account, Account.address == CancellationRecord.account)
+    )
+
+
+def _cancellations_out(session: Session, rows: Sequence[Any]) -> list[CancellationOut]:
+    ranges = _ranges_of(
+        session, [(r.CancellationRecord.block_number, r.CancellationRecord.log_index) for r in rows]
+    )
+    out = []
+    for row in rows:
+        rec: CancellationRecord = row.CancellationRecord
+        out.append(
+            CancellationOut(
+                id=rec.id,
+                batch_id=rec.batch_id,
+                project_ref=row.project_ref,
+                vintage=row.vintage,
+                account=rec.account,
+                holder_name=row.holder_name,
+                cancellation_account=rec.cancellation_account,
+                side=rec.side,
+                reason=rec.reason,  # type: ignore[arg-type]
+                quantity=rec.quantity,
+                decision_id=rec.decision_id,
+                note=rec.note,
+                cancelled_at=when(rec.timestamp),
+                ranges=_range_out(
+                    rec.side,
+                    row.project_ref,
+                    row.vintage,
+                    ranges[(rec.block_number, rec.log_index)],
+                ),
+                proof=proof(rec),
+            )
+        )
+    return out
+
+
+def list_cancellations(
+    session: Session,
+    limit: int,
+    offset: int,
+    *,
+    account: str | None = None,
+    batch_id: int | None = None,
+    project: str | None = None,
+    side: str | None = None,
+    reason: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Page[CancellationOut]:
+    """Cancellations (corrections included), newest first, filtered."""
+    c = CancellationRecord
+    query = _cancellation_query()
+    if account:
+        query = query.where(c.account == account)
+    if batch_id is not None:
+        query = query.where(c.batch_id == batch_id)
+    if project:
+        query = query.where(Batch.project_ref == project)
+    if side:
+        query = query.where(c.side == side.upper())
+    if reason:
+        query = query.where(c.reason == reason)
+    if since is not None:
+        query = query.where(c.timestamp >= unix(since))
+    if until is not None:
+        query = query.where(c.timestamp <= unix(until))
+    query = query.order_by(c.id.desc())
+    return paginate(session, query, limit, offset, lambda rows: _cancellations_out(session, rows))
+
+
+def get_cancellation(session: Session, cancellation_id: int) -> CancellationOut:
+    """One cancellation.
+
+    Raises:
+        NotFoundError: no such cancellation.
+    """
+    rows = (
+        session.execute(_cancellation_query().where(CancellationRecord.id == cancellation_id)).all()
+        if cancellation_id <= MAX_DB_INT
+        else []
+    )
+    if not rows:
+        raise NotFoundError(f"no cancellation {cancellation_id} has been recorded")
+    return _cancellations_out(session, rows)[0]

@@ -1,0 +1,77 @@
+"""Dependencies and parameter types shared by the routers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from eth_utils import to_checksum_address
+from fastapi import Depends, Path, Query, Request
+from sqlalchemy.orm import Session
+
+from api.queries.common import MAX_DB_INT
+from api.settings import Settings
+
+MAX_LIMIT = 500
+ADDRESS_PATTERN = r"^0[xX][0-9a-fA-F]{40}$"
+TX_HASH_PATTERN = r"^0[xX][0-9a-fA-F]{64}$"
+SIDE_PATTERN = r"^[A-Za-z]{2}$"
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A read session on the index for one request."""
+    with request.app.state.sessions() as session:
+        yield session
+
+
+def get_settings(request: Request) -> Settings:
+    """The app's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+@dataclass(frozen=True)
+class PageParams:
+    """``limit`` and ``offset`` of a list request."""
+
+    limit: int
+    offset: int
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="items per page")] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_DB_INT, description="items to skip")] = 0,
+) -> PageParams:
+    """Pagination parameters."""
+    return PageParams(limit=limit, offset=offset)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def checksum(address: str | None) -> str | None:
+    """An address in EIP-55 form (input of any case accepted)."""
+    return to_checksum_address(address.lower()) if address else None
+
+
+AddressPath = Annotated[
+    str, Path(pattern=ADDRESS_PATTERN, description="account address (any case)")
+]
+AddressQuery = Annotated[str | None, Query(pattern=ADDRESS_PATTERN, description="account address")]
+IdPath = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_DB_INT)]
+SideQuery = Annotated[
+    str | None,
+    Query(pattern=SIDE_PATTERN, description="registry side (JP or a partner's ISO code)"),
+]
+TextQuery = Annotated[str | None, Query(min_length=1, max_length=256)]
+SinceQuery = Annotated[
+    datetime | None, Query(description="from this time on (ISO 8601, UTC if no offset)")
+]
+UntilQuery = Annotated[datetime | None, Query(description="up to this time (ISO 8601)")]

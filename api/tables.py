@@ -1,0 +1,422 @@
+"""The index's one database schema (SQLAlchemy 2 ORM), the same for SQLite and PostgreSQL.
+
+Design: the chain is the only source. Every row below comes from one contract event and records the
+block number, block hash, transaction hash and log index of that event (:class:`Provenance`), so any
+row can be proven against the chain. Rows are append-only, with one exception: a piece of a holding
+(:class:`HoldingRange`) is *spent* (marked with the event that consumed it) rather than deleted,
+and the
+per-holding balance (:class:`Holding`) is a running total. That makes undoing blocks past a fork
+cheap
+and exact (see :mod:`api.rollback`): delete the rows created past the fork, un-spend the pieces
+spent
+past the fork, and recompute the balances those blocks touched.
+
+Mutable facts are answered from the append-only rows: an account's status is its latest
+:class:`AccountStatusChange`, a country's committee its latest :class:`CommitteeAssignment`, a
+committee's members its latest :class:`CommitteeMembership`.
+
+Numbers: serials, quantities, ids and timestamps are ``BIGINT`` (signed 64-bit). Serials are uint64
+on
+chain; the index supports them up to 2**63 - 1 (about 9.2e18 tonnes), far above any real issuance.
+Strings that lists sort by use the binary ``C`` collation on PostgreSQL, as SQLite does by default,
+so
+both databases return the same order.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Table, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
+
+SCHEMA_VERSION = "1"
+
+
+def _str(length: int) -> TypeEngine[str]:
+    """A string column that sorts byte-wise on PostgreSQL too (``COLLATE "C"``)."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+ADDRESS = _str(42)
+HASH = _str(66)
+SIDE = _str(2)
+NAME = _str(256)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every index table."""
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a mapped class (for bulk statements)."""
+    return cast(Table, model.__table__)
+
+
+class Provenance:
+    """The event a row came from: its block, transaction and log index, and the block's time."""
+
+    block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    block_hash: Mapped[str] = mapped_column(HASH)
+    tx_hash: Mapped[str] = mapped_column(HASH, index=True)
+    timestamp: Mapped[int] = mapped_column(BigInteger)
+
+
+class ProvenanceColumns:
+    """:class:`Provenance` for tables whose primary key is something else."""
+
+    block_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    log_index: Mapped[int] = mapped_column(Integer)
+    block_hash: Mapped[str] = mapped_column(HASH)
+    tx_hash: Mapped[str] = mapped_column(HASH, index=True)
+    timestamp: Mapped[int] = mapped_column(BigInteger)
+
+
+# ------------------------------------------------------------------------------------------------
+# Bookkeeping
+# ------------------------------------------------------------------------------------------------
+
+
+class Meta(Base):
+    """What the index is of: chain id, registry and projects addresses, first block, schema
+    version."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(_str(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Checkpoint(Base):
+    """The last block applied (always exactly one row, ``id`` 1), written with each block range."""
+
+    __tablename__ = "checkpoint"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    block_hash: Mapped[str] = mapped_column(HASH)
+    updated_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class Block(Base):
+    """A block the index relies on: every block with an indexed event, and checkpoint blocks.
+
+    The reorganisation check compares these hashes with the chain's to find the fork point.
+    """
+
+    __tablename__ = "blocks"
+
+    number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    hash: Mapped[str] = mapped_column(HASH)
+    parent_hash: Mapped[str] = mapped_column(HASH)
+    timestamp: Mapped[int] = mapped_column(BigInteger)
+
+
+class Event(Provenance, Base):
+    """Every decoded log of the registry, projects and committee contracts, as emitted (audit
+    log)."""
+
+    __tablename__ = "events"
+
+    tx_index: Mapped[int] = mapped_column(Integer)
+    address: Mapped[str] = mapped_column(ADDRESS)
+    name: Mapped[str] = mapped_column(_str(64), index=True)
+    args: Mapped[str] = mapped_column(Text)  # JSON, keys sorted
+
+
+# ------------------------------------------------------------------------------------------------
+# Countries and joint committees
+# ------------------------------------------------------------------------------------------------
+
+
+class Country(ProvenanceColumns, Base):
+    """A partner country (registry side) added by governance (``CountryAdded``)."""
+
+    __tablename__ = "countries"
+
+    code: Mapped[str] = mapped_column(SIDE, primary_key=True)
+    committee: Mapped[str] = mapped_column(ADDRESS)  # the committee it was added with
+
+
+class CommitteeAssignment(Provenance, Base):
+    """The address acting as a country's joint committee from this event on (``CountryAdded``,
+    ``CommitteeSet``)."""
+
+    __tablename__ = "committee_assignments"
+
+    country: Mapped[str] = mapped_column(SIDE, index=True)
+    committee: Mapped[str] = mapped_column(ADDRESS, index=True)
+    previous: Mapped[str | None] = mapped_column(ADDRESS, nullable=True)
+
+
+class CommitteeMembership(ProvenanceColumns, Base):
+    """A committee's members and thresholds for one nonce (membership epoch), from
+    ``MembersChanged``."""
+
+    __tablename__ = "committee_memberships"
+
+    committee: Mapped[str] = mapped_column(ADDRESS, primary_key=True)
+    nonce: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    japan_threshold: Mapped[int] = mapped_column(Integer)
+    partner_threshold: Mapped[int] = mapped_column(Integer)
+
+
+class CommitteeMember(ProvenanceColumns, Base):
+    """One member of a committee in one epoch: ``side`` is ``japan`` or ``partner``."""
+
+    __tablename__ = "committee_members"
+
+    committee: Mapped[str] = mapped_column(ADDRESS, primary_key=True)
+    nonce: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    member: Mapped[str] = mapped_column(ADDRESS, primary_key=True)
+    side: Mapped[str] = mapped_column(_str(8))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Decision(Provenance, Base):
+    """A joint-committee decision executed on chain (``DecisionExecuted``)."""
+
+    __tablename__ = "decisions"
+
+    committee: Mapped[str] = mapped_column(ADDRESS, index=True)
+    digest: Mapped[str] = mapped_column(HASH, index=True)
+    kind: Mapped[str] = mapped_column(_str(32))
+    nonce: Mapped[int] = mapped_column(BigInteger)
+    submitter: Mapped[str] = mapped_column(ADDRESS)
+    signers: Mapped[str] = mapped_column(Text)  # JSON list of addresses
+
+
+# ------------------------------------------------------------------------------------------------
+# Accounts
+# ------------------------------------------------------------------------------------------------
+
+
+class Account(ProvenanceColumns, Base):
+    """A registry account (``AccountOpened``): public holder information."""
+
+    __tablename__ = "accounts"
+
+    address: Mapped[str] = mapped_column(ADDRESS, primary_key=True)
+    side: Mapped[str] = mapped_column(SIDE, index=True)
+    kind: Mapped[str] = mapped_column(_str(32), index=True)
+    holder_name: Mapped[str] = mapped_column(NAME)
+    registrar: Mapped[str] = mapped_column(ADDRESS)
+
+
+class AccountStatusChange(Provenance, Base):
+    """An account frozen, unfrozen or closed; ``status`` is the status it has from then on."""
+
+    __tablename__ = "account_status_changes"
+
+    address: Mapped[str] = mapped_column(ADDRESS, index=True)
+    status: Mapped[str] = mapped_column(_str(16))
+    registrar: Mapped[str] = mapped_column(ADDRESS)
+
+
+# ------------------------------------------------------------------------------------------------
+# Projects and batches
+# ------------------------------------------------------------------------------------------------
+
+
+class Project(ProvenanceColumns, Base):
+    """A project registered by a joint committee (``ProjectRegistered``)."""
+
+    __tablename__ = "projects"
+
+    ref: Mapped[str] = mapped_column(NAME, primary_key=True)
+    project_key: Mapped[str] = mapped_column(HASH, unique=True)
+    country: Mapped[str] = mapped_column(SIDE, index=True)
+    title: Mapped[str] = mapped_column(Text)
+    methodology: Mapped[str] = mapped_column(NAME, index=True)
+    pdd_hash: Mapped[str] = mapped_column(HASH)
+    validation_report_hash: Mapped[str] = mapped_column(HASH)
+
+
+class Batch(ProvenanceColumns, Base):
+    """One issuance (``BatchCreated`` on the ledger, then ``BatchIssued`` with its data, in one
+    transaction). Provenance is the ``BatchIssued`` log; ``created_log_index`` the ledger's log."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    created_log_index: Mapped[int] = mapped_column(Integer)
+    project_ref: Mapped[str] = mapped_column(NAME, index=True)
+    country: Mapped[str] = mapped_column(SIDE, index=True)
+    first_serial: Mapped[int] = mapped_column(BigInteger, index=True)
+    last_serial: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    vintage: Mapped[int] = mapped_column(Integer, index=True)
+    monitoring_start: Mapped[int] = mapped_column(BigInteger)
+    monitoring_end: Mapped[int] = mapped_column(BigInteger)
+    verified_reductions: Mapped[int] = mapped_column(BigInteger)
+    decision_id: Mapped[str] = mapped_column(HASH)
+    verification_report_hash: Mapped[str] = mapped_column(HASH)
+    authorization: Mapped[str] = mapped_column(_str(32))
+    authorization_id: Mapped[str] = mapped_column(NAME)
+    authorization_date: Mapped[int] = mapped_column(BigInteger)
+
+
+# ------------------------------------------------------------------------------------------------
+# Movements of credits and what they leave behind
+# ------------------------------------------------------------------------------------------------
+
+
+class Movement(Provenance, Base):
+    """One movement of credits: ``issuance`` (``CreditsIssued``), ``transfer`` and
+    ``international_transfer`` (``CreditsTransferred``), ``retirement`` (``CreditsRetired``),
+    ``cancellation`` and ``correction`` (``CreditsCancelled``, reason ``Correction``).
+
+    ``from_account`` is empty for an issuance; ``to_account`` is the side's retirement or
+    cancellation account for retirements, cancellations and corrections, whose record id is
+    ``record_id``.
+    """
+
+    __tablename__ = "movements"
+
+    kind: Mapped[str] = mapped_column(_str(32), index=True)
+    batch_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    from_account: Mapped[str | None] = mapped_column(ADDRESS, nullable=True, index=True)
+    to_account: Mapped[str] = mapped_column(ADDRESS, index=True)
+    from_side: Mapped[str | None] = mapped_column(SIDE, nullable=True)
+    to_side: Mapped[str] = mapped_column(SIDE)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    first_international: Mapped[bool] = mapped_column(Boolean)
+    record_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+    __table_args__ = (Index("ix_movements_timestamp", "timestamp"),)
+
+
+class MovementRange(Base):
+    """The exact serials a movement moved: its ``seq``-th range (from the event, never computed)."""
+
+    __tablename__ = "movement_ranges"
+
+    block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(BigInteger)
+    first: Mapped[int] = mapped_column(BigInteger)
+    last: Mapped[int] = mapped_column(BigInteger)
+    block_hash: Mapped[str] = mapped_column(HASH)
+    tx_hash: Mapped[str] = mapped_column(HASH)
+    timestamp: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_movement_ranges_batch_first", "batch_id", "first"),)
+
+
+class HoldingRange(Base):
+    """A piece of a holding account's serials: one of its sorted, disjoint, non-adjacent ranges,
+    exactly as the contract's ``holdingRanges`` keeps them (adjacent ranges merged).
+
+    Created by the event at ``(block_number, log_index)``; when a later event changes the holding,
+    the
+    piece is spent (``spent_*`` set to that event) and replaced by the new pieces. Unspent pieces
+    are the
+    current holdings. Retirement and cancellation accounts keep no pieces: their serials are in the
+    retirement and cancellation records, as on chain.
+    """
+
+    __tablename__ = "holding_ranges"
+
+    batch_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    first: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(ADDRESS)
+    last: Mapped[int] = mapped_column(BigInteger)
+    block_hash: Mapped[str] = mapped_column(HASH)
+    tx_hash: Mapped[str] = mapped_column(HASH)
+    timestamp: Mapped[int] = mapped_column(BigInteger)
+    spent_block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    spent_log_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    spent_block_hash: Mapped[str | None] = mapped_column(HASH, nullable=True)
+    spent_tx_hash: Mapped[str | None] = mapped_column(HASH, nullable=True)
+
+    __table_args__ = (
+        Index("ix_holding_ranges_account", "account", "batch_id", "spent_block_number"),
+        Index("ix_holding_ranges_locate", "batch_id", "spent_block_number", "first"),
+        Index("ix_holding_ranges_spent", "spent_block_number"),
+        Index("ix_holding_ranges_created", "block_number"),
+    )
+
+
+class Holding(ProvenanceColumns, Base):
+    """An account's balance of a batch (what ``balanceOf`` returns): every (account, batch) pair
+    that
+    ever held credits. Provenance is the latest movement that changed it."""
+
+    __tablename__ = "holdings"
+
+    account: Mapped[str] = mapped_column(ADDRESS, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
+    balance: Mapped[int] = mapped_column(BigInteger)
+
+
+class RetirementRecord(ProvenanceColumns, Base):
+    """A retirement (無効化), from ``CreditsRetired``; its serials are its movement's ranges."""
+
+    __tablename__ = "retirements"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    account: Mapped[str] = mapped_column(ADDRESS, index=True)
+    retirement_account: Mapped[str] = mapped_column(ADDRESS)
+    side: Mapped[str] = mapped_column(SIDE)
+    using_party: Mapped[str] = mapped_column(SIDE)
+    purpose: Mapped[str] = mapped_column(_str(32))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    beneficiary: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text)
+
+
+class CancellationRecord(ProvenanceColumns, Base):
+    """A cancellation (取消), from ``CreditsCancelled``; ``decision_id`` is set for corrections."""
+
+    __tablename__ = "cancellations"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    account: Mapped[str] = mapped_column(ADDRESS, index=True)
+    cancellation_account: Mapped[str] = mapped_column(ADDRESS)
+    side: Mapped[str] = mapped_column(SIDE)
+    reason: Mapped[str] = mapped_column(_str(64))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    decision_id: Mapped[str | None] = mapped_column(HASH, nullable=True)
+    note: Mapped[str] = mapped_column(Text)
+
+
+class Correction(Provenance, Base):
+    """A joint committee's correction (``CreditsCorrected``) and the cancellation it produced."""
+
+    __tablename__ = "corrections"
+
+    decision_id: Mapped[str] = mapped_column(HASH)
+    batch_id: Mapped[int] = mapped_column(BigInteger)
+    account: Mapped[str] = mapped_column(ADDRESS)
+    first_serial: Mapped[int] = mapped_column(BigInteger)
+    last_serial: Mapped[int] = mapped_column(BigInteger)
+    cancellation_id: Mapped[int] = mapped_column(BigInteger)
+
+
+#: Tables holding data derived from events (everything but bookkeeping), in dump order.
+EVENT_TABLES = (
+    Event,
+    Country,
+    CommitteeAssignment,
+    CommitteeMembership,
+    CommitteeMember,
+    Decision,
+    Account,
+    AccountStatusChange,
+    Project,
+    Batch,
+    Movement,
+    MovementRange,
+    HoldingRange,
+    Holding,
+    RetirementRecord,
+    CancellationRecord,
+    Correction,
+)

@@ -1,0 +1,372 @@
+"""A local chain for the API tests: anvil on a random port, the packaged contracts, and a history.
+
+The history uses every event the indexer reads: countries and committees (an EOA acting as the
+Indonesian committee so projects and issuances can be sent directly, and a real ``JointCommittee``
+for Thailand whose decisions are signed with EIP-712), accounts of every kind (opened, frozen,
+unfrozen, closed), projects, batches with several allocations, domestic and international
+transfers, retirements, cancellations and a correction.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account as EthAccount
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
+from web3 import Web3
+from web3.contract import Contract
+
+from registry_client import contracts, decisions
+
+REPO = Path(__file__).resolve().parents[2]
+ANVIL = REPO / "node_modules" / ".bin" / "anvil"
+
+# AccountKind, Authorization, RetirementPurpose, CancellationReason (uint8 on the wire)
+HOLDING, GOVERNMENT, RETIREMENT, CANCELLATION = 1, 2, 3, 4
+AUTH_NONE, AUTH_NDC, AUTH_OTHER, AUTH_BOTH = 0, 1, 2, 3
+NDC, VOLUNTARY_OFFSET = 0, 1
+VOLUNTARY_CANCELLATION, OTHER_MITIGATION, OVERALL_MITIGATION = 0, 1, 2
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (never 8545, the devnet's)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port != 8545:
+            return port
+
+
+class Anvil:
+    """``anvil --hardfork paris`` on a random port, stopped by :meth:`stop`."""
+
+    def __init__(self, accounts: int = 20, extra: tuple[str, ...] = ()) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [
+                str(ANVIL),
+                "--hardfork",
+                "paris",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--accounts",
+                str(accounts),
+                "--silent",
+                *extra,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        w3 = Web3(Web3.HTTPProvider(self.url))
+        for _ in range(200):
+            try:
+                if w3.is_connected():
+                    break
+            except Exception:
+                pass
+            if self.process.poll() is not None:
+                raise RuntimeError(f"anvil exited with {self.process.returncode}")
+            time.sleep(0.05)
+        else:
+            self.stop()
+            raise RuntimeError("anvil did not start")
+
+    def stop(self) -> None:
+        """Stop this anvil (only the process this object started)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def doc_hash(text: str) -> bytes:
+    """A stand-in document hash."""
+    return keccak(text=text)
+
+
+@dataclass
+class Chain:
+    """A deployed registry on a local node and the roles of anvil's unlocked accounts."""
+
+    w3: Web3
+    url: str
+    registry: Contract
+    projects: Contract
+    start_block: int
+    roles: dict[str, str] = field(default_factory=dict)
+    committees: dict[str, Contract] = field(default_factory=dict)
+    members: list[LocalAccount] = field(default_factory=list)
+    decision_counter: int = 0
+
+    @property
+    def deployment(self) -> dict[str, Any]:
+        """What the indexer needs to know (the keys of ``deployment.json``)."""
+        return {
+            "chain_id": self.w3.eth.chain_id,
+            "registry": self.registry.address,
+            "projects": self.projects.address,
+            "block_number": self.start_block,
+        }
+
+    def send(self, fn: Any, sender: str) -> Any:
+        """Send a contract call from an unlocked account and return its receipt (must succeed)."""
+        tx_hash = fn.transact({"from": sender})
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash)
+        assert receipt["status"] == 1, f"transaction {tx_hash.hex()} reverted"
+        return receipt
+
+    # -- roles -------------------------------------------------------------------------------------
+
+    def open_account(self, name: str, side: str, kind: int, holder: str) -> str:
+        address = self.roles[name]
+        self.send(
+            self.registry.functions.openAccount(address, side.encode(), kind, holder),
+            self.roles["registrar"],
+        )
+        return address
+
+    def register_project(self, ref: str, country: str, committee: str) -> None:
+        self.send(
+            self.projects.functions.registerProject(
+                (
+                    ref,
+                    country.encode(),
+                    f"Project {ref}",
+                    f"{country}_AM00{len(ref) % 9}",
+                    doc_hash(f"pdd {ref}"),
+                    doc_hash(f"validation {ref}"),
+                )
+            ),
+            self.roles[committee],
+        )
+
+    def issue(
+        self,
+        ref: str,
+        vintage: int,
+        allocations: list[tuple[str, int]],
+        authorization: int,
+        committee: str = "committee_id",
+        period: tuple[int, int] | None = None,
+    ) -> int:
+        self.decision_counter += 1
+        quantity = sum(amount for _name, amount in allocations)
+        start, end = period or (
+            1_600_000_000 + self.decision_counter * 1_000_000,
+            1_600_000_000 + self.decision_counter * 1_000_000 + 500_000,
+        )
+        issuance = (
+            doc_hash(f"decision {self.decision_counter}"),
+            ref,
+            start,
+            end,
+            vintage,
+            quantity,
+            quantity + 10,
+            doc_hash(f"verification {self.decision_counter}"),
+            authorization,
+            f"AUTH-{self.decision_counter}" if authorization else "",
+            1_700_000_000 if authorization else 0,
+            [(self.roles[name], amount) for name, amount in allocations],
+        )
+        self.send(self.projects.functions.issue(issuance), self.roles[committee])
+        return int(self.registry.functions.batchCount().call())
+
+    def transfer(self, sender: str, to: str, batch_id: int, quantity: int) -> Any:
+        return self.send(
+            self.registry.functions.transfer(self.roles[to], batch_id, quantity), self.roles[sender]
+        )
+
+    def retire(
+        self, sender: str, batch_id: int, quantity: int, party: str, purpose: int, beneficiary: str
+    ) -> Any:
+        return self.send(
+            self.registry.functions.retire(
+                batch_id, quantity, party.encode(), purpose, beneficiary, "FY2024 report"
+            ),
+            self.roles[sender],
+        )
+
+    def cancel(self, sender: str, batch_id: int, quantity: int, reason: int) -> Any:
+        return self.send(
+            self.registry.functions.cancel(batch_id, quantity, reason, "cancelled"),
+            self.roles[sender],
+        )
+
+
+ROLE_NAMES = (
+    "governance",
+    "committee_id",
+    "registrar",
+    "committee_vn",
+    "jp_retirement",
+    "jp_cancellation",
+    "mitsui",
+    "jp_government",
+    "id_retirement",
+    "id_cancellation",
+    "pt_energi",
+    "id_government",
+    "short_lived",
+    "committee_vn2",
+    "submitter",
+    "th_company",
+)
+
+
+def deploy(url: str) -> Chain:
+    """Deploy ``JCMRegistry`` (which creates ``JCMProjects``) with anvil's first account as
+    governance."""
+    w3 = Web3(Web3.HTTPProvider(url))
+    accounts = w3.eth.accounts
+    roles = dict(zip(ROLE_NAMES, accounts, strict=False))
+    factory = contracts.factory(w3, "JCMRegistry")
+    tx_hash = factory.constructor(
+        roles["governance"], "https://registry.example/batches/{id}.json"
+    ).transact({"from": roles["governance"]})
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
+    registry = contracts.at(w3, "JCMRegistry", receipt["contractAddress"])
+    projects = contracts.at(w3, "JCMProjects", registry.functions.projects().call())
+    return Chain(
+        w3=w3,
+        url=url,
+        registry=registry,
+        projects=projects,
+        start_block=receipt["blockNumber"],
+        roles=roles,
+    )
+
+
+def _members(count: int) -> list[LocalAccount]:
+    return [EthAccount.from_key(keccak(text=f"jcm api test member {i}")) for i in range(count)]
+
+
+def _decide(
+    chain: Chain, committee: Contract, decision: decisions.Decision, signers: list[LocalAccount]
+) -> None:
+    signatures = [decision.sign(member) for member in signers]
+    name, args = decision.contract_call(signatures)
+    chain.send(getattr(committee.functions, name)(*args), chain.roles["submitter"])
+
+
+def seed_history(chain: Chain) -> None:
+    """Create the reference history (about 45 transactions)."""
+    r = chain.roles
+    reg = chain.registry
+    gov = r["governance"]
+    chain.send(reg.functions.addCountry(b"ID", r["committee_id"]), gov)
+    chain.send(reg.functions.addCountry(b"VN", r["committee_vn"]), gov)
+    for side in (b"JP", b"ID", b"TH"):
+        if side == b"TH":
+            _add_thailand(chain)
+        role = reg.functions.registrarRole(side).call()
+        chain.send(reg.functions.grantRole(role, r["registrar"]), gov)
+
+    chain.open_account("jp_retirement", "JP", RETIREMENT, "Government of Japan retirement account")
+    chain.open_account(
+        "jp_cancellation", "JP", CANCELLATION, "Government of Japan cancellation account"
+    )
+    chain.open_account("mitsui", "JP", HOLDING, "Mitsui & Co., Ltd.")
+    chain.open_account("jp_government", "JP", GOVERNMENT, "Government of Japan")
+    chain.open_account("id_retirement", "ID", RETIREMENT, "Indonesia retirement account")
+    chain.open_account("id_cancellation", "ID", CANCELLATION, "Indonesia cancellation account")
+    chain.open_account("pt_energi", "ID", HOLDING, "PT Energi Hijau")
+    chain.open_account("id_government", "ID", GOVERNMENT, "Government of Indonesia")
+    chain.open_account("short_lived", "JP", HOLDING, "Short-lived KK")
+    chain.open_account("th_company", "TH", HOLDING, "Thai Solar Co.")
+
+    chain.register_project("ID012", "ID", "committee_id")
+    chain.register_project("ID013", "ID", "committee_id")
+    b1 = chain.issue(
+        "ID012",
+        2022,
+        [("mitsui", 400), ("jp_government", 100), ("pt_energi", 300), ("id_government", 200)],
+        AUTH_NDC,
+    )
+    b2 = chain.issue("ID012", 2023, [("mitsui", 250), ("pt_energi", 250)], AUTH_NONE)
+    b3 = chain.issue("ID013", 2023, [("pt_energi", 300)], AUTH_BOTH)
+
+    chain.transfer("mitsui", "jp_government", b1, 50)
+    chain.transfer("pt_energi", "mitsui", b1, 100)  # first international transfer of batch 1
+    chain.transfer("mitsui", "pt_energi", b1, 30)
+    chain.transfer("jp_government", "mitsui", b1, 20)
+    chain.transfer("pt_energi", "id_government", b2, 40)
+    chain.transfer("pt_energi", "mitsui", b3, 60)
+    chain.retire("mitsui", b1, 70, "JP", NDC, "Mitsui & Co., Ltd. FY2024")
+    chain.retire("pt_energi", b3, 20, "ID", VOLUNTARY_OFFSET, "PT Energi Hijau")
+    chain.cancel("jp_government", b1, 10, VOLUNTARY_CANCELLATION)
+    chain.cancel("id_government", b2, 5, OVERALL_MITIGATION)
+    # A correction of serials held by pt_energi (the middle of its batch-1 holding).
+    held = reg.functions.holdingRanges(r["pt_energi"], b1).call()
+    first = held[0][0] + 5
+    chain.send(
+        chain.projects.functions.correct(
+            doc_hash("correction 1"), r["pt_energi"], b1, first, first + 9
+        ),
+        r["committee_id"],
+    )
+    chain.send(reg.functions.freezeAccount(r["id_government"]), r["registrar"])
+    chain.send(reg.functions.unfreezeAccount(r["id_government"]), r["registrar"])
+    chain.send(reg.functions.closeAccount(r["short_lived"]), r["registrar"])
+    chain.send(reg.functions.setCommittee(b"VN", r["committee_vn2"]), gov)
+    chain.transfer("mitsui", "jp_government", b2, 25)
+
+
+def _add_thailand(chain: Chain) -> None:
+    """A real joint committee for Thailand: deploy, add, register a project and change members by
+    signed decisions."""
+    r = chain.roles
+    members = _members(5)
+    chain.members = members
+    japan = sorted(m.address for m in members[:2])
+    partner = sorted(m.address for m in members[2:4])
+    factory = contracts.factory(chain.w3, "JointCommittee")
+    receipt = chain.w3.eth.wait_for_transaction_receipt(
+        factory.constructor(chain.registry.address, b"TH", (japan, partner, 1, 2)).transact(
+            {"from": r["governance"]}
+        )
+    )
+    committee = contracts.at(chain.w3, "JointCommittee", receipt["contractAddress"])
+    chain.committees["TH"] = committee
+    chain.send(chain.registry.functions.addCountry(b"TH", committee.address), r["governance"])
+    domain = decisions.CommitteeDomain(chain_id=chain.w3.eth.chain_id, committee=committee.address)
+    deadline = 4_000_000_000
+    register = decisions.RegisterProjectDecision(
+        project=decisions.ProjectRegistration(
+            ref="TH001",
+            country="TH",
+            title="Solar rooftops in Bangkok",
+            methodology="TH_AM001",
+            pdd_hash="0x" + doc_hash("pdd TH001").hex(),
+            validation_report_hash="0x" + doc_hash("val TH001").hex(),
+        ),
+        domain=domain,
+        nonce=0,
+        deadline=deadline,
+    )
+    _decide(chain, committee, register, [members[0], members[2], members[3]])
+    change = decisions.ChangeMembersDecision(
+        change=decisions.MembershipChange(
+            japan_members=tuple(sorted([members[0].address, members[4].address])),
+            partner_members=tuple(partner),
+            japan_threshold=2,
+            partner_threshold=1,
+        ),
+        domain=domain,
+        nonce=0,
+        deadline=deadline,
+    )
+    _decide(chain, committee, change, [members[1], members[2], members[3]])
