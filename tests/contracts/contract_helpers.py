@@ -103,6 +103,8 @@ def _norm(value: Any) -> Any:
         return bytes(value)
     if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
         return to_checksum_address(value)
+    if isinstance(value, str) and value.startswith("0x"):
+        return bytes.fromhex(value[2:])
     if isinstance(value, IntEnum):
         return int(value)
     if isinstance(value, list | tuple):

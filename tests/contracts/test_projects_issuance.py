@@ -1,0 +1,404 @@
+"""Projects, issuance and correction through JCMProjects (DESIGN.md §2 rules 4, 5 and 7).
+
+The ID and TH committees are plain accounts here: governance may point a country at any address,
+and the committee contract's own checks are tested in ``test_committee.py``.
+"""
+
+from __future__ import annotations
+
+from contract_helpers import (
+    BASE_TIME,
+    DAY,
+    ID,
+    JP,
+    TH,
+    ZERO_ADDRESS,
+    AccountKind,
+    AccountStatus,
+    Authorization,
+    CancellationReason,
+    SerialLocation,
+    World,
+    addr,
+    events,
+    project_registration,
+    ranges,
+    reverts,
+    view_reverts,
+)
+from eth_utils import keccak
+
+from registry_client import decisions as d
+
+# --- projects ---------------------------------------------------------------------------------
+
+
+def test_register_project_stores_and_emits(world: World) -> None:
+    projects = world.projects
+    title = "ジャカルタ工場の高効率冷凍機 (high-efficiency chillers)"
+    registration = project_registration("ID014", ID, title=title, methodology="ID_AM002")
+    receipt = projects.registerProject(registration.as_tuple(), sender=world.committees[ID])
+    assert events(receipt, "ProjectRegistered") == [
+        {
+            "projectKey": keccak(text="ID014"),
+            "country": ID,
+            "ref": "ID014",
+            "title": title,
+            "methodology": "ID_AM002",
+            "pddHash": keccak(text="ID014/pdd"),
+            "validationReportHash": keccak(text="ID014/validation"),
+        }
+    ]
+    info = projects.projectInfo("ID014")
+    assert (info.ref, bytes(info.country), info.title, info.methodology) == (
+        "ID014",
+        ID,
+        title,
+        "ID_AM002",
+    )
+    assert info.registeredAt > 0 and info.batchCount == 0 and info.lastMonitoringEnd == 0
+    assert projects.projectCount() == 5
+    assert projects.projectRefAt(4) == "ID014"
+    assert [projects.projectRefAt(i) for i in range(4)] == ["ID012", "ID013", "TH001", "VN001"]
+
+
+def test_register_project_refusals(world: World) -> None:
+    projects, committee = world.projects, world.committees[ID]
+
+    def register(**overrides: object) -> None:
+        values = {"ref": "ID099", **overrides}
+        country = values.pop("country_code", ID)
+        projects.registerProject(
+            project_registration(values.pop("ref"), country, **values).as_tuple(), sender=committee
+        )
+
+    # Only the committee of the project's country.
+    for who in (world.committees[TH], world.admin, world.outsider, world.id.registrar):
+        with reverts("ProjectsNotCommittee", country=ID, caller=who):
+            projects.registerProject(project_registration("ID099", ID).as_tuple(), sender=who)
+    with reverts("ProjectsNotCommittee", country=b"MN", caller=committee):
+        register(country_code=b"MN")
+    with reverts("ProjectsNotCommittee", country=JP, caller=committee):
+        register(country_code=JP)
+    # Texts.
+    with reverts("ProjectsEmptyText"):
+        register(ref="")
+    with reverts("ProjectsEmptyText"):
+        register(title="")
+    with reverts("ProjectsEmptyText"):
+        register(methodology="")
+    with reverts("ProjectsTextTooLong", length=257, max=256):
+        register(title="t" * 257)
+    with reverts("ProjectsTextTooLong", length=258, max=256):
+        register(methodology="方" * 86)
+    # Documents: non-zero, never reused (by this or any project, in either role).
+    with reverts("ProjectsMissingDocument"):
+        register(pdd_hash=bytes(32))
+    with reverts("ProjectsMissingDocument"):
+        register(validation_report_hash=bytes(32))
+    used = keccak(text="ID012/pdd")
+    with reverts("ProjectsDocumentAlreadyUsed", documentHash=used):
+        register(pdd_hash=used)
+    with reverts("ProjectsDocumentAlreadyUsed", documentHash=used):
+        register(validation_report_hash=used)
+    same = keccak(text="same document")
+    with reverts("ProjectsDocumentAlreadyUsed", documentHash=same):
+        register(pdd_hash=same, validation_report_hash=same)
+    # The reference registers once, whatever its documents.
+    with reverts("ProjectsAlreadyRegistered", ref="ID012"):
+        register(
+            ref="ID012", pdd_hash=keccak(text="new"), validation_report_hash=keccak(text="new2")
+        )
+    register(title="x" * 256)  # the limit itself is fine
+    view_reverts(
+        world.projects, "projectInfo", "ID100", error="ProjectsUnknownProject", ref="ID100"
+    )
+
+
+# --- issuance ---------------------------------------------------------------------------------
+
+
+def test_issue_credits_allocations_with_global_serials(world: World) -> None:
+    registry, projects = world.registry, world.projects
+    jp_gov, id_company = world.jp.government, world.id.companies[0]
+    issuance = world.issuance(
+        "ID012",
+        [(jp_gov, 3000), (id_company, 2000)],
+        verified=5200,
+        authorization=Authorization.NDC,
+        authorization_id="ID-AUTH-2024-001",
+        authorization_date=BASE_TIME + 400 * DAY,
+    )
+    receipt = projects.issue(issuance.as_tuple(), sender=world.committees[ID])
+    assert registry.batchCount() == 1 and registry.latestSerial() == 5000
+    assert events(receipt, "BatchCreated") == [
+        {
+            "batchId": 1,
+            "country": ID,
+            "firstSerial": 1,
+            "lastSerial": 5000,
+            "authorization": Authorization.NDC,
+        }
+    ]
+    operator = projects.address
+    assert events(receipt, "TransferSingle") == [
+        {"operator": operator, "from": ZERO_ADDRESS, "to": addr(jp_gov), "id": 1, "value": 3000},
+        {
+            "operator": operator,
+            "from": ZERO_ADDRESS,
+            "to": addr(id_company),
+            "id": 1,
+            "value": 2000,
+        },
+    ]
+    issued = events(receipt, "CreditsIssued")
+    assert [(e["account"], tuple(e["range"])) for e in issued] == [
+        (addr(jp_gov), (1, 3000)),
+        (addr(id_company), (3001, 5000)),
+    ]
+    batch_issued = events(receipt, "BatchIssued")
+    assert len(batch_issued) == 1
+    assert batch_issued[0]["decisionId"] == bytes.fromhex(issuance.decision_id[2:])
+    assert batch_issued[0]["projectKey"] == keccak(text="ID012")
+    info = projects.batchInfo(1)
+    assert info.id == 1 and info.projectRef == "ID012" and bytes(info.country) == ID
+    assert (info.monitoringStart, info.monitoringEnd) == (
+        issuance.monitoring_start,
+        issuance.monitoring_end,
+    )
+    assert (info.vintage, info.quantity, info.verifiedReductions) == (2023, 5000, 5200)
+    assert (info.firstSerial, info.lastSerial) == (1, 5000)
+    assert info.decisionId == bytes.fromhex(issuance.decision_id[2:])
+    assert info.authorization == Authorization.NDC
+    assert info.authorizationId == "ID-AUTH-2024-001"
+    assert info.authorizationDate == BASE_TIME + 400 * DAY
+    assert not info.internationallyTransferred
+    assert tuple(batch_issued[0]["batch"]) == tuple(info)
+    assert projects.decisionUsed(issuance.decision_id)
+    assert registry.balanceOf(jp_gov, 1) == 3000 and registry.balanceOf(id_company, 1) == 2000
+    assert ranges(registry.holdingRanges(id_company, 1)) == [(3001, 5000)]
+    assert list(registry.batchHolders(1)) == [addr(jp_gov), addr(id_company)]
+    assert list(registry.accountBatches(jp_gov)) == [1]
+    assert tuple(registry.batchTotals(1)) == (5000, 5000, 0, 0)
+    project = projects.projectInfo("ID012")
+    assert project.batchCount == 1 and project.lastMonitoringEnd == issuance.monitoring_end
+
+    # The next batch, of another project and country, continues the one global serial counter.
+    batch = world.issue("TH001", [(world.th.companies[0], 7)])
+    assert batch == 2
+    assert (projects.batchInfo(2).firstSerial, projects.batchInfo(2).lastSerial) == (5001, 5007)
+    assert registry.latestSerial() == 5007
+
+
+def test_monitoring_periods_never_overlap(world: World) -> None:
+    holder = world.jp.companies[0]
+    first = world.issuance("ID012", [(holder, 10)], start=BASE_TIME, end=BASE_TIME + 99)
+    world.projects.issue(first.as_tuple(), sender=world.committees[ID])
+    for start in (BASE_TIME, BASE_TIME + 50, BASE_TIME + 99):
+        with reverts(
+            "ProjectsMonitoringPeriodOverlaps", ref="ID012", start=start, lastEnd=BASE_TIME + 99
+        ):
+            world.issue("ID012", [(holder, 10)], start=start, end=BASE_TIME + 200)
+    # Another project's periods are independent; the next period of this one is fine.
+    world.issue("ID013", [(holder, 10)], start=BASE_TIME, end=BASE_TIME + 99)
+    world.issue("ID012", [(holder, 10)], start=BASE_TIME + 100, end=BASE_TIME + 100)
+    with reverts("ProjectsInvalidMonitoringPeriod", start=BASE_TIME + 500, end=BASE_TIME + 499):
+        world.issue("ID012", [(holder, 10)], start=BASE_TIME + 500, end=BASE_TIME + 499)
+
+
+def test_issuance_refusals(world: World) -> None:
+    holder, other = world.jp.companies[0], world.id.companies[0]
+    id_committee = world.committees[ID]
+    # Unknown project; a committee of another country; anyone else.
+    with reverts("ProjectsUnknownProject", ref="ID999"):
+        world.projects.issue(
+            world.issuance("ID012", [(holder, 1)])
+            .model_copy(update={"project_ref": "ID999"})
+            .as_tuple(),
+            sender=id_committee,
+        )
+    for who in (world.committees[TH], world.admin, world.outsider, holder):
+        with reverts("ProjectsNotCommittee", country=ID, caller=who):
+            world.projects.issue(world.issuance("ID012", [(holder, 1)]).as_tuple(), sender=who)
+    # Quantities.
+    with reverts("ProjectsQuantityExceedsVerified", quantity=11, verifiedReductions=10):
+        world.issue("ID012", [(holder, 11)], verified=10)
+    with reverts("ProjectsZeroQuantity"):
+        world.issue("ID012", [(holder, 0)])
+    with reverts("RegistryAllocationMismatch", allocated=10, quantity=12):
+        world.issue("ID012", [(holder, 4), (other, 6)], quantity=12)
+    with reverts("RegistryAllocationMismatch", allocated=11, quantity=10):
+        world.issue("ID012", [(holder, 4), (other, 7)], quantity=10)
+    with reverts("RegistryZeroQuantity"):
+        world.issue("ID012", [(holder, 10), (other, 0)])
+    with reverts("RegistryAllocationCount", count=0, max=32):
+        world.issue("ID012", [], quantity=10)
+    many = [(holder if i % 2 else other, 1) for i in range(33)]
+    with reverts("RegistryAllocationCount", count=33, max=32):
+        world.issue("ID012", many)
+    # Vintage.
+    for vintage in (2012, 2101, 0):
+        with reverts("ProjectsInvalidVintage", vintage=vintage, min=2013, max=2100):
+            world.issue("ID012", [(holder, 1)], vintage=vintage)
+    # Texts.
+    with reverts("ProjectsTextTooLong", length=257, max=256):
+        world.issue("ID012", [(holder, 1)], authorization_id="a" * 257)
+
+
+def test_issuance_recipients_must_be_active_holding_accounts(world: World) -> None:
+    jp = world.jp
+    with reverts("RegistryUnknownAccount", account=world.spare[0]):
+        world.issue("ID012", [(jp.companies[0], 1), (world.spare[0], 1)])
+    for sink, kind in (
+        (jp.retirement, AccountKind.RETIREMENT),
+        (jp.cancellation, AccountKind.CANCELLATION),
+    ):
+        with reverts("RegistryInvalidAccountKind", account=sink, kind=kind):
+            world.issue("ID012", [(sink, 1)])
+    world.registry.freezeAccount(jp.companies[1], sender=jp.registrar)
+    with reverts("RegistryAccountNotActive", account=jp.companies[1], status=AccountStatus.FROZEN):
+        world.issue("ID012", [(jp.companies[1], 1)])
+    # Government holding accounts receive, on either side.
+    batch = world.issue("ID012", [(jp.government, 1), (world.id.government, 2)])
+    assert world.registry.balanceOf(world.id.government, batch) == 2
+
+
+def test_decision_id_is_used_once_across_issuances_and_corrections(world: World) -> None:
+    holder = world.jp.companies[0]
+    decision = d.decision_id("JC-ID-2024-01")
+    batch = world.issue("ID012", [(holder, 10)], decision=decision)
+    assert world.projects.decisionUsed(decision)
+    with reverts("ProjectsDecisionAlreadyUsed", decisionId=decision):
+        world.issue("ID012", [(holder, 10)], decision=decision)
+    # ...even for another project of another country.
+    with reverts("ProjectsDecisionAlreadyUsed", decisionId=decision):
+        world.issue("TH001", [(holder, 10)], decision=decision)
+    with reverts("ProjectsDecisionAlreadyUsed", decisionId=decision):
+        world.projects.correct(decision, holder, batch, 1, 1, sender=world.committees[ID])
+
+
+def test_issue_several_allocations_to_one_account_merge(world: World) -> None:
+    holder, other = world.jp.companies[0], world.id.companies[0]
+    batch = world.issue("ID012", [(holder, 5), (holder, 5), (other, 1), (holder, 3)])
+    assert ranges(world.registry.holdingRanges(holder, batch)) == [(1, 10), (12, 14)]
+    assert world.registry.balanceOf(holder, batch) == 13
+    assert list(world.registry.batchHolders(batch)) == [addr(holder), addr(other)]
+    assert world.registry.accountInfo(holder).nonEmptyHoldings == 1
+
+
+def test_mint_and_cancel_for_correction_only_from_projects(world: World) -> None:
+    registry, holder = world.registry, world.jp.companies[0]
+    allocation = [(addr(holder), 1)]
+    for who in (world.admin, world.committees[ID], world.outsider, holder):
+        with reverts("RegistryNotProjects", caller=who):
+            registry.mint(ID, 0, 1, allocation, sender=who)
+        with reverts("RegistryNotProjects", caller=who):
+            registry.cancelForCorrection(bytes(32), holder, 1, 1, 1, sender=who)
+
+
+def test_batch_views_refuse_unknown_batches(world: World) -> None:
+    view_reverts(world.projects, "batchInfo", 1, error="ProjectsUnknownBatch", batchId=1)
+    view_reverts(world.registry, "batchState", 0, error="RegistryUnknownBatch", batchId=0)
+    view_reverts(world.registry, "batchTotals", 7, error="RegistryUnknownBatch", batchId=7)
+
+
+# --- correction -------------------------------------------------------------------------------
+
+
+def test_correction_moves_named_serials_to_cancellation_keeping_history(world: World) -> None:
+    registry, projects, jp = world.registry, world.projects, world.jp
+    holder = jp.companies[0]
+    batch = world.issue("ID012", [(holder, 100)])
+    decision = d.decision_id("JC-ID-2024-correction-1")
+    receipt = projects.correct(decision, holder, batch, 41, 60, sender=world.committees[ID])
+    assert events(receipt, "CreditsCorrected") == [
+        {
+            "decisionId": bytes.fromhex(decision[2:]),
+            "batchId": batch,
+            "account": addr(holder),
+            "firstSerial": 41,
+            "lastSerial": 60,
+            "cancellationId": 1,
+        }
+    ]
+    (cancelled,) = events(receipt, "CreditsCancelled")
+    assert cancelled["reason"] == CancellationReason.CORRECTION
+    assert cancelled["decisionId"] == bytes.fromhex(decision[2:])
+    assert cancelled["quantity"] == 20 and [tuple(r) for r in cancelled["ranges"]] == [(41, 60)]
+    (moved,) = events(receipt, "TransferSingle")
+    assert (moved["from"], moved["to"], moved["id"], moved["value"]) == (
+        addr(holder),
+        addr(jp.cancellation),
+        batch,
+        20,
+    )
+    assert ranges(registry.holdingRanges(holder, batch)) == [(1, 40), (61, 100)]
+    record = registry.cancellation(1)
+    assert record.account == addr(holder) and record.cancellationAccount == addr(jp.cancellation)
+    assert record.reason == CancellationReason.CORRECTION and record.quantity == 20
+    assert record.decisionId == bytes.fromhex(decision[2:]) and record.note == ""
+    assert ranges(record.ranges) == [(41, 60)]
+    assert tuple(registry.batchTotals(batch)) == (100, 80, 0, 20)
+    where = registry.locateSerial(50)
+    assert (where.location, where.account, where.recordId) == (
+        SerialLocation.CANCELLED,
+        addr(jp.cancellation),
+        1,
+    )
+    # Correcting the edges of ranges, and a frozen account (a correction is often why it is frozen).
+    registry.freezeAccount(holder, sender=jp.registrar)
+    projects.correct(d.decision_id("c2"), holder, batch, 1, 10, sender=world.committees[ID])
+    projects.correct(d.decision_id("c3"), holder, batch, 91, 100, sender=world.committees[ID])
+    projects.correct(d.decision_id("c4"), holder, batch, 61, 90, sender=world.committees[ID])
+    assert ranges(registry.holdingRanges(holder, batch)) == [(11, 40)]
+    assert registry.cancellationCount() == 4
+
+
+def test_correction_refusals(world: World) -> None:
+    projects, jp, committee = world.projects, world.jp, world.committees[ID]
+    holder, other = jp.companies[0], jp.companies[1]
+    batch = world.issue("ID012", [(holder, 10), (other, 10)])
+
+    def correct(
+        account: object, first: int, last: int, batch_id: int = batch, sender: object = committee
+    ) -> None:
+        projects.correct(
+            d.decision_id(f"fix {first}-{last}"), account, batch_id, first, last, sender=sender
+        )
+
+    with reverts("RegistrySerialsNotHeld", account=holder, batchId=batch, first=10, last=11):
+        correct(holder, 10, 11)  # 11 is the other holder's
+    with reverts("RegistrySerialsNotHeld", account=holder, batchId=batch, first=15, last=15):
+        correct(holder, 15, 15)
+    with reverts("RegistrySerialsNotHeld", account=holder, batchId=batch, first=5, last=4):
+        correct(holder, 5, 4)
+    with reverts("RegistrySerialsNotHeld", account=holder, batchId=batch, first=0, last=1):
+        correct(holder, 0, 1)
+    with reverts("ProjectsUnknownBatch", batchId=batch + 1):
+        correct(holder, 1, 1, batch_id=batch + 1)
+    for who in (world.committees[TH], world.admin, holder):
+        with reverts("ProjectsNotCommittee", country=ID, caller=who):
+            correct(holder, 1, 1, sender=who)
+    with reverts("RegistryUnknownAccount", account=world.spare[0]):
+        correct(world.spare[0], 1, 1)
+    with reverts(
+        "RegistryInvalidAccountKind", account=jp.cancellation, kind=AccountKind.CANCELLATION
+    ):
+        correct(jp.cancellation, 1, 1)
+    # Credits held on a side without a cancellation account cannot be corrected yet.
+    th_batch = world.issue("TH001", [(world.th.companies[0], 5)])
+    with reverts("RegistryNoSideAccount", side=TH, kind=AccountKind.CANCELLATION):
+        projects.correct(
+            d.decision_id("th fix"),
+            world.th.companies[0],
+            th_batch,
+            1 + 20,
+            1 + 20,
+            sender=world.committees[TH],
+        )
+    # Retired credits are final: a correction cannot take them back.
+    world.registry.retire(batch, 10, JP, 0, "", "", sender=holder)
+    with reverts("RegistrySerialsNotHeld", account=holder, first=1, last=1):
+        correct(holder, 1, 1)
+    with reverts("RegistryInvalidAccountKind", account=jp.retirement, kind=AccountKind.RETIREMENT):
+        correct(jp.retirement, 1, 1)
