@@ -331,7 +331,7 @@ ERROR_MESSAGES: dict[str, ErrorMessage] = {
     ),
     "RegistryEmptyText": _m(
         InvalidInput,
-        lambda a: "a required text (holder name or beneficiary) is empty: fill it in",
+        lambda a: "a required text (the holder name) is empty: fill it in",
     ),
     "RegistryTextTooLong": _m(
         InvalidInput,

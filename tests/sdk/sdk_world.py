@@ -1,0 +1,281 @@
+"""Helpers of the SDK tests: an anvil process, and a registry populated through the SDK.
+
+``build_world`` deploys the registry and populates it through the SDK itself: the governance
+account, registrars for JP and ID, a joint committee for ID (Japan 3 members, threshold 2; partner
+2 members, threshold 1), holding, retirement and cancellation accounts on both sides, project ID012
+registered by decision, and two batches issued by decision (batch 1: 6,000 to Alice on JP and 4,000
+to Bob on ID, authorized for NDC use; batch 2: 500 to Alice, not authorized).
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from invariants import RegistrySnapshot, assert_registry_invariants
+from web3 import Web3
+
+from registry_client import decisions
+from registry_client.client import RegistryClient
+from registry_client.deployment import deploy_registry
+from registry_client.models import Deployment
+
+ROOT = Path(__file__).resolve().parents[2]
+ANVIL = ROOT / "node_modules" / ".bin" / "anvil"
+MNEMONIC = "test test test test test test test test test test test junk"
+ACCOUNTS = 20
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (never 8545, the devnet's)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port != 8545:
+            return port
+
+
+@dataclass
+class Anvil:
+    """A running anvil: its URL and process."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def rpc(self, method: str, params: list[Any] | None = None) -> Any:
+        """A raw JSON-RPC call (anvil_*, evm_* methods)."""
+        reply = requests.post(
+            self.url,
+            json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []},
+            timeout=10,
+        ).json()
+        if "error" in reply:
+            raise RuntimeError(f"{method}: {reply['error']}")
+        return reply["result"]
+
+    def stop(self) -> None:
+        """Terminate the process (the one this fixture started, by its handle)."""
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_anvil(*extra: str) -> Anvil:
+    """Start ``anvil --hardfork paris`` with ``extra`` options on a free port; wait for it."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(ANVIL), "--hardfork", "paris", "--host", "127.0.0.1", "--port", str(port),
+            "--accounts", str(ACCOUNTS), "--mnemonic", MNEMONIC, *extra,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    node = Anvil(f"http://127.0.0.1:{port}", process)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            node.rpc("eth_chainId")
+            return node
+        except (requests.RequestException, RuntimeError):
+            if process.poll() is not None or time.monotonic() > deadline:
+                node.stop()
+                raise RuntimeError(f"anvil did not start on port {port}") from None
+            time.sleep(0.1)
+
+
+# ------------------------------------------------------------------------------------------------
+# The populated registry
+# ------------------------------------------------------------------------------------------------
+
+DAY = 86400
+PROJECT = "ID012"
+VINTAGE = 2023
+
+
+def doc_hash(text: str) -> str:
+    """A stand-in document hash."""
+    return "0x" + bytes(Web3.keccak(text=text)).hex()
+
+
+@dataclass
+class World:
+    """The deployed registry and who is who (see the module docstring)."""
+
+    anvil: Anvil
+    deployment: Deployment
+    governance: LocalAccount
+    jp_registrar: LocalAccount
+    id_registrar: LocalAccount
+    japan_members: list[LocalAccount]
+    partner_members: list[LocalAccount]
+    alice: LocalAccount  # JP holding, 6,000 of batch 1 and 500 of batch 2
+    bob: LocalAccount  # ID holding, 4,000 of batch 1
+    carol: LocalAccount  # JP holding, empty
+    outsider: LocalAccount  # funded, no account
+    sinks: dict[str, str] = field(default_factory=dict)  # "JP-retirement" -> address
+    committee: str = ""
+    clients: dict[str, RegistryClient] = field(default_factory=dict)
+
+    def client(self, who: LocalAccount | None = None) -> RegistryClient:
+        """A fresh client signing as ``who`` (views only when ``None``)."""
+        return RegistryClient.connect(self.anvil.url, self.deployment, sender=who)
+
+    def decision_for(self, client: RegistryClient, **content: Any) -> decisions.Decision:
+        """A decision of the ID committee, at its current nonce, valid for a day."""
+        committee = client.committee("ID")
+        domain = decisions.CommitteeDomain(chain_id=client.chain_id, committee=committee.address)
+        deadline = int(client.w3.eth.get_block("latest")["timestamp"]) + DAY
+        common = {"domain": domain, "nonce": committee.nonce, "deadline": deadline}
+        if "project" in content:
+            return decisions.RegisterProjectDecision(**common, **content)
+        if "issuance" in content:
+            return decisions.IssueCreditsDecision(**common, **content)
+        if "correction" in content:
+            return decisions.CorrectCreditsDecision(**common, **content)
+        return decisions.ChangeMembersDecision(**common, **content)
+
+    def sign(
+        self, decision: decisions.Decision, japan: int = 2, partner: int = 1
+    ) -> list[decisions.MemberSignature]:
+        """Signatures of the first ``japan`` Japan-side and ``partner`` partner-side members."""
+        signers = self.japan_members[:japan] + self.partner_members[:partner]
+        return [decision.sign(m) for m in signers]
+
+    def issuance(
+        self, decision_text: str, allocations: list[tuple[str, int]], *, start: str, end: str,
+        authorization: decisions.Authorization = decisions.Authorization.NDC,
+    ) -> decisions.Issuance:  # fmt: skip
+        """An issuance of project ID012, vintage 2023, for the monitoring period ``start..end``."""
+        quantity = sum(a for _, a in allocations)
+        return decisions.Issuance(
+            decision_id=decisions.decision_id(decision_text),
+            project_ref=PROJECT,
+            monitoring_start=start,
+            monitoring_end=end,
+            vintage=VINTAGE,
+            quantity=quantity,
+            verified_reductions=quantity + 100,
+            verification_report_hash=doc_hash(decision_text + " report"),
+            authorization=authorization,
+            authorization_id="ID-A6-2023-001" if authorization else "",
+            authorization_date=datetime(2023, 6, 1, tzinfo=UTC) if authorization else 0,
+            allocations=tuple(decisions.Allocation(account=a, amount=n) for a, n in allocations),
+        )
+
+
+def dev_keys() -> list[LocalAccount]:
+    """The funded dev accounts of ``start_anvil``."""
+    Account.enable_unaudited_hdwallet_features()
+    return [
+        Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}") for i in range(ACCOUNTS)
+    ]
+
+
+def build_world(node: Anvil, keys: list[LocalAccount]) -> World:
+    """Deploy and populate the registry through the SDK (every issuance by a signed decision)."""
+    governance, jp_registrar, id_registrar = keys[0], keys[1], keys[2]
+    world = World(
+        anvil=node,
+        deployment=deploy_registry(node.url, governance),
+        governance=governance,
+        jp_registrar=jp_registrar,
+        id_registrar=id_registrar,
+        japan_members=keys[3:6],
+        partner_members=keys[6:8],
+        alice=keys[8],
+        bob=keys[9],
+        carol=keys[10],
+        outsider=keys[11],
+    )
+    gov = world.client(governance)
+    info = gov.deploy_committee(
+        "ID", [m.address for m in world.japan_members], [m.address for m in world.partner_members],
+        2, 1,
+    )  # fmt: skip
+    world.deployment = gov.deployment
+    world.committee = info.address
+    gov.grant_registrar("JP", jp_registrar.address)
+    gov.grant_registrar("ID", id_registrar.address)
+    for side, registrar in (("JP", jp_registrar), ("ID", id_registrar)):
+        client = world.client(registrar)
+        for kind in ("retirement", "cancellation"):
+            sink = Account.create().address
+            client.open_account(sink, side, kind, f"{side} {kind} account")
+            world.sinks[f"{side}-{kind}"] = sink
+    jp = world.client(jp_registrar)
+    jp.open_account(world.alice.address, "JP", "holding", "Alice Trading K.K.")
+    jp.open_account(world.carol.address, "JP", "holding", "Carol Energy K.K.")
+    world.client(id_registrar).open_account(
+        world.bob.address, "ID", "holding", "PT Bob Hijau Indonesia"
+    )
+    anyone = world.client(world.outsider)
+    registration = decisions.ProjectRegistration(
+        ref=PROJECT,
+        country="ID",
+        title="Energy saving by high-efficiency refrigerators at cold storage",
+        methodology="ID_AM002",
+        pdd_hash=doc_hash("ID012 PDD"),
+        validation_report_hash=doc_hash("ID012 validation report"),
+    )
+    decision = world.decision_for(anyone, project=registration)
+    anyone.submit_decision(decision, world.sign(decision))
+    first = world.issuance(
+        "JC-ID-2024-issuance-1",
+        [(world.alice.address, 6000), (world.bob.address, 4000)],
+        start="2023-01-01",
+        end="2023-06-30",
+    )
+    decision = world.decision_for(anyone, issuance=first)
+    anyone.submit_decision(decision, world.sign(decision))
+    second = world.issuance(
+        "JC-ID-2024-issuance-2",
+        [(world.alice.address, 500)],
+        start="2023-07-01",
+        end="2023-12-31",
+        authorization=decisions.Authorization.NONE,
+    )
+    decision = world.decision_for(anyone, issuance=second)
+    anyone.submit_decision(decision, world.sign(decision))
+    return world
+
+
+@dataclass
+class Chain:
+    """What a refused call must leave unchanged: block height, nonces, and (if read) the registry.
+
+    On anvil every transaction is mined at once, so an unchanged block height and unchanged nonces
+    already show that nothing was sent; ``snapshot`` (the invariant checker's full reading of the
+    registry) shows it again, at a cost.
+    """
+
+    block: int
+    nonces: dict[str, int]
+    snapshot: RegistrySnapshot | None
+
+
+def chain_state(world: World, *who: LocalAccount, full: bool = True) -> Chain:
+    """Read the block height, the nonces of ``who`` and (with ``full``) the invariant snapshot."""
+    client = world.client()
+    w3 = client.w3
+    return Chain(
+        block=int(w3.eth.block_number),
+        nonces={a.address: int(w3.eth.get_transaction_count(a.address)) for a in who},
+        snapshot=(
+            assert_registry_invariants(client.registry_contract, client.projects_contract)
+            if full
+            else None
+        ),
+    )
