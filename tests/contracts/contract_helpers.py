@@ -334,6 +334,10 @@ class World:
             committee=addr(committee or self.joint),
         )
 
+    def committee_nonce(self) -> int:
+        """The VN committee's nonce (``joint.nonce`` is the contract address's account nonce)."""
+        return int(self.joint.call_view_method("nonce"))
+
     def deadline(self, seconds: int = 3600) -> int:
         """A deadline ``seconds`` after the next block's timestamp."""
         return int(ape.chain.pending_timestamp) + seconds
@@ -347,7 +351,7 @@ class World:
         domain = kwargs.pop("domain", None)
         return d.IssueCreditsDecision(
             domain=domain or self.domain(),
-            nonce=int(self.joint.nonce()) if nonce is None else nonce,
+            nonce=self.committee_nonce() if nonce is None else nonce,
             deadline=self.deadline() if deadline is None else deadline,
             issuance=self.issuance("VN001", allocations, **kwargs),
         )

@@ -1,0 +1,387 @@
+"""Transfer, retirement, cancellation, pause, serial look-up (DESIGN.md §2 rules 1-3, 7 and 8)."""
+
+from __future__ import annotations
+
+import pytest
+from contract_helpers import (
+    ID,
+    JP,
+    TH,
+    VN,
+    AccountKind,
+    AccountStatus,
+    Authorization,
+    CancellationReason,
+    RetirementPurpose,
+    SerialLocation,
+    World,
+    addr,
+    events,
+    ranges,
+    reverts,
+    view_reverts,
+)
+
+from registry_client import decisions as d
+
+# --- transfer ---------------------------------------------------------------------------------
+
+
+def test_transfer_within_a_side(world: World) -> None:
+    registry, a, b = world.registry, world.jp.companies[0], world.jp.companies[1]
+    batch = world.issue("ID012", [(a, 100)])
+    receipt = registry.transfer(b, batch, 30, sender=a)
+    assert events(receipt, "TransferSingle") == [
+        {"operator": addr(a), "from": addr(a), "to": addr(b), "id": batch, "value": 30}
+    ]
+    (moved,) = events(receipt, "CreditsTransferred")
+    assert moved["batchId"] == batch and moved["from"] == addr(a) and moved["to"] == addr(b)
+    assert moved["quantity"] == 30 and [tuple(r) for r in moved["ranges"]] == [(1, 30)]
+    assert (moved["fromSide"], moved["toSide"]) == (JP, JP)
+    assert not moved["international"] and not moved["firstInternational"]
+    assert ranges(registry.holdingRanges(a, batch)) == [(31, 100)]
+    assert ranges(registry.holdingRanges(b, batch)) == [(1, 30)]
+    assert registry.balanceOf(a, batch) == 70 and registry.balanceOf(b, batch) == 30
+    assert list(registry.batchHolders(batch)) == [addr(a), addr(b)]
+    assert list(registry.accountBatches(b)) == [batch]
+    assert registry.accountInfo(b).nonEmptyHoldings == 1
+    assert not registry.batchState(batch).internationallyTransferred
+
+
+def test_transfer_takes_lowest_serials_first_and_merges_adjacent_ranges(world: World) -> None:
+    registry, jp = world.registry, world.jp
+    a, b, c = jp.companies
+    batch = world.issue("ID012", [(a, 10), (c, 10), (a, 10)])  # a: 1-10, 21-30; c: 11-20
+    assert ranges(registry.holdingRanges(a, batch)) == [(1, 10), (21, 30)]
+    receipt = registry.transfer(b, batch, 15, sender=a)
+    (moved,) = events(receipt, "CreditsTransferred")
+    assert [tuple(r) for r in moved["ranges"]] == [(1, 10), (21, 25)]
+    assert ranges(registry.holdingRanges(a, batch)) == [(26, 30)]
+    assert ranges(registry.holdingRanges(b, batch)) == [(1, 10), (21, 25)]
+    # c's serials 11-20 fill b's gap: three ranges merge into one.
+    registry.transfer(b, batch, 10, sender=c)
+    assert ranges(registry.holdingRanges(b, batch)) == [(1, 25)]
+    # Sent back piece by piece, a's holding merges again.
+    registry.transfer(a, batch, 5, sender=b)  # 1-5
+    assert ranges(registry.holdingRanges(a, batch)) == [(1, 5), (26, 30)]
+    registry.transfer(a, batch, 20, sender=b)  # 6-25
+    assert ranges(registry.holdingRanges(a, batch)) == [(1, 30)]
+    assert registry.balanceOf(b, batch) == 0 and ranges(registry.holdingRanges(b, batch)) == []
+    assert registry.accountInfo(b).nonEmptyHoldings == 0
+    assert registry.accountInfo(c).nonEmptyHoldings == 0
+
+
+def test_international_transfer_only_for_authorized_batches_first_marked(world: World) -> None:
+    registry, projects = world.registry, world.projects
+    jp_a, id_a, th_a = world.jp.companies[0], world.id.companies[0], world.th.companies[0]
+    authorized = world.issue(
+        "ID012",
+        [(id_a, 100)],
+        authorization=Authorization.NDC_AND_OTHER_PURPOSES,
+        authorization_id="ID-A6-1",
+    )
+    receipt = registry.transfer(jp_a, authorized, 10, sender=id_a)
+    (first,) = events(receipt, "CreditsTransferred")
+    assert (first["fromSide"], first["toSide"]) == (ID, JP)
+    assert first["international"] and first["firstInternational"]
+    assert registry.batchState(authorized).internationallyTransferred
+    assert projects.batchInfo(authorized).internationallyTransferred
+    (second,) = events(registry.transfer(jp_a, authorized, 10, sender=id_a), "CreditsTransferred")
+    assert second["international"] and not second["firstInternational"]
+    # Back to the partner side, and on to another partner: still international, not first.
+    (back,) = events(registry.transfer(th_a, authorized, 5, sender=jp_a), "CreditsTransferred")
+    assert (back["fromSide"], back["toSide"]) == (JP, TH)
+    assert back["international"] and not back["firstInternational"]
+
+    unauthorized = world.issue("ID012", [(id_a, 10), (world.id.companies[1], 10)])
+    for recipient, side in ((jp_a, JP), (th_a, TH), (world.vn.companies[0], VN)):
+        with reverts(
+            "RegistryInternationalTransferNotAuthorized",
+            batchId=unauthorized,
+            fromSide=ID,
+            toSide=side,
+        ):
+            registry.transfer(recipient, unauthorized, 1, sender=id_a)
+    # Within the partner's own registry it moves freely.
+    registry.transfer(world.id.companies[1], unauthorized, 10, sender=id_a)
+    assert not registry.batchState(unauthorized).internationallyTransferred
+
+
+def test_transfer_refusals(world: World) -> None:
+    registry, jp = world.registry, world.jp
+    a, b = jp.companies[0], jp.companies[1]
+    batch = world.issue("ID012", [(a, 10)])
+    with reverts("RegistryZeroQuantity"):
+        registry.transfer(b, batch, 0, sender=a)
+    with reverts("RegistryInsufficientCredits", account=a, batchId=batch, balance=10, needed=11):
+        registry.transfer(b, batch, 11, sender=a)
+    with reverts("RegistryInsufficientCredits", account=b, batchId=batch, balance=0, needed=1):
+        registry.transfer(a, batch, 1, sender=b)
+    with reverts("RegistryUnknownBatch", batchId=batch + 1):
+        registry.transfer(b, batch + 1, 1, sender=a)
+    with reverts("RegistryUnknownBatch", batchId=0):
+        registry.transfer(world.id.companies[0], 0, 1, sender=a)
+    with reverts("RegistrySelfTransfer", account=a):
+        registry.transfer(a, batch, 1, sender=a)
+    # Only registered holding accounts send and receive.
+    with reverts("RegistryUnknownAccount", account=world.outsider):
+        registry.transfer(b, batch, 1, sender=world.outsider)
+    with reverts("RegistryUnknownAccount", account=world.spare[0]):
+        registry.transfer(world.spare[0], batch, 1, sender=a)
+    for sink, kind in (
+        (jp.retirement, AccountKind.RETIREMENT),
+        (jp.cancellation, AccountKind.CANCELLATION),
+    ):
+        with reverts("RegistryInvalidAccountKind", account=sink, kind=kind):
+            registry.transfer(sink, batch, 1, sender=a)
+
+
+def test_frozen_accounts_neither_send_nor_receive(world: World) -> None:
+    registry, jp = world.registry, world.jp
+    a, b = jp.companies[0], jp.companies[1]
+    batch = world.issue("ID012", [(a, 10), (b, 10)])
+    registry.freezeAccount(a, sender=jp.registrar)
+    frozen = AccountStatus.FROZEN
+    with reverts("RegistryAccountNotActive", account=a, status=frozen):
+        registry.transfer(b, batch, 1, sender=a)
+    with reverts("RegistryAccountNotActive", account=a, status=frozen):
+        registry.transfer(a, batch, 1, sender=b)
+    with reverts("RegistryAccountNotActive", account=a, status=frozen):
+        registry.retire(batch, 1, JP, RetirementPurpose.NDC, "", "", sender=a)
+    with reverts("RegistryAccountNotActive", account=a, status=frozen):
+        registry.cancel(batch, 1, CancellationReason.VOLUNTARY, "", sender=a)
+    with reverts("RegistryAccountNotEmpty", account=a, holdings=1):
+        registry.closeAccount(a, sender=jp.registrar)
+    registry.unfreezeAccount(a, sender=jp.registrar)
+    registry.transfer(b, batch, 10, sender=a)
+    assert registry.balanceOf(b, batch) == 20
+
+
+# --- retirement and cancellation --------------------------------------------------------------
+
+
+def test_retirement_is_recorded_with_its_serials(world: World) -> None:
+    registry, jp = world.registry, world.jp
+    a = jp.companies[0]
+    batch = world.issue("ID012", [(a, 100)])
+    beneficiary, note = "東京都 (Tokyo Metropolitan Government)", "FY2023 NDC use"
+    receipt = registry.retire(batch, 40, JP, RetirementPurpose.NDC, beneficiary, note, sender=a)
+    assert events(receipt, "TransferSingle") == [
+        {"operator": addr(a), "from": addr(a), "to": addr(jp.retirement), "id": batch, "value": 40}
+    ]
+    (retired,) = events(receipt, "CreditsRetired")
+    assert [tuple(r) for r in retired.pop("ranges")] == [(1, 40)]
+    assert retired == {
+        "retirementId": 1,
+        "batchId": batch,
+        "account": addr(a),
+        "quantity": 40,
+        "usingParty": JP,
+        "purpose": RetirementPurpose.NDC,
+        "beneficiary": beneficiary,
+        "note": note,
+    }
+    record = registry.retirement(1)
+    assert (record.id, record.batchId, record.account, record.retirementAccount) == (
+        1,
+        batch,
+        addr(a),
+        addr(jp.retirement),
+    )
+    assert (bytes(record.usingParty), record.purpose, record.quantity) == (
+        JP,
+        RetirementPurpose.NDC,
+        40,
+    )
+    assert (record.beneficiary, record.note) == (beneficiary, note)
+    assert record.retiredAt == world.registry.provider.get_block(receipt.block_number).timestamp
+    assert ranges(record.ranges) == [(1, 40)]
+    assert registry.retirementCount() == 1
+    assert registry.balanceOf(jp.retirement, batch) == 40
+    assert ranges(registry.holdingRanges(jp.retirement, batch)) == []
+    assert tuple(registry.batchTotals(batch)) == (100, 60, 40, 0)
+    # A voluntary offset for another party, with empty texts.
+    registry.retire(batch, 10, ID, RetirementPurpose.VOLUNTARY_OFFSET, "", "", sender=a)
+    second = registry.retirement(2)
+    assert bytes(second.usingParty) == ID and second.purpose == RetirementPurpose.VOLUNTARY_OFFSET
+    assert (second.beneficiary, second.note) == ("", "")
+    assert ranges(second.ranges) == [(41, 50)]
+    view_reverts(registry, "retirement", 0, error="RegistryUnknownRetirement", retirementId=0)
+    view_reverts(registry, "retirement", 3, error="RegistryUnknownRetirement", retirementId=3)
+
+
+def test_retirement_refusals(world: World) -> None:
+    registry, jp = world.registry, world.jp
+    a = jp.companies[0]
+    batch = world.issue("ID012", [(a, 10)])
+    with reverts("RegistryUnknownUsingParty", usingParty=b"MN"):
+        registry.retire(batch, 1, b"MN", RetirementPurpose.NDC, "", "", sender=a)
+    with reverts("RegistryUnknownUsingParty", usingParty=b"\x00\x00"):
+        registry.retire(batch, 1, b"\x00\x00", RetirementPurpose.NDC, "", "", sender=a)
+    with reverts("RegistryTextTooLong", length=257, max=256):
+        registry.retire(batch, 1, JP, RetirementPurpose.NDC, "b" * 257, "", sender=a)
+    with reverts("RegistryTextTooLong", length=258, max=256):
+        registry.retire(batch, 1, JP, RetirementPurpose.NDC, "", "註" * 86, sender=a)
+    with reverts("RegistryZeroQuantity"):
+        registry.retire(batch, 0, JP, RetirementPurpose.NDC, "", "", sender=a)
+    with reverts("RegistryInsufficientCredits", account=a, batchId=batch, balance=10, needed=11):
+        registry.retire(batch, 11, JP, RetirementPurpose.NDC, "", "", sender=a)
+    with reverts("RegistryUnknownAccount", account=world.outsider):
+        registry.retire(batch, 1, JP, RetirementPurpose.NDC, "", "", sender=world.outsider)
+    # A side without a retirement account (TH) cannot retire yet.
+    th_batch = world.issue("TH001", [(world.th.companies[0], 5)])
+    with reverts("RegistryNoSideAccount", side=TH, kind=AccountKind.RETIREMENT):
+        registry.retire(
+            th_batch, 1, TH, RetirementPurpose.NDC, "", "", sender=world.th.companies[0]
+        )
+    registry.retire(batch, 1, JP, RetirementPurpose.NDC, "b" * 256, "n" * 256, sender=a)
+
+
+def test_cancellation_is_recorded_with_its_reason(world: World) -> None:
+    registry, idn = world.registry, world.id
+    a = idn.companies[0]
+    batch = world.issue("ID012", [(a, 30)])
+    for reason in (
+        CancellationReason.VOLUNTARY,
+        CancellationReason.OTHER_INTERNATIONAL,
+        CancellationReason.OVERALL_MITIGATION,
+    ):
+        receipt = registry.cancel(batch, 10, reason, f"reason {int(reason)}", sender=a)
+        (cancelled,) = events(receipt, "CreditsCancelled")
+        assert cancelled["reason"] == reason and cancelled["decisionId"] == bytes(32)
+        assert cancelled["account"] == addr(a) and cancelled["quantity"] == 10
+        (moved,) = events(receipt, "TransferSingle")
+        assert moved["to"] == addr(idn.cancellation) and moved["value"] == 10
+    record = registry.cancellation(3)
+    assert record.id == 3 and record.batchId == batch and record.account == addr(a)
+    assert record.cancellationAccount == addr(idn.cancellation)
+    assert record.reason == CancellationReason.OVERALL_MITIGATION and record.quantity == 10
+    assert record.note == "reason 2" and record.decisionId == bytes(32)
+    assert ranges(record.ranges) == [(21, 30)]
+    assert registry.cancellationCount() == 3
+    assert tuple(registry.batchTotals(batch)) == (30, 0, 0, 30)
+    assert registry.accountInfo(a).nonEmptyHoldings == 0
+    view_reverts(registry, "cancellation", 4, error="RegistryUnknownCancellation", cancellationId=4)
+
+
+def test_cancellation_refusals(world: World) -> None:
+    registry, a = world.registry, world.jp.companies[0]
+    batch = world.issue("ID012", [(a, 10)])
+    with reverts("RegistryReservedCancellationReason", reason=CancellationReason.CORRECTION):
+        registry.cancel(batch, 1, CancellationReason.CORRECTION, "", sender=a)
+    with reverts("RegistryTextTooLong", length=257, max=256):
+        registry.cancel(batch, 1, CancellationReason.VOLUNTARY, "x" * 257, sender=a)
+    with reverts("RegistryZeroQuantity"):
+        registry.cancel(batch, 0, CancellationReason.VOLUNTARY, "", sender=a)
+    with reverts("RegistryInsufficientCredits", account=a, batchId=batch, balance=10, needed=11):
+        registry.cancel(batch, 11, CancellationReason.VOLUNTARY, "", sender=a)
+    th_batch = world.issue("TH001", [(world.th.companies[0], 5)])
+    with reverts("RegistryNoSideAccount", side=TH, kind=AccountKind.CANCELLATION):
+        registry.cancel(th_batch, 1, CancellationReason.VOLUNTARY, "", sender=world.th.companies[0])
+
+
+def test_sinks_never_send_and_retired_credits_never_move(world: World) -> None:
+    registry, jp = world.registry, world.jp
+    a, b = jp.companies[0], jp.companies[1]
+    batch = world.issue("ID012", [(a, 10)])
+    registry.retire(batch, 5, JP, RetirementPurpose.NDC, "", "", sender=a)
+    registry.cancel(batch, 5, CancellationReason.VOLUNTARY, "", sender=a)
+    for sink, kind in (
+        (jp.retirement, AccountKind.RETIREMENT),
+        (jp.cancellation, AccountKind.CANCELLATION),
+    ):
+        assert registry.balanceOf(sink, batch) == 5
+        with reverts("RegistryInvalidAccountKind", account=sink, kind=kind):
+            registry.transfer(b, batch, 1, sender=sink)
+        with reverts("RegistryInvalidAccountKind", account=sink, kind=kind):
+            registry.retire(batch, 1, JP, RetirementPurpose.NDC, "", "", sender=sink)
+        with reverts("RegistryInvalidAccountKind", account=sink, kind=kind):
+            registry.cancel(batch, 1, CancellationReason.VOLUNTARY, "", sender=sink)
+    # The holder has nothing left; the serials stay in their records.
+    with reverts("RegistryInsufficientCredits", account=a, batchId=batch, balance=0, needed=1):
+        registry.transfer(b, batch, 1, sender=a)
+    assert ranges(registry.retirement(1).ranges) == [(1, 5)]
+    assert ranges(registry.cancellation(1).ranges) == [(6, 10)]
+
+
+# --- locating serials -------------------------------------------------------------------------
+
+
+def test_locate_serial(world: World) -> None:
+    registry, jp = world.registry, world.jp
+    a, b = jp.companies[0], jp.companies[1]
+    first = world.issue("ID012", [(a, 100)])
+    second = world.issue("TH001", [(world.th.companies[0], 50)])
+    registry.transfer(b, first, 10, sender=a)  # b: 1-10
+    registry.retire(first, 20, JP, RetirementPurpose.NDC, "", "", sender=a)  # 11-30
+    registry.cancel(first, 5, CancellationReason.VOLUNTARY, "", sender=a)  # 31-35
+
+    def where(serial: int) -> tuple[int, int, str, int]:
+        w = registry.locateSerial(serial)
+        return (w.location, w.batchId, w.account, w.recordId)
+
+    zero = "0x0000000000000000000000000000000000000000"
+    assert where(1) == (SerialLocation.HELD, first, addr(b), 0)
+    assert where(10) == (SerialLocation.HELD, first, addr(b), 0)
+    assert where(11) == (SerialLocation.RETIRED, first, addr(jp.retirement), 1)
+    assert where(30) == (SerialLocation.RETIRED, first, addr(jp.retirement), 1)
+    assert where(31) == (SerialLocation.CANCELLED, first, addr(jp.cancellation), 1)
+    assert where(36) == (SerialLocation.HELD, first, addr(a), 0)
+    assert where(100) == (SerialLocation.HELD, first, addr(a), 0)
+    assert where(101) == (SerialLocation.HELD, second, addr(world.th.companies[0]), 0)
+    assert where(150) == (SerialLocation.HELD, second, addr(world.th.companies[0]), 0)
+    assert where(151) == (SerialLocation.UNISSUED, 0, zero, 0)
+    assert where(0) == (SerialLocation.UNISSUED, 0, zero, 0)
+    assert where(2**64 - 1) == (SerialLocation.UNISSUED, 0, zero, 0)
+
+
+# --- pause ------------------------------------------------------------------------------------
+
+
+def test_pause_stops_every_movement_and_unpause_resumes(world: World) -> None:
+    registry, jp = world.registry, world.jp
+    a, b = jp.companies[0], jp.companies[1]
+    batch = world.issue("ID012", [(a, 100)])
+    registry.pause(sender=world.admin)
+    with reverts("EnforcedPause"):
+        registry.transfer(b, batch, 1, sender=a)
+    with reverts("EnforcedPause"):
+        registry.retire(batch, 1, JP, RetirementPurpose.NDC, "", "", sender=a)
+    with reverts("EnforcedPause"):
+        registry.cancel(batch, 1, CancellationReason.VOLUNTARY, "", sender=a)
+    with reverts("EnforcedPause"):
+        world.issue("ID012", [(a, 1)])
+    with reverts("EnforcedPause"):
+        world.projects.correct(
+            d.decision_id("paused fix"), a, batch, 1, 1, sender=world.committees[ID]
+        )
+    decision = world.vn_issuance_decision([(world.vn.companies[0], 1)])
+    with reverts("EnforcedPause"):
+        world.submit(decision, _sign_vn(world, decision))
+    # Accounts are still managed while movements are paused.
+    registry.freezeAccount(b, sender=jp.registrar)
+    registry.unfreezeAccount(b, sender=jp.registrar)
+    registry.unpause(sender=world.admin)
+    registry.transfer(b, batch, 1, sender=a)
+    registry.retire(batch, 1, JP, RetirementPurpose.NDC, "", "", sender=a)
+    registry.cancel(batch, 1, CancellationReason.VOLUNTARY, "", sender=a)
+    world.projects.correct(d.decision_id("fix"), a, batch, 50, 50, sender=world.committees[ID])
+    world.issue("ID012", [(a, 1)])
+    world.submit(decision, _sign_vn(world, decision))
+    assert tuple(registry.batchTotals(batch)) == (100, 97, 1, 2)
+
+
+def _sign_vn(world: World, decision: d.Decision) -> list[d.MemberSignature]:
+    members = (world.japan_members[0], world.japan_members[1], world.partner_members[0])
+    return d.sort_signatures(decision.sign(m) for m in members)
+
+
+@pytest.mark.parametrize("holder_index", [0, 1])
+def test_government_and_company_accounts_hold_alike(world: World, holder_index: int) -> None:
+    registry = world.registry
+    holder = world.jp.government if holder_index else world.jp.companies[0]
+    batch = world.issue("ID012", [(holder, 10)])
+    registry.transfer(world.jp.companies[1], batch, 2, sender=holder)
+    registry.retire(batch, 3, JP, RetirementPurpose.NDC, "", "", sender=holder)
+    registry.cancel(batch, 4, CancellationReason.VOLUNTARY, "", sender=holder)
+    assert registry.balanceOf(holder, batch) == 1
