@@ -4,6 +4,7 @@
 #   make test      the whole pytest suite through `ape test` (anvil --hardfork paris)
 #   make demo      start anvil on 127.0.0.1:8545 if none is running, deploy JCMRegistry
 #   make lint      ruff check, ruff format --check, mypy
+#   make audit     slither over the shipped contracts (own venv); fails on medium or high findings
 #   make clean     build outputs; `make distclean` also removes .venv and node_modules
 
 SHELL := bash
@@ -28,7 +29,7 @@ DEVNET_DIR := $(ROOT)/.devnet
 PIP_STAMP := $(VENV)/.stamp-pip
 NPM_STAMP := node_modules/.stamp-npm
 
-.PHONY: help install solc build fresh-cache test demo devnet-stop lint format clean distclean
+.PHONY: help install solc build fresh-cache test demo devnet-stop lint audit format clean distclean
 
 help:
 	@sed -n '2,7p' Makefile | sed 's/^# *//'
@@ -80,6 +81,13 @@ test: install fresh-cache
 	@rc=0; ape test tests/ $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5)"; exit 0; fi; \
 	exit $$rc
+
+# slither in a venv of its own: its pins need not agree with Ape's. Fails on medium or high findings.
+AUDIT_VENV := $(ROOT)/.venv-audit
+audit: install
+	@test -x $(AUDIT_VENV)/bin/slither || { $(PYTHON) -m venv $(AUDIT_VENV) && \
+	  $(AUDIT_VENV)/bin/python -m pip install -q slither-analyzer==0.11.6; }
+	python scripts/audit.py --slither $(AUDIT_VENV)/bin/slither
 
 lint: install
 	ruff check .
