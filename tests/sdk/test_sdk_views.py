@@ -1,18 +1,182 @@
-"""Views of RegistryClient against the populated registry (see conftest.World)."""
+"""Views of RegistryClient against the populated registry (see ``sdk_world``)."""
 
 from __future__ import annotations
 
-from sdk_world import PROJECT, VINTAGE, World
+from datetime import UTC, datetime
 
-from registry_client.models import AccountKind, AccountStatus
+import pytest
+from eth_account import Account
+from sdk_world import PROJECT, VINTAGE, World, doc_hash
+
+from registry_client.errors import InvalidInput, NotFound
+from registry_client.models import (
+    AccountKind,
+    AccountStatus,
+    Authorization,
+    SerialLocation,
+    SerialRange,
+)
 
 
-def test_world_builds(world: World) -> None:
+def test_account(world: World) -> None:
     client = world.client()
-    alice = client.account(world.alice.address)
-    assert alice.kind == AccountKind.HOLDING
-    assert alice.status == AccountStatus.ACTIVE
-    assert alice.side == "JP"
-    holdings = client.holdings(world.alice.address)
-    assert [(h.batch_id, h.balance) for h in holdings] == [(1, 6000), (2, 500)]
-    assert holdings[0].block_ids == (f"JCM-JP-{PROJECT}-{VINTAGE}-000000001-000006000",)
+    alice = client.account(world.alice.address.lower())
+    assert alice.address == world.alice.address
+    assert (alice.kind, alice.status, alice.side) == (
+        AccountKind.HOLDING,
+        AccountStatus.ACTIVE,
+        "JP",
+    )
+    assert alice.holder_name == "Alice Trading K.K."
+    assert alice.non_empty_holdings == 2 and alice.exists
+    assert alice.opened_at is not None and alice.opened_at.tzinfo == UTC
+    sink = client.account(world.sinks["ID-retirement"])
+    assert (sink.kind, sink.side) == (AccountKind.RETIREMENT, "ID")
+    nobody = client.account(Account.create().address)
+    assert not nobody.exists and nobody.side is None and nobody.opened_at is None
+
+
+def test_holdings_with_ranges_and_block_ids(world: World) -> None:
+    client = world.client()
+    alice = client.holdings(world.alice.address)
+    assert [(h.batch_id, h.balance, h.side) for h in alice] == [(1, 6000, "JP"), (2, 500, "JP")]
+    assert alice[0].ranges == (SerialRange(first=1, last=6000),)
+    assert alice[0].block_ids == (f"JCM-JP-{PROJECT}-{VINTAGE}-000000001-000006000",)
+    assert alice[1].block_ids == (f"JCM-JP-{PROJECT}-{VINTAGE}-000010001-000010500",)
+    bob = client.holding(world.bob.address, 1)
+    assert bob.block_ids == (f"JCM-ID-{PROJECT}-{VINTAGE}-000006001-000010000",)
+    world.client(world.alice).transfer(world.carol.address, 2, 500)
+    assert [h.batch_id for h in client.holdings(world.alice.address)] == [1]
+    emptied = client.holdings(world.alice.address, include_empty=True)
+    assert [(h.batch_id, h.balance, h.ranges) for h in emptied] == [
+        (1, 6000, alice[0].ranges),
+        (2, 0, ()),
+    ]
+    holders = client.batch_holdings(1)
+    assert {h.account: h.balance for h in holders} == {
+        world.alice.address: 6000, world.bob.address: 4000,
+    }  # fmt: skip
+
+
+def test_batches(world: World) -> None:
+    client = world.client()
+    assert client.batch_count() == 2
+    batch = client.batch(1)
+    info = batch.info
+    assert (info.id, info.project_ref, info.country, info.vintage) == (1, PROJECT, "ID", VINTAGE)
+    assert (info.quantity, info.verified_reductions) == (10000, 10100)
+    assert info.serials == SerialRange(first=1, last=10000)
+    assert info.monitoring_start == datetime(2023, 1, 1, tzinfo=UTC)
+    assert info.monitoring_end == datetime(2023, 6, 30, tzinfo=UTC)
+    assert info.authorization == Authorization.NDC and info.authorization_id == "ID-A6-2023-001"
+    assert info.authorization_date == datetime(2023, 6, 1, tzinfo=UTC)
+    assert info.verification_report_hash == doc_hash("JC-ID-2024-issuance-1 report")
+    assert not info.internationally_transferred
+    assert (batch.totals.issued, batch.totals.held, batch.totals.retired) == (10000, 10000, 0)
+    assert batch.totals.conserved
+    second = client.batch(2).info
+    assert second.authorization == Authorization.NONE and second.authorization_date is None
+    assert [b.info.id for b in client.batches()] == [1, 2]
+    state = client.batch_state(2)
+    assert (state.country, state.first_serial, state.last_serial) == ("ID", 10001, 10500)
+
+
+def test_projects(world: World) -> None:
+    client = world.client()
+    project = client.project(PROJECT)
+    assert project.country == "ID" and project.methodology == "ID_AM002"
+    assert project.pdd_hash == doc_hash("ID012 PDD") and project.batch_count == 2
+    assert project.last_monitoring_end == datetime(2023, 12, 31, tzinfo=UTC)
+    assert [p.ref for p in client.projects()] == [PROJECT]
+    with pytest.raises(NotFound, match="no project 'XX999' is registered"):
+        client.project("XX999")
+
+
+def test_locate_serials_and_block_ids(world: World) -> None:
+    client = world.client()
+    held = client.locate(4500)
+    assert held.location == SerialLocation.HELD and held.account == world.alice.address
+    assert (held.batch_id, held.side, held.record_id) == (1, "JP", None)
+    assert held.block_id == f"JCM-JP-{PROJECT}-{VINTAGE}-000000001-000006000"
+    assert client.locate(held.block_id) == held.model_copy(update={"serial": 1})
+    assert client.locate("6001").account == world.bob.address
+    assert client.locate(10501).location == SerialLocation.UNISSUED
+    alice = world.client(world.alice)
+    retired = alice.retire(1, 10, "JP", "voluntary offset", "Alice")
+    where = client.locate(5)
+    assert where.location == SerialLocation.RETIRED
+    assert where.record_id == retired.retirement_id
+    assert where.account == world.sinks["JP-retirement"]
+    assert where.block_id == f"JCM-JP-{PROJECT}-{VINTAGE}-000000001-000000010"
+    cancelled = world.client(world.bob).cancel(1, 5, "voluntary cancellation")
+    gone = client.locate(6003)
+    assert gone.location == SerialLocation.CANCELLED and gone.record_id == cancelled.cancellation_id
+    assert gone.account == world.sinks["ID-cancellation"] and gone.side == "ID"
+    with pytest.raises(InvalidInput, match="names project ID099"):
+        client.locate(f"JCM-JP-ID099-{VINTAGE}-000000011-000000020")
+    with pytest.raises(InvalidInput):
+        client.locate("serial five")
+
+
+def test_records(world: World) -> None:
+    client = world.client()
+    assert client.retirements() == [] and client.cancellations() == []
+    with pytest.raises(NotFound, match="there is no retirement 1"):
+        client.retirement(1)
+    with pytest.raises(NotFound, match="there is no cancellation 3"):
+        client.cancellation(3)
+    world.client(world.alice).retire(1, 7, "ID", "ndc", "Alice", "for ID's NDC")
+    world.client(world.bob).cancel(1, 3, "other international mitigation purposes")
+    [retirement] = client.retirements()
+    assert retirement.using_party == "ID" and retirement.quantity == 7
+    [cancellation] = client.cancellations()
+    assert cancellation.account == world.bob.address
+    assert cancellation.block_ids == (f"JCM-ID-{PROJECT}-{VINTAGE}-000006001-000006003",)
+
+
+def test_committee_countries_and_sides(world: World) -> None:
+    client = world.client()
+    committee = client.committee("id")
+    assert committee.address == world.committee == world.deployment.committees["ID"]
+    assert committee.japan_members == tuple(m.address for m in world.japan_members)
+    assert committee.partner_members == tuple(m.address for m in world.partner_members)
+    assert (committee.japan_threshold, committee.partner_threshold, committee.nonce) == (2, 1, 0)
+    assert client.committees() == [committee]
+    assert client.countries() == ["ID"] and client.sides() == ["JP", "ID"]
+    with pytest.raises(NotFound, match="country VN has no joint committee"):
+        client.committee("VN")
+    sides = client.side_accounts("JP")
+    assert sides.retirement_account == world.sinks["JP-retirement"]
+    assert sides.cancellation_account == world.sinks["JP-cancellation"]
+    with pytest.raises(NotFound, match="there is no registry side VN"):
+        client.side_accounts("VN")
+
+
+def test_totals_and_roles(world: World) -> None:
+    client = world.client()
+    world.client(world.alice).retire(1, 100, "JP", "ndc", "Alice")
+    world.client(world.bob).cancel(1, 50, "overall mitigation")
+    totals = client.totals()
+    assert (totals.batches, totals.latest_serial, totals.issued) == (2, 10500, 10500)
+    assert (totals.held, totals.retired, totals.cancelled) == (10350, 100, 50)
+    assert (totals.retirements, totals.cancellations) == (1, 1)
+    assert totals.countries == ("ID",) and not totals.paused
+    assert client.is_registrar("JP", world.jp_registrar.address)
+    assert not client.is_registrar("ID", world.jp_registrar.address)
+    assert client.is_governance(world.governance.address)
+    assert not client.is_governance(world.alice.address)
+
+
+def test_tally_against_the_committee_on_chain(world: World) -> None:
+    client = world.client()
+    issuance = world.issuance(
+        "JC-ID-tally", [(world.carol.address, 5)], start="2024-01-01", end="2024-01-31"
+    )
+    decision = world.decision_for(client, issuance=issuance)
+    outsider_signature = decision.sign(world.outsider)
+    tally = client.tally(decision, [*world.sign(decision, 1, 1), outsider_signature])
+    assert not tally.ready
+    assert (tally.japan.count, tally.japan.threshold) == (1, 2)
+    assert (tally.partner.side, tally.partner.count, tally.partner.met) == ("ID", 1, True)
+    assert [c.signer for c in tally.rejected] == [world.outsider.address]
+    assert client.tally(decision, world.sign(decision)).ready
