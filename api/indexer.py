@@ -295,9 +295,10 @@ class Indexer:
     # -- one range ---------------------------------------------------------------------------------
 
     def _fetch_logs(
-        self, session: Session, first: int, last: int
+        self, committees: list[str], first: int, last: int
     ) -> list[tuple[ContractRole, dict[str, Any]]]:
-        committees = self._committees(session)
+        """The logs of blocks ``first..last`` with the role of the contract that emitted each, and
+        the earlier logs of committees first named in these blocks."""
         roles: dict[str, ContractRole] = {
             self.target.registry.lower(): "registry",
             self._projects.lower(): "projects",
@@ -378,28 +379,29 @@ class Indexer:
         return decoded
 
     def _index_range(self, cp: CheckpointState, first: int, last: int) -> int:
+        """Read blocks ``first..last`` from the node, then apply them and move the checkpoint in one
+        database transaction (no database transaction stays open while the node is asked)."""
+        with Session(self.engine) as session:
+            committees = self._committees(session)
+        logs = self._fetch_logs(committees, first, last)
+        numbers = {int(entry["blockNumber"], 16) for _role, entry in logs} | {first, last}
+        headers = self.rpc.headers(sorted(numbers))
+        head, end = headers.get(first), headers.get(last)
+        if head is None or end is None:
+            raise ChainChangedError(f"blocks {first}-{last} are not on the chain any more")
+        if cp.hash and head.parent_hash != cp.hash:
+            raise ChainChangedError(f"block {first} does not follow the checkpoint {cp.number}")
+        decoded = self._decode(logs, headers)
         try:
             with Session(self.engine) as session, session.begin():
-                logs = self._fetch_logs(session, first, last)
-                numbers = {int(entry["blockNumber"], 16) for _role, entry in logs} | {first, last}
-                headers = self.rpc.headers(sorted(numbers))
-                head = headers.get(first)
-                if head is None or headers.get(last) is None:
-                    raise ChainChangedError(f"blocks {first}-{last} are not on the chain any more")
-                if cp.hash and head.parent_hash != cp.hash:
-                    raise ChainChangedError(
-                        f"block {first} does not follow the checkpoint {cp.number}"
-                    )
-                decoded = self._decode(logs, headers)
+                checkpoint = session.get(Checkpoint, 1, with_for_update=True)
+                if checkpoint is None or checkpoint.block_number != cp.number:
+                    raise ChainChangedError("another indexer moved the checkpoint")
                 applier = Applier(session, self._cache)
                 for entry in decoded:
                     applier.apply(entry)
                 applier.flush()
                 self._store_blocks(session, [h for h in headers.values() if h is not None])
-                checkpoint = session.get(Checkpoint, 1)
-                assert checkpoint is not None
-                end = headers[last]
-                assert end is not None
                 checkpoint.block_number = last
                 checkpoint.block_hash = end.hash
                 checkpoint.updated_at = int(time.time())

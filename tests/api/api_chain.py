@@ -22,6 +22,9 @@ from eth_utils import keccak
 from web3 import Web3
 from web3.contract import Contract
 
+from api.database import make_engine
+from api.indexer import Indexer, IndexStats, IndexTarget
+from api.rpc import RpcClient
 from registry_client import contracts, decisions
 
 REPO = Path(__file__).resolve().parents[2]
@@ -325,6 +328,20 @@ def seed_history(chain: Chain) -> None:
     chain.transfer("mitsui", "jp_government", b2, 25)
 
 
+def deploy_committee(chain: Chain, country: str) -> str:
+    """Deploy a joint committee for ``country`` (not added to the registry); return its address."""
+    members = _members(4)
+    factory = contracts.factory(chain.w3, "JointCommittee")
+    receipt = chain.w3.eth.wait_for_transaction_receipt(
+        factory.constructor(
+            chain.registry.address,
+            country.encode(),
+            (sorted(m.address for m in members[:2]), sorted(m.address for m in members[2:]), 1, 1),
+        ).transact({"from": chain.roles["governance"]})
+    )
+    return str(receipt["contractAddress"])
+
+
 def _add_thailand(chain: Chain) -> None:
     """A real joint committee for Thailand: deploy, add, register a project and change members by
     signed decisions."""
@@ -370,3 +387,28 @@ def _add_thailand(chain: Chain) -> None:
         deadline=deadline,
     )
     _decide(chain, committee, change, [members[1], members[2], members[3]])
+
+
+def index_chain(
+    rpc_url: str,
+    database_url: str,
+    deployment: dict[str, Any],
+    block_range: int = 5,
+    **kwargs: Any,
+) -> IndexStats:
+    """Index a chain into a database up to its head; return what was indexed."""
+    engine = make_engine(database_url)
+    try:
+        with RpcClient(rpc_url) as rpc:
+            indexer = Indexer(
+                rpc=rpc,
+                engine=engine,
+                target=IndexTarget.from_deployment(deployment),
+                block_range=block_range,
+                **kwargs,
+            )
+            indexer.prepare()
+            indexer.sync()
+            return indexer.stats
+    finally:
+        engine.dispose()

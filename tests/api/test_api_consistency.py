@@ -1,0 +1,180 @@
+"""The API's numbers equal the contracts' own views, for every batch, account, serial and record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api_chain import Chain
+from fastapi.testclient import TestClient
+
+SINKS = {"retirement", "cancellation"}
+LOCATIONS = {1: "held", 2: "retired", 3: "cancelled"}
+
+
+def _all(client: TestClient, url: str) -> list[dict[str, Any]]:
+    page = client.get(url, params={"limit": 500}).json()
+    assert page["total"] == len(page["items"])
+    return list(page["items"])
+
+
+def test_batches_match_batch_totals_and_batch_info(client: TestClient, seeded_chain: Chain) -> None:
+    registry, projects = seeded_chain.registry, seeded_chain.projects
+    batches = _all(client, "/v1/batches")
+    assert [b["id"] for b in batches] == list(range(1, registry.functions.batchCount().call() + 1))
+    for batch in batches:
+        totals = registry.functions.batchTotals(batch["id"]).call()
+        assert [batch["quantities"][k] for k in ("issued", "held", "retired", "cancelled")] == list(
+            totals
+        )
+        info = projects.functions.batchInfo(batch["id"]).call()
+        assert (info.projectRef, info.vintage, info.firstSerial, info.lastSerial) == (
+            batch["project_ref"],
+            batch["vintage"],
+            batch["first_serial"],
+            batch["last_serial"],
+        )
+        assert info.internationallyTransferred == batch["internationally_transferred"]
+        assert "0x" + info.decisionId.hex() == batch["decision_id"]
+        detail = client.get(f"/v1/batches/{batch['id']}").json()
+        on_chain_holders = {
+            h: registry.functions.balanceOf(h, batch["id"]).call()
+            for h in registry.functions.batchHolders(batch["id"]).call()
+        }
+        assert {h["account"]: h["balance"] for h in detail["holders"]} == {
+            h: b for h, b in on_chain_holders.items() if b > 0
+        }
+
+
+def test_accounts_match_balances_and_holding_ranges(
+    client: TestClient, seeded_chain: Chain
+) -> None:
+    registry = seeded_chain.registry
+    accounts = _all(client, "/v1/accounts")
+    assert len(accounts) == 10
+    compared = 0
+    for account in accounts:
+        address = account["address"]
+        info = registry.functions.accountInfo(address).call()
+        assert info.holderName == account["holder_name"]
+        assert ["none", "active", "frozen", "closed"][info.status] == account["status"]
+        assert info.side.decode() == account["side"]
+        holdings = {
+            h["batch_id"]: h
+            for h in _all(client, f"/v1/accounts/{address}/holdings?include_empty=true")
+        }
+        on_chain_batches = registry.functions.accountBatches(address).call()
+        assert sorted(holdings) == sorted(on_chain_batches)
+        non_empty = 0
+        for batch_id in on_chain_batches:
+            balance = registry.functions.balanceOf(address, batch_id).call()
+            assert holdings[batch_id]["balance"] == balance, (address, batch_id)
+            non_empty += balance > 0
+            ranges = [list(r) for r in registry.functions.holdingRanges(address, batch_id).call()]
+            api_ranges = [[r["first"], r["last"]] for r in holdings[batch_id]["ranges"]]
+            assert api_ranges == ([] if account["kind"] in SINKS else ranges), (address, batch_id)
+            assert sum(r["quantity"] for r in holdings[batch_id]["ranges"]) == (
+                0 if account["kind"] in SINKS else balance
+            )
+            compared += 1
+        assert info.nonEmptyHoldings == account["batches"] == non_empty
+        assert account["balance"] == sum(h["balance"] for h in holdings.values())
+    assert compared == 15
+
+
+def test_serials_are_where_locate_serial_says(client: TestClient, seeded_chain: Chain) -> None:
+    registry = seeded_chain.registry
+    boundaries: set[int] = set()
+    for movement in _all(client, "/v1/transactions"):
+        for r in movement["ranges"]:
+            boundaries |= {r["first"], r["last"], r["first"] - 1, r["last"] + 1}
+    latest = registry.functions.latestSerial().call()
+    serials = sorted(s for s in boundaries if 1 <= s <= latest)
+    assert len(serials) >= 40
+    for serial in serials:
+        where = registry.functions.locateSerial(serial).call()
+        found = client.get(f"/v1/serials/{serial}").json()
+        assert found["batch"]["id"] == where.batchId
+        (place,) = found["whereabouts"]
+        assert (place["location"], place["account"]) == (LOCATIONS[where.location], where.account)
+        if where.location != 1:
+            assert place["record_id"] == where.recordId
+        history = found["movements"]["items"]
+        assert history[0]["kind"] == "issuance"
+        assert history[-1]["to_account"] == where.account
+    assert client.get(f"/v1/serials/{latest + 1}").status_code == 404
+
+
+def test_records_match_retirement_and_cancellation_views(
+    client: TestClient, seeded_chain: Chain
+) -> None:
+    registry = seeded_chain.registry
+    retirements = _all(client, "/v1/retirements")
+    assert len(retirements) == registry.functions.retirementCount().call() == 2
+    for r in retirements:
+        on_chain = registry.functions.retirement(r["id"]).call()
+        assert (
+            on_chain.batchId,
+            on_chain.account,
+            on_chain.retirementAccount,
+            on_chain.quantity,
+        ) == (
+            r["batch_id"],
+            r["account"],
+            r["retirement_account"],
+            r["quantity"],
+        )
+        assert [list(x) for x in on_chain.ranges] == [[x["first"], x["last"]] for x in r["ranges"]]
+        assert on_chain.beneficiary == r["beneficiary"]
+        assert on_chain.usingParty.decode() == r["using_party"]
+    cancellations = _all(client, "/v1/cancellations")
+    assert len(cancellations) == registry.functions.cancellationCount().call() == 3
+    for c in cancellations:
+        on_chain = registry.functions.cancellation(c["id"]).call()
+        assert (
+            on_chain.batchId,
+            on_chain.account,
+            on_chain.cancellationAccount,
+            on_chain.quantity,
+        ) == (
+            c["batch_id"],
+            c["account"],
+            c["cancellation_account"],
+            c["quantity"],
+        )
+        assert [list(x) for x in on_chain.ranges] == [[x["first"], x["last"]] for x in c["ranges"]]
+        reasons = ["voluntary_cancellation", "other_international_mitigation_purposes"]
+        reasons += ["overall_mitigation", "correction"]
+        assert reasons[on_chain.reason] == c["reason"]
+
+
+def test_stats_and_committees_match_the_chain(client: TestClient, seeded_chain: Chain) -> None:
+    registry = seeded_chain.registry
+    stats = client.get("/v1/stats").json()
+    count = registry.functions.batchCount().call()
+    totals = [registry.functions.batchTotals(i).call() for i in range(1, count + 1)]
+    assert [stats["totals"][k] for k in ("issued", "held", "retired", "cancelled")] == [
+        sum(t[i] for t in totals) for i in range(4)
+    ]
+    countries = [c.decode() for c in registry.functions.countries().call()]
+    listed = _all(client, "/v1/countries")
+    assert [c["code"] for c in listed] == countries
+    for country in listed:
+        assert (
+            country["committee"] == registry.functions.committeeOf(country["code"].encode()).call()
+        )
+    thailand = client.get("/v1/countries/TH").json()
+    committee = seeded_chain.committees["TH"]
+    japan, partner, japan_threshold, partner_threshold = committee.functions.members().call()
+    membership = thailand["membership"]
+    assert membership["nonce"] == committee.functions.nonce().call() == 1
+    assert (membership["japan_members"], membership["partner_members"]) == (
+        list(japan),
+        list(partner),
+    )
+    assert (membership["japan_threshold"], membership["partner_threshold"]) == (
+        japan_threshold,
+        partner_threshold,
+    )
+    assert [d["kind"] for d in thailand["decisions"]] == ["register_project", "change_members"]
+    for decision in thailand["decisions"]:
+        assert committee.functions.executed(decision["digest"]).call()

@@ -1,0 +1,131 @@
+"""Crash and resume: an indexer killed in the middle of a block range's transaction loses nothing
+and applies nothing twice once restarted; the result equals a fresh index of the chain."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from api_chain import Chain, index_chain
+from crash_indexer import CRASH_EXIT_CODE
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api.database import dump, make_engine
+from api.indexer import Indexer, IndexTarget
+from api.rpc import RpcClient
+from api.tables import Checkpoint, Event
+
+HERE = Path(__file__).resolve().parent
+
+
+def _state(url: str) -> tuple[int, int, int, dict[str, Any]]:
+    """Checkpoint block, number of events, highest event block, all rows."""
+    engine = make_engine(url)
+    with Session(engine) as session:
+        cp = session.get(Checkpoint, 1)
+        assert cp is not None
+        events = session.execute(select(func.count()).select_from(Event)).scalar_one()
+        highest = session.execute(select(func.max(Event.block_number))).scalar() or -1
+        rows = dump(session)
+    engine.dispose()
+    return cp.block_number, events, highest, rows
+
+
+def _crash(chain: Chain, url: str, at_range: int, block_range: int) -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), *sys.path])}
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(HERE / "crash_indexer.py"),
+            chain.url,
+            url,
+            json.dumps(chain.deployment),
+            str(at_range),
+            str(block_range),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == CRASH_EXIT_CODE, result.stderr[-2000:]
+    assert "crashing while applying blocks" in result.stdout
+
+
+def _check_resume(chain: Chain, url: str, fresh: str) -> None:
+    head = chain.w3.eth.block_number
+    crashed_at, events_before, highest, _rows = _state(url)
+    assert chain.start_block <= crashed_at < head
+    assert highest <= crashed_at, "rows of the crashed range were committed"
+    stats = index_chain(chain.url, url, chain.deployment, block_range=3)
+    resumed_at, events_after, _highest, rows = _state(url)
+    assert resumed_at == head
+    assert stats.events == events_after - events_before
+    index_chain(chain.url, fresh, chain.deployment, block_range=100)
+    _, fresh_events, _, fresh_rows = _state(fresh)
+    assert events_after == fresh_events
+    for table in fresh_rows:
+        assert rows[table] == fresh_rows[table], table
+
+
+def test_crash_mid_transaction_and_resume_sqlite(seeded_chain: Chain, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'crashed.sqlite3'}"
+    _crash(seeded_chain, url, at_range=6, block_range=3)
+    _check_resume(seeded_chain, url, f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+
+
+def test_crash_mid_transaction_and_resume_postgresql(
+    seeded_chain: Chain, postgres: Callable[[], str]
+) -> None:
+    url = postgres()
+    _crash(seeded_chain, url, at_range=9, block_range=3)
+    _check_resume(seeded_chain, url, postgres())
+
+
+class _Failure(RuntimeError):
+    pass
+
+
+def test_failed_ranges_roll_back_and_resume(seeded_chain: Chain, tmp_path: Path) -> None:
+    """A range whose transaction fails (a lost connection, a full disk) leaves nothing behind; the
+    next run starts from the last committed range."""
+    url = f"sqlite:///{tmp_path / 'failing.sqlite3'}"
+    engine = make_engine(url)
+    applied: list[int] = []
+    failing = {2, 3, 6}
+
+    def before_commit(first: int, _last: int) -> None:
+        applied.append(first)
+        if len(applied) in failing:
+            raise _Failure(f"simulated failure at block {first}")
+
+    failures = 0
+    with RpcClient(seeded_chain.url) as rpc:
+        while True:
+            indexer = Indexer(
+                rpc=rpc,
+                engine=engine,
+                target=IndexTarget.from_deployment(seeded_chain.deployment),
+                block_range=4,
+                before_commit=before_commit,
+            )
+            indexer.prepare()
+            try:
+                indexer.sync()
+                break
+            except _Failure:
+                failures += 1
+                assert _state(url)[2] <= _state(url)[0]
+    engine.dispose()
+    assert failures == 3
+    assert len(applied) > len(set(applied)), "failed ranges were not read again"
+    fresh = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    index_chain(seeded_chain.url, fresh, seeded_chain.deployment, block_range=100)
+    assert _state(url)[1:] == _state(fresh)[1:]
