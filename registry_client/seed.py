@@ -1,0 +1,1086 @@
+"""A deterministic, real-looking registry for the devnet, built from the packaged JCM data.
+
+:func:`build_plan` turns the CSV tables of :mod:`registry_client.data` into a :class:`SeedPlan`
+(pure: no chain, same plan on every machine); :func:`run_seed` carries it out on a chain through
+the SDK, every registration and issuance as a joint-committee decision signed by the members' keys
+(EIP-712, :mod:`registry_client.decisions`) and submitted like any other decision.
+
+What the plan contains:
+
+- **Parties and keys.** Every actor has a key derived from a fixed seed,
+  ``keccak256("jcm-devnet-seed/v1/<label>")``, where the label is also its keystore name
+  (``governance``, ``registrar-jp``, ``jc-jp-moej``, ``jc-id-1``, ``gov-id``, ``kyocera``...).
+  These keys are public knowledge: use them on a devnet only.
+- **Countries and joint committees.** All 29 partner countries of ``partner_countries.csv``, in
+  signing order, each with a joint committee of three Japanese members (the MOFA, METI and MOEJ
+  representatives, the same three on every committee) and two partner members; thresholds 2 and 1.
+- **Accounts.** Per registry side (``JP`` and each partner): a registrar, a government holding
+  account, the retirement account and the cancellation account. Holding accounts for the Japanese
+  companies of ``project_participants.csv`` (on side ``JP``) and for the few companies the project
+  tables name as participants (:data:`NAMED_PARTICIPANTS`, on the side of their country).
+- **Projects.** Every row of ``jcm_registered_projects.csv`` and every ``funded_projects.csv`` row
+  marked ``registered_jcm=true`` that no registered row already stands for. References: the real
+  reference number where the data prints one; otherwise ``<ISO2>9nn`` counting from ``901`` per
+  country (real references are far below 900, so a derived one never collides and is recognisable).
+  Methodology: the one the data gives; else the country's approved methodology whose title shares
+  the most distinctive words with the project (e.g. a chiller project in Indonesia gets
+  ``ID_AM002``); else a derived ``<ISO2>_AM9nn`` per country and technology. Document hashes:
+  ``keccak256("jcm-devnet-seed/v1/<document>/<ref>")``.
+- **History.** One to three consecutive monitoring periods per project (vintages 2016-2024; none
+  for projects registered too late to have a period ending by 2024), with verified reductions from
+  the project's capacity or technology (tens to thousands of tonnes) and the Credit Allocation
+  Form's usual split (Government of Japan, the partner's government, the participants). Vintages
+  from 2021 (after decision 2/CMA.3) are authorized for NDC use, some also for other purposes.
+  Then transfers (domestic and international), retirements toward NDCs and voluntary offsets,
+  cancellations (voluntary, overall mitigation, other international mitigation purposes) and one
+  correction by decision. Every quantity is checked against the simulated holdings, so the plan
+  always executes.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from eth_account import Account
+from eth_utils import keccak
+
+from registry_client import data
+from registry_client.models import AccountKind, CancellationReason, RetirementPurpose
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+    from web3.types import TxParams
+
+    from registry_client.client import Call, RegistryClient
+    from registry_client.decisions import CommitteeDomain, Decision
+    from registry_client.models import Deployment
+    from registry_client.transactions import PendingTx
+
+SEED_NAMESPACE = "jcm-devnet-seed/v1"
+"""Prefix of every derived key and document hash; bump it to change the whole seed."""
+JAPAN = "JP"
+JAPAN_MEMBERS = (
+    ("jc-jp-mofa", "Japan member (Ministry of Foreign Affairs)"),
+    ("jc-jp-meti", "Japan member (Ministry of Economy, Trade and Industry)"),
+    ("jc-jp-moej", "Japan member (Ministry of the Environment)"),
+)
+PARTNER_MEMBERS = 2
+JAPAN_THRESHOLD = 2
+PARTNER_THRESHOLD = 1
+LAST_VINTAGE = 2024
+FIRST_VINTAGE = 2016
+ARTICLE6_FROM_VINTAGE = 2021
+"""Vintages from this year on are authorized under Article 6.2 (decision 2/CMA.3, Glasgow 2021)."""
+DECISION_VALIDITY = timedelta(days=30)
+
+NAMED_PARTICIPANTS: dict[str, tuple[tuple[str, str], ...]] = {
+    # Project participants that the project tables (titles, notes, match_basis) name, by the
+    # project's funded_projects.csv key: (registry side, company).
+    "ID-F006": ((JAPAN, "JFE Engineering"), ("ID", "PT Semen Indonesia (Persero) Tbk")),
+    "KE-F001": ((JAPAN, "Pacific Consultants"), ("KE", "Krystalline Salt")),
+    "TH-F002": ((JAPAN, "Pacific Consultants"), ("TH", "Siam Steel")),
+    "TH-F003": ((JAPAN, "Toray"), ("TH", "Luckytex")),
+    "TH-F016": ((JAPAN, "Sharp"), ("TH", "SNC Former")),
+    "MN-F002": ((JAPAN, "Farmdo"),),
+    "VN-F001": ((JAPAN, "Nippon Express"),),
+}
+
+_CONCEPTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.IGNORECASE))
+    for name, pattern in (
+        # The technical terms that decide whether a methodology or a participant's line of work
+        # fits a project; generic words ("energy saving", "high efficiency") decide nothing.
+        ("solar", r"solar|\bpv\b|photovoltaic"),
+        ("chiller", r"chiller|turbo"),
+        ("centrifugal", r"centrifugal"),
+        ("non-inverter", r"non-inverter"),
+        ("inverter", r"(?<!non-)inverter"),
+        ("refrigeration", r"refrigerat|freez|cold storage"),
+        ("air-conditioning", r"air[- ]?condition"),
+        ("electrolyzer", r"electroly"),
+        ("led", r"\bled\b"),
+        ("street-lighting", r"street"),
+        ("boiler", r"boiler"),
+        ("cogeneration", r"co-?generation"),
+        ("transformer", r"transformer|transmission line"),
+        ("loom", r"\blooms?\b"),
+        ("tachograph", r"tachograph|eco-driving"),
+        ("waste-heat", r"waste heat"),
+        ("cement", r"cement"),
+        ("convenience-store", r"convenience|grocery"),
+        ("hydro", r"hydro"),
+        ("geothermal", r"geotherm"),
+        ("burner", r"burner|furnace"),
+        ("cng", r"\bcng\b|dual-fuel"),
+        ("redd", r"redd\+|deforestation"),
+        ("heat-pump", r"heat pump|water heater"),
+        ("waste-to-energy", r"waste-to-energy|waste to energy|incinerat"),
+        ("methane", r"methane"),
+        ("refinery", r"refiner"),
+        ("absorption", r"absorption"),
+    )
+)
+
+# ------------------------------------------------------------------------------------------------
+# Keys
+# ------------------------------------------------------------------------------------------------
+
+
+def derived_key(label: str) -> bytes:
+    """The private key of a devnet party: ``keccak256("jcm-devnet-seed/v1/<label>")``."""
+    return bytes(keccak(text=f"{SEED_NAMESPACE}/{label}"))
+
+
+@cache
+def derived_address(label: str) -> str:
+    """The address of a devnet party's derived key."""
+    return str(Account.from_key(derived_key(label)).address)
+
+
+def derived_account(label: str) -> LocalAccount:
+    """The signing account of a devnet party."""
+    account: LocalAccount = Account.from_key(derived_key(label))
+    return account
+
+
+def document_hash(document: str, *parts: object) -> str:
+    """A deterministic stand-in for an off-chain document's hash, as 0x-hex."""
+    text = "/".join([SEED_NAMESPACE, document, *(str(p) for p in parts)])
+    return "0x" + bytes(keccak(text=text)).hex()
+
+
+def slug(text: str) -> str:
+    """A keystore-name-safe label: lower-case words joined by ``-``."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:64]
+
+
+# ------------------------------------------------------------------------------------------------
+# The plan
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Party:
+    """A keyed actor of the devnet."""
+
+    label: str
+    """Keystore name and key derivation label."""
+    name: str
+    role: str
+    """``governance``, ``registrar``, ``committee member``, ``account holder`` or ``sink``."""
+    side: str | None = None
+
+    @property
+    def address(self) -> str:
+        """The party's address."""
+        return derived_address(self.label)
+
+
+@dataclass(frozen=True)
+class AccountPlan:
+    """An account a registrar opens."""
+
+    label: str
+    side: str
+    kind: AccountKind
+    holder_name: str
+
+    @property
+    def address(self) -> str:
+        """The account's address."""
+        return derived_address(self.label)
+
+
+@dataclass(frozen=True)
+class CommitteePlan:
+    """A partner country's joint committee."""
+
+    country: str
+    name: str
+    japan_members: tuple[str, ...]
+    partner_members: tuple[str, ...]
+    japan_threshold: int = JAPAN_THRESHOLD
+    partner_threshold: int = PARTNER_THRESHOLD
+
+
+@dataclass(frozen=True)
+class ProjectPlan:
+    """A project the joint committee registers."""
+
+    ref: str
+    country: str
+    title: str
+    methodology: str
+    methodology_source: str
+    """``data``, ``matched`` or ``derived``."""
+    key: str
+    """The funded-project key, or the reference when there is none."""
+    technology: str
+    capacity_mw: float | None
+    registration_date: date | None
+    first_issuance_year: int | None
+    japan_participant: str | None
+    partner_participant: str | None
+
+    @property
+    def pdd_hash(self) -> str:
+        """Hash of the project design document."""
+        return document_hash("pdd", self.ref)
+
+    @property
+    def validation_report_hash(self) -> str:
+        """Hash of the validation report (the registration document)."""
+        return document_hash("validation-report", self.ref)
+
+
+@dataclass(frozen=True)
+class IssuancePlan:
+    """One issuance decision: a verified monitoring period and its allocation."""
+
+    project_ref: str
+    country: str
+    period: int
+    monitoring_start: date
+    monitoring_end: date
+    vintage: int
+    verified_reductions: int
+    quantity: int
+    authorization: int
+    """``decisions.Authorization`` value."""
+    authorization_id: str
+    authorization_date: date | None
+    allocations: tuple[tuple[str, int], ...]
+    """(account label, amount)."""
+    japan_signers: tuple[str, ...]
+    partner_signers: tuple[str, ...]
+
+    @property
+    def decision_text(self) -> str:
+        """The human decision id, hashed into the on-chain ``decisionId``."""
+        return f"JC-{self.country}-{self.project_ref}-issuance-{self.period}"
+
+    @property
+    def verification_report_hash(self) -> str:
+        """Hash of the verification report of the period."""
+        return document_hash("verification-report", self.project_ref, self.period)
+
+
+@dataclass(frozen=True)
+class Movement:
+    """A holder's transfer, retirement or cancellation of credits of one planned issuance."""
+
+    kind: str
+    """``transfer``, ``retire`` or ``cancel``."""
+    issuance: int
+    """Index into :attr:`SeedPlan.issuances`."""
+    holder: str
+    quantity: int
+    to: str | None = None
+    using_party: str | None = None
+    purpose: RetirementPurpose | None = None
+    beneficiary: str = ""
+    reason: CancellationReason | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CorrectionPlan:
+    """A correction decision: an account's lowest ``quantity`` serials go to cancellation."""
+
+    issuance: int
+    account: str
+    quantity: int
+    note: str
+
+
+@dataclass(frozen=True)
+class SeedPlan:
+    """Everything the seed puts on chain, in order."""
+
+    governance: Party
+    parties: tuple[Party, ...]
+    committees: tuple[CommitteePlan, ...]
+    accounts: tuple[AccountPlan, ...]
+    projects: tuple[ProjectPlan, ...]
+    issuances: tuple[IssuancePlan, ...]
+    movements: tuple[Movement, ...]
+    corrections: tuple[CorrectionPlan, ...]
+
+    def party(self, label: str) -> Party:
+        """The party with this label."""
+        for party in self.parties:
+            if party.label == label:
+                return party
+        raise KeyError(label)
+
+    @property
+    def transactions(self) -> int:
+        """How many transactions carrying out the plan takes (for progress bars)."""
+        return (
+            len(self.parties)  # funding
+            + 1  # registry
+            + 2 * len(self.committees)
+            + len(self.committees)
+            + 1  # registrar grants
+            + len(self.accounts)
+            + len(self.projects)
+            + len(self.issuances)
+            + len(self.movements)
+            + len(self.corrections)
+        )
+
+
+def _concepts(text: str) -> set[str]:
+    return {name for name, pattern in _CONCEPTS if pattern.search(text)}
+
+
+def _best_match(text: str, candidates: Iterable[tuple[str, str]]) -> str | None:
+    """The key of the candidate sharing most technical concepts with ``text`` (first on ties)."""
+    wanted = _concepts(text)
+    best: tuple[int, str] | None = None
+    for key, candidate in candidates:
+        score = len(wanted & _concepts(candidate))
+        if score and (best is None or score > best[0]):
+            best = (score, key)
+    return best[1] if best else None
+
+
+@dataclass
+class _Projects:
+    """Collects projects and hands out derived references and methodologies."""
+
+    used_refs: set[str] = field(default_factory=set)
+    next_derived: dict[str, int] = field(default_factory=dict)
+    derived_methodologies: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def derived_ref(self, country: str) -> str:
+        number = self.next_derived.get(country, 901)
+        while f"{country}{number:03d}" in self.used_refs:
+            number += 1
+        self.next_derived[country] = number + 1
+        return f"{country}{number:03d}"
+
+    def methodology(self, country: str, given: str, title: str, technology: str) -> tuple[str, str]:
+        if given:
+            return given, "data"
+        approved = [(m.reference, m.title) for m in data.methodologies() if m.country == country]
+        matched = _best_match(title, [(r, t) for r, t in approved if "_AM" in r])
+        if matched:
+            return matched, "matched"
+        key = (country, technology or "other")
+        if key not in self.derived_methodologies:
+            taken = sum(1 for c, _ in self.derived_methodologies if c == country)
+            self.derived_methodologies[key] = f"{country}_AM{901 + taken:03d}"
+        return self.derived_methodologies[key], "derived"
+
+
+def _issue_year(basis: str) -> int | None:
+    if "issued" not in basis:
+        return None
+    found = re.search(r"(20\d\d)", basis)
+    return int(found.group(1)) if found else None
+
+
+def _participants_for(key: str, country: str, title: str) -> tuple[str | None, str | None]:
+    named = NAMED_PARTICIPANTS.get(key)
+    if named:
+        japan = next((slug(n) for s, n in named if s == JAPAN), None)
+        partner = next((slug(n) for s, n in named if s != JAPAN), None)
+        return japan, partner
+    local = [(p.company_en, p.project_en) for p in data.participants() if p.country == country]
+    matched = _best_match(title, local)
+    return (slug(matched) if matched else None), None
+
+
+def _plan_projects() -> list[ProjectPlan]:
+    registry = _Projects()
+    registered = data.registered_projects()
+    registry.used_refs.update(r.reference for r in registered if r.reference)
+    funded = {f.key: f for f in data.funded_projects()}
+    projects: list[ProjectPlan] = []
+
+    def add(
+        ref: str,
+        country: str,
+        title: str,
+        given_methodology: str,
+        key: str,
+        registration: date | None,
+        first_year: int | None,
+    ) -> None:
+        fund = funded.get(key)
+        technology = fund.technology if fund else ""
+        methodology, source = registry.methodology(country, given_methodology, title, technology)
+        japan, partner = _participants_for(key, country, title)
+        projects.append(
+            ProjectPlan(
+                ref=ref,
+                country=country,
+                title=title,
+                methodology=methodology,
+                methodology_source=source,
+                key=key or ref,
+                technology=technology,
+                capacity_mw=fund.capacity_mw if fund else None,
+                registration_date=registration,
+                first_issuance_year=first_year,
+                japan_participant=japan,
+                partner_participant=partner,
+            )
+        )
+        registry.used_refs.add(ref)
+
+    for row in registered:
+        ref = row.reference or registry.derived_ref(row.country)
+        add(
+            ref,
+            row.country,
+            row.title,
+            row.methodology,
+            row.funded_key or ref,
+            row.registration_date,
+            _issue_year(row.registration_basis),
+        )
+    covered = {r.funded_key for r in registered if r.funded_key}
+    for fund in data.funded_projects():
+        if fund.registered and fund.key not in covered:
+            add(
+                registry.derived_ref(fund.country),
+                fund.country,
+                fund.name_en,
+                "",
+                fund.key,
+                None,
+                None,
+            )
+    return projects
+
+
+_ANNUAL_TONNES = {
+    # Typical yearly reductions (tCO2e) of JCM model projects without a stated capacity.
+    "chiller": (120, 900),
+    "efficiency": (60, 2_000),
+    "transformer": (200, 1_500),
+    "boiler": (300, 2_500),
+    "cogeneration": (1_500, 6_000),
+    "led": (40, 400),
+    "waste-to-energy": (1_000, 4_000),
+    "hydro": (2_000, 9_000),
+    "redd": (3_000, 9_000),
+}
+
+
+def _annual_tonnes(project: ProjectPlan, rng: random.Random) -> int:
+    if project.capacity_mw:
+        per_mw = (
+            rng.uniform(550, 1_000) if project.technology == "solar" else rng.uniform(2_000, 4_000)
+        )
+        return max(25, min(9_000, round(project.capacity_mw * per_mw)))
+    low, high = _ANNUAL_TONNES.get(project.technology, (80, 1_500))
+    return rng.randint(low, high)
+
+
+def _periods(project: ProjectPlan, rng: random.Random) -> list[tuple[date, date]]:
+    if project.registration_date is not None:
+        start = project.registration_date
+    elif project.first_issuance_year is not None:
+        start = date(project.first_issuance_year - 1, rng.choice((4, 7, 10)), 1)
+    else:
+        start = date(rng.randint(2016, 2021), rng.choice((1, 4, 7, 10)), 1)
+    wanted = rng.choice((1, 2, 2, 3, 3))
+    periods: list[tuple[date, date]] = []
+    while len(periods) < wanted:
+        months = rng.choice((12, 12, 12, 6, 18))
+        end = _add_months(start, months) - timedelta(days=1)
+        if end.year > LAST_VINTAGE:
+            break
+        if end.year >= FIRST_VINTAGE:
+            periods.append((start, end))
+        start = end + timedelta(days=1)
+    return periods
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    return date(day.year + month // 12, month % 12 + 1, min(day.day, 28))
+
+
+def _allocations(
+    project: ProjectPlan, quantity: int, rng: random.Random
+) -> tuple[tuple[str, int], ...]:
+    """The Credit Allocation Form: Japan's government, the partner's, then the participants."""
+    participants = [p for p in (project.japan_participant, project.partner_participant) if p]
+    japan = max(
+        1, int(quantity * rng.choice((0.5, 0.5, 0.4) if participants else (0.6, 0.7, 0.75)))
+    )
+    if not participants:
+        shares = [("gov-jp", japan), (f"gov-{project.country.lower()}", quantity - japan)]
+        return tuple((h, a) for h, a in shares if a > 0)
+    partner = max(1, int(quantity * rng.choice((0.1, 0.15, 0.2))))
+    rest = quantity - japan - partner
+    shares = [("gov-jp", japan), (f"gov-{project.country.lower()}", partner)]
+    if len(participants) == 2 and rest >= 2:
+        first = max(1, int(rest * 0.7))
+        shares += [(participants[0], first), (participants[1], rest - first)]
+    else:
+        shares.append((participants[0], rest))
+    return tuple((h, a) for h, a in shares if a > 0)
+
+
+def _authorization(
+    vintage: int, country: str, end: date, rng: random.Random
+) -> tuple[int, str, date | None]:
+    """Article 6.2 authorization: none before 2021; NDC use, sometimes also other purposes."""
+    if vintage < ARTICLE6_FROM_VINTAGE:
+        return 0, "", None
+    kind = 3 if rng.random() < 0.25 else 1  # NDC_AND_OTHER_PURPOSES or NDC
+    when = end + timedelta(days=rng.randint(60, 180))
+    return kind, f"{country}-JCM-LoA-{when.year}-{rng.randint(1, 60):03d}", when
+
+
+def _plan_issuances(projects: Sequence[ProjectPlan]) -> list[IssuancePlan]:
+    issuances = []
+    japan_labels = [label for label, _ in JAPAN_MEMBERS]
+    for project in projects:
+        rng = random.Random(f"{SEED_NAMESPACE}/issuance/{project.ref}")
+        annual = _annual_tonnes(project, rng)
+        partner_labels = [
+            f"jc-{project.country.lower()}-{n}" for n in range(1, PARTNER_MEMBERS + 1)
+        ]
+        for number, (start, end) in enumerate(_periods(project, rng), start=1):
+            months = (end.year - start.year) * 12 + end.month - start.month + 1
+            verified = max(10, round(annual * months / 12 * rng.uniform(0.85, 1.1)))
+            quantity = verified if rng.random() < 0.8 else max(1, int(verified * 0.97))
+            kind, authorization_id, authorized_on = _authorization(
+                end.year, project.country, end, rng
+            )
+            issuances.append(
+                IssuancePlan(
+                    project_ref=project.ref,
+                    country=project.country,
+                    period=number,
+                    monitoring_start=start,
+                    monitoring_end=end,
+                    vintage=end.year,
+                    verified_reductions=verified,
+                    quantity=quantity,
+                    authorization=kind,
+                    authorization_id=authorization_id,
+                    authorization_date=authorized_on,
+                    allocations=_allocations(project, quantity, rng),
+                    japan_signers=tuple(sorted(rng.sample(japan_labels, JAPAN_THRESHOLD))),
+                    partner_signers=tuple(sorted(rng.sample(partner_labels, PARTNER_THRESHOLD))),
+                )
+            )
+    return issuances
+
+
+class _History:
+    """Plans holders' movements of one batch against its simulated holdings."""
+
+    def __init__(self, index: int, issuance: IssuancePlan, movements: list[Movement]) -> None:
+        self.index = index
+        self.held = dict(issuance.allocations)
+        self.movements = movements
+
+    def move(self, kind: str, holder: str, share: float, **details: Any) -> None:
+        amount = int(self.held.get(holder, 0) * share)
+        if amount > 0:
+            self.held[holder] -= amount
+            self.movements.append(Movement(kind, self.index, holder, amount, **details))
+
+
+def _plan_movements(
+    issuances: Sequence[IssuancePlan],
+    projects: dict[str, ProjectPlan],
+    names: dict[str, str],
+    japan_companies: Sequence[str],
+) -> tuple[list[Movement], list[CorrectionPlan]]:
+    """Transfers, retirements and cancellations that the simulated holdings always allow."""
+    movements: list[Movement] = []
+    remaining: list[dict[str, int]] = []
+    for index, issuance in enumerate(issuances):
+        rng = random.Random(f"{SEED_NAMESPACE}/history/{issuance.project_ref}/{issuance.period}")
+        history = _History(index, issuance, movements)
+        authorized = issuance.authorization != 0
+        country = issuance.country
+        gov_partner = f"gov-{country.lower()}"
+        japan_participant = projects[issuance.project_ref].japan_participant
+        for company in [h for h, _ in issuance.allocations if not h.startswith("gov-")]:
+            roll = rng.random()
+            if company not in japan_companies:
+                if authorized and roll < 0.6:
+                    history.move("transfer", company, 0.5, to=japan_participant or "gov-jp")
+                elif roll < 0.8:
+                    history.move(
+                        "cancel", company, 0.25,
+                        reason=CancellationReason.VOLUNTARY_CANCELLATION,
+                        note="Voluntary cancellation for the company's climate commitment",
+                    )  # fmt: skip
+            elif roll < 0.45:
+                history.move(
+                    "retire", company, rng.choice((0.3, 0.5, 1.0)),
+                    using_party=JAPAN, purpose=RetirementPurpose.VOLUNTARY_OFFSET,
+                    beneficiary=names[company],
+                    note=f"Voluntary offset of FY{issuance.vintage + 1} Scope 1 emissions",
+                )  # fmt: skip
+            elif roll < 0.7:
+                buyers = [c for c in japan_companies if c != company]
+                buyer = buyers[rng.randrange(len(buyers))]
+                history.move("transfer", company, rng.choice((0.2, 0.5)), to=buyer)
+            elif roll < 0.85 and issuance.authorization == 3:
+                history.move(
+                    "cancel", company, 0.5,
+                    reason=CancellationReason.OTHER_INTERNATIONAL_MITIGATION_PURPOSES,
+                    note="Used toward CORSIA offsetting requirements",
+                )  # fmt: skip
+        roll = rng.random()
+        if authorized and roll < 0.55:
+            history.move("transfer", gov_partner, rng.choice((0.5, 0.8)), to="gov-jp")
+        elif roll < 0.75:
+            history.move(
+                "retire", gov_partner, 0.5,
+                using_party=country, purpose=RetirementPurpose.NDC, beneficiary=names[gov_partner],
+                note=f"Toward {country}'s nationally determined contribution",
+            )  # fmt: skip
+        elif roll < 0.9:
+            history.move(
+                "cancel", gov_partner, 0.1,
+                reason=CancellationReason.OVERALL_MITIGATION,
+                note="Cancelled for overall mitigation in global emissions",
+            )  # fmt: skip
+        if authorized and rng.random() < 0.6:
+            history.move(
+                "retire", "gov-jp", rng.choice((0.5, 1.0)),
+                using_party=JAPAN, purpose=RetirementPurpose.NDC,
+                beneficiary=names["gov-jp"], note="Toward Japan's NDC (FY2030 target)",
+            )  # fmt: skip
+        remaining.append(history.held)
+    # One correction: a participant's credits of a period whose verification report was later found
+    # to double count; the committee decides to move 12 of them to cancellation.
+    for index, held in enumerate(remaining):
+        holder = next((h for h, n in held.items() if not h.startswith("gov-") and n >= 40), None)
+        if holder is not None:
+            note = "double counting found after verification"
+            return movements, [CorrectionPlan(index, holder, 12, note)]
+    return movements, []
+
+
+@cache
+def build_plan() -> SeedPlan:
+    """The devnet's seed, derived from the packaged reference data (pure and deterministic)."""
+    countries = data.partner_countries()
+    governance = Party("governance", "Registry governance", "governance")
+    parties: list[Party] = [governance]
+    accounts: list[AccountPlan] = []
+    names: dict[str, str] = {}
+    sides = [(JAPAN, "Japan"), *((c.iso2, c.name_en) for c in countries)]
+    for side, _ in sides:
+        code = side.lower()
+        parties.append(
+            Party(f"registrar-{code}", f"Registrar of the {side} registry", "registrar", side)
+        )
+    for label, name in JAPAN_MEMBERS:
+        parties.append(Party(label, name, "committee member", JAPAN))
+    committees = []
+    for country in countries:
+        code = country.iso2.lower()
+        partner = []
+        for n in range(1, PARTNER_MEMBERS + 1):
+            partner.append(f"jc-{code}-{n}")
+            parties.append(
+                Party(
+                    f"jc-{code}-{n}",
+                    f"{country.name_en} member {n}",
+                    "committee member",
+                    country.iso2,
+                )
+            )
+        committees.append(
+            CommitteePlan(
+                country.iso2,
+                f"Japan-{country.name_en} Joint Committee",
+                tuple(label for label, _ in JAPAN_MEMBERS),
+                tuple(partner),
+            )
+        )
+    for side, country_name in sides:
+        code = side.lower()
+        government = f"Government of {country_name}"
+        names[f"gov-{code}"] = government
+        parties.append(Party(f"gov-{code}", government, "account holder", side))
+        accounts.append(
+            AccountPlan(f"gov-{code}", side, AccountKind.GOVERNMENT_HOLDING, government)
+        )
+        accounts.append(
+            AccountPlan(
+                f"retirement-{code}",
+                side,
+                AccountKind.RETIREMENT,
+                f"Retirement account of {country_name}",
+            )
+        )
+        accounts.append(
+            AccountPlan(
+                f"cancellation-{code}",
+                side,
+                AccountKind.CANCELLATION,
+                f"Cancellation account of {country_name}",
+            )
+        )
+    companies: dict[str, tuple[str, str]] = {}
+    for participant in data.participants():
+        label = slug(participant.company_en)
+        companies.setdefault(label, (JAPAN, f"{participant.company_en} ({participant.company_ja})"))
+    for named in NAMED_PARTICIPANTS.values():
+        for side, company in named:
+            companies.setdefault(slug(company), (side, company))
+    for label, (side, holder) in companies.items():
+        names[label] = holder
+        parties.append(Party(label, holder, "account holder", side))
+        accounts.append(AccountPlan(label, side, AccountKind.HOLDING, holder))
+    projects = _plan_projects()
+    issuances = _plan_issuances(projects)
+    japan_companies = [label for label, (side, _) in companies.items() if side == JAPAN]
+    by_ref = {p.ref: p for p in projects}
+    movements, corrections = _plan_movements(issuances, by_ref, names, japan_companies)
+    return SeedPlan(
+        governance=governance,
+        parties=tuple(parties),
+        committees=tuple(committees),
+        accounts=tuple(accounts),
+        projects=tuple(projects),
+        issuances=tuple(issuances),
+        movements=tuple(movements),
+        corrections=tuple(corrections),
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Carrying out the plan
+# ------------------------------------------------------------------------------------------------
+
+Progress = Callable[[str, int], None]
+"""Called with the current step's description and the number of transactions sent so far."""
+
+FUNDING_WEI = 10 * 10**18
+"""What each party receives from the funder to pay for gas (10 ETH on the devnet)."""
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    """What :func:`run_seed` did."""
+
+    deployment: Deployment
+    transactions: int
+    projects: int
+    batches: int
+    movements: int
+    seconds: float
+
+
+class _Seeder:
+    """Sends the plan's transactions, pipelined per sender, and keeps count for the progress bar."""
+
+    def __init__(self, rpc_url: str, plan: SeedPlan, progress: Progress | None) -> None:
+        from web3.types import RPCEndpoint
+
+        from registry_client.transactions import FeeSettings, connect_web3, rpc_errors
+
+        self.plan = plan
+        self.w3 = connect_web3(rpc_url)
+        # web3's validation middleware asks for the chain id before every transaction request;
+        # the chain id never changes, so answer it from web3's request cache.
+        provider = self.w3.provider
+        provider.cache_allowed_requests = True
+        provider.cacheable_requests = {RPCEndpoint("eth_chainId")}
+        self.rpc_url = rpc_url
+        with rpc_errors(rpc_url):
+            # A fixed legacy price saves a block query per transaction; twice the node's price
+            # stays above the base fee, which only falls while blocks are far from full.
+            self.fees = FeeSettings(gas_price=2 * int(self.w3.eth.gas_price))
+        self.sent = 0
+        self._progress = progress
+        self._step = ""
+        self._accounts: dict[str, LocalAccount] = {}
+        self._clients: dict[str, RegistryClient] = {}
+        self._base: RegistryClient | None = None
+
+    # ---- bookkeeping -------------------------------------------------------------------------
+
+    def step(self, description: str) -> None:
+        self._step = description
+        self.tick(0)
+
+    def tick(self, count: int = 1) -> None:
+        self.sent += count
+        if self._progress is not None:
+            self._progress(self._step, self.sent)
+
+    def account(self, label: str) -> LocalAccount:
+        if label not in self._accounts:
+            self._accounts[label] = derived_account(label)
+        return self._accounts[label]
+
+    def client(self, label: str) -> RegistryClient:
+        """A client signing as party ``label`` (one per party, so each keeps its nonce)."""
+        if self._base is None:
+            raise RuntimeError("the registry is not deployed yet")
+        if label not in self._clients:
+            self._clients[label] = self._base.with_sender(self.account(label))
+        return self._clients[label]
+
+    def send(self, label: str, call: Call[Any]) -> PendingTx[Any]:
+        pending = self.client(label).send(call, wait=False)
+        self.tick()
+        return pending
+
+    def wait(self) -> None:
+        for client in self._clients.values():
+            client.wait_all()
+
+    # ---- steps -------------------------------------------------------------------------------
+
+    def fund(self, funder: LocalAccount, amount: int) -> None:
+        from web3.types import Wei
+
+        from registry_client.transactions import TransactionSender
+
+        self.step("funding the parties' gas")
+        sender = TransactionSender(self.w3, funder, self.fees)
+        for party in self.plan.parties:
+            request: TxParams = {"to": party.address, "value": Wei(amount)}
+            sender.send(request, lambda receipt: receipt, f"fund {party.label}", gas=21_000)
+            self.tick()
+        sender.wait_all()
+
+    def deploy(self) -> Deployment:
+        from registry_client.client import RegistryClient
+        from registry_client.deployment import deploy_registry
+
+        self.step("deploying the registry")
+        governance = self.account(self.plan.governance.label)
+        deployment = deploy_registry(self.rpc_url, governance, fees=self.fees, w3=self.w3)
+        self.tick()
+        self._base = RegistryClient(self.w3, deployment, fees=self.fees)
+        self.step("deploying 29 joint committees")
+        client = self.client(self.plan.governance.label)
+        for committee in self.plan.committees:
+            client.deploy_committee(
+                committee.country,
+                [derived_address(m) for m in committee.japan_members],
+                [derived_address(m) for m in committee.partner_members],
+                committee.japan_threshold,
+                committee.partner_threshold,
+            )
+            self.tick(2)
+        self._base = RegistryClient(self.w3, client.deployment, fees=self.fees)
+        self._clients = {}
+        return client.deployment
+
+    def open_accounts(self) -> None:
+        governance = self.plan.governance.label
+        self.step("granting registrar roles")
+        registrars = [p for p in self.plan.parties if p.role == "registrar"]
+        for party in registrars:
+            assert party.side is not None
+            self.send(
+                governance,
+                self.client(governance).prepare.grant_registrar(party.side, party.address),
+            )
+        self.wait()
+        self.step("opening accounts")
+        for account in self.plan.accounts:
+            registrar = f"registrar-{account.side.lower()}"
+            call = self.client(registrar).prepare.open_account(
+                account.address, account.side, account.kind, account.holder_name
+            )
+            self.send(registrar, call)
+        self.wait()
+
+    def _decide(self, decision: Decision, signers: Sequence[str]) -> PendingTx[Any]:
+        signatures = [decision.sign(self.account(label)) for label in signers]
+        submitter = signers[0]
+        return self.send(
+            submitter, self.client(submitter).prepare.submit_decision(decision, signatures)
+        )
+
+    def _domain(self, country: str) -> CommitteeDomain:
+        from registry_client.decisions import CommitteeDomain
+
+        assert self._base is not None
+        committee = self._base.deployment.committees[country]
+        return CommitteeDomain(chain_id=self._base.chain_id, committee=committee)
+
+    def register_projects(self, deadline: int) -> None:
+        from registry_client.decisions import ProjectRegistration, RegisterProjectDecision
+
+        self.step("registering projects by joint-committee decisions")
+        japan = [label for label, _ in JAPAN_MEMBERS]
+        for number, project in enumerate(self.plan.projects):
+            decision = RegisterProjectDecision(
+                domain=self._domain(project.country),
+                nonce=0,
+                deadline=deadline,
+                project=ProjectRegistration(
+                    ref=project.ref,
+                    country=project.country,
+                    title=project.title,
+                    methodology=project.methodology,
+                    pdd_hash=project.pdd_hash,
+                    validation_report_hash=project.validation_report_hash,
+                ),
+            )
+            signers = [
+                japan[number % 3],
+                japan[(number + 1) % 3],
+                f"jc-{project.country.lower()}-{1 + number % 2}",
+            ]
+            self._decide(decision, signers)
+        self.wait()
+
+    def issue(self, deadline: int) -> list[int]:
+        from registry_client.decisions import (
+            Allocation,
+            Authorization,
+            Issuance,
+            IssueCreditsDecision,
+            decision_id,
+            to_timestamp,
+        )
+
+        self.step("issuing credits by joint-committee decisions")
+        pending = []
+        for plan in self.plan.issuances:
+            decision = IssueCreditsDecision(
+                domain=self._domain(plan.country),
+                nonce=0,
+                deadline=deadline,
+                issuance=Issuance(
+                    decision_id=decision_id(plan.decision_text),
+                    project_ref=plan.project_ref,
+                    monitoring_start=to_timestamp(plan.monitoring_start),
+                    monitoring_end=to_timestamp(plan.monitoring_end),
+                    vintage=plan.vintage,
+                    quantity=plan.quantity,
+                    verified_reductions=plan.verified_reductions,
+                    verification_report_hash=plan.verification_report_hash,
+                    authorization=Authorization(plan.authorization),
+                    authorization_id=plan.authorization_id,
+                    authorization_date=(
+                        to_timestamp(plan.authorization_date) if plan.authorization_date else 0
+                    ),
+                    allocations=tuple(
+                        Allocation(account=derived_address(label), amount=amount)
+                        for label, amount in plan.allocations
+                    ),
+                ),
+            )
+            pending.append(self._decide(decision, [*plan.japan_signers, *plan.partner_signers]))
+        return [int(p.wait().batch_id) for p in pending]
+
+    def move(self, batches: Sequence[int]) -> None:
+        self.step("transfers, retirements and cancellations")
+        for movement in self.plan.movements:
+            prepare = self.client(movement.holder).prepare
+            batch = batches[movement.issuance]
+            call: Call[Any]
+            if movement.kind == "transfer":
+                assert movement.to is not None
+                call = prepare.transfer(derived_address(movement.to), batch, movement.quantity)
+            elif movement.kind == "retire":
+                assert movement.using_party is not None and movement.purpose is not None
+                call = prepare.retire(
+                    batch, movement.quantity, movement.using_party, movement.purpose,
+                    movement.beneficiary, movement.note,
+                )  # fmt: skip
+            else:
+                assert movement.reason is not None
+                call = prepare.cancel(batch, movement.quantity, movement.reason, movement.note)
+            self.send(movement.holder, call)
+        self.wait()
+
+    def correct(self, batches: Sequence[int], deadline: int) -> None:
+        from registry_client.decisions import CorrectCreditsDecision, Correction, decision_id
+
+        self.step("correcting credits by joint-committee decision")
+        assert self._base is not None
+        japan = [label for label, _ in JAPAN_MEMBERS]
+        for number, plan in enumerate(self.plan.corrections, start=1):
+            issuance = self.plan.issuances[plan.issuance]
+            batch = batches[plan.issuance]
+            address = derived_address(plan.account)
+            first = self._base.holding(address, batch).ranges[0]
+            decision = CorrectCreditsDecision(
+                domain=self._domain(issuance.country),
+                nonce=0,
+                deadline=deadline,
+                correction=Correction(
+                    decision_id=decision_id(
+                        f"JC-{issuance.country}-{issuance.project_ref}-correction-{number}"
+                    ),
+                    account=address,
+                    batch_id=batch,
+                    first_serial=first.first,
+                    last_serial=min(first.last, first.first + plan.quantity - 1),
+                ),
+            )
+            signers = [japan[0], japan[2], f"jc-{issuance.country.lower()}-1"]
+            self._decide(decision, signers).wait()
+
+    def chain_time(self) -> int:
+        from registry_client.transactions import rpc_errors
+
+        with rpc_errors(self.rpc_url):
+            return int(self.w3.eth.get_block("latest")["timestamp"])
+
+
+def run_seed(
+    rpc_url: str,
+    funder: LocalAccount,
+    *,
+    plan: SeedPlan | None = None,
+    progress: Progress | None = None,
+    funding: int = FUNDING_WEI,
+) -> SeedResult:
+    """Deploy a registry and carry out the seed plan on the chain at ``rpc_url``.
+
+    Args:
+        rpc_url: a JSON-RPC node whose ``funder`` account can pay every party's gas (a devnet).
+        funder: the account that sends each party ``funding`` wei first.
+        plan: the plan (default :func:`build_plan`).
+        progress: called as transactions are sent (see :data:`Progress`).
+        funding: wei sent to each party.
+
+    Returns:
+        The deployment (not saved) and counts.
+
+    Raises:
+        RegistryError: a transaction was refused or failed (the SDK's typed error).
+    """
+    started = time.perf_counter()
+    plan = plan or build_plan()
+    seeder = _Seeder(rpc_url, plan, progress)
+    seeder.fund(funder, funding)
+    deployment = seeder.deploy()
+    seeder.open_accounts()
+    deadline = seeder.chain_time() + int(DECISION_VALIDITY.total_seconds())
+    seeder.register_projects(deadline)
+    batches = seeder.issue(deadline)
+    seeder.move(batches)
+    seeder.correct(batches, deadline)
+    return SeedResult(
+        deployment=deployment,
+        transactions=seeder.sent,
+        projects=len(plan.projects),
+        batches=len(batches),
+        movements=len(plan.movements),
+        seconds=time.perf_counter() - started,
+    )
