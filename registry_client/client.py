@@ -1065,6 +1065,21 @@ class RegistryClient:
             nonce=nonce,
         )
 
+    def decision_domain(self, country: str) -> decisions.CommitteeDomain:
+        """The EIP-712 domain of a country's committee on this chain, for drafting a decision
+        (the nonce to draft under is ``committee(country).nonce``).
+
+        Raises:
+            NotFound: the country has no committee.
+        """
+        committee = self.committee(country)
+        return decisions.CommitteeDomain(chain_id=self.chain_id, committee=committee.address)
+
+    def chain_time(self) -> int:
+        """The latest block's timestamp (unix seconds); decision deadlines are checked on it."""
+        with rpc_errors(self.rpc_url):
+            return int(self.w3.eth.get_block("latest")["timestamp"])
+
     def committees(self) -> list[CommitteeInfo]:
         """Every partner country's committee."""
         return [self.committee(c) for c in self.countries()]

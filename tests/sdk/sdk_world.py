@@ -135,10 +135,9 @@ class World:
 
     def decision_for(self, client: RegistryClient, **content: Any) -> decisions.Decision:
         """A decision of the ID committee, at its current nonce, valid for a day."""
-        committee = client.committee("ID")
-        domain = decisions.CommitteeDomain(chain_id=client.chain_id, committee=committee.address)
-        deadline = int(client.w3.eth.get_block("latest")["timestamp"]) + DAY
-        common = {"domain": domain, "nonce": committee.nonce, "deadline": deadline}
+        domain = client.decision_domain("ID")
+        deadline = client.chain_time() + DAY
+        common = {"domain": domain, "nonce": client.committee("ID").nonce, "deadline": deadline}
         if "project" in content:
             return decisions.RegisterProjectDecision(**common, **content)
         if "issuance" in content:

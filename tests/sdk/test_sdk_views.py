@@ -145,6 +145,11 @@ def test_committee_countries_and_sides(world: World) -> None:
     assert client.countries() == ["ID"] and client.sides() == ["JP", "ID"]
     with pytest.raises(NotFound, match="country VN has no joint committee"):
         client.committee("VN")
+    domain = client.decision_domain("ID")
+    assert (domain.chain_id, domain.committee) == (31337, world.committee)
+    with pytest.raises(NotFound, match="country VN has no joint committee"):
+        client.decision_domain("VN")
+    assert client.chain_time() == client.w3.eth.get_block("latest")["timestamp"]
     sides = client.side_accounts("JP")
     assert sides.retirement_account == world.sinks["JP-retirement"]
     assert sides.cancellation_account == world.sinks["JP-cancellation"]
