@@ -61,10 +61,15 @@ def checksum(address: str | None) -> str | None:
 
 
 AddressPath = Annotated[
-    str, Path(pattern=ADDRESS_PATTERN, description="account address (any case)")
+    str,
+    Path(
+        pattern=ADDRESS_PATTERN,
+        description="account address (any case)",
+        examples=["0x976EA74026E726554dB657fA54763abd0C3a0aa9"],
+    ),
 ]
 AddressQuery = Annotated[str | None, Query(pattern=ADDRESS_PATTERN, description="account address")]
-IdPath = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_DB_INT, examples=[1])]
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_DB_INT)]
 SideQuery = Annotated[
     str | None,

@@ -51,7 +51,13 @@ HTML_RESPONSE: dict[int | str, dict[str, Any]] = {
 def lookup_serials(
     session: SessionDep,
     serial_or_block_id: Annotated[
-        str, Path(min_length=1, max_length=300, description="a serial number or a serial block id")
+        str,
+        Path(
+            min_length=1,
+            max_length=300,
+            description="a serial number or a serial block id",
+            examples=["131", "JCM-JP-ID012-2022-000000131-000000140"],
+        ),
     ],
     page: PageDep,
 ) -> SerialLookup:

@@ -47,7 +47,9 @@ def list_countries(session: SessionDep, page: PageDep) -> Page[CountryOut]:
 )
 def get_country(
     session: SessionDep,
-    iso2: Annotated[str, Path(pattern=SIDE_PATTERN, description="ISO 3166-1 alpha-2")],
+    iso2: Annotated[
+        str, Path(pattern=SIDE_PATTERN, description="ISO 3166-1 alpha-2", examples=["ID"])
+    ],
 ) -> CountryDetail:
     """A partner country, its joint committee (members per side, thresholds, nonce), the history of
     its
@@ -79,7 +81,7 @@ def list_projects(
     summary="One project",
 )
 def get_project(
-    session: SessionDep, ref: Annotated[str, Path(min_length=1, max_length=256)]
+    session: SessionDep, ref: Annotated[str, Path(min_length=1, max_length=256, examples=["ID012"])]
 ) -> ProjectDetail:
     """A project with its batches."""
     return entities.get_project(session, ref)

@@ -28,7 +28,9 @@ def account_types(session: SessionDep, side: SideQuery = None) -> AccountTypeRep
     "/reports/annual/{year}", response_model=AnnualReport, summary="Annual transaction summary"
 )
 def annual(
-    session: SessionDep, year: Annotated[int, Path(ge=1970, le=9998)], side: SideQuery = None
+    session: SessionDep,
+    year: Annotated[int, Path(ge=1970, le=9998, examples=[2024])],
+    side: SideQuery = None,
 ) -> AnnualReport:
     """The year's transactions per kind and registry side (UTC calendar year), and the quantities
     per

@@ -1,0 +1,91 @@
+"""A headless Chromium opens the explorer, searches a serial and reaches its page (screenshot saved
+and its path printed).
+
+Chromium is Debian's ``chromium`` package at ``/usr/bin/chromium``: when it is missing this test
+installs it with ``apt-get`` (as CI does) and fails, never skips, if that is impossible.
+``playwright-core`` comes from the repository's ``package.json`` (``npm ci``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from api_chain import REPO, Chain, free_port
+
+from api.app import create_app
+from api.database import make_engine
+from api.settings import Settings
+
+HERE = Path(__file__).resolve().parent
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_chromium() -> None:
+    """Install Debian's chromium if it is missing (fails the test if it cannot)."""
+    if CHROMIUM.exists():
+        return
+    apt = shutil.which("apt-get")
+    if apt is None:
+        pytest.fail("chromium is missing and there is no apt-get to install it")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in ([apt, "update", "-q"], [apt, "install", "-y", "-q", "chromium"]):
+        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            pytest.fail(f"{' '.join(command)} failed: {result.stderr[-2000:]}")
+    if not CHROMIUM.exists():
+        pytest.fail("apt-get installed chromium but /usr/bin/chromium does not exist")
+
+
+@pytest.fixture
+def explorer_url(sqlite_url: str, seeded_chain: Chain) -> Iterator[str]:
+    """The API and explorer served by uvicorn on a random port."""
+    engine = make_engine(sqlite_url)
+    app = create_app(Settings(database_url=sqlite_url, rpc_url=seeded_chain.url), engine=engine)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        engine.dispose()
+
+
+def test_explorer_search_reaches_the_serial_page(
+    explorer_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ensure_chromium()
+    assert (REPO / "node_modules" / "playwright-core").is_dir(), "run npm ci (make install)"
+    screenshot = tmp_path / "explorer-serial-520.png"
+    result = subprocess.run(
+        ["node", str(HERE / "explorer_search.cjs"), explorer_url, "520", str(screenshot)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["url"] == f"{explorer_url}/serials/520"
+    assert seen["title"] == "Serial 520"
+    assert seen["hint"] == "serial"
+    assert seen["rows"] == 1
+    assert screenshot.stat().st_size > 10_000
+    with capsys.disabled():
+        print(f"\nexplorer screenshot: {screenshot}")
