@@ -1,0 +1,1 @@
+"""Attacks that must fail, each a test named for the attack."""

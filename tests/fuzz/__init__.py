@@ -1,0 +1,1 @@
+"""Invariant fuzzing of the real contracts on anvil (Hypothesis stateful testing)."""

@@ -1,0 +1,159 @@
+"""Chain-state checks run after every fuzz step, and the fingerprint of a refused call.
+
+``check_chain`` runs the shared checker of DESIGN.md §2 invariants 1-3 (``tests/invariants.py``) and
+adds what the fuzzer can also see on chain:
+
+- 4. no double issuance: a project's batches have well-formed monitoring periods that never
+  overlap, its ``lastMonitoringEnd`` and ``batchCount`` agree with them, and no decision id was used
+  by two batches or corrections;
+- 5. no double registration: project references and document hashes are each used once;
+- 7. permissioning: only opened accounts hold credits, and closed accounts hold none;
+- ``locateSerial`` agrees, for the first and last serial of every batch, with the holdings and
+  records the checker read.
+
+It returns a ``ChainState`` whose equality with the state before a refused call proves the call
+changed nothing: the storage roots of every contract (every slot), plus the views a reader would
+use (the checker's snapshot, accounts, pause, committees, projects) for a readable difference.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+from invariants import RegistrySnapshot, assert_registry_invariants
+
+from registry_client.models import AccountStatus, SerialLocation
+
+from .harness import storage_roots
+from .world import World
+
+
+@dataclass(frozen=True)
+class ChainState:
+    """What the chain showed after a step."""
+
+    snapshot: RegistrySnapshot
+    roots: dict[str, str]
+    views: dict[str, Any]
+
+    def differences(self, other: ChainState) -> list[str]:
+        """Human-readable differences from another state (empty when equal)."""
+        found = [
+            f"storage of {k} changed" for k in self.roots if self.roots[k] != other.roots.get(k)
+        ]
+        if self.snapshot != other.snapshot:
+            found.append("the ledger (holdings, records or counts) changed")
+        for key in sorted(set(self.views) | set(other.views)):
+            if self.views.get(key) != other.views.get(key):
+                found.append(f"{key}: {other.views.get(key)!r} -> {self.views.get(key)!r}")
+        return found
+
+
+def _views(world: World, accounts: Iterable[str]) -> dict[str, Any]:
+    views: dict[str, Any] = {"paused": world.registry.call("paused")}
+    for address in sorted(set(accounts)):
+        views[f"account {address}"] = world.registry.call("accountInfo", address)
+    for code, committee in world.committees.items():
+        views[f"committee {code.decode()}"] = (committee.call("nonce"), committee.call("members"))
+    count = int(world.projects.call("projectCount"))
+    refs = [world.projects.call("projectRefAt", i) for i in range(count)]
+    for ref in refs:
+        views[f"project {ref}"] = world.projects.call("projectInfo", ref)
+    views["projects"] = tuple(refs)
+    return views
+
+
+def _check_projects(
+    world: World, views: dict[str, Any], batch_count: int, snapshot: RegistrySnapshot
+) -> None:
+    """Invariants 4 and 5 from ``projectInfo`` and ``batchInfo``."""
+    refs: tuple[str, ...] = views["projects"]
+    assert len(set(refs)) == len(refs), f"a project reference registered twice: {refs}"
+    documents: list[bytes] = []
+    for ref in refs:
+        info = views[f"project {ref}"]
+        documents.extend((bytes(info[4]), bytes(info[5])))
+    assert len(set(documents)) == len(documents), "a project document hash was used twice"
+
+    periods: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    decision_ids: list[bytes] = []
+    for batch_id in range(1, batch_count + 1):
+        info = world.projects.call("batchInfo", batch_id)
+        start, end = int(info[3]), int(info[4])
+        assert start <= end, f"batch {batch_id}: monitoring period ends before it starts"
+        periods[info[1]].append((start, end, batch_id))
+        decision_ids.append(bytes(info[10]))
+    for record in snapshot.cancellations.values():
+        decision = record.details[2]
+        if decision != b"\x00" * 32:
+            decision_ids.append(decision)
+    assert len(set(decision_ids)) == len(decision_ids), "a decision id was used twice"
+    for ref, spans in periods.items():
+        spans.sort()
+        for (_, end, earlier), (start, _, later) in pairwise(spans):
+            assert start > end, (
+                f"project {ref}: batches {earlier} and {later} have overlapping periods"
+            )
+        info = views[f"project {ref}"]
+        assert int(info[8]) == len(spans), (
+            f"project {ref}: batchCount {info[8]} but {len(spans)} batches"
+        )
+        assert int(info[7]) == spans[-1][1], (
+            f"project {ref}: lastMonitoringEnd is not its last period's end"
+        )
+
+
+def _check_permissioning(world: World, snapshot: RegistrySnapshot, views: dict[str, Any]) -> None:
+    """Invariant 7: only opened accounts hold credits; a closed account holds none."""
+    for (holder, batch_id), ranges in snapshot.holdings.items():
+        if not ranges:
+            continue
+        info = views.get(f"account {holder}") or world.registry.call("accountInfo", holder)
+        assert int(info[1]) != AccountStatus.NONE, (
+            f"{holder} holds batch {batch_id} without an account"
+        )
+        assert int(info[1]) != AccountStatus.CLOSED, (
+            f"closed account {holder} holds batch {batch_id}"
+        )
+
+
+def _check_locate(world: World, snapshot: RegistrySnapshot, batch_count: int) -> None:
+    """``locateSerial`` agrees with holdings and records on each batch's first and last serial."""
+    where: dict[int, tuple[int, str, int]] = {}
+    for (holder, _), ranges in snapshot.holdings.items():
+        for a, b in ranges:
+            where[a] = where[b] = (SerialLocation.HELD, holder, 0)
+    for location, records in (
+        (SerialLocation.RETIRED, snapshot.retirements),
+        (SerialLocation.CANCELLED, snapshot.cancellations),
+    ):
+        for record_id, record in records.items():
+            for a, b in record.ranges:
+                where[a] = where[b] = (location, record.sink, record_id)
+    for batch_id in range(1, batch_count + 1):
+        state = world.registry.call("batchState", batch_id)
+        for serial in {int(state[1]), int(state[2])}:
+            found = world.registry.call("locateSerial", serial)
+            assert int(found[1]) == batch_id, (
+                f"serial {serial}: locateSerial names batch {found[1]}"
+            )
+            got = (int(found[0]), found[2], int(found[3]))
+            assert got == where[serial], (
+                f"serial {serial}: locateSerial says {got}, holdings say {where[serial]}"
+            )
+
+
+def check_chain(world: World, accounts: Iterable[str], previous: ChainState | None) -> ChainState:
+    """All invariants against chain state; returns the state for the next comparison."""
+    snapshot = assert_registry_invariants(
+        world.registry, world.projects, previous=previous.snapshot if previous else None
+    )
+    views = _views(world, accounts)
+    _check_projects(world, views, snapshot.batch_count, snapshot)
+    _check_permissioning(world, snapshot, views)
+    _check_locate(world, snapshot, snapshot.batch_count)
+    return ChainState(snapshot, storage_roots(world.rpc, world.contracts()), views)

@@ -1,0 +1,633 @@
+"""A Python model of the registry, used by the fuzzer only to choose actions and predict outcomes.
+
+The model is never the oracle of the invariants: those are checked against the chain itself
+(``tests/invariants.py`` and ``fuzz.checks``). It predicts, for each call the fuzzer is about to
+send, either success or the exact custom error the contracts raise first (mirroring the order of
+their checks), so that a refusal that should not happen, or a call that should have been refused,
+fails the test. After a success it applies the effect, so that the next prediction is right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from registry_client.models import AccountKind, AccountStatus, CancellationReason
+
+from .world import JP, MAX_ALLOCATIONS, MAX_RANGES_PER_HOLDING, MAX_RANGES_PER_MOVE
+
+Range = tuple[int, int]
+HOLDING_KINDS = (AccountKind.HOLDING, AccountKind.GOVERNMENT_HOLDING)
+MAX_MEMBERS_PER_SIDE = 16
+MAX_TEXT_BYTES = 256
+MIN_VINTAGE, MAX_VINTAGE = 2013, 2100
+
+
+@dataclass(frozen=True)
+class Expected:
+    """A predicted refusal: the error's name and the arguments that must match (a subset)."""
+
+    name: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.name}({', '.join(f'{k}={v!r}' for k, v in self.args.items())})"
+
+
+Prediction = Expected | None
+
+
+def _size(ranges: Sequence[Range]) -> int:
+    return sum(b - a + 1 for a, b in ranges)
+
+
+def take_lowest(ranges: Sequence[Range], quantity: int) -> tuple[list[Range], list[Range]] | None:
+    """The ``quantity`` lowest serials as ranges, and what remains; None beyond the move bound."""
+    taken: list[Range] = []
+    rest = list(ranges)
+    remaining = quantity
+    while remaining:
+        if len(taken) == MAX_RANGES_PER_MOVE:
+            return None
+        a, b = rest[0]
+        if b - a + 1 <= remaining:
+            taken.append((a, b))
+            rest.pop(0)
+            remaining -= b - a + 1
+        else:
+            taken.append((a, a + remaining - 1))
+            rest[0] = (a + remaining, b)
+            remaining = 0
+    return taken, rest
+
+
+def add_range(ranges: Sequence[Range], new: Range) -> list[Range] | None:
+    """``ranges`` with ``new`` merged in; None when that would exceed the holding bound."""
+    result = sorted([*ranges, new])
+    merged: list[Range] = []
+    for a, b in result:
+        if merged and merged[-1][1] >= a:
+            raise AssertionError(f"model: overlapping serials {merged[-1]} and {(a, b)}")
+        if merged and merged[-1][1] + 1 == a:
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    if len(merged) > len(ranges) and len(merged) > MAX_RANGES_PER_HOLDING:
+        return None
+    return merged
+
+
+def take_exact(ranges: Sequence[Range], first: int, last: int) -> tuple[list[Range] | None, str]:
+    """Removes ``[first, last]``: (new ranges, "") or (None, "notHeld" | "full")."""
+    for i, (a, b) in enumerate(ranges):
+        if a <= first <= b:
+            if first > last or b < last:
+                return None, "notHeld"
+            pieces = [(x, y) for x, y in ((a, first - 1), (last + 1, b)) if x <= y]
+            if len(pieces) == 2 and len(ranges) + 1 > MAX_RANGES_PER_HOLDING:
+                return None, "full"
+            return [*ranges[:i], *pieces, *ranges[i + 1 :]], ""
+    return None, "notHeld"
+
+
+@dataclass
+class AccountModel:
+    """An opened account."""
+
+    address: str
+    side: bytes
+    kind: int
+    status: int
+
+
+@dataclass
+class BatchModel:
+    """An issued batch."""
+
+    id: int
+    country: bytes
+    ref: str
+    first: int
+    last: int
+    authorization: int
+
+
+@dataclass
+class ProjectModel:
+    """A registered project."""
+
+    ref: str
+    country: bytes
+    last_end: int = 0
+    batches: int = 0
+
+
+@dataclass
+class CommitteeModel:
+    """A joint committee's membership."""
+
+    country: bytes
+    address: str
+    nonce: int
+    japan: list[str]
+    partner: list[str]
+    japan_threshold: int
+    partner_threshold: int
+
+
+@dataclass(frozen=True)
+class SignatureEntry:
+    """One submitted signature: who it claims to be from, and whether it is a valid one."""
+
+    signer: str
+    valid: bool
+
+
+@dataclass
+class Model:
+    """What the fuzzer believes the chain holds."""
+
+    admin: str
+    registrars: dict[bytes, str]
+    sinks: dict[bytes, tuple[str, str]]
+    committees: dict[bytes, CommitteeModel]
+    accounts: dict[str, AccountModel] = field(default_factory=dict)
+    holdings: dict[tuple[str, int], list[Range]] = field(default_factory=dict)
+    batches: dict[int, BatchModel] = field(default_factory=dict)
+    projects: dict[str, ProjectModel] = field(default_factory=dict)
+    decision_ids: set[str] = field(default_factory=set)
+    documents: set[str] = field(default_factory=set)
+    executed: set[str] = field(default_factory=set)
+    paused: bool = False
+    latest_serial: int = 0
+
+    # --- reading ----------------------------------------------------------------------------------
+
+    def balance(self, account: str, batch_id: int) -> int:
+        """Credits of a batch an account holds (sinks are not modelled: they never send)."""
+        return _size(self.holdings.get((account, batch_id), []))
+
+    def non_empty(self) -> list[tuple[str, int]]:
+        """Every (account, batch) holding with credits, in a stable order."""
+        return sorted(key for key, ranges in self.holdings.items() if ranges)
+
+    def holdings_of(self, account: str) -> int:
+        """How many batches the account holds credits of."""
+        return sum(1 for (a, _), ranges in self.holdings.items() if a == account and ranges)
+
+    def _account(self, address: str) -> AccountModel | None:
+        return self.accounts.get(address)
+
+    # --- shared checks, in the contracts' order -------------------------------------------------
+
+    def _holder_check(self, address: str) -> Prediction:
+        """``_requireSendingAccount`` / ``_requireReceivingAccount``."""
+        account = self._account(address)
+        if account is None:
+            return Expected("RegistryUnknownAccount", {"account": address})
+        if account.kind not in HOLDING_KINDS:
+            return Expected(
+                "RegistryInvalidAccountKind", {"account": address, "kind": account.kind}
+            )
+        if account.status != AccountStatus.ACTIVE:
+            return Expected(
+                "RegistryAccountNotActive", {"account": address, "status": account.status}
+            )
+        return None
+
+    def _move_check(
+        self, sender: str, batch_id: int, quantity: int
+    ) -> tuple[Prediction, list[Range]]:
+        """``_move``'s checks on the sending holding; returns the ranges it would take."""
+        if quantity == 0:
+            return Expected("RegistryZeroQuantity"), []
+        balance = self.balance(sender, batch_id)
+        if balance < quantity:
+            if batch_id not in self.batches:
+                return Expected("RegistryUnknownBatch", {"batchId": batch_id}), []
+            return (
+                Expected(
+                    "RegistryInsufficientCredits",
+                    {
+                        "account": sender,
+                        "batchId": batch_id,
+                        "balance": balance,
+                        "needed": quantity,
+                    },
+                ),
+                [],
+            )
+        taken = take_lowest(self.holdings[(sender, batch_id)], quantity)
+        if taken is None:
+            return (
+                Expected(
+                    "RegistryTooManyRanges",
+                    {"account": sender, "batchId": batch_id, "max": MAX_RANGES_PER_MOVE},
+                ),
+                [],
+            )
+        return None, taken[0]
+
+    def _paused(self) -> Prediction:
+        return Expected("EnforcedPause") if self.paused else None
+
+    # --- holders ----------------------------------------------------------------------------------
+
+    def predict_transfer(self, sender: str, to: str, batch_id: int, quantity: int) -> Prediction:
+        """``JCMRegistry.transfer``."""
+        refusal = self._paused() or self._holder_check(sender) or self._holder_check(to)
+        if refusal:
+            return refusal
+        if to == sender:
+            return Expected("RegistrySelfTransfer", {"account": to})
+        from_side, to_side = self.accounts[sender].side, self.accounts[to].side
+        if from_side != to_side:
+            batch = self.batches.get(batch_id)
+            if batch is None:
+                return Expected("RegistryUnknownBatch", {"batchId": batch_id})
+            if batch.authorization == 0:
+                return Expected(
+                    "RegistryInternationalTransferNotAuthorized",
+                    {"batchId": batch_id, "fromSide": from_side, "toSide": to_side},
+                )
+        refusal, taken = self._move_check(sender, batch_id, quantity)
+        if refusal:
+            return refusal
+        receiving = list(self.holdings.get((to, batch_id), []))
+        for piece in taken:
+            merged = add_range(receiving, piece)
+            if merged is None:
+                return Expected(
+                    "RegistryHoldingTooFragmented",
+                    {"account": to, "batchId": batch_id, "max": MAX_RANGES_PER_HOLDING},
+                )
+            receiving = merged
+        return None
+
+    def apply_transfer(self, sender: str, to: str, batch_id: int, quantity: int) -> None:
+        """Effect of a successful transfer."""
+        taken = take_lowest(self.holdings[(sender, batch_id)], quantity)
+        assert taken is not None
+        pieces, rest = taken
+        self.holdings[(sender, batch_id)] = rest
+        receiving = self.holdings.get((to, batch_id), [])
+        for piece in pieces:
+            merged = add_range(receiving, piece)
+            assert merged is not None
+            receiving = merged
+        self.holdings[(to, batch_id)] = receiving
+
+    def predict_retire(
+        self, sender: str, batch_id: int, quantity: int, using_party: bytes
+    ) -> Prediction:
+        """``JCMRegistry.retire`` (short texts)."""
+        refusal = self._paused() or self._holder_check(sender)
+        if refusal:
+            return refusal
+        if using_party not in self.registrars:
+            return Expected("RegistryUnknownUsingParty", {"usingParty": using_party})
+        return self._move_check(sender, batch_id, quantity)[0]
+
+    def predict_cancel(self, sender: str, batch_id: int, quantity: int, reason: int) -> Prediction:
+        """``JCMRegistry.cancel`` (short note)."""
+        refusal = self._paused() or self._holder_check(sender)
+        if refusal:
+            return refusal
+        if reason == CancellationReason.CORRECTION:
+            return Expected("RegistryReservedCancellationReason", {"reason": reason})
+        return self._move_check(sender, batch_id, quantity)[0]
+
+    def apply_consume(self, sender: str, batch_id: int, quantity: int) -> None:
+        """Effect of a successful retirement or cancellation on the sender."""
+        taken = take_lowest(self.holdings[(sender, batch_id)], quantity)
+        assert taken is not None
+        self.holdings[(sender, batch_id)] = taken[1]
+
+    # --- registrars and governance ----------------------------------------------------------------
+
+    def predict_open(
+        self, caller: str, address: str, side: bytes, kind: int, name: str
+    ) -> Prediction:
+        """``JCMRegistry.openAccount``."""
+        if side not in self.registrars:
+            return Expected("RegistryUnknownSide", {"side": side})
+        if caller != self.registrars[side]:
+            return Expected("AccessControlUnauthorizedAccount", {"account": caller})
+        if int(address, 16) == 0:
+            return Expected("RegistryZeroAddress")
+        if address in self.accounts:
+            return Expected("RegistryAccountAlreadyExists", {"account": address})
+        if kind == AccountKind.NONE:
+            return Expected("RegistryInvalidAccountKind", {"account": address, "kind": kind})
+        length = len(name.encode())
+        if length == 0:
+            return Expected("RegistryEmptyText")
+        if length > MAX_TEXT_BYTES:
+            return Expected("RegistryTextTooLong", {"length": length, "max": MAX_TEXT_BYTES})
+        if kind in (AccountKind.RETIREMENT, AccountKind.CANCELLATION):
+            existing = self.sinks[side][0 if kind == AccountKind.RETIREMENT else 1]
+            return Expected(
+                "RegistrySideAccountExists", {"side": side, "kind": kind, "existing": existing}
+            )
+        return None
+
+    def apply_open(self, address: str, side: bytes, kind: int) -> None:
+        """Effect of a successful account opening."""
+        self.accounts[address] = AccountModel(address, side, kind, AccountStatus.ACTIVE)
+
+    def _managed(self, caller: str, address: str) -> Prediction:
+        """``_managedAccount``: known account, caller is its side's registrar, not a sink."""
+        account = self._account(address)
+        if account is None:
+            return Expected("RegistryUnknownAccount", {"account": address})
+        if caller != self.registrars[account.side]:
+            return Expected("AccessControlUnauthorizedAccount", {"account": caller})
+        if account.kind not in HOLDING_KINDS:
+            return Expected(
+                "RegistryInvalidAccountKind", {"account": address, "kind": account.kind}
+            )
+        return None
+
+    def predict_freeze(self, caller: str, address: str) -> Prediction:
+        """``JCMRegistry.freezeAccount``."""
+        refusal = self._managed(caller, address)
+        if refusal:
+            return refusal
+        status = self.accounts[address].status
+        if status != AccountStatus.ACTIVE:
+            return Expected("RegistryAccountNotActive", {"account": address, "status": status})
+        return None
+
+    def predict_unfreeze(self, caller: str, address: str) -> Prediction:
+        """``JCMRegistry.unfreezeAccount``."""
+        refusal = self._managed(caller, address)
+        if refusal:
+            return refusal
+        status = self.accounts[address].status
+        if status != AccountStatus.FROZEN:
+            return Expected("RegistryAccountNotFrozen", {"account": address, "status": status})
+        return None
+
+    def predict_close(self, caller: str, address: str) -> Prediction:
+        """``JCMRegistry.closeAccount``."""
+        refusal = self._managed(caller, address)
+        if refusal:
+            return refusal
+        status = self.accounts[address].status
+        if status == AccountStatus.CLOSED:
+            return Expected("RegistryAccountNotActive", {"account": address, "status": status})
+        holdings = self.holdings_of(address)
+        if holdings:
+            return Expected("RegistryAccountNotEmpty", {"account": address, "holdings": holdings})
+        return None
+
+    def predict_pause(self, caller: str, pause: bool) -> Prediction:
+        """``pause`` / ``unpause``."""
+        if caller != self.admin:
+            return Expected(
+                "AccessControlUnauthorizedAccount", {"account": caller, "neededRole": b"\x00" * 32}
+            )
+        if pause and self.paused:
+            return Expected("EnforcedPause")
+        if not pause and not self.paused:
+            return Expected("ExpectedPause")
+        return None
+
+    # --- joint committees -------------------------------------------------------------------------
+
+    def predict_authorize(
+        self,
+        country: bytes,
+        nonce: int,
+        deadline: int,
+        now: int,
+        digest: str,
+        entries: Sequence[SignatureEntry],
+    ) -> Prediction:
+        """``JointCommittee._authorize`` with the signatures in submitted order."""
+        committee = self.committees[country]
+        if now > deadline:
+            return Expected("CommitteeDecisionExpired", {"deadline": deadline})
+        if nonce != committee.nonce:
+            return Expected(
+                "CommitteeStaleNonce", {"signedNonce": nonce, "currentNonce": committee.nonce}
+            )
+        if digest in self.executed:
+            return Expected("CommitteeDecisionAlreadyExecuted")
+        total = len(committee.japan) + len(committee.partner)
+        if len(entries) > total:
+            return Expected("CommitteeTooManySignatures", {"count": len(entries), "max": total})
+        japan = partner = 0
+        previous = 0
+        for i, entry in enumerate(entries):
+            number = int(entry.signer, 16)
+            if i > 0 and number == previous:
+                return Expected("CommitteeDuplicateSigner", {"signer": entry.signer})
+            if i > 0 and number < previous:
+                return Expected("CommitteeSignersNotSorted", {"signer": entry.signer})
+            if entry.signer in committee.japan:
+                japan += 1
+            elif entry.signer in committee.partner:
+                partner += 1
+            else:
+                return Expected("CommitteeNotMember", {"signer": entry.signer})
+            if not entry.valid:
+                return Expected("CommitteeInvalidSignature", {"signer": entry.signer})
+            previous = number
+        if japan < committee.japan_threshold:
+            return Expected(
+                "CommitteeInsufficientSignatures",
+                {"side": JP, "count": japan, "required": committee.japan_threshold},
+            )
+        if partner < committee.partner_threshold:
+            return Expected(
+                "CommitteeInsufficientSignatures",
+                {"side": country, "count": partner, "required": committee.partner_threshold},
+            )
+        return None
+
+    @staticmethod
+    def predict_country(country: bytes, project_country: bytes) -> Prediction:
+        """``JointCommittee.registerProject``'s first check, before any signature."""
+        if project_country != country:
+            return Expected(
+                "CommitteeWrongCountry", {"country": project_country, "committeeCountry": country}
+            )
+        return None
+
+    def predict_register(self, ref: str, pdd: str, validation: str) -> Prediction:
+        """``JCMProjects.registerProject`` after a committee's authorization (short texts)."""
+        if ref in self.projects:
+            return Expected("ProjectsAlreadyRegistered", {"ref": ref})
+        used = set(self.documents)
+        for document in (pdd, validation):
+            if int(document, 16) == 0:
+                return Expected("ProjectsMissingDocument")
+            if document in used:
+                return Expected(
+                    "ProjectsDocumentAlreadyUsed", {"documentHash": bytes.fromhex(document[2:])}
+                )
+            used.add(document)
+        return None
+
+    def apply_register(self, country: bytes, ref: str, pdd: str, validation: str) -> None:
+        """Effect of a registration."""
+        self.projects[ref] = ProjectModel(ref, country)
+        self.documents.update((pdd, validation))
+
+    def predict_issue(self, country: bytes, issuance: Any) -> Prediction:
+        """``JCMProjects.issue`` and ``JCMRegistry.mint`` after a committee's authorization."""
+        project = self.projects.get(issuance.project_ref)
+        if project is None:
+            return Expected("ProjectsUnknownProject", {"ref": issuance.project_ref})
+        if project.country != country:
+            return Expected(
+                "ProjectsNotCommittee",
+                {"country": project.country, "caller": self.committees[country].address},
+            )
+        if issuance.decision_id in self.decision_ids:
+            return Expected("ProjectsDecisionAlreadyUsed")
+        if issuance.quantity == 0:
+            return Expected("ProjectsZeroQuantity")
+        if issuance.quantity > issuance.verified_reductions:
+            return Expected(
+                "ProjectsQuantityExceedsVerified",
+                {"quantity": issuance.quantity, "verifiedReductions": issuance.verified_reductions},
+            )
+        if issuance.monitoring_start > issuance.monitoring_end:
+            return Expected("ProjectsInvalidMonitoringPeriod")
+        if project.batches and issuance.monitoring_start <= project.last_end:
+            return Expected(
+                "ProjectsMonitoringPeriodOverlaps",
+                {
+                    "ref": project.ref,
+                    "start": issuance.monitoring_start,
+                    "lastEnd": project.last_end,
+                },
+            )
+        if not MIN_VINTAGE <= issuance.vintage <= MAX_VINTAGE:
+            return Expected("ProjectsInvalidVintage")
+        if self.paused:
+            return Expected("EnforcedPause")
+        count = len(issuance.allocations)
+        if count == 0 or count > MAX_ALLOCATIONS:
+            return Expected("RegistryAllocationCount", {"count": count, "max": MAX_ALLOCATIONS})
+        allocated = 0
+        for allocation in issuance.allocations:
+            if allocation.amount == 0:
+                return Expected("RegistryZeroQuantity")
+            allocated += allocation.amount
+            if allocated > issuance.quantity:
+                return Expected(
+                    "RegistryAllocationMismatch",
+                    {"allocated": allocated, "quantity": issuance.quantity},
+                )
+            refusal = self._holder_check(allocation.account)
+            if refusal:
+                return refusal
+        if allocated != issuance.quantity:
+            return Expected(
+                "RegistryAllocationMismatch",
+                {"allocated": allocated, "quantity": issuance.quantity},
+            )
+        return None
+
+    def apply_issue(self, country: bytes, issuance: Any) -> int:
+        """Effect of an issuance; returns the new batch id."""
+        batch_id = len(self.batches) + 1
+        first = self.latest_serial + 1
+        self.latest_serial += issuance.quantity
+        self.batches[batch_id] = BatchModel(
+            batch_id,
+            country,
+            issuance.project_ref,
+            first,
+            self.latest_serial,
+            int(issuance.authorization),
+        )
+        project = self.projects[issuance.project_ref]
+        project.last_end = issuance.monitoring_end
+        project.batches += 1
+        self.decision_ids.add(issuance.decision_id)
+        cursor = first
+        for allocation in issuance.allocations:
+            piece = (cursor, cursor + allocation.amount - 1)
+            cursor += allocation.amount
+            merged = add_range(self.holdings.get((allocation.account, batch_id), []), piece)
+            assert merged is not None
+            self.holdings[(allocation.account, batch_id)] = merged
+        return batch_id
+
+    def predict_correct(self, country: bytes, correction: Any) -> Prediction:
+        """``JCMProjects.correct`` and ``JCMRegistry.cancelForCorrection`` after authorization."""
+        batch = self.batches.get(correction.batch_id)
+        if batch is None:
+            return Expected("ProjectsUnknownBatch", {"batchId": correction.batch_id})
+        if batch.country != country:
+            return Expected(
+                "ProjectsNotCommittee",
+                {"country": batch.country, "caller": self.committees[country].address},
+            )
+        if correction.decision_id in self.decision_ids:
+            return Expected("ProjectsDecisionAlreadyUsed")
+        if self.paused:
+            return Expected("EnforcedPause")
+        account = self._account(correction.account)
+        if account is None:
+            return Expected("RegistryUnknownAccount", {"account": correction.account})
+        if account.kind not in HOLDING_KINDS:
+            return Expected(
+                "RegistryInvalidAccountKind", {"account": correction.account, "kind": account.kind}
+            )
+        _, problem = take_exact(
+            self.holdings.get((correction.account, correction.batch_id), []),
+            correction.first_serial,
+            correction.last_serial,
+        )
+        if problem == "notHeld":
+            return Expected("RegistrySerialsNotHeld", {"account": correction.account})
+        if problem == "full":
+            return Expected("RegistryHoldingTooFragmented", {"account": correction.account})
+        return None
+
+    def apply_correct(self, correction: Any) -> None:
+        """Effect of a correction."""
+        key = (correction.account, correction.batch_id)
+        ranges, problem = take_exact(
+            self.holdings[key], correction.first_serial, correction.last_serial
+        )
+        assert ranges is not None and not problem
+        self.holdings[key] = ranges
+        self.decision_ids.add(correction.decision_id)
+
+    def predict_members(self, country: bytes, change: Any) -> Prediction:
+        """``JointCommittee._setMembers`` after authorization."""
+        for side, members, threshold in (
+            (JP, change.japan_members, change.japan_threshold),
+            (country, change.partner_members, change.partner_threshold),
+        ):
+            if not 1 <= len(members) <= MAX_MEMBERS_PER_SIDE:
+                return Expected(
+                    "CommitteeInvalidMemberCount", {"side": side, "count": len(members)}
+                )
+            if threshold == 0 or threshold > len(members):
+                return Expected(
+                    "CommitteeInvalidThreshold",
+                    {"side": side, "threshold": threshold, "members": len(members)},
+                )
+        seen: set[str] = set()
+        for member in (*change.japan_members, *change.partner_members):
+            if int(member, 16) == 0 or member in seen:
+                return Expected("CommitteeInvalidMember", {"member": member})
+            seen.add(member)
+        return None
+
+    def apply_members(self, country: bytes, change: Any) -> None:
+        """Effect of a membership change."""
+        committee = self.committees[country]
+        committee.nonce += 1
+        committee.japan = list(change.japan_members)
+        committee.partner = list(change.partner_members)
+        committee.japan_threshold = change.japan_threshold
+        committee.partner_threshold = change.partner_threshold
