@@ -367,6 +367,27 @@ class World:
         return getattr(self.joint, name)(*args[:3], list(signatures), sender=self.submitter)
 
 
+_web3_contracts: dict[tuple[int, str], Any] = {}
+
+
+def web3_contract(contract: Any) -> Any:
+    """The web3.py contract for an Ape contract instance (same address and ABI), cached."""
+    w3 = ape.chain.provider.web3
+    key = (id(w3), contract.address)
+    if key not in _web3_contracts:
+        abi = [entry.model_dump(mode="json", by_alias=True) for entry in contract.contract_type.abi]
+        _web3_contracts[key] = w3.eth.contract(address=contract.address, abi=abi)
+    return _web3_contracts[key]
+
+
+def fast_send(contract: Any, function: str, *args: Any, sender: Any) -> Any:
+    """Sends a transaction through web3.py (2 RPCs instead of Ape's ~12), for set-ups and scenarios
+    of many moves. The gas estimate raises on a revert, so a returned hash is a mined success.
+    Needs ``anvil_autoImpersonateAccount`` (enabled by ``build_world``)."""
+    call = getattr(web3_contract(contract).functions, function)(*args)
+    return call.transact({"from": addr(sender)})
+
+
 def sign(decision: d.Decision, *members: LocalAccount) -> list[d.MemberSignature]:
     """Signatures of ``members`` over ``decision``, sorted by signer."""
     return d.sort_signatures(decision.sign(m) for m in members)
@@ -390,6 +411,7 @@ def build_world(accounts: Any, project: Any, chain: Any) -> World:
     registrars = {JP: base[3], ID: base[4], TH: base[5], VN: base[6]}
     committees = {ID: base[7], TH: base[8]}
 
+    chain.provider.make_request("anvil_autoImpersonateAccount", [True])
     registry = admin.deploy(project.JCMRegistry, admin, URI)
     projects = project.JCMProjects.at(registry.projects())
 
