@@ -82,6 +82,12 @@ test: install fresh-cache
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5)"; exit 0; fi; \
 	exit $$rc
 
+# Long invariant fuzzing (not part of `make test`): JCM_FUZZ_EXAMPLES x JCM_FUZZ_STEPS random runs
+# (default 50 x 60) of the state machine in tests/fuzz, then a report of what it covered.
+.PHONY: fuzz
+fuzz: install fresh-cache
+	JCM_FUZZ_PROFILE=long ape test tests/fuzz $(PYTEST_ARGS)
+
 # slither in a venv of its own: its pins need not agree with Ape's. Fails on medium or high findings.
 AUDIT_VENV := $(ROOT)/.venv-audit
 audit: install

@@ -1,4 +1,10 @@
-"""Fixtures of the attack tests."""
+"""Fixtures of the attack tests.
+
+``world`` (see ``fuzz.world``) is deployed once per module; Ape snapshots the chain around every
+test and reverts it afterwards, so each attack starts from the same world. Every test is wrapped by
+the shared checker of DESIGN.md §2 invariants 1-3: before and after the attack, and the records that
+existed before must be unchanged after.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from invariants import assert_registry_invariants
+
 from fuzz.harness import Rpc, artifacts_from_ape
 from fuzz.world import CONTRACT_NAMES, World, build_world
 
@@ -16,3 +24,14 @@ def world(project: Any, chain: Any) -> Iterator[World]:
     built = build_world(rpc, artifacts_from_ape(project, CONTRACT_NAMES))
     yield built
     rpc.impersonate_all(False)
+
+
+@pytest.fixture(autouse=True)
+def _invariants(request: pytest.FixtureRequest) -> Iterator[None]:
+    if "world" not in request.fixturenames:
+        yield
+        return
+    world: World = request.getfixturevalue("world")
+    before = assert_registry_invariants(world.registry, world.projects)
+    yield
+    assert_registry_invariants(world.registry, world.projects, previous=before)
