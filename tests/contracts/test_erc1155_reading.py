@@ -83,7 +83,9 @@ def test_transfer_single_events_alone_give_every_balance(world: World) -> None:
     receipts.append(
         world.projects.correct(d.decision_id("fix"), b, batch, 60, 61, sender=world.committees[ID])
     )
-    receipts.append(registry.transfer(a, batch, 4, sender=world.id.companies[0]))
+    receipts.append(
+        registry.transfer(world.id.companies[1], batch, 4, sender=world.id.companies[0])
+    )
     balances: dict[str, int] = defaultdict(int)
     for receipt in receipts:
         moves = events(receipt, "TransferSingle")
