@@ -631,7 +631,7 @@ def _plan_movements(
                     beneficiary=names[company],
                     note=f"Voluntary offset of FY{issuance.vintage + 1} Scope 1 emissions",
                 )  # fmt: skip
-            elif roll < 0.7:
+            elif roll < 0.7 and len(japan_companies) > 1:
                 buyers = [c for c in japan_companies if c != company]
                 buyer = buyers[rng.randrange(len(buyers))]
                 history.move("transfer", company, rng.choice((0.2, 0.5)), to=buyer)
@@ -674,14 +674,32 @@ def _plan_movements(
 
 
 @cache
-def build_plan() -> SeedPlan:
-    """The devnet's seed, derived from the packaged reference data (pure and deterministic)."""
-    countries = data.partner_countries()
+def build_plan(countries: tuple[str, ...] | None = None) -> SeedPlan:
+    """The devnet's seed, derived from the packaged reference data (pure and deterministic).
+
+    Args:
+        countries: only these partner countries (ISO codes), their projects and participants; a
+            smaller registry for tests and quick looks. Default: all 29.
+
+    Raises:
+        ValueError: a code that is not a JCM partner country.
+    """
+    every = data.partner_countries()
+    if countries is not None:
+        known = {c.iso2 for c in every}
+        unknown = sorted(set(countries) - known)
+        if unknown:
+            raise ValueError(
+                f"not a JCM partner country: {', '.join(unknown)} (choose from "
+                f"{', '.join(sorted(known))})"
+            )
+    selected = {c.iso2 for c in every} if countries is None else set(countries)
+    countries_in = [c for c in every if c.iso2 in selected]
     governance = Party("governance", "Registry governance", "governance")
     parties: list[Party] = [governance]
     accounts: list[AccountPlan] = []
     names: dict[str, str] = {}
-    sides = [(JAPAN, "Japan"), *((c.iso2, c.name_en) for c in countries)]
+    sides = [(JAPAN, "Japan"), *((c.iso2, c.name_en) for c in countries_in)]
     for side, _ in sides:
         code = side.lower()
         parties.append(
@@ -690,7 +708,7 @@ def build_plan() -> SeedPlan:
     for label, name in JAPAN_MEMBERS:
         parties.append(Party(label, name, "committee member", JAPAN))
     committees = []
-    for country in countries:
+    for country in countries_in:
         code = country.iso2.lower()
         partner = []
         for n in range(1, PARTNER_MEMBERS + 1):
@@ -735,18 +753,21 @@ def build_plan() -> SeedPlan:
                 f"Cancellation account of {country_name}",
             )
         )
+    projects = [p for p in _plan_projects() if p.country in selected]
+    keys = {p.key for p in projects}
     companies: dict[str, tuple[str, str]] = {}
     for participant in data.participants():
-        label = slug(participant.company_en)
-        companies.setdefault(label, (JAPAN, f"{participant.company_en} ({participant.company_ja})"))
-    for named in NAMED_PARTICIPANTS.values():
-        for side, company in named:
+        if participant.country in selected:
+            label = slug(participant.company_en)
+            holder = f"{participant.company_en} ({participant.company_ja})"
+            companies.setdefault(label, (JAPAN, holder))
+    for key, named in NAMED_PARTICIPANTS.items():
+        for side, company in named if key in keys else ():
             companies.setdefault(slug(company), (side, company))
     for label, (side, holder) in companies.items():
         names[label] = holder
         parties.append(Party(label, holder, "account holder", side))
         accounts.append(AccountPlan(label, side, AccountKind.HOLDING, holder))
-    projects = _plan_projects()
     issuances = _plan_issuances(projects)
     japan_companies = [label for label, (side, _) in companies.items() if side == JAPAN]
     by_ref = {p.ref: p for p in projects}
@@ -870,7 +891,7 @@ class _Seeder:
         deployment = deploy_registry(self.rpc_url, governance, fees=self.fees, w3=self.w3)
         self.tick()
         self._base = RegistryClient(self.w3, deployment, fees=self.fees)
-        self.step("deploying 29 joint committees")
+        self.step(f"deploying {len(self.plan.committees)} joint committees")
         client = self.client(self.plan.governance.label)
         for committee in self.plan.committees:
             client.deploy_committee(
@@ -1036,10 +1057,8 @@ class _Seeder:
             self._decide(decision, signers).wait()
 
     def chain_time(self) -> int:
-        from registry_client.transactions import rpc_errors
-
-        with rpc_errors(self.rpc_url):
-            return int(self.w3.eth.get_block("latest")["timestamp"])
+        assert self._base is not None
+        return self._base.chain_time()
 
 
 def run_seed(

@@ -1,0 +1,132 @@
+"""The ``jcm`` application: the root group, its global options, and the command groups.
+
+Commands live in one module per area (``keys``, ``admin``, ``accounts``, ``credits``, ``views``,
+``decision``, ``devnet``, ``services``); each imports the SDK inside its functions so that
+``jcm --help`` stays quick.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from registry_client.cli import accounts, admin, credits, decision, keys, services, views
+from registry_client.cli import devnet as devnet_commands
+from registry_client.cli.common import Settings
+from registry_client.cli.errors import report
+
+
+class JcmGroup(TyperGroup):
+    """The root command: runs the command and turns any failure into one line and an exit code."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            result = super().main(
+                args=args,
+                prog_name=prog_name or "jcm",
+                complete_var=complete_var,
+                standalone_mode=False,
+                windows_expand_args=windows_expand_args,
+                **extra,
+            )
+            code = result if isinstance(result, int) else 0
+        except (Exception, KeyboardInterrupt) as exc:
+            code = report(exc)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+app = typer.Typer(
+    cls=JcmGroup,
+    name="jcm",
+    help="JCM registry: keys, accounts, joint-committee decisions, credits, and a local devnet.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    rpc_url: Annotated[
+        str | None,
+        typer.Option(
+            "--rpc-url",
+            envvar="JCM_RPC_URL",
+            show_envvar=True,
+            help="JSON-RPC URL of the node (default: the deployment file's, else "
+            "http://127.0.0.1:8545).",
+        ),
+    ] = None,
+    deployment: Annotated[
+        Path | None,
+        typer.Option(
+            "--deployment",
+            envvar="JCM_DEPLOYMENT",
+            show_envvar=True,
+            dir_okay=False,
+            help="Deployment file (default: the devnet's, .devnet/deployment.json).",
+        ),
+    ] = None,
+    keystore: Annotated[
+        str | None,
+        typer.Option(
+            "--keystore",
+            envvar="JCM_KEYSTORE",
+            show_envvar=True,
+            help="Keystore name of the key that signs (in $JCM_KEYSTORE_DIR, default ~/.jcm/keys).",
+        ),
+    ] = None,
+    gas_price: Annotated[
+        int | None,
+        typer.Option(
+            "--gas-price",
+            envvar="JCM_GAS_PRICE",
+            show_envvar=True,
+            min=0,
+            help="Fixed gas price in wei, 0 on a zero-gas consortium chain (default: the node's).",
+        ),
+    ] = None,
+) -> None:
+    """JCM registry: keys, accounts, joint-committee decisions, credits, and a local devnet.
+
+    Passwords come from $JCM_KEYSTORE_PASSWORD or a prompt, never from an argument.
+    """
+    ctx.obj = Settings(
+        rpc_url=rpc_url, deployment=deployment, keystore=keystore, gas_price=gas_price
+    )
+
+
+app.add_typer(keys.app, name="keys")
+admin.register(app)
+app.add_typer(accounts.app, name="account")
+app.add_typer(views.project_app, name="project")
+app.add_typer(views.batch_app, name="batch")
+app.add_typer(decision.app, name="decision")
+credits.register(app)
+views.register(app)
+app.add_typer(devnet_commands.app, name="devnet")
+services.register(app)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``jcm`` with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    command = typer.main.get_command(app)
+    code: int = command.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+    return code

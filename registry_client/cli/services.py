@@ -1,0 +1,97 @@
+"""The query side: ``jcm index`` (event indexer) and ``jcm api`` (query API and explorer).
+
+Both are the ``api`` package's entry points (:func:`api.indexer.run`, :func:`api.app.create_app`)
+with their settings from the command line, ``JCM_*`` environment variables
+(:class:`api.settings.Settings`) and the global ``--rpc-url``/``--deployment``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from registry_client.cli.common import rpc_url, settings
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar="JCM_DATABASE_URL",
+        show_envvar=True,
+        help="Index database: sqlite:///FILE or postgresql://... (default: "
+        "sqlite:///jcm-index.sqlite3).",
+    ),
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``index`` and ``api`` to the root app."""
+    app.command("index")(index)
+    app.command("api")(serve)
+
+
+def index(
+    ctx: typer.Context,
+    database_url: DatabaseOption = None,
+    confirmations: Annotated[
+        int | None,
+        typer.Option(
+            "--confirmations", min=0, help="Blocks a log must be buried under (default 0)."
+        ),
+    ] = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Stop once caught up instead of following the chain.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", help="No progress bar; log lines only.")
+    ] = False,
+) -> None:
+    """Index the registry's events into the database, then follow the chain (Ctrl-C stops)."""
+    import logging
+
+    from api.database import IndexSchemaError
+    from api.indexer import ChainChangedError, run
+    from api.rpc import RpcError
+    from api.settings import Settings
+    from registry_client.errors import RegistryError
+
+    defaults = Settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        stats = run(
+            rpc_url(ctx),
+            settings(ctx).deployment_path,
+            database_url or defaults.database_url,
+            defaults.confirmations if confirmations is None else confirmations,
+            block_range=defaults.block_range,
+            follow=not once,
+            poll_interval=defaults.poll_interval,
+            progress=not quiet,
+            rpc_timeout=defaults.rpc_timeout,
+        )
+    except (IndexSchemaError, ChainChangedError, RpcError) as exc:
+        raise RegistryError(f"indexer: {exc}") from exc
+    logging.getLogger("jcm").info("indexer stopped after %d events", stats.events)
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Serve the query API (/v1, /docs) and the explorer (/) over the index database."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    options = settings(ctx)
+    overrides: dict[str, object] = {"host": host, "port": port, "rpc_url": rpc_url(ctx)}
+    if database_url:
+        overrides["database_url"] = database_url
+    if options.deployment_path.is_file():
+        overrides["deployment"] = options.deployment_path
+    app_settings = Settings(**overrides)  # type: ignore[arg-type]
+    uvicorn.run(create_app(app_settings), host=host, port=port, log_level="info")

@@ -1,0 +1,240 @@
+"""Reading the registry (anyone, no key): ``jcm holdings``, ``jcm project show|list``,
+``jcm batch show|list``, ``jcm serial``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from registry_client.cli import output
+from registry_client.cli.common import JsonOption, address, connect
+
+project_app = typer.Typer(help="Registered projects.", no_args_is_help=True)
+batch_app = typer.Typer(help="Batches (one per issuance).", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``holdings`` and ``serial`` to the root app."""
+    app.command("holdings")(holdings)
+    app.command("serial")(serial)
+
+
+def holdings(
+    ctx: typer.Context,
+    account: Annotated[str, typer.Argument(help="Account address, or a key name.")],
+    as_json: JsonOption = False,
+) -> None:
+    """What an account holds: batches, balances, serial ranges and serial block ids."""
+    target = address(account)
+    found = connect(ctx).holdings(target)
+    if as_json:
+        output.print_json(found)
+        return
+    if not found:
+        output.notice(f"account {target} holds no credits")
+        return
+    output.show(
+        output.table(
+            f"Holdings of {target}",
+            ["batch", "project", "vintage", "balance", "serial blocks"],
+            [
+                (
+                    h.batch_id,
+                    h.project_ref,
+                    h.vintage,
+                    output.number(h.balance),
+                    "\n".join(h.block_ids),
+                )
+                for h in found
+            ],
+        )
+    )
+    output.notice(f"{sum(h.balance for h in found):,} credits in {len(found)} batches")
+
+
+@project_app.command("show")
+def project_show(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Project reference, e.g. ID013.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Show a registered project."""
+    project = connect(ctx).project(ref)
+    if as_json:
+        output.print_json(project)
+        return
+    output.show(
+        output.fields(
+            f"Project {project.ref}",
+            [
+                ("title", project.title),
+                ("country", project.country),
+                ("methodology", project.methodology),
+                ("PDD hash", project.pdd_hash),
+                ("validation report hash", project.validation_report_hash),
+                ("registered", output.when(project.registered_at)),
+                ("last monitoring period end", output.when(project.last_monitoring_end)),
+                ("batches", project.batch_count),
+            ],
+        )
+    )
+
+
+@project_app.command("list")
+def project_list(
+    ctx: typer.Context,
+    country: Annotated[
+        str | None, typer.Option("--country", help="Only this partner country's projects.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the registered projects, in registration order."""
+    found = connect(ctx).projects()
+    if country:
+        found = [p for p in found if p.country == country.strip().upper()]
+    if as_json:
+        output.print_json(found)
+        return
+    output.show(
+        output.table(
+            "Registered projects",
+            ["ref", "country", "methodology", "batches", "title"],
+            [(p.ref, p.country, p.methodology, p.batch_count, p.title) for p in found],
+        )
+    )
+
+
+@batch_app.command("show")
+def batch_show(
+    ctx: typer.Context,
+    batch_id: Annotated[int, typer.Argument(help="Batch id.", min=1)],
+    as_json: JsonOption = False,
+) -> None:
+    """Show a batch: its issuance data, conservation totals and current holders."""
+    client = connect(ctx)
+    batch = client.batch(batch_id)
+    holders = client.batch_holdings(batch_id)
+    if as_json:
+        output.print_json({**output.jsonable(batch), "holdings": output.jsonable(holders)})
+        return
+    info, totals = batch.info, batch.totals
+    authorization = output.label(info.authorization)
+    if info.authorization_id:
+        authorization += f" ({info.authorization_id}, {output.when(info.authorization_date)})"
+    output.show(
+        output.fields(
+            f"Batch {info.id}",
+            [
+                ("project", f"{info.project_ref} ({info.country})"),
+                (
+                    "monitoring period",
+                    f"{output.when(info.monitoring_start)} .. {output.when(info.monitoring_end)}",
+                ),
+                ("vintage", info.vintage),
+                (
+                    "quantity",
+                    f"{info.quantity:,} (verified reductions {info.verified_reductions:,})",
+                ),
+                ("serials", f"{info.first_serial} .. {info.last_serial}"),
+                ("Article 6", authorization),
+                (
+                    "internationally transferred",
+                    "yes" if info.internationally_transferred else "no",
+                ),
+                ("decision id", info.decision_id),
+                ("verification report hash", info.verification_report_hash),
+                ("issued", output.when(info.issued_at)),
+                (
+                    "totals",
+                    f"issued {totals.issued:,} = held {totals.held:,} + retired "
+                    f"{totals.retired:,} + cancelled {totals.cancelled:,}",
+                ),
+            ],
+        ),
+        output.table(
+            "Holders",
+            ["account", "side", "balance", "serial blocks"],
+            [
+                (h.account, h.side, output.number(h.balance), "\n".join(h.block_ids))
+                for h in holders
+            ],
+        ),
+    )
+
+
+@batch_app.command("list")
+def batch_list(
+    ctx: typer.Context,
+    project: Annotated[str | None, typer.Option("--project", help="Only this project's.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List every batch with its totals."""
+    found = connect(ctx).batches()
+    if project:
+        found = [b for b in found if b.info.project_ref == project.strip()]
+    if as_json:
+        output.print_json(found)
+        return
+    output.show(
+        output.table(
+            "Batches",
+            ["batch", "project", "vintage", "issued", "held", "retired", "cancelled", "Article 6"],
+            [
+                (
+                    b.info.id,
+                    b.info.project_ref,
+                    b.info.vintage,
+                    output.number(b.totals.issued),
+                    output.number(b.totals.held),
+                    output.number(b.totals.retired),
+                    output.number(b.totals.cancelled),
+                    output.label(b.info.authorization),
+                )
+                for b in found
+            ],
+        )
+    )
+
+
+def serial(
+    ctx: typer.Context,
+    serial_or_block_id: Annotated[
+        str,
+        typer.Argument(
+            help="A serial number (100001) or a serial block id "
+            "(JCM-JP-ID013-2023-000100001-000105000).",
+            metavar="SERIAL_OR_BLOCK_ID",
+        ),
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Where a serial is now: held (by whom), retired or cancelled (by which record)."""
+    from registry_client.models import SerialLocation
+
+    found = connect(ctx).locate(serial_or_block_id)
+    if as_json:
+        output.print_json(found)
+        return
+    if found.location == SerialLocation.UNISSUED:
+        output.success(f"serial {found.serial} has not been issued")
+        return
+    record = {
+        SerialLocation.RETIRED: f"retirement {found.record_id}",
+        SerialLocation.CANCELLED: f"cancellation {found.record_id}",
+    }.get(found.location)
+    output.show(
+        output.fields(
+            f"Serial {found.serial}",
+            [
+                ("where", output.label(found.location)),
+                ("account", found.account),
+                ("record", record),
+                ("batch", found.batch_id),
+                ("project", found.project_ref),
+                ("vintage", found.vintage),
+                ("registry side", found.side),
+                ("serial block", found.block_id),
+            ],
+        )
+    )
