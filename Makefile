@@ -107,17 +107,7 @@ format: install
 # --- demo (to be replaced by `jcm devnet up`) ---------------------------------------------------
 
 demo: install
-	@mkdir -p $(DEVNET_DIR)
-	@if (exec 3<>/dev/tcp/$(DEMO_HOST)/$(DEMO_PORT)) 2>/dev/null; then \
-	  echo "using the node already listening on $(DEMO_HOST):$(DEMO_PORT)"; \
-	else \
-	  echo "starting anvil --hardfork paris on $(DEMO_HOST):$(DEMO_PORT) (log: .devnet/anvil.log)"; \
-	  nohup anvil --hardfork paris --host $(DEMO_HOST) --port $(DEMO_PORT) > $(DEVNET_DIR)/anvil.log 2>&1 & \
-	  echo $$! > $(DEVNET_DIR)/anvil.pid; \
-	  for _ in $$(seq 50); do (exec 3<>/dev/tcp/$(DEMO_HOST)/$(DEMO_PORT)) 2>/dev/null && break; sleep 0.2; done; \
-	fi
-	ape run deploy --network ethereum:local:node
-	@echo "anvil keeps running; stop it with: make devnet-stop"
+	jcm devnet up
 
 devnet-stop:
 	@if [ -f $(DEVNET_DIR)/anvil.pid ]; then kill $$(cat $(DEVNET_DIR)/anvil.pid) 2>/dev/null || true; \
