@@ -1,18 +1,20 @@
 """Decoding the contracts' logs with the ABIs shipped in ``registry_client/artifacts``.
 
-Logs come straight from ``eth_getLogs`` as JSON (hex strings); decoding them here with ``eth_abi``
-avoids web3's per-log formatters, which dominate the cost of catching up a long history. Values are
-normalised for storage: addresses EIP-55 checksummed, ``bytes2`` as their two ASCII letters (every
+Logs come straight from ``eth_getLogs`` as JSON (hex strings) and are decoded here by small decoders
+compiled once per event from the ABI (standard head/tail encoding): web3's per-log formatters and
+``eth_abi``'s generic decoders dominated the cost of catching up a long history. A test checks these
+decoders against ``eth_abi`` on every event of a chain history. Values are normalised for storage:
+addresses EIP-55 checksummed, ``bytes2`` as their two ASCII letters (every
 ``bytes2`` in these contracts is a registry side or country code), other fixed bytes as ``0x`` hex,
 structs as dicts keyed by component name.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
-from eth_abi import decode as abi_decode
 from eth_utils import keccak, to_checksum_address
 
 from registry_client.contracts import abi as contract_abi
@@ -35,23 +37,120 @@ def canonical_type(param: dict[str, Any]) -> str:
     return kind
 
 
-def _normalize(param: dict[str, Any], kind: str, value: Any) -> Any:
-    """Convert a decoded value of ABI type ``kind`` (described by ``param``) for storage."""
+@lru_cache(maxsize=1 << 16)
+def checksum(raw: bytes) -> str:
+    """The EIP-55 form of a 20-byte address (cached: registries see the same accounts again and
+    again)."""
+    return to_checksum_address(raw)
+
+
+@lru_cache(maxsize=1 << 12)
+def checksum_hex(address: str) -> str:
+    """The EIP-55 form of a hex address (cached)."""
+    return to_checksum_address(address)
+
+
+def _word(data: bytes, pos: int) -> int:
+    return int.from_bytes(data[pos : pos + 32], "big")
+
+
+class _Decoder:
+    """Decodes one ABI type at a position of the encoded data (compiled once per event)."""
+
+    dynamic: bool = False
+    head_size: int = 32
+
+    def decode(self, data: bytes, pos: int) -> Any:
+        raise NotImplementedError
+
+
+class _Elementary(_Decoder):
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.size = int(kind[5:]) if kind.startswith("bytes") else 0
+
+    def decode(self, data: bytes, pos: int) -> Any:
+        kind = self.kind
+        if kind == "address":
+            return checksum(data[pos + 12 : pos + 32])
+        if kind == "bool":
+            return _word(data, pos) != 0
+        if kind.startswith("uint"):
+            return _word(data, pos)
+        if kind.startswith("int"):
+            return int.from_bytes(data[pos : pos + 32], "big", signed=True)
+        raw = data[pos : pos + self.size]
+        if self.size == 2:  # every bytes2 of these contracts is a registry side / country code
+            return raw.decode("ascii", errors="replace")
+        return "0x" + raw.hex()
+
+
+class _Bytes(_Decoder):
+    dynamic = True
+
+    def __init__(self, text: bool) -> None:
+        self.text = text
+
+    def decode(self, data: bytes, pos: int) -> Any:
+        length = _word(data, pos)
+        raw = data[pos + 32 : pos + 32 + length]
+        return raw.decode("utf-8", errors="replace") if self.text else "0x" + raw.hex()
+
+
+def _sequence(items: list[_Decoder], data: bytes, base: int) -> list[Any]:
+    """Decode the head/tail encoding of ``items`` starting at ``base``."""
+    values = []
+    offset = base
+    for item in items:
+        if item.dynamic:
+            values.append(item.decode(data, base + _word(data, offset)))
+            offset += 32
+        else:
+            values.append(item.decode(data, offset))
+            offset += item.head_size
+    return values
+
+
+class _Tuple(_Decoder):
+    def __init__(self, names: list[str], items: list[_Decoder]) -> None:
+        self.names = names
+        self.items = items
+        self.dynamic = any(i.dynamic for i in items)
+        self.head_size = 32 if self.dynamic else sum(i.head_size for i in items)
+
+    def decode(self, data: bytes, pos: int) -> Any:
+        return dict(zip(self.names, _sequence(self.items, data, pos), strict=True))
+
+
+class _Array(_Decoder):
+    def __init__(self, item: _Decoder, length: int | None) -> None:
+        self.item = item
+        self.length = length
+        self.dynamic = length is None or item.dynamic
+        self.head_size = 32 if self.dynamic else item.head_size * (length or 0)
+
+    def decode(self, data: bytes, pos: int) -> Any:
+        if self.length is None:
+            count, start = _word(data, pos), pos + 32
+        else:
+            count, start = self.length, pos
+        return _sequence([self.item] * count, data, start)
+
+
+def compile_decoder(param: dict[str, Any], kind: str | None = None) -> _Decoder:
+    """A decoder for an ABI parameter (``kind`` overrides its type, for array elements)."""
+    kind = kind or str(param["type"])
     if kind.endswith("]"):
-        inner = kind[: kind.rindex("[")]
-        return [_normalize(param, inner, item) for item in value]
-    if kind.startswith("tuple"):
-        return {
-            str(c["name"]): _normalize(c, str(c["type"]), v)
-            for c, v in zip(param["components"], value, strict=True)
-        }
-    if kind == "address":
-        return to_checksum_address(value)
-    if kind == "bytes2":
-        return bytes(value).decode("ascii", errors="replace")
-    if kind.startswith("bytes"):
-        return "0x" + bytes(value).hex()
-    return value
+        inner, size = kind[: kind.rindex("[")], kind[kind.rindex("[") + 1 : -1]
+        return _Array(compile_decoder(param, inner), int(size) if size else None)
+    if kind == "tuple":
+        components = param["components"]
+        return _Tuple(
+            [str(c["name"]) for c in components], [compile_decoder(c) for c in components]
+        )
+    if kind in ("string", "bytes"):
+        return _Bytes(text=kind == "string")
+    return _Elementary(kind)
 
 
 @dataclass(frozen=True)
@@ -63,21 +162,27 @@ class EventSpec:
     topic: str
     indexed: tuple[dict[str, Any], ...]
     data: tuple[dict[str, Any], ...]
+    _indexed: tuple[_Decoder, ...] = field(init=False, repr=False, compare=False)
+    _data: tuple[_Decoder, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_indexed", tuple(compile_decoder(p) for p in self.indexed))
+        object.__setattr__(self, "_data", tuple(compile_decoder(p) for p in self.data))
 
     def decode(self, topics: list[str], data: str) -> dict[str, Any]:
-        """Decode a log's topics (without topic 0) and data into named, normalised arguments."""
+        """Decode a log's topics (without topic 0) and data into named, normalised arguments.
+
+        Indexed dynamic values (strings, arrays, structs) are only their keccak hash in a log.
+        """
         args: dict[str, Any] = {}
-        for param, topic in zip(self.indexed, topics, strict=True):
-            kind = canonical_type(param)
+        for param, decoder, topic in zip(self.indexed, self._indexed, topics, strict=True):
             raw = bytes.fromhex(topic[2:])
-            if kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("("):
-                args[str(param["name"])] = "0x" + raw.hex()  # indexed dynamic values are hashes
-            else:
-                (value,) = abi_decode([kind], raw)
-                args[str(param["name"])] = _normalize(param, str(param["type"]), value)
-        values = abi_decode([canonical_type(p) for p in self.data], bytes.fromhex(data[2:]))
+            args[str(param["name"])] = (
+                "0x" + raw.hex() if decoder.dynamic else decoder.decode(raw, 0)
+            )
+        values = _sequence(list(self._data), bytes.fromhex(data[2:]), 0)
         for param, value in zip(self.data, values, strict=True):
-            args[str(param["name"])] = _normalize(param, str(param["type"]), value)
+            args[str(param["name"])] = value
         return args
 
 

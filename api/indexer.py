@@ -36,7 +36,7 @@ from eth_utils import to_checksum_address
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from api.abi import ContractRole, EventDecoder
+from api.abi import ContractRole, EventDecoder, checksum_hex
 from api.apply import Applier, DecodedLog, IndexCache
 from api.database import IndexSchemaError, create_schema, make_engine
 from api.rollback import rollback_to
@@ -366,7 +366,7 @@ class Indexer:
                 DecodedLog(
                     role=role,
                     name=spec.name,
-                    address=to_checksum_address(entry["address"]),
+                    address=checksum_hex(str(entry["address"]).lower()),
                     args=spec.decode(topics[1:], entry["data"]),
                     block_number=number,
                     block_hash=header.hash,

