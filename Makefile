@@ -121,3 +121,17 @@ clean:
 
 distclean: clean devnet-stop
 	rm -rf .venv node_modules .devnet
+
+# --- benchmarks (bench/; not part of `make test`) -----------------------------------------------
+
+.PHONY: bench gas-snapshot
+
+# Gas, throughput, indexer and API benchmarks: prints the results table, writes bench/results.json
+# and bench/growth.png.
+bench: install
+	python -m bench.run
+
+# Re-measure the gas of every registry and committee operation into tests/gas/gas_snapshot.json
+# (checked by tests/gas in `make test`).
+gas-snapshot: install
+	python -m bench.gas --snapshot

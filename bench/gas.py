@@ -1,0 +1,576 @@
+"""Gas of every registry and committee operation beside OpenZeppelin references, on one anvil.
+
+One run (``measure()``) starts one ``anvil --hardfork paris`` on a random port and, in a fixed order
+with fixed keys, texts, timestamps and deadlines (so every run sends the same bytes and gas is
+reproducible to the unit):
+
+1. deploys the registry (``JCMRegistry``, which creates ``JCMProjects``) from the SDK's packaged
+   artifacts, a ``JointCommittee`` for Indonesia (3 Japan members, threshold 2; 3 partner members,
+   threshold 1), and the references ``ReferenceERC1155`` / ``ReferenceERC20`` (unmodified
+   OpenZeppelin 5.3.0, see :mod:`bench.references`);
+2. measures the references: ERC-1155 ``safeTransferFrom`` and ERC-20 ``transfer`` to a new and to an
+   existing recipient, and an ERC-1155 mint of a new id;
+3. measures every registry and committee operation through the SDK (``RegistryClient``), committee
+   decisions with real EIP-712 signatures made by :mod:`registry_client.decisions`.
+
+Gas is each transaction's ``gasUsed`` (intrinsic 21,000 and calldata included, refunds deducted),
+so the registry and the references are compared on the same footing. Every figure is also given as
+the ratio to :data:`BASELINE`, the ERC-1155 transfer to an existing recipient.
+
+How the transfer scenarios are built: "touching k ranges" means the sender holds exactly k disjoint
+ranges of two serials each (dealt by a dealer account alternately to the sender and a filler) and
+sends 2k - 1 credits: k - 1 ranges whole and one serial of the k-th, so the sender keeps one credit.
+"New recipient" means an account that holds another batch and receives this batch for the first
+time (its holding and the batch's holder list are written for the first time); "existing recipient"
+means it holds a lower range of the batch that the arriving ranges do not touch, so each arriving
+range is a new range of its holding. The common repeat case, where the arriving serials extend the
+range the recipient already holds and merge into it, is
+``transfer.1_range.existing_recipient_merged``.
+
+``python -m bench.gas`` prints the table; ``--snapshot FILE`` writes the registry and committee
+figures as the gas snapshot that ``tests/gas`` checks (``make gas-snapshot``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+from web3.types import TxParams, TxReceipt
+
+from bench.chain import Anvil, key
+from bench.references import compile_references
+from registry_client import decisions
+from registry_client.client import RegistryClient
+from registry_client.deployment import deploy_committee, deploy_registry
+from registry_client.models import AccountKind, CancellationReason, Deployment, RetirementPurpose
+from registry_client.transactions import TransactionSender, connect_web3
+
+SNAPSHOT = Path(__file__).resolve().parents[1] / "tests" / "gas" / "gas_snapshot.json"
+BASELINE = "erc1155.safe_transfer_from.existing_recipient"
+"""The reference every figure is divided by."""
+
+PARTNER = "ID"
+PROJECT = "ID001"
+DEADLINE = 4_102_444_800  # 2100-01-01: decisions stay valid, and the signed bytes never change
+DAY = 86_400
+MONITORING_START = 1_672_531_200  # 2023-01-01
+AUTHORIZATION_DATE = 1_685_577_600  # 2023-06-01
+RANGES_GROWTH = (1, 2, 4, 8, 16, 32)
+RANGES_NEW = (1, 4, 16)
+ISSUE_SIGNATURES = ((2, 1), (3, 3))
+ISSUE_ALLOCATIONS = (1, 4, 16)
+
+REFERENCES: dict[str, str] = {
+    "erc1155.safe_transfer_from.new_recipient": "OZ ERC-1155 safeTransferFrom, new recipient",
+    "erc1155.safe_transfer_from.existing_recipient": (
+        "OZ ERC-1155 safeTransferFrom, existing recipient"
+    ),
+    "erc20.transfer.new_recipient": "OZ ERC-20 transfer, new recipient",
+    "erc20.transfer.existing_recipient": "OZ ERC-20 transfer, existing recipient",
+    "erc1155.mint.new_id": "OZ ERC-1155 mint of a new id",
+}
+
+
+def _ranges(k: int) -> str:
+    return "1_range" if k == 1 else f"{k}_ranges"
+
+
+def _operations() -> dict[str, str]:
+    ops = {
+        "deploy.registry": "deploy JCMRegistry (creates JCMProjects)",
+        "deploy.joint_committee": "deploy JointCommittee (3+3 members)",
+        "governance.grant_registrar": "grant a side's registrar role",
+        "governance.revoke_registrar": "revoke a side's registrar role",
+        "governance.add_country": "add a partner country and its committee",
+        "governance.set_committee": "replace a country's committee address",
+        "governance.pause": "pause all movements",
+        "governance.unpause": "resume movements",
+        "account.open.holding": "open a holding account",
+        "account.open.government_holding": "open a government holding account",
+        "account.open.retirement": "open a side's retirement account",
+        "account.open.cancellation": "open a side's cancellation account",
+        "account.freeze": "freeze an account",
+        "account.unfreeze": "unfreeze an account",
+        "account.close": "close an empty account",
+        "committee.register_project": "register a project (decision, 2+1 signatures)",
+        "committee.correct_credits": "correct credits to cancellation (decision, 2+1)",
+        "committee.change_members": "change members, 3+3 (decision, 2+1)",
+    }
+    for japan, partner in ISSUE_SIGNATURES:
+        for count in ISSUE_ALLOCATIONS:
+            ops[f"committee.issue_credits.{japan}+{partner}_signatures.{count}_allocations"] = (
+                f"issue a batch, {count} allocation{'s' * (count > 1)}, {japan}+{partner} sigs"
+            )
+    ops["transfer.1_range.existing_recipient_merged"] = (
+        "transfer 1 range, merges into the recipient's range"
+    )
+    for k in RANGES_GROWTH:
+        ops[f"transfer.{_ranges(k)}.existing_recipient"] = (
+            f"transfer touching {k} range{'s' * (k > 1)}, existing recipient"
+        )
+    for k in RANGES_NEW:
+        ops[f"transfer.{_ranges(k)}.new_recipient"] = (
+            f"transfer touching {k} range{'s' * (k > 1)}, new recipient"
+        )
+    ops.update(
+        {
+            "transfer.international.first": "transfer JP -> ID, the batch's first international",
+            "transfer.international.next": "transfer JP -> ID, later, merging into its range",
+            "retire.first_of_batch": "retire 1 range, the side's first of the batch",
+            "retire.next": "retire 1 range, later retirement of the batch",
+            "cancel.first_of_batch": "cancel 1 range, the side's first of the batch",
+            "cancel.next": "cancel 1 range, later cancellation of the batch",
+        }
+    )
+    return ops
+
+
+OPERATIONS: dict[str, str] = _operations()
+"""Every registry and committee operation measured (the gas snapshot's keys), with a description."""
+
+
+@dataclass
+class GasResults:
+    """The gas of one run.
+
+    Attributes:
+        operations: registry and committee operation -> gas used.
+        references: OpenZeppelin reference operation -> gas used.
+        growth: ranges touched -> gas of a transfer to an existing recipient.
+        seconds: wall time of the run.
+    """
+
+    operations: dict[str, int] = field(default_factory=dict)
+    references: dict[str, int] = field(default_factory=dict)
+    growth: dict[int, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def baseline(self) -> int:
+        """Gas of :data:`BASELINE`."""
+        return self.references[BASELINE]
+
+    def ratio(self, gas: int) -> float:
+        """``gas`` as a multiple of the baseline."""
+        return gas / self.baseline
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-able results with ratios."""
+        return {
+            "baseline": BASELINE,
+            "baseline_gas": self.baseline,
+            "references": {
+                name: {"gas": gas, "ratio": round(self.ratio(gas), 3), "what": REFERENCES[name]}
+                for name, gas in self.references.items()
+            },
+            "operations": {
+                name: {"gas": gas, "ratio": round(self.ratio(gas), 3), "what": OPERATIONS[name]}
+                for name, gas in self.operations.items()
+            },
+            "transfer_gas_by_ranges_touched": {str(k): v for k, v in self.growth.items()},
+            "seconds": round(self.seconds, 1),
+        }
+
+
+# ------------------------------------------------------------------------------------------------
+# The run
+# ------------------------------------------------------------------------------------------------
+
+
+class _Run:
+    """The world of one measurement: a node, the deployment, keys and clients."""
+
+    def __init__(self, node: Anvil) -> None:
+        self.node = node
+        self.w3: Web3 = connect_web3(node.url)
+        self.chain_id = int(self.w3.eth.chain_id)
+        self.results = GasResults()
+        self.governance = key("governance")
+        self.registrars = {"JP": key("registrar-JP"), PARTNER: key("registrar-ID")}
+        self.japan_members = sorted((key(f"member-JP-{i}") for i in range(3)), key=_addr)
+        self.partner_members = sorted((key(f"member-ID-{i}") for i in range(3)), key=_addr)
+        self.clients: dict[str, RegistryClient] = {}
+        self.deployment: Deployment | None = None
+        self.committee = ""
+        self.nonce = 0
+        self.decisions = 0
+        self.monitoring_end = MONITORING_START
+        self.sides: dict[str, str] = {}
+
+    # -- helpers -----------------------------------------------------------------------------------
+
+    def client(self, who: LocalAccount) -> RegistryClient:
+        """The SDK client signing as ``who``."""
+        if who.address not in self.clients:
+            assert self.deployment is not None
+            self.clients[who.address] = RegistryClient(self.w3, self.deployment, who)
+        return self.clients[who.address]
+
+    def record(self, name: str, gas: int) -> None:
+        if name not in OPERATIONS:
+            raise KeyError(f"{name} is not a declared operation")
+        self.results.operations[name] = int(gas)
+
+    def account(self, label: str, side: str, kind: AccountKind = AccountKind.HOLDING) -> str:
+        """Open (once) the account ``label`` on ``side``; return its address."""
+        holder = key(label)
+        if holder.address not in self.sides:
+            name = f"{label.replace('-', ' ').title()} Co., Ltd."
+            self.client(self.registrars[side]).open_account(holder.address, side, kind, name)
+            self.node.fund([holder.address])
+            self.sides[holder.address] = side
+        return str(holder.address)
+
+    def decision(self, **content: Any) -> decisions.Decision:
+        """A decision of the Indonesian committee at its current nonce."""
+        domain = decisions.CommitteeDomain(chain_id=self.chain_id, committee=self.committee)
+        common: dict[str, Any] = {"domain": domain, "nonce": self.nonce, "deadline": DEADLINE}
+        if "project" in content:
+            return decisions.RegisterProjectDecision(**common, **content)
+        if "issuance" in content:
+            return decisions.IssueCreditsDecision(**common, **content)
+        if "correction" in content:
+            return decisions.CorrectCreditsDecision(**common, **content)
+        return decisions.ChangeMembersDecision(**common, **content)
+
+    def submit(self, decision: decisions.Decision, japan: int = 2, partner: int = 1) -> Any:
+        """Sign with the first members of each side and submit (the governance key pays)."""
+        signers = self.japan_members[:japan] + self.partner_members[:partner]
+        signatures = [decision.sign(m) for m in signers]
+        return self.client(self.governance).submit_decision(decision, signatures)
+
+    def issue(
+        self, allocations: Sequence[tuple[str, int]], japan: int = 2, partner: int = 1
+    ) -> tuple[int, int]:
+        """Issue a batch of the project (authorized for NDC use); its id and gas."""
+        self.decisions += 1
+        start = self.monitoring_end + DAY
+        self.monitoring_end = start + 30 * DAY
+        quantity = sum(amount for _, amount in allocations)
+        issuance = decisions.Issuance(
+            decision_id=decisions.decision_id(f"JC-ID-bench-issuance-{self.decisions}"),
+            project_ref=PROJECT,
+            monitoring_start=start,
+            monitoring_end=self.monitoring_end,
+            vintage=2023,
+            quantity=quantity,
+            verified_reductions=quantity,
+            verification_report_hash=_hash(f"verification report {self.decisions}"),
+            authorization=decisions.Authorization.NDC,
+            authorization_id="ID-A6-2023-001",
+            authorization_date=AUTHORIZATION_DATE,
+            allocations=tuple(decisions.Allocation(account=a, amount=n) for a, n in allocations),
+        )
+        receipt = self.submit(self.decision(issuance=issuance), japan, partner)
+        return int(receipt.batch_id), int(receipt.gas_used)
+
+    def transfer(self, sender: str, to: str, batch: int, quantity: int) -> int:
+        return int(self.client(key(sender)).transfer(to, batch, quantity).gas_used)
+
+    def deal(self, dealer: str, batch: int, plan: Sequence[tuple[str, int]]) -> None:
+        """Pipelined transfers from ``dealer``: ``(recipient address, quantity)`` in order."""
+        client = self.client(key(dealer))
+        for to, quantity in plan:
+            client.send(client.prepare.transfer(to, batch, quantity), wait=False)
+        client.wait_all()
+
+    # -- phases ------------------------------------------------------------------------------------
+
+    def deploy(self) -> None:
+        everyone = [self.governance, *self.registrars.values()]
+        self.node.fund(a.address for a in [*everyone, *self.japan_members, *self.partner_members])
+        self.deployment = deploy_registry(self.node.url, self.governance, w3=self.w3)
+        self.record("deploy.registry", self._gas_of_block(self.deployment.block_number))
+        gov = self.client(self.governance)
+        receipt = gov.grant_registrar("JP", self.registrars["JP"].address)
+        self.record("governance.grant_registrar", receipt.gas_used)
+        gov.grant_registrar(PARTNER, self.registrars[PARTNER].address)
+        with_committee = deploy_committee(
+            self.deployment, self.governance, PARTNER,
+            [m.address for m in self.japan_members], [m.address for m in self.partner_members],
+            2, 1, register=False, w3=self.w3,
+        )  # fmt: skip
+        self.committee = with_committee.committees[PARTNER]
+        self.record("deploy.joint_committee", self._gas_of_block(int(self.w3.eth.block_number)))
+        self.deployment = with_committee
+        self.clients.clear()  # the governance client's local nonce missed the committee's deploy
+        gov = self.client(self.governance)
+        self.record("governance.add_country", gov.add_country(PARTNER, self.committee).gas_used)
+        gov.add_country("TH", key("th-committee-a").address)
+        replaced = gov.set_committee("TH", key("th-committee-b").address)
+        self.record("governance.set_committee", replaced.gas_used)
+
+    def accounts(self) -> None:
+        for side in ("JP", PARTNER):
+            for kind in (AccountKind.RETIREMENT, AccountKind.CANCELLATION):
+                holder = key(f"{kind.label}-{side}")
+                receipt = self.client(self.registrars[side]).open_account(
+                    holder.address, side, kind, f"{side} {kind.label} account"
+                )
+                if side == "JP":
+                    self.record(f"account.open.{kind.name.lower()}", receipt.gas_used)
+        holder = key("jp-holding-first")
+        receipt = self.client(self.registrars["JP"]).open_account(
+            holder.address, "JP", AccountKind.HOLDING, "Nippon Bench Trading Co., Ltd."
+        )
+        self.record("account.open.holding", receipt.gas_used)
+        government = key("jp-government")
+        receipt = self.client(self.registrars["JP"]).open_account(
+            government.address, "JP", AccountKind.GOVERNMENT_HOLDING, "Government of Japan"
+        )
+        self.record("account.open.government_holding", receipt.gas_used)
+        self.sides.update({holder.address: "JP", government.address: "JP"})
+
+    def project(self) -> None:
+        registration = decisions.ProjectRegistration(
+            ref=PROJECT,
+            country=PARTNER,
+            title="Energy saving by bench-marked refrigeration at cold storage warehouses",
+            methodology="ID_AM002",
+            pdd_hash=_hash("pdd"),
+            validation_report_hash=_hash("validation report"),
+        )
+        receipt = self.submit(self.decision(project=registration))
+        self.record("committee.register_project", receipt.gas_used)
+
+    def issuances(self) -> None:
+        # Every account that receives credits in a measured issuance, or as the "new recipient" of a
+        # measured transfer, first receives one credit of a warm-up batch: it is an account that
+        # already holds another batch, receiving this batch for the first time (its first credits
+        # ever would also create its batch list). The warm-up batches are also the project's first
+        # batches, so every measured issuance is a "next" issuance of the project.
+        allocations: dict[tuple[int, int, int], list[str]] = {}
+        for japan, partner in ISSUE_SIGNATURES:
+            for count in ISSUE_ALLOCATIONS:
+                allocations[japan, partner, count] = [
+                    self.account(
+                        f"allocation-{japan}+{partner}-{count}-{i}", ("JP", PARTNER)[i % 2]
+                    )
+                    for i in range(count)
+                ]
+        new_recipients = [self.account(f"recipient-{k}-new", "JP") for k in RANGES_NEW]
+        seasoned = [a for accounts in allocations.values() for a in accounts] + new_recipients
+        for start in range(0, len(seasoned), 32):
+            self.issue([(a, 1) for a in seasoned[start : start + 32]])
+        for (japan, partner, count), accounts in allocations.items():
+            _, gas = self.issue([(a, 1_000) for a in accounts], japan, partner)
+            name = f"committee.issue_credits.{japan}+{partner}_signatures.{count}_allocations"
+            self.record(name, gas)
+
+    def transfers(self) -> None:
+        dealer = self.account("dealer", "JP")
+        filler = self.account("filler", "JP")
+        batch, _ = self.issue([(dealer, 1_000_000)])
+        # A holding of one range, sending to a recipient whose range the serials extend.
+        sender = self.account("single-range", "JP")
+        merged = self.account("merging-recipient", "JP")
+        self.deal("dealer", batch, [(sender, 1_000)])
+        self.transfer("single-range", merged, batch, 10)
+        gas = self.transfer("single-range", merged, batch, 10)
+        self.record("transfer.1_range.existing_recipient_merged", gas)
+        for k in sorted({*RANGES_GROWTH, *RANGES_NEW}):
+            variants = ["existing"] if k not in RANGES_NEW else ["existing", "new"]
+            for variant in variants:
+                label = f"fragmented-{k}-{variant}"
+                sender = self.account(label, "JP")
+                recipient = self.account(f"recipient-{k}-{variant}", "JP")
+                plan = [(recipient, 1), (filler, 1)] if variant == "existing" else []
+                for _ in range(k):
+                    plan += [(sender, 2), (filler, 1)]
+                self.deal("dealer", batch, plan)
+                gas = self.transfer(label, recipient, batch, 2 * k - 1)
+                self.record(f"transfer.{_ranges(k)}.{variant}_recipient", gas)
+                if variant == "existing":
+                    self.results.growth[k] = gas
+        # International: a JP holding to an ID holding of an authorized batch. The importer holds
+        # the batch's last serial from the issuance, so the first arriving range is a new range of
+        # its holding and the second one merges into the first.
+        exporter = self.account("exporter", "JP")
+        importer = self.account("importer", PARTNER)
+        batch, _ = self.issue([(exporter, 10_000), (importer, 1)])
+        first = self.transfer("exporter", importer, batch, 100)
+        self.record("transfer.international.first", first)
+        self.record("transfer.international.next", self.transfer("exporter", importer, batch, 100))
+
+    def sinks(self) -> None:
+        holder = self.account("retiring-company", "JP")
+        batch, _ = self.issue([(holder, 10_000)])
+        client = self.client(key("retiring-company"))
+        for name in ("retire.first_of_batch", "retire.next"):
+            retired = client.retire(
+                batch, 100, "JP", RetirementPurpose.NDC, "Government of Japan", "FY2030 NDC"
+            )
+            self.record(name, retired.gas_used)
+        for name in ("cancel.first_of_batch", "cancel.next"):
+            receipt = client.cancel(
+                batch, 100, CancellationReason.VOLUNTARY_CANCELLATION, "voluntary cancellation"
+            )
+            self.record(name, receipt.gas_used)
+        holding = client.holding(holder, batch)
+        first = holding.ranges[0].first
+        self.decisions += 1
+        correction = decisions.Correction(
+            decision_id=decisions.decision_id(f"JC-ID-bench-correction-{self.decisions}"),
+            account=holder,
+            batch_id=batch,
+            first_serial=first,
+            last_serial=first + 9,
+        )
+        receipt = self.submit(self.decision(correction=correction))
+        self.record("committee.correct_credits", receipt.gas_used)
+
+    def lifecycle(self) -> None:
+        registrar = self.client(self.registrars["JP"])
+        subject = self.account("frozen-and-closed", "JP")
+        self.record("account.freeze", registrar.freeze(subject).gas_used)
+        self.record("account.unfreeze", registrar.unfreeze(subject).gas_used)
+        self.record("account.close", registrar.close_account(subject).gas_used)
+        gov = self.client(self.governance)
+        self.record("governance.pause", gov.pause().gas_used)
+        self.record("governance.unpause", gov.unpause().gas_used)
+        receipt = gov.revoke_registrar(PARTNER, self.registrars[PARTNER].address)
+        self.record("governance.revoke_registrar", receipt.gas_used)
+        replacement = key("member-ID-new")
+        change = decisions.MembershipChange(
+            japan_members=tuple(m.address for m in self.japan_members),
+            partner_members=(*(m.address for m in self.partner_members[:2]), replacement.address),
+            japan_threshold=2,
+            partner_threshold=1,
+        )
+        receipt = self.submit(self.decision(change=change))
+        self.record("committee.change_members", receipt.gas_used)
+        self.nonce += 1
+
+    def references(self) -> None:
+        compiled = compile_references()
+        deployer, holder, other = key("ref-deployer"), key("ref-holder"), key("ref-existing")
+        self.node.fund([deployer.address, holder.address])
+        sender = TransactionSender(self.w3, deployer)
+        tokens = {}
+        for name, artifact in compiled.items():
+            factory = self.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+            receipt = _send(sender, {"data": factory.constructor().data_in_transaction})
+            address = Web3.to_checksum_address(str(receipt["contractAddress"]))
+            tokens[name] = self.w3.eth.contract(address=address, abi=artifact.abi)
+        erc1155, erc20 = tokens["ReferenceERC1155"], tokens["ReferenceERC20"]
+        results = self.results.references
+        for to in (holder.address, other.address):
+            _send(sender, _call(erc1155, "mint", [to, 1, 1_000_000]))
+            _send(sender, _call(erc20, "mint", [to, 1_000_000]))
+        results["erc1155.mint.new_id"] = _gas(
+            _send(sender, _call(erc1155, "mint", [other.address, 2, 5]))
+        )
+        owner = TransactionSender(self.w3, holder)
+        for variant, to in (("new", key("ref-new").address), ("existing", other.address)):
+            transfer = _call(erc1155, "safeTransferFrom", [holder.address, to, 1, 10, b""])
+            results[f"erc1155.safe_transfer_from.{variant}_recipient"] = _gas(
+                _send(owner, transfer)
+            )
+            results[f"erc20.transfer.{variant}_recipient"] = _gas(
+                _send(owner, _call(erc20, "transfer", [to, 10]))
+            )
+
+    def _gas_of_block(self, number: int) -> int:
+        block = self.w3.eth.get_block(number)
+        transactions = block["transactions"]
+        assert len(transactions) == 1, "automine: one transaction per block"
+        return int(self.w3.eth.get_transaction_receipt(transactions[0])["gasUsed"])  # type: ignore[arg-type]
+
+
+def _addr(account: LocalAccount) -> int:
+    return int(account.address, 16)
+
+
+def _hash(text: str) -> str:
+    return "0x" + bytes(Web3.keccak(text=f"jcm-bench {text}")).hex()
+
+
+def _call(contract: Any, function: str, args: list[Any]) -> TxParams:
+    return {"to": contract.address, "data": contract.encode_abi(function, args=args)}
+
+
+def _send(sender: TransactionSender, request: TxParams) -> TxReceipt:
+    return sender.send(request, lambda r: r, "benchmark reference", track=False).wait()
+
+
+def _gas(receipt: TxReceipt) -> int:
+    return int(receipt["gasUsed"])
+
+
+def measure(progress: Callable[[str], None] | None = None) -> GasResults:
+    """Measure every operation on a fresh anvil (about half a minute); see the module docs.
+
+    Raises:
+        AssertionError: an operation declared in :data:`OPERATIONS` was not measured.
+    """
+    started = time.perf_counter()
+    with Anvil() as node:
+        run = _Run(node)
+        phases: list[tuple[str, Callable[[], None]]] = [
+            ("deploying the registry and the committee", run.deploy),
+            ("opening accounts", run.accounts),
+            ("registering a project", run.project),
+            ("issuing", run.issuances),
+            ("transferring", run.transfers),
+            ("retiring, cancelling, correcting", run.sinks),
+            ("account life cycle, pause, members", run.lifecycle),
+            ("OpenZeppelin references", run.references),
+        ]
+        for what, phase in phases:
+            if progress is not None:
+                progress(what)
+            phase()
+    missing = sorted(set(OPERATIONS) - set(run.results.operations))
+    assert not missing, f"operations not measured: {missing}"
+    run.results.seconds = time.perf_counter() - started
+    return run.results
+
+
+def table(results: GasResults) -> str:
+    """The results as a text table: gas and ratio to the baseline."""
+    lines = [f"{'operation':<62} {'gas':>10} {'x ERC-1155':>10}"]
+    lines.append("-" * len(lines[0]))
+    for name, gas in results.references.items():
+        lines.append(f"{REFERENCES[name]:<62} {gas:>10,} {results.ratio(gas):>10.2f}")
+    lines.append("-" * len(lines[0]))
+    for name, gas in results.operations.items():
+        lines.append(f"{OPERATIONS[name]:<62} {gas:>10,} {results.ratio(gas):>10.2f}")
+    return "\n".join(lines)
+
+
+def write_snapshot(results: GasResults, path: Path = SNAPSHOT) -> Path:
+    """Write ``operation -> gas`` (sorted, indented) for the snapshot test."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ordered = {name: results.operations[name] for name in sorted(results.operations)}
+    path.write_text(json.dumps(ordered, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.gas [--snapshot [FILE]]``."""
+    parser = argparse.ArgumentParser(prog="python -m bench.gas", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--snapshot",
+        nargs="?",
+        const=str(SNAPSHOT),
+        help=f"write the gas snapshot (default {SNAPSHOT.relative_to(SNAPSHOT.parents[2])})",
+    )
+    args = parser.parse_args(argv)
+    results = measure(lambda what: print(f"gas: {what}", file=sys.stderr))
+    print(table(results))
+    if args.snapshot:
+        print(f"wrote {write_snapshot(results, Path(args.snapshot))}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
