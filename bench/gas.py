@@ -37,33 +37,25 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.types import TxParams, TxReceipt
 
 from bench.chain import Anvil, key
 from bench.references import compile_references
+from bench.world import PARTNER, World
 from registry_client import decisions
-from registry_client.client import RegistryClient
-from registry_client.deployment import deploy_committee, deploy_registry
-from registry_client.models import AccountKind, CancellationReason, Deployment, RetirementPurpose
-from registry_client.transactions import TransactionSender, connect_web3
+from registry_client.models import AccountKind, CancellationReason, RetirementPurpose
+from registry_client.transactions import TransactionSender
 
 SNAPSHOT = Path(__file__).resolve().parents[1] / "tests" / "gas" / "gas_snapshot.json"
 BASELINE = "erc1155.safe_transfer_from.existing_recipient"
 """The reference every figure is divided by."""
 
-PARTNER = "ID"
-PROJECT = "ID001"
-DEADLINE = 4_102_444_800  # 2100-01-01: decisions stay valid, and the signed bytes never change
-DAY = 86_400
-MONITORING_START = 1_672_531_200  # 2023-01-01
-AUTHORIZATION_DATE = 1_685_577_600  # 2023-06-01
 RANGES_GROWTH = (1, 2, 4, 8, 16, 32)
 RANGES_NEW = (1, 4, 16)
 ISSUE_SIGNATURES = ((2, 1), (3, 3))
@@ -186,128 +178,22 @@ class GasResults:
 # ------------------------------------------------------------------------------------------------
 
 
-class _Run:
-    """The world of one measurement: a node, the deployment, keys and clients."""
+class _Run(World):
+    """One measurement: the world, and the results it records."""
 
     def __init__(self, node: Anvil) -> None:
-        self.node = node
-        self.w3: Web3 = connect_web3(node.url)
-        self.chain_id = int(self.w3.eth.chain_id)
+        super().__init__(node)
         self.results = GasResults()
-        self.governance = key("governance")
-        self.registrars = {"JP": key("registrar-JP"), PARTNER: key("registrar-ID")}
-        self.japan_members = sorted((key(f"member-JP-{i}") for i in range(3)), key=_addr)
-        self.partner_members = sorted((key(f"member-ID-{i}") for i in range(3)), key=_addr)
-        self.clients: dict[str, RegistryClient] = {}
-        self.deployment: Deployment | None = None
-        self.committee = ""
-        self.nonce = 0
-        self.decisions = 0
-        self.monitoring_end = MONITORING_START
-        self.sides: dict[str, str] = {}
-
-    # -- helpers -----------------------------------------------------------------------------------
-
-    def client(self, who: LocalAccount) -> RegistryClient:
-        """The SDK client signing as ``who``."""
-        if who.address not in self.clients:
-            assert self.deployment is not None
-            self.clients[who.address] = RegistryClient(self.w3, self.deployment, who)
-        return self.clients[who.address]
 
     def record(self, name: str, gas: int) -> None:
         if name not in OPERATIONS:
             raise KeyError(f"{name} is not a declared operation")
         self.results.operations[name] = int(gas)
 
-    def account(self, label: str, side: str, kind: AccountKind = AccountKind.HOLDING) -> str:
-        """Open (once) the account ``label`` on ``side``; return its address."""
-        holder = key(label)
-        if holder.address not in self.sides:
-            name = f"{label.replace('-', ' ').title()} Co., Ltd."
-            self.client(self.registrars[side]).open_account(holder.address, side, kind, name)
-            self.node.fund([holder.address])
-            self.sides[holder.address] = side
-        return str(holder.address)
-
-    def decision(self, **content: Any) -> decisions.Decision:
-        """A decision of the Indonesian committee at its current nonce."""
-        domain = decisions.CommitteeDomain(chain_id=self.chain_id, committee=self.committee)
-        common: dict[str, Any] = {"domain": domain, "nonce": self.nonce, "deadline": DEADLINE}
-        if "project" in content:
-            return decisions.RegisterProjectDecision(**common, **content)
-        if "issuance" in content:
-            return decisions.IssueCreditsDecision(**common, **content)
-        if "correction" in content:
-            return decisions.CorrectCreditsDecision(**common, **content)
-        return decisions.ChangeMembersDecision(**common, **content)
-
-    def submit(self, decision: decisions.Decision, japan: int = 2, partner: int = 1) -> Any:
-        """Sign with the first members of each side and submit (the governance key pays)."""
-        signers = self.japan_members[:japan] + self.partner_members[:partner]
-        signatures = [decision.sign(m) for m in signers]
-        return self.client(self.governance).submit_decision(decision, signatures)
-
-    def issue(
-        self, allocations: Sequence[tuple[str, int]], japan: int = 2, partner: int = 1
-    ) -> tuple[int, int]:
-        """Issue a batch of the project (authorized for NDC use); its id and gas."""
-        self.decisions += 1
-        start = self.monitoring_end + DAY
-        self.monitoring_end = start + 30 * DAY
-        quantity = sum(amount for _, amount in allocations)
-        issuance = decisions.Issuance(
-            decision_id=decisions.decision_id(f"JC-ID-bench-issuance-{self.decisions}"),
-            project_ref=PROJECT,
-            monitoring_start=start,
-            monitoring_end=self.monitoring_end,
-            vintage=2023,
-            quantity=quantity,
-            verified_reductions=quantity,
-            verification_report_hash=_hash(f"verification report {self.decisions}"),
-            authorization=decisions.Authorization.NDC,
-            authorization_id="ID-A6-2023-001",
-            authorization_date=AUTHORIZATION_DATE,
-            allocations=tuple(decisions.Allocation(account=a, amount=n) for a, n in allocations),
-        )
-        receipt = self.submit(self.decision(issuance=issuance), japan, partner)
-        return int(receipt.batch_id), int(receipt.gas_used)
-
-    def transfer(self, sender: str, to: str, batch: int, quantity: int) -> int:
-        return int(self.client(key(sender)).transfer(to, batch, quantity).gas_used)
-
-    def deal(self, dealer: str, batch: int, plan: Sequence[tuple[str, int]]) -> None:
-        """Pipelined transfers from ``dealer``: ``(recipient address, quantity)`` in order."""
-        client = self.client(key(dealer))
-        for to, quantity in plan:
-            client.send(client.prepare.transfer(to, batch, quantity), wait=False)
-        client.wait_all()
-
     # -- phases ------------------------------------------------------------------------------------
 
-    def deploy(self) -> None:
-        everyone = [self.governance, *self.registrars.values()]
-        self.node.fund(a.address for a in [*everyone, *self.japan_members, *self.partner_members])
-        self.deployment = deploy_registry(self.node.url, self.governance, w3=self.w3)
-        self.record("deploy.registry", self._gas_of_block(self.deployment.block_number))
-        gov = self.client(self.governance)
-        receipt = gov.grant_registrar("JP", self.registrars["JP"].address)
-        self.record("governance.grant_registrar", receipt.gas_used)
-        gov.grant_registrar(PARTNER, self.registrars[PARTNER].address)
-        with_committee = deploy_committee(
-            self.deployment, self.governance, PARTNER,
-            [m.address for m in self.japan_members], [m.address for m in self.partner_members],
-            2, 1, register=False, w3=self.w3,
-        )  # fmt: skip
-        self.committee = with_committee.committees[PARTNER]
-        self.record("deploy.joint_committee", self._gas_of_block(int(self.w3.eth.block_number)))
-        self.deployment = with_committee
-        self.clients.clear()  # the governance client's local nonce missed the committee's deploy
-        gov = self.client(self.governance)
-        self.record("governance.add_country", gov.add_country(PARTNER, self.committee).gas_used)
-        gov.add_country("TH", key("th-committee-a").address)
-        replaced = gov.set_committee("TH", key("th-committee-b").address)
-        self.record("governance.set_committee", replaced.gas_used)
+    def deploy_all(self) -> None:
+        self.deploy(self.record)
 
     def accounts(self) -> None:
         for side in ("JP", PARTNER):
@@ -331,16 +217,7 @@ class _Run:
         self.sides.update({holder.address: "JP", government.address: "JP"})
 
     def project(self) -> None:
-        registration = decisions.ProjectRegistration(
-            ref=PROJECT,
-            country=PARTNER,
-            title="Energy saving by bench-marked refrigeration at cold storage warehouses",
-            methodology="ID_AM002",
-            pdd_hash=_hash("pdd"),
-            validation_report_hash=_hash("validation report"),
-        )
-        receipt = self.submit(self.decision(project=registration))
-        self.record("committee.register_project", receipt.gas_used)
+        self.register_project(self.record)
 
     def issuances(self) -> None:
         # Every account that receives credits in a measured issuance, or as the "new recipient" of a
@@ -479,20 +356,6 @@ class _Run:
                 _send(owner, _call(erc20, "transfer", [to, 10]))
             )
 
-    def _gas_of_block(self, number: int) -> int:
-        block = self.w3.eth.get_block(number)
-        transactions = block["transactions"]
-        assert len(transactions) == 1, "automine: one transaction per block"
-        return int(self.w3.eth.get_transaction_receipt(transactions[0])["gasUsed"])  # type: ignore[arg-type]
-
-
-def _addr(account: LocalAccount) -> int:
-    return int(account.address, 16)
-
-
-def _hash(text: str) -> str:
-    return "0x" + bytes(Web3.keccak(text=f"jcm-bench {text}")).hex()
-
 
 def _call(contract: Any, function: str, args: list[Any]) -> TxParams:
     return {"to": contract.address, "data": contract.encode_abi(function, args=args)}
@@ -516,7 +379,7 @@ def measure(progress: Callable[[str], None] | None = None) -> GasResults:
     with Anvil() as node:
         run = _Run(node)
         phases: list[tuple[str, Callable[[], None]]] = [
-            ("deploying the registry and the committee", run.deploy),
+            ("deploying the registry and the committee", run.deploy_all),
             ("opening accounts", run.accounts),
             ("registering a project", run.project),
             ("issuing", run.issuances),
