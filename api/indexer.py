@@ -40,11 +40,16 @@ from api.abi import ContractRole, EventDecoder, checksum_hex
 from api.apply import Applier, DecodedLog, IndexCache
 from api.database import IndexSchemaError, create_schema, make_engine
 from api.rollback import rollback_to
-from api.rpc import BlockHeader, RpcClient
+from api.rpc import BlockHeader, RpcClient, RpcError
 from api.settings import DEFAULT_DATABASE_URL
 from api.tables import Block, Checkpoint, CommitteeAssignment, Meta
 
 log = logging.getLogger("api.indexer")
+
+
+MAX_CHAIN_CHANGES = 10
+"""Consecutive ranges the node may answer inconsistently (a reorganisation in progress) before the
+indexer gives up."""
 
 
 class ChainChangedError(RuntimeError):
@@ -142,6 +147,7 @@ class Indexer:
     _decoder: EventDecoder = field(default_factory=EventDecoder)
     _cache: IndexCache = field(default_factory=IndexCache)
     _projects: str = ""
+    _span: int = 0  # blocks per eth_getLogs call now (halved while the node refuses bigger ranges)
 
     # -- set-up ------------------------------------------------------------------------------------
 
@@ -222,6 +228,8 @@ class Indexer:
             on_progress: called after each range with ``(last_block, target_block, events)``.
         """
         started = time.perf_counter()
+        self._span = self.block_range
+        changes = 0
         try:
             while True:
                 target = self.target_block()
@@ -233,14 +241,29 @@ class Indexer:
                     continue
                 if cp.number >= target:
                     return cp.number
-                last = min(cp.number + self.block_range, target)
+                last = min(cp.number + self._span, target)
                 try:
                     events = self._index_range(cp, cp.number + 1, last)
                 except ChainChangedError as exc:
+                    changes += 1
+                    if changes > MAX_CHAIN_CHANGES:
+                        raise
                     log.warning(
-                        "chain changed while reading blocks %d-%d: %s", cp.number + 1, last, exc
+                        "blocks %d-%d changed while read (%s); reading again",
+                        cp.number + 1,
+                        last,
+                        exc,
                     )
+                    time.sleep(0.2 * changes)
                     continue
+                except RpcError as exc:
+                    if last == cp.number + 1:
+                        raise
+                    self._span = max(1, (last - cp.number) // 2)
+                    log.warning("%s; asking for %d blocks at a time", exc, self._span)
+                    continue
+                changes = 0
+                self._span = min(self.block_range, self._span * 2)
                 if on_progress is not None:
                     on_progress(last, target, events)
         finally:
@@ -314,7 +337,7 @@ class Indexer:
             log.info("learned joint committee(s) %s; reading their earlier logs", ", ".join(new))
             start = self.target.start_block
             while start < first:
-                end = min(start + self.block_range - 1, first - 1)
+                end = min(start + self._span - 1, first - 1)
                 raw.extend(self.rpc.logs(new, start, end))
                 start = end + 1
             raw.extend(self.rpc.logs(new, first, last))
@@ -562,11 +585,7 @@ def run(
                 break
             try:
                 indexer.sync()
-            except Exception as exc:
-                from api.rpc import RpcError
-
-                if not isinstance(exc, RpcError):
-                    raise
+            except RpcError as exc:
                 log.warning("%s; retrying in %.1f s", exc, poll_interval)
     except KeyboardInterrupt:
         log.info("indexer stopped")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from api.database import dump, make_engine
 from api.indexer import Indexer, IndexTarget
-from api.rpc import RpcClient
+from api.rpc import RpcClient, RpcError
 from api.tables import Checkpoint, Event
 
 HERE = Path(__file__).resolve().parent
@@ -126,6 +126,33 @@ def test_failed_ranges_roll_back_and_resume(seeded_chain: Chain, tmp_path: Path)
     engine.dispose()
     assert failures == 3
     assert len(applied) > len(set(applied)), "failed ranges were not read again"
+    fresh = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    index_chain(seeded_chain.url, fresh, seeded_chain.deployment, block_range=100)
+    assert _state(url)[1:] == _state(fresh)[1:]
+
+
+class _LimitedNode(RpcClient):
+    """A node that refuses ``eth_getLogs`` over more than 3 blocks, as public nodes limit ranges."""
+
+    def logs(self, addresses: list[str], from_block: int, to_block: int) -> list[dict[str, Any]]:
+        if to_block - from_block + 1 > 3:
+            raise RpcError("eth_getLogs failed: query exceeds the maximum block range (3)")
+        return super().logs(addresses, from_block, to_block)
+
+
+def test_range_limits_of_the_node_are_respected(seeded_chain: Chain, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'limited.sqlite3'}"
+    engine = make_engine(url)
+    with _LimitedNode(seeded_chain.url) as rpc:
+        indexer = Indexer(
+            rpc=rpc,
+            engine=engine,
+            target=IndexTarget.from_deployment(seeded_chain.deployment),
+            block_range=50,
+        )
+        indexer.prepare()
+        assert indexer.sync() == seeded_chain.w3.eth.block_number
+    engine.dispose()
     fresh = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
     index_chain(seeded_chain.url, fresh, seeded_chain.deployment, block_range=100)
     assert _state(url)[1:] == _state(fresh)[1:]
