@@ -12,10 +12,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from invariants import assert_registry_invariants
-
 from fuzz.harness import Rpc, artifacts_from_ape
 from fuzz.world import CONTRACT_NAMES, World, build_world
+from invariants import assert_registry_invariants
 
 
 @pytest.fixture(scope="module")

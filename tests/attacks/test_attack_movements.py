@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from fuzz.harness import Contract, Outcome, actor, subcalls
 from fuzz.world import ID, JP, TH, World
+
 from registry_client import decisions as d
 from registry_client.models import AccountKind, AccountStatus, CancellationReason
 

@@ -281,7 +281,7 @@ class RegistryMachine(RuleBasedStateMachine):
     def _member(self, address: str) -> Member:
         return self.world.members_by_address[address]
 
-    def _pick_quorum(self, country: bytes, short: str = "") -> list[Member]:
+    def _pick_quorum(self, country: bytes, short: str = "", minimal: bool = False) -> list[Member]:
         """Current members meeting both thresholds, or one side (``short``: JP/partner) short."""
         committee = self.model.committees[country]
         chosen: list[str] = []
@@ -289,7 +289,9 @@ class RegistryMachine(RuleBasedStateMachine):
             ("JP", committee.japan, committee.japan_threshold),
             ("partner", committee.partner, committee.partner_threshold),
         ):
-            count = threshold - 1 if short == side else self.rnd.randint(threshold, len(members))
+            count = self.rnd.randint(threshold, len(members))
+            if short == side or minimal:
+                count = threshold - 1 if short == side else threshold
             chosen.extend(self.rnd.sample(members, count))
         return [self._member(a) for a in chosen]
 
@@ -405,6 +407,9 @@ class RegistryMachine(RuleBasedStateMachine):
         """A registrar freezes an account."""
         self._registrar_call("freeze_account", "freezeAccount", AccountStatus.FROZEN)
 
+    @precondition(
+        lambda self: any(a.status == AccountStatus.FROZEN for a in self.model.accounts.values())
+    )
     @rule()
     def unfreeze_account(self) -> None:
         """A registrar unfreezes an account."""
@@ -478,7 +483,7 @@ class RegistryMachine(RuleBasedStateMachine):
         count = self.rnd.randint(1, min(4, quantity))
         cuts = sorted(self.rnd.sample(range(1, quantity), count - 1))
         amounts = [b - a for a, b in zip([0, *cuts], [*cuts, quantity], strict=True)]
-        receivers = self._holding_accounts()
+        receivers = [a for a in self._holding_accounts() if self.model.accounts[a].status == 1]
         allocations = tuple(
             d.Allocation(account=self._pick_account(receivers, odd=25), amount=n) for n in amounts
         )
@@ -590,7 +595,11 @@ class RegistryMachine(RuleBasedStateMachine):
             )
         decision = rebuilt(decision, **update, issuance=issuance)
         short = {"too_few_japan": "JP", "too_few_partner": "partner"}.get(variant, "")
-        signatures, entries = self._signed(decision, self._pick_quorum(country, short))
+        minimal = variant in (
+            "non_member",
+            "duplicate",
+        )  # one more signature must not exceed the members
+        signatures, entries = self._signed(decision, self._pick_quorum(country, short, minimal))
         submitted = decision
         if variant == "non_member":
             signatures = d.sort_signatures(
@@ -783,8 +792,8 @@ class RegistryMachine(RuleBasedStateMachine):
             if roll < 8
             else self.rnd.choice([STRANGER, *self.model.registrars.values()])
         )
-        # Mostly a toggle, pausing only every other time, so that most steps run unpaused.
-        pause = (not self.model.paused and self._chance(1, 2)) if roll < 7 else self._chance(1, 2)
+        # Mostly a toggle, pausing only one time in three, so that most steps run unpaused.
+        pause = (not self.model.paused and self._chance(1, 3)) if roll < 7 else self._chance(1, 2)
         function = "pause" if pause else "unpause"
 
         def apply() -> None:

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from fuzz.harness import Rpc, artifacts_from_ape
@@ -36,6 +36,9 @@ SETTINGS = settings(
     deadline=None,
     database=None,
     derandomize=not LONG,
+    # Shrinking would replay hundreds of chain steps and rarely helps: choices within a run come
+    # from one seeded stream, so removing a step changes all later ones. A failure prints its steps.
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
     suppress_health_check=list(HealthCheck),
     print_blob=True,
 )
@@ -75,6 +78,6 @@ def test_registry_invariants_hold_under_random_operations(
         with capsys.disabled():
             print(f"\n{coverage.report()}")
     assert coverage.steps >= EXAMPLES, "the state machine ran no steps"
-    assert coverage.outcomes[("issue_credits", "ok")] > 0, (
-        "no issuance succeeded: the fuzzer tested nothing"
-    )
+    successes = sum(n for (_, label), n in coverage.outcomes.items() if label == "ok")
+    assert successes > 0, "no operation succeeded: the fuzzer tested nothing"
+    assert coverage.steps > successes, "no operation was refused: the fuzzer tried nothing hostile"
