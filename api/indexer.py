@@ -297,19 +297,23 @@ class Indexer:
         """The highest stored block at or below ``below`` that is still on the chain, and its
         hash."""
         floor = self.target.start_block - 1
-        with Session(self.engine) as session:
-            stored = session.execute(
-                select(Block.number, Block.hash)
-                .where(Block.number <= below)
-                .order_by(Block.number.desc())
-            ).all()
-        for start in range(0, len(stored), 100):
-            chunk = stored[start : start + 100]
+        cursor = below
+        while True:
+            with Session(self.engine) as session:
+                chunk = session.execute(
+                    select(Block.number, Block.hash)
+                    .where(Block.number <= cursor)
+                    .order_by(Block.number.desc())
+                    .limit(100)
+                ).all()
+            if not chunk:
+                break
             chain = self.rpc.headers([row.number for row in chunk])
             for row in chunk:
                 header = chain.get(row.number)
                 if header is not None and header.hash == row.hash:
                     return row.number, row.hash
+            cursor = chunk[-1].number - 1
         if floor < 0:
             return floor, ""
         header = self.rpc.header(floor)

@@ -11,12 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from api_chain import Chain, index_chain
 from crash_indexer import CRASH_EXIT_CODE
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.database import dump, make_engine
+from api.database import IndexSchemaError, dump, make_engine
 from api.indexer import Indexer, IndexTarget
 from api.rpc import RpcClient, RpcError
 from api.tables import Checkpoint, Event
@@ -156,3 +157,13 @@ def test_range_limits_of_the_node_are_respected(seeded_chain: Chain, tmp_path: P
     fresh = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
     index_chain(seeded_chain.url, fresh, seeded_chain.deployment, block_range=100)
     assert _state(url)[1:] == _state(fresh)[1:]
+
+
+def test_an_index_of_another_registry_is_refused(seeded_chain: Chain, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'one-registry.sqlite3'}"
+    index_chain(seeded_chain.url, url, seeded_chain.deployment)
+    other = {**seeded_chain.deployment, "registry": seeded_chain.roles["mitsui"]}
+    with pytest.raises(IndexSchemaError, match="built for registry"):
+        index_chain(seeded_chain.url, url, other)
+    with pytest.raises(IndexSchemaError, match="on chain 1 but the node is on chain"):
+        index_chain(seeded_chain.url, url, {**seeded_chain.deployment, "chain_id": 1})
