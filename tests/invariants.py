@@ -66,10 +66,14 @@ class RegistrySnapshot:
 
 
 class _Reader:
-    """Calls views of an Ape contract instance or a web3.py contract through web3.py."""
+    """Calls views of an Ape contract instance or a web3.py contract through web3.py.
+
+    ``many`` sends its calls as one JSON-RPC batch when the connection supports it (anvil and
+    most nodes do), so a check costs a few round trips however many records there are.
+    """
 
     def __init__(self, contract: Any) -> None:
-        if hasattr(contract, "functions"):  # web3.py contract
+        if hasattr(contract, "functions"):  # web3.py contract (or a test double shaped like one)
             self._contract = contract
         else:  # Ape contract instance
             from ape import chain
@@ -81,6 +85,19 @@ class _Reader:
 
     def __call__(self, name: str, *args: Any) -> Any:
         return getattr(self._contract.functions, name)(*args).call()
+
+    def many(self, calls: list[tuple[str, tuple[Any, ...]]]) -> list[Any]:
+        """The results of ``calls`` (``(function name, args)``), in order."""
+        w3 = getattr(self._contract, "w3", None)
+        if calls and w3 is not None and hasattr(w3, "batch_requests"):
+            try:
+                with w3.batch_requests() as batch:
+                    for name, args in calls:
+                        batch.add(getattr(self._contract.functions, name)(*args))
+                    return list(batch.execute())
+            except Exception:
+                pass
+        return [self(name, *args) for name, args in calls]
 
 
 def _ranges(raw: Any) -> tuple[Range, ...]:
@@ -122,12 +139,50 @@ def assert_registry_invariants(
     """
     reg = _Reader(registry)
     proj = _Reader(projects) if projects is not None else None
-    batch_count = int(reg("batchCount"))
-    latest_serial = int(reg("latestSerial"))
+    batch_count, latest_serial, retirement_count, cancellation_count = (
+        int(x)
+        for x in reg.many(
+            [
+                ("batchCount", ()),
+                ("latestSerial", ()),
+                ("retirementCount", ()),
+                ("cancellationCount", ()),
+            ]
+        )
+    )
+    batch_ids = range(1, batch_count + 1)
+    read = reg.many(
+        [("retirement", (i,)) for i in range(1, retirement_count + 1)]
+        + [("cancellation", (i,)) for i in range(1, cancellation_count + 1)]
+        + [
+            (view, (b,))
+            for b in batch_ids
+            for view in ("batchState", "batchTotals", "batchHolders")
+        ]
+    )
+    raw_retirements = read[:retirement_count]
+    raw_cancellations = read[retirement_count : retirement_count + cancellation_count]
+    per_batch = read[retirement_count + cancellation_count :]
+    states = {b: per_batch[3 * (b - 1)] for b in batch_ids}
+    totals_of = {b: [int(x) for x in per_batch[3 * (b - 1) + 1]] for b in batch_ids}
+    holders_of = {b: list(per_batch[3 * (b - 1) + 2]) for b in batch_ids}
+    infos = (
+        dict(zip(batch_ids, proj.many([("batchInfo", (b,)) for b in batch_ids]), strict=True))
+        if proj
+        else {}
+    )
+    pairs = [(h, b) for b in batch_ids for h in holders_of[b]]
+    accounts = list(dict.fromkeys(h for h, _ in pairs))
+    read = reg.many(
+        [(view, (h, b)) for h, b in pairs for view in ("balanceOf", "holdingRanges")]
+        + [("accountInfo", (a,)) for a in accounts]
+    )
+    balance_of = {pair: int(read[2 * i]) for i, pair in enumerate(pairs)}
+    ranges_of = {pair: _ranges(read[2 * i + 1]) for i, pair in enumerate(pairs)}
+    account_info = dict(zip(accounts, read[2 * len(pairs) :], strict=True))
 
     retirements: dict[int, Record] = {}
-    for rid in range(1, int(reg("retirementCount")) + 1):
-        r = reg("retirement", rid)
+    for rid, r in enumerate(raw_retirements, start=1):
         # (id, batchId, account, retirementAccount, usingParty, purpose, quantity, retiredAt,
         #  beneficiary, note, ranges)
         assert int(r[0]) == rid, f"retirement {rid} reads back as id {r[0]}"
@@ -140,8 +195,7 @@ def assert_registry_invariants(
             details=(bytes(r[4]), int(r[5]), int(r[7]), r[8], r[9]),
         )
     cancellations: dict[int, Record] = {}
-    for cid in range(1, int(reg("cancellationCount")) + 1):
-        c = reg("cancellation", cid)
+    for cid, c in enumerate(raw_cancellations, start=1):
         # (id, batchId, account, cancellationAccount, reason, quantity, cancelledAt, decisionId,
         #  note, ranges)
         assert int(c[0]) == cid, f"cancellation {cid} reads back as id {c[0]}"
@@ -162,31 +216,29 @@ def assert_registry_invariants(
     for batch_id in records_by_batch:
         assert 1 <= batch_id <= batch_count, f"a record names unknown batch {batch_id}"
 
-    kinds: dict[str, int] = {}
+    kinds = {account: int(info[0]) for account, info in account_info.items()}
     non_empty: dict[str, int] = defaultdict(int)
     sink_balances: dict[tuple[str, int], int] = {}
     holdings: dict[tuple[str, int], tuple[Range, ...]] = {}
     next_serial = 1
     for batch_id in range(1, batch_count + 1):
         # BatchState (country, firstSerial, lastSerial, authorization, internationallyTransferred)
-        state = reg("batchState", batch_id)
+        state = states[batch_id]
         first, last = int(state[1]), int(state[2])
         assert first == next_serial, f"batch {batch_id} starts at {first}, expected {next_serial}"
         assert first <= last, f"batch {batch_id} is empty: {first}..{last}"
         next_serial = last + 1
         issued = last - first + 1
         # BatchTotals (issued, held, retired, cancelled)
-        totals = [int(x) for x in reg("batchTotals", batch_id)]
+        totals = totals_of[batch_id]
         assert totals[0] == issued, f"batch {batch_id}: batchTotals.issued {totals[0]} != {issued}"
 
         pieces: list[tuple[Range, str]] = []
         held = 0
         sink_sum: dict[str, int] = defaultdict(int)
-        for holder in reg("batchHolders", batch_id):
-            if holder not in kinds:
-                kinds[holder] = int(reg("accountInfo", holder)[0])
-            balance = int(reg("balanceOf", holder, batch_id))
-            ranges = _ranges(reg("holdingRanges", holder, batch_id))
+        for holder in holders_of[batch_id]:
+            balance = balance_of[(holder, batch_id)]
+            ranges = ranges_of[(holder, batch_id)]
             where = f"batch {batch_id}, holder {holder}"
             if kinds[holder] in SINK_KINDS:
                 assert not ranges, f"{where}: a sink account lists ranges {ranges}"
@@ -251,8 +303,8 @@ def assert_registry_invariants(
             cursor = b + 1
         assert cursor == last + 1, f"batch {batch_id}: serials {cursor}..{last} are nowhere"
 
-        if proj is not None:
-            info = proj("batchInfo", batch_id)
+        if batch_id in infos:
+            info = infos[batch_id]
             # BatchInfo: id, projectRef, country, start, end, vintage, quantity, verified, first,
             # last, decisionId, reportHash, authorization, authorizationId, authorizationDate,
             # issuedAt, internationallyTransferred
@@ -269,7 +321,7 @@ def assert_registry_invariants(
         f"latestSerial {latest_serial} but batches end at {next_serial - 1}"
     )
     for account in kinds:
-        recorded = int(reg("accountInfo", account)[4])
+        recorded = int(account_info[account][4])
         assert recorded == non_empty[account], (
             f"account {account}: nonEmptyHoldings {recorded}, "
             f"but holds credits of {non_empty[account]} batches"
