@@ -50,7 +50,6 @@ from abc import abstractmethod
 from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, date, datetime, time
 from enum import IntEnum
-from functools import cached_property
 from typing import Annotated, Any, ClassVar, Literal
 
 from eth_account.messages import encode_typed_data
@@ -796,9 +795,13 @@ class Decision(_Model):
             "message": {**self.content_message(), "nonce": self.nonce, "deadline": self.deadline},
         }
 
-    @cached_property
+    @property
     def digest(self) -> bytes:
-        """The 32-byte EIP-712 digest members sign (equals the contract's ``*Digest`` view)."""
+        """The 32-byte EIP-712 digest members sign (equals the contract's ``*Digest`` view).
+
+        Computed on each access (about a millisecond), never cached: a cached value would survive
+        ``model_copy(update=...)`` and describe another decision.
+        """
         signable = encode_typed_data(full_message=self.typed_data())
         return bytes(keccak(b"\x19" + signable.version + signable.header + signable.body))
 

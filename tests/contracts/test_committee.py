@@ -385,6 +385,31 @@ def test_a_project_of_another_country_is_refused(world: World) -> None:
         world.submit(decision, sign(decision, *quorum(world)))
 
 
+def test_the_committee_issues_and_corrects_only_its_countrys_credits(world: World) -> None:
+    members = quorum(world)
+    decision = world.vn_issuance_decision([(world.vn.companies[0], 5)])
+    foreign = decision.model_copy(
+        update={"issuance": world.issuance("ID012", [(world.vn.companies[0], 5)])}
+    )
+    with reverts("ProjectsNotCommittee", country=b"ID", caller=world.joint):
+        world.submit(foreign, sign(foreign, *members))
+    batch = world.issue("ID012", [(world.jp.companies[0], 5)])
+    correction = d.CorrectCreditsDecision(
+        domain=world.domain(),
+        nonce=0,
+        deadline=world.deadline(),
+        correction=d.Correction(
+            decision_id=d.decision_id("not ours"),
+            account=addr(world.jp.companies[0]),
+            batch_id=batch,
+            first_serial=1,
+            last_serial=1,
+        ),
+    )
+    with reverts("ProjectsNotCommittee", country=b"ID", caller=world.joint):
+        world.submit(correction, sign(correction, *members))
+
+
 def test_the_committee_acts_only_for_its_country(world: World) -> None:
     """Governance's committeeOf decides: once replaced, the committee can no longer issue."""
     world.registry.setCommittee(VN, world.outsider, sender=world.admin)

@@ -129,6 +129,14 @@ def test_decision_file_round_trip(decision: d.Decision) -> None:
     assert json.loads(json.dumps(decision.typed_data())) == decision.typed_data()
 
 
+def test_a_derived_decision_has_its_own_digest() -> None:
+    decision = decisions_of_every_kind()[1]
+    before = decision.digest
+    derived = decision.model_copy(update={"nonce": 99})
+    assert derived.digest != before
+    assert derived.digest == d.Decision.from_json(derived.to_json()).digest
+
+
 def test_decision_file_refusals() -> None:
     decision = decisions_of_every_kind()[1]
     data = json.loads(decision.to_json())
