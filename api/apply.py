@@ -352,6 +352,7 @@ class Applier:
                     "batch_id": batch_id,
                     "first": first,
                     "last": last,
+                    "kind": kind,
                     "block_hash": log.block_hash,
                     "tx_hash": log.tx_hash,
                     "timestamp": log.timestamp,

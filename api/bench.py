@@ -10,8 +10,9 @@ chain event; nothing is written into the database directly.
 It then measures:
 
 - **indexer speed**: catching up the whole history from block 0 (logs and transfers per second);
-- **latency** of ``GET /v1/accounts/{address}/holdings`` and ``GET /v1/serials/{serial}`` through
-  the full FastAPI stack (in-process ASGI client), median and 99th percentile over random samples.
+- **latency** of ``GET /v1/accounts/{address}/holdings`` and ``GET /v1/serials/{serial}`` over
+  HTTP against ``python -m api.server`` (uvicorn, one process) and of their database queries alone,
+  median and 99th percentile over random samples.
 
 Usage (from the repository, with the dev extra installed)::
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import random
 import shutil
 import statistics
@@ -356,40 +358,68 @@ def _timed(endpoint: str, calls: list[Any]) -> Latency:
     return _figures(endpoint, timings)
 
 
+def _serve(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
+    """``python -m api.server`` on the index, in its own process, on a random port."""
+    import sys
+
+    import httpx
+
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "api.server", "--database-url", database_url,
+         "--port", str(port), "--log-level", "warning"],
+        cwd=REPO,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/v1/stats", timeout=2).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("the API server did not start")
+
+
 def measure_latency(history: History, database_url: str, samples: int) -> list[Latency]:
-    """Median and p99 latency of holdings and serial look-ups: through the API (in-process ASGI
-    client, the full FastAPI stack) and of the database queries alone."""
-    from fastapi.testclient import TestClient
+    """Median and p99 latency of holdings and serial look-ups: over HTTP from a client to
+    ``python -m api.server`` (uvicorn, one worker) in another process, and of the database
+    queries alone (in this process)."""
+    import httpx
     from sqlalchemy.orm import Session
 
-    from api.app import create_app
     from api.database import make_engine
     from api.queries import entities, movements
-    from api.settings import Settings
 
     rng = random.Random(7)
+    process, base = _serve(database_url)
+    try:
+        with httpx.Client(base_url=base, timeout=30) as client:
+
+            def get(url: str) -> None:
+                response = client.get(url)
+                if response.status_code != 200:
+                    raise SystemExit(f"{url}: {response.status_code} {response.text[:300]}")
+
+            batch = client.get(f"/v1/batches/{history.batches[-1]}").json()
+            latest = int(batch["last_serial"])
+            accounts = [rng.choice(history.senders + history.receivers) for _ in range(samples)]
+            serials = [rng.randint(1, latest) for _ in range(samples)]
+            results = [
+                _timed(
+                    "GET /v1/accounts/{address}/holdings",
+                    [lambda a=a: get(f"/v1/accounts/{a}/holdings") for a in accounts],
+                ),
+                _timed(
+                    "GET /v1/serials/{serial}",
+                    [lambda s=s: get(f"/v1/serials/{s}") for s in serials],
+                ),
+            ]
+    finally:
+        process.terminate()
+        process.wait(10)
     engine = make_engine(database_url)
-    client = TestClient(create_app(Settings(database_url=database_url), engine=engine))
-
-    def get(url: str) -> None:
-        response = client.get(url)
-        if response.status_code != 200:
-            raise SystemExit(f"{url}: {response.status_code} {response.text[:300]}")
-
-    with client:
-        latest = client.get(f"/v1/batches/{history.batches[-1]}").json()["last_serial"]
-        accounts = [rng.choice(history.senders + history.receivers) for _ in range(samples)]
-        serials = [rng.randint(1, latest) for _ in range(samples)]
-        get("/v1/stats")  # warm up
-        results = [
-            _timed(
-                "GET /v1/accounts/{address}/holdings",
-                [lambda a=a: get(f"/v1/accounts/{a}/holdings") for a in accounts],
-            ),
-            _timed(
-                "GET /v1/serials/{serial}", [lambda s=s: get(f"/v1/serials/{s}") for s in serials]
-            ),
-        ]
     with Session(engine) as session:
         results.append(
             _timed(
@@ -420,6 +450,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", action="store_true", help="index into an embedded PostgreSQL")
     parser.add_argument("--out", type=Path, default=REPO / "bench-out" / "api-bench.json")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="  %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     workdir = Path(tempfile.mkdtemp(prefix="jcm-api-bench-"))
     server = None

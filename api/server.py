@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default=settings.host)
     parser.add_argument("--port", type=int, default=settings.port)
     parser.add_argument("--with-indexer", action="store_true", help="run the indexer in-process")
+    parser.add_argument("--log-level", default="info", help="uvicorn's log level")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     serve(
@@ -111,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             }
         ),
         with_indexer=args.with_indexer,
+        log_level=args.log_level,
     )
     return 0
 

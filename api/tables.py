@@ -299,11 +299,23 @@ class MovementRange(Base):
     batch_id: Mapped[int] = mapped_column(BigInteger)
     first: Mapped[int] = mapped_column(BigInteger)
     last: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(_str(32))  # the movement's, so serial look-ups need no join
     block_hash: Mapped[str] = mapped_column(HASH)
     tx_hash: Mapped[str] = mapped_column(HASH)
     timestamp: Mapped[int] = mapped_column(BigInteger)
 
-    __table_args__ = (Index("ix_movement_ranges_batch_first", "batch_id", "first"),)
+    __table_args__ = (
+        # Covers serial look-ups: which movements touched serials [a, b] of a batch.
+        Index(
+            "ix_movement_ranges_batch_first",
+            "batch_id",
+            "first",
+            "last",
+            "kind",
+            "block_number",
+            "log_index",
+        ),
+    )
 
 
 class HoldingRange(Base):

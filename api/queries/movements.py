@@ -281,16 +281,25 @@ def lookup_serials(session: Session, text: str, limit: int, offset: int) -> Seri
 
     r = MovementRange
     m = MovementRow
-    overlapping = (r.batch_id == batch.id, r.first <= last, r.last >= first)
-    consumed = session.execute(
-        select(r.first, r.last, m, Account.holder_name)
-        .join(m, (m.block_number == r.block_number) & (m.log_index == r.log_index))
-        .join(Account, Account.address == m.to_account)
-        .where(*overlapping, m.kind.in_(CONSUMING))
+    touching = session.execute(
+        select(r.block_number, r.log_index, r.first, r.last, r.kind).where(
+            r.batch_id == batch.id, r.first <= last, r.last >= first
+        )
     ).all()
-    for row in consumed:
+    consuming = [t for t in touching if t.kind in CONSUMING]
+    consumers = {}
+    if consuming:
+        keys = sorted({(t.block_number, t.log_index) for t in consuming})
+        for row in session.execute(
+            select(m, Account.holder_name)
+            .join(Account, Account.address == m.to_account)
+            .where(at_events(m.block_number, m.log_index, keys))
+        ).all():
+            consumers[(row.Movement.block_number, row.Movement.log_index)] = row
+    for t in consuming:
+        row = consumers[(t.block_number, t.log_index)]
         mv: MovementRow = row.Movement
-        for a, b in rng.clip([(row.first, row.last)], first, last):
+        for a, b in rng.clip([(t.first, t.last)], first, last):
             whereabouts.append(
                 Whereabouts(
                     first=a,
@@ -307,13 +316,8 @@ def lookup_serials(session: Session, text: str, limit: int, offset: int) -> Seri
             )
     whereabouts.sort(key=lambda w: w.first)
 
-    keys = sorted(
-        {
-            (k.block_number, k.log_index)
-            for k in session.execute(select(r.block_number, r.log_index).where(*overlapping))
-        }
-    )
-    page_keys = keys[offset : offset + limit]
+    history = sorted({(t.block_number, t.log_index) for t in touching})
+    page_keys = history[offset : offset + limit]
     rows = (
         session.execute(
             _movement_query()
@@ -324,7 +328,7 @@ def lookup_serials(session: Session, text: str, limit: int, offset: int) -> Seri
         else []
     )
     movements = Page[Movement](
-        items=movements_out(session, rows), total=len(keys), limit=limit, offset=offset
+        items=movements_out(session, rows), total=len(history), limit=limit, offset=offset
     )
     return SerialLookup(
         query=text,
