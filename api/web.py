@@ -26,7 +26,10 @@ def _day(value: datetime | None) -> str:
 
 
 def _label(value: str | None) -> str:
-    return "" if value is None else value.replace("_", " ")
+    """An enum name as words: ``ndc_and_other_purposes`` -> ``NDC and other purposes``."""
+    if value is None:
+        return ""
+    return " ".join("NDC" if word == "ndc" else word for word in value.split("_"))
 
 
 def _short(value: str | None, keep: int = 10) -> str:
