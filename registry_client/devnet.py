@@ -214,6 +214,15 @@ def port_in_use(port: int, host: str = HOST) -> bool:
         return probe.connect_ex((host, port)) == 0
 
 
+def _terminate_with_parent() -> None:
+    """In a new child (Linux): ask the kernel for SIGTERM when the parent dies (PR_SET_PDEATHSIG),
+    so even a killed devnet leaves no anvil, indexer or API behind."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def _cmdline(pid: int) -> list[str] | None:
     """The command line of a live process (``None`` if gone or a zombie; Linux ``/proc``)."""
     try:
@@ -244,10 +253,9 @@ class Child:
     process: subprocess.Popen[bytes] = field(repr=False)
 
     @classmethod
-    def start(
-        cls, name: str, argv: list[str], log: Path, env: dict[str, str] | None = None
-    ) -> Child:
-        """Start ``argv`` in its own session (so a terminal's Ctrl-C reaches only the devnet)."""
+    def start(cls, name: str, argv: list[str], log: Path) -> Child:
+        """Start ``argv`` in its own session (so a terminal's Ctrl-C reaches only the devnet, which
+        stops its children in order); on Linux the child also gets SIGTERM if the devnet dies."""
         with log.open("ab") as out:
             process = subprocess.Popen(
                 argv,
@@ -255,7 +263,7 @@ class Child:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                env=env,
+                preexec_fn=_terminate_with_parent if sys.platform == "linux" else None,
             )
         return cls(name, argv, log, process)
 

@@ -56,12 +56,12 @@ from registry_client.models import AccountKind, CancellationReason, RetirementPu
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
-    from web3.types import TxParams
+    from web3.types import TxParams, TxReceipt
 
-    from registry_client.client import Call, RegistryClient
+    from registry_client.client import Call, PreparedCalls, RegistryClient
     from registry_client.decisions import CommitteeDomain, Decision
     from registry_client.models import Deployment
-    from registry_client.transactions import PendingTx
+    from registry_client.transactions import PendingTx, TransactionSender
 
 SEED_NAMESPACE = "jcm-devnet-seed/v1"
 """Prefix of every derived key and document hash; bump it to change the whole seed."""
@@ -807,8 +807,29 @@ class SeedResult:
     seconds: float
 
 
+def _raw_receipt(receipt: TxReceipt) -> TxReceipt:
+    return receipt
+
+
+GAS_LIMITS = {
+    # Generous fixed limits (measured use is 2-5 times lower): the seed sends without the SDK's
+    # pre-flight (eth_call + eth_estimateGas), which would run every transaction twice more on the
+    # node. A transaction that fails anyway still raises its decoded error when awaited.
+    "grant": 150_000,
+    "open": 400_000,
+    "register": 800_000,
+    "issue": 2_500_000,
+    "correct": 1_000_000,
+    "move": 1_500_000,
+}
+
+
 class _Seeder:
-    """Sends the plan's transactions, pipelined per sender, and keeps count for the progress bar."""
+    """Sends the plan's transactions, pipelined per sender, and keeps count for the progress bar.
+
+    Calls are built by one read-only client (``prepare``) and sent by one SDK
+    ``TransactionSender`` per party (local nonces, so each party's transactions are pipelined).
+    """
 
     def __init__(self, rpc_url: str, plan: SeedPlan, progress: Progress | None) -> None:
         from web3.types import RPCEndpoint
@@ -831,7 +852,7 @@ class _Seeder:
         self._progress = progress
         self._step = ""
         self._accounts: dict[str, LocalAccount] = {}
-        self._clients: dict[str, RegistryClient] = {}
+        self._senders: dict[str, TransactionSender] = {}
         self._base: RegistryClient | None = None
 
     # ---- bookkeeping -------------------------------------------------------------------------
@@ -850,22 +871,34 @@ class _Seeder:
             self._accounts[label] = derived_account(label)
         return self._accounts[label]
 
-    def client(self, label: str) -> RegistryClient:
-        """A client signing as party ``label`` (one per party, so each keeps its nonce)."""
+    @property
+    def prepare(self) -> PreparedCalls:
+        """Builders of every write (the SDK's)."""
         if self._base is None:
             raise RuntimeError("the registry is not deployed yet")
-        if label not in self._clients:
-            self._clients[label] = self._base.with_sender(self.account(label))
-        return self._clients[label]
+        return self._base.prepare
 
-    def send(self, label: str, call: Call[Any]) -> PendingTx[Any]:
-        pending = self.client(label).send(call, wait=False)
+    def send(
+        self, label: str, call: Call[Any], gas: str, *, decode: bool = False
+    ) -> PendingTx[Any]:
+        """Sign and send ``call`` as party ``label`` with the fixed gas limit of kind ``gas``.
+
+        Awaiting it checks the receipt's status (a failure raises the decoded error); with
+        ``decode`` it also returns the SDK's typed result, else the raw receipt (cheaper).
+        """
+        from registry_client.transactions import TransactionSender
+
+        if label not in self._senders:
+            self._senders[label] = TransactionSender(self.w3, self.account(label), self.fees)
+        parse = call.parse if decode else _raw_receipt
+        pending = self._senders[label].send(call.request, parse, call.context, gas=GAS_LIMITS[gas])
         self.tick()
         return pending
 
     def wait(self) -> None:
-        for client in self._clients.values():
-            client.wait_all()
+        """Await every transaction sent; raise the first failure."""
+        for sender in self._senders.values():
+            sender.wait_all()
 
     # ---- steps -------------------------------------------------------------------------------
 
@@ -892,7 +925,7 @@ class _Seeder:
         self.tick()
         self._base = RegistryClient(self.w3, deployment, fees=self.fees)
         self.step(f"deploying {len(self.plan.committees)} joint committees")
-        client = self.client(self.plan.governance.label)
+        client = self._base.with_sender(governance)
         for committee in self.plan.committees:
             client.deploy_committee(
                 committee.country,
@@ -903,7 +936,6 @@ class _Seeder:
             )
             self.tick(2)
         self._base = RegistryClient(self.w3, client.deployment, fees=self.fees)
-        self._clients = {}
         return client.deployment
 
     def open_accounts(self) -> None:
@@ -912,26 +944,23 @@ class _Seeder:
         registrars = [p for p in self.plan.parties if p.role == "registrar"]
         for party in registrars:
             assert party.side is not None
-            self.send(
-                governance,
-                self.client(governance).prepare.grant_registrar(party.side, party.address),
-            )
+            self.send(governance, self.prepare.grant_registrar(party.side, party.address), "grant")
         self.wait()
         self.step("opening accounts")
         for account in self.plan.accounts:
             registrar = f"registrar-{account.side.lower()}"
-            call = self.client(registrar).prepare.open_account(
+            call = self.prepare.open_account(
                 account.address, account.side, account.kind, account.holder_name
             )
-            self.send(registrar, call)
+            self.send(registrar, call, "open")
         self.wait()
 
-    def _decide(self, decision: Decision, signers: Sequence[str]) -> PendingTx[Any]:
+    def _decide(
+        self, decision: Decision, signers: Sequence[str], gas: str, *, decode: bool = False
+    ) -> PendingTx[Any]:
         signatures = [decision.sign(self.account(label)) for label in signers]
-        submitter = signers[0]
-        return self.send(
-            submitter, self.client(submitter).prepare.submit_decision(decision, signatures)
-        )
+        call = self.prepare.submit_decision(decision, signatures)
+        return self.send(signers[0], call, gas, decode=decode)
 
     def _domain(self, country: str) -> CommitteeDomain:
         from registry_client.decisions import CommitteeDomain
@@ -964,7 +993,7 @@ class _Seeder:
                 japan[(number + 1) % 3],
                 f"jc-{project.country.lower()}-{1 + number % 2}",
             ]
-            self._decide(decision, signers)
+            self._decide(decision, signers, "register")
         self.wait()
 
     def issue(self, deadline: int) -> list[int]:
@@ -1004,13 +1033,17 @@ class _Seeder:
                     ),
                 ),
             )
-            pending.append(self._decide(decision, [*plan.japan_signers, *plan.partner_signers]))
+            pending.append(
+                self._decide(
+                    decision, [*plan.japan_signers, *plan.partner_signers], "issue", decode=True
+                )
+            )
         return [int(p.wait().batch_id) for p in pending]
 
     def move(self, batches: Sequence[int]) -> None:
         self.step("transfers, retirements and cancellations")
         for movement in self.plan.movements:
-            prepare = self.client(movement.holder).prepare
+            prepare = self.prepare
             batch = batches[movement.issuance]
             call: Call[Any]
             if movement.kind == "transfer":
@@ -1025,7 +1058,7 @@ class _Seeder:
             else:
                 assert movement.reason is not None
                 call = prepare.cancel(batch, movement.quantity, movement.reason, movement.note)
-            self.send(movement.holder, call)
+            self.send(movement.holder, call, "move")
         self.wait()
 
     def correct(self, batches: Sequence[int], deadline: int) -> None:
@@ -1054,7 +1087,7 @@ class _Seeder:
                 ),
             )
             signers = [japan[0], japan[2], f"jc-{issuance.country.lower()}-1"]
-            self._decide(decision, signers).wait()
+            self._decide(decision, signers, "correct").wait()
 
     def chain_time(self) -> int:
         assert self._base is not None

@@ -1,4 +1,5 @@
-"""Governance: ``jcm deploy`` and ``jcm country add|list|show``."""
+"""Governance: ``jcm deploy``, ``jcm country add|list|show``, ``jcm registrar grant|revoke``,
+``jcm pause|unpause``."""
 
 from __future__ import annotations
 
@@ -24,12 +25,65 @@ if TYPE_CHECKING:
 country_app = typer.Typer(
     help="Partner countries and their joint committees.", no_args_is_help=True
 )
+registrar_app = typer.Typer(
+    help="Registrar roles of the registry sides (governance grants them).", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``deploy`` and the ``country`` group to the root app."""
+    """Add ``deploy``, ``pause``, ``unpause`` and the ``country`` and ``registrar`` groups."""
     app.command("deploy")(deploy)
     app.add_typer(country_app, name="country")
+    app.add_typer(registrar_app, name="registrar")
+    app.command("pause")(pause)
+    app.command("unpause")(unpause)
+
+
+@registrar_app.command("grant")
+def grant(
+    ctx: typer.Context,
+    side: Annotated[str, typer.Argument(help="Registry side: JP or a partner's code.")],
+    account: Annotated[str, typer.Argument(help="The registrar's address or key name.")],
+    keystore: KeystoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Make an address the registrar of a registry side (governance)."""
+    target = addresses([account], "registrar")[0]
+    receipt = connect_signed(ctx, keystore).grant_registrar(side, target)
+    _receipt(f"granted the registrar role of {side.upper()} to {target}", receipt, as_json)
+
+
+@registrar_app.command("revoke")
+def revoke(
+    ctx: typer.Context,
+    side: Annotated[str, typer.Argument(help="Registry side: JP or a partner's code.")],
+    account: Annotated[str, typer.Argument(help="The registrar's address or key name.")],
+    keystore: KeystoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Take the registrar role of a registry side away from an address (governance)."""
+    target = addresses([account], "registrar")[0]
+    receipt = connect_signed(ctx, keystore).revoke_registrar(side, target)
+    _receipt(f"revoked the registrar role of {side.upper()} from {target}", receipt, as_json)
+
+
+def pause(ctx: typer.Context, keystore: KeystoreOption = None, as_json: JsonOption = False) -> None:
+    """Pause every movement of credits (governance)."""
+    _receipt("paused the registry", connect_signed(ctx, keystore).pause(), as_json)
+
+
+def unpause(
+    ctx: typer.Context, keystore: KeystoreOption = None, as_json: JsonOption = False
+) -> None:
+    """Resume movements of credits (governance)."""
+    _receipt("unpaused the registry", connect_signed(ctx, keystore).unpause(), as_json)
+
+
+def _receipt(what: str, receipt: object, as_json: bool) -> None:
+    if as_json:
+        output.print_json(receipt)
+    else:
+        output.success(output.receipt_line(what, receipt))
 
 
 def deploy(

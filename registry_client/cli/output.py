@@ -7,10 +7,12 @@ Consoles are created on first use and write to whatever ``sys.stdout``/``sys.std
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from enum import Enum
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -33,13 +35,16 @@ def err_console() -> Console:
 
 
 def jsonable(value: Any) -> Any:
-    """``value`` with models, enums, dates and bytes turned into JSON values."""
+    """``value`` with models, enums (by name: ``"ndc"``, ``"frozen"``), dates, bytes and paths
+    turned into JSON values."""
     from pydantic import BaseModel
 
     if isinstance(value, BaseModel):
-        return jsonable(value.model_dump(mode="json"))
+        return jsonable(value.model_dump(by_alias=False))
     if isinstance(value, Enum):
-        return value.name.lower()
+        return enum_name(value)
+    if isinstance(value, PurePath):
+        return str(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, bytes):
@@ -49,6 +54,15 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return [jsonable(v) for v in value]
     return value
+
+
+def enum_name(value: Enum) -> str:
+    """An enum member's name in snake case: ``GOVERNMENT_HOLDING`` and ``IssueCredits`` become
+    ``government_holding`` and ``issue_credits``."""
+    name = value.name
+    if name != name.upper():
+        name = re.sub(r"(?<!^)(?=[A-Z])", "_", name)
+    return name.lower()
 
 
 def print_json(value: Any) -> None:

@@ -1,0 +1,118 @@
+"""``jcm devnet``: up on a non-default port, API port and folder (so a user's devnet is never
+touched) seeds a small registry, the query API answers, SIGINT stops everything cleanly, a second
+``up`` resumes the same chain without deploying or seeding again, ``down`` stops it from another
+process, and ``reset --no-start`` deletes what the devnet wrote."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from cli_world import Jcm, free_port
+
+from registry_client.devnet import DEMO_PASSWORD, down
+
+
+def _up(folder: Path, port: int, api_port: int, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "registry_client.cli", "devnet", "up", "--state-dir",
+             str(folder), "--port", str(port), "--api-port", str(api_port), "--countries", "PW"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "COLUMNS": "200"},
+        )  # fmt: skip
+
+
+def _wait_for_api(process: subprocess.Popen[bytes], url: str, log: Path) -> dict[str, object]:
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        assert process.poll() is None, log.read_text()
+        try:
+            reply = requests.get(f"{url}/v1/health", timeout=2)
+            if reply.status_code == 200:
+                return dict(reply.json())
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"the devnet's API did not answer: {log.read_text()}")
+
+
+def _stop(process: subprocess.Popen[bytes], folder: Path) -> None:
+    """After a failure: stop the devnet this test started (and anything it left behind)."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    down(folder)
+
+
+def _rpc(url: str, method: str) -> object:
+    reply = requests.post(url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": []})
+    return reply.json()["result"]
+
+
+def test_devnet_up_stop_resume_down_reset(tmp_path: Path) -> None:
+    folder = tmp_path / "devnet"
+    port, api_port = free_port(), free_port()
+    rpc, api = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{api_port}"
+    first_log = tmp_path / "first.log"
+    process = _up(folder, port, api_port, first_log)
+    try:
+        health = _wait_for_api(process, api, first_log)
+        deployment = json.loads((folder / "deployment.json").read_text())
+        assert health["registry"] == deployment["registry"] and deployment["rpc_url"] == rpc
+        seed = json.loads((folder / "seed.json").read_text())
+        assert seed["countries"] == ["PW"] and seed["projects"] == 5 and seed["batches"] > 5
+        # The demo keys and the printed password work with the CLI.
+        jcm = Jcm({"JCM_RPC_URL": None, "JCM_DEPLOYMENT": str(folder / "deployment.json"),
+                   "JCM_KEYSTORE_DIR": str(folder / "keys"),
+                   "JCM_KEYSTORE_PASSWORD": DEMO_PASSWORD, "JCM_KEYSTORE": None})  # fmt: skip
+        projects = jcm.json("project", "list")
+        assert len(projects) == seed["projects"] and {p["country"] for p in projects} == {"PW"}
+        assert {p["ref"] for p in projects} == {"PW001", "PW002", "PW003", "PW004", "PW005"}
+        holdings = jcm.json("holdings", "gov-jp")
+        assert holdings and all(h["balance"] > 0 for h in holdings)
+        authorized = {b["info"]["id"] for b in jcm.json("batch", "list")
+                      if b["info"]["authorization"] != "none"}  # fmt: skip
+        batch = next(h["batch_id"] for h in holdings if h["batch_id"] in authorized)
+        moved = jcm.json("transfer", "gov-pw", str(batch), "1", "-k", "gov-jp")
+        assert moved["international"] is True
+        received = {h["batch_id"]: h["balance"] for h in jcm.json("holdings", "gov-pw")}
+        head = int(str(_rpc(rpc, "eth_blockNumber")), 16)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0
+        output = first_log.read_text()
+        assert "JCM devnet ready" in output and "devnet stopped" in output
+        assert "Traceback" not in output
+        assert not (folder / "devnet.json").exists()
+    finally:
+        _stop(process, folder)
+
+    second_log = tmp_path / "second.log"
+    process = _up(folder, port, api_port, second_log)
+    try:
+        health = _wait_for_api(process, api, second_log)
+        output = second_log.read_text()
+        assert "resumed the registry" in output and "seeding" not in output
+        assert health["registry"] == deployment["registry"]
+        assert int(str(_rpc(rpc, "eth_blockNumber")), 16) == head  # nothing deployed or seeded
+        after = {h["batch_id"]: h["balance"] for h in jcm.json("holdings", "gov-pw")}
+        assert after == received  # the chain resumed with the transfer made before the stop
+        stopped = jcm.ok("devnet", "down", "--state-dir", str(folder))
+        assert "stopped the devnet" in stopped.stdout
+        assert process.wait(timeout=60) == 0
+    finally:
+        _stop(process, folder)
+    assert "no devnet is running" in jcm.ok("devnet", "down", "--state-dir", str(folder)).stdout
+    wiped = jcm.ok("devnet", "reset", "--no-start", "--state-dir", str(folder))
+    assert "deleted" in wiped.stderr and not folder.exists()

@@ -1,0 +1,181 @@
+"""The devnet's seed plan (pure, no chain): built from the packaged reference data, deterministic,
+real where the data is real, and always executable (every movement within simulated holdings)."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from registry_client import data
+from registry_client.models import AccountKind, CancellationReason, RetirementPurpose
+from registry_client.seed import (
+    JAPAN_MEMBERS,
+    SeedPlan,
+    build_plan,
+    derived_address,
+    document_hash,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def plan() -> SeedPlan:
+    return build_plan()
+
+
+def test_packaged_data_is_the_reference_data() -> None:
+    folder = ROOT / "registry_client" / "data"
+    names = sorted(p.name for p in folder.glob("*.csv"))
+    assert names == [
+        "funded_projects.csv",
+        "jcm_methodologies.csv",
+        "jcm_registered_projects.csv",
+        "partner_countries.csv",
+        "project_participants.csv",
+    ]
+    with (folder / "partner_countries.csv").open(encoding="utf-8") as handle:
+        assert len(list(csv.DictReader(handle))) == 29
+    assert len(data.partner_countries()) == 29
+    assert len(data.registered_projects()) == 43
+    assert sum(f.registered for f in data.funded_projects()) == 72
+
+
+def test_plan_is_deterministic() -> None:
+    build_plan.cache_clear()
+    first = build_plan()
+    build_plan.cache_clear()
+    assert build_plan() == first
+    assert derived_address("governance") == derived_address("governance")
+    assert document_hash("pdd", "ID013") != document_hash("pdd", "ID012")
+
+
+def test_countries_committees_and_accounts(plan: SeedPlan) -> None:
+    assert [c.country for c in plan.committees] == [c.iso2 for c in data.partner_countries()]
+    for committee in plan.committees:
+        assert committee.japan_members == tuple(label for label, _ in JAPAN_MEMBERS)
+        assert len(committee.partner_members) == 2
+        assert (committee.japan_threshold, committee.partner_threshold) == (2, 1)
+    sides = ["JP", *(c.country for c in plan.committees)]
+    kinds = defaultdict(list)
+    for account in plan.accounts:
+        kinds[account.side].append(account.kind)
+    for side in sides:
+        for kind in (
+            AccountKind.GOVERNMENT_HOLDING,
+            AccountKind.RETIREMENT,
+            AccountKind.CANCELLATION,
+        ):
+            assert kinds[side].count(kind) == 1, (side, kind)
+    registrars = {p.side for p in plan.parties if p.role == "registrar"}
+    assert registrars == set(sides)
+    companies = {a.holder_name for a in plan.accounts if a.kind == AccountKind.HOLDING}
+    assert "JFE Engineering (JFEエンジニアリング)" in companies
+    assert "PT Semen Indonesia (Persero) Tbk" in companies
+    addresses = [a.address for a in plan.accounts] + [p.address for p in plan.parties]
+    assert len({a.address for a in plan.accounts}) == len(plan.accounts)
+    assert len(set(addresses)) == len(plan.accounts) + len(plan.parties) - len(
+        [p for p in plan.parties if p.role == "account holder"]
+    )
+
+
+def test_projects_keep_real_references_and_methodologies(plan: SeedPlan) -> None:
+    refs = [p.ref for p in plan.projects]
+    assert len(refs) == len(set(refs)) == 90
+    real = {r.reference for r in data.registered_projects() if r.reference}
+    assert real <= set(refs)
+    for project in plan.projects:
+        assert re.fullmatch(r"[A-Z]{2}\d{3}", project.ref)
+        assert project.ref.startswith(project.country)
+        if project.ref not in real:
+            assert int(project.ref[2:]) >= 901
+        assert re.fullmatch(r"[A-Z]{2}_AM\d{3}", project.methodology)
+        assert len(project.title.encode()) <= 256
+    given = {r.reference: r.methodology for r in data.registered_projects() if r.methodology}
+    by_ref = {p.ref: p for p in plan.projects}
+    assert by_ref["SA001"].methodology == given["SA001"] == "SA_AM001"
+    assert by_ref["ID013"].methodology == "ID_AM001" and by_ref["KH005"].methodology == "KH_AM004"
+    approved = {m.reference for m in data.methodologies()}
+    for project in plan.projects:
+        source = project.methodology_source
+        assert (project.methodology in approved) == (source in ("data", "matched"))
+        assert source != "derived" or int(project.methodology[-3:]) >= 901
+    hashes = [p.pdd_hash for p in plan.projects] + [p.validation_report_hash for p in plan.projects]
+    assert len(set(hashes)) == len(hashes)
+
+
+def test_issuances_are_valid_decisions(plan: SeedPlan) -> None:
+    by_ref = {p.ref: p for p in plan.projects}
+    last_end: dict[str, date] = {}
+    assert len(plan.issuances) > 100
+    for issuance in plan.issuances:
+        assert 2016 <= issuance.vintage <= 2024 and issuance.vintage == issuance.monitoring_end.year
+        assert issuance.monitoring_start <= issuance.monitoring_end
+        previous = last_end.get(issuance.project_ref)
+        assert previous is None or issuance.monitoring_start > previous
+        last_end[issuance.project_ref] = issuance.monitoring_end
+        registered = by_ref[issuance.project_ref].registration_date
+        assert registered is None or issuance.monitoring_start >= registered
+        assert 0 < issuance.quantity <= issuance.verified_reductions <= 20_000
+        assert sum(a for _, a in issuance.allocations) == issuance.quantity
+        assert all(a > 0 for _, a in issuance.allocations)
+        holders = [h for h, _ in issuance.allocations]
+        assert holders[:2] == ["gov-jp", f"gov-{issuance.country.lower()}"]
+        assert (issuance.authorization != 0) == (issuance.vintage >= 2021)
+        assert (issuance.authorization_date is not None) == (issuance.authorization != 0)
+        assert len(issuance.japan_signers) == 2 and len(issuance.partner_signers) == 1
+    assert {i.vintage for i in plan.issuances} >= {2016, 2020, 2024}
+    assert any(len(i.allocations) == 4 for i in plan.issuances)  # both sides' participants
+
+
+def test_history_stays_within_holdings(plan: SeedPlan) -> None:
+    held: dict[tuple[int, str], int] = {}
+    for index, issuance in enumerate(plan.issuances):
+        for holder, amount in issuance.allocations:
+            held[(index, holder)] = amount
+    accounts = {a.label: a for a in plan.accounts}
+    kinds: dict[str, int] = defaultdict(int)
+    for movement in plan.movements:
+        key = (movement.issuance, movement.holder)
+        assert 0 < movement.quantity <= held.get(key, 0)
+        held[key] -= movement.quantity
+        issuance = plan.issuances[movement.issuance]
+        if movement.kind == "transfer":
+            assert movement.to is not None and movement.to != movement.holder
+            sides = accounts[movement.holder].side, accounts[movement.to].side
+            if sides[0] != sides[1]:
+                assert issuance.authorization != 0  # only authorized batches cross sides
+                kinds["international transfer"] += 1
+            else:
+                kinds["domestic transfer"] += 1
+        elif movement.kind == "retire":
+            assert movement.purpose is not None
+            kinds[f"retire {movement.purpose.name}"] += 1
+        else:
+            assert movement.reason not in (None, CancellationReason.CORRECTION)
+            assert movement.reason is not None
+            kinds[f"cancel {movement.reason.name}"] += 1
+    for kind in ("domestic transfer", "international transfer",
+                 f"retire {RetirementPurpose.NDC.name}",
+                 f"retire {RetirementPurpose.VOLUNTARY_OFFSET.name}",
+                 f"cancel {CancellationReason.VOLUNTARY_CANCELLATION.name}",
+                 f"cancel {CancellationReason.OVERALL_MITIGATION.name}"):  # fmt: skip
+        assert kinds[kind] > 0, (kind, dict(kinds))
+    (correction,) = plan.corrections
+    assert held[(correction.issuance, correction.account)] >= correction.quantity
+
+
+def test_a_smaller_plan_for_some_countries() -> None:
+    small = build_plan(("ID",))
+    assert [c.country for c in small.committees] == ["ID"]
+    assert {p.country for p in small.projects} == {"ID"}
+    assert {a.side for a in small.accounts} == {"JP", "ID"}
+    full = {p.ref: p for p in build_plan().projects}
+    assert all(full[p.ref] == p for p in small.projects)  # same references as in the full plan
+    with pytest.raises(ValueError, match="not a JCM partner country: XX"):
+        build_plan(("XX",))
