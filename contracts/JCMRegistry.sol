@@ -236,7 +236,8 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
 
     /// @inheritdoc IJCMRegistry
     /// @dev Requirements: not paused; caller is `projects`; 1-32 allocations with non-zero amounts adding up
-    /// to `quantity`, each to an active holding or government holding account.
+    /// to `quantity`, each to an active holding or government holding account of Japan's registry or of
+    /// `country`'s (the two registries of the joint committee that decided the issuance).
     function mint(bytes2 country, Authorization authorization, uint256 quantity, Allocation[] calldata allocations)
         external
         whenNotPaused
@@ -259,17 +260,11 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
         uint256 next = firstSerial;
         uint256 allocated = 0;
         for (uint256 i = 0; i < count; i++) {
-            address account = allocations[i].account;
             uint256 amount = allocations[i].amount;
-            if (amount == 0) revert RegistryZeroQuantity();
             allocated += amount;
             if (allocated > quantity) revert RegistryAllocationMismatch(allocated, quantity);
-            _requireReceivingAccount(account);
-            SerialRange memory range = SerialRange(uint64(next), uint64(next + amount - 1));
+            _allocate(batchId, country, allocations[i].account, next, amount);
             next += amount;
-            _depositRanges(account, batchId, _single(range), amount, false);
-            emit TransferSingle(msg.sender, address(0), account, batchId, amount);
-            emit CreditsIssued(batchId, account, range);
         }
         if (allocated != quantity) revert RegistryAllocationMismatch(allocated, quantity);
     }
@@ -587,6 +582,17 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
     // ------------------------------------------------------------------------------------------------
     // Internals
     // ------------------------------------------------------------------------------------------------
+
+    /// @dev Credits serials `[first, first + amount - 1]` of a new batch of `country` to `account`.
+    function _allocate(uint256 batchId, bytes2 country, address account, uint256 first, uint256 amount) private {
+        if (amount == 0) revert RegistryZeroQuantity();
+        bytes2 side = _requireReceivingAccount(account).side;
+        if (side != JAPAN && side != country) revert RegistryAllocationOutsideCommittee(account, side, country);
+        SerialRange memory range = SerialRange(uint64(first), uint64(first + amount - 1));
+        _depositRanges(account, batchId, _single(range), amount, false);
+        emit TransferSingle(msg.sender, address(0), account, batchId, amount);
+        emit CreditsIssued(batchId, account, range);
+    }
 
     /// @dev Moves the `quantity` lowest serials of a batch from `from` to `to` and emits `TransferSingle`.
     function _move(address from, address to, uint256 batchId, uint256 quantity, bool toSink)

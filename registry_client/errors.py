@@ -356,6 +356,14 @@ ERROR_MESSAGES: dict[str, ErrorMessage] = {
             f"an issuance needs between 1 and {a['max']} allocations, this one has {a['count']}"
         ),
     ),
+    "RegistryAllocationOutsideCommittee": _m(
+        InvalidInput,
+        lambda a: (
+            f"account {a['account']} is on registry side {_side(a['side'])}: an issuance of "
+            f"{_side(a['country'])}'s joint committee credits only accounts of the JP or "
+            f"{_side(a['country'])} registries; move credits elsewhere by an international transfer"
+        ),
+    ),
     "RegistryUnknownBatch": _m(
         NotFound, lambda a: f"there is no batch {a['batchId']}: check the batch id"
     ),

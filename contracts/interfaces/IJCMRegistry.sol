@@ -62,6 +62,9 @@ interface IJCMRegistry {
     error RegistryAllocationMismatch(uint256 allocated, uint256 quantity);
     /// @dev The issuance has no allocation, or more than `max`.
     error RegistryAllocationCount(uint256 count, uint256 max);
+    /// @dev An issuance of `country`'s committee may credit only accounts of Japan's registry or `country`'s;
+    /// any other registry receives credits only through an authorized international transfer.
+    error RegistryAllocationOutsideCommittee(address account, bytes2 side, bytes2 country);
     /// @dev No batch with this id exists.
     error RegistryUnknownBatch(uint256 batchId);
     /// @dev The account holds fewer credits of the batch than needed.
