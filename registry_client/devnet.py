@@ -7,8 +7,9 @@
 2. on the first run deploys the registry and carries out the seed (:mod:`registry_client.seed`),
    writes ``deployment.json``, the demo keystores (``keys/``, password :data:`DEMO_PASSWORD`) and
    ``seed.json``; on later runs finds the same registry on the reloaded chain and skips both;
-3. starts the indexer (``jcm index``) and the query API (``jcm api``) on ``127.0.0.1:<api-port>``
-   over the SQLite index ``index.sqlite3``, each a child process logging to ``<name>.log``;
+3. starts the query API with its indexer (``jcm api --with-indexer``) on
+   ``127.0.0.1:<api-port>`` over the SQLite index ``index.sqlite3``, a child process logging to
+   ``api.log``;
 4. prints the URLs and the demo accounts, and waits; Ctrl-C (or ``jcm devnet down``, which sends
    SIGTERM) stops the API, the indexer and anvil, which dumps its state.
 
@@ -584,26 +585,18 @@ class Devnet:
             "--deployment", str(self.paths.deployment.resolve()),
         ]  # fmt: skip
         reporter.status(f"starting the indexer and the query API on {self.api_url}")
-        indexer = Child.start(
-            "indexer",
-            [*base, "index", "--database-url", database_url, "--quiet"],
-            self.paths.log("indexer"),
-        )
-        self.children.append(indexer)
         api = Child.start(
             "api",
             [*base, "api", "--host", HOST, "--port", str(self.api_port),
-             "--database-url", database_url],
+             "--database-url", database_url, "--with-indexer"],
             self.paths.log("api"),
         )  # fmt: skip
         self.children.append(api)
         self._write_record()
         health = f"{self.api_url}/v1/health"
         if not _wait_until(lambda: _http_ok(health), 90, api):
-            dead = next((c for c in (api, indexer) if not c.running()), api)
             raise DevnetError(
-                f"the {dead.name} did not start: {dead.last_words() or 'no output'} "
-                f"(log: {dead.log})"
+                f"the query API did not start: {api.last_words() or 'no output'} (log: {api.log})"
             )
 
     def _watch(self) -> None:

@@ -1,6 +1,6 @@
 """The query side: ``jcm index`` (event indexer) and ``jcm api`` (query API and explorer).
 
-Both are the ``api`` package's entry points (:func:`api.indexer.run`, :func:`api.app.create_app`)
+Both are the ``api`` package's entry points (:func:`api.indexer.run`, :func:`api.server.serve`)
 with their settings from the command line, ``JCM_*`` environment variables
 (:class:`api.settings.Settings`) and the global ``--rpc-url``/``--deployment``.
 """
@@ -57,6 +57,7 @@ def index(
     from registry_client.errors import RegistryError
 
     defaults = Settings()
+    _quiet_http_logs()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
         stats = run(
@@ -80,11 +81,17 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
     database_url: DatabaseOption = None,
+    with_indexer: Annotated[
+        bool,
+        typer.Option(
+            "--with-indexer", help="Also run the indexer in this process (same database)."
+        ),
+    ] = False,
 ) -> None:
     """Serve the query API (/v1, /docs) and the explorer (/) over the index database."""
-    import uvicorn
+    import logging
 
-    from api.app import create_app
+    from api.server import serve as run_server
     from api.settings import Settings
 
     options = settings(ctx)
@@ -93,5 +100,14 @@ def serve(
         overrides["database_url"] = database_url
     if options.deployment_path.is_file():
         overrides["deployment"] = options.deployment_path
-    app_settings = Settings(**overrides)  # type: ignore[arg-type]
-    uvicorn.run(create_app(app_settings), host=host, port=port, log_level="info")
+    _quiet_http_logs()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    run_server(Settings().model_copy(update=overrides), with_indexer=with_indexer)
+
+
+def _quiet_http_logs() -> None:
+    """Keep the HTTP client's per-request lines (one per JSON-RPC call) out of the logs."""
+    import logging
+
+    for name in ("httpx", "httpcore", "urllib3"):
+        logging.getLogger(name).setLevel(logging.WARNING)
