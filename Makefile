@@ -83,7 +83,7 @@ test: install fresh-cache
 	exit $$rc
 
 # Long invariant fuzzing (not part of `make test`): JCM_FUZZ_EXAMPLES x JCM_FUZZ_STEPS random runs
-# (default 50 x 60) of the state machine in tests/fuzz, then a report of what it covered.
+# (default 80 x 60) of the state machine in tests/fuzz, then a report of what it covered.
 .PHONY: fuzz
 fuzz: install fresh-cache
 	JCM_FUZZ_PROFILE=long ape test tests/fuzz $(PYTEST_ARGS)

@@ -13,8 +13,9 @@ from fuzz.world import ID, MAX_RANGES_PER_HOLDING, MAX_RANGES_PER_MOVE, World
 
 from .scenario import refused
 
-#: Gas a single movement of 32 ranges may use: far below a 30M-gas block (deterministic, not time).
-MOVE_GAS_CEILING = 5_000_000
+#: Gas the costliest bounded movement may use (measured 5.6M with solc 0.8.28, 200 runs): a third
+#: of a 30M-gas block. Gas is deterministic, so this fails only when the ledger's cost grows.
+MOVE_GAS_CEILING = 10_000_000
 
 
 def test_fragmenting_a_victims_holding_stops_at_the_bound_and_the_victim_can_still_move_everything(
@@ -28,9 +29,14 @@ def test_fragmenting_a_victims_holding_stops_at_the_bound_and_the_victim_can_sti
 
     # Transfers take the sender's lowest serials, so alternating one credit to the victim and one
     # to a helper hands the victim serials first, first+2, first+4...: one new range each time.
-    for _ in range(MAX_RANGES_PER_HOLDING):
-        registry.transact("transfer", victim, batch_id, 1, sender=attacker).expect_ok()
-        registry.transact("transfer", helper, batch_id, 1, sender=attacker).expect_ok()
+    registry.transact_all(
+        [
+            ("transfer", (to, batch_id, 1))
+            for _ in range(MAX_RANGES_PER_HOLDING)
+            for to in (victim, helper)
+        ],
+        sender=attacker,
+    )
     ranges = world.ranges(victim, batch_id)
     assert len(ranges) == MAX_RANGES_PER_HOLDING
     assert ranges == [(first + 2 * i, first + 2 * i) for i in range(MAX_RANGES_PER_HOLDING)]
@@ -63,17 +69,22 @@ def test_fragmenting_a_victims_holding_stops_at_the_bound_and_the_victim_can_sti
         batchId=batch_id,
         max=MAX_RANGES_PER_MOVE,
     )
-    # ... but 32 ranges per move always works: the victim empties the holding into a fresh account.
+    # ... but 32 ranges per move always fit in a block. The costliest such move: 32 ranges into the
+    # helper's interleaved holding, where each one merges with both neighbours and shifts the rest
+    # (estimated, not mined: anvil's step tracing makes mining it take minutes).
+    first_32 = world.ranges(victim, batch_id)[:MAX_RANGES_PER_MOVE]
+    quantity = sum(b - a + 1 for a, b in first_32)
+    worst = registry.estimate_gas("transfer", helper, batch_id, quantity, sender=victim)
+    assert worst < MOVE_GAS_CEILING, f"a bounded move needs {worst} gas"
+    # The victim empties its holding into a fresh account, 32 ranges at a time.
     refuge = actor("fragmentation refuge")
     world.open_account(ID, refuge, name="Victim's new account")
     moves = 0
-    while balance := world.balance(victim, batch_id):
+    while world.balance(victim, batch_id):
         chunk = world.ranges(victim, batch_id)[:MAX_RANGES_PER_MOVE]
         quantity = sum(b - a + 1 for a, b in chunk)
-        outcome = registry.transact(
-            "transfer", refuge, batch_id, quantity, sender=victim
-        ).expect_ok()
-        assert outcome.gas_used < MOVE_GAS_CEILING
+        outcome = registry.transact("transfer", refuge, batch_id, quantity, sender=victim)
+        assert outcome.expect_ok().gas_used < MOVE_GAS_CEILING
         moves += 1
     assert moves == -(-(MAX_RANGES_PER_HOLDING - 1) // MAX_RANGES_PER_MOVE)  # ceil(127 / 32) = 4
     assert world.ranges(victim, batch_id) == []
@@ -98,9 +109,14 @@ def test_a_holder_fragmenting_its_own_holding_blocks_only_corrections_that_split
     registry = world.registry
     batch_id = world.issue(ID, "ID001", [(accomplice, 4 * MAX_RANGES_PER_HOLDING)])
     first = int(registry.call("batchState", batch_id)[1])
-    for _ in range(MAX_RANGES_PER_HOLDING):
-        registry.transact("transfer", holder, batch_id, 3, sender=accomplice).expect_ok()
-        registry.transact("transfer", dump, batch_id, 1, sender=accomplice).expect_ok()
+    registry.transact_all(
+        [
+            ("transfer", (to, batch_id, n))
+            for _ in range(MAX_RANGES_PER_HOLDING)
+            for to, n in ((holder, 3), (dump, 1))
+        ],
+        sender=accomplice,
+    )
     ranges = world.ranges(holder, batch_id)
     assert len(ranges) == MAX_RANGES_PER_HOLDING and ranges[5] == (first + 20, first + 22)
 

@@ -54,15 +54,22 @@ class ChainState:
 
 
 def _views(world: World, accounts: Iterable[str]) -> dict[str, Any]:
-    views: dict[str, Any] = {"paused": world.registry.call("paused")}
-    for address in sorted(set(accounts)):
-        views[f"account {address}"] = world.registry.call("accountInfo", address)
+    """Everything a reader sees besides the ledger, read in a few JSON-RPC batches."""
+    registry, projects = world.registry, world.projects
+    addresses = sorted(set(accounts))
+    paused, *infos = registry.call_many(
+        [("paused", ()), *(("accountInfo", (a,)) for a in addresses)]
+    )
+    views: dict[str, Any] = {"paused": paused}
+    views.update((f"account {a}", info) for a, info in zip(addresses, infos, strict=True))
     for code, committee in world.committees.items():
-        views[f"committee {code.decode()}"] = (committee.call("nonce"), committee.call("members"))
-    count = int(world.projects.call("projectCount"))
-    refs = [world.projects.call("projectRefAt", i) for i in range(count)]
-    for ref in refs:
-        views[f"project {ref}"] = world.projects.call("projectInfo", ref)
+        views[f"committee {code.decode()}"] = tuple(
+            committee.call_many([("nonce", ()), ("members", ())])
+        )
+    count = int(projects.call("projectCount"))
+    refs = projects.call_many([("projectRefAt", (i,)) for i in range(count)])
+    infos = projects.call_many([("projectInfo", (ref,)) for ref in refs])
+    views.update((f"project {ref}", info) for ref, info in zip(refs, infos, strict=True))
     views["projects"] = tuple(refs)
     return views
 
@@ -81,8 +88,8 @@ def _check_projects(
 
     periods: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
     decision_ids: list[bytes] = []
-    for batch_id in range(1, batch_count + 1):
-        info = world.projects.call("batchInfo", batch_id)
+    infos = world.projects.call_many([("batchInfo", (b,)) for b in range(1, batch_count + 1)])
+    for batch_id, info in enumerate(infos, start=1):
         start, end = int(info[3]), int(info[4])
         assert start <= end, f"batch {batch_id}: monitoring period ends before it starts"
         periods[info[1]].append((start, end, batch_id))
@@ -134,17 +141,15 @@ def _check_locate(world: World, snapshot: RegistrySnapshot, batch_count: int) ->
         for record_id, record in records.items():
             for a, b in record.ranges:
                 where[a] = where[b] = (location, record.sink, record_id)
-    for batch_id in range(1, batch_count + 1):
-        state = world.registry.call("batchState", batch_id)
-        for serial in {int(state[1]), int(state[2])}:
-            found = world.registry.call("locateSerial", serial)
-            assert int(found[1]) == batch_id, (
-                f"serial {serial}: locateSerial names batch {found[1]}"
-            )
-            got = (int(found[0]), found[2], int(found[3]))
-            assert got == where[serial], (
-                f"serial {serial}: locateSerial says {got}, holdings say {where[serial]}"
-            )
+    states = world.registry.call_many([("batchState", (b,)) for b in range(1, batch_count + 1)])
+    serials = [(b, s) for b, st in enumerate(states, start=1) for s in {int(st[1]), int(st[2])}]
+    located = world.registry.call_many([("locateSerial", (s,)) for _, s in serials])
+    for (batch_id, serial), found in zip(serials, located, strict=True):
+        assert int(found[1]) == batch_id, f"serial {serial}: locateSerial names batch {found[1]}"
+        got = (int(found[0]), found[2], int(found[3]))
+        assert got == where[serial], (
+            f"serial {serial}: locateSerial says {got}, holdings say {where[serial]}"
+        )
 
 
 def check_chain(world: World, accounts: Iterable[str], previous: ChainState | None) -> ChainState:

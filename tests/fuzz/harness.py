@@ -92,6 +92,19 @@ class Rpc:
         conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return conn
 
+    def _post(self, payload: Any) -> Any:
+        body = json.dumps(payload).encode()
+        for attempt in (1, 2):
+            try:
+                self._conn.request("POST", "/", body, {"Content-Type": "application/json"})
+                return json.loads(self._conn.getresponse().read())
+            except (http.client.HTTPException, ConnectionError):
+                self._conn.close()
+                if attempt == 2:
+                    raise
+                self._conn = self._connect()
+        raise HarnessError("unreachable")
+
     def request(self, method: str, params: Sequence[Any] = ()) -> Any:
         """Sends one request and returns its ``result``.
 
@@ -99,22 +112,33 @@ class Rpc:
             RpcError: the node answered with an error.
         """
         self._id += 1
-        body = json.dumps(
-            {"jsonrpc": "2.0", "id": self._id, "method": method, "params": params}
-        ).encode()
-        for attempt in (1, 2):
-            try:
-                self._conn.request("POST", "/", body, {"Content-Type": "application/json"})
-                answer = json.loads(self._conn.getresponse().read())
-                break
-            except (http.client.HTTPException, ConnectionError):
-                self._conn.close()
-                if attempt == 2:
-                    raise
-                self._conn = self._connect()
+        answer = self._post({"jsonrpc": "2.0", "id": self._id, "method": method, "params": params})
         if "error" in answer:
             raise RpcError(method, answer["error"])
         return answer["result"]
+
+    def batch(self, requests: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
+        """Sends requests as one JSON-RPC batch; returns their results in order.
+
+        Raises:
+            RpcError: any of them failed.
+        """
+        if not requests:
+            return []
+        first = self._id + 1
+        self._id += len(requests)
+        payload = [
+            {"jsonrpc": "2.0", "id": first + i, "method": method, "params": params}
+            for i, (method, params) in enumerate(requests)
+        ]
+        answers = {answer["id"]: answer for answer in self._post(payload)}
+        results = []
+        for i, (method, _) in enumerate(requests):
+            answer = answers[first + i]
+            if "error" in answer:
+                raise RpcError(method, answer["error"])
+            results.append(answer["result"])
+        return results
 
     # --- anvil ------------------------------------------------------------------------------------
 
@@ -165,13 +189,17 @@ class Rpc:
         tx: dict[str, Any] = {"from": sender, "data": "0x" + data.hex(), "gas": hex(gas)}
         if to is not None:
             tx["to"] = to
-        tx_hash = self.request("eth_sendTransaction", [tx])
-        for _ in range(20_000):
-            receipt = self.request("eth_getTransactionReceipt", [tx_hash])
-            if receipt is not None:
-                return dict(receipt)
+        return self.receipt(self.request("eth_sendTransaction", [tx]))
+
+    def receipt(self, tx_hash: str, timeout: float = 300.0) -> dict[str, Any]:
+        """Waits for a transaction's receipt (anvil mines each at once, but a big transaction
+        under ``--steps-tracing`` on a loaded machine can take seconds)."""
+        deadline = time.monotonic() + timeout
+        while (receipt := self.request("eth_getTransactionReceipt", [tx_hash])) is None:
+            if time.monotonic() > deadline:
+                raise HarnessError(f"transaction {tx_hash} was not mined in {timeout} s")
             time.sleep(0.0005)
-        raise HarnessError(f"transaction {tx_hash} was not mined")
+        return dict(receipt)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -311,12 +339,55 @@ class Outcome:
 
 class _BoundCall:
     def __init__(self, contract: Contract, name: str, args: tuple[Any, ...]) -> None:
-        self._contract = contract
-        self._name = name
-        self._args = args
+        self.contract = contract
+        self.name = name
+        self.args = args
 
     def call(self, block: str = "latest") -> Any:
-        return self._contract.call(self._name, *self._args, block=block)
+        return self.contract.call(self.name, *self.args, block=block)
+
+
+class _Batch:
+    """web3.py's ``batch_requests()``: ``add`` bound calls, ``execute`` them in one request."""
+
+    def __init__(self, rpc: Rpc) -> None:
+        self._rpc = rpc
+        self._calls: list[_BoundCall] = []
+
+    def __enter__(self) -> _Batch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._calls = []
+
+    def add(self, bound: _BoundCall) -> None:
+        self._calls.append(bound)
+
+    def execute(self) -> list[Any]:
+        return call_many(self._rpc, [(b.contract, b.name, b.args) for b in self._calls])
+
+
+class _BatchingWeb3:
+    """Just enough of a ``Web3`` for ``tests/invariants.py`` to batch its reads."""
+
+    def __init__(self, rpc: Rpc) -> None:
+        self._rpc = rpc
+
+    def batch_requests(self) -> _Batch:
+        return _Batch(self._rpc)
+
+
+def call_many(rpc: Rpc, calls: Sequence[tuple[Contract, str, tuple[Any, ...]]]) -> list[Any]:
+    """Several view calls in one JSON-RPC batch, decoded like ``Contract.call``."""
+    requests = [
+        ("eth_call", [{"to": c.address, "data": "0x" + c.encode(name, *args).hex()}, "latest"])
+        for c, name, args in calls
+    ]
+    results = rpc.batch(requests)
+    return [
+        c.decode_output(name, bytes.fromhex(result[2:]))
+        for (c, name, _), result in zip(calls, results, strict=True)
+    ]
 
 
 class _Functions:
@@ -355,6 +426,15 @@ class Contract:
     def functions(self) -> _Functions:
         """web3.py-style access: ``contract.functions.name(*args).call()``."""
         return _Functions(self)
+
+    @property
+    def w3(self) -> _BatchingWeb3:
+        """web3.py-style batching: ``with contract.w3.batch_requests() as b: b.add(...)``."""
+        return _BatchingWeb3(self.rpc)
+
+    def call_many(self, calls: Sequence[tuple[str, tuple[Any, ...]]]) -> list[Any]:
+        """Several view calls of this contract in one JSON-RPC batch."""
+        return call_many(self.rpc, [(self, name, args) for name, args in calls])
 
     def entry(self, name: str) -> dict[str, Any]:
         """The ABI entry of a function."""
@@ -399,6 +479,33 @@ class Contract:
                 raise CallReverted(self.errors.decode(bytes.fromhex(data[2:]))) from None
             raise
         return self.decode_output(name, bytes.fromhex(result[2:]))
+
+    def estimate_gas(self, name: str, *args: Any, sender: str) -> int:
+        """Gas ``name(*args)`` from ``sender`` would use now (estimated: nothing is mined)."""
+        tx = {"from": sender, "to": self.address, "data": "0x" + self.encode(name, *args).hex()}
+        return int(self.rpc.request("eth_estimateGas", [tx]), 16)
+
+    def transact_all(self, calls: Iterable[tuple[str, tuple[Any, ...]]], sender: str) -> None:
+        """Sends many transactions from one sender without waiting for each (set-up loops), then
+        checks that every one succeeded. The sender's nonces keep them in order."""
+        hashes = [
+            self.rpc.request(
+                "eth_sendTransaction",
+                [
+                    {
+                        "from": sender,
+                        "to": self.address,
+                        "data": "0x" + self.encode(n, *a).hex(),
+                        "gas": hex(TX_GAS),
+                    }
+                ],
+            )
+            for n, a in calls
+        ]
+        for tx_hash in hashes:
+            if int(self.rpc.receipt(tx_hash)["status"], 16) != 1:
+                error = self.errors.decode(bytes.fromhex(self.rpc.trace(tx_hash)["output"][2:]))
+                raise AssertionError(f"set-up transaction {tx_hash} reverted with {error}")
 
     def transact(self, name: str, *args: Any, sender: str, trace: bool = False) -> Outcome:
         """Sends ``name(*args)`` from ``sender`` and waits for it to be mined.

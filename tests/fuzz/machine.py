@@ -483,7 +483,11 @@ class RegistryMachine(RuleBasedStateMachine):
         count = self.rnd.randint(1, min(4, quantity))
         cuts = sorted(self.rnd.sample(range(1, quantity), count - 1))
         amounts = [b - a for a, b in zip([0, *cuts], [*cuts, quantity], strict=True)]
-        receivers = [a for a in self._holding_accounts() if self.model.accounts[a].status == 1]
+        receivers = [  # mostly active accounts of the committee's two registries
+            a
+            for a in self._holding_accounts((JP, country))
+            if self.model.accounts[a].status == AccountStatus.ACTIVE
+        ]
         allocations = tuple(
             d.Allocation(account=self._pick_account(receivers, odd=25), amount=n) for n in amounts
         )

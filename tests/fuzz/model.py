@@ -515,17 +515,24 @@ class Model:
             return Expected("RegistryAllocationCount", {"count": count, "max": MAX_ALLOCATIONS})
         allocated = 0
         for allocation in issuance.allocations:
-            if allocation.amount == 0:
-                return Expected("RegistryZeroQuantity")
             allocated += allocation.amount
             if allocated > issuance.quantity:
                 return Expected(
                     "RegistryAllocationMismatch",
                     {"allocated": allocated, "quantity": issuance.quantity},
                 )
+            if allocation.amount == 0:
+                return Expected("RegistryZeroQuantity")
             refusal = self._holder_check(allocation.account)
             if refusal:
                 return refusal
+            side = self.accounts[allocation.account].side
+            if side not in (JP, project.country):
+                # the two registries of the deciding joint committee only
+                return Expected(
+                    "RegistryAllocationOutsideCommittee",
+                    {"account": allocation.account, "side": side, "country": project.country},
+                )
         if allocated != issuance.quantity:
             return Expected(
                 "RegistryAllocationMismatch",

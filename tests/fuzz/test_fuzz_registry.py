@@ -5,7 +5,7 @@ Profiles (environment variable ``JCM_FUZZ_PROFILE``):
 - ``short`` (default, part of ``make test``): a few derandomized runs of about 30 steps, with no
   example database, so every CI run executes the same steps.
 - ``long`` (``make fuzz``): many random runs (``JCM_FUZZ_EXAMPLES`` x ``JCM_FUZZ_STEPS``, by default
-  50 x 60) that prints what it covered: outcomes per rule (successes and each predicted refusal),
+  80 x 60) that prints what it covered: outcomes per rule (successes and each predicted refusal),
   and the largest holdings and state seen.
 """
 
@@ -27,7 +27,7 @@ PROFILE = os.environ.get("JCM_FUZZ_PROFILE", "short")
 if PROFILE not in ("short", "long"):
     raise ValueError(f"JCM_FUZZ_PROFILE is 'short' or 'long', not {PROFILE!r}")
 LONG = PROFILE == "long"
-EXAMPLES = int(os.environ.get("JCM_FUZZ_EXAMPLES", "50" if LONG else "4"))
+EXAMPLES = int(os.environ.get("JCM_FUZZ_EXAMPLES", "80" if LONG else "6"))
 STEPS = int(os.environ.get("JCM_FUZZ_STEPS", "60" if LONG else "30"))
 
 SETTINGS = settings(
@@ -51,11 +51,10 @@ def fuzz_world(project: Any, chain: Any) -> Iterator[World]:
     world = build_world(rpc, artifacts_from_ape(project, CONTRACT_NAMES))
     rpc.fund(STRANGER, *(a for side in SIDES for a in candidates(side)))
     jp, id_, th = (world.sides[code].holders for code in (JP, ID, TH))
-    # Every run starts with credits to move: an authorized batch held on all three sides, and an
-    # unauthorized one held on two.
-    world.issue(
-        ID, "ID001", [(jp[0], 40), (id_[0], 30), (id_[2], 20), (th[1], 10)], authorization=1
-    )
+    # Every run starts with credits to move: an authorized batch held on all three sides (the
+    # third registry through an international transfer), and an unauthorized one held on two.
+    batch = world.issue(ID, "ID001", [(jp[0], 40), (id_[0], 40), (id_[2], 20)], authorization=1)
+    world.registry.transact("transfer", th[1], batch, 10, sender=id_[0]).expect_ok()
     world.issue(TH, "TH001", [(th[0], 25), (jp[1], 15), (th[2], 5), (th[0], 5)])
     yield world
     rpc.impersonate_all(False)
