@@ -1,0 +1,229 @@
+"""``make bench``: every benchmark, the results table, ``bench/results.json`` and the chart.
+
+Runs, each on its own private anvil:
+
+1. gas (:mod:`bench.gas`): every registry and committee operation beside OpenZeppelin references;
+2. throughput (:mod:`bench.throughput`): the SDK against raw web3.py, sequential and pipelined;
+3. index and API (:mod:`bench.index_api`): indexer catch-up and look-up latency under 50 clients,
+   on histories of 10,000 and 100,000 transfers.
+
+Then it checks the targets of the benchmark issue, prints one table, and writes the figures (with
+the machine's CPU count and load average, since timings depend on what else runs) and the growth
+chart: transfer gas against ranges touched, and look-up latency against history size.
+
+Usage::
+
+    python -m bench.run                       # everything (what `make bench` runs)
+    python -m bench.run --sizes 10000         # a quicker run with one history size
+    python -m bench.run --out-dir /tmp/bench  # write the results elsewhere
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import gas, index_api, throughput
+
+OUT_DIR = Path(__file__).resolve().parent
+GAS_TARGET = 1.5
+THROUGHPUT_TARGET = 0.9
+LATENCY_TARGET_MS = 50.0
+TARGET_SIZE = 100_000
+
+
+@dataclass(frozen=True)
+class Target:
+    """One target of the benchmark issue and whether this run met it."""
+
+    name: str
+    goal: str
+    value: str
+    met: bool
+
+
+def _say(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+def targets(
+    g: gas.GasResults, t: throughput.ThroughputResults, i: index_api.IndexApiResults
+) -> list[Target]:
+    """The issue's targets against this run's figures."""
+    found = []
+    for op, how in (
+        ("transfer.1_range.existing_recipient_merged", "serials merge into its range"),
+        ("transfer.1_range.existing_recipient", "serials form a new range of it"),
+    ):
+        ratio = g.ratio(g.operations[op])
+        found.append(
+            Target(
+                f"gas: transfer of 1 range to an existing holding ({how})",
+                f"<= {GAS_TARGET}x ERC-1155",
+                f"{g.operations[op]:,} gas = {ratio:.2f}x",
+                ratio <= GAS_TARGET,
+            )
+        )
+    for style in ("sequential", "pipelined"):
+        ratio = t.ratio(style)
+        found.append(
+            Target(
+                f"throughput: SDK / raw web3.py, {style}",
+                f">= {THROUGHPUT_TARGET}",
+                f"{ratio:.2f}",
+                ratio >= THROUGHPUT_TARGET,
+            )
+        )
+    size = i.sizes.get(TARGET_SIZE)
+    if size is not None:
+        assert size.saturating is not None and size.paced is not None
+        for label, load in (
+            ("50 clients, closed loop", size.saturating),
+            (f"50 clients, {load_rate(size.paced)} req/s", size.paced),
+        ):
+            for kind in ("serial", "holdings"):
+                p99 = load.latency[kind].p99_ms
+                found.append(
+                    Target(
+                        f"latency: {kind} look-up p99, {TARGET_SIZE:,} transfers, {label}",
+                        f"< {LATENCY_TARGET_MS:g} ms",
+                        f"{p99:.1f} ms",
+                        p99 < LATENCY_TARGET_MS,
+                    )
+                )
+    return found
+
+
+def load_rate(load: index_api.LoadResult) -> str:
+    """The offered rate of a paced load, for labels."""
+    return f"{load.offered_per_second:g}" if load.offered_per_second else "max"
+
+
+def targets_table(found: list[Target]) -> str:
+    """The targets as a text table."""
+    lines = [f"{'target':<70} {'goal':>16} {'this run':>22}  met"]
+    for t in found:
+        lines.append(f"{t.name:<70} {t.goal:>16} {t.value:>22}  {'yes' if t.met else 'NO'}")
+    return "\n".join(lines)
+
+
+def chart(g: gas.GasResults, i: index_api.IndexApiResults, path: Path) -> Path:
+    """Transfer gas against ranges touched; look-up latency against history size."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    touched = sorted(g.growth)
+    left.plot(touched, [g.growth[k] for k in touched], "o-", label="registry transfer")
+    left.axhline(g.baseline, color="grey", linestyle="--", label="OZ ERC-1155 safeTransferFrom")
+    left.set_xticks(touched, [str(k) for k in touched])
+    left.set_ylim(bottom=0)
+    left.set_xlabel("serial ranges touched by the transfer")
+    left.set_ylabel("gas used")
+    left.set_title("Transfer gas vs ranges touched (existing recipient)")
+    left.grid(True, alpha=0.3)
+    left.legend()
+
+    sizes = sorted(i.sizes)
+    for kind, color in zip(index_api.KINDS, ("C0", "C1", "C2"), strict=True):
+        paced = [i.sizes[n].paced for n in sizes]
+        medians = [p.latency[kind].median_ms for p in paced if p is not None]
+        p99s = [p.latency[kind].p99_ms for p in paced if p is not None]
+        right.plot(sizes, medians, "o-", color=color, label=f"{kind} median")
+        right.plot(sizes, p99s, "s--", color=color, label=f"{kind} p99")
+    right.axhline(LATENCY_TARGET_MS, color="grey", linestyle=":", label="50 ms")
+    right.set_xscale("log")
+    right.set_yscale("log")
+    right.set_xticks(sizes, [f"{n:,}" for n in sizes])
+    right.xaxis.set_minor_formatter(NullFormatter())
+    right.set_xlabel("transfers in the history")
+    right.set_ylabel("latency (ms)")
+    first = i.sizes[sizes[0]].paced if sizes else None
+    rate = load_rate(first) if first is not None else "?"
+    right.set_title(f"API look-up latency, {index_api.CLIENTS} clients at {rate} req/s")
+    right.grid(True, alpha=0.3, which="both")
+    right.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _machine(load_before: tuple[float, float, float]) -> dict[str, Any]:
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average_1_5_15_at_start": [round(x, 2) for x in load_before],
+        "load_average_1_5_15_at_end": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every benchmark; print the table; write the results and the chart."""
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, TARGET_SIZE])
+    parser.add_argument("--out-dir", type=Path, default=OUT_DIR)
+    args = parser.parse_args(argv)
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    seconds: dict[str, float] = {}
+
+    _say("gas: every operation on one anvil")
+    gas_results = gas.measure(lambda what: _say(f"gas: {what}"))
+    seconds["gas"] = time.perf_counter() - started
+
+    _say("throughput: SDK against raw web3.py")
+    mark = time.perf_counter()
+    tp = throughput.measure(rounds=3, progress=lambda what: _say(f"throughput: {what}"))
+    seconds["throughput"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    ia = index_api.measure(tuple(args.sizes), progress=lambda what: _say(f"index/API: {what}"))
+    seconds["index_api"] = time.perf_counter() - mark
+    seconds["total"] = time.perf_counter() - started
+
+    found = targets(gas_results, tp, ia)
+    report = "\n\n".join(
+        [
+            "GAS (gasUsed; ratio to OZ ERC-1155 safeTransferFrom to an existing recipient)",
+            gas.table(gas_results),
+            "THROUGHPUT (registry transfers through the SDK and through raw web3.py)",
+            throughput.table(tp),
+            "INDEX AND API (SQLite index; uvicorn, one process; httpx clients)",
+            index_api.table(ia),
+            "TARGETS",
+            targets_table(found),
+        ]
+    )
+    print(report)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    results = {
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "machine": _machine(load_before),
+        "seconds": {k: round(v, 1) for k, v in seconds.items()},
+        "targets": [vars(t) for t in found],
+        "gas": gas_results.to_json(),
+        "throughput": tp.to_json(),
+        "index_api": ia.to_json(),
+    }
+    out = args.out_dir / "results.json"
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    png = chart(gas_results, ia, args.out_dir / "growth.png")
+    print(f"\nwrote {out} and {png} in {seconds['total']:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
