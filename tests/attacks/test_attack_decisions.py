@@ -6,6 +6,8 @@ given to one committee would be worth something on the other if the EIP-712 doma
 
 from __future__ import annotations
 
+from functools import partial
+
 from eth_keys import keys
 from eth_utils import keccak
 from fuzz.harness import ZERO_ADDRESS
@@ -217,7 +219,7 @@ def test_signatures_with_a_wrong_v_are_refused(world: World) -> None:
         ]
         refused(
             world,
-            lambda e=entries: world.submit(ID, decision, e),
+            partial(world.submit, ID, decision, entries),
             "CommitteeInvalidSignature",
             signer=victim.signer,
         )
@@ -462,4 +464,18 @@ def test_a_decision_signed_by_nobody_but_submitted_by_governance_is_refused(worl
         side=JP,
         count=0,
         required=2,
+    )
+
+
+def test_signatures_for_one_kind_of_decision_are_refused_for_another(world: World) -> None:
+    # Members signed a harmless membership change; the bundle is attached to an issuance instead.
+    japan, partner, _, _ = world.current_members(ID)
+    change = world.membership_decision(ID, japan, partner, 2, 1)
+    signatures = world.sign(change, world.quorum(ID))
+    issuance = world.issuance_decision(ID, "ID001", [(_holder(world), 1_000_000)])
+    refused(
+        world,
+        lambda: world.submit(ID, issuance, signatures),
+        "CommitteeInvalidSignature",
+        signer=_first_signer(signatures),
     )

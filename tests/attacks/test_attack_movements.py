@@ -7,6 +7,7 @@ unauthorized international transfers, a paused ledger, and re-entrancy through c
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from fuzz.harness import Contract, Outcome, actor, subcalls
 from fuzz.world import ID, JP, TH, World
@@ -96,7 +97,7 @@ def test_a_closed_account_cannot_receive_or_be_reopened(world: World) -> None:
     ):
         refused(
             world,
-            lambda f=function: world.registry.transact(f, closing, sender=jp.registrar),
+            partial(world.registry.transact, function, closing, sender=jp.registrar),
             error,
             account=closing,
             status=AccountStatus.CLOSED,
@@ -132,21 +133,35 @@ def test_retirement_and_cancellation_accounts_cannot_send(world: World) -> None:
         # Nor around the registry's own functions, nor by an operator.
         refused(
             world,
-            lambda s=sink: world.registry.transact(
-                "safeTransferFrom", s, holder, batch_id, 5, b"", sender=s
+            partial(
+                world.registry.transact,
+                "safeTransferFrom",
+                sink,
+                holder,
+                batch_id,
+                5,
+                b"",
+                sender=sink,
             ),
             "RegistryUnsupportedOperation",
         )
         refused(
             world,
-            lambda s=sink: world.registry.transact(
-                "safeBatchTransferFrom", s, holder, [batch_id], [5], b"", sender=s
+            partial(
+                world.registry.transact,
+                "safeBatchTransferFrom",
+                sink,
+                holder,
+                [batch_id],
+                [5],
+                b"",
+                sender=sink,
             ),
             "RegistryUnsupportedOperation",
         )
         refused(
             world,
-            lambda s=sink: world.registry.transact("setApprovalForAll", holder, True, sender=s),
+            partial(world.registry.transact, "setApprovalForAll", holder, True, sender=sink),
             "RegistryUnsupportedOperation",
         )
         assert world.registry.call("isApprovedForAll", sink, holder) is False
@@ -154,7 +169,7 @@ def test_retirement_and_cancellation_accounts_cannot_send(world: World) -> None:
         for function in ("freezeAccount", "closeAccount"):
             refused(
                 world,
-                lambda f=function, s=sink: world.registry.transact(f, s, sender=jp.registrar),
+                partial(world.registry.transact, function, sink, sender=jp.registrar),
                 "RegistryInvalidAccountKind",
                 account=sink,
                 kind=kind,
@@ -165,7 +180,7 @@ def test_retirement_and_cancellation_accounts_cannot_send(world: World) -> None:
         )
         refused(
             world,
-            lambda c=correction: world.decide(ID, c),
+            partial(world.decide, ID, correction),
             "RegistryInvalidAccountKind",
             account=sink,
             kind=kind,
@@ -185,14 +200,14 @@ def test_credits_cannot_be_sent_into_a_sink_without_a_record(world: World) -> No
     ):
         refused(
             world,
-            lambda s=sink: world.registry.transact("transfer", s, batch_id, 1, sender=holder),
+            partial(world.registry.transact, "transfer", sink, batch_id, 1, sender=holder),
             "RegistryInvalidAccountKind",
             account=sink,
             kind=kind,
         )
         refused(
             world,
-            lambda s=sink: world.decide(ID, world.issuance_decision(ID, "ID001", [(s, 5)])),
+            partial(world.decide, ID, world.issuance_decision(ID, "ID001", [(sink, 5)])),
             "RegistryInvalidAccountKind",
             account=sink,
             kind=kind,
@@ -235,7 +250,7 @@ def test_credits_without_article6_authorization_cannot_leave_their_side(world: W
         side = bytes(world.registry.call("accountInfo", abroad)[2])
         refused(
             world,
-            lambda a=abroad: world.registry.transact("transfer", a, batch_id, 1, sender=holder),
+            partial(world.registry.transact, "transfer", abroad, batch_id, 1, sender=holder),
             "RegistryInternationalTransferNotAuthorized",
             batchId=batch_id,
             fromSide=ID,

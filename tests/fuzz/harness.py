@@ -568,7 +568,9 @@ def artifacts_from_ape(project: Any, names: Iterable[str]) -> dict[str, Artifact
 
 def deploy(rpc: Rpc, errors: ErrorBook, artifact: Artifact, sender: str, *args: Any) -> Contract:
     """Deploys ``artifact`` with constructor ``args`` from ``sender``."""
-    constructor = next((e for e in artifact.abi if e.get("type") == "constructor"), {"inputs": []})
+    constructor: dict[str, Any] = next(
+        (e for e in artifact.abi if e.get("type") == "constructor"), {"inputs": []}
+    )
     params = constructor["inputs"]
     values = [_to_abi(p, a) for p, a in zip(params, args, strict=True)]
     data = artifact.bytecode + abi_encode([abi_type(p) for p in params], values)

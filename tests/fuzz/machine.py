@@ -500,7 +500,7 @@ class RegistryMachine(RuleBasedStateMachine):
             vintage=2023,
             quantity=quantity,
             verified_reductions=quantity + self.rnd.randint(0, 30),
-            verification_report_hash=keccak(text=f"{label}/report"),
+            verification_report_hash="0x" + keccak(text=f"{label}/report").hex(),
             authorization=authorization,
             authorization_id="A6-AUTH" if authorization else "",
             authorization_date=BASE_TIME if authorization else 0,
@@ -835,7 +835,8 @@ class RegistryMachine(RuleBasedStateMachine):
         caller = self.rnd.choice([holder, world.admin, STRANGER, world.sides[JP].registrar])
         batch_id = self.rnd.randint(1, len(self.model.batches) + 1)
         paused = Expected("EnforcedPause") if self.model.paused else None
-        target, args = world.registry, ()
+        target = world.registry
+        args: tuple[Any, ...] = ()
         expected: Prediction
         if variant == "mint":
             expected = paused or Expected("RegistryNotProjects", {"caller": caller})

@@ -65,7 +65,8 @@ MAX_ALLOCATIONS = 32
 
 def member_key(label: str) -> LocalAccount:
     """A deterministic committee member key."""
-    return Account.from_key(keccak(text=f"jcm-registry proof member {label}"))
+    key: LocalAccount = Account.from_key(keccak(text=f"jcm-registry proof member {label}"))
+    return key
 
 
 @dataclass(frozen=True)
@@ -267,8 +268,9 @@ class World:
             vintage=2023,
             quantity=quantity,
             verified_reductions=quantity if verified is None else verified,
-            verification_report_hash=keccak(text=f"{ref}/report/{label or batches + 1}"),
-            authorization=authorization,
+            verification_report_hash="0x"
+            + keccak(text=f"{ref}/report/{label or batches + 1}").hex(),
+            authorization=d.Authorization(authorization),
             authorization_id="ITMO-AUTH-1" if authorization else "",
             authorization_date=BASE_TIME if authorization else 0,
             allocations=tuple(d.Allocation(account=a, amount=n) for a, n in allocations),
