@@ -11,6 +11,7 @@ from typing import Any
 import ape
 import pytest
 from contract_helpers import (
+    CONTAINERS,
     JP,
     SECP256K1_N,
     VN,
@@ -226,15 +227,15 @@ def test_membership_change_validation(world: World) -> None:
     assert len(world.joint.members()[0]) == 16
 
 
-def test_constructor_validates_the_first_membership(world: World, project: Any) -> None:
+def test_constructor_validates_the_first_membership(world: World) -> None:
     jp = [m.address for m in world.japan_members]
     vn = [m.address for m in world.partner_members]
     with reverts("CommitteeInvalidMemberCount", side=JP, count=0, max=16):
-        world.admin.deploy(project.JointCommittee, world.registry, b"MN", ([], vn, 1, 1))
+        world.admin.deploy(CONTAINERS["JointCommittee"], world.registry, b"MN", ([], vn, 1, 1))
     with reverts("CommitteeInvalidThreshold", side=b"MN", threshold=3, members=2):
-        world.admin.deploy(project.JointCommittee, world.registry, b"MN", (jp, vn, 1, 3))
+        world.admin.deploy(CONTAINERS["JointCommittee"], world.registry, b"MN", (jp, vn, 1, 3))
     with reverts("CommitteeInvalidMember", member=jp[0]):
-        world.admin.deploy(project.JointCommittee, world.registry, b"MN", (jp, [jp[0]], 1, 1))
+        world.admin.deploy(CONTAINERS["JointCommittee"], world.registry, b"MN", (jp, [jp[0]], 1, 1))
 
 
 # --- refusals ---------------------------------------------------------------------------------
@@ -304,7 +305,7 @@ def test_signature_refusals(world: World) -> None:
 
 
 def test_signatures_are_bound_to_the_decision_committee_chain_and_deadline(
-    world: World, project: Any
+    world: World,
 ) -> None:
     decision = register_decision(world)
     members = quorum(world)
@@ -315,7 +316,7 @@ def test_signatures_are_bound_to_the_decision_committee_chain_and_deadline(
         world.submit_raw(tampered, raw(sign(decision, *members)))
     # Signed for another committee contract (same members, same chain).
     other = world.admin.deploy(
-        project.JointCommittee,
+        CONTAINERS["JointCommittee"],
         world.registry,
         VN,
         (
@@ -421,10 +422,10 @@ def test_the_committee_acts_only_for_its_country(world: World) -> None:
 # --- ERC-1271 members -------------------------------------------------------------------------
 
 
-def test_contract_wallet_member(world: World, project: Any) -> None:
+def test_contract_wallet_member(world: World) -> None:
     jp0, jp1, _ = world.japan_members
     owner = member_key("wallet owner")
-    wallet = world.admin.deploy(project.MockERC1271Wallet, owner.address)
+    wallet = world.admin.deploy(CONTAINERS["MockERC1271Wallet"], owner.address)
     change = change_decision(world, [jp0, wallet, jp1], world.partner_members, 2, 1)
     world.submit(change, sign(change, *quorum(world)))
     assert world.joint.memberSide(wallet) == MemberSide.JAPAN

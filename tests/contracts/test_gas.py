@@ -14,6 +14,7 @@ from typing import Any
 
 import ape
 from contract_helpers import (
+    CONTAINERS,
     JP,
     VN,
     CancellationReason,
@@ -59,7 +60,7 @@ def committee_issue(
     return int(receipt.gas_used)
 
 
-def test_gas(world: World, project: Any) -> None:
+def test_gas(world: World) -> None:
     """Issuances are each measured from the same state: the project has issued before, and every
     recipient (16 distinct VN holding accounts) already holds credits of an earlier batch."""
     registry, jp, vn = world.registry, world.jp, world.vn
@@ -129,7 +130,7 @@ def test_gas(world: World, project: Any) -> None:
     )
     gas["cancel (later)"] = int(registry.cancel(batch, 5, reason, "", sender=b).gas_used)
 
-    token = world.admin.deploy(project.ReferenceERC1155)
+    token = world.admin.deploy(CONTAINERS["ReferenceERC1155"])
     token.mint(a, 1, 100, sender=a)
     token.mint(b, 1, 100, sender=a)
     gas["OpenZeppelin ERC-1155 safeTransferFrom, existing recipient"] = int(

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from contract_helpers import (
+    CONTAINERS,
     ID,
     JP,
     TH,
@@ -49,9 +48,9 @@ def test_deployment_state(world: World) -> None:
     assert registry.latestSerial() == 0 and registry.batchCount() == 0
 
 
-def test_constructor_refuses_zero_admin(world: World, project: Any) -> None:
+def test_constructor_refuses_zero_admin(world: World) -> None:
     with reverts("RegistryZeroAddress"):
-        world.admin.deploy(project.JCMRegistry, ZERO_ADDRESS, URI)
+        world.admin.deploy(CONTAINERS["JCMRegistry"], ZERO_ADDRESS, URI)
 
 
 def test_add_country(world: World) -> None:

@@ -6,15 +6,13 @@ and the committee contract's own checks are tested in ``test_committee.py``.
 
 from __future__ import annotations
 
-import contextlib
-
-from ape.exceptions import ContractLogicError
 from contract_helpers import (
     BASE_TIME,
     DAY,
     ID,
     JP,
     TH,
+    VN,
     ZERO_ADDRESS,
     AccountKind,
     AccountStatus,
@@ -268,24 +266,17 @@ def test_issuance_recipients_must_be_active_holding_accounts(world: World) -> No
 
 def test_issuance_allocates_only_within_the_joint_committees_two_registries(world: World) -> None:
     """An ID joint committee issues into Japan's registry and Indonesia's, never into a third
-    registry: credits credited to a Thai account at issuance would enter Thailand's registry
-    without an (authorized, recorded) international transfer (DESIGN.md §1 "each registry remains
-    distinct", §2.8; issue 2: "allocation ... to several accounts on either side").
-
-    Currently FAILS: ``JCMRegistry.mint`` accepts an allocation to an account of any side (reported
-    to the lead; the fix belongs in ``mint``, e.g. a custom error naming the account, its side and
-    the batch's country)."""
-    registry, th_company = world.registry, world.th.companies[0]
-    before = int(registry.batchCount())
-    with contextlib.suppress(ContractLogicError):
+    registry: credits would enter Thailand's registry without an authorized, recorded
+    international transfer (DESIGN.md §1 "each registry remains distinct")."""
+    th_company = world.th.companies[0]
+    with reverts("RegistryAllocationOutsideCommittee", account=th_company, side=TH, country=ID):
         world.issue("ID012", [(world.jp.companies[0], 5), (th_company, 5)])
-    credited = (
-        int(registry.balanceOf(th_company, before + 1)) if registry.batchCount() > before else 0
-    )
-    assert credited == 0, (
-        f"an ID batch credited {credited} credits to {addr(th_company)}, an account of the TH "
-        "registry, at issuance (no international transfer, no authorization)"
-    )
+    with reverts(
+        "RegistryAllocationOutsideCommittee", account=world.vn.government, side=VN, country=TH
+    ):
+        world.issue("TH001", [(world.vn.government, 5)])
+    batch = world.issue("TH001", [(world.jp.government, 5), (world.th.government, 5)])
+    assert world.registry.balanceOf(world.th.government, batch) == 5
 
 
 def test_decision_id_is_used_once_across_issuances_and_corrections(world: World) -> None:
