@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from api.queries import entities, movements, reports
 from api.queries.common import MAX_DB_INT, BadQueryError, NotFoundError
-from api.routes.deps import SessionDep, SettingsDep
+from api.routes.deps import TEXT_PATTERN, SessionDep, SettingsDep
 from api.tables import Project
 from api.web import templates
 
@@ -97,7 +97,9 @@ def classify(session: Any, text: str) -> str | None:
 
 @router.get("/search", response_model=None)
 def search(
-    request: Request, session: SessionDep, q: Annotated[str, Query(max_length=300)] = ""
+    request: Request,
+    session: SessionDep,
+    q: Annotated[str, Query(max_length=300, pattern=TEXT_PATTERN)] = "",
 ) -> Response:
     """Send a search to the page it names."""
     target = classify(session, q)
@@ -116,7 +118,13 @@ def search(
 @router.get("/projects/{ref}", response_class=HTMLResponse)
 def project_page(request: Request, session: SessionDep, ref: str) -> HTMLResponse:
     """A project and its batches."""
-    return _render(request, "project.html", lambda: entities.get_project(session, ref), "project")
+
+    def load() -> Any:
+        if "\x00" in ref:
+            raise NotFoundError("a project reference has no NUL character")
+        return entities.get_project(session, ref)
+
+    return _render(request, "project.html", load, "project")
 
 
 @router.get("/batches/{batch_id}", response_class=HTMLResponse)
@@ -163,9 +171,13 @@ def retirement_page(request: Request, session: SessionDep, retirement_id: str) -
 @router.get("/serials/{query}", response_class=HTMLResponse)
 def serial_page(request: Request, session: SessionDep, query: str) -> HTMLResponse:
     """Where serials are and how they got there."""
-    return _render(
-        request, "serial.html", lambda: movements.lookup_serials(session, query, 200, 0), "lookup"
-    )
+
+    def load() -> Any:
+        if "\x00" in query:
+            raise BadQueryError("a serial or block id has no NUL character")
+        return movements.lookup_serials(session, query, 200, 0)
+
+    return _render(request, "serial.html", load, "lookup")
 
 
 @router.get("/transactions/{tx_hash}", response_class=HTMLResponse)

@@ -17,6 +17,7 @@ from api.models import (
 from api.problems import problem_responses
 from api.queries import entities
 from api.routes.deps import (
+    TEXT_PATTERN,
     AddressPath,
     IdQuery,
     PageDep,
@@ -37,7 +38,13 @@ def list_accounts(
     kind: Annotated[AccountKindName | None, Query()] = None,
     status: Annotated[AccountStatusName | None, Query()] = None,
     q: Annotated[
-        str | None, Query(min_length=1, max_length=256, description="text in the holder's name")
+        str | None,
+        Query(
+            min_length=1,
+            max_length=256,
+            pattern=TEXT_PATTERN,
+            description="text in the holder's name",
+        ),
     ] = None,
 ) -> Page[AccountOut]:
     """Accounts in the order they were opened: holder, registry side, kind, status and balance (the

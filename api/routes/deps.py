@@ -18,6 +18,8 @@ MAX_LIMIT = 500
 ADDRESS_PATTERN = r"^0[xX][0-9a-fA-F]{40}$"
 TX_HASH_PATTERN = r"^0[xX][0-9a-fA-F]{64}$"
 SIDE_PATTERN = r"^[A-Za-z]{2}$"
+TEXT_PATTERN = r"^[^\x00]*$"
+"""Any text but NUL, which PostgreSQL cannot store or compare."""
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -75,7 +77,7 @@ SideQuery = Annotated[
     str | None,
     Query(pattern=SIDE_PATTERN, description="registry side (JP or a partner's ISO code)"),
 ]
-TextQuery = Annotated[str | None, Query(min_length=1, max_length=256)]
+TextQuery = Annotated[str | None, Query(min_length=1, max_length=256, pattern=TEXT_PATTERN)]
 SinceQuery = Annotated[
     datetime | None, Query(description="from this time on (ISO 8601, UTC if no offset)")
 ]

@@ -21,6 +21,7 @@ from api.models import (
 from api.problems import problem_responses
 from api.queries import movements
 from api.routes.deps import (
+    TEXT_PATTERN,
     TX_HASH_PATTERN,
     AddressQuery,
     IdPath,
@@ -55,6 +56,7 @@ def lookup_serials(
         Path(
             min_length=1,
             max_length=300,
+            pattern=TEXT_PATTERN,
             description="a serial number or a serial block id",
             examples=["131", "JCM-JP-ID012-2022-000000131-000000140"],
         ),

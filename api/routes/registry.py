@@ -19,7 +19,15 @@ from api.models import (
 )
 from api.problems import problem_responses
 from api.queries import entities, reports
-from api.routes.deps import SIDE_PATTERN, IdPath, PageDep, SessionDep, SideQuery, TextQuery
+from api.routes.deps import (
+    SIDE_PATTERN,
+    TEXT_PATTERN,
+    IdPath,
+    PageDep,
+    SessionDep,
+    SideQuery,
+    TextQuery,
+)
 
 router = APIRouter(prefix="/v1", tags=["registry"])
 
@@ -65,7 +73,12 @@ def list_projects(
     methodology: TextQuery = None,
     q: Annotated[
         str | None,
-        Query(min_length=1, max_length=256, description="text in the title or reference"),
+        Query(
+            min_length=1,
+            max_length=256,
+            pattern=TEXT_PATTERN,
+            description="text in the title or reference",
+        ),
     ] = None,
 ) -> Page[ProjectOut]:
     """Projects in registration order."""
@@ -81,7 +94,10 @@ def list_projects(
     summary="One project",
 )
 def get_project(
-    session: SessionDep, ref: Annotated[str, Path(min_length=1, max_length=256, examples=["ID012"])]
+    session: SessionDep,
+    ref: Annotated[
+        str, Path(min_length=1, max_length=256, pattern=TEXT_PATTERN, examples=["ID012"])
+    ],
 ) -> ProjectDetail:
     """A project with its batches."""
     return entities.get_project(session, ref)

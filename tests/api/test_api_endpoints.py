@@ -266,3 +266,22 @@ def test_explorer_pages(client: TestClient, seeded_chain: Chain) -> None:
         assert page.headers["content-type"].startswith("text/html")
     nothing = client.get("/search", params={"q": "no such thing"})
     assert nothing.status_code == 404 and "Nothing found" in nothing.text
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/v1/projects/ID%00", 422),
+        ("/v1/serials/1%00", 422),
+        ("/v1/accounts?q=a%00b", 422),
+        ("/v1/batches?project=%00", 422),
+        ("/projects/ID%00", 404),
+        ("/serials/1%00", 400),
+        ("/search?q=%00", 422),
+    ],
+)
+def test_nul_characters_are_refused_on_postgresql(
+    pg_client: TestClient, url: str, status: int
+) -> None:
+    """PostgreSQL cannot compare text with NUL: such requests are refused, never a server error."""
+    assert pg_client.get(url).status_code == status
