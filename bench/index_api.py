@@ -22,9 +22,10 @@ Two loads, both bounded by a request count and a time limit:
 - saturating: each client sends its next request as soon as it has the previous answer (a closed
   loop), up to :data:`REQUESTS` requests or :data:`SECONDS`. The server is always busy, so latency
   is mostly waiting in line: about 50 / throughput.
-- paced: each client sends one request every :data:`PACED_INTERVAL` seconds (25 requests per second
-  in all, schedules staggered) for :data:`PACED_SECONDS`; latency counts from the scheduled moment,
-  so a slow answer that delays a client's next request still counts (no coordinated omission).
+- paced: each client sends one request every :data:`PACED_INTERVAL` seconds (12.5 requests per
+  second in all, schedules staggered) for :data:`PACED_SECONDS`; latency counts from the scheduled
+  moment, so a slow answer that delays a client's next request still counts (no coordinated
+  omission).
 
 Latency is measured by the client, from sending a request to reading its whole answer. The same
 look-ups sent by one client at a time give the service time without any queueing, reported beside.
@@ -61,11 +62,11 @@ from api.tables import Movement
 from bench.chain import ROOT, free_port
 
 CLIENTS = 50
-REQUESTS = 1_500
-SECONDS = 45.0
-PACED_INTERVAL = 2.0
-"""Seconds between two look-ups of one client under the paced load (50 clients: 25 per second)."""
-PACED_SECONDS = 20.0
+REQUESTS = 1_000
+SECONDS = 30.0
+PACED_INTERVAL = 4.0
+"""Seconds between two look-ups of one client under the paced load (50 clients: 12.5 per second)."""
+PACED_SECONDS = 30.0
 SERVICE_SAMPLES = 60
 """Look-ups of each kind sent one at a time, for the service time."""
 SENDERS = 200
