@@ -20,8 +20,10 @@ Decisions (one class per kind, sharing the base ``Decision``)
     ``eth_account.messages.encode_typed_data(full_message=...)``), ``digest`` (32 bytes),
     ``digest_hex``, ``sign(account) -> MemberSignature``, ``recover(signature) -> address``,
     ``verify(member_signature)``, ``contract_call(signatures) -> (function name, args)``,
+    ``digest_call() -> (digest view name, args)``, ``problems()``, ``headline(sides=None)``,
     ``summary(sides=None)``, ``to_json()`` and ``Decision.from_json(text)`` (any kind).
-    ``DecisionKind`` (IntEnum as in ``IJointCommittee.sol``).
+    Class attributes ``primary_type``, ``function_name``, ``digest_function``,
+    ``decision_kind`` (``DecisionKind``, the IntEnum of ``IJointCommittee.sol``).
 
 Signatures and collection
     ``MemberSignature`` {signer, signature, digest} with ``to_json()`` / ``from_json()``;
