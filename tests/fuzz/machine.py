@@ -42,7 +42,18 @@ from .model import (
     ProjectModel,
     SignatureEntry,
 )
-from .world import BASE_TIME, DAY, FAR_DEADLINE, JP, PARTNERS, SIDES, Member, World, member_key
+from .world import (
+    BASE_TIME,
+    DAY,
+    FAR_DEADLINE,
+    JP,
+    MAX_ALLOCATIONS,
+    PARTNERS,
+    SIDES,
+    Member,
+    World,
+    member_key,
+)
 
 #: Addresses the fuzzer may open as new accounts, per side.
 NEW_ACCOUNTS_PER_SIDE = 4
@@ -258,6 +269,8 @@ class RegistryMachine(RuleBasedStateMachine):
     def _pick_holding(self) -> tuple[str, int]:
         """A non-empty (account, batch) holding, or 1 time in 12 any account with any batch id."""
         held = self.model.non_empty()
+        if held and self._chance(1, 4):  # the most fragmented holding: moves of many ranges
+            return max(held, key=lambda key: (len(self.model.holdings[key]), key))
         if held and not self._chance(1, 12):
             return self.rnd.choice(held)
         return self._pick_account(self._holding_accounts()), self.rnd.randint(
@@ -479,17 +492,26 @@ class RegistryMachine(RuleBasedStateMachine):
             0, 3
         ) * DAY
         end = start + self.rnd.randint(0, 90) * DAY
-        quantity = self.rnd.randint(1, 120)
-        count = self.rnd.randint(1, min(4, quantity))
-        cuts = sorted(self.rnd.sample(range(1, quantity), count - 1))
-        amounts = [b - a for a, b in zip([0, *cuts], [*cuts, quantity], strict=True)]
         receivers = [  # mostly active accounts of the committee's two registries
             a
             for a in self._holding_accounts((JP, country))
             if self.model.accounts[a].status == AccountStatus.ACTIVE
         ]
+        if len(receivers) >= 2 and self._chance(1, 3):
+            # Interleaved: a few accounts take turns over up to 32 small allocations, so each gets
+            # many ranges at once; later moves then carry, merge and split many ranges.
+            turns = self.rnd.sample(receivers, self.rnd.randint(2, min(3, len(receivers))))
+            amounts = [self.rnd.randint(1, 3) for _ in range(self.rnd.randint(8, MAX_ALLOCATIONS))]
+            accounts = [turns[i % len(turns)] for i in range(len(amounts))]
+        else:
+            total = self.rnd.randint(1, 120)
+            count = self.rnd.randint(1, min(4, total))
+            cuts = sorted(self.rnd.sample(range(1, total), count - 1))
+            amounts = [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True)]
+            accounts = [self._pick_account(receivers, odd=25) for _ in amounts]
+        quantity = sum(amounts)
         allocations = tuple(
-            d.Allocation(account=self._pick_account(receivers, odd=25), amount=n) for n in amounts
+            d.Allocation(account=a, amount=n) for a, n in zip(accounts, amounts, strict=True)
         )
         authorization = self.rnd.choice(list(d.Authorization))
         issuance = d.Issuance(
