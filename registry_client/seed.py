@@ -39,10 +39,11 @@ What the plan contains:
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
@@ -52,6 +53,7 @@ from eth_account import Account
 from eth_utils import keccak
 
 from registry_client import data
+from registry_client.errors import TransactionFailed
 from registry_client.models import AccountKind, CancellationReason, RetirementPurpose
 
 if TYPE_CHECKING:
@@ -79,6 +81,8 @@ FIRST_VINTAGE = 2016
 ARTICLE6_FROM_VINTAGE = 2021
 """Vintages from this year on are authorized under Article 6.2 (decision 2/CMA.3, Glasgow 2021)."""
 DECISION_VALIDITY = timedelta(days=30)
+SUBMITTER = "jc-jp-moej"
+"""Who submits the seed's decisions (anyone may): one sender, so their order is the plan's."""
 
 NAMED_PARTICIPANTS: dict[str, tuple[tuple[str, str], ...]] = {
     # Project participants that the project tables (titles, notes, match_basis) name, by the
@@ -900,6 +904,52 @@ class _Seeder:
         for sender in self._senders.values():
             sender.wait_all()
 
+    def _rpc(self, method: str, params: list[Any] | None = None) -> Any:
+        from web3.types import RPCEndpoint
+
+        from registry_client.transactions import rpc_errors
+
+        with rpc_errors(self.rpc_url):
+            reply = self.w3.provider.make_request(RPCEndpoint(method), params or [])
+        if "error" in reply:
+            raise TransactionFailed(f"{method}: {reply['error']}")
+        return reply.get("result")
+
+    @contextlib.contextmanager
+    def mining(self) -> Iterator[None]:
+        """Queue a phase's transactions with automine off, then mine them in full blocks.
+
+        On anvil this spares a block per transaction (and the wait for it); on a node without
+        ``evm_setAutomine`` the transactions are simply mined as they come. Every transaction of
+        a phase depends only on earlier phases, or comes from the same sender as the one it
+        depends on (so nonces keep the order).
+        """
+        try:
+            self._rpc("evm_setAutomine", [False])
+        except TransactionFailed:
+            yield
+            return
+        try:
+            yield
+            self._mine_pool()
+        finally:
+            self._rpc("evm_setAutomine", [True])
+
+    def _mine_pool(self) -> None:
+        """Mine blocks until the transaction pool is empty."""
+        stalled = 0
+        pending = int(self._rpc("txpool_status")["pending"], 16)
+        while pending:
+            self._rpc("evm_mine")
+            left = int(self._rpc("txpool_status")["pending"], 16)
+            stalled = stalled + 1 if left >= pending else 0
+            if stalled >= 3:
+                raise TransactionFailed(
+                    f"{left} transactions stay in the node's pool after mining: their gas price "
+                    f"({self.fees.gas_price} wei) may be below the base fee"
+                )
+            pending = left
+
     # ---- steps -------------------------------------------------------------------------------
 
     def fund(self, funder: LocalAccount, amount: int) -> None:
@@ -942,17 +992,20 @@ class _Seeder:
         governance = self.plan.governance.label
         self.step("granting registrar roles")
         registrars = [p for p in self.plan.parties if p.role == "registrar"]
-        for party in registrars:
-            assert party.side is not None
-            self.send(governance, self.prepare.grant_registrar(party.side, party.address), "grant")
+        with self.mining():
+            for party in registrars:
+                assert party.side is not None
+                grant = self.prepare.grant_registrar(party.side, party.address)
+                self.send(governance, grant, "grant")
         self.wait()
         self.step("opening accounts")
-        for account in self.plan.accounts:
-            registrar = f"registrar-{account.side.lower()}"
-            call = self.prepare.open_account(
-                account.address, account.side, account.kind, account.holder_name
-            )
-            self.send(registrar, call, "open")
+        with self.mining():
+            for account in self.plan.accounts:
+                registrar = f"registrar-{account.side.lower()}"
+                call = self.prepare.open_account(
+                    account.address, account.side, account.kind, account.holder_name
+                )
+                self.send(registrar, call, "open")
         self.wait()
 
     def _decide(
@@ -960,7 +1013,7 @@ class _Seeder:
     ) -> PendingTx[Any]:
         signatures = [decision.sign(self.account(label)) for label in signers]
         call = self.prepare.submit_decision(decision, signatures)
-        return self.send(signers[0], call, gas, decode=decode)
+        return self.send(SUBMITTER, call, gas, decode=decode)
 
     def _domain(self, country: str) -> CommitteeDomain:
         from registry_client.decisions import CommitteeDomain
@@ -970,10 +1023,15 @@ class _Seeder:
         return CommitteeDomain(chain_id=self._base.chain_id, committee=committee)
 
     def register_projects(self, deadline: int) -> None:
-        from registry_client.decisions import ProjectRegistration, RegisterProjectDecision
-
         self.step("registering projects by joint-committee decisions")
         japan = [label for label, _ in JAPAN_MEMBERS]
+        with self.mining():
+            self._register(deadline, japan)
+        self.wait()
+
+    def _register(self, deadline: int, japan: Sequence[str]) -> None:
+        from registry_client.decisions import ProjectRegistration, RegisterProjectDecision
+
         for number, project in enumerate(self.plan.projects):
             decision = RegisterProjectDecision(
                 domain=self._domain(project.country),
@@ -994,9 +1052,16 @@ class _Seeder:
                 f"jc-{project.country.lower()}-{1 + number % 2}",
             ]
             self._decide(decision, signers, "register")
-        self.wait()
 
     def issue(self, deadline: int) -> list[int]:
+        self.step("issuing credits by joint-committee decisions")
+        pending = []
+        with self.mining():
+            for plan in self.plan.issuances:
+                pending.append(self._issue(plan, deadline))
+        return [int(p.wait().batch_id) for p in pending]
+
+    def _issue(self, plan: IssuancePlan, deadline: int) -> PendingTx[Any]:
         from registry_client.decisions import (
             Allocation,
             Authorization,
@@ -1006,60 +1071,58 @@ class _Seeder:
             to_timestamp,
         )
 
-        self.step("issuing credits by joint-committee decisions")
-        pending = []
-        for plan in self.plan.issuances:
-            decision = IssueCreditsDecision(
-                domain=self._domain(plan.country),
-                nonce=0,
-                deadline=deadline,
-                issuance=Issuance(
-                    decision_id=decision_id(plan.decision_text),
-                    project_ref=plan.project_ref,
-                    monitoring_start=to_timestamp(plan.monitoring_start),
-                    monitoring_end=to_timestamp(plan.monitoring_end),
-                    vintage=plan.vintage,
-                    quantity=plan.quantity,
-                    verified_reductions=plan.verified_reductions,
-                    verification_report_hash=plan.verification_report_hash,
-                    authorization=Authorization(plan.authorization),
-                    authorization_id=plan.authorization_id,
-                    authorization_date=(
-                        to_timestamp(plan.authorization_date) if plan.authorization_date else 0
-                    ),
-                    allocations=tuple(
-                        Allocation(account=derived_address(label), amount=amount)
-                        for label, amount in plan.allocations
-                    ),
+        decision = IssueCreditsDecision(
+            domain=self._domain(plan.country),
+            nonce=0,
+            deadline=deadline,
+            issuance=Issuance(
+                decision_id=decision_id(plan.decision_text),
+                project_ref=plan.project_ref,
+                monitoring_start=to_timestamp(plan.monitoring_start),
+                monitoring_end=to_timestamp(plan.monitoring_end),
+                vintage=plan.vintage,
+                quantity=plan.quantity,
+                verified_reductions=plan.verified_reductions,
+                verification_report_hash=plan.verification_report_hash,
+                authorization=Authorization(plan.authorization),
+                authorization_id=plan.authorization_id,
+                authorization_date=(
+                    to_timestamp(plan.authorization_date) if plan.authorization_date else 0
                 ),
-            )
-            pending.append(
-                self._decide(
-                    decision, [*plan.japan_signers, *plan.partner_signers], "issue", decode=True
-                )
-            )
-        return [int(p.wait().batch_id) for p in pending]
+                allocations=tuple(
+                    Allocation(account=derived_address(label), amount=amount)
+                    for label, amount in plan.allocations
+                ),
+            ),
+        )
+        return self._decide(
+            decision, [*plan.japan_signers, *plan.partner_signers], "issue", decode=True
+        )
 
     def move(self, batches: Sequence[int]) -> None:
         self.step("transfers, retirements and cancellations")
-        for movement in self.plan.movements:
-            prepare = self.prepare
-            batch = batches[movement.issuance]
-            call: Call[Any]
-            if movement.kind == "transfer":
-                assert movement.to is not None
-                call = prepare.transfer(derived_address(movement.to), batch, movement.quantity)
-            elif movement.kind == "retire":
-                assert movement.using_party is not None and movement.purpose is not None
-                call = prepare.retire(
-                    batch, movement.quantity, movement.using_party, movement.purpose,
-                    movement.beneficiary, movement.note,
-                )  # fmt: skip
-            else:
-                assert movement.reason is not None
-                call = prepare.cancel(batch, movement.quantity, movement.reason, movement.note)
-            self.send(movement.holder, call, "move")
+        with self.mining():
+            for movement in self.plan.movements:
+                self._move(movement, batches)
         self.wait()
+
+    def _move(self, movement: Movement, batches: Sequence[int]) -> None:
+        prepare = self.prepare
+        batch = batches[movement.issuance]
+        call: Call[Any]
+        if movement.kind == "transfer":
+            assert movement.to is not None
+            call = prepare.transfer(derived_address(movement.to), batch, movement.quantity)
+        elif movement.kind == "retire":
+            assert movement.using_party is not None and movement.purpose is not None
+            call = prepare.retire(
+                batch, movement.quantity, movement.using_party, movement.purpose,
+                movement.beneficiary, movement.note,
+            )  # fmt: skip
+        else:
+            assert movement.reason is not None
+            call = prepare.cancel(batch, movement.quantity, movement.reason, movement.note)
+        self.send(movement.holder, call, "move")
 
     def correct(self, batches: Sequence[int], deadline: int) -> None:
         from registry_client.decisions import CorrectCreditsDecision, Correction, decision_id

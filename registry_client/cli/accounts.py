@@ -89,7 +89,7 @@ def show(ctx: typer.Context, account: AccountArgument, as_json: JsonOption = Fal
     info = client.account(target)
     if not info.exists:
         raise NotFound(f"address {target} has no registry account")
-    holdings = client.holdings(target)
+    holdings = sorted(client.holdings(target), key=lambda h: h.batch_id)
     if as_json:
         output.print_json({"account": info, "holdings": holdings})
         return

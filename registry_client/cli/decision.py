@@ -490,8 +490,15 @@ def sign(
         raise InvalidInput(f"{target} exists already: choose another --out")
     if not yes:
         output.notice(decision.summary())
-        if not typer.confirm("Sign this decision?", err=True):
-            raise typer.Exit(1)
+        try:
+            confirmed = typer.confirm("Sign this decision?", err=True)
+        except typer.Abort:
+            raise InvalidInput(
+                "not signed: no answer to 'Sign this decision?' (answer y in a terminal, or pass "
+                "--yes)"
+            ) from None
+        if not confirmed:
+            raise InvalidInput("not signed: you declined")
     account = keys().load(name)
     signature = decision.sign(account)
     target.write_text(signature.to_json(), encoding="utf-8")
@@ -537,11 +544,12 @@ def status(
     """Which members signed, each side's count against its threshold, and whether it is ready."""
     decision = _load(decision_file)
     collected = _signatures(signatures or [])
-    tally = connect(ctx).tally(decision, collected)
+    client = connect(ctx)
+    tally = client.tally(decision, collected)
     if as_json:
         output.print_json(tally)
         return
-    output.success(decision.summary())
+    output.success(decision.summary(_sides(client, decision)))
     output.show(*_tally_tables(tally))
     if tally.ready:
         output.success(

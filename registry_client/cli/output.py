@@ -136,7 +136,13 @@ def fields(title: str | None, rows: Iterable[tuple[str, Any]]) -> Table:
     from rich import box
     from rich.table import Table
 
-    result = Table(title=title, box=box.SIMPLE, show_header=False, title_justify="left")
+    result = Table(
+        title=title,
+        box=box.SIMPLE,
+        show_header=False,
+        title_justify="left",
+        min_width=len(title) + 2 if title else None,
+    )
     result.add_column(style="bold")
     result.add_column(overflow="fold")
     for name, value in rows:

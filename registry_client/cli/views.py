@@ -27,7 +27,7 @@ def holdings(
 ) -> None:
     """What an account holds: batches, balances, serial ranges and serial block ids."""
     target = address(account)
-    found = connect(ctx).holdings(target)
+    found = sorted(connect(ctx).holdings(target), key=lambda h: h.batch_id)
     if as_json:
         output.print_json(found)
         return
@@ -50,7 +50,8 @@ def holdings(
             ],
         )
     )
-    output.notice(f"{sum(h.balance for h in found):,} credits in {len(found)} batches")
+    batches = f"{len(found)} batch" + ("" if len(found) == 1 else "es")
+    output.notice(f"{sum(h.balance for h in found):,} credits in {batches}")
 
 
 @project_app.command("show")

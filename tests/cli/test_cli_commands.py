@@ -200,7 +200,10 @@ def test_decision_show_and_status(world: World, tmp_path: Path) -> None:
     assert "not ready: JP needs 1 more, ID needs 1 more" in text
     # Without --yes the summary is shown and the member confirms.
     declined = jcm("decision", "sign", str(out), "-k", "jp2", input="n\n")
-    assert declined.exit_code != 0 and "Register project ID930" in declined.stderr
+    assert declined.exit_code == 1 and "Register project ID930" in declined.stderr
+    assert declined.stderr.strip().endswith("error: not signed: you declined")
+    no_answer = jcm("decision", "sign", str(out), "-k", "jp2", input="")
+    assert no_answer.exit_code == 1 and "pass --yes" in no_answer.stderr
     assert not (tmp_path / "register.jp2.sig.json").exists()
     accepted = jcm("decision", "sign", str(out), "-k", "jp2", input="y\n")
     assert accepted.exit_code == 0 and (tmp_path / "register.jp2.sig.json").exists()
