@@ -54,15 +54,17 @@ def index(
     from api.indexer import ChainChangedError, run
     from api.rpc import RpcError
     from api.settings import Settings
+    from registry_client.deployment import load_deployment
     from registry_client.errors import RegistryError
 
+    deployment = load_deployment(settings(ctx).deployment_path)
     defaults = Settings()
     _quiet_http_logs()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
         stats = run(
             rpc_url(ctx),
-            settings(ctx).deployment_path,
+            deployment,
             database_url or defaults.database_url,
             defaults.confirmations if confirmations is None else confirmations,
             block_range=defaults.block_range,
@@ -93,11 +95,14 @@ def serve(
 
     from api.server import serve as run_server
     from api.settings import Settings
+    from registry_client.deployment import load_deployment
 
     options = settings(ctx)
     overrides: dict[str, object] = {"host": host, "port": port, "rpc_url": rpc_url(ctx)}
     if database_url:
         overrides["database_url"] = database_url
+    if with_indexer:
+        load_deployment(options.deployment_path)  # a clear error now rather than in a thread
     if options.deployment_path.is_file():
         overrides["deployment"] = options.deployment_path
     _quiet_http_logs()

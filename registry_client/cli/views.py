@@ -120,6 +120,7 @@ def batch_show(
         output.print_json({**output.jsonable(batch), "holdings": output.jsonable(holders)})
         return
     info, totals = batch.info, batch.totals
+    names = {h.account: client.account(h.account).holder_name for h in holders}
     authorization = output.label(info.authorization)
     if info.authorization_id:
         authorization += f" ({info.authorization_id}, {output.when(info.authorization_date)})"
@@ -155,9 +156,15 @@ def batch_show(
         ),
         output.table(
             "Holders",
-            ["account", "side", "balance", "serial blocks"],
+            ["account", "holder", "side", "balance", "serial blocks"],
             [
-                (h.account, h.side, output.number(h.balance), "\n".join(h.block_ids))
+                (
+                    h.account,
+                    names[h.account],
+                    h.side,
+                    output.number(h.balance),
+                    "\n".join(h.block_ids),
+                )
                 for h in holders
             ],
         ),

@@ -257,3 +257,24 @@ def test_password_prompt_is_used_without_the_environment(world: World) -> None:
     result = world.jcm("transfer", "globex", "1", "1", "-k", "acme", JCM_KEYSTORE_PASSWORD=None)
     assert_one_line_error(result, "no password")
     assert PASSWORD not in result.stdout + result.stderr
+
+
+def test_index_once_and_devnet_env(world: World, tmp_path: Path) -> None:
+    import sqlite3
+
+    database = tmp_path / "index.sqlite3"
+    url = f"sqlite:///{database}"
+    world.jcm.ok("index", "--once", "--quiet", "--database-url", url)
+    world.jcm.ok("transfer", "globex", "1", "7", "-k", "acme")
+    world.jcm.ok("index", "--once", "--quiet", "--database-url", url)  # resumes from its checkpoint
+    with sqlite3.connect(database) as db:
+        assert db.execute("select count(*) from batches").fetchone() == (2,)
+        assert db.execute("select count(*) from projects").fetchone() == (1,)
+        transfers = db.execute("select count(*) from movements where quantity = 7").fetchone()
+    assert transfers == (1,)
+    assert_one_line_error(
+        world.jcm("index", "--once", "--quiet", "--database-url", url,
+                  JCM_DEPLOYMENT=str(tmp_path / "other.json")),
+        "no deployment file",
+    )  # fmt: skip
+    assert_one_line_error(world.jcm("devnet", "env"), "no devnet deployment")
