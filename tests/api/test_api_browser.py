@@ -1,6 +1,7 @@
 """A headless Chromium opens the explorer, searches a serial and reaches its page (screenshot saved
 and its path printed).
 
+The screenshot goes to ``$JCM_TEST_ARTIFACTS`` if set, else the test's temporary directory.
 Chromium is Debian's ``chromium`` package at ``/usr/bin/chromium``: when it is missing this test
 installs it with ``apt-get`` (as CI does) and fails, never skips, if that is impossible.
 ``playwright-core`` comes from the repository's ``package.json`` (``npm ci``).
@@ -71,7 +72,10 @@ def test_explorer_search_reaches_the_serial_page(
 ) -> None:
     ensure_chromium()
     assert (REPO / "node_modules" / "playwright-core").is_dir(), "run npm ci (make install)"
-    screenshot = tmp_path / "explorer-serial-520.png"
+    # JCM_TEST_ARTIFACTS keeps the screenshot somewhere pytest does not rotate away (CI artifacts).
+    folder = Path(os.environ.get("JCM_TEST_ARTIFACTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    screenshot = folder / "explorer-serial-520.png"
     result = subprocess.run(
         ["node", str(HERE / "explorer_search.cjs"), explorer_url, "520", str(screenshot)],
         cwd=REPO,
