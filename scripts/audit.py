@@ -1,11 +1,12 @@
 """Run slither over the deployable contracts with the project's solc-js wrapper.
 
-crytic-compile's ``solc-json`` framework feeds a Standard JSON input to ``solc --standard-json``; the
-wrapper in ``tools/solc.js`` answers like native solc, so slither needs no compiler download. The run
-fails on any finding of medium or high severity; findings that do not apply are annotated in the
-Solidity source (``slither-disable-next-line <detector> (why)``), never silenced here.
+crytic-compile's ``solc-json`` framework feeds a Standard JSON input to ``solc --standard-json``;
+the wrapper in ``tools/solc.js`` answers like native solc, so slither needs no compiler download.
+The run fails on any finding of medium or high severity; findings that do not apply are annotated
+in the Solidity source (``slither-disable-next-line <detector> (why)``), never silenced here.
 
-Usage: ``python scripts/audit.py [--slither PATH]`` (``make audit`` installs slither in its own venv).
+Usage: ``python scripts/audit.py [--slither PATH]``; ``make audit`` installs slither in its own
+venv.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ OPENZEPPELIN = ROOT / "node_modules" / "@openzeppelin" / "contracts"
 
 
 def standard_json_input() -> dict[str, object]:
-    """The compiler input slither analyses: the shipped contracts, paris, optimizer as in ape-config."""
+    """The compiler input slither analyses: the shipped contracts, as ape-config compiles them."""
     return {
         "language": "Solidity",
         "sources": {

@@ -103,7 +103,7 @@ def _hex(code: Any) -> str:
     return "0x" + text.lower()
 
 
-# Only deployable contracts ship: interfaces, internal libraries, mocks and benchmark references do not.
+# Only deployable contracts ship: no interfaces, internal libraries, mocks or benchmark references.
 EXCLUDED_DIRS = frozenset({".cache", "test", "tests", "mocks", "bench", "interfaces", "libraries"})
 
 
