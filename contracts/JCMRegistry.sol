@@ -44,8 +44,9 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
     bytes2 public constant JAPAN = "JP";
     /// @notice Most serial ranges one movement may take from a holding; move fewer credits per call beyond it.
     uint256 public constant MAX_RANGES_PER_MOVE = 32;
-    /// @notice Most disjoint serial ranges one holding may have. Adjacent ranges merge, so only serials
-    /// received out of order fragment a holding.
+    /// @notice Most disjoint serial ranges one holding may reach by receiving credits. Adjacent ranges merge,
+    /// so only serials received out of order fragment a holding. A joint-committee correction may split a
+    /// range beyond it (one range per bilateral decision), so a holder cannot block a correction.
     uint256 public constant MAX_RANGES_PER_HOLDING = 128;
     /// @notice Most allocation entries in one issuance.
     uint256 public constant MAX_ALLOCATIONS = 32;
@@ -688,9 +689,7 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
         if (!_isHoldingKind(info.kind)) revert RegistryInvalidAccountKind(account, info.kind);
         sink = _sideAccount(info.side, AccountKind.Cancellation);
         SerialRanges.Holding storage holding = _holdings[batchId][account];
-        (bool notHeld, bool full) = holding.takeExact(first, last, MAX_RANGES_PER_HOLDING);
-        if (notHeld) revert RegistrySerialsNotHeld(account, batchId, first, last);
-        if (full) revert RegistryHoldingTooFragmented(account, batchId, MAX_RANGES_PER_HOLDING);
+        if (!holding.takeExact(first, last)) revert RegistrySerialsNotHeld(account, batchId, first, last);
         if (holding.balance == 0) info.nonEmptyHoldings -= 1;
         quantity = uint256(last) - uint256(first) + 1;
     }

@@ -65,17 +65,15 @@ library SerialRanges {
         ok = true;
     }
 
-    /// @dev Removes exactly the serials `[first, last]`. Returns `notHeld` when they do not all lie inside one
-    /// held range (adjacent ranges are merged, so held consecutive serials always do), and `full` when the
-    /// split would leave more than `maxRanges` ranges.
-    function takeExact(Holding storage h, uint64 first, uint64 last, uint256 maxRanges)
-        internal
-        returns (bool notHeld, bool full)
-    {
+    /// @dev Removes exactly the serials `[first, last]`, or returns false when they do not all lie inside one
+    /// held range (adjacent ranges are merged, so held consecutive serials always do). Splitting a range adds
+    /// one range without a bound: only joint-committee corrections take exact serials, and a holder must not
+    /// be able to block one by fragmenting its own holding.
+    function takeExact(Holding storage h, uint64 first, uint64 last) internal returns (bool held) {
         (bool found, uint256 i) = find(h, first);
-        if (!found || first > last) return (true, false);
+        if (!found || first > last) return false;
         SerialRange memory r = at(h, i);
-        if (r.last < last) return (true, false);
+        if (r.last < last) return false;
         if (r.first == first && r.last == last) {
             _shiftLeft(h, i, 1);
         } else if (r.first == first) {
@@ -83,12 +81,12 @@ library SerialRanges {
         } else if (r.last == last) {
             _put(h, i, SerialRange(r.first, first - 1));
         } else {
-            if (h.rangeCount + 1 > maxRanges) return (false, true);
             _shiftRight(h, i + 1);
             _put(h, i, SerialRange(r.first, first - 1));
             _put(h, i + 1, SerialRange(last + 1, r.last));
         }
         h.balance -= uint64(uint256(last) - uint256(first) + 1);
+        return true;
     }
 
     /// @dev Adds `r` to `h`, merging with adjacent neighbours. Returns false, changing nothing, when a new

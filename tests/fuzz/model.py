@@ -79,14 +79,13 @@ def add_range(ranges: Sequence[Range], new: Range) -> list[Range] | None:
 
 
 def take_exact(ranges: Sequence[Range], first: int, last: int) -> tuple[list[Range] | None, str]:
-    """Removes ``[first, last]``: (new ranges, "") or (None, "notHeld" | "full")."""
+    """Removes ``[first, last]``: (new ranges, "") or (None, "notHeld"). A correction may split a
+    range beyond the holding bound (the contract exempts committee corrections from it)."""
     for i, (a, b) in enumerate(ranges):
         if a <= first <= b:
             if first > last or b < last:
                 return None, "notHeld"
             pieces = [(x, y) for x, y in ((a, first - 1), (last + 1, b)) if x <= y]
-            if len(pieces) == 2 and len(ranges) + 1 > MAX_RANGES_PER_HOLDING:
-                return None, "full"
             return [*ranges[:i], *pieces, *ranges[i + 1 :]], ""
     return None, "notHeld"
 
@@ -594,8 +593,6 @@ class Model:
         )
         if problem == "notHeld":
             return Expected("RegistrySerialsNotHeld", {"account": correction.account})
-        if problem == "full":
-            return Expected("RegistryHoldingTooFragmented", {"account": correction.account})
         return None
 
     def apply_correct(self, correction: Any) -> None:
