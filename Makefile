@@ -1,12 +1,16 @@
 # jcm-registry: every target installs what it needs (idempotent; quick when already installed).
-#   make install   .venv (pip -e .[dev]) + node_modules (npm ci) + solc wrapper registered with py-solc-x
-#   make build     compile contracts/ with Ape, export registry_client/artifacts/*.json
-#   make test      the whole pytest suite through `ape test` (anvil --hardfork paris)
-#   make demo      start anvil on 127.0.0.1:8545 if none is running, deploy JCMRegistry
-#   make lint      ruff check, ruff format --check, mypy
-#   make audit     slither over the shipped contracts (own venv); fails on medium or high findings
-#   make clean     build outputs; `make distclean` also removes .venv and node_modules
-
+#   make demo          the main job: a local devnet (anvil, registry deployed and seeded with JCM
+#                      data, indexer and API on 127.0.0.1:8000); Ctrl-C stops it, rerun resumes
+#   make test          the whole pytest suite through `ape test` (anvil --hardfork paris)
+#   make install       .venv (pip -e .[dev]) + node_modules (npm ci) + solc wrapper for py-solc-x
+#   make build         compile contracts/ with Ape, export registry_client/artifacts/*.json
+#   make fuzz          the long invariant-fuzzing profile, with a coverage report
+#   make bench         gas, throughput, indexer and API benchmarks -> bench/results.json, growth.png
+#   make gas-snapshot  re-measure tests/gas/gas_snapshot.json (accepting a gas change)
+#   make audit         slither over the shipped contracts (own venv); fails on medium or high findings
+#   make lint          ruff check, ruff format --check, mypy
+#   make devnet-stop   stop a devnet running in the background (`jcm devnet down`)
+#   make clean         build outputs; `make distclean` also removes .venv and node_modules
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -110,8 +114,7 @@ demo: install
 	jcm devnet up
 
 devnet-stop:
-	@if [ -f $(DEVNET_DIR)/anvil.pid ]; then kill $$(cat $(DEVNET_DIR)/anvil.pid) 2>/dev/null || true; \
-	  rm -f $(DEVNET_DIR)/anvil.pid; echo "anvil stopped"; else echo "no anvil started by make demo"; fi
+	@if [ -x $(VENV)/bin/jcm ]; then jcm devnet down; else echo "no devnet: nothing installed yet"; fi
 
 # --- cleaning -----------------------------------------------------------------------------------
 
