@@ -36,7 +36,7 @@ NPM_STAMP := node_modules/.stamp-npm
 .PHONY: help install solc build fresh-cache test demo devnet-stop lint audit format clean distclean
 
 help:
-	@sed -n '2,14p' Makefile | sed 's/^# //'
+	@awk 'NR > 1 && /^#/ { sub(/^# /, ""); print; next } NR > 1 { exit }' Makefile
 
 # --- installation -------------------------------------------------------------------------------
 
