@@ -31,7 +31,9 @@ Latency is measured by the client, from sending a request to reading its whole a
 look-ups sent by one client at a time give the service time without any queueing, reported beside.
 A request whose connection the server closed is retried on a new one and counted as retried.
 
-This runs for two history sizes (10,000 and 100,000 transfers) for the latency-growth chart. A
+This runs for two history sizes (10,000 and 100,000 transfers) for the latency-growth chart: both
+histories are built and indexed first, then each load runs in :data:`ROUNDS` rounds alternating
+between the sizes, so that a busy moment of a shared machine does not fall on one size only. A
 history of 1,000,000 transfers is not run: on this 2-core machine building and indexing it would
 take well over the 20 minutes ``make bench`` may use.
 """
@@ -68,6 +70,8 @@ PACED_INTERVAL = 4.0
 """Seconds between two look-ups of one client under the paced load (50 clients: 12.5 per second)."""
 PACED_SECONDS = 30.0
 SERVICE_SAMPLES = 60
+ROUNDS = 2
+"""Load rounds per history size, alternating between the sizes."""
 """Look-ups of each kind sent one at a time, for the service time."""
 SENDERS = 200
 BLOCK_RANGE = 50
@@ -279,64 +283,98 @@ async def _load(
         return timings, time.perf_counter() - started, retried
 
 
-def _service_times(base_url: str, queries: list[tuple[str, str]]) -> dict[str, Latency]:
+def _service_times(base_url: str, queries: list[tuple[str, str]]) -> dict[str, list[float]]:
     timings: dict[str, list[float]] = {k: [] for k in KINDS}
     with httpx.Client(base_url=base_url, timeout=60) as http:
         for kind, path in queries:
             sent = time.perf_counter()
             http.get(path).raise_for_status()
             timings[kind].append((time.perf_counter() - sent) * 1000)
-    return {k: Latency.of(v) for k, v in timings.items()}
+    return timings
 
 
 # ------------------------------------------------------------------------------------------------
-# One history size
+# History sizes
 # ------------------------------------------------------------------------------------------------
 
 
-def _run_load(
-    base_url: str, queries: list[tuple[str, str]], seconds: float, interval: float | None
-) -> LoadResult:
-    timings, elapsed, retried = asyncio.run(_load(base_url, queries, CLIENTS, seconds, interval))
-    return LoadResult(
-        latency={k: Latency.of(v) for k, v in timings.items()},
-        seconds=elapsed,
-        requests_per_second=sum(len(v) for v in timings.values()) / elapsed,
-        offered_per_second=CLIENTS / interval if interval else None,
-        retried=retried,
-    )
+@dataclass
+class _Timings:
+    """Latencies gathered over the rounds of one load on one history size."""
+
+    interval: float | None
+    latency: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    seconds: float = 0.0
+    retried: int = 0
+
+    def add(self, latency: dict[str, list[float]], seconds: float, retried: int) -> None:
+        for kind, values in latency.items():
+            self.latency[kind] += values
+        self.seconds += seconds
+        self.retried += retried
+
+    def result(self) -> LoadResult:
+        return LoadResult(
+            latency={k: Latency.of(v) for k, v in self.latency.items()},
+            seconds=self.seconds,
+            requests_per_second=sum(len(v) for v in self.latency.values()) / self.seconds,
+            offered_per_second=CLIENTS / self.interval if self.interval else None,
+            retried=self.retried,
+        )
 
 
-def measure_size(transfers: int, progress: Callable[[str], None] | None = None) -> SizeResult:
-    """Build a history of ``transfers`` transfers, index it, and load the API serving it."""
-    say = progress or (lambda _text: None)
-    workdir = Path(tempfile.mkdtemp(prefix="jcm-bench-index-"))
+@dataclass
+class _Served:
+    """An indexed history and the API server serving it."""
+
+    result: SizeResult
+    server: ApiServer
+    service: list[tuple[str, str]]
+    saturating: list[tuple[str, str]]
+    paced: list[tuple[str, str]]
+    service_timings: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    saturating_timings: _Timings = field(default_factory=lambda: _Timings(None))
+    paced_timings: _Timings = field(default_factory=lambda: _Timings(PACED_INTERVAL))
+
+
+def index_history(
+    transfers: int, workdir: Path, say: Callable[[str], None]
+) -> tuple[api_bench.History, str, SizeResult]:
+    """Build a history of ``transfers`` transfers on its own anvil (stopped afterwards) and index
+    it into a SQLite file in ``workdir``."""
     database_url = f"sqlite:///{workdir / 'index.sqlite3'}"
     process, url = api_bench.start_anvil()
-    server: ApiServer | None = None
     try:
         say(f"building {transfers:,} transfers (api.bench.build_history)")
         history = api_bench.build_history(url, transfers, min(SENDERS, transfers))
         say(f"indexing {history.blocks:,} blocks (api.bench.measure_index)")
         index = api_bench.measure_index(history, database_url, BLOCK_RANGE)
-        result = SizeResult(transfers=transfers, build_seconds=history.seconds, index=index)
-        server = ApiServer(database_url)
-        queries = look_ups(history, database_url, server.url, 2 * REQUESTS + 3 * SERVICE_SAMPLES)
-        say(f"service time: {3 * SERVICE_SAMPLES} look-ups, one client")
-        result.service = _service_times(server.url, queries[2 * REQUESTS :])
-        say(f"saturating load: {CLIENTS} clients, up to {REQUESTS:,} look-ups or {SECONDS:.0f} s")
-        result.saturating = _run_load(server.url, queries[:REQUESTS], SECONDS, None)
-        say(f"paced load: {CLIENTS} clients, one look-up each every {PACED_INTERVAL:g} s")
-        result.paced = _run_load(
-            server.url, queries[REQUESTS : 2 * REQUESTS], PACED_SECONDS, PACED_INTERVAL
-        )
-        return result
     finally:
-        if server is not None:
-            server.stop()
         process.terminate()
         process.wait(10)
-        shutil.rmtree(workdir, ignore_errors=True)
+    return history, database_url, SizeResult(transfers, history.seconds, index)
+
+
+def _round(served: _Served, rounds: int, say: Callable[[str], None]) -> None:
+    """One share of each load on one history size: 1 / ``rounds`` of the look-ups left (``rounds``
+    is the number of rounds left), and 1 / :data:`ROUNDS` of each load's time limit."""
+    size, url = served.result.transfers, served.server.url
+    n, m = len(served.service) // rounds, len(served.saturating) // rounds
+    for kind, values in _service_times(url, served.service[:n]).items():
+        served.service_timings[kind] += values
+    served.service = served.service[n:]
+    say(f"{size:,}: {CLIENTS} clients, closed loop, up to {m} look-ups")
+    timings, elapsed, retried = asyncio.run(
+        _load(url, served.saturating[:m], CLIENTS, SECONDS / ROUNDS, None)
+    )
+    served.saturating_timings.add(timings, elapsed, retried)
+    served.saturating = served.saturating[m:]
+    say(f"{size:,}: {CLIENTS} clients, one look-up each every {PACED_INTERVAL:g} s")
+    timings, elapsed, retried = asyncio.run(
+        _load(url, served.paced[:m], CLIENTS, PACED_SECONDS / ROUNDS, PACED_INTERVAL)
+    )
+    served.paced_timings.add(timings, elapsed, retried)
+    served.paced = served.paced[m:]
 
 
 @dataclass
@@ -350,6 +388,7 @@ class IndexApiResults:
         return {
             "clients": CLIENTS,
             "database": "sqlite",
+            "rounds": ROUNDS,
             "sizes": {str(n): r.to_json() for n, r in self.sizes.items()},
             "not_run": {"1000000": "building and indexing 1M transfers exceeds the time budget"},
         }
@@ -358,11 +397,39 @@ class IndexApiResults:
 def measure(
     sizes: tuple[int, ...] = (10_000, 100_000), progress: Callable[[str], None] | None = None
 ) -> IndexApiResults:
-    """:func:`measure_size` for every size."""
-    results = IndexApiResults()
-    for size in sizes:
-        results.sizes[size] = measure_size(size, progress)
-    return results
+    """Build and index a history of each size, then load the API serving each in :data:`ROUNDS`
+    rounds that alternate between the sizes (in alternating order), so that a busy moment of a
+    shared machine does not fall on one size only."""
+    say = progress or (lambda _text: None)
+    workdirs: list[Path] = []
+    served: list[_Served] = []
+    try:
+        for size in sizes:
+            workdirs.append(Path(tempfile.mkdtemp(prefix="jcm-bench-index-")))
+            history, database_url, result = index_history(size, workdirs[-1], say)
+            server = ApiServer(database_url)
+            served.append(_Served(result, server, [], [], []))
+            total = 2 * REQUESTS + 3 * SERVICE_SAMPLES
+            queries = look_ups(history, database_url, server.url, total)
+            served[-1].saturating = queries[:REQUESTS]
+            served[-1].paced = queries[REQUESTS : 2 * REQUESTS]
+            served[-1].service = queries[2 * REQUESTS :]
+        for number in range(ROUNDS):
+            say(f"load round {number + 1} of {ROUNDS}")
+            for one in served if number % 2 == 0 else reversed(served):
+                _round(one, ROUNDS - number, say)
+        results = IndexApiResults()
+        for one in served:
+            one.result.service = {k: Latency.of(v) for k, v in one.service_timings.items()}
+            one.result.saturating = one.saturating_timings.result()
+            one.result.paced = one.paced_timings.result()
+            results.sizes[one.result.transfers] = one.result
+        return results
+    finally:
+        for one in served:
+            one.server.stop()
+        for workdir in workdirs:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def table(results: IndexApiResults) -> str:
