@@ -1,7 +1,7 @@
 """Helpers of the CLI tests: an anvil, the ``jcm`` command run as a user runs it, and a small
 registry built through ``jcm`` itself.
 
-- :func:`start_anvil`: ``anvil --hardfork paris`` on a free random port (never 8545), 20 funded dev
+- :func:`start_chain`: ``anvil --hardfork paris`` on a free random port (never 8545), 20 funded dev
   accounts of the standard ``test ... junk`` mnemonic.
 - :class:`Jcm`: runs ``jcm`` in-process through typer's ``CliRunner`` (the same root command and
   error handler as the console script) with the test's keystore folder, password, RPC URL and
@@ -18,25 +18,21 @@ registry built through ``jcm`` itself.
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import requests
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from typer.testing import CliRunner, Result
 
+from registry_client.anvil import TEST_MNEMONIC, Anvil, start_anvil
 from registry_client.cli.app import app
 from registry_client.client import RegistryClient
 from registry_client.keystore import Keystore
 
 ROOT = Path(__file__).resolve().parents[2]
-ANVIL = ROOT / "node_modules" / ".bin" / "anvil"
-MNEMONIC = "test test test test test test test test test test test junk"
+MNEMONIC = TEST_MNEMONIC
 PASSWORD = "cli-test-password"
 
 # Dev account index of each party (anvil funds them all).
@@ -47,68 +43,9 @@ PARTIES = (
 )  # fmt: skip
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now (never 8545, the devnet's)."""
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        if port not in (8545, 8000):
-            return port
-
-
-@dataclass
-class Anvil:
-    """A running anvil started by a test."""
-
-    url: str
-    process: subprocess.Popen[bytes]
-
-    def rpc(self, method: str, params: list[Any] | None = None) -> Any:
-        """A raw JSON-RPC call."""
-        reply = requests.post(
-            self.url,
-            json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []},
-            timeout=10,
-        ).json()
-        if "error" in reply:
-            raise RuntimeError(f"{method}: {reply['error']}")
-        return reply["result"]
-
-    def block_number(self) -> int:
-        """The chain head."""
-        return int(self.rpc("eth_blockNumber"), 16)
-
-    def stop(self) -> None:
-        """Terminate the process this test started."""
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-def start_anvil() -> Anvil:
-    """``anvil --hardfork paris`` on a free port with 20 funded accounts."""
-    port = free_port()
-    process = subprocess.Popen(
-        [str(ANVIL), "--hardfork", "paris", "--host", "127.0.0.1", "--port", str(port),
-         "--accounts", str(len(PARTIES)), "--mnemonic", MNEMONIC],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    node = Anvil(f"http://127.0.0.1:{port}", process)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            node.rpc("eth_chainId")
-            return node
-        except (requests.RequestException, RuntimeError):
-            if process.poll() is not None or time.monotonic() > deadline:
-                node.stop()
-                raise RuntimeError(f"anvil did not start on port {port}") from None
-            time.sleep(0.1)
+def start_chain() -> Anvil:
+    """``anvil --hardfork paris`` on a free port with one funded account per party."""
+    return start_anvil(accounts=len(PARTIES))
 
 
 def dev_accounts() -> dict[str, LocalAccount]:

@@ -1,6 +1,6 @@
 """Fixtures of the CLI tests (plain pytest; no Ape fixtures).
 
-- ``anvil``: an anvil of this session on a free random port (see ``cli_world.start_anvil``).
+- ``anvil``: an anvil of this session on a free random port (see ``cli_world.start_chain``).
 - ``cli_world``: the registry built once per session through ``jcm`` commands
   (``cli_world.build_world``).
 - ``world``: ``cli_world`` for one test: the chain is snapshotted before and reverted after it, so
@@ -14,15 +14,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_world import Anvil, World, build_world, start_anvil
+from cli_world import World, build_world, start_chain
 from invariants import assert_registry_invariants
 
+from registry_client.anvil import Anvil
 from registry_client.client import RegistryClient
 
 
 @pytest.fixture(scope="session")
 def anvil() -> Iterator[Anvil]:
-    node = start_anvil()
+    node = start_chain()
     try:
         yield node
     finally:

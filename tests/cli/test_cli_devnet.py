@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 
 import requests
-from cli_world import Jcm, free_port
+from cli_world import Jcm
 
+from registry_client.anvil import free_port
 from registry_client.devnet import DEMO_PASSWORD, down
 
 

@@ -17,7 +17,9 @@ from collections.abc import Iterator
 import pytest
 from eth_account.signers.local import LocalAccount
 from invariants import RegistrySnapshot, assert_registry_invariants
-from sdk_world import Anvil, World, build_world, dev_keys, start_anvil
+from sdk_world import World, build_world, dev_keys
+
+from registry_client.anvil import Anvil, start_anvil
 
 
 @pytest.fixture(scope="session")

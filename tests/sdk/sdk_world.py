@@ -9,91 +9,25 @@ to Bob on ID, authorized for NDC use; batch 2: 500 to Alice, not authorized).
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import requests
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from invariants import RegistrySnapshot, assert_registry_invariants
 from web3 import Web3
 
 from registry_client import decisions
+from registry_client.anvil import TEST_MNEMONIC, Anvil
 from registry_client.client import RegistryClient
 from registry_client.deployment import deploy_registry
 from registry_client.models import Deployment
 
 ROOT = Path(__file__).resolve().parents[2]
-ANVIL = ROOT / "node_modules" / ".bin" / "anvil"
-MNEMONIC = "test test test test test test test test test test test junk"
-ACCOUNTS = 20
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now (never 8545, the devnet's)."""
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        if port != 8545:
-            return port
-
-
-@dataclass
-class Anvil:
-    """A running anvil: its URL and process."""
-
-    url: str
-    process: subprocess.Popen[bytes]
-
-    def rpc(self, method: str, params: list[Any] | None = None) -> Any:
-        """A raw JSON-RPC call (anvil_*, evm_* methods)."""
-        reply = requests.post(
-            self.url,
-            json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []},
-            timeout=10,
-        ).json()
-        if "error" in reply:
-            raise RuntimeError(f"{method}: {reply['error']}")
-        return reply["result"]
-
-    def stop(self) -> None:
-        """Terminate the process (the one this fixture started, by its handle)."""
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-def start_anvil(*extra: str) -> Anvil:
-    """Start ``anvil --hardfork paris`` with ``extra`` options on a free port; wait for it."""
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            str(ANVIL), "--hardfork", "paris", "--host", "127.0.0.1", "--port", str(port),
-            "--accounts", str(ACCOUNTS), "--mnemonic", MNEMONIC, *extra,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    node = Anvil(f"http://127.0.0.1:{port}", process)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            node.rpc("eth_chainId")
-            return node
-        except (requests.RequestException, RuntimeError):
-            if process.poll() is not None or time.monotonic() > deadline:
-                node.stop()
-                raise RuntimeError(f"anvil did not start on port {port}") from None
-            time.sleep(0.1)
+MNEMONIC = TEST_MNEMONIC
+ACCOUNTS = 20  # what start_anvil funds by default
 
 
 # ------------------------------------------------------------------------------------------------

@@ -18,10 +18,11 @@ import pytest
 import requests
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from sdk_world import Anvil, World, free_port, start_anvil
+from sdk_world import World
 from web3 import Web3
 from web3.exceptions import ExtraDataLengthError
 
+from registry_client.anvil import Anvil, free_port, start_anvil
 from registry_client.client import RegistryClient
 from registry_client.deployment import (
     DEPLOYMENT_ENV,

@@ -1,0 +1,99 @@
+"""A local anvil node on a free port, for tests, benchmarks and scripts needing a throw-away chain.
+
+``start_anvil()`` runs ``anvil --hardfork paris`` (the EVM the contracts are compiled for) on
+127.0.0.1 with anvil's well-known test mnemonic, waits until it answers, and returns an ``Anvil``
+handle for raw JSON-RPC calls (``evm_snapshot``, ``anvil_reorg``, ...) and for stopping it. The
+executable is found as the devnet finds it (``$JCM_ANVIL`` or ``node_modules/.bin/anvil``). The
+devnet itself (``registry_client.devnet``) manages its long-lived anvil with kept state; this module
+is for nodes that live as long as one test session or benchmark.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from registry_client.devnet import find_anvil
+
+TEST_MNEMONIC = "test test test test test test test test test test test junk"
+"""anvil's default mnemonic: its accounts are funded on every local chain, and public."""
+
+RESERVED_PORTS = frozenset({8545, 8000})
+"""The devnet's RPC and API ports: never handed out, so tests never touch a user's devnet."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now, never one of ``RESERVED_PORTS``."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port not in RESERVED_PORTS:
+            return port
+
+
+@dataclass
+class Anvil:
+    """A running anvil: its URL and process."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def rpc(self, method: str, params: list[Any] | None = None) -> Any:
+        """A raw JSON-RPC call; raises ``RuntimeError`` with the node's error."""
+        reply = requests.post(
+            self.url,
+            json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []},
+            timeout=10,
+        ).json()
+        if "error" in reply:
+            raise RuntimeError(f"{method}: {reply['error']}")
+        return reply["result"]
+
+    def block_number(self) -> int:
+        """The chain head."""
+        return int(self.rpc("eth_blockNumber"), 16)
+
+    def stop(self) -> None:
+        """Terminate the process this handle started (by its handle, never by port or name)."""
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_anvil(
+    *extra: str, accounts: int = 20, mnemonic: str = TEST_MNEMONIC, timeout: float = 30.0
+) -> Anvil:
+    """Start ``anvil --hardfork paris`` with ``extra`` options on a free port and wait for it.
+
+    Raises:
+        RuntimeError: it exited or did not answer within ``timeout`` seconds.
+    """
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            find_anvil(), "--hardfork", "paris", "--host", "127.0.0.1", "--port", str(port),
+            "--accounts", str(accounts), "--mnemonic", mnemonic, *extra,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    node = Anvil(f"http://127.0.0.1:{port}", process)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            node.rpc("eth_chainId")
+            return node
+        except (requests.RequestException, RuntimeError):
+            if process.poll() is not None or time.monotonic() > deadline:
+                node.stop()
+                raise RuntimeError(f"anvil did not start on port {port}") from None
+            time.sleep(0.1)
