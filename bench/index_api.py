@@ -61,7 +61,8 @@ from sqlalchemy.orm import Session
 from api import bench as api_bench
 from api.database import make_engine
 from api.tables import Movement
-from bench.chain import ROOT, free_port
+from bench.chain import ROOT
+from registry_client.anvil import free_port
 
 CLIENTS = 50
 REQUESTS = 1_000
