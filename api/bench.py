@@ -42,6 +42,7 @@ from eth_abi import encode as abi_encode
 from eth_utils import keccak, to_canonical_address, to_checksum_address
 
 from api.rpc import RpcClient
+from registry_client import anvil
 
 REPO = Path(__file__).resolve().parents[1]
 GAS_PRICE = 10**9
@@ -111,40 +112,10 @@ class History:
     seconds: float
 
 
-def _free_port() -> int:
-    import socket
-
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        if port != 8545:
-            return port
-
-
 def start_anvil() -> tuple[subprocess.Popen[bytes], str]:
     """anvil on a random port with base fee 0 (full blocks for hundreds of blocks)."""
-    binary = REPO / "node_modules" / ".bin" / "anvil"
-    executable = str(binary) if binary.exists() else shutil.which("anvil")
-    if executable is None:
-        raise SystemExit("anvil not found: run `make install`")
-    port = _free_port()
-    process = subprocess.Popen(
-        [executable, "--hardfork", "paris", "--host", "127.0.0.1", "--port", str(port),
-         "--accounts", "3", "--base-fee", "0", "--silent"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    with RpcClient(url, timeout=5) as rpc:
-        for _ in range(200):
-            try:
-                rpc.block_number()
-                return process, url
-            except Exception:
-                time.sleep(0.05)
-    process.kill()
-    raise SystemExit("anvil did not start")
+    node = anvil.start_anvil("--base-fee", "0", "--silent", accounts=3)
+    return node.process, node.url
 
 
 def _send(rpc: RpcClient, raw: list[str], chunk: int = 500) -> None:
@@ -364,7 +335,7 @@ def _serve(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
 
     import httpx
 
-    port = _free_port()
+    port = anvil.free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "api.server", "--database-url", database_url,
          "--port", str(port), "--log-level", "warning"],

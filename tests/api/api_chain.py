@@ -9,9 +9,6 @@ transfers, retirements, cancellations and a correction.
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,71 +25,12 @@ from api.rpc import RpcClient
 from registry_client import contracts, decisions
 
 REPO = Path(__file__).resolve().parents[2]
-ANVIL = REPO / "node_modules" / ".bin" / "anvil"
 
 # AccountKind, Authorization, RetirementPurpose, CancellationReason (uint8 on the wire)
 HOLDING, GOVERNMENT, RETIREMENT, CANCELLATION = 1, 2, 3, 4
 AUTH_NONE, AUTH_NDC, AUTH_OTHER, AUTH_BOTH = 0, 1, 2, 3
 NDC, VOLUNTARY_OFFSET = 0, 1
 VOLUNTARY_CANCELLATION, OTHER_MITIGATION, OVERALL_MITIGATION = 0, 1, 2
-
-
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1 (never 8545, the devnet's)."""
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        if port != 8545:
-            return port
-
-
-class Anvil:
-    """``anvil --hardfork paris`` on a random port, stopped by :meth:`stop`."""
-
-    def __init__(self, accounts: int = 20, extra: tuple[str, ...] = ()) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [
-                str(ANVIL),
-                "--hardfork",
-                "paris",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--accounts",
-                str(accounts),
-                "--silent",
-                *extra,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        w3 = Web3(Web3.HTTPProvider(self.url))
-        for _ in range(200):
-            try:
-                if w3.is_connected():
-                    break
-            except Exception:
-                pass
-            if self.process.poll() is not None:
-                raise RuntimeError(f"anvil exited with {self.process.returncode}")
-            time.sleep(0.05)
-        else:
-            self.stop()
-            raise RuntimeError("anvil did not start")
-
-    def stop(self) -> None:
-        """Stop this anvil (only the process this object started)."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 def doc_hash(text: str) -> bytes:

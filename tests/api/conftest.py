@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from api_chain import Anvil, Chain, deploy, index_chain, seed_history
+from api_chain import Chain, deploy, index_chain, seed_history
 from fastapi.testclient import TestClient
 from invariants import assert_registry_invariants
 from sqlalchemy import Engine
@@ -20,12 +20,13 @@ from sqlalchemy import Engine
 from api.app import create_app
 from api.database import make_engine
 from api.settings import Settings
+from registry_client.anvil import start_anvil
 
 
 @pytest.fixture(scope="session")
 def seeded_chain() -> Iterator[Chain]:
     """anvil with the reference history (read-only for the tests that share it)."""
-    node = Anvil()
+    node = start_anvil("--silent")
     try:
         chain = deploy(node.url)
         seed_history(chain)

@@ -20,11 +20,12 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from api_chain import REPO, Chain, free_port
+from api_chain import REPO, Chain
 
 from api.app import create_app
 from api.database import make_engine
 from api.settings import Settings
+from registry_client.anvil import free_port
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")
