@@ -21,7 +21,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Annotated, Any, Self, TypeVar
 
-from eth_utils import is_address, to_checksum_address
+from eth_utils import is_address, is_checksum_address, to_checksum_address
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from registry_client.decisions import Authorization as Authorization
@@ -140,7 +140,14 @@ def checksum(value: object) -> str:
     if isinstance(value, bytes | bytearray) and len(value) == 20:
         return to_checksum_address(bytes(value))
     if isinstance(value, str) and is_address(value.strip()):
-        return to_checksum_address(value.strip())
+        text = value.strip()
+        digits = text[2:]
+        # Mixed case is an EIP-55 checksum, and a wrong one means a mistyped address.
+        if digits != digits.lower() and digits != digits.upper() and not is_checksum_address(text):
+            raise ValueError(
+                f"{value!r} has a wrong EIP-55 checksum: check the address for a typing mistake"
+            )
+        return to_checksum_address(text)
     raise ValueError(f"{value!r} is not an address (expected 0x followed by 40 hex digits)")
 
 

@@ -40,6 +40,13 @@ def test_addresses_are_checksummed() -> None:
             checksum(bad)
 
 
+def test_a_mistyped_checksummed_address_is_refused() -> None:
+    assert checksum(LOWER.upper().replace("0X", "0x")) == CHECKSUMMED  # one case: no checksum
+    mistyped = CHECKSUMMED[:-1] + CHECKSUMMED[-1].lower()  # ...C8 -> ...c8: EIP-55 fails
+    with pytest.raises(ValueError, match="wrong EIP-55 checksum"):
+        checksum(mistyped)
+
+
 def test_sides_are_two_letters() -> None:
     assert side_code(b"JP") == "JP" and side_code(" id ") == "ID"
     assert side_bytes("vn") == b"VN"
