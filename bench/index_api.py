@@ -69,7 +69,7 @@ REQUESTS = 1_000
 SECONDS = 30.0
 PACED_INTERVAL = 4.0
 """Seconds between two look-ups of one client under the paced load (50 clients: 12.5 per second)."""
-PACED_SECONDS = 30.0
+PACED_SECONDS = 60.0
 SERVICE_SAMPLES = 60
 ROUNDS = 2
 """Load rounds per history size, alternating between the sizes."""

@@ -121,7 +121,7 @@ def chart(g: gas.GasResults, i: index_api.IndexApiResults, path: Path) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import NullFormatter
+    from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     touched = sorted(g.growth)
@@ -147,6 +147,8 @@ def chart(g: gas.GasResults, i: index_api.IndexApiResults, path: Path) -> Path:
     right.set_yscale("log")
     right.set_xticks(sizes, [f"{n:,}" for n in sizes])
     right.xaxis.set_minor_formatter(NullFormatter())
+    right.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    right.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
     right.set_xlabel("transfers in the history")
     right.set_ylabel("latency (ms)")
     first = i.sizes[sizes[0]].paced if sizes else None
