@@ -7,15 +7,17 @@ Used by :mod:`registry_client.client` and :mod:`registry_client.deployment`:
   :class:`ChainUnavailable` when the node cannot be reached.
 - :class:`TransactionSender` signs with an eth-account ``LocalAccount`` and sends raw transactions
   (never ``eth_sendTransaction``, so it works against a consortium node that holds no keys). Every
-  transaction first runs with ``eth_call`` and ``eth_estimateGas``: a refusal raises the decoded
-  typed error and nothing is sent. Nonces are counted locally, so transactions can be pipelined
-  (``wait=False``) and awaited later. Gas price: EIP-1559 fees when the chain has a base fee, a
-  legacy ``gasPrice`` otherwise or when asked; a zero gas price is allowed (permissioned chains).
+  transaction first runs with ``eth_estimateGas`` (and ``eth_call`` if refused): a refusal raises
+  the decoded typed error and nothing is sent. Nonces are counted locally, so transactions can be
+  pipelined (``wait=False``) and awaited later. Gas price: EIP-1559 fees when the chain has a base
+  fee, a legacy ``gasPrice`` otherwise or when asked; a zero gas price is allowed (permissioned
+  chains).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,7 +36,7 @@ from web3.exceptions import (
     Web3RPCError,
 )
 from web3.middleware import ExtraDataToPOAMiddleware
-from web3.types import TxParams, TxReceipt
+from web3.types import RPCEndpoint, TxParams, TxReceipt
 
 from registry_client.errors import (
     ChainUnavailable,
@@ -49,6 +51,10 @@ DEFAULT_TIMEOUT = 120.0
 """Seconds to wait for a receipt before giving up."""
 
 
+FEE_REFRESH_SECONDS = 1.0
+"""How long fee fields read from the node are reused for further transactions."""
+
+
 def connect_web3(rpc_url: str, *, request_timeout: float = 30.0, check: bool = True) -> Web3:
     """A ``Web3`` for ``rpc_url`` (``http(s)://``), with ``ExtraDataToPOAMiddleware`` at layer 0.
 
@@ -60,7 +66,15 @@ def connect_web3(rpc_url: str, *, request_timeout: float = 30.0, check: bool = T
     """
     if not rpc_url.startswith(("http://", "https://")):
         raise ChainUnavailable(f"RPC URL {rpc_url!r} must start with http:// or https://")
-    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": request_timeout}))
+    # Only the chain id is cached: web3's request validation asks for it several times per
+    # transaction, and a node's chain id never changes under a connection.
+    provider = Web3.HTTPProvider(
+        rpc_url,
+        request_kwargs={"timeout": request_timeout},
+        cache_allowed_requests=True,
+        cacheable_requests={RPCEndpoint("eth_chainId")},
+    )
+    w3 = Web3(provider)
     install_poa_middleware(w3)
     if check:
         chain_id(w3, rpc_url)
@@ -214,6 +228,7 @@ class TransactionSender:
         self._lock = threading.Lock()
         self._nonce: int | None = None
         self._chain_id: int | None = None
+        self._fees_read: tuple[float, dict[str, int]] | None = None
         self._tip: int | None = None
         self._pending: list[PendingTx[Any]] = []
 
@@ -225,15 +240,22 @@ class TransactionSender:
     # ---- pre-flight --------------------------------------------------------------------------
 
     def preflight(self, request: TxParams, context: str) -> int:
-        """Run ``request`` with ``eth_call`` and ``eth_estimateGas``; return the gas to send with.
+        """Run ``request`` with ``eth_estimateGas``; return the gas to send with.
+
+        A refused estimate is run again with ``eth_call``, whose revert data every node returns
+        (some return none from an estimate), so the refusal is raised as its typed error.
 
         Raises:
             RegistryError: the typed refusal; nothing was sent.
         """
         call: TxParams = {"from": self.address, **request}
-        with revert_errors(context, self.where):
-            self.w3.eth.call(call, "latest")
-            estimate = self.w3.eth.estimate_gas(call, "latest")
+        try:
+            with revert_errors(context, self.where):
+                estimate = self.w3.eth.estimate_gas(call, "latest")
+        except RegistryError:
+            with revert_errors(context, self.where):
+                self.w3.eth.call(call, "latest")
+            raise
         return int(estimate * self.fees.gas_multiplier)
 
     # ---- sending -----------------------------------------------------------------------------
@@ -286,8 +308,19 @@ class TransactionSender:
         return pending
 
     def _fee_fields(self) -> dict[str, int]:
+        """Fee fields, re-read from the node at most every ``FEE_REFRESH_SECONDS``: the max fee of
+        twice the base fee covers the base fee's rise over several blocks (12.5% per block at most).
+        """
         if self.fees.gas_price is not None:
             return {"gasPrice": self.fees.gas_price}
+        now = time.monotonic()
+        if self._fees_read is not None and now - self._fees_read[0] < FEE_REFRESH_SECONDS:
+            return self._fees_read[1]
+        fields = self._read_fee_fields()
+        self._fees_read = (now, fields)
+        return fields
+
+    def _read_fee_fields(self) -> dict[str, int]:
         base_fee = self.w3.eth.get_block("latest").get("baseFeePerGas")
         if base_fee is None or self.fees.legacy:
             return {"gasPrice": int(self.w3.eth.gas_price)}

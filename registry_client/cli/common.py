@@ -163,18 +163,17 @@ def address(text: str, what: str = "account") -> str:
     value = text.strip()
     if value[:2].lower() == "0x":
         try:
-            normalized = checksum(value)
-        except ValueError:
+            return checksum(value)
+        except ValueError as exc:
+            if "EIP-55" in str(exc):
+                raise InvalidInput(
+                    f"{what} {text!r} is not an address: its upper/lower case letters are not "
+                    f"its EIP-55 checksum (a mistyped address?); check it, or write it all in "
+                    f"lower case"
+                ) from None
             raise InvalidInput(
                 f"{what} {text!r} is not an address (0x followed by 40 hex digits)"
             ) from None
-        digits = value[2:]
-        if digits != digits.lower() and digits != digits.upper() and value != normalized:
-            raise InvalidInput(
-                f"{what} {text!r} is not an address: its upper/lower case letters are not its "
-                f"EIP-55 checksum (a mistyped address?); check it, or write it all in lower case"
-            )
-        return normalized
     store = keys()
     try:
         return store.address(value)
