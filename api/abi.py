@@ -11,6 +11,7 @@ structs as dicts keyed by component name.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
@@ -54,14 +55,15 @@ def _word(data: bytes, pos: int) -> int:
     return int.from_bytes(data[pos : pos + 32], "big")
 
 
-class _Decoder:
+class _Decoder(ABC):
     """Decodes one ABI type at a position of the encoded data (compiled once per event)."""
 
     dynamic: bool = False
     head_size: int = 32
 
+    @abstractmethod
     def decode(self, data: bytes, pos: int) -> Any:
-        raise NotImplementedError
+        """The value at ``pos`` of ``data``."""
 
 
 class _Elementary(_Decoder):
