@@ -60,7 +60,7 @@ solc: $(PIP_STAMP) $(NPM_STAMP)
 	if [ "$$(cat $(VENV)/bin/solc 2>/dev/null)" != "$$want" ]; then \
 	  printf '%s\n' "$$want" > $(VENV)/bin/solc; chmod +x $(VENV)/bin/solc; fi; \
 	if ! cmp -s $(VENV)/bin/solc $(SOLCX_DIR)/solc-v$(SOLC_VERSION); then \
-	  rm -f $(SOLCX_DIR)/solc-v$(SOLC_VERSION); \
+	  mkdir -p $(SOLCX_DIR); rm -f $(SOLCX_DIR)/solc-v$(SOLC_VERSION); \
 	  $(VENV)/bin/python -c 'import solcx; print("registered solc", *solcx.import_installed_solc())'; \
 	  cmp -s $(VENV)/bin/solc $(SOLCX_DIR)/solc-v$(SOLC_VERSION) || { echo "solc wrapper was not registered in $(SOLCX_DIR)" >&2; exit 1; }; \
 	fi
