@@ -2,7 +2,8 @@
 #   make demo          the main job: a local devnet (anvil, registry deployed and seeded with JCM
 #                      data, indexer and API on 127.0.0.1:8000); Ctrl-C stops it, rerun resumes
 #   make test          the whole pytest suite through `ape test` (anvil --hardfork paris)
-#   make install       .venv (pip -e .[dev]) + node_modules (npm ci) + solc wrapper for py-solc-x
+#   make install       .venv (pip -e .[dev]) + node_modules (npm ci) + solc wrapper for py-solc-x,
+#                      and (as root) Debian's fonts-noto-cjk and pango for the PDF certificates
 #   make build         compile contracts/ with Ape, export registry_client/artifacts/*.json
 #   make fuzz          the long invariant-fuzzing profile, with a coverage report
 #   make bench         gas, throughput, indexer and API benchmarks -> bench/results.json, growth.png
@@ -65,7 +66,29 @@ solc: $(PIP_STAMP) $(NPM_STAMP)
 	  cmp -s $(VENV)/bin/solc $(SOLCX_DIR)/solc-v$(SOLC_VERSION) || { echo "solc wrapper was not registered in $(SOLCX_DIR)" >&2; exit 1; }; \
 	fi
 
-install: solc
+# Debian packages: the explorer's PDFs need Noto CJK fonts (Japanese glyphs) and pango (WeasyPrint's
+# text layout); the tests also need poppler-utils (pdftotext, pdftoppm) and chromium (browser tests).
+# Installed with apt-get when missing and running as root (as CI does); otherwise named on stderr.
+RUNTIME_DEBS := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
+TEST_DEBS := $(RUNTIME_DEBS) poppler-utils chromium
+define apt_ensure
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "apt-get install" $$missing; export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $$missing >/dev/null; \
+	  else echo "missing Debian packages (apt-get install them as root):" $$missing >&2; fi; \
+	fi
+endef
+
+.PHONY: debs test-debs
+debs:
+	$(call apt_ensure,$(RUNTIME_DEBS))
+
+test-debs:
+	$(call apt_ensure,$(TEST_DEBS))
+
+install: solc debs
 
 # --- build and test -----------------------------------------------------------------------------
 
@@ -81,7 +104,7 @@ fresh-cache:
 	  echo "sources changed since the last compile: dropping Ape's compile cache"; rm -f .build/__local__.json; fi
 
 # pytest exits 5 when it collected no test: reported, not treated as a failure.
-test: install fresh-cache
+test: install test-debs fresh-cache
 	@rc=0; ape test tests/ $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5)"; exit 0; fi; \
 	exit $$rc

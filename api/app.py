@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from api import problems
 from api.database import create_schema, make_engine, session_factory
+from api.downloads import router as downloads_router
 from api.explorer import router as explorer_router
 from api.routes import accounts, movements, registry, reports
 from api.settings import Settings
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         accounts.router,
         movements.router,
         reports.router,
+        downloads_router,
         explorer_router,
     ):
         app.include_router(router)

@@ -1,76 +1,131 @@
-"""The explorer: server-rendered HTML pages over the same queries as the JSON API.
+"""The explorer: server-rendered HTML pages over the same queries as the JSON API, in Japanese and
+English (see :mod:`api.i18n`).
 
-Pages: ``/`` (totals, charts by country and vintage, recent movements, projects, a search box),
-``/search?q=`` (a serial, serial block id, account address, project reference, batch or transaction
-hash), ``/projects/{ref}``, ``/batches/{id}``, ``/accounts/{address}``, ``/retirements/{id}``,
-``/serials/{serial_or_block_id}``, ``/transactions/{tx_hash}``. No build step: Jinja2 templates, one
-stylesheet and a little vanilla JavaScript.
+Pages: ``/`` (totals, charts, recent movements, projects), ``/search?q=`` (a serial, serial block
+id, account address or holder name, project reference or title, batch, retirement, cancellation,
+country code or name, transaction hash), ``/countries`` and ``/countries/{code}``, ``/projects``
+and ``/projects/{ref}``, ``/batches/{id}``, ``/accounts`` and ``/accounts/{address}``,
+``/movements`` (filtered: the rows behind every figure), ``/retirements`` and
+``/retirements/{id}``, ``/cancellations`` and ``/cancellations/{id}``, ``/serials/{serial}``,
+``/transactions/{tx_hash}``, ``/reports``, ``/about/health``. Downloads (PDF, CSV) are in
+:mod:`api.downloads`. No build step: Jinja2 templates, one stylesheet, a little JavaScript.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Annotated, Any
-from urllib.parse import quote
+from datetime import UTC, datetime
+from typing import Annotated, Any, get_args
+from urllib.parse import quote, urlencode
 
+from babel import Locale
 from eth_utils import to_checksum_address
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
+from api import i18n
+from api.models import AccountKindName, MovementKind
 from api.queries import entities, movements, reports
-from api.queries.common import MAX_DB_INT, BadQueryError, NotFoundError
-from api.routes.deps import TEXT_PATTERN, SessionDep, SettingsDep
-from api.tables import Project
-from api.web import templates
+from api.queries.common import MAX_DB_INT, BadQueryError, NotFoundError, when
+from api.routes.deps import MAX_LIMIT, SIDE_PATTERN, TEXT_PATTERN, SessionDep, SettingsDep
+from api.tables import Account, Country, Project
+from api.tables import Movement as MovementRow
+from api.web import locale_of, page
 
 router = APIRouter(include_in_schema=False)
 
 _TX = re.compile(r"0[xX][0-9a-fA-F]{64}")
 _ADDRESS = re.compile(r"0[xX][0-9a-fA-F]{40}")
-_BATCH = re.compile(r"(?:batch\s*#?\s*|#)(\d{1,18})", re.IGNORECASE)
+_BATCH = re.compile(r"(?:batch\s*#?\s*|#|バッチ\s*)(\d{1,18})", re.IGNORECASE)
+_RETIREMENT = re.compile(r"(?:retirement\s*#?\s*|R-?|無効化\s*)(\d{1,18})", re.IGNORECASE)
+_CANCELLATION = re.compile(r"(?:cancellation\s*#?\s*|C-?|取消\s*)(\d{1,18})", re.IGNORECASE)
+_SIDE = re.compile(r"[A-Za-z]{2}")
+
+ACCOUNT_KINDS: tuple[str, ...] = get_args(AccountKindName)
+MOVEMENT_KINDS: tuple[str, ...] = get_args(MovementKind)
+
+Offset = Annotated[int, Query(ge=0, le=MAX_DB_INT)]
+Side = Annotated[str | None, Query(pattern=f"{SIDE_PATTERN}|^$")]
+Text = Annotated[str | None, Query(max_length=256, pattern=TEXT_PATTERN)]
+PAGE_SIZE = 50
+JAPAN = "JP"
 
 
-def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    settings = request.app.state.settings
-    return templates.TemplateResponse(
-        request, template, {"title": settings.title, **context}, status_code=status_code
-    )
+def _gettext(request: Request) -> Callable[[str], str]:
+    return i18n.translations(locale_of(request)).gettext
 
 
-def _render(request: Request, template: str, load: Callable[[], Any], name: str) -> HTMLResponse:
+def _not_found(request: Request, exc: Exception) -> HTMLResponse:
+    _ = _gettext(request)
+    status = 404 if isinstance(exc, NotFoundError) else 400
+    heading = _("Not found") if status == 404 else _("Not understood")
+    return page(request, "message.html", status_code=status, heading=heading, message=str(exc))
+
+
+def _render(request: Request, template: str, load: Callable[[], dict[str, Any]]) -> HTMLResponse:
     try:
-        data = load()
+        context = load()
     except (NotFoundError, BadQueryError) as exc:
-        status = 404 if isinstance(exc, NotFoundError) else 400
-        return _page(
-            request, "message.html", status_code=status, heading="Not found", message=str(exc)
-        )
-    return _page(request, template, **{name: data})
+        return _not_found(request, exc)
+    return page(request, template, **context)
 
 
-def _bars(items: list[tuple[str, int]]) -> list[dict[str, Any]]:
-    top = max((value for _label, value in items), default=0) or 1
+def _bars(items: list[tuple[str, int, str]]) -> list[dict[str, Any]]:
+    """Bars of a server-rendered SVG chart: ``(label, value, link to the rows behind it)``."""
+    top = max((value for _label, value, _href in items), default=0) or 1
     return [
-        {"label": label, "value": value, "width": round(320 * value / top, 1)}
-        for label, value in items
+        {"label": label, "value": value, "width": round(320 * value / top, 1), "href": href}
+        for label, value, href in items
     ]
+
+
+def _id(text: str, what: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_DB_INT:
+        raise NotFoundError(f"{text!r} is not a {what} id")
+    return int(text)
+
+
+def _clean_side(side: str | None) -> str | None:
+    return side.upper() if side else None
 
 
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request, session: SessionDep) -> HTMLResponse:
     """The explorer's front page."""
     stats = reports.stats(session)
-    return _page(
+    return page(
         request,
         "index.html",
         stats=stats,
-        by_country=_bars([(q.country, q.issued) for q in stats.by_country]),
-        by_vintage=_bars([(str(q.vintage), q.issued) for q in stats.by_vintage]),
+        by_country=_bars(
+            [(q.country, q.issued, f"/countries/{q.country}") for q in stats.by_country]
+        ),
+        by_vintage=_bars(
+            [
+                (str(q.vintage), q.issued, f"/movements?kind=issuance&year={q.vintage}")
+                for q in stats.by_vintage
+            ]
+        ),
         recent=movements.list_movements(session, 10, 0).items,
         projects=entities.list_projects(session, 50, 0).items,
     )
+
+
+def _country_code(session: Any, text: str) -> str | None:
+    """A registry side named by its code or its name in English or Japanese."""
+    codes: set[str] = {"JP", *session.execute(select(Country.code)).scalars()}
+    if _SIDE.fullmatch(text) and text.upper() in codes:
+        return text.upper()
+    needle = text.casefold()
+    for locale in i18n.LOCALES:
+        territories = Locale.parse(locale).territories
+        for code in codes:
+            name: str | None = territories.get(code)
+            if name and name.casefold() == needle:
+                return code
+    return None
 
 
 def classify(session: Any, text: str) -> str | None:
@@ -84,14 +139,33 @@ def classify(session: Any, text: str) -> str | None:
         return f"/accounts/{to_checksum_address(q.lower())}"
     if q.replace(",", "").isdigit() or q.upper().startswith("JCM-"):
         return f"/serials/{quote(q, safe='')}"
-    batch = _BATCH.fullmatch(q)
-    if batch:
-        return f"/batches/{batch.group(1)}"
+    for pattern, path in ((_BATCH, "batches"), (_RETIREMENT, "retirements")):
+        found = pattern.fullmatch(q)
+        if found:
+            return f"/{path}/{found.group(1)}"
+    cancellation = _CANCELLATION.fullmatch(q)
+    if cancellation:
+        return f"/cancellations/{cancellation.group(1)}"
+    code = _country_code(session, q)
+    if code is not None:
+        return f"/countries/{code}"
     ref = session.execute(
         select(Project.ref).where(func.lower(Project.ref) == q.lower()).limit(1)
     ).scalar()
     if ref is not None:
         return f"/projects/{quote(ref, safe='')}"
+    needle = q.lower()
+    holders = session.execute(
+        select(Account.address)
+        .where(func.lower(Account.holder_name).contains(needle, autoescape=True))
+        .limit(2)
+    ).all()
+    if len(holders) == 1:
+        return f"/accounts/{holders[0].address}"
+    if holders:
+        return f"/accounts?{urlencode({'q': q})}"
+    if entities.list_projects(session, 1, 0, q=q).total:
+        return f"/projects?{urlencode({'q': q})}"
     return None
 
 
@@ -104,39 +178,174 @@ def search(
     """Send a search to the page it names."""
     target = classify(session, q)
     if target is None:
-        return _page(
+        _ = _gettext(request)
+        return page(
             request,
             "message.html",
             status_code=404,
-            heading="Nothing found",
-            message=f"{q!r} is not a serial, serial block id, account, project, batch "
-            "or transaction.",
+            heading=_("Nothing found"),
+            message=_(
+                "%(query)s is not a serial, serial block id, account, holder, project, batch, "
+                "retirement, cancellation, country or transaction."
+            )
+            % {"query": repr(q)},
+            query=q,
         )
     return RedirectResponse(target, status_code=303)
+
+
+@router.get("/countries", response_class=HTMLResponse)
+def countries_page(request: Request, session: SessionDep) -> HTMLResponse:
+    """Every partner country with its committee and quantities."""
+    listed = entities.list_countries(session, MAX_LIMIT, 0).items
+    return page(
+        request,
+        "countries.html",
+        countries=listed,
+        chart=_bars([(c.code, c.quantities.issued, f"/countries/{c.code}") for c in listed]),
+    )
+
+
+@router.get("/countries/{code}", response_class=HTMLResponse)
+def country_page(request: Request, session: SessionDep, code: str) -> HTMLResponse:
+    """A partner country: its joint committee, projects, charts and decisions."""
+
+    if code.upper() == JAPAN:
+        return _japan_page(request, session)
+
+    def load() -> dict[str, Any]:
+        if not _SIDE.fullmatch(code):
+            raise NotFoundError(f"{code!r} is not a country code")
+        country = entities.get_country(session, code.upper())
+        projects = entities.list_projects(session, MAX_LIMIT, 0, country=country.code).items
+        batches = entities.list_batches(session, MAX_LIMIT, 0, country=country.code).items
+        vintages: dict[int, int] = {}
+        for b in batches:
+            vintages[b.vintage] = vintages.get(b.vintage, 0) + b.quantity
+        members = []
+        if country.membership is not None:
+            members = [*country.membership.japan_members, *country.membership.partner_members]
+        return {
+            "country": country,
+            "projects": projects,
+            "names": movements.holder_names(session, set(members)),
+            "vintages": _bars(
+                [
+                    (str(v), n, f"/movements?kind=issuance&country={country.code}&year={v}")
+                    for v, n in sorted(vintages.items())
+                ]
+            ),
+            "by_project": _bars(
+                [(p.ref, p.quantities.issued, f"/projects/{p.ref}") for p in projects]
+            ),
+        }
+
+    return _render(request, "country.html", load)
+
+
+def _japan_page(request: Request, session: Any) -> HTMLResponse:
+    """Japan's registry side: it has no joint committee of its own, so no country record."""
+    gettext = _gettext(request)
+    types = reports.account_types(session, JAPAN).rows
+    side = next((s for s in reports.stats(session).by_side if s.side == JAPAN), None)
+    chart = _bars(
+        [
+            (
+                gettext(i18n.label_msgid(row.kind, account_kind=True)),
+                row.accounts,
+                f"/accounts?side={JAPAN}&kind={row.kind}",
+            )
+            for row in types
+        ]
+    )
+    return page(request, "side.html", code=JAPAN, quantities=side, chart=chart)
+
+
+@router.get("/projects", response_class=HTMLResponse)
+def projects_page(
+    request: Request,
+    session: SessionDep,
+    country: Side = None,
+    q: Text = None,
+    offset: Offset = 0,
+) -> HTMLResponse:
+    """Registered projects, by country or title."""
+    side = _clean_side(country)
+    params = {k: v for k, v in (("country", side), ("q", q)) if v}
+    return page(
+        request,
+        "projects.html",
+        page=entities.list_projects(session, PAGE_SIZE, offset, country=side, q=q or None),
+        country=side,
+        base=f"/projects?{urlencode(params)}",
+        query=q or "",
+    )
 
 
 @router.get("/projects/{ref}", response_class=HTMLResponse)
 def project_page(request: Request, session: SessionDep, ref: str) -> HTMLResponse:
     """A project and its batches."""
 
-    def load() -> Any:
+    def load() -> dict[str, Any]:
         if "\x00" in ref:
             raise NotFoundError("a project reference has no NUL character")
-        return entities.get_project(session, ref)
+        project = entities.get_project(session, ref)
+        chart = _bars(
+            [(f"#{b.id} {b.vintage}", b.quantity, f"/batches/{b.id}") for b in project.batches]
+        )
+        return {"project": project, "chart": chart}
 
-    return _render(request, "project.html", load, "project")
+    return _render(request, "project.html", load)
 
 
 @router.get("/batches/{batch_id}", response_class=HTMLResponse)
 def batch_page(request: Request, session: SessionDep, batch_id: str) -> HTMLResponse:
-    """A batch, its holders and allocations."""
+    """A batch, its holders (by name) and allocations."""
 
-    def load() -> Any:
-        if not batch_id.isdigit() or not 1 <= int(batch_id) <= MAX_DB_INT:
-            raise NotFoundError(f"{batch_id!r} is not a batch id")
-        return entities.get_batch(session, int(batch_id))
+    def load() -> dict[str, Any]:
+        batch = entities.get_batch(session, _id(batch_id, "batch"))
+        gettext = _gettext(request)
+        per_kind: dict[str, int] = {}
+        for h in batch.holders:
+            per_kind[h.kind] = per_kind.get(h.kind, 0) + h.balance
+        chart = _bars(
+            [
+                (
+                    gettext(i18n.label_msgid(kind, account_kind=True)),
+                    per_kind[kind],
+                    "#holders",
+                )
+                for kind in ACCOUNT_KINDS
+                if kind in per_kind
+            ]
+        )
+        return {"batch": batch, "chart": chart}
 
-    return _render(request, "batch.html", load, "batch")
+    return _render(request, "batch.html", load)
+
+
+@router.get("/accounts", response_class=HTMLResponse)
+def accounts_page(
+    request: Request,
+    session: SessionDep,
+    side: Side = None,
+    kind: Annotated[AccountKindName | None, Query()] = None,
+    q: Text = None,
+    offset: Offset = 0,
+) -> HTMLResponse:
+    """Registry accounts with their holders' public names, by side and kind."""
+    code = _clean_side(side)
+    params = {k: v for k, v in (("side", code), ("kind", kind), ("q", q)) if v}
+    return page(
+        request,
+        "accounts.html",
+        page=entities.list_accounts(session, PAGE_SIZE, offset, side=code, kind=kind, q=q or None),
+        kinds=ACCOUNT_KINDS,
+        kind=kind,
+        side_code=code,
+        base=f"/accounts?{urlencode(params)}",
+        query=q or "",
+    )
 
 
 @router.get("/accounts/{address}", response_class=HTMLResponse)
@@ -147,52 +356,191 @@ def account_page(request: Request, session: SessionDep, address: str) -> HTMLRes
         if not _ADDRESS.fullmatch(address):
             raise NotFoundError(f"{address!r} is not an account address")
         checksummed = to_checksum_address(address.lower())
+        info = entities.get_account(session, checksummed)
+        holdings = entities.list_holdings(session, checksummed, MAX_LIMIT, 0).items
+        registrar = movements.holder_names(session, {info.registrar}).get(info.registrar)
         return {
-            "info": entities.get_account(session, checksummed),
-            "holdings": entities.list_holdings(session, checksummed, 500, 0).items,
-            "movements": movements.list_movements(session, 50, 0, account=checksummed).items,
+            "account": {
+                "info": info,
+                "registrar": registrar or info.registrar,
+                "holdings": holdings,
+                "movements": movements.list_movements(session, PAGE_SIZE, 0, account=checksummed),
+            },
+            "chart": _bars(
+                [
+                    (f"#{h.batch_id} {h.project_ref}", h.balance, f"/batches/{h.batch_id}")
+                    for h in holdings
+                ]
+            ),
         }
 
-    return _render(request, "account.html", load, "account")
+    return _render(request, "account.html", load)
+
+
+@router.get("/movements", response_class=HTMLResponse)
+def movements_page(
+    request: Request,
+    session: SessionDep,
+    kind: Annotated[list[MovementKind] | None, Query()] = None,
+    side: Side = None,
+    account: Annotated[str | None, Query(pattern=r"^0[xX][0-9a-fA-F]{40}$")] = None,
+    batch_id: Annotated[int | None, Query(ge=1, le=MAX_DB_INT)] = None,
+    project: Text = None,
+    country: Side = None,
+    year: Annotated[int | None, Query(ge=1970, le=9998)] = None,
+    offset: Offset = 0,
+) -> HTMLResponse:
+    """Movements filtered by kind, side, account, batch, project, country and year: the rows
+    behind each figure of the other pages."""
+    filters: dict[str, Any] = {
+        "kind": kind or None,
+        "side": _clean_side(side),
+        "account": to_checksum_address(account.lower()) if account else None,
+        "batch_id": batch_id,
+        "project": project or None,
+        "country": _clean_side(country),
+    }
+    if year is not None:
+        filters["since"] = datetime(year, 1, 1, tzinfo=UTC)
+        filters["until"] = datetime(year, 12, 31, 23, 59, 59, tzinfo=UTC)
+    shown = {
+        k: v for k, v in {**filters, "year": year}.items() if v and k not in ("since", "until")
+    }
+    found = movements.list_movements(session, PAGE_SIZE, offset, **filters)
+    _ = _gettext(request)
+    names = {
+        "side": _("Registry side"),
+        "account": _("Account"),
+        "batch_id": _("Batch"),
+        "project": _("Project"),
+        "country": _("Country"),
+        "year": _("Year"),
+    }
+    described = " · ".join(f"{names[k]}: {v}" for k, v in shown.items() if k in names)
+    return page(
+        request,
+        "movements.html",
+        page=found,
+        total_quantity=movements.movements_quantity(session, **filters),
+        kinds=MOVEMENT_KINDS,
+        kind=kind,
+        filters=shown,
+        described=described,
+        base=f"/movements?{urlencode(shown, doseq=True)}",
+    )
+
+
+@router.get("/retirements", response_class=HTMLResponse)
+def retirements_page(
+    request: Request,
+    session: SessionDep,
+    side: Side = None,
+    batch_id: Annotated[int | None, Query(ge=1, le=MAX_DB_INT)] = None,
+    project: Text = None,
+    offset: Offset = 0,
+) -> HTMLResponse:
+    """Retirements (無効化) with their certificates."""
+    code = _clean_side(side)
+    params = {k: v for k, v in (("side", code), ("batch_id", batch_id), ("project", project)) if v}
+    return page(
+        request,
+        "retirements.html",
+        page=movements.list_retirements(
+            session, PAGE_SIZE, offset, side=code, batch_id=batch_id, project=project or None
+        ),
+        base=f"/retirements?{urlencode(params)}",
+    )
 
 
 @router.get("/retirements/{retirement_id}", response_class=HTMLResponse)
 def retirement_page(request: Request, session: SessionDep, retirement_id: str) -> HTMLResponse:
     """A retirement certificate."""
+    return _render(
+        request,
+        "certificate.html",
+        lambda: {"r": movements.get_retirement(session, _id(retirement_id, "retirement"))},
+    )
 
-    def load() -> Any:
-        if not retirement_id.isdigit() or not 1 <= int(retirement_id) <= MAX_DB_INT:
-            raise NotFoundError(f"{retirement_id!r} is not a retirement id")
-        return movements.get_retirement(session, int(retirement_id))
 
-    return _render(request, "certificate.html", load, "r")
+@router.get("/cancellations", response_class=HTMLResponse)
+def cancellations_page(
+    request: Request,
+    session: SessionDep,
+    side: Side = None,
+    batch_id: Annotated[int | None, Query(ge=1, le=MAX_DB_INT)] = None,
+    project: Text = None,
+    offset: Offset = 0,
+) -> HTMLResponse:
+    """Cancellations (取消), corrections included."""
+    code = _clean_side(side)
+    params = {k: v for k, v in (("side", code), ("batch_id", batch_id), ("project", project)) if v}
+    return page(
+        request,
+        "cancellations.html",
+        page=movements.list_cancellations(
+            session, PAGE_SIZE, offset, side=code, batch_id=batch_id, project=project or None
+        ),
+        base=f"/cancellations?{urlencode(params)}",
+    )
+
+
+@router.get("/cancellations/{cancellation_id}", response_class=HTMLResponse)
+def cancellation_page(request: Request, session: SessionDep, cancellation_id: str) -> HTMLResponse:
+    """A cancellation certificate."""
+    return _render(
+        request,
+        "cancellation.html",
+        lambda: {"c": movements.get_cancellation(session, _id(cancellation_id, "cancellation"))},
+    )
 
 
 @router.get("/serials/{query}", response_class=HTMLResponse)
 def serial_page(request: Request, session: SessionDep, query: str) -> HTMLResponse:
     """Where serials are and how they got there."""
 
-    def load() -> Any:
+    def load() -> dict[str, Any]:
         if "\x00" in query:
             raise BadQueryError("a serial or block id has no NUL character")
-        return movements.lookup_serials(session, query, 200, 0)
+        return {"lookup": movements.lookup_serials(session, query, 200, 0)}
 
-    return _render(request, "serial.html", load, "lookup")
+    return _render(request, "serial.html", load)
 
 
 @router.get("/transactions/{tx_hash}", response_class=HTMLResponse)
 def transaction_page(request: Request, session: SessionDep, tx_hash: str) -> HTMLResponse:
     """A transaction's movements and events."""
 
-    def load() -> Any:
+    def load() -> dict[str, Any]:
         if not _TX.fullmatch(tx_hash):
             raise NotFoundError(f"{tx_hash!r} is not a transaction hash")
-        return movements.get_transaction(session, tx_hash)
+        return {"tx": movements.get_transaction(session, tx_hash)}
 
-    return _render(request, "transaction.html", load, "tx")
+    return _render(request, "transaction.html", load)
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports_page(
+    request: Request,
+    session: SessionDep,
+    year: Annotated[int | None, Query(ge=1970, le=9998)] = None,
+) -> HTMLResponse:
+    """The public reports: holdings per account type and a year's transactions per side."""
+    first, last = session.execute(
+        select(func.min(MovementRow.timestamp), func.max(MovementRow.timestamp))
+    ).one()
+    now = datetime.now(UTC).year
+    years = list(range(when(first).year, when(last).year + 1)) if first is not None else [now]
+    chosen = year if year is not None else years[-1]
+    return page(
+        request,
+        "reports.html",
+        types=reports.account_types(session),
+        annual=reports.annual(session, chosen),
+        years=sorted({*years, chosen}),
+    )
 
 
 @router.get("/about/health", response_class=HTMLResponse)
 def health_page(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     """The index against the chain, as a page."""
-    return _page(request, "health.html", health=reports.health(session, settings.rpc_url))
+    return page(request, "health.html", health=reports.health(session, settings.rpc_url))

@@ -271,6 +271,8 @@ class Movement(_Out):
     to_account: str
     from_side: str | None
     to_side: str
+    from_name: str | None = Field(default=None, description="the sending account's holder name")
+    to_name: str | None = Field(default=None, description="the receiving account's holder name")
     quantity: int
     ranges: list[SerialRangeOut]
     first_international: bool

@@ -71,13 +71,27 @@ class _LabelledEnum(IntEnum):
 
 
 class AccountKind(_LabelledEnum):
-    """Kinds of registry accounts (RegistryTypes.sol)."""
+    """Kinds of registry accounts (RegistryTypes.sol), each with its Japanese name (口座種別)."""
 
     NONE = 0
     HOLDING = 1
     GOVERNMENT_HOLDING = 2
     RETIREMENT = 3
     CANCELLATION = 4
+
+    @property
+    def japanese(self) -> str:
+        """The kind's name in Japan's JCM registry (``法人等保有口座``); empty for ``NONE``."""
+        return _ACCOUNT_KINDS_JA[self]
+
+
+_ACCOUNT_KINDS_JA = {
+    AccountKind.NONE: "",
+    AccountKind.HOLDING: "法人等保有口座",
+    AccountKind.GOVERNMENT_HOLDING: "政府保有口座",
+    AccountKind.RETIREMENT: "無効化口座",
+    AccountKind.CANCELLATION: "取消口座",
+}
 
 
 class AccountStatus(_LabelledEnum):

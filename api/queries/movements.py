@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from api import ranges as rng
@@ -29,6 +29,7 @@ from api.queries.common import (
     AnySelect,
     BadQueryError,
     NotFoundError,
+    as_int,
     block_id,
     paginate,
     proof,
@@ -91,6 +92,9 @@ def movements_out(session: Session, rows: Sequence[Any]) -> list[Movement]:
     """Movements from rows of ``(MovementRow, project_ref, vintage)``."""
     keys = [(r.Movement.block_number, r.Movement.log_index) for r in rows]
     ranges = _ranges_of(session, keys)
+    names = holder_names(
+        session, {a for r in rows for a in (r.Movement.from_account, r.Movement.to_account) if a}
+    )
     result = []
     for r in rows:
         m: MovementRow = r.Movement
@@ -102,6 +106,8 @@ def movements_out(session: Session, rows: Sequence[Any]) -> list[Movement]:
                 vintage=r.vintage,
                 from_account=m.from_account,
                 to_account=m.to_account,
+                from_name=names.get(m.from_account) if m.from_account else None,
+                to_name=names.get(m.to_account),
                 from_side=m.from_side,
                 to_side=m.to_side,
                 quantity=m.quantity,
@@ -122,42 +128,78 @@ def _movement_query() -> AnySelect:
     )
 
 
-def list_movements(
-    session: Session,
-    limit: int,
-    offset: int,
+def holder_names(session: Session, addresses: set[str]) -> dict[str, str]:
+    """The public holder names of those of ``addresses`` that are registry accounts."""
+    found: dict[str, str] = {}
+    ordered = sorted(addresses)
+    for start in range(0, len(ordered), 500):
+        part = ordered[start : start + 500]
+        query = select(Account.address, Account.holder_name).where(Account.address.in_(part))
+        found.update({row.address: row.holder_name for row in session.execute(query).all()})
+    return found
+
+
+def _movement_filters(
+    query: AnySelect,
     *,
     account: str | None = None,
     batch_id: int | None = None,
     project: str | None = None,
-    kind: str | None = None,
+    country: str | None = None,
+    kind: str | Sequence[str] | None = None,
     side: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    newest_first: bool = True,
-) -> Page[Movement]:
-    """Movements of credits (issuances, transfers, retirements, cancellations, corrections)."""
+) -> AnySelect:
     m = MovementRow
-    query = _movement_query()
     if account:
         query = query.where(or_(m.from_account == account, m.to_account == account))
     if batch_id is not None:
         query = query.where(m.batch_id == batch_id)
     if project:
         query = query.where(Batch.project_ref == project)
-    if kind:
+    if country:
+        query = query.where(Batch.country == country.upper())
+    if isinstance(kind, str):
         query = query.where(m.kind == kind)
+    elif kind:
+        query = query.where(m.kind.in_(kind))
     if side:
         query = query.where(or_(m.from_side == side.upper(), m.to_side == side.upper()))
     if since is not None:
         query = query.where(m.timestamp >= unix(since))
     if until is not None:
         query = query.where(m.timestamp <= unix(until))
+    return query
+
+
+def list_movements(
+    session: Session,
+    limit: int,
+    offset: int,
+    *,
+    newest_first: bool = True,
+    **filters: Any,
+) -> Page[Movement]:
+    """Movements of credits (issuances, transfers, retirements, cancellations, corrections),
+    filtered by ``account``, ``batch_id``, ``project``, ``country``, ``kind`` (one or several),
+    ``side``,
+    ``since`` and ``until``."""
+    m = MovementRow
+    query = _movement_filters(_movement_query(), **filters)
     if newest_first:
         query = query.order_by(m.block_number.desc(), m.log_index.desc())
     else:
         query = query.order_by(m.block_number, m.log_index)
     return paginate(session, query, limit, offset, lambda rows: movements_out(session, rows))
+
+
+def movements_quantity(session: Session, **filters: Any) -> int:
+    """The credits moved by the movements :func:`list_movements` lists with the same filters."""
+    query = select(func.coalesce(func.sum(MovementRow.quantity), 0)).join(
+        Batch, Batch.id == MovementRow.batch_id
+    )
+    return as_int(session.execute(_movement_filters(query, **filters)).scalar())
 
 
 def get_transaction(session: Session, tx_hash: str) -> TransactionOut:

@@ -34,7 +34,7 @@ from api.routes.deps import (
     UntilQuery,
     checksum,
 )
-from api.web import templates
+from api.web import page
 
 router = APIRouter(prefix="/v1", tags=["movements"])
 
@@ -145,7 +145,7 @@ def list_retirements(
 
 
 def _certificate(request: Request, retirement: RetirementOut) -> HTMLResponse:
-    return templates.TemplateResponse(request, "certificate.html", {"r": retirement})
+    return page(request, "certificate.html", r=retirement)
 
 
 @router.get(

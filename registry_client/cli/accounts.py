@@ -20,7 +20,10 @@ AccountArgument = Annotated[
     str, typer.Argument(help="Account address, or the name of a key in your keystore folder.")
 ]
 
-KIND_HELP = "holding (companies), government-holding, retirement or cancellation"
+KIND_HELP = (
+    "holding (companies, 法人等保有口座), government-holding (政府保有口座), "
+    "retirement (無効化口座) or cancellation (取消口座)"
+)
 
 
 @app.command("open")

@@ -95,10 +95,12 @@ def when(value: datetime | date | None) -> str:
 
 
 def label(value: Any) -> str:
-    """A human label for an enum member (``government holding``), else ``str(value)``."""
+    """A human label for an enum member (``government holding``), else ``str(value)``; an account
+    kind also in Japanese (``government holding (政府保有口座)``)."""
     text = getattr(value, "label", None)
     if isinstance(text, str):
-        return text
+        japanese = getattr(value, "japanese", None)
+        return f"{text} ({japanese})" if japanese else text
     if isinstance(value, Enum):
         return value.name.lower().replace("_", " ")
     return "-" if value is None else str(value)

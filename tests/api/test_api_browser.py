@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import threading
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from api_chain import REPO, Chain
+from debian import ensure_chromium
 
 from api.app import create_app
 from api.database import make_engine
@@ -28,23 +28,6 @@ from api.settings import Settings
 from registry_client.anvil import free_port
 
 HERE = Path(__file__).resolve().parent
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-def ensure_chromium() -> None:
-    """Install Debian's chromium if it is missing (fails the test if it cannot)."""
-    if CHROMIUM.exists():
-        return
-    apt = shutil.which("apt-get")
-    if apt is None:
-        pytest.fail("chromium is missing and there is no apt-get to install it")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in ([apt, "update", "-q"], [apt, "install", "-y", "-q", "chromium"]):
-        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            pytest.fail(f"{' '.join(command)} failed: {result.stderr[-2000:]}")
-    if not CHROMIUM.exists():
-        pytest.fail("apt-get installed chromium but /usr/bin/chromium does not exist")
 
 
 @pytest.fixture

@@ -255,7 +255,7 @@ def test_explorer_pages(client: TestClient, seeded_chain: Chain) -> None:
         ("/projects/ID013", "Project ID013"),
         (f"/transactions/{tx_hash}", "Transaction"),
         ("/serials/JCM-JP-ID012-2022-000000001-000001000", "Serials 1\u20131000"),
-        ("/about/health", "Index health: ok"),
+        ("/about/health", "Index health: Up to date"),
     ):
         page = client.get(url)
         assert page.status_code == 200, url
