@@ -71,7 +71,19 @@ async function main() {
         await page.screenshot({ path: path.join(folder, "explorer-retirement-ja.png"), fullPage: true });
       }
     }
-    console.log(JSON.stringify({ glyphs, overview, searches: results }));
+    // The list pages, from the header's navigation.
+    await page.goto(base + "/?lang=ja", { waitUntil: "load" });
+    const links = await page.$$eval("nav.sections a", (as) => as.map((a) => a.getAttribute("href")));
+    const sections = [];
+    for (const href of links) {
+      await page.goto(base + "/?lang=ja", { waitUntil: "load" });
+      const [response] = await Promise.all([
+        page.waitForNavigation({ waitUntil: "load" }),
+        page.click(`nav.sections a[href="${href}"]`),
+      ]);
+      sections.push({ href, url: page.url(), status: response ? response.status() : null, h1: (await page.textContent("h1")).trim() });
+    }
+    console.log(JSON.stringify({ glyphs, overview, searches: results, sections }));
   } finally {
     await browser.close();
   }

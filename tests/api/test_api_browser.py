@@ -24,6 +24,7 @@ from debian import ensure_chromium
 
 from api.app import create_app
 from api.database import make_engine
+from api.i18n import translations
 from api.settings import Settings
 from registry_client.anvil import free_port
 
@@ -77,3 +78,83 @@ def test_explorer_search_reaches_the_serial_page(
     assert screenshot.stat().st_size > 10_000
     with capsys.disabled():
         print(f"\nexplorer screenshot: {screenshot}")
+
+
+def _searches(explorer_url: str, chain: Chain) -> dict[str, str]:
+    """Search box entries and the page each must reach."""
+    import httpx
+
+    tx_hash = httpx.get(f"{explorer_url}/v1/transactions?limit=1").json()["items"][0]["proof"][
+        "tx_hash"
+    ]
+    mitsui = chain.roles["mitsui"]
+    return {
+        "520": "/serials/520",
+        "JCM-JP-ID012-2022-000000131-000000140": "/serials/JCM-JP-ID012-2022-000000131-000000140",
+        mitsui.lower(): f"/accounts/{mitsui}",
+        "Mitsui": f"/accounts/{mitsui}",
+        "Government of Indonesia": f"/accounts/{chain.roles['id_government']}",
+        "ID013": "/projects/ID013",
+        "batch 2": "/batches/2",
+        "#3": "/batches/3",
+        "R-1": "/retirements/1",
+        "無効化 2": "/retirements/2",
+        "C-1": "/cancellations/1",
+        "ID": "/countries/ID",
+        "インドネシア": "/countries/ID",
+        "JP": "/countries/JP",
+        tx_hash: f"/transactions/{tx_hash}",
+    }
+
+
+def test_explorer_in_japanese_with_real_glyphs_and_every_page_from_search(
+    explorer_url: str, seeded_chain: Chain, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ensure_chromium()
+    folder = Path(os.environ.get("JCM_TEST_ARTIFACTS") or tmp_path)
+    expected = _searches(explorer_url, seeded_chain)
+    searches = [{"query": q, "lang": lang} for q in expected for lang in ("ja", "en")]
+    result = subprocess.run(
+        ["node", str(HERE / "explorer_pages.cjs"), explorer_url, json.dumps(searches), str(folder)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+
+    glyphs = seen["glyphs"]
+    assert glyphs["h1"] == translations("ja").gettext("Joint Crediting Mechanism credits")
+    assert glyphs["inked"] and glyphs["distinct"] and glyphs["notTofu"], glyphs
+    overview = Path(seen["overview"])
+    assert overview.stat().st_size > 50_000
+
+    for landed in seen["searches"]:
+        target = expected[landed["query"]]
+        assert landed["url"] == explorer_url + target, landed
+        assert landed["status"] == 200 and landed["htmlLang"] == landed["lang"], landed
+        assert landed["h1"], landed
+    by_query = {(s["query"], s["lang"]): s["h1"] for s in seen["searches"]}
+    assert by_query[("R-1", "ja")].startswith("無効化証明書 第1号")
+    assert by_query[("R-1", "en")].startswith("Retirement certificate No. 1")
+    assert by_query[("ID", "ja")].startswith("インドネシア")
+    assert by_query[("batch 2", "ja")].startswith("バッチ 2")
+
+    sections = {s["href"]: s for s in seen["sections"]}
+    assert set(sections) == {
+        "/countries",
+        "/projects",
+        "/accounts",
+        "/movements",
+        "/retirements",
+        "/cancellations",
+        "/reports",
+    }
+    for href, landed in sections.items():
+        assert landed["url"] == explorer_url + href and landed["status"] == 200, landed
+    retirement = folder / "explorer-retirement-ja.png"
+    assert retirement.stat().st_size > 20_000
+    with capsys.disabled():
+        print(f"\nexplorer screenshots: {overview} {retirement}")
