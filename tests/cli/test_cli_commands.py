@@ -93,7 +93,9 @@ def test_registry_views(world: World) -> None:
     assert "has not been issued" in jcm.ok("serial", "99999").stdout
     account = jcm.json("account", "show", "nusantara")
     assert account["account"]["side"] == "ID" and account["account"]["kind"] == "holding"
-    assert "PT Nusantara Energi" in jcm.ok("account", "show", "nusantara").stdout
+    shown = jcm.ok("account", "show", "nusantara").stdout
+    assert "PT Nusantara Energi" in shown
+    assert "holding (法人等保有口座)" in shown  # the kind in English, its Japanese term beside it
 
 
 def test_transfer_retire_cancel(world: World) -> None:
