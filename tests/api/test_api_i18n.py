@@ -207,3 +207,28 @@ def test_search_reaches_records_countries_and_holders(
     response = client.get("/search", params={"q": query}, follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == expected
+
+
+def test_every_link_of_the_explorer_leads_somewhere(client: TestClient) -> None:
+    """Follow every explorer link from the overview (breadth first, in Japanese): each answers
+    200, so no figure links to a page that does not exist."""
+    href = re.compile(r'href="(/[^"#]*)')
+    seen: set[str] = set()
+    queue = ["/?lang=ja"]
+    while queue and len(seen) < 400:
+        url = queue.pop(0).replace("&amp;", "&")
+        if url in seen:
+            continue
+        seen.add(url)
+        response = client.get(url)
+        assert response.status_code == 200, url
+        if not response.headers["content-type"].startswith("text/html"):
+            continue
+        for link in href.findall(response.text):
+            if not link.startswith(("/v1/", "/docs", "/static/")) and "lang=" not in link:
+                queue.append(link)
+    kinds = {url.split("?")[0].split("/")[1] for url in seen}
+    assert {
+        "countries", "projects", "batches", "accounts", "movements", "retirements",
+        "cancellations", "serials", "transactions", "reports", "about",
+    } <= kinds  # fmt: skip
