@@ -1,7 +1,9 @@
 # jcm-registry: every target installs what it needs (idempotent; quick when already installed).
 #   make demo          the main job: a local devnet (anvil, registry deployed and seeded with JCM
 #                      data, indexer and API on 127.0.0.1:8000); Ctrl-C stops it, rerun resumes
-#   make test          the whole pytest suite through `ape test` (anvil --hardfork paris)
+#   make test          the whole pytest suite through `ape test` (anvil --hardfork paris; the
+#                      consortium tests on four geth Clique signers)
+#   make geth          build geth v1.13.15 (Clique) into .tools/bin (skipped when there)
 #   make install       .venv (pip -e .[dev]) + node_modules (npm ci) + solc wrapper for py-solc-x,
 #                      and (as root) Debian's fonts-noto-cjk and pango for the PDF certificates
 #   make build         compile contracts/ with Ape, export registry_client/artifacts/*.json
@@ -34,7 +36,7 @@ DEVNET_DIR := $(ROOT)/.devnet
 PIP_STAMP := $(VENV)/.stamp-pip
 NPM_STAMP := node_modules/.stamp-npm
 
-.PHONY: help install solc build fresh-cache test demo devnet-stop lint audit format clean distclean
+.PHONY: help install solc geth build fresh-cache test demo devnet-stop lint audit format clean distclean
 
 help:
 	@awk 'NR > 1 && /^#/ { sub(/^# /, ""); print; next } NR > 1 { exit }' Makefile
@@ -90,6 +92,12 @@ test-debs:
 
 install: solc debs
 
+# geth v1.13.15, the last release that seals Clique proof-of-authority blocks, for the consortium
+# network (tests/consortium, `jcm devnet up --consortium`): built from the Go module proxy into
+# .tools/bin (~6.5 min cold on 2 cores, seconds with warm Go caches), skipped when there.
+geth:
+	@tools/install-geth.sh
+
 # --- build and test -----------------------------------------------------------------------------
 
 # Ape 0.8's incremental compile does not recompile files whose imports changed (a struct edited in
@@ -104,7 +112,7 @@ fresh-cache:
 	  echo "sources changed since the last compile: dropping Ape's compile cache"; rm -f .build/__local__.json; fi
 
 # pytest exits 5 when it collected no test: reported, not treated as a failure.
-test: install test-debs fresh-cache
+test: install test-debs geth fresh-cache
 	@rc=0; ape test tests/ $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5)"; exit 0; fi; \
 	exit $$rc
@@ -146,7 +154,7 @@ clean:
 	find . -name __pycache__ -type d -not -path './.venv/*' -not -path './node_modules/*' -prune -exec rm -rf {} +
 
 distclean: clean devnet-stop
-	rm -rf .venv node_modules .devnet
+	rm -rf .venv node_modules .devnet .tools
 
 # --- benchmarks (bench/; not part of `make test`) -----------------------------------------------
 

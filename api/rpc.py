@@ -42,16 +42,21 @@ def _header(raw: dict[str, Any]) -> BlockHeader:
 
 
 class RpcClient:
-    """JSON-RPC over HTTP to one node.
+    """JSON-RPC over HTTP to one node, or to the first answering of several nodes of one chain.
 
     Args:
-        url: the node's HTTP endpoint.
+        url: the node's HTTP endpoint, or several separated by commas (e.g. Japan's node and the
+            partner's): a request whose node refuses the connection or times out goes to the next
+            one, which then stays the current node.
         timeout: seconds per request.
     """
 
     def __init__(self, url: str, timeout: float = 30.0) -> None:
-        self.url = url
-        self._client = httpx.Client(timeout=timeout)
+        self.urls = [u.strip() for u in url.split(",") if u.strip()] or [url]
+        self.url = self.urls[0]
+        # A short connect timeout when there is another node to try.
+        connect = min(3.0, timeout) if len(self.urls) > 1 else timeout
+        self._client = httpx.Client(timeout=httpx.Timeout(timeout, connect=connect))
         self._ids = itertools.count(1)
 
     def close(self) -> None:
@@ -65,12 +70,21 @@ class RpcClient:
         self.close()
 
     def _post(self, payload: Any) -> Any:
-        try:
-            response = self._client.post(self.url, json=payload)
-            response.raise_for_status()
-            return response.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            raise RpcError(f"JSON-RPC request to {self.url} failed: {exc}") from exc
+        start = self.urls.index(self.url)
+        failures: list[str] = []
+        for url in self.urls[start:] + self.urls[:start]:
+            try:
+                response = self._client.post(url, json=payload)
+                response.raise_for_status()
+                answer = response.json()
+            except httpx.TransportError as exc:
+                failures.append(f"{url}: {exc or type(exc).__name__}")
+                continue
+            except (httpx.HTTPError, ValueError) as exc:
+                raise RpcError(f"JSON-RPC request to {url} failed: {exc}") from exc
+            self.url = url
+            return answer
+        raise RpcError(f"JSON-RPC request failed on every node: {'; '.join(failures)}")
 
     def call(self, method: str, *params: Any) -> Any:
         """Call ``method`` and return its result.

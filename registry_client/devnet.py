@@ -183,6 +183,21 @@ class Reporter(Protocol):
 # ------------------------------------------------------------------------------------------------
 
 
+def find_executable(env: str, local: str, name: str) -> str | None:
+    """An executable: ``$env`` if set, else ``local`` (a relative path such as
+    ``node_modules/.bin/anvil``) under the current directory, this checkout or one of their
+    parents, else ``name`` on ``PATH``; ``None`` if none of them."""
+    configured = os.environ.get(env)
+    if configured:
+        return configured
+    for start in (Path.cwd(), Path(__file__).resolve().parent):
+        for folder in (start, *start.parents):
+            candidate = folder / local
+            if candidate.is_file() and os.access(candidate, os.X_OK):
+                return str(candidate)
+    return shutil.which(name)
+
+
 def find_anvil() -> str:
     """The anvil executable: ``$JCM_ANVIL``, ``node_modules/.bin/anvil`` of this checkout or of the
     current directory (or a parent), else ``anvil`` on ``PATH``.
@@ -190,16 +205,7 @@ def find_anvil() -> str:
     Raises:
         DevnetError: none found.
     """
-    configured = os.environ.get(ANVIL_ENV)
-    if configured:
-        return configured
-    starts = [Path.cwd(), Path(__file__).resolve().parent]
-    for start in starts:
-        for folder in (start, *start.parents):
-            candidate = folder / "node_modules" / ".bin" / "anvil"
-            if candidate.is_file() and os.access(candidate, os.X_OK):
-                return str(candidate)
-    found = shutil.which("anvil")
+    found = find_executable(ANVIL_ENV, "node_modules/.bin/anvil", "anvil")
     if found:
         return found
     raise DevnetError(

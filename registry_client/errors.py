@@ -22,7 +22,8 @@ Hierarchy::
     ├── SignatureError        committee signatures missing, invalid, unsorted or not by members
     ├── DecisionRefused       a decision expired, was signed for an old membership, or already ran
     └── TransactionFailed     a transaction reverted for a reason the ABIs do not describe, or
-                              was sent and then failed on chain
+        │                     was sent and then failed on chain
+        └── GasPriceTooLow    the gas price is below the chain's base fee: no node would mine it
 """
 
 from __future__ import annotations
@@ -128,6 +129,12 @@ class DecisionRefused(RegistryError):
 
 class TransactionFailed(RegistryError):
     """A transaction reverted without a known custom error, or failed after it was sent."""
+
+
+class GasPriceTooLow(TransactionFailed):
+    """The gas price is below the chain's base fee (or the node's minimum): refused before sending,
+    because the node would keep the transaction unmined and every later one of its sender behind it.
+    """
 
 
 # ------------------------------------------------------------------------------------------------

@@ -4,31 +4,37 @@ Used by :mod:`registry_client.client` and :mod:`registry_client.deployment`:
 
 - :func:`connect_web3` builds a ``Web3`` for any JSON-RPC URL with the proof-of-authority
   ``extraData`` middleware installed (harmless on other chains), and raises
-  :class:`ChainUnavailable` when the node cannot be reached.
+  :class:`ChainUnavailable` when the node cannot be reached. Several URLs (a list, or one string
+  of comma-separated URLs such as ``JCM_RPC_URL="http://jp-node:8545,http://id-node:8545"``) give
+  a :class:`FailoverHTTPProvider`: requests go to one node and move to the next one that answers
+  when it stops answering (a consortium where each government runs its own nodes).
 - :class:`TransactionSender` signs with an eth-account ``LocalAccount`` and sends raw transactions
   (never ``eth_sendTransaction``, so it works against a consortium node that holds no keys). Every
   transaction first runs with ``eth_estimateGas`` (and ``eth_call`` if refused): a refusal raises
   the decoded typed error and nothing is sent. Nonces are counted locally, so transactions can be
   pipelined (``wait=False``) and awaited later. Gas price: EIP-1559 fees when the chain has a base
-  fee, a legacy ``gasPrice`` otherwise or when asked; a zero gas price is allowed (permissioned
-  chains).
+  fee, a legacy ``gasPrice`` otherwise or when asked; a fixed gas price (0 on a zero-gas chain)
+  is allowed where the chain's base fee does not exceed it, and refused with
+  :class:`GasPriceTooLow` before sending where it does: the node would keep such a transaction
+  unmined, and every later one of the same sender queued behind it.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
 import requests
 from eth_account.signers.local import LocalAccount
-from eth_typing import HexStr
-from eth_utils import to_checksum_address
+from eth_typing import URI, HexStr
+from eth_utils import keccak, to_checksum_address
 from hexbytes import HexBytes
-from web3 import Web3
+from web3 import HTTPProvider, Web3
 from web3.exceptions import (
     ContractLogicError,
     ProviderConnectionError,
@@ -36,16 +42,19 @@ from web3.exceptions import (
     Web3RPCError,
 )
 from web3.middleware import ExtraDataToPOAMiddleware
-from web3.types import RPCEndpoint, TxParams, TxReceipt
+from web3.types import RPCEndpoint, RPCResponse, TxParams, TxReceipt
 
 from registry_client.errors import (
     ChainUnavailable,
+    GasPriceTooLow,
     RegistryError,
     TransactionFailed,
     decode_revert,
 )
 
 R = TypeVar("R")
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 120.0
 """Seconds to wait for a receipt before giving up."""
@@ -55,29 +64,113 @@ FEE_REFRESH_SECONDS = 1.0
 """How long fee fields read from the node are reused for further transactions."""
 
 
-def connect_web3(rpc_url: str, *, request_timeout: float = 30.0, check: bool = True) -> Web3:
+CONNECT_TIMEOUT = 3.0
+"""Seconds to wait for a TCP connection to one of several nodes before trying the next."""
+
+
+def node_urls(rpc_url: str | Sequence[str]) -> list[str]:
+    """The node URLs of ``rpc_url``: one URL, comma-separated URLs, or a sequence of URLs.
+
+    Raises:
+        ChainUnavailable: no URL, or one that is not HTTP(S).
+    """
+    parts = rpc_url.split(",") if isinstance(rpc_url, str) else list(rpc_url)
+    urls = [u.strip() for u in parts if u.strip()]
+    if not urls:
+        raise ChainUnavailable("no RPC URL given: set --rpc-url or JCM_RPC_URL")
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            raise ChainUnavailable(f"RPC URL {url!r} must start with http:// or https://")
+    return urls
+
+
+class FailoverHTTPProvider(HTTPProvider):
+    """JSON-RPC over HTTP to the first of several nodes that answers.
+
+    Requests go to the current node; when it refuses the connection or times out, the same request
+    goes to the next node (in the order given, wrapping around), which becomes the current one.
+    Only transport failures move it: a node that answers with an error answers. Re-sending a
+    signed transaction to another node is safe: the same bytes have the same hash and nonce, so
+    the chain includes it at most once.
+    """
+
+    def __init__(self, urls: Sequence[str], request_timeout: float = 30.0) -> None:
+        if not urls:
+            raise ValueError("FailoverHTTPProvider needs at least one URL")
+        super().__init__(
+            urls[0],
+            # A short connect timeout: a node that is down must not hold up the fail-over.
+            request_kwargs={"timeout": (min(CONNECT_TIMEOUT, request_timeout), request_timeout)},
+            # web3's own retries (with back-off) on the same node would only delay the next node.
+            exception_retry_configuration=None,
+            cache_allowed_requests=True,
+            cacheable_requests={RPCEndpoint("eth_chainId")},
+        )
+        self.endpoints = tuple(urls)
+        self._switch = threading.Lock()
+
+    def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
+        """Send one request to the current node, failing over to the others in turn."""
+        parent = super().make_request
+        return cast(RPCResponse, self._first_answer(lambda: parent(method, params)))
+
+    def make_batch_request(self, batch_requests: list[tuple[RPCEndpoint, Any]]) -> Any:
+        """Send a batch to the current node, failing over to the others in turn."""
+        parent = super().make_batch_request
+        return self._first_answer(lambda: parent(batch_requests))
+
+    def _first_answer(self, request: Callable[[], Any]) -> Any:
+        first = str(self.endpoint_uri)
+        start = self.endpoints.index(first) if first in self.endpoints else 0
+        order = self.endpoints[start:] + self.endpoints[:start]
+        failures: list[str] = []
+        for url in order:
+            with self._switch:
+                self.endpoint_uri = URI(url)
+            try:
+                answer = request()
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                failures.append(f"{url} ({type(exc).__name__})")
+                continue
+            if url != first:
+                log.warning("node %s stopped answering; using %s", first, url)
+            return answer
+        with self._switch:
+            self.endpoint_uri = URI(first)
+        raise requests.ConnectionError("no node answered: " + ", ".join(failures))
+
+
+def connect_web3(
+    rpc_url: str | Sequence[str], *, request_timeout: float = 30.0, check: bool = True
+) -> Web3:
     """A ``Web3`` for ``rpc_url`` (``http(s)://``), with ``ExtraDataToPOAMiddleware`` at layer 0.
+
+    ``rpc_url`` may name several nodes of the same chain (comma-separated, or a sequence): the
+    connection fails over between them (:class:`FailoverHTTPProvider`).
 
     The middleware rewrites blocks' ``extraData`` (longer than 32 bytes on Clique/QBFT/IBFT chains)
     into ``proofOfAuthorityData``; on other chains it changes nothing.
 
     Raises:
-        ChainUnavailable: the URL is not HTTP(S), or (with ``check``) the node does not answer.
+        ChainUnavailable: a URL is not HTTP(S), or (with ``check``) no node answers.
     """
-    if not rpc_url.startswith(("http://", "https://")):
-        raise ChainUnavailable(f"RPC URL {rpc_url!r} must start with http:// or https://")
-    # Only the chain id is cached: web3's request validation asks for it several times per
-    # transaction, and a node's chain id never changes under a connection.
-    provider = Web3.HTTPProvider(
-        rpc_url,
-        request_kwargs={"timeout": request_timeout},
-        cache_allowed_requests=True,
-        cacheable_requests={RPCEndpoint("eth_chainId")},
-    )
+    urls = node_urls(rpc_url)
+    provider: HTTPProvider
+    if len(urls) > 1:
+        provider = FailoverHTTPProvider(urls, request_timeout)
+    else:
+        # Only the chain id is cached: web3's request validation asks for it several times per
+        # transaction, and a node's chain id never changes under a connection.
+        provider = HTTPProvider(
+            urls[0],
+            request_kwargs={"timeout": request_timeout},
+            cache_allowed_requests=True,
+            cacheable_requests={RPCEndpoint("eth_chainId")},
+        )
     w3 = Web3(provider)
     install_poa_middleware(w3)
     if check:
-        chain_id(w3, rpc_url)
+        chain_id(w3, ",".join(urls))
     return w3
 
 
@@ -137,7 +230,13 @@ def _rpc_refusal(exc: Web3RPCError, context: str) -> RegistryError:
                 return decoded
         if isinstance(error, dict) and error.get("message"):
             message = str(error["message"])
-    if "insufficient funds" in message.lower():
+    lowered = message.lower()
+    if "underpriced" in lowered or "less than block base fee" in lowered:
+        return GasPriceTooLow(
+            f"{context}: the node refused the gas price ({message}): omit --gas-price to pay the "
+            "chain's price, or pay at least its base fee"
+        )
+    if "insufficient funds" in lowered:
         return TransactionFailed(
             f"{context}: the sender cannot pay for gas ({message}): fund its address, or use a "
             "chain with a zero gas price"
@@ -296,7 +395,7 @@ class TransactionSender:
             signed = self.account.sign_transaction(tx)
             try:
                 with revert_errors(context, self.where):
-                    tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+                    tx_hash = self._send_raw(signed.raw_transaction)
             except RegistryError:
                 self._nonce = None  # re-read from the node: it may know better
                 raise
@@ -307,12 +406,20 @@ class TransactionSender:
                 self._pending.append(pending)
         return pending
 
+    def _send_raw(self, raw: bytes) -> HexBytes:
+        """``eth_sendRawTransaction``; a node that already holds the same bytes (the request
+        reached a node that then stopped answering, and the fail-over sent it again) means sent."""
+        try:
+            return self.w3.eth.send_raw_transaction(raw)
+        except Web3RPCError as exc:
+            if "already known" in str(getattr(exc, "message", None) or exc).lower():
+                return HexBytes(keccak(raw))
+            raise
+
     def _fee_fields(self) -> dict[str, int]:
         """Fee fields, re-read from the node at most every ``FEE_REFRESH_SECONDS``: the max fee of
         twice the base fee covers the base fee's rise over several blocks (12.5% per block at most).
         """
-        if self.fees.gas_price is not None:
-            return {"gasPrice": self.fees.gas_price}
         now = time.monotonic()
         if self._fees_read is not None and now - self._fees_read[0] < FEE_REFRESH_SECONDS:
             return self._fees_read[1]
@@ -321,7 +428,20 @@ class TransactionSender:
         return fields
 
     def _read_fee_fields(self) -> dict[str, int]:
+        """The fee fields for the next transactions, read from the latest block.
+
+        Raises:
+            GasPriceTooLow: a fixed gas price below the latest block's base fee.
+        """
         base_fee = self.w3.eth.get_block("latest").get("baseFeePerGas")
+        if self.fees.gas_price is not None:
+            if base_fee is not None and self.fees.gas_price < int(base_fee):
+                raise GasPriceTooLow(
+                    f"gas price {self.fees.gas_price} wei is below the chain's base fee "
+                    f"{int(base_fee)} wei, so no node would mine the transaction: omit --gas-price "
+                    f"to pay the chain's price, or pay at least {int(base_fee)} wei"
+                )
+            return {"gasPrice": self.fees.gas_price}
         if base_fee is None or self.fees.legacy:
             return {"gasPrice": int(self.w3.eth.gas_price)}
         if self._tip is None:

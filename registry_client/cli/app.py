@@ -70,8 +70,9 @@ def root(
             "--rpc-url",
             envvar="JCM_RPC_URL",
             show_envvar=True,
-            help="JSON-RPC URL of the node (default: the deployment file's, else "
-            "http://127.0.0.1:8545).",
+            help="JSON-RPC URL of the node, or several nodes of the same chain separated by commas "
+            "(e.g. Japan's and the partner's): requests fail over to the next one that answers "
+            "(default: the deployment file's, else http://127.0.0.1:8545).",
         ),
     ] = None,
     deployment: Annotated[

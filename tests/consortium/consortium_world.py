@@ -1,0 +1,138 @@
+"""The registry on the consortium network, deployed and populated through the SDK.
+
+Japan and Indonesia each run two signers (``jp-1``, ``jp-2``, ``id-1``, ``id-2``). The registry is
+deployed through Japan's first node; the Japan-Indonesia joint committee has two members per side
+and a threshold of one per side, so every decision needs a signature of each government. Accounts:
+Alice holds on Japan's registry, Bob on Indonesia's, and each side has its retirement account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+
+from registry_client import decisions
+from registry_client.anvil import TEST_MNEMONIC
+from registry_client.client import RegistryClient
+from registry_client.consortium import Consortium
+from registry_client.deployment import deploy_registry
+from registry_client.models import Deployment
+
+PROJECT = "ID012"
+DAY = 86400
+
+
+def funded_keys(count: int = 12) -> list[LocalAccount]:
+    """anvil's public dev accounts, funded by the consortium's genesis (public: tests only)."""
+    Account.enable_unaudited_hdwallet_features()
+    return [
+        Account.from_mnemonic(TEST_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}")
+        for i in range(count)
+    ]
+
+
+def doc_hash(text: str) -> str:
+    """A stand-in document hash."""
+    return "0x" + bytes(Web3.keccak(text=text)).hex()
+
+
+@dataclass
+class ConsortiumRegistry:
+    """The deployed registry and who is who (see the module docstring)."""
+
+    network: Consortium
+    deployment: Deployment
+    governance: LocalAccount
+    jp_registrar: LocalAccount
+    id_registrar: LocalAccount
+    japan_members: list[LocalAccount]
+    partner_members: list[LocalAccount]
+    alice: LocalAccount
+    bob: LocalAccount
+    outsider: LocalAccount
+    sinks: dict[str, str] = field(default_factory=dict)
+
+    def client(
+        self, who: LocalAccount | None = None, *, via: list[str] | None = None
+    ) -> RegistryClient:
+        """A fresh client signing as ``who``, connected to the signers ``via`` (names, in order of
+        preference; default all four), failing over between them."""
+        nodes = via or [s.name for s in self.network.signers]
+        urls = ",".join(self.network.signer(n).url for n in nodes)
+        return RegistryClient.connect(urls, self.deployment, sender=who)
+
+    def decision(self, client: RegistryClient, **content: object) -> decisions.Decision:
+        """A decision of the Japan-Indonesia committee at its current nonce, valid for a day."""
+        common = {
+            "domain": client.decision_domain("ID"),
+            "nonce": client.committee("ID").nonce,
+            "deadline": client.chain_time() + DAY,
+        }
+        if "project" in content:
+            return decisions.RegisterProjectDecision(**common, **content)
+        return decisions.IssueCreditsDecision(**common, **content)
+
+    def issuance(self, text: str, allocations: list[tuple[str, int]]) -> decisions.Issuance:
+        """An NDC-authorized issuance of project ID012 for 2023 (so it may cross registries)."""
+        quantity = sum(n for _, n in allocations)
+        return decisions.Issuance(
+            decision_id=decisions.decision_id(text),
+            project_ref=PROJECT,
+            monitoring_start="2023-01-01",
+            monitoring_end="2023-12-31",
+            vintage=2023,
+            quantity=quantity,
+            verified_reductions=quantity,
+            verification_report_hash=doc_hash(text + " verification report"),
+            authorization=decisions.Authorization.NDC,
+            authorization_id="ID-A6-2023-001",
+            authorization_date=datetime(2023, 6, 1, tzinfo=UTC),
+            allocations=tuple(decisions.Allocation(account=a, amount=n) for a, n in allocations),
+        )
+
+
+def build_registry(network: Consortium) -> ConsortiumRegistry:
+    """Deploy the registry through Japan's first node; committee, registrars and accounts."""
+    keys = funded_keys()
+    governance = keys[0]
+    world = ConsortiumRegistry(
+        network=network,
+        deployment=deploy_registry(network.signer("jp-1").url, governance),
+        governance=governance,
+        jp_registrar=keys[1],
+        id_registrar=keys[2],
+        japan_members=keys[3:5],
+        partner_members=keys[5:7],
+        alice=keys[7],
+        bob=keys[8],
+        outsider=keys[9],
+    )
+    gov = world.client(governance)
+    gov.deploy_committee(
+        "ID",
+        [m.address for m in world.japan_members],
+        [m.address for m in world.partner_members],
+        1,
+        1,
+    )
+    world.deployment = gov.deployment
+    gov.send(gov.prepare.grant_registrar("JP", world.jp_registrar.address), wait=False)
+    gov.send(gov.prepare.grant_registrar("ID", world.id_registrar.address), wait=False)
+    gov.wait_all()
+    for side, registrar, holder, name in (
+        ("JP", world.jp_registrar, world.alice, "Alice Trading K.K."),
+        ("ID", world.id_registrar, world.bob, "PT Bob Hijau Indonesia"),
+    ):
+        client = world.client(registrar)
+        sink = Account.create().address
+        client.send(
+            client.prepare.open_account(sink, side, "retirement", f"{side} retirement"), wait=False
+        )
+        client.send(client.prepare.open_account(holder.address, side, "holding", name), wait=False)
+        client.wait_all()
+        world.sinks[side] = sink
+    return world
