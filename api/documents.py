@@ -91,12 +91,19 @@ def annual_table(report: AnnualReport, locale: str) -> tuple[list[str], list[lis
     return header, rows
 
 
-def retirement_facts(r: RetirementOut, locale: str) -> list[tuple[str, str]]:
-    """The labelled lines of a retirement certificate."""
+def _named(address: str, name: str | None) -> str:
+    return f"{name} ({address})" if name else address
+
+
+def retirement_facts(
+    r: RetirementOut, locale: str, account_name: str | None = None
+) -> list[tuple[str, str]]:
+    """The labelled lines of a retirement certificate (``account_name``: the retirement
+    account's holder name)."""
     _, label, _kind = _labels(locale)
     return [
         (_("Certificate No."), str(r.id)),
-        (_("Retired by"), f"{r.holder_name} ({r.account})"),
+        (_("Retired by"), _named(r.account, r.holder_name)),
         (_("Beneficiary"), r.beneficiary or "—"),
         (_("Purpose"), label(r.purpose)),
         (_("Using party"), r.using_party),
@@ -105,23 +112,26 @@ def retirement_facts(r: RetirementOut, locale: str) -> list[tuple[str, str]]:
         (_("Batch"), f"{r.batch_id} · {_('vintage %(vintage)s') % {'vintage': r.vintage}}"),
         (_("Quantity"), f"{r.quantity:,} t-CO2e"),
         (_("Note"), r.note or "—"),
-        (_("Retirement account"), r.retirement_account),
+        (_("Retirement account"), _named(r.retirement_account, account_name)),
     ]
 
 
-def cancellation_facts(c: CancellationOut, locale: str) -> list[tuple[str, str]]:
-    """The labelled lines of a cancellation certificate."""
+def cancellation_facts(
+    c: CancellationOut, locale: str, account_name: str | None = None
+) -> list[tuple[str, str]]:
+    """The labelled lines of a cancellation certificate (``account_name``: the cancellation
+    account's holder name)."""
     _, label, _kind = _labels(locale)
     facts = [
         (_("Certificate No."), str(c.id)),
-        (_("Cancelled by"), f"{c.holder_name} ({c.account})"),
+        (_("Cancelled by"), _named(c.account, c.holder_name)),
         (_("Reason"), label(c.reason)),
         (_("Registry side"), c.side),
         (_("Project"), c.project_ref),
         (_("Batch"), f"{c.batch_id} · {_('vintage %(vintage)s') % {'vintage': c.vintage}}"),
         (_("Quantity"), f"{c.quantity:,} t-CO2e"),
         (_("Note"), c.note or "—"),
-        (_("Cancellation account"), c.cancellation_account),
+        (_("Cancellation account"), _named(c.cancellation_account, account_name)),
     ]
     if c.decision_id:
         facts.insert(3, (_("Decision"), c.decision_id))

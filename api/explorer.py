@@ -455,11 +455,12 @@ def retirements_page(
 @router.get("/retirements/{retirement_id}", response_class=HTMLResponse)
 def retirement_page(request: Request, session: SessionDep, retirement_id: str) -> HTMLResponse:
     """A retirement certificate."""
-    return _render(
-        request,
-        "certificate.html",
-        lambda: {"r": movements.get_retirement(session, _id(retirement_id, "retirement"))},
-    )
+
+    def load() -> dict[str, Any]:
+        r = movements.get_retirement(session, _id(retirement_id, "retirement"))
+        return {"r": r, "names": movements.holder_names(session, {r.retirement_account})}
+
+    return _render(request, "certificate.html", load)
 
 
 @router.get("/cancellations", response_class=HTMLResponse)
@@ -487,11 +488,12 @@ def cancellations_page(
 @router.get("/cancellations/{cancellation_id}", response_class=HTMLResponse)
 def cancellation_page(request: Request, session: SessionDep, cancellation_id: str) -> HTMLResponse:
     """A cancellation certificate."""
-    return _render(
-        request,
-        "cancellation.html",
-        lambda: {"c": movements.get_cancellation(session, _id(cancellation_id, "cancellation"))},
-    )
+
+    def load() -> dict[str, Any]:
+        c = movements.get_cancellation(session, _id(cancellation_id, "cancellation"))
+        return {"c": c, "names": movements.holder_names(session, {c.cancellation_account})}
+
+    return _render(request, "cancellation.html", load)
 
 
 @router.get("/serials/{query}", response_class=HTMLResponse)

@@ -11,6 +11,7 @@ import csv
 import io
 import os
 import subprocess
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +23,13 @@ from PIL import Image
 from api import documents
 from api.models import Proof, RetirementOut, SerialRangeOut
 from api.web import TEMPLATES
+
+
+@pytest.fixture(autouse=True)
+def _forget_the_language(client: TestClient) -> Iterator[None]:
+    """``?lang=`` sets a cookie on the session's shared client: drop it after each test."""
+    yield
+    client.cookies.clear()
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +82,8 @@ def test_retirement_certificate_pdf(
         assert serial_block in flat
     assert record["proof"]["tx_hash"][:40] in text.replace("\n", "").replace(" ", "")
     assert record["beneficiary"] in flat and record["holder_name"] in flat
+    retirement_account = client.get(f"/v1/accounts/{record['retirement_account']}").json()
+    assert retirement_account["holder_name"] in flat
     assert str(client.base_url) + "/v1/retirements/1" in flat
     if lang == "ja":
         for term in ("無効化証明書", "使用締約国", "目的", "受益者", "取引の証明"):

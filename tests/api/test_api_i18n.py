@@ -4,6 +4,7 @@ from ``lang``, the cookie and ``Accept-Language``, and every page answers in bot
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,13 @@ from api import i18n
 from registry_client.models import AccountKind
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+@pytest.fixture(autouse=True)
+def _forget_the_language(client: TestClient) -> Iterator[None]:
+    """``?lang=`` sets a cookie on the session's shared client: drop it after each test."""
+    yield
+    client.cookies.clear()
 
 
 def _extracted() -> set[str]:
