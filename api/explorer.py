@@ -25,7 +25,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
-from api import i18n
+from api import documents, i18n
 from api.models import AccountKindName, MovementKind
 from api.queries import entities, movements, reports
 from api.queries.common import MAX_DB_INT, BadQueryError, NotFoundError, when
@@ -458,7 +458,12 @@ def retirement_page(request: Request, session: SessionDep, retirement_id: str) -
 
     def load() -> dict[str, Any]:
         r = movements.get_retirement(session, _id(retirement_id, "retirement"))
-        return {"r": r, "names": movements.holder_names(session, {r.retirement_account})}
+        verify = str(request.url_for("get_retirement", retirement_id=r.id))
+        return {
+            "r": r,
+            "names": movements.holder_names(session, {r.retirement_account}),
+            "qr": documents.qr_data_uri(verify),
+        }
 
     return _render(request, "certificate.html", load)
 
@@ -491,7 +496,12 @@ def cancellation_page(request: Request, session: SessionDep, cancellation_id: st
 
     def load() -> dict[str, Any]:
         c = movements.get_cancellation(session, _id(cancellation_id, "cancellation"))
-        return {"c": c, "names": movements.holder_names(session, {c.cancellation_account})}
+        verify = str(request.url_for("get_cancellation", cancellation_id=c.id))
+        return {
+            "c": c,
+            "names": movements.holder_names(session, {c.cancellation_account}),
+            "qr": documents.qr_data_uri(verify),
+        }
 
     return _render(request, "cancellation.html", load)
 

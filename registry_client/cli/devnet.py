@@ -87,7 +87,8 @@ class RichReporter:
         if info.api_url:
             rows += [
                 ("query API", f"{info.api_url}/v1  (docs {info.api_url}/docs)"),
-                ("explorer", f"{info.api_url}/"),
+                ("explorer", f"{info.api_url}/  (日本語 {info.api_url}/?lang=ja)"),
+                ("reports", f"{info.api_url}/reports  (CSV, PDF)"),
             ]
         seed = info.seed
         rows += [

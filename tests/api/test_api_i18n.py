@@ -137,7 +137,9 @@ def test_japanese_pages_use_the_domain_s_terms(client: TestClient, seeded_chain:
     ja = {"Accept-Language": "ja"}
     account = client.get(f"/accounts/{seeded_chain.roles['mitsui']}", headers=ja).text
     assert "口座種別" in account and "法人等保有口座" in account
-    assert "無効化証明書 第1号" in client.get("/retirements/1", headers=ja).text
+    certificate = client.get("/retirements/1", headers=ja).text
+    assert "無効化証明書 第1号" in certificate
+    assert 'id="certificate-qr" src="data:image/svg+xml' in certificate
     assert "取消証明書 第1号" in client.get("/cancellations/1", headers=ja).text
     movements = client.get("/movements?kind=transfer", headers=ja).text
     assert "振替" in movements
