@@ -6,7 +6,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -139,18 +139,27 @@ def holder_names(session: Session, addresses: set[str]) -> dict[str, str]:
     return found
 
 
-def _movement_filters(
-    query: AnySelect,
-    *,
-    account: str | None = None,
-    batch_id: int | None = None,
-    project: str | None = None,
-    country: str | None = None,
-    kind: str | Sequence[str] | None = None,
-    side: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> AnySelect:
+class MovementFilters(TypedDict, total=False):
+    """What :func:`list_movements` and :func:`movements_quantity` filter on."""
+
+    account: str | None
+    batch_id: int | None
+    project: str | None
+    country: str | None
+    kind: str | Sequence[str] | None
+    side: str | None
+    since: datetime | None
+    until: datetime | None
+
+
+def _movement_filters(query: AnySelect, **filters: Unpack[MovementFilters]) -> AnySelect:
+    account, batch_id, project = (
+        filters.get("account"),
+        filters.get("batch_id"),
+        filters.get("project"),
+    )
+    country, kind, side = filters.get("country"), filters.get("kind"), filters.get("side")
+    since, until = filters.get("since"), filters.get("until")
     m = MovementRow
     if account:
         query = query.where(or_(m.from_account == account, m.to_account == account))
@@ -179,7 +188,7 @@ def list_movements(
     offset: int,
     *,
     newest_first: bool = True,
-    **filters: Any,
+    **filters: Unpack[MovementFilters],
 ) -> Page[Movement]:
     """Movements of credits (issuances, transfers, retirements, cancellations, corrections),
     filtered by ``account``, ``batch_id``, ``project``, ``country``, ``kind`` (one or several),
@@ -194,7 +203,7 @@ def list_movements(
     return paginate(session, query, limit, offset, lambda rows: movements_out(session, rows))
 
 
-def movements_quantity(session: Session, **filters: Any) -> int:
+def movements_quantity(session: Session, **filters: Unpack[MovementFilters]) -> int:
     """The credits moved by the movements :func:`list_movements` lists with the same filters."""
     query = select(func.coalesce(func.sum(MovementRow.quantity), 0)).join(
         Batch, Batch.id == MovementRow.batch_id
