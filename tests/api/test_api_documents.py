@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -57,6 +58,34 @@ def _png(pdf: Path) -> Path:
     return stem.with_suffix(".png")
 
 
+def _word_box(pdf: Path, word: str) -> tuple[float, float, float, float]:
+    """Where ``word`` is on the first page, in points: ``pdftotext -bbox``."""
+    html = subprocess.run(
+        ["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    found = re.search(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+        + re.escape(word)
+        + "</word>",
+        html,
+    )
+    assert found, f"{word} is not a word of the PDF's first page"
+    x0, y0, x1, y1 = (float(v) for v in found.groups())
+    return x0, y0, x1, y1
+
+
+def _drawn_at(png: Path, box: tuple[float, float, float, float], dpi: int = 100) -> float:
+    """The share of dark pixels of the PNG inside ``box`` (points): how much ink is there."""
+    scale = dpi / 72
+    with Image.open(png) as image:
+        crop = image.convert("L").crop(tuple(round(v * scale) for v in box))
+        histogram = crop.histogram()
+        return sum(histogram[:128]) / max(crop.width * crop.height, 1)
+
+
 def _inked(png: Path) -> float:
     """The share of the page that is not white."""
     with Image.open(png) as image:
@@ -99,6 +128,9 @@ def test_retirement_certificate_pdf(
     with Image.open(png) as image:
         assert image.width > 700 and image.height > 1000  # A4 at 100 dpi: 827 x 1169
     assert _inked(png) > 0.02
+    for serial_block in (r["block_id"] for r in record["ranges"]):
+        # The block id is drawn where the PDF says it is: dark pixels in its box of the PNG.
+        assert _drawn_at(png, _word_box(pdf, serial_block)) > 0.05, serial_block
     with capsys.disabled():
         print(f"\ncertificate PDF: {pdf}\ncertificate PNG: {png}")
 
