@@ -17,7 +17,7 @@ from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.tables import EVENT_TABLES, SCHEMA_VERSION, Base, Meta, table_of
+from api.tables import EVENT_TABLES, MAX_INT64, SCHEMA_VERSION, Base, Meta, table_of
 
 
 class IndexSchemaError(RuntimeError):
@@ -39,12 +39,35 @@ def normalize_url(url: str) -> str:
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:///FILE or postgresql://...")
 
 
+class ExactSum:
+    """SQLite's ``sum`` made exact for :class:`api.tables.Uint64` values (integers, and TEXT of
+    digits above 2**63 - 1). The built-in ``sum`` turns such TEXT into a lossy REAL and fails with
+    "integer overflow" past 2**63 - 1; this one adds Python integers and answers a TEXT of digits
+    when the total does not fit SQLite's INTEGER (read back as an int by ``as_int``)."""
+
+    def __init__(self) -> None:
+        self.total: int | None = None
+
+    def step(self, value: Any) -> None:
+        if value is None:
+            return
+        self.total = (self.total or 0) + int(value)
+
+    def finalize(self) -> int | str | None:
+        if self.total is None or -MAX_INT64 - 1 <= self.total <= MAX_INT64:
+            return self.total
+        return str(self.total)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # Overrides the built-in sum() of one argument on this connection (SQLite lets an
+    # application-defined function replace a built-in one).
+    dbapi_connection.create_aggregate("sum", 1, ExactSum)
 
 
 def make_engine(url: str) -> Engine:

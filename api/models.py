@@ -9,7 +9,7 @@ Quantities are whole credits (tonnes CO2e); times are UTC; enums are snake-case 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Generic, Literal, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,6 +29,14 @@ MovementKind = Literal[
     "issuance", "transfer", "international_transfer", "retirement", "cancellation", "correction"
 ]
 Location = Literal["held", "retired", "cancelled"]
+
+ChainTime = Annotated[
+    datetime | int,
+    Field(
+        description="a date the event states: ISO 8601 time, or unix seconds (an integer) when it "
+        "lies beyond 9999-12-31, which a uint64 allows"
+    ),
+]
 
 
 class _Out(BaseModel):
@@ -155,7 +163,7 @@ class ProjectOut(_Out):
     validation_report_hash: str
     registered_at: datetime
     batch_count: int
-    last_monitoring_end: datetime | None
+    last_monitoring_end: ChainTime | None
     quantities: Quantities
     proof: Proof
 
@@ -167,8 +175,8 @@ class BatchOut(_Out):
     project_ref: str
     country: str
     vintage: int
-    monitoring_start: datetime
-    monitoring_end: datetime
+    monitoring_start: ChainTime
+    monitoring_end: ChainTime
     quantity: int
     verified_reductions: int
     first_serial: int
@@ -177,7 +185,7 @@ class BatchOut(_Out):
     verification_report_hash: str
     authorization: AuthorizationName
     authorization_id: str
-    authorization_date: datetime | None
+    authorization_date: ChainTime | None
     issued_at: datetime
     internationally_transferred: bool
     quantities: Quantities
@@ -338,7 +346,10 @@ class SerialLookup(_Out):
     last: int
     quantity: int
     batch: BatchRef
-    whereabouts: list[Whereabouts]
+    whereabouts: list[Whereabouts] = Field(
+        description="one page (limit/offset) of where the serials are, by serial"
+    )
+    whereabouts_total: int = Field(description="how many pieces the whereabouts have in all")
     movements: Page[Movement]
 
 
@@ -492,6 +503,11 @@ class Health(_Out):
     """What the API serves, so anyone can check it against the chain itself."""
 
     status: Literal["ok", "lagging", "chain_unreachable", "empty"]
+    node: str | None = Field(
+        default=None,
+        description="The node the index follows, as scheme and host only (never credentials, "
+        "path or query).",
+    )
     chain_id: int | None
     registry: str | None
     projects: str | None

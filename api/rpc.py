@@ -17,6 +17,8 @@ import httpx
 from eth_abi import decode as abi_decode
 from eth_utils import keccak, to_checksum_address
 
+from registry_client.node_url import public_node_url
+
 
 class RpcError(RuntimeError):
     """The node answered with an error, or could not be reached."""
@@ -73,15 +75,25 @@ class RpcClient:
         start = self.urls.index(self.url)
         failures: list[str] = []
         for url in self.urls[start:] + self.urls[:start]:
+            # A URL may carry credentials or an API key, and httpx's messages repeat it: name each
+            # node by scheme and host only, and each failure by its kind.
+            where = public_node_url(url)
             try:
                 response = self._client.post(url, json=payload)
                 response.raise_for_status()
                 answer = response.json()
             except httpx.TransportError as exc:
-                failures.append(f"{url}: {exc or type(exc).__name__}")
+                failures.append(f"{where}: {type(exc).__name__}")
                 continue
             except (httpx.HTTPError, ValueError) as exc:
-                raise RpcError(f"JSON-RPC request to {url} failed: {exc}") from exc
+                status = (
+                    f" (HTTP {exc.response.status_code})"
+                    if isinstance(exc, httpx.HTTPStatusError)
+                    else ""
+                )
+                raise RpcError(
+                    f"JSON-RPC request to {where} failed: {type(exc).__name__}{status}"
+                ) from exc
             self.url = url
             return answer
         raise RpcError(f"JSON-RPC request failed on every node: {'; '.join(failures)}")

@@ -15,23 +15,30 @@ Mutable facts are answered from the append-only rows: an account's status is its
 :class:`AccountStatusChange`, a country's committee its latest :class:`CommitteeAssignment`, a
 committee's members its latest :class:`CommitteeMembership`.
 
-Numbers: serials, quantities, ids and timestamps are ``BIGINT`` (signed 64-bit). Serials are uint64
-on
-chain; the index supports them up to 2**63 - 1 (about 9.2e18 tonnes), far above any real issuance.
-Strings that lists sort by use the binary ``C`` collation on PostgreSQL, as SQLite does by default,
-so
-both databases return the same order.
+Numbers: every ``uint64`` of the events (serials, quantities, balances, monitoring and
+authorization dates) is a :class:`Uint64` column and holds any value up to 2**64 - 1 exactly;
+record ids, nonces and block numbers are ``BIGINT``.
+
+Text: every string decoded from an event is a :class:`ChainText` column, kept exactly as emitted
+(NUL and control characters included) in both databases. Strings that lists sort by use the binary
+``C`` collation on PostgreSQL, as SQLite does by default, so both databases return the same order.
 """
 
 from __future__ import annotations
 
-from typing import cast
+import re
+from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Index, Integer, Numeric, String, Table, Text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+
+MAX_UINT64 = 2**64 - 1
+MAX_INT64 = 2**63 - 1
 
 
 def _str(length: int) -> TypeEngine[str]:
@@ -39,10 +46,88 @@ def _str(length: int) -> TypeEngine[str]:
     return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
+class _SqliteUint64(UserDefinedType[Any]):
+    """SQLite's column type for :class:`Uint64`: ``BLOB`` affinity, so a value is stored as it is
+    bound (an INTEGER or a TEXT) and never converted to a lossy REAL."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **_kw: Any) -> str:
+        return "BLOB"
+
+
+class Uint64(TypeDecorator[int]):
+    """An unsigned 64-bit integer, exact up to 2**64 - 1 in both databases, in numeric order.
+
+    PostgreSQL: ``NUMERIC(20, 0)``. SQLite, whose integers are signed 64-bit: values up to
+    2**63 - 1 are INTEGERs, larger ones TEXT of 20 digits in a ``BLOB``-affinity column. SQLite
+    orders every INTEGER before every TEXT and TEXTs of equal length by their digits, so ``ORDER
+    BY``, ``MAX`` and comparisons with bound values stay numeric; ``SUM`` is replaced by an exact
+    one on each SQLite connection (:func:`api.database.exact_sum`).
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(_SqliteUint64())
+        return dialect.type_descriptor(Numeric(20, 0))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        number = int(value)
+        if dialect.name == "sqlite" and number > MAX_INT64:
+            return f"{number:020d}"
+        return number
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, Decimal | str | bytes):
+            return int(value)
+        return int(value)
+
+
+class ChainText(TypeDecorator[str]):
+    """Text decoded from an event, kept exactly as emitted in both databases.
+
+    PostgreSQL's ``text`` cannot hold NUL (U+0000); there NUL is stored as ``\\x01\\x01`` and
+    U+0001 as ``\\x01\\x02``, an escape that keeps the byte order, so sorting and comparing
+    with bound values work as on SQLite, which stores the text as it is. Values read back are
+    unescaped.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(Text(collation="C"))
+        return dialect.type_descriptor(Text())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "postgresql":
+            return value
+        text = str(value)
+        if "\x00" not in text and "\x01" not in text:
+            return text
+        return text.replace("\x01", "\x01\x02").replace("\x00", "\x01\x01")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None or dialect.name != "postgresql" or "\x01" not in value:
+            return cast(str | None, value)
+        return _UNESCAPE.sub(lambda m: "\x00" if m[1] == "\x01" else "\x01", value)
+
+
+_UNESCAPE = re.compile("\x01([\x01\x02])")
+
 ADDRESS = _str(42)
 HASH = _str(66)
-SIDE = _str(2)
-NAME = _str(256)
+SIDE = ChainText()
+NAME = ChainText()
+UINT64 = Uint64()
 
 
 class Base(DeclarativeBase):
@@ -228,7 +313,7 @@ class Project(ProvenanceColumns, Base):
     ref: Mapped[str] = mapped_column(NAME, primary_key=True)
     project_key: Mapped[str] = mapped_column(HASH, unique=True)
     country: Mapped[str] = mapped_column(SIDE, index=True)
-    title: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(NAME)
     methodology: Mapped[str] = mapped_column(NAME, index=True)
     pdd_hash: Mapped[str] = mapped_column(HASH)
     validation_report_hash: Mapped[str] = mapped_column(HASH)
@@ -244,18 +329,18 @@ class Batch(ProvenanceColumns, Base):
     created_log_index: Mapped[int] = mapped_column(Integer)
     project_ref: Mapped[str] = mapped_column(NAME, index=True)
     country: Mapped[str] = mapped_column(SIDE, index=True)
-    first_serial: Mapped[int] = mapped_column(BigInteger, index=True)
-    last_serial: Mapped[int] = mapped_column(BigInteger)
-    quantity: Mapped[int] = mapped_column(BigInteger)
+    first_serial: Mapped[int] = mapped_column(UINT64, index=True)
+    last_serial: Mapped[int] = mapped_column(UINT64)
+    quantity: Mapped[int] = mapped_column(UINT64)
     vintage: Mapped[int] = mapped_column(Integer, index=True)
-    monitoring_start: Mapped[int] = mapped_column(BigInteger)
-    monitoring_end: Mapped[int] = mapped_column(BigInteger)
-    verified_reductions: Mapped[int] = mapped_column(BigInteger)
+    monitoring_start: Mapped[int] = mapped_column(UINT64)
+    monitoring_end: Mapped[int] = mapped_column(UINT64)
+    verified_reductions: Mapped[int] = mapped_column(UINT64)
     decision_id: Mapped[str] = mapped_column(HASH)
     verification_report_hash: Mapped[str] = mapped_column(HASH)
     authorization: Mapped[str] = mapped_column(_str(32))
     authorization_id: Mapped[str] = mapped_column(NAME)
-    authorization_date: Mapped[int] = mapped_column(BigInteger)
+    authorization_date: Mapped[int] = mapped_column(UINT64)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -281,7 +366,7 @@ class Movement(Provenance, Base):
     to_account: Mapped[str] = mapped_column(ADDRESS, index=True)
     from_side: Mapped[str | None] = mapped_column(SIDE, nullable=True)
     to_side: Mapped[str] = mapped_column(SIDE)
-    quantity: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(UINT64)
     first_international: Mapped[bool] = mapped_column(Boolean)
     record_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
@@ -297,8 +382,8 @@ class MovementRange(Base):
     log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     batch_id: Mapped[int] = mapped_column(BigInteger)
-    first: Mapped[int] = mapped_column(BigInteger)
-    last: Mapped[int] = mapped_column(BigInteger)
+    first: Mapped[int] = mapped_column(UINT64)
+    last: Mapped[int] = mapped_column(UINT64)
     kind: Mapped[str] = mapped_column(_str(32))  # the movement's, so serial look-ups need no join
     block_hash: Mapped[str] = mapped_column(HASH)
     tx_hash: Mapped[str] = mapped_column(HASH)
@@ -333,11 +418,11 @@ class HoldingRange(Base):
     __tablename__ = "holding_ranges"
 
     batch_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    first: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    first: Mapped[int] = mapped_column(UINT64, primary_key=True)
     block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
     account: Mapped[str] = mapped_column(ADDRESS)
-    last: Mapped[int] = mapped_column(BigInteger)
+    last: Mapped[int] = mapped_column(UINT64)
     block_hash: Mapped[str] = mapped_column(HASH)
     tx_hash: Mapped[str] = mapped_column(HASH)
     timestamp: Mapped[int] = mapped_column(BigInteger)
@@ -363,7 +448,7 @@ class Holding(ProvenanceColumns, Base):
 
     account: Mapped[str] = mapped_column(ADDRESS, primary_key=True)
     batch_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
-    balance: Mapped[int] = mapped_column(BigInteger)
+    balance: Mapped[int] = mapped_column(UINT64)
 
 
 class RetirementRecord(ProvenanceColumns, Base):
@@ -378,9 +463,9 @@ class RetirementRecord(ProvenanceColumns, Base):
     side: Mapped[str] = mapped_column(SIDE)
     using_party: Mapped[str] = mapped_column(SIDE)
     purpose: Mapped[str] = mapped_column(_str(32))
-    quantity: Mapped[int] = mapped_column(BigInteger)
-    beneficiary: Mapped[str] = mapped_column(Text)
-    note: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[int] = mapped_column(UINT64)
+    beneficiary: Mapped[str] = mapped_column(NAME)
+    note: Mapped[str] = mapped_column(NAME)
 
 
 class CancellationRecord(ProvenanceColumns, Base):
@@ -394,9 +479,9 @@ class CancellationRecord(ProvenanceColumns, Base):
     cancellation_account: Mapped[str] = mapped_column(ADDRESS)
     side: Mapped[str] = mapped_column(SIDE)
     reason: Mapped[str] = mapped_column(_str(64))
-    quantity: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(UINT64)
     decision_id: Mapped[str | None] = mapped_column(HASH, nullable=True)
-    note: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(NAME)
 
 
 class Correction(Provenance, Base):
@@ -407,8 +492,8 @@ class Correction(Provenance, Base):
     decision_id: Mapped[str] = mapped_column(HASH)
     batch_id: Mapped[int] = mapped_column(BigInteger)
     account: Mapped[str] = mapped_column(ADDRESS)
-    first_serial: Mapped[int] = mapped_column(BigInteger)
-    last_serial: Mapped[int] = mapped_column(BigInteger)
+    first_serial: Mapped[int] = mapped_column(UINT64)
+    last_serial: Mapped[int] = mapped_column(UINT64)
     cancellation_id: Mapped[int] = mapped_column(BigInteger)
 
 

@@ -33,11 +33,15 @@ def _number(value: int | None, locale: str) -> str:
     return "" if value is None else format_decimal(value, locale=locale)
 
 
-def _date(value: datetime | None) -> str:
+def _date(value: datetime | int | None) -> str:
+    if isinstance(value, int):  # a uint64 date beyond 9999-12-31 (see api.models.ChainTime)
+        return f"unix time {value}"
     return "" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _day(value: datetime | None) -> str:
+def _day(value: datetime | int | None) -> str:
+    if isinstance(value, int):
+        return f"unix time {value}"
     return "" if value is None else value.strftime("%Y-%m-%d")
 
 

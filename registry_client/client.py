@@ -84,6 +84,7 @@ from registry_client.models import (
     side_code,
 )
 from registry_client.serials import block_ids, format_block_id, parse_serial
+from registry_client.text import printable
 from registry_client.transactions import (
     DEFAULT_TIMEOUT,
     FeeSettings,
@@ -781,13 +782,26 @@ class RegistryClient:
         return self._holding(account, self.batch_state(batch_id), batch_id)
 
     def _holding(self, account: AccountInfo, state: BatchState, batch_id: int) -> Holding:
+        info = self.batch_info(batch_id)
+        side = account.side or state.country
+        if account.kind in (AccountKind.RETIREMENT, AccountKind.CANCELLATION):
+            # A retirement or cancellation account keeps only a balance (what its records
+            # consumed, as ERC-1155 balanceOf says); the serials are in the records.
+            return Holding(
+                account=account.address,
+                batch_id=batch_id,
+                side=side,
+                project_ref=info.project_ref,
+                vintage=info.vintage,
+                balance=self.balance(account.address, batch_id),
+                ranges=(),
+                block_ids=(),
+            )
         raw = self._view(
             self._rf.holdingRanges(account.address, batch_id),
             f"read the holding of {account.address}",
         )
         ranges = _ranges(raw)
-        info = self.batch_info(batch_id)
-        side = account.side or state.country
         return Holding(
             account=account.address,
             batch_id=batch_id,
@@ -1009,6 +1023,124 @@ class RegistryClient:
                 else None
             ),
         )
+
+    def locate_block(
+        self, serial_or_block_id: int | str, *, limit: int = 100
+    ) -> list[SerialWhereabouts]:
+        """Where every serial of a block id (or one serial) is now: one entry per piece, in serial
+        order, each piece's ``range`` and ``block_id`` clipped to the serials asked.
+
+        A block may since have been split among holders, retirements and cancellations; each
+        piece costs a few reads, so at most ``limit`` pieces are described (the last one then
+        ends before the block does: ask again from the serial after it).
+
+        Raises:
+            InvalidInput: not a serial or block id, or a block id whose project or vintage is not
+                that of the serials' batch, or a block that runs into another batch.
+        """
+        query = parse_serial(serial_or_block_id)
+        found: list[SerialWhereabouts] = []
+        serial = query.first
+        while serial <= query.last and len(found) < limit:
+            where = self.locate(
+                serial
+                if query.block is None
+                else format_block_id(
+                    query.block.side,
+                    query.block.project_ref,
+                    query.block.vintage,
+                    serial,
+                    query.last,
+                )
+            )
+            if where.location == SerialLocation.UNISSUED or where.range is None:
+                found.append(where)  # nothing past the last issued serial has been issued
+                break
+            if found and where.batch_id != found[0].batch_id:
+                raise InvalidInput(
+                    f"serials {query.first}-{query.last} run from batch {found[0].batch_id} into "
+                    f"batch {where.batch_id}: a block id names serials of one batch"
+                )
+            end = min(where.range.last, query.last)
+            piece = SerialRange(first=serial, last=end)
+            side = where.side or ""
+            found.append(
+                where.model_copy(
+                    update={
+                        "range": piece,
+                        "block_id": format_block_id(
+                            side, where.project_ref or "", where.vintage or 0, serial, end
+                        ),
+                    }
+                )
+            )
+            serial = end + 1
+        return found
+
+    def decision_used(self, decision_id: str) -> bool:
+        """Whether an issuance or correction decision id was used already (each is used once)."""
+        raw = bytes.fromhex(decision_id.removeprefix("0x"))
+        return bool(self._view(self._pf.decisionUsed(raw), "read whether a decision id was used"))
+
+    def decision_warnings(self, decision: decisions.Decision) -> list[str]:
+        """What the chain would refuse in ``decision`` as it stands now, as sentences (empty if
+        nothing): an unknown or already registered project, a monitoring period that overlaps the
+        project's last, a used decision id, an allocation or correction account that is not an
+        active account. The chain may change before the decision is submitted, so these are
+        warnings for whoever drafts or signs it; the contracts decide.
+        """
+        found: list[str] = []
+        if isinstance(decision, decisions.RegisterProjectDecision):
+            try:
+                self.project(decision.project.ref)
+                found.append(f"project {printable(decision.project.ref)} is registered already")
+            except NotFound:
+                pass
+        elif isinstance(decision, decisions.IssueCreditsDecision):
+            issuance = decision.issuance
+            ref = printable(issuance.project_ref)
+            try:
+                project = self.project(issuance.project_ref)
+            except NotFound:
+                found.append(f"project {ref} is not registered")
+            else:
+                last_end = project.last_monitoring_end
+                if (
+                    project.batch_count
+                    and last_end is not None
+                    and issuance.monitoring_start <= int(last_end.timestamp())
+                ):
+                    found.append(
+                        f"the monitoring period overlaps project {ref}'s last one, which ended "
+                        f"{last_end.date().isoformat()}"
+                    )
+                sides = {JAPAN, project.country}
+                for allocation in issuance.allocations:
+                    found += self._receiving_problems(allocation.account, sides)
+            if self.decision_used(issuance.decision_id):
+                found.append(f"decision id {issuance.decision_id} was used already")
+        elif isinstance(decision, decisions.CorrectCreditsDecision):
+            correction = decision.correction
+            if self.decision_used(correction.decision_id):
+                found.append(f"decision id {correction.decision_id} was used already")
+            if self.account(correction.account).status == AccountStatus.NONE:
+                found.append(f"{correction.account} is not a registry account")
+        return found
+
+    def _receiving_problems(self, address: str, sides: set[str]) -> list[str]:
+        info = self.account(address)
+        if info.status == AccountStatus.NONE:
+            return [f"allocation account {address} is not a registry account"]
+        if info.status != AccountStatus.ACTIVE:
+            return [f"allocation account {address} is {info.status.label}"]
+        if info.kind not in (AccountKind.HOLDING, AccountKind.GOVERNMENT_HOLDING):
+            return [f"allocation account {address} is a {info.kind.label} account"]
+        if info.side not in sides:
+            return [
+                f"allocation account {address} is on side {info.side}: an issuance credits only "
+                f"accounts of {' or '.join(sorted(sides))}"
+            ]
+        return []
 
     def countries(self) -> list[str]:
         """The partner countries, in the order they were added."""

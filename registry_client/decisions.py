@@ -68,6 +68,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from registry_client.text import printable, quoted
+
 __all__ = [
     "DOMAIN_NAME",
     "DOMAIN_VERSION",
@@ -416,15 +418,17 @@ def _text_problems(label: str, text: str, required: bool = True) -> list[str]:
 
 
 def _day(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
+    try:
+        return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
+    except (OverflowError, ValueError, OSError):  # a uint64 far beyond any calendar
+        return f"unix time {timestamp}"
 
 
 def _when(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _short(hex_text: str) -> str:
-    return hex_text[:10] + "…"
+    try:
+        return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, ValueError, OSError):
+        return f"unix time {timestamp}"
 
 
 class ProjectRegistration(_Model):
@@ -921,8 +925,8 @@ class Decision(_Model):
         """A human text of what is decided, and under which committee, nonce and deadline.
 
         Args:
-            sides: optional account address -> registry side (``"JP"``, ``"ID"``...), shown next to
-                allocation accounts.
+            sides: optional account address -> what is known of it (registry side, holder
+                name), shown next to allocation and correction accounts.
         """
         return (
             f"{self.headline(sides)}\n"
@@ -966,10 +970,11 @@ class Decision(_Model):
 
 
 def _side_label(account: str, sides: Mapping[str, str] | None) -> str:
+    """An account with what is known of it (registry side, holder name), escaped."""
     if not sides:
         return account
     side = sides.get(account) or sides.get(account.lower())
-    return f"{account} ({side})" if side else account
+    return f"{account} ({printable(side)})" if side else account
 
 
 class RegisterProjectDecision(Decision):
@@ -995,8 +1000,10 @@ class RegisterProjectDecision(Decision):
     def headline(self, sides: Mapping[str, str] | None = None) -> str:
         p = self.project
         return (
-            f"Register project {p.ref} ({p.country}): {p.title!r}, methodology {p.methodology}, "
-            f"PDD {_short(p.pdd_hash)}, validation report {_short(p.validation_report_hash)}"
+            f"Register project {quoted(p.ref)} ({p.country}): title {quoted(p.title)}, "
+            f"methodology {quoted(p.methodology)}\n"
+            f"PDD hash {p.pdd_hash}\n"
+            f"Validation report hash {p.validation_report_hash}"
         )
 
 
@@ -1022,16 +1029,24 @@ class IssueCreditsDecision(Decision):
 
     def headline(self, sides: Mapping[str, str] | None = None) -> str:
         i = self.issuance
-        parts = ", ".join(f"{a.amount:,} to {_side_label(a.account, sides)}" for a in i.allocations)
-        text = (
-            f"Issue {i.quantity:,} t for project {i.project_ref}, monitoring "
-            f"{_day(i.monitoring_start)}..{_day(i.monitoring_end)}, vintage {i.vintage}: {parts}\n"
-            f"Decision id {i.decision_id}, verified reductions {i.verified_reductions:,} t, "
-            f"verification report {_short(i.verification_report_hash)}, {i.authorization.label}"
-        )
+        width = max(len(f"{a.amount:,}") for a in i.allocations) if i.allocations else 0
+        lines = [
+            f"Issue {i.quantity:,} t for project {quoted(i.project_ref)}, monitoring "
+            f"{_day(i.monitoring_start)}..{_day(i.monitoring_end)}, vintage {i.vintage}, "
+            f"allocated to {len(i.allocations)} account(s):",
+            *(
+                f"  {a.amount:>{width},} t to {_side_label(a.account, sides)}"
+                for a in i.allocations
+            ),
+            f"Decision id {i.decision_id}",
+            f"Verified reductions {i.verified_reductions:,} t, verification report hash "
+            f"{i.verification_report_hash}",
+            f"Article 6 authorization: {i.authorization.label}",
+        ]
         if i.authorization != Authorization.NONE:
-            text += f" ({i.authorization_id or 'no id'}, {_day(i.authorization_date)})"
-        return text
+            ref = quoted(i.authorization_id) if i.authorization_id else "no id"
+            lines[-1] += f" ({ref}, {_day(i.authorization_date)})"
+        return "\n".join(lines)
 
 
 class CorrectCreditsDecision(Decision):

@@ -283,4 +283,17 @@ class Keystore:
                 raise KeystoreError(f"wrong password for keystore {name!r}") from None
             raise KeystoreError(f"cannot decrypt keystore {name!r}: {exc}") from None
         account: LocalAccount = Account.from_key(key)
+        # The stated address is what every offline view of the file shows (jcm keys list, a key
+        # name given as an allocation account), so a file whose address was edited would sign
+        # for one account while naming another.
+        stated = data.get("address")
+        try:
+            stated_address = checksum("0x" + str(stated).removeprefix("0x")) if stated else None
+        except ValueError:
+            stated_address = None
+        if stated_address != account.address:
+            raise KeystoreError(
+                f"keystore {name!r} states address {stated!s} but its key is that of "
+                f"{account.address}: the file was altered or is corrupt; do not use it"
+            )
         return account

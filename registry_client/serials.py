@@ -26,13 +26,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from registry_client.errors import InvalidInput
 from registry_client.models import JAPAN, SerialRange
+from registry_client.text import printable
 
 MAX_SERIAL = 2**64 - 1
 PREFIX = "JCM"
 
 _BLOCK_ID = re.compile(
     r"^JCM-(?P<side>[A-Z]{2})-(?P<ref>[A-Za-z0-9][A-Za-z0-9_.\-/]*?)-(?P<vintage>\d{4})"
-    r"-(?P<first>\d{9,20})-(?P<last>\d{9,20})$"
+    r"-(?P<first>\d{9,20})-(?P<last>\d{9,20})$",
+    re.ASCII,  # \d is 0-9 only: int() reads other scripts' digits, which no registry prints
 )
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-/]*$")
 _EXAMPLE = "JCM-JP-ID012-2023-000100001-000105000"
@@ -167,6 +169,10 @@ def parse_serial(value: int | str) -> SerialQuery:
         number = value
     else:
         text = str(value).strip().replace(",", "").replace("_", "")
+        if text.isdigit() and not text.isascii():
+            raise InvalidInput(
+                f"{printable(str(value))!r} is not a serial number: write it with the digits 0-9"
+            )
         if not text.isdigit():
             if str(value).strip().upper().startswith(PREFIX + "-"):
                 block = parse_block_id(str(value))

@@ -12,11 +12,14 @@ Used by :mod:`registry_client.client` and :mod:`registry_client.deployment`:
   (never ``eth_sendTransaction``, so it works against a consortium node that holds no keys). Every
   transaction first runs with ``eth_estimateGas`` (and ``eth_call`` if refused): a refusal raises
   the decoded typed error and nothing is sent. Nonces are counted locally, so transactions can be
-  pipelined (``wait=False``) and awaited later. Gas price: EIP-1559 fees when the chain has a base
-  fee, a legacy ``gasPrice`` otherwise or when asked; a fixed gas price (0 on a zero-gas chain)
-  is allowed where the chain's base fee does not exceed it, and refused with
-  :class:`GasPriceTooLow` before sending where it does: the node would keep such a transaction
-  unmined, and every later one of the same sender queued behind it.
+  pipelined (``wait=False``) and awaited later. While earlier transactions of the same sender are
+  still in flight, the pre-flight runs against the ``pending`` state, which includes them: a
+  transaction that depends on them (a transfer whose serials an earlier one moved) is then
+  estimated, and refused, against the state it will really run on, not a stale one. Gas price:
+  EIP-1559 fees when the chain has a base fee, a legacy ``gasPrice`` otherwise or when asked; a
+  fixed gas price (0 on a zero-gas chain) is allowed where the chain's base fee does not exceed
+  it, and refused with :class:`GasPriceTooLow` before sending where it does: the node would keep
+  such a transaction unmined, and every later one of the same sender queued behind it.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, Literal, TypeVar, cast
 
 import requests
 from eth_account.signers.local import LocalAccount
@@ -51,6 +54,7 @@ from registry_client.errors import (
     TransactionFailed,
     decode_revert,
 )
+from registry_client.node_url import public_node_url
 
 R = TypeVar("R")
 
@@ -201,7 +205,8 @@ def rpc_errors(where: str) -> Iterator[None]:
         yield
     except (requests.exceptions.RequestException, ProviderConnectionError, OSError) as exc:
         raise ChainUnavailable(
-            f"cannot reach the registry node at {where}: {type(exc).__name__}; check the RPC URL "
+            f"cannot reach the registry node at {public_node_url(where)}: {type(exc).__name__}; "
+            "check the RPC URL "
             "and that the node is running"
         ) from exc
 
@@ -306,6 +311,7 @@ class PendingTx(Generic[R]):
             raise
         finally:
             self._done = True
+            self._sender.landed(self.tx_hash)
 
 
 class TransactionSender:
@@ -330,6 +336,7 @@ class TransactionSender:
         self._fees_read: tuple[float, dict[str, int]] | None = None
         self._tip: int | None = None
         self._pending: list[PendingTx[Any]] = []
+        self._in_flight: set[str] = set()  # sent, receipt not awaited yet
 
     @property
     def where(self) -> str:
@@ -348,14 +355,23 @@ class TransactionSender:
             RegistryError: the typed refusal; nothing was sent.
         """
         call: TxParams = {"from": self.address, **request}
+        # Against "latest" an estimate ignores this sender's transactions still in flight, and a
+        # transaction that depends on them (a transfer whose serials an earlier one moved, so that
+        # a recipient's holding gains a range instead of merging) runs out of gas on chain.
+        state: Literal["pending", "latest"] = "pending" if self._in_flight else "latest"
         try:
             with revert_errors(context, self.where):
-                estimate = self.w3.eth.estimate_gas(call, "latest")
+                estimate = self.w3.eth.estimate_gas(call, state)
         except RegistryError:
             with revert_errors(context, self.where):
-                self.w3.eth.call(call, "latest")
+                self.w3.eth.call(call, state)
             raise
         return int(estimate * self.fees.gas_multiplier)
+
+    def landed(self, tx_hash: str) -> None:
+        """Note that the receipt of ``tx_hash`` was awaited (mined, failed, or given up on)."""
+        with self._lock:
+            self._in_flight.discard(tx_hash)
 
     # ---- sending -----------------------------------------------------------------------------
 
@@ -400,7 +416,8 @@ class TransactionSender:
                 self._nonce = None  # re-read from the node: it may know better
                 raise
             self._nonce += 1
-        pending = PendingTx(self, tx_hash, cast(TxParams, tx), parse, context)
+            pending = PendingTx(self, tx_hash, cast(TxParams, tx), parse, context)
+            self._in_flight.add(pending.tx_hash)
         if track:
             with self._lock:
                 self._pending.append(pending)

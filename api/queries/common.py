@@ -40,6 +40,21 @@ def maybe_when(timestamp: int) -> datetime | None:
     return when(timestamp) if timestamp else None
 
 
+#: The last second a datetime can show (9999-12-31 23:59:59 UTC).
+MAX_DATETIME_SECONDS = int(datetime.max.replace(tzinfo=UTC).timestamp())
+
+
+def chain_time(timestamp: int) -> datetime | int:
+    """A date an event states (a ``uint64`` of unix seconds) as a datetime, or as the number
+    itself when it lies beyond what a datetime can show (the contracts accept any ``uint64``)."""
+    return when(timestamp) if 0 <= timestamp <= MAX_DATETIME_SECONDS else timestamp
+
+
+def maybe_chain_time(timestamp: int) -> datetime | int | None:
+    """:func:`chain_time`, ``None`` for 0 (not set)."""
+    return chain_time(timestamp) if timestamp else None
+
+
 def unix(value: datetime) -> int:
     """A datetime (naive means UTC) as unix seconds, clamped to the stored range."""
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -8,10 +8,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypedDict, Unpack
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from api import ranges as rng
 from api.models import (
     BatchRef,
     CancellationOut,
@@ -261,25 +260,166 @@ def _batch_of(session: Session, serial: int) -> Batch | None:
     return batch if batch is not None and batch.last_serial >= serial else None
 
 
-def _held(session: Session, batch_id: int, first: int, last: int) -> list[Any]:
-    t = HoldingRange
-    unspent = (t.batch_id == batch_id, t.spent_block_number.is_(None))
+def _lower_bound(session: Session, column: Any, first: int, *where: Any) -> int:
+    """The start of the disjoint range that contains ``first`` (if any), else ``first``: lets both
+    databases answer ``range overlaps [first, last]`` from an index on the ranges' starts."""
     containing = session.execute(
-        select(t.first).where(*unspent, t.first <= first).order_by(t.first.desc()).limit(1)
+        select(column).where(*where, column <= first).order_by(column.desc()).limit(1)
     ).scalar()
-    lower = containing if containing is not None else first
-    return list(
-        session.execute(
+    return containing if containing is not None else first
+
+
+#: Keys per ``at_events`` query: an OR of a few hundred equalities stays within SQLite's
+#: expression depth (1000) and answers from the primary key.
+KEYS_PER_QUERY = 200
+
+
+def _chunks(keys: Sequence[tuple[int, int]]) -> list[Sequence[tuple[int, int]]]:
+    return [keys[i : i + KEYS_PER_QUERY] for i in range(0, len(keys), KEYS_PER_QUERY)]
+
+
+def _whereabouts(
+    session: Session, batch: Batch, first: int, last: int, limit: int, offset: int
+) -> tuple[list[Whereabouts], int]:
+    """One page of where serials ``first..last`` of ``batch`` are now (by serial), and how many
+    pieces there are in all. Held pieces and consuming records are disjoint, so one ordered union
+    of both, paged in SQL, stays bounded however many records consumed the range."""
+    t, r = HoldingRange, MovementRange
+    unspent = (t.batch_id == batch.id, t.spent_block_number.is_(None))
+    consuming = (r.batch_id == batch.id, r.kind.in_(CONSUMING))
+    held = select(
+        t.first.label("first"),
+        t.last.label("last"),
+        literal("held").label("kind"),
+        t.block_number.label("block_number"),
+        t.log_index.label("log_index"),
+    ).where(
+        *unspent,
+        t.first >= _lower_bound(session, t.first, first, *unspent),
+        t.first <= last,
+        t.last >= first,
+    )
+    consumed = select(
+        r.first.label("first"),
+        r.last.label("last"),
+        r.kind.label("kind"),
+        r.block_number.label("block_number"),
+        r.log_index.label("log_index"),
+    ).where(
+        *consuming,
+        r.first >= _lower_bound(session, r.first, first, *consuming),
+        r.first <= last,
+        r.last >= first,
+    )
+    pieces = union_all(held, consumed).subquery()
+    total = as_int(session.execute(select(func.count()).select_from(pieces)).scalar())
+    page = session.execute(
+        select(pieces).order_by(pieces.c.first).limit(limit).offset(offset)
+    ).all()
+
+    held_keys = [(p.block_number, p.log_index, p.first) for p in page if p.kind == "held"]
+    holders: dict[tuple[int, int, int], Any] = {}
+    for part in [
+        held_keys[i : i + KEYS_PER_QUERY] for i in range(0, len(held_keys), KEYS_PER_QUERY)
+    ]:
+        for row in session.execute(
             select(t, Account.holder_name, Account.side)
             .join(Account, Account.address == t.account)
-            .where(*unspent, t.first >= lower, t.first <= last, t.last >= first)
-            .order_by(t.first)
+            .where(
+                t.batch_id == batch.id,
+                or_(
+                    *(and_(t.block_number == b, t.log_index == i, t.first == f) for b, i, f in part)
+                ),
+            )
+        ).all():
+            piece: HoldingRange = row.HoldingRange
+            holders[(piece.block_number, piece.log_index, piece.first)] = row
+    consumer_keys = sorted({(p.block_number, p.log_index) for p in page if p.kind != "held"})
+    consumers: dict[tuple[int, int], Any] = {}
+    m = MovementRow
+    for keys in _chunks(consumer_keys):
+        for consumer in session.execute(
+            select(m, Account.holder_name)
+            .join(Account, Account.address == m.to_account)
+            .where(at_events(m.block_number, m.log_index, keys))
+        ).all():
+            consumers[(consumer.Movement.block_number, consumer.Movement.log_index)] = consumer
+
+    found: list[Whereabouts] = []
+    for p in page:
+        a, b = max(p.first, first), min(p.last, last)
+        if p.kind == "held":
+            row = holders[(p.block_number, p.log_index, p.first)]
+            found.append(
+                Whereabouts(
+                    first=a,
+                    last=b,
+                    quantity=b - a + 1,
+                    location="held",
+                    account=row.HoldingRange.account,
+                    holder_name=row.holder_name,
+                    side=row.side,
+                    record_id=None,
+                    block_id=block_id(row.side, batch.project_ref, batch.vintage, a, b),
+                    proof=proof(row.HoldingRange),
+                )
+            )
+        else:
+            row = consumers[(p.block_number, p.log_index)]
+            mv: MovementRow = row.Movement
+            found.append(
+                Whereabouts(
+                    first=a,
+                    last=b,
+                    quantity=b - a + 1,
+                    location="retired" if mv.kind == "retirement" else "cancelled",
+                    account=mv.to_account,
+                    holder_name=row.holder_name,
+                    side=mv.to_side,
+                    record_id=mv.record_id,
+                    block_id=block_id(mv.to_side, batch.project_ref, batch.vintage, a, b),
+                    proof=proof(mv),
+                )
+            )
+    return found, total
+
+
+def _history(
+    session: Session, batch: Batch, first: int, last: int, limit: int, offset: int
+) -> Page[Movement]:
+    """One page of the movements that moved any of serials ``first..last``, oldest first."""
+    r, m = MovementRange, MovementRow
+    touching = (
+        select(r.block_number, r.log_index)
+        .where(r.batch_id == batch.id, r.first <= last, r.last >= first)
+        .distinct()
+        .subquery()
+    )
+    total = as_int(session.execute(select(func.count()).select_from(touching)).scalar())
+    keys = [
+        (row.block_number, row.log_index)
+        for row in session.execute(
+            select(touching)
+            .order_by(touching.c.block_number, touching.c.log_index)
+            .limit(limit)
+            .offset(offset)
         ).all()
+    ]
+    rows: list[Any] = []
+    for part in _chunks(keys):
+        rows += session.execute(
+            _movement_query().where(at_events(m.block_number, m.log_index, part))
+        ).all()
+    rows.sort(key=lambda row: (row.Movement.block_number, row.Movement.log_index))
+    return Page[Movement](
+        items=movements_out(session, rows), total=total, limit=limit, offset=offset
     )
 
 
 def lookup_serials(session: Session, text: str, limit: int, offset: int) -> SerialLookup:
-    """Where a serial (or a block of serials, by block id) is now, and its movements.
+    """Where a serial (or a block of serials, by block id) is now, and its movements: one page
+    (``limit``/``offset``) of each, so the answer stays bounded however many records consumed the
+    serials.
 
     Raises:
         BadQueryError: ``text`` is neither a serial number nor a block id, or the block spans
@@ -290,9 +430,7 @@ def lookup_serials(session: Session, text: str, limit: int, offset: int) -> Seri
         asked = parse_serial(text)
     except InvalidInput as exc:
         raise BadQueryError(str(exc)) from None
-    first, last = asked.first, asked.last
-    if last > MAX_DB_INT:
-        raise NotFoundError(f"serial {last} has not been issued")
+    first, last = asked.first, asked.last  # 1 <= first <= last <= 2**64 - 1
     batch = _batch_of(session, first)
     if batch is None:
         raise NotFoundError(f"serial {first} has not been issued")
@@ -310,77 +448,8 @@ def lookup_serials(session: Session, text: str, limit: int, offset: int) -> Seri
             f"{batch.project_ref}, vintage "
             f"{batch.vintage}, not to {asked.block.project_ref} {asked.block.vintage}"
         )
-
-    whereabouts: list[Whereabouts] = []
-    for row in _held(session, batch.id, first, last):
-        piece: HoldingRange = row.HoldingRange
-        for a, b in rng.clip([(piece.first, piece.last)], first, last):
-            whereabouts.append(
-                Whereabouts(
-                    first=a,
-                    last=b,
-                    quantity=b - a + 1,
-                    location="held",
-                    account=piece.account,
-                    holder_name=row.holder_name,
-                    side=row.side,
-                    record_id=None,
-                    block_id=block_id(row.side, batch.project_ref, batch.vintage, a, b),
-                    proof=proof(piece),
-                )
-            )
-
-    r = MovementRange
-    m = MovementRow
-    touching = session.execute(
-        select(r.block_number, r.log_index, r.first, r.last, r.kind).where(
-            r.batch_id == batch.id, r.first <= last, r.last >= first
-        )
-    ).all()
-    consuming = [t for t in touching if t.kind in CONSUMING]
-    consumers = {}
-    if consuming:
-        keys = sorted({(t.block_number, t.log_index) for t in consuming})
-        for row in session.execute(
-            select(m, Account.holder_name)
-            .join(Account, Account.address == m.to_account)
-            .where(at_events(m.block_number, m.log_index, keys))
-        ).all():
-            consumers[(row.Movement.block_number, row.Movement.log_index)] = row
-    for t in consuming:
-        row = consumers[(t.block_number, t.log_index)]
-        mv: MovementRow = row.Movement
-        for a, b in rng.clip([(t.first, t.last)], first, last):
-            whereabouts.append(
-                Whereabouts(
-                    first=a,
-                    last=b,
-                    quantity=b - a + 1,
-                    location="retired" if mv.kind == "retirement" else "cancelled",
-                    account=mv.to_account,
-                    holder_name=row.holder_name,
-                    side=mv.to_side,
-                    record_id=mv.record_id,
-                    block_id=block_id(mv.to_side, batch.project_ref, batch.vintage, a, b),
-                    proof=proof(mv),
-                )
-            )
-    whereabouts.sort(key=lambda w: w.first)
-
-    history = sorted({(t.block_number, t.log_index) for t in touching})
-    page_keys = history[offset : offset + limit]
-    rows = (
-        session.execute(
-            _movement_query()
-            .where(at_events(m.block_number, m.log_index, page_keys))
-            .order_by(m.block_number, m.log_index)
-        ).all()
-        if page_keys
-        else []
-    )
-    movements = Page[Movement](
-        items=movements_out(session, rows), total=len(history), limit=limit, offset=offset
-    )
+    whereabouts, pieces = _whereabouts(session, batch, first, last, limit, offset)
+    movements = _history(session, batch, first, last, limit, offset)
     return SerialLookup(
         query=text,
         first=first,
@@ -396,6 +465,7 @@ def lookup_serials(session: Session, text: str, limit: int, offset: int) -> Seri
             authorization=batch.authorization,  # type: ignore[arg-type]
         ),
         whereabouts=whereabouts,
+        whereabouts_total=pieces,
         movements=movements,
     )
 

@@ -40,6 +40,7 @@ from api.tables import (
     Project,
     RetirementRecord,
 )
+from registry_client.node_url import public_node_url
 
 KINDS = ("holding", "government_holding", "retirement", "cancellation")
 HOLDING_KINDS = ("holding", "government_holding")
@@ -298,6 +299,7 @@ def health(
         status = "ok" if lag is not None and lag <= allowed_lag else "lagging"
     return Health(
         status=status,  # type: ignore[arg-type]
+        node=public_node_url(rpc_url) if rpc_url else None,
         chain_id=int(meta["chain_id"]) if "chain_id" in meta else None,
         registry=meta.get("registry"),
         projects=meta.get("projects"),

@@ -64,10 +64,9 @@ def lookup_serials(
     page: PageDep,
 ) -> SerialLookup:
     """Where a serial, or every serial of a block id (``JCM-JP-ID012-2023-000100001-000105000``),
-    is now
-    (held by which account, or retired or cancelled by which record), and every movement that
-    brought
-    them there (paginated with ``limit``/``offset``, oldest first)."""
+    is now (held by which account, or retired or cancelled by which record), and every movement
+    that brought them there. Both lists are paginated with ``limit``/``offset``: the whereabouts by
+    serial (``whereabouts_total`` pieces in all), the movements oldest first."""
     return movements.lookup_serials(session, serial_or_block_id, page.limit, page.offset)
 
 

@@ -44,7 +44,8 @@ class JcmGroup(TyperGroup):
             )
             code = result if isinstance(result, int) else 0
         except (Exception, KeyboardInterrupt) as exc:
-            code = report(exc)
+            given = list(args) if args is not None else sys.argv[1:]
+            code = report(exc, as_json="--json" in given)
         if standalone_mode:
             sys.exit(code)
         return code

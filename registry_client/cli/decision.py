@@ -125,18 +125,60 @@ def _deadline(client: RegistryClient, deadline: str | None, valid_days: int) -> 
     return client.chain_time() + int(timedelta(days=valid_days).total_seconds())
 
 
-def _sides(client: RegistryClient, decision: Decision) -> dict[str, str]:
-    """Registry side of each account an issuance allocates to (for the summary)."""
-    from registry_client.decisions import IssueCreditsDecision
+def _accounts_of(decision: Decision) -> list[str]:
+    """The registry accounts a decision credits or debits (allocations, corrected holder)."""
+    from registry_client.decisions import CorrectCreditsDecision, IssueCreditsDecision
 
-    if not isinstance(decision, IssueCreditsDecision):
-        return {}
+    if isinstance(decision, IssueCreditsDecision):
+        return [a.account for a in decision.issuance.allocations]
+    if isinstance(decision, CorrectCreditsDecision):
+        return [decision.correction.account]
+    return []
+
+
+def _labels(client: RegistryClient | None, decision: Decision) -> dict[str, str]:
+    """What is known of each account the decision names: its registry side and holder name from
+    the chain (when a client is given), and the name of a local key that has its address."""
+    from registry_client.models import AccountStatus
+    from registry_client.text import quoted
+
+    local = {k.address: k.name for k in keys().list()}
     found = {}
-    for allocation in decision.issuance.allocations:
-        info = client.account(allocation.account)
-        if info.side:
-            found[allocation.account] = info.side
+    for account in _accounts_of(decision):
+        parts = []
+        if client is not None:
+            info = client.account(account)
+            if info.status == AccountStatus.NONE:
+                parts.append("not a registry account")
+            else:
+                parts.append(f"{info.side} {info.kind.label}, holder {quoted(info.holder_name)}")
+                if info.status != AccountStatus.ACTIVE:
+                    parts.append(info.status.label)
+        if account in local:
+            parts.append(f"your key {quoted(local[account])}")
+        if parts:
+            found[account] = "; ".join(parts)
     return found
+
+
+def _hidden_text_notice(decision: Decision) -> None:
+    """Say so when the decision's text has characters that are shown escaped."""
+    from registry_client.text import has_hidden
+
+    def texts(value: object) -> list[str]:
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, dict):
+            return [t for v in value.values() for t in texts(v)]
+        if isinstance(value, list | tuple):
+            return [t for v in value for t in texts(v)]
+        return []
+
+    if any(has_hidden(t) for t in texts(decision.model_dump(mode="json"))):
+        output.notice(
+            "warning: this decision's text contains control, invisible or direction-changing "
+            "characters; they are shown escaped (\\x.., \\u....) exactly as they would be signed"
+        )
 
 
 def _write_decision(
@@ -153,18 +195,36 @@ def _write_decision(
         )
     if out.exists() and not force:
         raise InvalidInput(f"{out} exists already: choose another --out or pass --force")
+    warnings = client.decision_warnings(decision)
     out.write_text(decision.to_json(), encoding="utf-8")
-    summary = decision.summary(_sides(client, decision))
+    summary = decision.summary(_labels(client, decision))
     if as_json:
         output.print_json(
             {"file": str(out), "kind": decision.kind, "digest": decision.digest_hex,  # type: ignore[attr-defined]
-             "summary": summary}
+             "summary": summary, "warnings": warnings}
         )  # fmt: skip
         return
     output.success(summary)
+    _hidden_text_notice(decision)
+    for warning in warnings:
+        output.notice(f"warning: the chain would refuse this decision as it stands: {warning}")
     output.notice(
         f"decision written to {out}; members sign it with: jcm decision sign {out} -k KEY"
     )
+
+
+def _chain_if_any(ctx: typer.Context) -> RegistryClient | None:
+    """A client when a deployment file and its node are at hand, else ``None`` (signing and
+    showing stay possible offline; only the accounts' sides and names are then unknown)."""
+    from registry_client.cli.common import settings
+    from registry_client.errors import ChainUnavailable, DeploymentError
+
+    if not settings(ctx).deployment_path.is_file():
+        return None
+    try:
+        return connect(ctx)
+    except (ChainUnavailable, DeploymentError):
+        return None
 
 
 def _domain(client: RegistryClient, country: str) -> tuple[CommitteeDomain, int]:
@@ -450,15 +510,20 @@ def new_change_members(
 
 @app.command("show")
 def show(decision_file: DecisionFile, as_json: JsonOption = False) -> None:
-    """Show what a decision file decides (offline)."""
+    """Show what a decision file decides (offline), and what the committee would refuse in it."""
     decision = _load(decision_file)
+    problems = decision.problems()
+    summary = decision.summary(_labels(None, decision))
     if as_json:
         output.print_json(
-            {"kind": decision.kind, "digest": decision.digest_hex, "summary": decision.summary(),
-             "typed_data": decision.typed_data()}
+            {"kind": decision.kind, "digest": decision.digest_hex, "summary": summary,
+             "problems": problems, "typed_data": decision.typed_data()}
         )  # fmt: skip
         return
-    output.success(decision.summary())
+    output.success(summary)
+    _hidden_text_notice(decision)
+    for problem in problems:
+        output.notice(f"the committee would refuse this decision: {problem}")
 
 
 @app.command("sign")
@@ -480,16 +545,32 @@ def sign(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Sign a decision with your key, offline (no node needed); writes a signature file."""
+    """Sign a decision with your key, offline (no node needed); writes a signature file.
+
+    The decision's own checks run first (nothing is signed if the committee would refuse it); its
+    full content is shown escaped, with the accounts' registry sides and holder names when the
+    deployment's node can be reached."""
     from registry_client.errors import InvalidInput
 
     decision = _load(decision_file)
+    problems = decision.problems()
+    if problems:
+        raise InvalidInput(
+            "not signed: the committee would refuse this decision: " + "; ".join(problems)
+        )
     name = keystore_name(ctx, keystore)
     target = out or decision_file.with_name(f"{decision_file.stem}.{Path(name).stem}.sig.json")
     if target.exists():
         raise InvalidInput(f"{target} exists already: choose another --out")
     if not yes:
-        output.notice(decision.summary())
+        client = _chain_if_any(ctx)
+        output.notice(decision.summary(_labels(client, decision)))
+        _hidden_text_notice(decision)
+        if client is None:
+            output.notice("offline: the accounts' registry sides and holder names are not shown")
+        else:
+            for warning in client.decision_warnings(decision):
+                output.notice(f"warning: the chain would refuse this decision now: {warning}")
         try:
             confirmed = typer.confirm("Sign this decision?", err=True)
         except typer.Abort:
@@ -522,7 +603,7 @@ def _tally_tables(tally: Tally) -> list[object]:
         "Per side",
         ["side", "signatures", "threshold", "met", "signers"],
         [
-            (s.side, s.count, s.threshold, "yes" if s.met else "no", "\n".join(s.signers))
+            (s.side, s.count, s.threshold, "yes" if s.met else "no", list(s.signers))
             for s in (tally.japan, tally.partner)
         ],
     )
@@ -549,7 +630,8 @@ def status(
     if as_json:
         output.print_json(tally)
         return
-    output.success(decision.summary(_sides(client, decision)))
+    output.success(decision.summary(_labels(client, decision)))
+    _hidden_text_notice(decision)
     output.show(*_tally_tables(tally))
     if tally.ready:
         output.success(

@@ -12,6 +12,36 @@ code  cause
 2     a usage error: unknown command or option, missing or malformed argument
 130   interrupted (Ctrl-C)
 ====  ==========================================================================================
+
+With ``--json`` anywhere on the command line, a refusal is also printed on standard output as one
+JSON object for scripts, ``{"error": {"code", "message", "exit_code", "contract_error",
+"args"}}``, while the one-line message still goes to standard error. ``code`` is stable:
+
+=========================  ===============================================================
+code                       cause
+=========================  ===============================================================
+usage                      unknown command or option, missing or malformed argument
+interrupted                Ctrl-C
+chain_unavailable          the node cannot be reached, or serves another chain
+deployment_error           the deployment file is missing or invalid
+keystore_error             a keystore is missing, its password wrong, its name taken
+already_exists             something that may exist once exists already
+invalid_input              an argument the registry refuses
+not_found                  no such account, batch, project, record or side
+paused                     the registry is paused
+not_permitted              the sender lacks the role
+account_state              the account is frozen, closed, not frozen or not empty
+insufficient_credits       the account holds fewer credits than needed
+signature_error            committee signatures missing, invalid or not by members
+decision_refused           a decision expired, was signed for an old membership, or ran
+transaction_failed         a transaction reverted for an unknown reason or failed on chain
+invalid_decision_file      a decision or signature file that is not valid
+file_error                 a file that cannot be read or written
+unexpected                 a bug: please report it
+=========================  ===============================================================
+
+``contract_error`` names the contract's custom error when the refusal came from one (e.g.
+``RegistryInsufficientCredits``), with its arguments in ``args``.
 """
 
 from __future__ import annotations
@@ -20,7 +50,7 @@ import os
 import traceback
 from typing import TYPE_CHECKING
 
-from registry_client.cli.output import error_line
+from registry_client.cli.output import error_line, print_json
 
 if TYPE_CHECKING:
     from typer import TyperException
@@ -83,11 +113,62 @@ def describe(exc: BaseException) -> tuple[str | None, int]:
     )
 
 
-def report(exc: BaseException) -> int:
-    """Print ``exc`` as one ``error:`` line (and the traceback with ``JCM_DEBUG=1``)."""
+def error_code(exc: BaseException) -> str:
+    """The stable code of a failure for ``--json`` output (see the table above)."""
+    import typer
+
+    from registry_client import errors
+    from registry_client.decisions import DecisionError
+
+    if isinstance(exc, typer.TyperException):
+        return "usage"
+    if isinstance(exc, typer.Abort | KeyboardInterrupt):
+        return "interrupted"
+    codes: tuple[tuple[type[BaseException], str], ...] = (
+        (errors.ChainUnavailable, "chain_unavailable"),
+        (errors.DeploymentError, "deployment_error"),
+        (errors.KeystoreError, "keystore_error"),
+        (errors.AlreadyExists, "already_exists"),
+        (errors.InvalidInput, "invalid_input"),
+        (errors.NotFound, "not_found"),
+        (errors.Paused, "paused"),
+        (errors.NotPermitted, "not_permitted"),
+        (errors.AccountStateError, "account_state"),
+        (errors.InsufficientCredits, "insufficient_credits"),
+        (errors.SignatureError, "signature_error"),
+        (errors.DecisionRefused, "decision_refused"),
+        (errors.TransactionFailed, "transaction_failed"),
+        (DecisionError, "invalid_decision_file"),
+        (OSError, "file_error"),
+    )
+    for kind, code in codes:
+        if isinstance(exc, kind):
+            return code
+    return "unexpected"
+
+
+def report(exc: BaseException, *, as_json: bool = False) -> int:
+    """Print ``exc`` as one ``error:`` line (and the traceback with ``JCM_DEBUG=1``); with
+    ``as_json`` also as a JSON error object on standard output."""
+    from registry_client.errors import RegistryError
+
     message, code = describe(exc)
     if os.environ.get("JCM_DEBUG"):
         traceback.print_exception(exc)
-    if message is not None:
-        error_line(message)
+    if message is None:
+        return code
+    if as_json and code != 0:
+        contract = exc if isinstance(exc, RegistryError) else None
+        print_json(
+            {
+                "error": {
+                    "code": error_code(exc),
+                    "message": " ".join(message.split()),
+                    "exit_code": code,
+                    "contract_error": contract.error_name if contract else None,
+                    "args": contract.to_dict()["args"] if contract else {},
+                }
+            }
+        )
+    error_line(message)
     return code

@@ -1,4 +1,5 @@
-"""``jcm keys new|import|list``: encrypted keystores in ``$JCM_KEYSTORE_DIR`` (``~/.jcm/keys``)."""
+"""``jcm keys new|import|list|check``: encrypted keystores in ``$JCM_KEYSTORE_DIR``
+(``~/.jcm/keys``)."""
 
 from __future__ import annotations
 
@@ -75,3 +76,17 @@ def list_keys(as_json: JsonOption = False) -> None:
             [(k.name, k.address) for k in found],
         )
     )
+
+
+@app.command("check")
+def check_key(name: NameArgument, as_json: JsonOption = False) -> None:
+    """Decrypt a key and check that the address its file states is the key's own (jcm keys list
+    shows the stated address without decrypting)."""
+    store = keys()
+    account = store.load(name)  # refuses a file whose stated address is not its key's
+    info = next((k for k in store.list() if k.name == name), None)
+    result = {"name": name, "address": account.address, "path": info.path if info else name}
+    if as_json:
+        output.print_json({**result, "matches": True})
+        return
+    output.success(f"key {name}: {account.address}, as its file states")

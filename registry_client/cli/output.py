@@ -2,11 +2,15 @@
 
 Consoles are created on first use and write to whatever ``sys.stdout``/``sys.stderr`` are then
 (so test runners that swap them see the output).
+
+Everything printed here may carry text from the chain or from a file, so nothing is ever parsed as
+Rich markup (cells are ``Text`` objects, messages are printed with ``markup=False``) and every
+character that could move the cursor, clear the screen or hide text is shown escaped
+(:mod:`registry_client.text`).
 """
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -15,9 +19,12 @@ from enum import Enum
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
+from registry_client.text import printable, printable_lines, safe_json
+
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
 
 def console() -> Console:
@@ -67,20 +74,20 @@ def enum_name(value: Enum) -> str:
 
 def print_json(value: Any) -> None:
     """Print ``value`` as indented JSON on standard output."""
-    sys.stdout.write(json.dumps(jsonable(value), indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(safe_json(jsonable(value)) + "\n")
     sys.stdout.flush()
 
 
 def error_line(message: str) -> None:
     """Print one ``error: ...`` line on standard error."""
-    text = " ".join(str(message).split())
+    text = printable(" ".join(str(message).split()))
     sys.stderr.write(f"error: {text}\n")
     sys.stderr.flush()
 
 
 def notice(message: str) -> None:
     """Print a notice (not a result) on standard error (long lines are not broken)."""
-    err_console().print(message, markup=False, soft_wrap=True)
+    err_console().print(printable_lines(message), markup=False, emoji=False, soft_wrap=True)
 
 
 def when(value: datetime | date | None) -> str:
@@ -111,19 +118,33 @@ def number(value: int | None) -> str:
     return "-" if value is None else f"{value:,}"
 
 
+def cell(value: Any) -> Text:
+    """A table cell that shows ``value`` exactly, escaped, never parsed as markup; a list or
+    tuple becomes one line per item."""
+    from rich.text import Text
+
+    if isinstance(value, list | tuple):
+        return Text("\n".join(printable(str(v)) for v in value))
+    return Text(printable(str(value)))
+
+
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Table:
-    """A rich table with a header row; cells are converted with ``str``."""
+    """A rich table with a header row; cells go through :func:`cell`."""
     from rich import box
     from rich.table import Table
 
-    result = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left")
+    result = Table(
+        title=cell(title) if title is not None else None,
+        box=box.SIMPLE_HEAVY,
+        title_justify="left",
+    )
     for column in columns:
         if column.lower() in NUMERIC_COLUMNS:
             result.add_column(column, justify="right", overflow="fold")
         else:
             result.add_column(column, overflow="fold")
     for row in rows:
-        result.add_row(*(str(c) for c in row))
+        result.add_row(*(cell(c) for c in row))
     return result
 
 
@@ -139,7 +160,7 @@ def fields(title: str | None, rows: Iterable[tuple[str, Any]]) -> Table:
     from rich.table import Table
 
     result = Table(
-        title=title,
+        title=cell(title) if title is not None else None,
         box=box.SIMPLE,
         show_header=False,
         title_justify="left",
@@ -148,7 +169,7 @@ def fields(title: str | None, rows: Iterable[tuple[str, Any]]) -> Table:
     result.add_column(style="bold")
     result.add_column(overflow="fold")
     for name, value in rows:
-        result.add_row(name, "-" if value is None or value == "" else str(value))
+        result.add_row(cell(name), cell("-" if value is None or value == "" else value))
     return result
 
 
@@ -166,4 +187,4 @@ def receipt_line(what: str, receipt: Any) -> str:
 
 def success(message: str) -> None:
     """Print a result on standard output (long lines are not broken, so hashes copy whole)."""
-    console().print(message, markup=False, soft_wrap=True)
+    console().print(printable_lines(message), markup=False, emoji=False, soft_wrap=True)

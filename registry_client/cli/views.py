@@ -44,7 +44,7 @@ def holdings(
                     h.project_ref,
                     h.vintage,
                     output.number(h.balance),
-                    "\n".join(h.block_ids),
+                    list(h.block_ids),
                 )
                 for h in found
             ],
@@ -163,7 +163,7 @@ def batch_show(
                     names[h.account],
                     h.side,
                     output.number(h.balance),
-                    "\n".join(h.block_ids),
+                    list(h.block_ids),
                 )
                 for h in holders
             ],
@@ -217,9 +217,15 @@ def serial(
     ],
     as_json: JsonOption = False,
 ) -> None:
-    """Where a serial is now: held (by whom), retired or cancelled (by which record)."""
+    """Where a serial is now: held (by whom), retired or cancelled (by which record); for a block
+    id, where each piece of the block is now."""
     from registry_client.models import SerialLocation
+    from registry_client.serials import parse_serial
 
+    query = parse_serial(serial_or_block_id)
+    if query.first != query.last:
+        _block(ctx, serial_or_block_id, query.first, query.last, as_json)
+        return
     found = connect(ctx).locate(serial_or_block_id)
     if as_json:
         output.print_json(found)
@@ -246,3 +252,56 @@ def serial(
             ],
         )
     )
+
+
+BLOCK_PIECES = 100
+"""Pieces of a block that ``jcm serial BLOCK_ID`` describes at most (each costs a few reads)."""
+
+
+def _block(ctx: typer.Context, text: str, first: int, last: int, as_json: bool) -> None:
+    """Every piece of a block: who holds it, or which record retired or cancelled it."""
+    from registry_client.models import SerialLocation
+
+    pieces = connect(ctx).locate_block(text, limit=BLOCK_PIECES)
+    described = pieces[-1].range.last if pieces and pieces[-1].range else last
+    complete = described >= last or pieces[-1].location == SerialLocation.UNISSUED
+    if as_json:
+        output.print_json({"first": first, "last": last, "complete": complete, "pieces": pieces})
+        return
+    records = {SerialLocation.RETIRED: "retirement", SerialLocation.CANCELLED: "cancellation"}
+    rows: list[tuple[str, ...]] = []
+    for p in pieces:
+        if p.location == SerialLocation.UNISSUED:
+            rows.append((f"{p.serial} ..", "not issued", "-", "-", "-", "-"))
+            continue
+        assert p.range is not None
+        kind = records.get(p.location)
+        rows.append(
+            (
+                f"{p.range.first} .. {p.range.last}",
+                output.label(p.location),
+                p.account or "-",
+                f"{kind} {p.record_id}" if kind else "-",
+                output.number(p.range.size),
+                p.block_id or "-",
+            )
+        )
+    title = f"Serials {first} .. {last}"
+    if pieces and pieces[0].batch_id is not None:
+        title += f" (batch {pieces[0].batch_id}, {pieces[0].project_ref}, {pieces[0].vintage})"
+    output.show(
+        output.table(title, ["serials", "where", "account", "record", "quantity", "block"], rows)
+    )
+    if not complete:
+        from registry_client.serials import format_block_id, parse_serial
+
+        block = parse_serial(text).block
+        rest = (
+            format_block_id(block.side, block.project_ref, block.vintage, described + 1, last)
+            if block is not None
+            else str(described + 1)
+        )
+        output.notice(
+            f"the first {len(pieces)} pieces, up to serial {described:,}; the rest: "
+            f"jcm serial {rest}"
+        )

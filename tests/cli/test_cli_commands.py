@@ -87,8 +87,11 @@ def test_registry_views(world: World) -> None:
     block = holdings[0]["block_ids"][0]
     assert block == "JCM-JP-ID012-2023-000000701-000000950"
     assert "JCM-JP-ID012-2023-000000701-000000950" in jcm.ok("holdings", "acme").stdout
-    located = jcm.json("serial", block)
-    assert (located["location"], located["account"]) == ("held", world.address("acme"))
+    located = jcm.json("serial", block)  # a block id: every piece of the block
+    assert located["complete"] and len(located["pieces"]) == 1
+    piece = located["pieces"][0]
+    assert (piece["location"], piece["account"]) == ("held", world.address("acme"))
+    assert (piece["range"]["first"], piece["range"]["last"]) == (701, 950)
     assert jcm.json("serial", "951")["account"] == world.address("nusantara")
     assert "has not been issued" in jcm.ok("serial", "99999").stdout
     account = jcm.json("account", "show", "nusantara")
@@ -194,7 +197,7 @@ def test_decision_show_and_status(world: World, tmp_path: Path) -> None:
     )  # fmt: skip
     assert drafted["kind"] == "RegisterProject" and drafted["digest"].startswith("0x")
     assert json.loads(out.read_text())["digest"] == drafted["digest"]
-    assert "Register project ID930" in jcm.ok("decision", "show", str(out)).stdout
+    assert 'Register project "ID930"' in jcm.ok("decision", "show", str(out)).stdout
     jcm.ok("decision", "sign", str(out), "-k", "jp1", "-y")
     status = jcm.json("decision", "status", str(out), str(tmp_path / "register.jp1.sig.json"))
     assert status["ready"] is False and status["japan"]["count"] == 1
@@ -202,7 +205,7 @@ def test_decision_show_and_status(world: World, tmp_path: Path) -> None:
     assert "not ready: JP needs 1 more, ID needs 1 more" in text
     # Without --yes the summary is shown and the member confirms.
     declined = jcm("decision", "sign", str(out), "-k", "jp2", input="n\n")
-    assert declined.exit_code == 1 and "Register project ID930" in declined.stderr
+    assert declined.exit_code == 1 and 'Register project "ID930"' in declined.stderr
     assert declined.stderr.strip().endswith("error: not signed: you declined")
     no_answer = jcm("decision", "sign", str(out), "-k", "jp2", input="")
     assert no_answer.exit_code == 1 and "pass --yes" in no_answer.stderr

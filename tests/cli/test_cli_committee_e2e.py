@@ -29,9 +29,13 @@ def test_issue_signed_offline_by_both_sides(world: World, tmp_path: Path) -> Non
         "--authorization-date", "2026-02-15", "--out", str(decision),
         *(a for name, amount in ALLOCATION.items() for a in ("--allocate", f"{name}={amount}")),
     )  # fmt: skip
-    assert "Issue 1,000 t for project ID012" in drafted["summary"]
-    assert f"600 to {world.address('gov-jp')} (JP)" in drafted["summary"]
-    assert f"70 to {world.address('nusantara')} (ID)" in drafted["summary"]
+    assert 'Issue 1,000 t for project "ID012"' in drafted["summary"]
+    # Each allocation on its own line, with the account's side, kind and holder from the chain.
+    assert (
+        f"600 t to {world.address('gov-jp')} (JP government holding, holder " in drafted["summary"]
+    )
+    assert f"70 t to {world.address('nusantara')} (ID holding, holder " in drafted["summary"]
+    assert "verification report hash 0x" + "5e" * 32 in drafted["summary"]  # hashes in full
 
     # Members sign offline: no node and no deployment file are reachable while they sign.
     offline = {"JCM_RPC_URL": f"http://127.0.0.1:{free_port()}",

@@ -246,10 +246,11 @@ def test_writes_need_a_sender(world: World) -> None:
 
 def test_a_transaction_that_fails_after_sending_is_explained(world: World) -> None:
     alice = world.client(world.alice)
-    world.anvil.rpc("evm_setAutomine", [False])
-    # Both pass pre-flight against the mined state; together they need more than Alice holds.
+    elsewhere = world.client(world.alice)  # the same key in another program: it cannot see
+    world.anvil.rpc("evm_setAutomine", [False])  # what this one has in flight
+    # Each passes pre-flight; together they need more than Alice holds.
     first = alice.send(alice.prepare.transfer(world.carol.address, 1, 6000), wait=False)
-    second = alice.send(alice.prepare.transfer(world.carol.address, 1, 1), wait=False)
+    second = elsewhere.send(elsewhere.prepare.transfer(world.carol.address, 1, 1), wait=False)
     world.anvil.rpc("evm_mine")
     assert first.wait().quantity == 6000
     with pytest.raises(InsufficientCredits) as caught:
@@ -257,5 +258,20 @@ def test_a_transaction_that_fails_after_sending_is_explained(world: World) -> No
     assert caught.value.message.startswith(f"transaction {second.tx_hash} failed: account")
     assert "holds 0 credits of batch 1, 1 needed" in caught.value.message
     with pytest.raises(InsufficientCredits):
-        alice.wait_all()  # the first failure, after waiting for both
+        elsewhere.wait_all()  # the first failure, after waiting for all
+    assert alice.wait_all() == [first.wait()]
     assert alice.balance(world.carol.address, 1) == 6000
+
+
+def test_a_pipelined_transaction_is_refused_against_those_in_flight(world: World) -> None:
+    alice = world.client(world.alice)
+    world.anvil.rpc("evm_setAutomine", [False])
+    first = alice.send(alice.prepare.transfer(world.carol.address, 1, 6000), wait=False)
+    nonce = alice.w3.eth.get_transaction_count(world.alice.address, "pending")
+    # The first is still in flight, so the second is checked against the state after it: refused
+    # with its typed error, and nothing is sent (no nonce used).
+    with pytest.raises(InsufficientCredits, match="holds 0 credits of batch 1, 1 needed"):
+        alice.send(alice.prepare.transfer(world.carol.address, 1, 1), wait=False)
+    assert alice.w3.eth.get_transaction_count(world.alice.address, "pending") == nonce
+    world.anvil.rpc("evm_mine")
+    assert first.wait().quantity == 6000

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {IJCMProjects} from "../interfaces/IJCMProjects.sol";
+import {IJCMRegistry} from "../interfaces/IJCMRegistry.sol";
+import {
+    AccountKind,
+    Authorization,
+    BatchInfo,
+    CancellationReason,
+    RetirementPurpose,
+    SerialRange
+} from "../interfaces/RegistryTypes.sol";
+
+/// @title HostileEventSource: a test-only source of the registry's events with any text and numbers
+/// @notice Emits the events of `JCMRegistry` and `JCMProjects`, with exactly their signatures (they are
+/// emitted through the interfaces), carrying whatever text and integers the caller passes: NUL, ESC,
+/// bidirectional and zero-width characters, invalid UTF-8, serials up to 2^64 - 1. The shipped contracts
+/// refuse some of that text, but a deployment made before such a rule, or another client of the same
+/// events, can still emit it, so the indexer is tested against this source. Deploy two: one stands in
+/// for the registry, the other for the projects contract. Never deploy outside tests.
+contract HostileEventSource {
+    /// @notice Emits `AccountOpened`.
+    function openAccount(address account, bytes2 side, AccountKind kind, string calldata holderName) external {
+        emit IJCMRegistry.AccountOpened(account, side, kind, holderName, msg.sender);
+    }
+
+    /// @notice Emits `CountryAdded`.
+    function addCountry(bytes2 country, address committee) external {
+        emit IJCMRegistry.CountryAdded(country, committee);
+    }
+
+    /// @notice Emits `ProjectRegistered` (on the source standing in for the projects contract).
+    function registerProject(
+        bytes32 projectKey,
+        bytes2 country,
+        string calldata ref,
+        string calldata title,
+        string calldata methodology
+    ) external {
+        emit IJCMProjects.ProjectRegistered(
+            projectKey, country, ref, title, methodology, keccak256("pdd"), keccak256("validation")
+        );
+    }
+
+    /// @notice Emits, in one transaction and in the shipped contracts' order, `BatchCreated` and
+    /// `CreditsIssued` here and `BatchIssued` on `projects`: one issuance to one account.
+    function issue(HostileEventSource projects, address account, bytes32 projectKey, BatchInfo calldata info)
+        external
+    {
+        emit IJCMRegistry.BatchCreated(info.id, info.country, info.firstSerial, info.lastSerial, info.authorization);
+        emit IJCMRegistry.CreditsIssued(info.id, account, SerialRange(info.firstSerial, info.lastSerial));
+        projects.batchIssued(projectKey, info);
+    }
+
+    /// @notice Emits `BatchIssued` (called by the source standing in for the registry).
+    function batchIssued(bytes32 projectKey, BatchInfo calldata info) external {
+        emit IJCMProjects.BatchIssued(info.id, projectKey, info.decisionId, info);
+    }
+
+    /// @notice Emits `CreditsRetired` of one range.
+    function retire(
+        uint256 retirementId,
+        uint256 batchId,
+        address account,
+        SerialRange calldata range,
+        bytes2 usingParty,
+        RetirementPurpose purpose,
+        string calldata beneficiary,
+        string calldata note
+    ) external {
+        SerialRange[] memory ranges = new SerialRange[](1);
+        ranges[0] = range;
+        emit IJCMRegistry.CreditsRetired(
+            retirementId,
+            batchId,
+            account,
+            uint256(range.last) - range.first + 1,
+            ranges,
+            usingParty,
+            purpose,
+            beneficiary,
+            note
+        );
+    }
+
+    /// @notice Emits `CreditsCancelled` of one range (never a correction).
+    function cancel(
+        uint256 cancellationId,
+        uint256 batchId,
+        address account,
+        SerialRange calldata range,
+        CancellationReason reason,
+        string calldata note
+    ) external {
+        SerialRange[] memory ranges = new SerialRange[](1);
+        ranges[0] = range;
+        emit IJCMRegistry.CreditsCancelled(
+            cancellationId, batchId, account, uint256(range.last) - range.first + 1, ranges, reason, bytes32(0), note
+        );
+    }
+}
