@@ -84,6 +84,26 @@ contract HostileEventSource {
         );
     }
 
+    /// @notice Emits `count` retirements of one serial each, `firstSerial` upwards, with record ids from
+    /// `firstRecordId`: a range consumed by thousands of small retirements, in one transaction.
+    function retireEach(
+        uint256 firstRecordId,
+        uint256 batchId,
+        address account,
+        uint64 firstSerial,
+        uint256 count,
+        bytes2 usingParty
+    ) external {
+        SerialRange[] memory ranges = new SerialRange[](1);
+        for (uint256 i = 0; i < count; i++) {
+            uint64 serial = firstSerial + uint64(i);
+            ranges[0] = SerialRange(serial, serial);
+            emit IJCMRegistry.CreditsRetired(
+                firstRecordId + i, batchId, account, 1, ranges, usingParty, RetirementPurpose.NDC, "", ""
+            );
+        }
+    }
+
     /// @notice Emits `CreditsCancelled` of one range (never a correction).
     function cancel(
         uint256 cancellationId,

@@ -632,6 +632,8 @@ def status(
         return
     output.success(decision.summary(_labels(client, decision)))
     _hidden_text_notice(decision)
+    for warning in client.decision_warnings(decision):
+        output.notice(f"warning: the chain would refuse this decision now: {warning}")
     output.show(*_tally_tables(tally))
     if tally.ready:
         output.success(

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from api_chain import Chain
+from conftest import make_client
 from fastapi.testclient import TestClient
 
 PROBLEM = "application/problem+json"
@@ -285,3 +286,26 @@ def test_nul_characters_are_refused_on_postgresql(
 ) -> None:
     """PostgreSQL cannot compare text with NUL: such requests are refused, never a server error."""
     assert pg_client.get(url).status_code == status
+
+
+@pytest.mark.parametrize("reachable", [True, False])
+def test_health_shows_the_node_as_scheme_and_host_only(
+    sqlite_url: str, seeded_chain: Chain, reachable: bool
+) -> None:
+    """A node URL with credentials, a key in its path and one in its query: none of them is shown,
+    by the health document, its error, or the explorer's health page."""
+    port = seeded_chain.url.rsplit(":", 1)[1].split("/")[0] if reachable else "1"
+    url = f"http://operator:s3cret@127.0.0.1:{port}/v3/PATHKEY?apikey=QUERYKEY"
+    api, engine = make_client(sqlite_url, url)
+    try:
+        with api:
+            health = api.get("/v1/health")
+            page = api.get("/about/health")
+    finally:
+        engine.dispose()
+    assert health.status_code == 200 and page.status_code == 200
+    assert health.json()["node"] == f"http://127.0.0.1:{port}"
+    if not reachable:
+        assert health.json()["status"] == "chain_unreachable" and health.json()["error"]
+    for secret in ("operator", "s3cret", "PATHKEY", "QUERYKEY", "/v3"):
+        assert secret not in health.text and secret not in page.text, secret

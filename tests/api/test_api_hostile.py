@@ -244,3 +244,57 @@ def test_hostile_events_round_trip(
             assert html.status_code == 200, (backend, page, html.text[:300])
             assert str(escape(text)) in html.text, (backend, page)
             assert "<script>alert(1)</script>" not in html.text, (backend, page)
+
+
+def test_serial_lookup_of_a_range_consumed_by_thousands_of_retirements(chain: HostileChain) -> None:
+    """One block of 1,500 serials retired one by one: the look-up answers a bounded page of the
+    whereabouts and of the movements, on both databases, and pages through all of them."""
+    count = 1_500
+    serial = chain.serial_cursor
+    first, last = serial - count + 1, serial
+    chain.serial_cursor = first - 1
+    batch_id, first_record = next(chain.ids), 10**6
+    holder = EthAccount.create().address
+    project_key = keccak(text=f"project {batch_id}")
+    ref = f"MANY{batch_id}"
+    chain.refs.add(ref)
+    r, p = chain.registry.functions, chain.projects.functions
+    chain.send(r.openAccount(holder, b"JP", HOLDING, "Many small retirements"))
+    chain.send(p.registerProject(project_key, b"ID", ref, "many", "ID_AM001"))
+    info = (
+        batch_id, ref, b"ID", 1, 2, 2024, count, count, first, last,
+        keccak(text=f"decision {batch_id}"), keccak(text="report"), 0, "", 0, 1_700_000_000, False,
+    )  # fmt: skip
+    chain.send(r.issue(chain.projects.address, holder, project_key, info))
+    chain.send(r.retireEach(first_record, batch_id, holder, first, count, b"JP"))
+    chain.sync()
+    block = f"JCM-JP-{ref}-2024-{first:09d}-{last:09d}"
+    for backend, client in chain.clients.items():
+        answer = client.get(f"/v1/serials/{block}", params={"limit": 500})
+        assert answer.status_code == 200, (backend, answer.text[:300])
+        body = answer.json()
+        assert body["whereabouts_total"] == count, backend
+        assert body["movements"]["total"] == count + 1, backend  # the issuance and each retirement
+        seen = []
+        for offset in range(0, count, 500):
+            page = client.get(f"/v1/serials/{block}", params={"limit": 500, "offset": offset})
+            seen += [(w["first"], w["record_id"]) for w in page.json()["whereabouts"]]
+        assert seen == [(first + i, first_record + i) for i in range(count)], backend
+
+
+# Full-width, Arabic-Indic and superscript digits (int() reads the first two), and a block id in
+# Arabic-Indic digits; escapes keep the source free of look-alike characters.
+OTHER_DIGITS = (
+    "\uff11\uff12\uff13",
+    "\u0661\u0662\u0663",
+    "12\u00b3",
+    "JCM-JP-ID012-2023-" + "\u0660" * 8 + "\u0661-" + "\u0660" * 8 + "\u0662",
+)
+
+
+@pytest.mark.parametrize("text", OTHER_DIGITS)
+def test_a_serial_in_other_digits_is_refused(chain: HostileChain, text: str) -> None:
+    for backend, client in chain.clients.items():
+        answer = client.get(f"/v1/serials/{text}")
+        assert answer.status_code == 400, (backend, answer.status_code, answer.text[:300])
+        assert answer.headers["content-type"].startswith("application/problem+json")

@@ -130,12 +130,12 @@ def test_decision_new_warns_when_the_chain_would_refuse(world: World, tmp_path: 
 
 def test_rich_markup_from_the_chain_is_never_parsed(world: World) -> None:
     holder = "[/][bold red]Acme[/bold red] [link=http://evil.example]pay here[/link] :warning:"
-    world.jcm.ok("keys", "import", "markup", "--key-file", "-", input="0x" + "77" * 32)
+    address = "0x" + "77" * 20
     world.jcm.ok(
-        "account", "open", "markup", "--side", "JP", "--kind", "holding", "--name", holder,
+        "account", "open", address, "--side", "JP", "--kind", "holding", "--name", holder,
         "--keystore", "registrar-jp",
     )  # fmt: skip
-    shown = world.jcm.ok("account", "show", "markup")  # "[/]" used to crash Rich
+    shown = world.jcm.ok("account", "show", address)  # "[/]" used to crash Rich
     assert holder in "\n".join(screen_of(shown.stdout))
 
 
@@ -161,3 +161,23 @@ def test_json_output_escapes_what_a_terminal_would_act_on(world: World, tmp_path
     shown = world.jcm.ok("decision", "show", str(path), "--json")
     assert "\x1b" not in shown.stdout and "\u202e" not in shown.stdout
     assert json.loads(shown.stdout)["typed_data"]["message"]["title"] == TITLE  # exact content
+
+
+def test_control_characters_from_the_chain_are_escaped(world: World) -> None:
+    """A holder name with ESC sequences and a bidi override, where the contracts accept it."""
+    holder = "Acme\x1b[2J\x1b[H\u202eK.K."
+    address = "0x" + "78" * 20
+    opened = world.jcm(
+        "account", "open", address, "--side", "JP", "--kind", "holding", "--name", holder,
+        "--keystore", "registrar-jp",
+    )  # fmt: skip
+    if opened.exit_code != 0:  # contracts that refuse control characters in on-chain text
+        assert_one_line_error(opened)
+        return
+    for args in (("account", "show", address), ("account", "show", address, "--json")):
+        shown = world.jcm.ok(*args)
+        assert "\x1b" not in shown.stdout and "\u202e" not in shown.stdout
+    screen = "".join(screen_of(world.jcm.ok("account", "show", address).stdout))
+    assert "Acme\\x1b[2J\\x1b[H\\u202eK.K." in screen
+    document = json.loads(world.jcm.ok("account", "show", address, "--json").stdout)
+    assert document["account"]["holder_name"] == holder  # JSON keeps the exact text
