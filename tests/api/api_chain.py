@@ -16,12 +16,16 @@ from typing import Any
 from eth_account import Account as EthAccount
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from web3 import Web3
 from web3.contract import Contract
 
+from api.app import create_app
 from api.database import make_engine
 from api.indexer import Indexer, IndexStats, IndexTarget
 from api.rpc import RpcClient
+from api.settings import Settings
 from registry_client import contracts, decisions
 
 REPO = Path(__file__).resolve().parents[2]
@@ -350,3 +354,10 @@ def index_chain(
             return indexer.stats
     finally:
         engine.dispose()
+
+
+def make_client(database_url: str, rpc_url: str | None) -> tuple[TestClient, Engine]:
+    """An in-process client of the API on an index."""
+    engine = make_engine(database_url)
+    app = create_app(Settings(database_url=database_url, rpc_url=rpc_url), engine=engine)
+    return TestClient(app), engine

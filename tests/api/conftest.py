@@ -12,14 +12,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from api_chain import Chain, deploy, index_chain, seed_history
+from api_chain import Chain, deploy, index_chain, make_client, seed_history
 from fastapi.testclient import TestClient
 from invariants import assert_registry_invariants
-from sqlalchemy import Engine
 
-from api.app import create_app
-from api.database import make_engine
-from api.settings import Settings
 from registry_client.anvil import start_anvil
 
 
@@ -101,13 +97,6 @@ def postgres_url(seeded_chain: Chain, postgres: Callable[[], str]) -> str:
     url = postgres()
     index_chain(seeded_chain.url, url, seeded_chain.deployment, block_range=3)
     return url
-
-
-def make_client(database_url: str, rpc_url: str | None) -> tuple[TestClient, Engine]:
-    """An in-process client of the API on an index."""
-    engine = make_engine(database_url)
-    app = create_app(Settings(database_url=database_url, rpc_url=rpc_url), engine=engine)
-    return TestClient(app), engine
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from api_chain import Chain
-from conftest import make_client
+from api_chain import Chain, make_client
 from fastapi.testclient import TestClient
 
 PROBLEM = "application/problem+json"

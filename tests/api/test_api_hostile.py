@@ -19,8 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from api_chain import index_chain
-from conftest import make_client
+from api_chain import index_chain, make_client
 from eth_account import Account as EthAccount
 from eth_utils import keccak
 from fastapi.testclient import TestClient
