@@ -69,6 +69,11 @@ LABELS: dict[str, str] = {
     "none": N_("Not authorized"),
     "other_purposes": N_("Other international mitigation purposes"),
     "ndc_and_other_purposes": N_("NDC and other international mitigation purposes"),
+    # joint committee decisions
+    "register_project": N_("Project registration"),
+    "issue_credits": N_("Issuance of credits"),
+    "correct_credits": N_("Correction of credits"),
+    "change_members": N_("Change of members"),
     # index health
     "ok": N_("Up to date"),
     "lagging": N_("Lagging"),

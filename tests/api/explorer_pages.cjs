@@ -5,8 +5,10 @@
 //      would all be the same "tofu" box without a CJK font), takes a full-page screenshot;
 //   2. for each {query, lang} of SEARCHES_JSON: opens the overview in that language, types the query
 //      into the search box, presses Enter and records where it lands (URL, <h1>, <html lang>);
-//   3. screenshots the Japanese retirement certificate page reached from the search.
-// Prints one JSON line: {glyphs, overview, searches: [{query, lang, url, status, h1, htmlLang}]}.
+//   3. screenshots the first Japanese page of each kind reached from the search
+//      (explorer-<kind>-ja.png: serials, accounts, projects, batches, retirements, ...);
+//   4. follows each link of the header's navigation (the list pages).
+// Prints one JSON line: {glyphs, overview, searches: [...], shots: [...], sections: [...]}.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -57,6 +59,7 @@ async function main() {
     await page.screenshot({ path: overview, fullPage: true });
 
     const results = [];
+    const shots = [];
     for (const { query, lang } of searches) {
       await page.goto(base + "/?lang=" + lang, { waitUntil: "load" });
       await page.fill("#search", query);
@@ -67,8 +70,12 @@ async function main() {
       const h1 = (await page.textContent("h1")).trim();
       const htmlLang = await page.getAttribute("html", "lang");
       results.push({ query, lang, url: page.url(), status: response ? response.status() : null, h1, htmlLang });
-      if (lang === "ja" && /\/retirements\/\d+$/.test(new URL(page.url()).pathname)) {
-        await page.screenshot({ path: path.join(folder, "explorer-retirement-ja.png"), fullPage: true });
+      // One screenshot per kind of page, in Japanese: explorer-<kind>-ja.png.
+      const kind = new URL(page.url()).pathname.split("/")[1];
+      const shot = path.join(folder, `explorer-${kind}-ja.png`);
+      if (lang === "ja" && !shots.includes(shot)) {
+        await page.screenshot({ path: shot, fullPage: true });
+        shots.push(shot);
       }
     }
     // The list pages, from the header's navigation.
@@ -83,7 +90,7 @@ async function main() {
       ]);
       sections.push({ href, url: page.url(), status: response ? response.status() : null, h1: (await page.textContent("h1")).trim() });
     }
-    console.log(JSON.stringify({ glyphs, overview, searches: results, sections }));
+    console.log(JSON.stringify({ glyphs, overview, searches: results, shots, sections }));
   } finally {
     await browser.close();
   }

@@ -154,7 +154,14 @@ def test_explorer_in_japanese_with_real_glyphs_and_every_page_from_search(
     }
     for href, landed in sections.items():
         assert landed["url"] == explorer_url + href and landed["status"] == 200, landed
-    retirement = folder / "explorer-retirement-ja.png"
-    assert retirement.stat().st_size > 20_000
+    shots = [Path(shot) for shot in seen["shots"]]
+    assert {shot.name for shot in shots} == {
+        f"explorer-{kind}-ja.png"
+        for kind in (
+            "serials", "accounts", "projects", "batches", "retirements", "cancellations",
+            "countries", "transactions",
+        )
+    }  # fmt: skip
+    assert all(shot.stat().st_size > 20_000 for shot in shots)
     with capsys.disabled():
-        print(f"\nexplorer screenshots: {overview} {retirement}")
+        print("\nexplorer screenshots:", overview, *shots, sep="\n  ")

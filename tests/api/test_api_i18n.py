@@ -68,6 +68,29 @@ def test_account_kinds_use_the_registry_s_japanese_terms() -> None:
     assert ja.gettext("Account kind") == "口座種別"
 
 
+def test_every_enum_value_of_the_api_has_words() -> None:
+    """Each value a page can show (kinds, statuses, purposes, reasons, ...) has a label."""
+    from typing import get_args
+
+    from api import models
+
+    literals = [
+        models.AccountKindName,
+        models.AccountStatusName,
+        models.AuthorizationName,
+        models.PurposeName,
+        models.ReasonName,
+        models.MovementKind,
+        models.Location,
+        models.DecisionOut.model_fields["kind"].annotation,
+        models.Health.model_fields["status"].annotation,
+    ]
+    values = {value for literal in literals for value in get_args(literal)}
+    assert len(values) > 25
+    missing = sorted(v for v in values if i18n.label_msgid(v) == v.replace("_", " "))
+    assert not missing, f"no label for {missing}"
+
+
 @pytest.mark.parametrize(
     ("query", "cookie", "accept", "chosen"),
     [
