@@ -134,3 +134,22 @@ def test_default_kdf_is_scrypt_and_interoperates(tmp_path: Path) -> None:
     assert '"kdf": "scrypt"' in data
     assert Account.from_key(Account.decrypt(data, "pw")).address == ADDRESS
     assert store.load("geth", password="pw").address == ADDRESS
+
+
+@pytest.mark.parametrize("stated", ["0x" + "11" * 20, "11" * 20, "not an address", None])
+def test_a_keystore_whose_stated_address_is_not_its_key_is_refused(
+    store: Keystore, stated: str | None
+) -> None:
+    """Offline views (jcm keys list, a key name as an allocation account) show the address the file
+    states; decrypting checks that it is the key's own."""
+    import json
+
+    info = store.import_key("edited", KEY, password="pw")
+    data = json.loads(info.path.read_text())
+    if stated is None:
+        del data["address"]
+    else:
+        data["address"] = stated
+    info.path.write_text(json.dumps(data))
+    with pytest.raises(KeystoreError, match=f"its key is that of {ADDRESS}: the file was altered"):
+        store.load("edited", password="pw")
