@@ -134,10 +134,14 @@ class FailoverHTTPProvider(HTTPProvider):
             try:
                 answer = request()
             except (requests.ConnectionError, requests.Timeout) as exc:
-                failures.append(f"{url} ({type(exc).__name__})")
+                failures.append(f"{public_node_url(url)} ({type(exc).__name__})")
                 continue
-            if url != first:
-                log.warning("node %s stopped answering; using %s", first, url)
+            if url != first:  # node URLs may carry credentials: scheme and host only in logs
+                log.warning(
+                    "node %s stopped answering; using %s",
+                    public_node_url(first),
+                    public_node_url(url),
+                )
             return answer
         with self._switch:
             self.endpoint_uri = URI(first)
