@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from api_chain import REPO, Chain
-from debian import ensure_chromium
+from api_debian import ensure_chromium
 
 from api.app import create_app
 from api.database import make_engine

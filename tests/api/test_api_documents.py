@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from debian import ensure_cjk_fonts, ensure_poppler
+from api_debian import ensure_cjk_fonts, ensure_poppler
 from fastapi.testclient import TestClient
 from PIL import Image
 
