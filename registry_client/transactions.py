@@ -33,11 +33,15 @@ from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar, cast
 
 import requests
+from eth_abi.codec import ABICodec
+from eth_abi.decoding import StringDecoder
+from eth_abi.registry import BaseEquals
 from eth_account.signers.local import LocalAccount
 from eth_typing import URI, HexStr
 from eth_utils import keccak, to_checksum_address
 from hexbytes import HexBytes
 from web3 import HTTPProvider, Web3
+from web3._utils.abi import build_strict_registry
 from web3.exceptions import (
     ContractLogicError,
     ProviderConnectionError,
@@ -177,9 +181,30 @@ def connect_web3(
         )
     w3 = Web3(provider)
     install_poa_middleware(w3)
+    w3.codec = lenient_string_codec()
     if check:
         chain_id(w3, ",".join(urls))
     return w3
+
+
+def lenient_string_codec() -> ABICodec:
+    """web3's strict ABI codec, except that a ``string`` that is not valid UTF-8 is read with
+    U+FFFD in place of its invalid bytes instead of failing.
+
+    The contracts store ``string`` arguments as the bytes they were sent (a retirement note, a
+    beneficiary), and anyone may send bytes that are not UTF-8; web3 would then refuse to read the
+    record at all, and every view that meets it (``jcm serial``, ``jcm holdings``...) would fail.
+    """
+    registry = build_strict_registry()
+    encoder = type(registry.get_encoder("string"))
+    registry.unregister("string")
+    registry.register(
+        BaseEquals("string"),
+        encoder,
+        StringDecoder(handle_string_errors="replace"),
+        label="string",
+    )
+    return ABICodec(registry)
 
 
 def install_poa_middleware(w3: Web3) -> None:

@@ -7,6 +7,7 @@ import json
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sdk_world import World
 
 from registry_client.node_url import public_node_url
 from registry_client.text import has_hidden, printable, printable_lines, quoted, safe_json
@@ -64,3 +65,29 @@ def test_quoted() -> None:
 )
 def test_public_node_url(url: str, shown: str) -> None:
     assert public_node_url(url) == shown
+
+
+def test_a_record_whose_text_is_not_utf8_is_read(world: World) -> None:
+    """The contracts keep a note as the bytes it was sent; anyone can send bytes that are not
+    UTF-8. Every view still reads the record (the invalid bytes as U+FFFD)."""
+    from eth_abi import encode
+    from eth_utils import function_signature_to_4byte_selector
+
+    from registry_client.client import Call
+
+    alice = world.client(world.alice)
+    prepared = alice.prepare.retire(1, 3, "JP", "ndc", "Alice", "placeholder")
+    selector = function_signature_to_4byte_selector(
+        "retire(uint256,uint256,bytes2,uint8,string,string)"
+    )
+    # string and bytes share their ABI encoding: these are the bytes as any client could send them
+    args = encode(
+        ["uint256", "uint256", "bytes2", "uint8", "bytes", "bytes"],
+        [1, 3, b"JP", 0, b"Alice \xff\xfe", b"\x1b[2J\xc3("],
+    )
+    call = Call({**prepared.request, "data": selector + args}, prepared.parse, prepared.context)
+    receipt = alice.send(call)
+    record = alice.retirement(receipt.retirement_id)
+    assert (record.beneficiary, record.note) == ("Alice \ufffd\ufffd", "\x1b[2J\ufffd(")
+    where = alice.locate(receipt.ranges[0].first)
+    assert where.record_id == receipt.retirement_id
