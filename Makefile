@@ -1,6 +1,8 @@
 # jcm-registry: every target installs what it needs (idempotent; quick when already installed).
 #   make demo          the main job: a local devnet (anvil, registry deployed and seeded with JCM
 #                      data, indexer and API on 127.0.0.1:8000); Ctrl-C stops it, rerun resumes
+#   make demo-consortium  the same on four local geth Clique signers, two per government
+#                      (RPC on 127.0.0.1:8545-8548, state in .devnet-consortium/)
 #   make test          the whole pytest suite through `ape test` (anvil --hardfork paris; the
 #                      consortium tests on four geth Clique signers)
 #   make geth          build geth v1.13.15 (Clique) into .tools/bin (skipped when there)
@@ -144,6 +146,12 @@ format: install
 demo: install
 	jcm devnet up
 
+# The same registry, seed, indexer and API on a proof-of-authority network: four geth Clique
+# signers, two run by each government (registry_client/consortium.py). Ctrl-C stops, rerun resumes.
+.PHONY: demo-consortium
+demo-consortium: install geth
+	jcm devnet up --consortium --state-dir $(ROOT)/.devnet-consortium
+
 devnet-stop:
 	@if [ -x $(VENV)/bin/jcm ]; then jcm devnet down; else echo "no devnet: nothing installed yet"; fi
 
@@ -160,9 +168,9 @@ distclean: clean devnet-stop
 
 .PHONY: bench gas-snapshot
 
-# Gas, throughput, indexer and API benchmarks: prints the results table, writes bench/results.json
-# and bench/growth.png.
-bench: install
+# Gas, throughput, indexer and API benchmarks, and the consortium section (four geth Clique
+# signers): prints the results table, writes bench/results.json and bench/growth.png.
+bench: install geth
 	python -m bench.run
 
 # Re-measure the gas of every registry and committee operation into tests/gas/gas_snapshot.json

@@ -3,7 +3,10 @@
 How it works (``jcm index`` and the devnet run it; :func:`run` is the entry point):
 
 - It reads the logs of ``JCMRegistry``, ``JCMProjects`` and every ``JointCommittee`` with
-  ``eth_getLogs`` in block ranges, up to ``head - confirmations``. Committee addresses are learned
+  ``eth_getLogs`` in block ranges, up to ``head - confirmations``, or up to the node's
+  ``finalized`` block where the node has one and it is higher (a finalized block never
+  reorganises, so it needs no confirmations; Clique has no such tag, QBFT's blocks are final when
+  sealed). Committee addresses are learned
   from ``CountryAdded``/``CommitteeSet``; a committee's earlier logs (its constructor's
   ``MembersChanged``) are fetched when it is first named.
 - Each block range is applied in **one database transaction together with the checkpoint** (last
@@ -148,6 +151,7 @@ class Indexer:
     _cache: IndexCache = field(default_factory=IndexCache)
     _projects: str = ""
     _span: int = 0  # blocks per eth_getLogs call now (halved while the node refuses bigger ranges)
+    _without_finality: bool = False  # the node answered the ``finalized`` tag with an error
 
     # -- set-up ------------------------------------------------------------------------------------
 
@@ -212,8 +216,16 @@ class Indexer:
     # -- following the chain -----------------------------------------------------------------------
 
     def target_block(self) -> int:
-        """The highest block the indexer may apply now: ``head - confirmations``."""
-        return self.rpc.block_number() - self.confirmations
+        """The highest block the indexer may apply now: ``head - confirmations``, or the node's
+        ``finalized`` block if it is higher."""
+        buried = self.rpc.block_number() - self.confirmations
+        if self.confirmations == 0 or self._without_finality:
+            return buried
+        finalized = self.rpc.finalized_number()
+        if finalized is None:
+            self._without_finality = True  # asked once: the node has no finality (Clique)
+            return buried
+        return max(buried, finalized)
 
     def sync(
         self,

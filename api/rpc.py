@@ -24,6 +24,10 @@ class RpcError(RuntimeError):
     """The node answered with an error, or could not be reached."""
 
 
+class RpcRefused(RpcError):
+    """The node answered, with an error (an unknown method or block tag, a bad parameter...)."""
+
+
 @dataclass(frozen=True)
 class BlockHeader:
     """What the index keeps of a block."""
@@ -108,7 +112,7 @@ class RpcClient:
             {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
         )
         if "error" in answer:
-            raise RpcError(f"{method} failed: {answer['error'].get('message', answer['error'])}")
+            raise RpcRefused(f"{method} failed: {answer['error'].get('message', answer['error'])}")
         return answer.get("result")
 
     def batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
@@ -146,6 +150,19 @@ class RpcClient:
     def block_number(self) -> int:
         """``eth_blockNumber``: the chain head."""
         return int(self.call("eth_blockNumber"), 16)
+
+    def finalized_number(self) -> int | None:
+        """The number of the node's ``finalized`` block; ``None`` if the chain has no finality
+        (Clique answers the tag with an error) or nothing is finalized yet.
+
+        Raises:
+            RpcError: the node could not be reached.
+        """
+        try:
+            raw = self.call("eth_getBlockByNumber", "finalized", False)
+        except RpcRefused:
+            return None
+        return int(raw["number"], 16) if raw else None
 
     def header(self, number: int) -> BlockHeader | None:
         """The header of block ``number``, or ``None`` if the chain is shorter."""

@@ -5,7 +5,10 @@ Runs, each on its own private anvil:
 1. gas (:mod:`bench.gas`): every registry and committee operation beside OpenZeppelin references;
 2. throughput (:mod:`bench.throughput`): the SDK against raw web3.py, sequential and pipelined;
 3. index and API (:mod:`bench.index_api`): indexer catch-up and look-up latency under 50 clients,
-   on histories of 10,000 and 100,000 transfers.
+   on histories of 10,000 and 100,000 transfers;
+4. consortium (:mod:`bench.consortium`), on four geth Clique signers instead of anvil: registry
+   transfers per second beside OpenZeppelin ERC-1155 and ERC-20 transfers, and the SDK against
+   raw web3.py there.
 
 Then it checks the targets of the benchmark issue, prints one table, and writes the figures (with
 the machine's CPU count and load average, since timings depend on what else runs) and the growth
@@ -16,6 +19,7 @@ Usage::
     python -m bench.run                       # everything (what `make bench` runs)
     python -m bench.run --sizes 10000         # a quicker run with one history size
     python -m bench.run --out-dir /tmp/bench  # write the results elsewhere
+    python -m bench.run --no-consortium       # without the consortium section (no geth needed)
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import gas, index_api, throughput
+from bench import consortium, gas, index_api, throughput
 
 OUT_DIR = Path(__file__).resolve().parent
 GAS_TARGET = 1.5
@@ -177,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, TARGET_SIZE])
     parser.add_argument("--out-dir", type=Path, default=OUT_DIR)
+    parser.add_argument("--no-consortium", action="store_true", help="skip the geth network")
     args = parser.parse_args(argv)
     load_before = os.getloadavg()
     started = time.perf_counter()
@@ -194,6 +199,12 @@ def main(argv: list[str] | None = None) -> int:
     mark = time.perf_counter()
     ia = index_api.measure(tuple(args.sizes), progress=lambda what: _say(f"index/API: {what}"))
     seconds["index_api"] = time.perf_counter() - mark
+
+    cons: consortium.ConsortiumResults | None = None
+    if not args.no_consortium:
+        mark = time.perf_counter()
+        cons = consortium.measure(progress=lambda what: _say(f"consortium: {what}"))
+        seconds["consortium"] = time.perf_counter() - mark
     seconds["total"] = time.perf_counter() - started
 
     found = targets(gas_results, tp, ia)
@@ -205,6 +216,14 @@ def main(argv: list[str] | None = None) -> int:
             throughput.table(tp),
             "INDEX AND API (SQLite index; uvicorn, one process; httpx clients)",
             index_api.table(ia),
+            *(
+                [
+                    "CONSORTIUM (4 geth Clique signers, 2 per government, 1 s blocks, loopback)",
+                    consortium.table(cons),
+                ]
+                if cons is not None
+                else []
+            ),
             "TARGETS",
             targets_table(found),
         ]
@@ -219,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         "gas": gas_results.to_json(),
         "throughput": tp.to_json(),
         "index_api": ia.to_json(),
+        **({"consortium": cons.to_json()} if cons is not None else {}),
     }
     out = args.out_dir / "results.json"
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -33,6 +33,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from web3 import Web3
+from web3.middleware import ExtraDataToPOAMiddleware
 
 from bench.chain import Anvil, key
 from bench.world import World
@@ -101,6 +102,9 @@ class RawSender:
 
     def __init__(self, url: str, account: LocalAccount, registry: str, preflight: bool) -> None:
         self.w3 = Web3(Web3.HTTPProvider(url))
+        # Any web3.py client needs it on a proof-of-authority chain (Clique's 97-byte extraData);
+        # it changes nothing on anvil.
+        self.w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
         self.account = account
         self.preflight = preflight
         self.registry = self.w3.eth.contract(

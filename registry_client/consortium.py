@@ -8,9 +8,9 @@ that seals Clique blocks (``tools/install-geth.sh`` builds it into ``.tools/bin`
 :class:`Consortium` lays out a folder with a genesis generated per network (a fresh chain id and a
 timestamp a few seconds ahead), one data directory per signer with its deterministic key, a TOML
 config naming every other signer as a static peer and listening on 127.0.0.1 only, and
-``consortium.json`` recording the layout (so a devnet resumes on the same ports). Every node is
-started with ``--mine`` and ``--txpool.nolocals``; processes are tracked by PID and stopped with
-SIGTERM (SIGKILL only when asked, to simulate a crash).
+``consortium.json`` recording the layout (so a devnet resumes on the same ports). Every node runs
+with ``--txpool.nolocals`` and seals once all are peered; processes are tracked by PID and stopped
+with SIGTERM (SIGKILL only when asked, to simulate a crash).
 
 Clique lets a signer seal at most one of any ``floor(n/2) + 1`` consecutive blocks, so with four
 signers, two per government, three must be up: the chain survives one node down, and neither
@@ -19,7 +19,10 @@ government alone (two signers) can keep producing blocks.
 Why the details (checked by hand on this machine kind):
 
 - a genesis timestamp of 0 deadlocks Clique at block 1 (every signer seals block 1 at once); a
-  timestamp a few seconds ahead, with every node started with ``--mine``, starts cleanly;
+  timestamp a few seconds ahead starts cleanly when every signer seals from the start; under load
+  signers that started sealing before they had peers still forked at blocks 1-2 and then all
+  refused block 3 ("signed recently"), so the harness starts sealing (``miner_start``) only once
+  every node has its peers, and restarts sealing if no block comes;
 - ``static-nodes.json`` is ignored by geth 1.13: peers go in ``[Node.P2P] StaticNodes``; the
   ``--port`` flag binds every interface, ``ListenAddr`` binds loopback only;
 - London is active, so the base fee never falls below 7 wei: a transaction priced below it would
@@ -398,7 +401,7 @@ class Consortium:
 
     def argv(self, signer: Signer) -> list[str]:
         """The command line that runs ``signer``."""
-        apis = "eth,net,web3,txpool,clique,admin"
+        apis = "eth,net,web3,txpool,clique,admin,miner"
         return [
             find_geth(),
             "--datadir", str(signer.datadir),
@@ -414,7 +417,7 @@ class Consortium:
             "--http", "--http.addr", HOST, "--http.port", str(signer.http_port),
             "--http.api", apis,
             "--authrpc.addr", HOST, "--authrpc.port", str(signer.auth_port),
-            "--mine",
+            # Sealing starts with miner_start once the node has its peers (see start()).
             "--miner.etherbase", signer.address,
             "--miner.gasprice", "1",
             "--unlock", signer.address,
@@ -451,10 +454,16 @@ class Consortium:
         return [s for s in self.signers if s.running]
 
     def start(self, timeout: float = 60.0) -> None:
-        """Start every signer that is not running; wait until each answers and has its peers.
+        """Start every signer that is not running; once all answer and are peered, start sealing
+        on every one at once, and wait for a new block.
+
+        Sealing only after peering avoids the start-up race in which several signers seal their
+        own block 1 or 2 before they hear of each other: the forks it leaves can make every signer
+        refuse to seal the next block as "signed recently" (seen on this machine under load).
 
         Raises:
-            ConsortiumError: a node exited or did not answer within ``timeout`` seconds.
+            ConsortiumError: a node exited or did not answer within ``timeout`` seconds, or no
+                block came.
         """
         stopped = [s for s in self.signers if not s.running]
         for signer in stopped:
@@ -462,17 +471,52 @@ class Consortium:
         for signer in stopped:
             self._await_rpc(signer, timeout)
         self.await_peers(timeout)
+        self.seal()
 
-    def start_signer(self, name: str, timeout: float = 60.0) -> Signer:
-        """Start (or restart) one signer and wait until it answers.
+    def seal(self, attempts: int = 4, wait: float = 15.0) -> None:
+        """Make every running signer seal (``miner_start``) and wait until a new block comes.
+
+        If none comes within ``wait`` seconds although enough signers run, every signer's sealing
+        is restarted (``miner_stop``, ``miner_start``): geth does not retry a block it refused to
+        seal until the next head arrives, so a refusal on every signer at once stalls the chain.
 
         Raises:
-            ConsortiumError: it exited or did not answer in time.
+            ConsortiumError: no new block after ``attempts`` tries.
+        """
+        running = self.running
+        head = max(s.head()[0] for s in running)
+        for attempt in range(attempts):
+            for signer in running:
+                if attempt:
+                    signer.rpc("miner_stop")
+                signer.rpc("miner_start")
+            if self.await_block(head + 1, timeout=wait):
+                return
+        raise ConsortiumError(
+            f"the {len(running)} running signers sealed no block after block {head} "
+            f"(logs: {', '.join(str(s.log) for s in running)})"
+        )
+
+    def start_signer(self, name: str, timeout: float = 60.0) -> Signer:
+        """Start (or restart) one signer; once it answers and is peered with the others, let every
+        running signer seal, and (if enough run to seal) wait for a new block.
+
+        A restarted signer that sealed before it had peers would fork the chain on its own, and
+        signers that refused to seal while too few were up do not retry until a new head comes:
+        :meth:`seal` covers both.
+
+        Raises:
+            ConsortiumError: it exited, did not answer or did not peer in time.
         """
         signer = self.signer(name)
         if not signer.running:
             self._spawn(signer)
             self._await_rpc(signer, timeout)
+            self.await_peers(timeout)
+            if len(self.running) > len(self.signers) // 2:
+                self.seal()
+            else:
+                signer.rpc("miner_start")
         return signer
 
     def stop_signer(self, name: str, *, kill: bool = False, timeout: float = 30.0) -> Signer:
@@ -572,6 +616,32 @@ class Consortium:
         if not _wait_until(agree, timeout):
             raise ConsortiumError("the running signers did not agree on a head in time")
         return seen[-1]
+
+    def isolate(self, name: str, timeout: float = 30.0) -> Signer:
+        """Cut signer ``name`` off from every other signer (a network partition): each side drops
+        the other from its static peers, so nobody redials. Undo with :meth:`reconnect`.
+
+        Raises:
+            ConsortiumError: it still had peers after ``timeout`` seconds.
+        """
+        lone = self.signer(name)
+        for other in self.signers:
+            if other is not lone and other.running:
+                other.rpc("admin_removePeer", [lone.enode])
+                lone.rpc("admin_removePeer", [other.enode])
+        if not _wait_until(lambda: int(lone.rpc("net_peerCount"), 16) == 0, timeout):
+            raise ConsortiumError(f"{name} kept its peers after {timeout:.0f} s")
+        return lone
+
+    def reconnect(self, name: str, timeout: float = 60.0) -> None:
+        """Heal the partition of :meth:`isolate`: static peers again both ways; wait until every
+        running signer has its peers."""
+        lone = self.signer(name)
+        for other in self.signers:
+            if other is not lone and other.running:
+                lone.rpc("admin_addPeer", [other.enode])
+                other.rpc("admin_addPeer", [lone.enode])
+        self.await_peers(timeout)
 
     def sealer_of(self, number: int) -> str:
         """The address that sealed block ``number`` (``clique_getSigner``)."""

@@ -13,6 +13,13 @@
 4. prints the URLs and the demo accounts, and waits; Ctrl-C (or ``jcm devnet down``, which sends
    SIGTERM) stops the API, the indexer and anvil, which dumps its state.
 
+With ``consortium`` (``jcm devnet up --consortium``, ``make demo-consortium``) the chain is a
+proof-of-authority network instead of anvil: four geth Clique signers, two run by Japan and two by
+Indonesia (:mod:`registry_client.consortium`), on ``<port>`` to ``<port>+3``, their data in
+``<folder>/consortium``. The same registry, seed, indexer (applying logs two blocks deep: Clique has
+no finality) and API run on it, every client given all four URLs so it fails over; stopping keeps
+each node's chain, and ``up`` resumes it.
+
 A first run interrupted before the seed finished leaves no ``seed.json``: the next ``up`` discards
 the partial chain and starts over. ``jcm devnet reset`` stops a running devnet, deletes the files
 the devnet wrote, and starts over. The folder is ``.devnet`` in the current directory (git-ignored),
@@ -64,6 +71,8 @@ ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
 FUNDER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 """Anvil's first dev account of :data:`ANVIL_MNEMONIC` (m/44'/60'/0'/0/0): pays the parties' gas."""
 STATE_INTERVAL = 30
+CONSORTIUM_CONFIRMATIONS = 2
+"""Blocks the consortium devnet's indexer waits before applying a log (Clique has no finality)."""
 DEMO_PERSONAS = (
     "governance",
     "registrar-jp",
@@ -123,6 +132,11 @@ class DevnetPaths:
         return self.root / "index.sqlite3"
 
     @property
+    def consortium(self) -> Path:
+        """The consortium network's folder (genesis, layout, one data directory per signer)."""
+        return self.root / "consortium"
+
+    @property
     def processes(self) -> Path:
         """The running devnet's process ids (removed when it stops)."""
         return self.root / "devnet.json"
@@ -135,7 +149,10 @@ class DevnetPaths:
         """Every file and folder the devnet writes (what ``reset`` deletes)."""
         database = [self.database.with_name(self.database.name + s) for s in ("", "-wal", "-shm")]
         logs = [self.log(n) for n in ("anvil", "indexer", "api")]
-        return [self.state, self.deployment, self.seed, self.keys, self.processes, *database, *logs]
+        return [
+            self.state, self.consortium, self.deployment, self.seed, self.keys, self.processes,
+            *database, *logs,
+        ]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -260,12 +277,16 @@ class Child:
     process: subprocess.Popen[bytes] = field(repr=False)
 
     @classmethod
-    def start(cls, name: str, argv: list[str], log: Path) -> Child:
+    def start(
+        cls, name: str, argv: list[str], log: Path, env: dict[str, str] | None = None
+    ) -> Child:
         """Start ``argv`` in its own session (so a terminal's Ctrl-C reaches only the devnet, which
-        stops its children in order); on Linux the child also gets SIGTERM if the devnet dies."""
+        stops its children in order); on Linux the child also gets SIGTERM if the devnet dies.
+        ``env`` adds environment variables to this process's."""
         with log.open("ab") as out:
             process = subprocess.Popen(
                 argv,
+                env={**os.environ, **env} if env else None,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -383,6 +404,8 @@ class Devnet:
         api_port: the query API's port.
         countries: seed only these partner countries (default all 29).
         with_api: start the indexer and the query API.
+        consortium: run four geth Clique signers (ports ``port`` to ``port+3``) instead of anvil;
+            a folder that already holds a consortium network always resumes it.
     """
 
     state_dir: Path = field(default_factory=default_state_dir)
@@ -390,7 +413,29 @@ class Devnet:
     api_port: int = DEFAULT_API_PORT
     countries: tuple[str, ...] | None = None
     with_api: bool = True
+    consortium: bool = False
     children: list[Child] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if (self.paths.consortium / "consortium.json").is_file():
+            self.consortium = True
+        elif self.consortium and self.paths.state.is_file():
+            raise DevnetError(
+                f"{self.paths.root} holds an anvil devnet: choose another --state-dir for the "
+                "consortium devnet, or delete this one with jcm devnet reset"
+            )
+
+    @property
+    def rpc_ports(self) -> list[int]:
+        """The chain's JSON-RPC ports: anvil's, or the four signers' (as laid out, if they are)."""
+        if not self.consortium:
+            return [self.port]
+        from registry_client.consortium import Consortium, ConsortiumError
+
+        try:
+            return [s.http_port for s in Consortium.open(self.paths.consortium).signers]
+        except ConsortiumError:
+            return [self.port + i for i in range(4)]
 
     @property
     def paths(self) -> DevnetPaths:
@@ -399,8 +444,8 @@ class Devnet:
 
     @property
     def rpc_url(self) -> str:
-        """anvil's JSON-RPC URL."""
-        return f"http://{HOST}:{self.port}"
+        """The chain's JSON-RPC URL (the consortium's: its four URLs, comma-separated)."""
+        return ",".join(f"http://{HOST}:{port}" for port in self.rpc_ports)
 
     @property
     def api_url(self) -> str:
@@ -425,8 +470,10 @@ class Devnet:
         paths = self.paths
         paths.root.mkdir(parents=True, exist_ok=True)
         self._refuse_if_running()
-        for port, what in ((self.port, "anvil"), (self.api_port, "the query API")):
-            if (what == "anvil" or self.with_api) and port_in_use(port):
+        chain = "a consortium signer" if self.consortium else "anvil"
+        ports = [(port, chain) for port in self.rpc_ports] + [(self.api_port, "the query API")]
+        for port, what in ports:
+            if (what == chain or self.with_api) and port_in_use(port):
                 raise DevnetError(
                     f"{HOST}:{port} is already in use, so {what} cannot listen there: stop what "
                     f"runs there (jcm devnet down?) or choose another port"
@@ -452,13 +499,13 @@ class Devnet:
         resumed = paths.seed.is_file() and paths.deployment.is_file()
         if not resumed:
             self._discard_chain()
-        self._start_anvil(reporter)
+        self._start_chain(reporter)
         deployment = self._resume_deployment() if resumed else None
         if resumed and deployment is None:
             reporter.status("the saved chain no longer holds the registry: starting over")
             self.stop_children()
             self._discard_chain()
-            self._start_anvil(reporter)
+            self._start_chain(reporter)
             resumed = False
         if deployment is None:
             deployment = self._seed(plan, reporter)
@@ -498,7 +545,48 @@ class Devnet:
         for path in self.paths.written():
             if path in (self.paths.keys, self.paths.processes) or path.suffix == ".log":
                 continue
-            path.unlink(missing_ok=True)
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+
+    def _start_chain(self, reporter: Reporter) -> None:
+        if self.consortium:
+            self._start_consortium(reporter)
+        else:
+            self._start_anvil(reporter)
+
+    def _start_consortium(self, reporter: Reporter) -> None:
+        from eth_account import Account
+
+        from registry_client.consortium import Consortium, ConsortiumError
+
+        folder = self.paths.consortium
+        try:
+            if (folder / "consortium.json").is_file():
+                network = Consortium.open(folder)
+                reporter.status(f"resuming the consortium's four signers on {self.rpc_url}")
+            else:
+                network = Consortium.create(
+                    folder,
+                    funded=[Account.from_key(FUNDER_KEY).address],
+                    namespace="devnet",
+                    http_ports=[self.port + i for i in range(4)],
+                )
+                reporter.status(
+                    f"starting a new consortium network (chain {network.chain_id}): signers "
+                    + ", ".join(f"{s.name} ({s.government})" for s in network.signers)
+                )
+            try:
+                network.start()
+            finally:
+                # Tracked as the devnet's children whatever happened: stop_children ends them.
+                self.children.extend(s.process for s in network.signers if s.process is not None)
+                self._write_record()
+            if not network.await_block(network.head()[0] + 1, timeout=60):
+                raise DevnetError(f"the consortium sealed no block within 60 s (logs in {folder})")
+        except ConsortiumError as exc:
+            raise DevnetError(str(exc)) from None
 
     def _start_anvil(self, reporter: Reporter) -> None:
         argv = [
@@ -591,11 +679,14 @@ class Devnet:
             "--deployment", str(self.paths.deployment.resolve()),
         ]  # fmt: skip
         reporter.status(f"starting the indexer and the query API on {self.api_url}")
+        # Clique has no finality: the indexer applies a log only once it is buried that deep.
+        depth = {"JCM_CONFIRMATIONS": str(CONSORTIUM_CONFIRMATIONS)} if self.consortium else None
         api = Child.start(
             "api",
             [*base, "api", "--host", HOST, "--port", str(self.api_port),
              "--database-url", database_url, "--with-indexer"],
             self.paths.log("api"),
+            env=depth,
         )  # fmt: skip
         self.children.append(api)
         self._write_record()
@@ -617,9 +708,9 @@ class Devnet:
             time.sleep(0.5)
 
     def stop_children(self) -> None:
-        """Stop the API and the indexer, then anvil (which dumps its state)."""
+        """Stop the API and the indexer, then the chain (anvil dumps its state, geth flushes)."""
         for child in reversed(self.children):
-            child.stop(timeout=30 if child.name == "anvil" else 10)
+            child.stop(timeout=10 if child.name == "api" else 30)
         self.children.clear()
         self.paths.processes.unlink(missing_ok=True)
 
@@ -652,10 +743,10 @@ def _read_record(path: Path) -> dict[str, Any] | None:
 def _stop_recorded(record: dict[str, Any], timeout: float = 30) -> bool:
     """Stop the recorded children that are still the processes the devnet started."""
     stopped = False
-    for name in ("api", "indexer", "anvil"):
-        entry = record.get("children", {}).get(name)
-        if not entry:
-            continue
+    children = record.get("children", {})
+    # The API first, the chain last: the reverse of the order they started in.
+    for name in sorted(children, key=lambda n: (n != "api", n != "indexer")):
+        entry = children[name]
         pid, argv = int(entry["pid"]), list(entry["argv"])
         if _alive(pid, argv):
             os.kill(pid, signal.SIGTERM)

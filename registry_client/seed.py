@@ -849,9 +849,14 @@ class _Seeder:
         provider.cacheable_requests = {RPCEndpoint("eth_chainId")}
         self.rpc_url = rpc_url
         with rpc_errors(rpc_url):
-            # A fixed legacy price saves a block query per transaction; twice the node's price
-            # stays above the base fee, which only falls while blocks are far from full.
-            self.fees = FeeSettings(gas_price=2 * int(self.w3.eth.gas_price))
+            # On anvil (mining whole phases at once) a fixed legacy price saves a block query per
+            # transaction; twice the node's price stays above the base fee. Elsewhere (a consortium
+            # chain sealing every second) the seed can fill blocks and raise the base fee past
+            # any fixed price, so EIP-1559 fees follow it.
+            anvil = str(self.w3.client_version).lower().startswith("anvil")
+            self.fees = (
+                FeeSettings(gas_price=2 * int(self.w3.eth.gas_price)) if anvil else FeeSettings()
+            )
         self.sent = 0
         self._progress = progress
         self._step = ""

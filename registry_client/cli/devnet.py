@@ -16,7 +16,9 @@ if TYPE_CHECKING:
     from registry_client.seed import Progress
 
 app = typer.Typer(
-    help="A local anvil chain with a seeded registry, its index and API.", no_args_is_help=True
+    help="A local chain (anvil, or a 4-signer consortium) with a seeded registry, its index and "
+    "API.",
+    no_args_is_help=True,
 )
 
 StateDirOption = Annotated[
@@ -42,6 +44,14 @@ CountriesOption = Annotated[
 ]
 NoApiOption = Annotated[
     bool, typer.Option("--no-api", help="Do not start the indexer and the query API.")
+]
+ConsortiumOption = Annotated[
+    bool,
+    typer.Option(
+        "--consortium",
+        help="Run the chain as four geth Clique signers, two per government (ports PORT to "
+        "PORT+3), instead of anvil; needs geth v1.13.15 (make geth).",
+    ),
 ]
 
 
@@ -130,6 +140,7 @@ def up(
     api_port: ApiPortOption = 8000,
     countries: CountriesOption = None,
     no_api: NoApiOption = False,
+    consortium: ConsortiumOption = False,
 ) -> None:
     """Start the devnet (or resume it) and run until Ctrl-C; then stop it, keeping its state."""
     from registry_client.devnet import Devnet, default_state_dir
@@ -140,6 +151,7 @@ def up(
         api_port=api_port,
         countries=_countries(countries),
         with_api=not no_api,
+        consortium=consortium,
     )
     devnet.up(RichReporter())
 
@@ -167,6 +179,7 @@ def reset(
     no_start: Annotated[
         bool, typer.Option("--no-start", help="Only delete; do not start a new devnet.")
     ] = False,
+    consortium: ConsortiumOption = False,
 ) -> None:
     """Stop the devnet, delete its chain, index, keys and files, and start a fresh one."""
     from registry_client.devnet import default_state_dir
@@ -176,7 +189,7 @@ def reset(
     deleted = wipe(folder)
     output.notice(f"deleted {len(deleted)} devnet files from {folder}")
     if not no_start:
-        up(folder, port, api_port, countries, no_api)
+        up(folder, port, api_port, countries, no_api, consortium)
 
 
 @app.command("env")

@@ -1,7 +1,8 @@
 """``jcm devnet``: up on a non-default port, API port and folder (so a user's devnet is never
 touched) seeds a small registry, the query API answers, SIGINT stops everything cleanly, a second
 ``up`` resumes the same chain without deploying or seeding again, ``down`` stops it from another
-process, and ``reset --no-start`` deletes what the devnet wrote."""
+process, and ``reset --no-start`` deletes what the devnet wrote. The same with ``--consortium``:
+the chain is four geth Clique signers (two per government) on consecutive ports."""
 
 from __future__ import annotations
 
@@ -17,22 +18,25 @@ import requests
 from cli_world import Jcm
 
 from registry_client.anvil import free_port
-from registry_client.devnet import DEMO_PASSWORD, down
+from registry_client.devnet import DEMO_PASSWORD, _alive, down, port_in_use
 
 
-def _up(folder: Path, port: int, api_port: int, log: Path) -> subprocess.Popen[bytes]:
+def _up(folder: Path, port: int, api_port: int, log: Path, *extra: str) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "registry_client.cli", "devnet", "up", "--state-dir",
-             str(folder), "--port", str(port), "--api-port", str(api_port), "--countries", "PW"],
+             str(folder), "--port", str(port), "--api-port", str(api_port), "--countries", "PW",
+             *extra],
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, "COLUMNS": "200"},
         )  # fmt: skip
 
 
-def _wait_for_api(process: subprocess.Popen[bytes], url: str, log: Path) -> dict[str, object]:
-    deadline = time.monotonic() + 240
+def _wait_for_api(
+    process: subprocess.Popen[bytes], url: str, log: Path, timeout: float = 240
+) -> dict[str, object]:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert process.poll() is None, log.read_text()
         try:
@@ -115,5 +119,71 @@ def test_devnet_up_stop_resume_down_reset(tmp_path: Path) -> None:
     finally:
         _stop(process, folder)
     assert "no devnet is running" in jcm.ok("devnet", "down", "--state-dir", str(folder)).stdout
+    wiped = jcm.ok("devnet", "reset", "--no-start", "--state-dir", str(folder))
+    assert "deleted" in wiped.stderr and not folder.exists()
+
+
+def _four_free_ports() -> int:
+    """A port ``p`` with ``p`` to ``p+3`` all free (the devnet's signers take consecutive ports)."""
+    while True:
+        port = free_port()
+        if port + 3 < 65536 and not any(port_in_use(port + i) for i in range(4)):
+            return port
+
+
+def test_consortium_devnet_up_stop_resume_down_reset(tmp_path: Path) -> None:
+    folder = tmp_path / "devnet"
+    port, api_port = _four_free_ports(), free_port()
+    api = f"http://127.0.0.1:{api_port}"
+    first_log = tmp_path / "first.log"
+    process = _up(folder, port, api_port, first_log, "--consortium")
+    try:
+        health = _wait_for_api(process, api, first_log, timeout=400)
+        jcm = Jcm({"JCM_RPC_URL": None, "JCM_DEPLOYMENT": str(folder / "deployment.json"),
+                   "JCM_KEYSTORE_DIR": str(folder / "keys"),
+                   "JCM_KEYSTORE_PASSWORD": DEMO_PASSWORD, "JCM_KEYSTORE": None})  # fmt: skip
+        deployment = json.loads((folder / "deployment.json").read_text())
+        urls = [f"http://127.0.0.1:{port + i}" for i in range(4)]
+        assert deployment["rpc_url"] == ",".join(urls)
+        assert health["registry"] == deployment["registry"]
+        layout = json.loads((folder / "consortium" / "consortium.json").read_text())
+        assert [s["government"] for s in layout["signers"]] == ["JP", "JP", "ID", "ID"]
+        seed = json.loads((folder / "seed.json").read_text())
+        assert seed["countries"] == ["PW"] and seed["projects"] == 5
+        authorized = {b["info"]["id"] for b in jcm.json("batch", "list")
+                      if b["info"]["authorization"] != "none"}  # fmt: skip
+        holdings = jcm.json("holdings", "gov-jp")
+        batch = next(h["batch_id"] for h in holdings if h["batch_id"] in authorized)
+        moved = jcm.json("transfer", "gov-pw", str(batch), "1", "-k", "gov-jp")
+        assert moved["international"] is True
+        received = {h["batch_id"]: h["balance"] for h in jcm.json("holdings", "gov-pw")}
+        record = json.loads((folder / "devnet.json").read_text())
+        children = record["children"]
+        assert {"jp-1", "jp-2", "id-1", "id-2", "api"} <= set(children)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=90) == 0
+        output = first_log.read_text()
+        assert "JCM devnet ready" in output and "devnet stopped" in output
+        assert "Traceback" not in output
+        assert not (folder / "devnet.json").exists()
+        assert not [n for n, c in children.items() if _alive(int(c["pid"]), list(c["argv"]))]
+    finally:
+        _stop(process, folder)
+
+    second_log = tmp_path / "second.log"
+    process = _up(folder, port, api_port, second_log, "--consortium")
+    try:
+        health = _wait_for_api(process, api, second_log, timeout=400)
+        output = second_log.read_text()
+        assert "resuming the consortium" in output and "resumed the registry" in output
+        assert "seeding" not in output
+        assert health["registry"] == deployment["registry"]
+        after = {h["batch_id"]: h["balance"] for h in jcm.json("holdings", "gov-pw")}
+        assert after == received  # the chain resumed with the transfer made before the stop
+        stopped = jcm.ok("devnet", "down", "--state-dir", str(folder))
+        assert "stopped the devnet" in stopped.stdout
+        assert process.wait(timeout=90) == 0
+    finally:
+        _stop(process, folder)
     wiped = jcm.ok("devnet", "reset", "--no-start", "--state-dir", str(folder))
     assert "deleted" in wiped.stderr and not folder.exists()

@@ -102,8 +102,9 @@ def test_a_decision_needs_both_governments_and_credits_move_across_registries(
     assert network.await_block(retired.block_number + 2, timeout=30)
     with tempfile.TemporaryDirectory() as folder:
         database = f"sqlite:///{Path(folder) / 'index.sqlite3'}"
+        dead = f"http://127.0.0.1:{free_port()}"  # nothing listens: the indexer moves on
         stats = run_indexer(
-            ",".join(network.urls), registry.deployment, database, confirmations=2,
+            ",".join([dead, *network.urls]), registry.deployment, database, confirmations=2,
             follow=False, progress=False,
         )  # fmt: skip
         assert stats.events > 0
@@ -226,12 +227,13 @@ def test_the_cli_fails_over_and_refuses_a_gas_price_below_the_base_fee(
     assert json.loads(shown.stdout)["info"]["id"] == 1
 
     client = registry.client()
-    base_fee = int(client.w3.eth.get_block("latest")["baseFeePerGas"])
+    # London's base fee never falls below 7 wei, so 1 wei is below it whatever the blocks hold.
+    assert int(client.w3.eth.get_block("latest")["baseFeePerGas"]) >= 7
     nonce = client.w3.eth.get_transaction_count(registry.alice.address)
     started = time.monotonic()
     refused = runner.invoke(
         app,
-        ["--gas-price", str(base_fee - 1), "transfer", bob, "1", "3", "--keystore", "alice"],
+        ["--gas-price", "1", "transfer", bob, "1", "3", "--keystore", "alice"],
         env=env,
     )
     assert time.monotonic() - started < 30, "the refusal waited for a block that never comes"
@@ -250,3 +252,72 @@ def test_the_cli_fails_over_and_refuses_a_gas_price_below_the_base_fee(
     )
     assert moved.exit_code == 0, moved.stderr
     assert json.loads(moved.stdout)["quantity"] == 3
+
+
+def test_the_index_rolls_back_a_block_a_partitioned_signer_sealed_alone(
+    registry: ConsortiumRegistry, tmp_path: Path, fault_timings: dict[str, float]
+) -> None:
+    """A signer cut off from the others seals one block of its own (with a transfer in it), then
+    stalls (Clique: one block in any three); the three others go on. When the partition heals, its
+    block is dropped: an index that applied it at once rolls it back and ends equal to a fresh
+    index; an index two blocks deep never applied it."""
+    network = registry.network
+    lone = network.signer("id-2")
+    bob, alice = registry.bob.address, registry.alice.address
+    lone.rpc("miner_stop")
+    # Two blocks sealed by the others since it stopped: it may seal again as soon as it is alone.
+    assert network.await_block(network.head("jp-1")[0] + 3, timeout=30, signer="jp-1")
+    network.isolate(lone.name)
+    started = time.monotonic()
+    try:
+        bob_client = registry.client(registry.bob, via=[lone.name])
+        pending = bob_client.send(bob_client.prepare.transfer(alice, 1, 7), wait=False)
+        lone.rpc("miner_start")
+        sealed = pending.wait(timeout=30)  # the lone signer's own block
+        assert sealed.block_number == lone.head()[0]
+        lone_block = lone.head()[1]
+        time.sleep(3)
+        assert lone.head()[0] == sealed.block_number, "a lone signer sealed two blocks in a row"
+        urls = {"lone": lone.url, "majority": network.signer("jp-1").url}
+        databases = {k: f"sqlite:///{tmp_path / k}.sqlite3" for k in ("now", "deep", "fresh")}
+
+        def index(name: str, via: str, confirmations: int) -> int:
+            stats = run_indexer(urls[via], registry.deployment, databases[name], confirmations,
+                                follow=False, progress=False)  # fmt: skip
+            return stats.reorgs
+
+        def balance(name: str, holder: str) -> int:
+            with TestClient(create_app(Settings(database_url=databases[name]))) as api:
+                items = api.get(f"/v1/accounts/{holder}/holdings").json()["items"]
+            return sum(h["balance"] for h in items if h["batch_id"] == 1)
+
+        index("now", "lone", 0)
+        index("deep", "lone", 2)
+        on_chain_alice = registry.client(via=["jp-1"]).balance(alice, 1)
+        assert balance("now", alice) == on_chain_alice + 7  # the lone block's transfer, applied
+        assert balance("deep", alice) == on_chain_alice  # not two blocks deep: not applied
+        majority = network.signer("jp-1")
+        assert network.await_block(sealed.block_number + 3, timeout=30, signer="jp-1")
+        assert majority.rpc("eth_getTransactionReceipt", [pending.tx_hash]) is None
+    finally:
+        network.reconnect(lone.name)
+        lone.rpc("miner_start")
+    network.await_same_head(timeout=90)
+    fault_timings["partitioned signer rejoined the majority's chain"] = _seconds_since(started)
+    replaced = lone.rpc("eth_getBlockByNumber", [hex(sealed.block_number), False])
+    assert replaced["hash"] != lone_block, "the lone signer's block survived the partition"
+    # The transfer went back to the pool and is mined on the surviving chain.
+    deadline = time.monotonic() + 60
+    while majority.rpc("eth_getTransactionReceipt", [pending.tx_hash]) is None:
+        assert time.monotonic() < deadline, "the dropped transfer was never mined again"
+        time.sleep(0.5)
+    network.await_block(majority.head()[0] + 2, timeout=30, signer="jp-1")
+    reorgs = index("now", "lone", 0)
+    index("deep", "lone", 2)
+    index("fresh", "majority", 0)
+    assert reorgs >= 1
+    mined_alice = registry.client(via=["jp-1"]).balance(alice, 1)
+    assert mined_alice == on_chain_alice + 7
+    for name in ("now", "deep", "fresh"):
+        assert balance(name, alice) == mined_alice, name
+        assert balance(name, bob) == registry.client(via=["jp-1"]).balance(bob, 1), name
