@@ -14,7 +14,7 @@
 #   make gas-snapshot  re-measure tests/gas/gas_snapshot.json (accepting a gas change)
 #   make audit         slither over the shipped contracts (own venv); fails on medium or high findings
 #   make lint          ruff check, ruff format --check, mypy
-#   make devnet-stop   stop a devnet running in the background (`jcm devnet down`)
+#   make devnet-stop   stop a devnet (anvil or consortium) running in the background
 #   make clean         build outputs; `make distclean` also removes .venv and node_modules
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -153,7 +153,8 @@ demo-consortium: install geth
 	jcm devnet up --consortium --state-dir $(ROOT)/.devnet-consortium
 
 devnet-stop:
-	@if [ -x $(VENV)/bin/jcm ]; then jcm devnet down; else echo "no devnet: nothing installed yet"; fi
+	@if [ -x $(VENV)/bin/jcm ]; then jcm devnet down; jcm devnet down --state-dir $(ROOT)/.devnet-consortium; \
+	else echo "no devnet: nothing installed yet"; fi
 
 # --- cleaning -----------------------------------------------------------------------------------
 
@@ -162,7 +163,7 @@ clean:
 	find . -name __pycache__ -type d -not -path './.venv/*' -not -path './node_modules/*' -prune -exec rm -rf {} +
 
 distclean: clean devnet-stop
-	rm -rf .venv node_modules .devnet .tools
+	rm -rf .venv node_modules .devnet .devnet-consortium .tools
 
 # --- benchmarks (bench/; not part of `make test`) -----------------------------------------------
 
