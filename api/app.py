@@ -17,6 +17,7 @@ from api.database import create_schema, make_engine, session_factory
 from api.downloads import router as downloads_router
 from api.explorer import router as explorer_router
 from api.routes import accounts, movements, registry, reports
+from api.routes import aef as aef_routes
 from api.settings import Settings
 from api.web import STATIC_DIR
 
@@ -56,6 +57,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                 "description": "Serials, transactions, retirements and cancellations.",
             },
             {"name": "reports", "description": "The JCM registry's published reports."},
+            {
+                "name": "article 6",
+                "description": "Each party's Article 6 tables (AEF) and their reconciliation.",
+            },
             {"name": "health", "description": "The index against the chain."},
         ],
     )
@@ -68,6 +73,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         accounts.router,
         movements.router,
         reports.router,
+        aef_routes.router,
         downloads_router,
         explorer_router,
     ):

@@ -99,6 +99,8 @@ class Methodology:
     reference: str
     country: str
     title: str
+    sectoral_scope: str = ""
+    """The JCM sectoral scope, e.g. ``1. Energy industries`` (empty when the source gives none)."""
 
     @property
     def approved(self) -> bool:
@@ -174,7 +176,12 @@ def funded_projects() -> tuple[FundedProject, ...]:
 def methodologies() -> tuple[Methodology, ...]:
     """The methodologies in the sample, in file order."""
     return tuple(
-        Methodology(reference=r["methodology_ref"], country=r["country_iso2"], title=r["title"])
+        Methodology(
+            reference=r["methodology_ref"],
+            country=r["country_iso2"],
+            title=r["title"],
+            sectoral_scope=r["sectoral_scope"],
+        )
         for r in _rows("jcm_methodologies.csv")
     )
 
