@@ -27,7 +27,6 @@ Text: every string decoded from an event is a :class:`ChainText` column, kept ex
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import BigInteger, Boolean, Index, Integer, Numeric, String, Table, Text
@@ -83,11 +82,8 @@ class Uint64(TypeDecorator[int]):
         return number
 
     def process_result_value(self, value: Any, dialect: Dialect) -> int | None:
-        if value is None:
-            return None
-        if isinstance(value, Decimal | str | bytes):
-            return int(value)
-        return int(value)
+        # PostgreSQL answers a Decimal, SQLite an int or a TEXT of digits.
+        return None if value is None else int(value)
 
 
 class ChainText(TypeDecorator[str]):

@@ -278,6 +278,14 @@ def _chunks(keys: Sequence[tuple[int, int]]) -> list[Sequence[tuple[int, int]]]:
     return [keys[i : i + KEYS_PER_QUERY] for i in range(0, len(keys), KEYS_PER_QUERY)]
 
 
+def _total(session: Session, rows: Any, found: int, limit: int, offset: int) -> int:
+    """How many ``rows`` there are, given that one page of them held ``found``: known without
+    counting when the page was not full (the common look-up of one serial)."""
+    if found < limit and (found or not offset):
+        return offset + found
+    return as_int(session.execute(select(func.count()).select_from(rows)).scalar())
+
+
 def _whereabouts(
     session: Session, batch: Batch, first: int, last: int, limit: int, offset: int
 ) -> tuple[list[Whereabouts], int]:
@@ -312,10 +320,10 @@ def _whereabouts(
         r.last >= first,
     )
     pieces = union_all(held, consumed).subquery()
-    total = as_int(session.execute(select(func.count()).select_from(pieces)).scalar())
     page = session.execute(
         select(pieces).order_by(pieces.c.first).limit(limit).offset(offset)
     ).all()
+    total = _total(session, pieces, len(page), limit, offset)
 
     held_keys = [(p.block_number, p.log_index, p.first) for p in page if p.kind == "held"]
     holders: dict[tuple[int, int, int], Any] = {}
@@ -395,7 +403,6 @@ def _history(
         .distinct()
         .subquery()
     )
-    total = as_int(session.execute(select(func.count()).select_from(touching)).scalar())
     keys = [
         (row.block_number, row.log_index)
         for row in session.execute(
@@ -405,6 +412,7 @@ def _history(
             .offset(offset)
         ).all()
     ]
+    total = _total(session, touching, len(keys), limit, offset)
     rows: list[Any] = []
     for part in _chunks(keys):
         rows += session.execute(
