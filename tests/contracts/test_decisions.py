@@ -327,12 +327,15 @@ def test_summaries() -> None:
     sides = {JP_KEYS[0].address: "JP", ID_KEYS[0].address: "ID"}
     text = issue.summary(sides)
     assert text.startswith(
-        "Issue 5,000 t for project ID012, monitoring 2023-01-01..2023-12-31, vintage 2023: "
-        f"3,000 to {JP_KEYS[0].address} (JP), 2,000 to {ID_KEYS[0].address} (ID)"
+        'Issue 5,000 t for project "ID012", monitoring 2023-01-01..2023-12-31, vintage 2023, '
+        "allocated to 2 account(s):\n"
+        f"  3,000 t to {JP_KEYS[0].address} (JP)\n"
+        f"  2,000 t to {ID_KEYS[0].address} (ID)\n"
     )
-    assert "authorized for NDC use (ID-2024-001, 2024-03-01)" in text
+    assert 'authorized for NDC use ("ID-2024-001", 2024-03-01)' in text
     assert issue.digest_hex in text and "nonce 1" in text
-    assert "Register project ID012 (ID)" in register.summary()
+    assert issue.issuance.verification_report_hash in text  # hashes in full
+    assert 'Register project "ID012" (ID)' in register.summary()
     assert "ジャカルタ" in register.summary()
     assert "Correct 100 t of batch 3 (serials 100..199)" in correct.summary()
     assert "threshold 2 of 3" in change.summary() and "threshold 1 of 2" in change.summary()
