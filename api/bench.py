@@ -114,7 +114,7 @@ class History:
 
 def start_anvil() -> tuple[subprocess.Popen[bytes], str]:
     """anvil on a random port with base fee 0 (full blocks for hundreds of blocks)."""
-    node = anvil.start_anvil("--base-fee", "0", "--silent", accounts=3)
+    node = anvil.start_anvil("--base-fee", "0", "--silent", accounts=4)
     return node.process, node.url
 
 
@@ -141,7 +141,8 @@ def build_history(url: str, transfers: int, senders: int) -> History:
     started = time.perf_counter()
     w3 = Web3(Web3.HTTPProvider(url))
     rpc = RpcClient(url, timeout=120)
-    governance, committee, registrar = (str(a) for a in w3.eth.accounts[:3])
+    accounts: list[str] = [str(a) for a in w3.eth.accounts]
+    governance, authority, registrar = accounts[1:4]
     chain_id = w3.eth.chain_id
     factory = contracts.factory(w3, "JCMRegistry")
     receipt = w3.eth.wait_for_transaction_receipt(
@@ -154,11 +155,24 @@ def build_history(url: str, transfers: int, senders: int) -> History:
     def transact(fn: Any, sender: str) -> Any:
         return fn.transact({"from": sender, "gas": 3_000_000})
 
-    transact(registry.functions.addCountry(b"ID", committee), governance)
-    for side in (b"JP", b"ID"):
+    # Indonesia's committee: a JointCommittee whose address issues directly (anvil impersonation),
+    # as the contract does once its members signed; it joins by both authorities' consent.
+    committee = str(
+        w3.eth.wait_for_transaction_receipt(
+            contracts.factory(w3, "JointCommittee")
+            .constructor(registry.address, b"ID", ([governance], [authority], 1, 1))
+            .transact({"from": governance})
+        )["contractAddress"]
+    )
+    w3.provider.make_request("anvil_impersonateAccount", [committee])  # type: ignore[arg-type]
+    w3.provider.make_request("anvil_setBalance", [committee, hex(10**21)])  # type: ignore[arg-type]
+    bilateral = contracts.at(w3, "JCMGovernance", registry.functions.governance().call())
+    transact(bilateral.functions.proposeCountry(b"ID", committee, authority), governance)
+    transact(bilateral.functions.acceptCountry(b"ID", committee), authority)
+    for side, side_authority in ((b"JP", governance), (b"ID", authority)):
         transact(
             registry.functions.grantRole(registry.functions.registrarRole(side).call(), registrar),
-            governance,
+            side_authority,
         )
     signers = [Signer(keccak(text=f"jcm bench sender {i}"), chain_id) for i in range(senders)]
     receivers: list[str] = [
@@ -174,7 +188,7 @@ def build_history(url: str, transfers: int, senders: int) -> History:
     transact(
         projects.functions.registerProject(
             (
-                "BENCH001",
+                "ID900",
                 b"ID",
                 "Benchmark project",
                 "ID_AM001",
@@ -190,7 +204,7 @@ def build_history(url: str, transfers: int, senders: int) -> History:
     for i, signer in enumerate(signers):
         period = 1_600_000_000 + i * 10
         issuance = (
-            keccak(text=f"bench decision {i}"), "BENCH001", period, period + 5, 2024, per_sender,
+            keccak(text=f"bench decision {i}"), "ID900", period, period + 5, 2024, per_sender,
             per_sender, keccak(text=f"verification {i}"), 1, "AUTH-BENCH", 1_700_000_000,
             [(signer.address, per_sender)],
         )  # fmt: skip

@@ -80,12 +80,13 @@ def _operations() -> dict[str, str]:
     ops = {
         "deploy.registry": "deploy JCMRegistry (creates JCMProjects)",
         "deploy.joint_committee": "deploy JointCommittee (3+3 members)",
-        "governance.grant_registrar": "grant a side's registrar role",
-        "governance.revoke_registrar": "revoke a side's registrar role",
-        "governance.add_country": "add a partner country and its committee",
-        "governance.set_committee": "replace a country's committee address",
-        "governance.pause": "pause all movements",
-        "governance.unpause": "resume movements",
+        "governance.grant_registrar": "grant a side's registrar role (its own authority)",
+        "governance.revoke_registrar": "revoke a side's registrar role (its own authority)",
+        "governance.propose_country": "Japan's authority proposes a partner and its committee",
+        "governance.accept_country": "the partner's authority accepts: the country joins",
+        "committee.replace_committee": "a committee hands over to a successor (decision, 2+1)",
+        "governance.pause": "an authority pauses holders' movements for a day",
+        "governance.unpause": "the same authority lifts its pause",
         "account.open.holding": "open a holding account",
         "account.open.government_holding": "open a government holding account",
         "account.open.retirement": "open a side's retirement account",
@@ -312,9 +313,10 @@ class _Run(World):
         self.record("account.unfreeze", registrar.unfreeze(subject).gas_used)
         self.record("account.close", registrar.close_account(subject).gas_used)
         gov = self.client(self.governance)
-        self.record("governance.pause", gov.pause().gas_used)
+        self.record("governance.pause", gov.pause("JP", 86_400).gas_used)
         self.record("governance.unpause", gov.unpause().gas_used)
-        receipt = gov.revoke_registrar(PARTNER, self.registrars[PARTNER].address)
+        partner = self.client(self.authorities[PARTNER])
+        receipt = partner.revoke_registrar(PARTNER, self.registrars[PARTNER].address)
         self.record("governance.revoke_registrar", receipt.gas_used)
         replacement = key("member-ID-new")
         change = decisions.MembershipChange(

@@ -64,7 +64,8 @@ class World:
         self.node = node
         self.w3: Web3 = connect_web3(node.url)
         self.chain_id = int(self.w3.eth.chain_id)
-        self.governance = key("governance")
+        self.governance = key("governance")  # Japan's registry authority
+        self.authorities = {PARTNER: key("authority-ID"), "TH": key("authority-TH")}
         self.registrars = {"JP": key("registrar-JP"), PARTNER: key("registrar-ID")}
         self.japan_members = sorted((key(f"member-JP-{i}") for i in range(3)), key=_address_order)
         self.partner_members = sorted((key(f"member-ID-{i}") for i in range(3)), key=_address_order)
@@ -79,30 +80,50 @@ class World:
     # -- set-up ------------------------------------------------------------------------------------
 
     def deploy(self, record: Record = _ignore) -> None:
-        """Deploy the registry and the committee, grant both registrars, add ``ID`` and ``TH``
-        (whose committee address is then replaced)."""
-        everyone = [self.governance, *self.registrars.values()]
+        """Deploy the registry and the committee; ``ID`` and ``TH`` join (Japan's authority
+        proposes, theirs accepts); each side's authority grants its registrar; ``TH``'s committee
+        then hands over to a successor by its own decision."""
+        everyone = [self.governance, *self.authorities.values(), *self.registrars.values()]
         self.node.fund(a.address for a in [*everyone, *self.japan_members, *self.partner_members])
         self.deployment = deploy_registry(self.node.url, self.governance, w3=self.w3)
         record("deploy.registry", self.gas_of_block(self.deployment.block_number))
         gov = self.client(self.governance)
         receipt = gov.grant_registrar("JP", self.registrars["JP"].address)
         record("governance.grant_registrar", receipt.gas_used)
-        gov.grant_registrar(PARTNER, self.registrars[PARTNER].address)
-        with_committee = deploy_committee(
-            self.deployment, self.governance, PARTNER,
-            [m.address for m in self.japan_members], [m.address for m in self.partner_members],
-            2, 1, register=False, w3=self.w3,
-        )  # fmt: skip
-        self.committee = with_committee.committees[PARTNER]
+        self.committee = self._deploy_committee(PARTNER)
         record("deploy.joint_committee", self.gas_of_block(int(self.w3.eth.block_number)))
-        self.deployment = with_committee
-        self.clients.clear()  # the governance client's local nonce missed the committee's deploy
         gov = self.client(self.governance)
-        record("governance.add_country", gov.add_country(PARTNER, self.committee).gas_used)
-        gov.add_country("TH", key("th-committee-a").address)
-        replaced = gov.set_committee("TH", key("th-committee-b").address)
-        record("governance.set_committee", replaced.gas_used)
+        proposed = gov.propose_country(PARTNER, self.committee, self.authorities[PARTNER].address)
+        record("governance.propose_country", proposed.gas_used)
+        partner = self.client(self.authorities[PARTNER])
+        accepted = partner.accept_country(PARTNER, self.committee)
+        record("governance.accept_country", accepted.gas_used)
+        partner.grant_registrar(PARTNER, self.registrars[PARTNER].address)
+        thailand = self._deploy_committee("TH")
+        successor = self._deploy_committee("TH")
+        gov = self.client(self.governance)
+        gov.propose_country("TH", thailand, self.authorities["TH"].address)
+        self.client(self.authorities["TH"]).accept_country("TH", thailand)
+        handover = decisions.ReplaceCommitteeDecision(
+            domain=decisions.CommitteeDomain(chain_id=self.chain_id, committee=thailand),
+            nonce=0,
+            deadline=DEADLINE,
+            replacement=decisions.CommitteeReplacement(successor=successor),
+        )
+        record("committee.replace_committee", self.submit(handover).gas_used)
+
+    def _deploy_committee(self, country: str) -> str:
+        """Deploy a ``JointCommittee`` of ``country`` with the bench's members (3+3, 2 and 1)."""
+        assert self.deployment is not None
+        deployed = deploy_committee(
+            self.deployment, self.governance, country,
+            [m.address for m in self.japan_members], [m.address for m in self.partner_members],
+            2, 1, w3=self.w3,
+        )  # fmt: skip
+        self.clients.clear()  # the clients' local nonces missed the committee's deploy
+        if country == PARTNER:
+            self.deployment = deployed
+        return deployed.committees[country]
 
     def register_project(self, record: Record = _ignore) -> None:
         """Register project ``ID001`` by a decision signed 2+1."""
@@ -190,11 +211,12 @@ class World:
         return int(self.client(key(sender)).transfer(to, batch, quantity).gas_used)
 
     def deal(self, dealer: str, batch: int, plan: Sequence[tuple[str, int]]) -> None:
-        """Pipelined transfers from key ``dealer``: ``(recipient address, quantity)`` in order."""
+        """Transfers from key ``dealer``: ``(recipient address, quantity)`` in order, each mined
+        before the next is estimated (a pipelined estimate sees the holdings before the earlier
+        transfers, and can fall short when one of them splits a range the estimate merged)."""
         client = self.client(key(dealer))
         for to, quantity in plan:
-            client.send(client.prepare.transfer(to, batch, quantity), wait=False)
-        client.wait_all()
+            client.transfer(to, batch, quantity)
 
     def gas_of_block(self, number: int) -> int:
         """The gas used by the one transaction of block ``number`` (automine)."""

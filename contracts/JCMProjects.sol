@@ -26,6 +26,17 @@ contract JCMProjects is IJCMProjects {
     uint16 public constant MIN_VINTAGE = 2013;
     /// @notice Latest vintage accepted.
     uint16 public constant MAX_VINTAGE = 2100;
+    /// @notice Most credits one issuance may create (1 Gt CO2e, far above any JCM project's period), so no
+    /// decision can exhaust the shared serial space of every country.
+    uint64 public constant MAX_ISSUANCE_QUANTITY = 1_000_000_000;
+    /// @notice Most batches one project may have; bounds the overlap search of an out-of-order period.
+    uint256 public constant MAX_BATCHES_PER_PROJECT = 512;
+
+    /// @dev How much of a verification report's verified reductions issuances have used.
+    struct ReportUse {
+        uint64 verifiedReductions;
+        uint64 issued;
+    }
 
     struct StoredBatch {
         bytes32 projectKey;
@@ -46,8 +57,10 @@ contract JCMProjects is IJCMProjects {
     mapping(bytes32 projectKey => ProjectInfo) private _projects;
     string[] private _projectRefs;
     mapping(bytes32 documentHash => bool) private _documentUsed;
-    mapping(bytes32 decisionId => bool) private _decisionUsed;
+    mapping(bytes32 countryDecisionKey => bool) private _decisionUsed;
     mapping(uint256 batchId => StoredBatch) private _batches;
+    mapping(bytes32 projectKey => uint256[]) private _projectBatches;
+    mapping(bytes32 reportHash => ReportUse) private _reports;
 
     /// @param registry_ the ledger that creates this contract
     constructor(IJCMRegistry registry_) {
@@ -55,11 +68,12 @@ contract JCMProjects is IJCMProjects {
     }
 
     /// @inheritdoc IJCMProjects
-    /// @dev Requirements: caller is the committee of `project.country`; reference, title and methodology are
-    /// 1-256 bytes; the reference is new; both document hashes are non-zero, distinct and never used before.
+    /// @dev Requirements: caller is the committee of `project.country`; the reference is the country code and
+    /// three digits (`ID012`); title and methodology are 1-256 bytes; the reference is new; both document
+    /// hashes are non-zero, distinct and never used before.
     function registerProject(ProjectRegistration calldata project) external {
         _onlyCommittee(project.country);
-        _checkText(project.ref, true);
+        _checkRef(project.ref, project.country);
         _checkText(project.title, true);
         _checkText(project.methodology, true);
         bytes32 key = keccak256(bytes(project.ref));
@@ -88,19 +102,22 @@ contract JCMProjects is IJCMProjects {
     }
 
     /// @inheritdoc IJCMProjects
-    /// @dev Requirements: caller is the committee of the project's country; the decision id is new;
-    /// 0 < quantity <= verified reductions; the monitoring period is well formed and starts after the
-    /// project's last issued period ends; the vintage is within `[MIN_VINTAGE, MAX_VINTAGE]`; and the ledger's
-    /// requirements of `IJCMRegistry.mint` (not paused, valid allocations adding up to the quantity).
+    /// @dev Requirements: caller is the committee of the project's country; the decision id is new for that
+    /// country; 0 < quantity <= min(verified reductions, `MAX_ISSUANCE_QUANTITY`); the verification report hash
+    /// is non-zero and, across every issuance citing it, backs no more than its verified reductions; the
+    /// monitoring period is well formed and overlaps none of the project's batches (periods may arrive out of
+    /// order); the vintage is within `[MIN_VINTAGE, MAX_VINTAGE]`; and the ledger's requirements of
+    /// `IJCMRegistry.mint` (valid allocations adding up to the quantity).
     function issue(Issuance calldata issuance) external returns (uint256 batchId) {
         bytes32 key = keccak256(bytes(issuance.projectRef));
         ProjectInfo storage project = _projects[key];
         if (project.registeredAt == 0) revert ProjectsUnknownProject(issuance.projectRef);
         _onlyCommittee(project.country);
-        _useDecision(issuance.decisionId);
-        _checkIssuance(issuance, project);
+        _useDecision(project.country, issuance.decisionId);
+        _checkIssuance(issuance, project, key);
+        _useReport(issuance);
         _checkText(issuance.authorizationId, false);
-        project.lastMonitoringEnd = issuance.monitoringEnd;
+        if (issuance.monitoringEnd > project.lastMonitoringEnd) project.lastMonitoringEnd = issuance.monitoringEnd;
         project.batchCount += 1;
 
         // The registry is trusted (it created this contract) and makes no external calls, so storing the
@@ -109,12 +126,13 @@ contract JCMProjects is IJCMProjects {
         (batchId, firstSerial) =
             _registry.mint(project.country, issuance.authorization, issuance.quantity, issuance.allocations);
         _storeBatch(batchId, key, firstSerial, issuance);
+        _projectBatches[key].push(batchId);
         emit BatchIssued(batchId, key, issuance.decisionId, batchInfo(batchId));
     }
 
     /// @inheritdoc IJCMProjects
-    /// @dev Requirements: caller is the committee of the batch's country; the decision id is new; and the
-    /// ledger's requirements of `IJCMRegistry.cancelForCorrection`.
+    /// @dev Requirements: caller is the committee of the batch's country; the decision id is new for that
+    /// country; and the ledger's requirements of `IJCMRegistry.cancelForCorrection`.
     function correct(bytes32 decisionId, address account, uint256 batchId, uint64 firstSerial, uint64 lastSerial)
         external
         returns (uint256 cancellationId)
@@ -122,8 +140,9 @@ contract JCMProjects is IJCMProjects {
         bytes32 key = _batches[batchId].projectKey;
         // slither-disable-next-line incorrect-equality (an existence check on a stored key, not a balance)
         if (key == bytes32(0)) revert ProjectsUnknownBatch(batchId);
-        _onlyCommittee(_projects[key].country);
-        _useDecision(decisionId);
+        bytes2 country = _projects[key].country;
+        _onlyCommittee(country);
+        _useDecision(country, decisionId);
         cancellationId = _registry.cancelForCorrection(decisionId, account, batchId, firstSerial, lastSerial);
         emit CreditsCorrected(decisionId, batchId, account, firstSerial, lastSerial, cancellationId);
     }
@@ -176,8 +195,29 @@ contract JCMProjects is IJCMProjects {
     }
 
     /// @inheritdoc IJCMProjects
-    function decisionUsed(bytes32 decisionId) external view returns (bool) {
-        return _decisionUsed[decisionId];
+    function decisionUsed(bytes2 country, bytes32 decisionId) external view returns (bool) {
+        return _decisionUsed[_decisionKey(country, decisionId)];
+    }
+
+    /// @inheritdoc IJCMProjects
+    function reportUse(bytes32 reportHash) external view returns (uint64 verifiedReductions, uint64 issued) {
+        ReportUse storage use = _reports[reportHash];
+        return (use.verifiedReductions, use.issued);
+    }
+
+    /// @inheritdoc IJCMProjects
+    function projectBatches(string calldata ref) external view returns (uint256[] memory) {
+        return _projectBatches[keccak256(bytes(ref))];
+    }
+
+    /// @inheritdoc IJCMProjects
+    function projectCountry(string calldata ref) external view returns (bytes2) {
+        return _projects[keccak256(bytes(ref))].country;
+    }
+
+    /// @inheritdoc IJCMProjects
+    function batchCountry(uint256 batchId) external view returns (bytes2) {
+        return _projects[_batches[batchId].projectKey].country;
     }
 
     function _storeBatch(uint256 batchId, bytes32 projectKey, uint64 firstSerial, Issuance calldata issuance)
@@ -198,23 +238,57 @@ contract JCMProjects is IJCMProjects {
         b.authorizationId = issuance.authorizationId;
     }
 
-    function _checkIssuance(Issuance calldata issuance, ProjectInfo storage project) private view {
+    function _checkIssuance(Issuance calldata issuance, ProjectInfo storage project, bytes32 key) private view {
         if (issuance.quantity == 0) revert ProjectsZeroQuantity();
         if (issuance.quantity > issuance.verifiedReductions) {
             revert ProjectsQuantityExceedsVerified(issuance.quantity, issuance.verifiedReductions);
         }
+        if (issuance.quantity > MAX_ISSUANCE_QUANTITY) {
+            revert ProjectsQuantityAboveCeiling(issuance.quantity, MAX_ISSUANCE_QUANTITY);
+        }
         if (issuance.monitoringStart > issuance.monitoringEnd) {
             revert ProjectsInvalidMonitoringPeriod(issuance.monitoringStart, issuance.monitoringEnd);
         }
-        // Periods are issued in order, so "starts after the last end" is both the overlap check and O(1).
+        // A period after every issued one (the usual case) overlaps none: O(1). Only a period that arrives
+        // out of order is compared with each batch of the project, so a refusal can name the batch.
         if (project.batchCount > 0 && issuance.monitoringStart <= project.lastMonitoringEnd) {
-            revert ProjectsMonitoringPeriodOverlaps(
-                issuance.projectRef, issuance.monitoringStart, project.lastMonitoringEnd
-            );
+            _checkNoOverlap(issuance, key);
         }
         if (issuance.vintage < MIN_VINTAGE || issuance.vintage > MAX_VINTAGE) {
             revert ProjectsInvalidVintage(issuance.vintage, MIN_VINTAGE, MAX_VINTAGE);
         }
+    }
+
+    function _checkNoOverlap(Issuance calldata issuance, bytes32 key) private view {
+        uint256[] storage batchIds = _projectBatches[key];
+        uint256 count = batchIds.length;
+        if (count >= MAX_BATCHES_PER_PROJECT) revert ProjectsTooManyBatches(issuance.projectRef, MAX_BATCHES_PER_PROJECT);
+        for (uint256 i = 0; i < count; i++) {
+            StoredBatch storage b = _batches[batchIds[i]];
+            if (issuance.monitoringStart <= b.monitoringEnd && b.monitoringStart <= issuance.monitoringEnd) {
+                revert ProjectsMonitoringPeriodOverlaps(
+                    issuance.projectRef, batchIds[i], b.monitoringStart, b.monitoringEnd
+                );
+            }
+        }
+    }
+
+    /// @dev One verification report backs at most its verified reductions, however many issuances cite it;
+    /// every issuance citing it must state the same verified reductions.
+    function _useReport(Issuance calldata issuance) private {
+        bytes32 reportHash = issuance.verificationReportHash;
+        if (reportHash == bytes32(0)) revert ProjectsMissingVerificationReport();
+        ReportUse storage use = _reports[reportHash];
+        if (use.verifiedReductions == 0) {
+            use.verifiedReductions = issuance.verifiedReductions;
+        } else if (use.verifiedReductions != issuance.verifiedReductions) {
+            revert ProjectsReportMismatch(reportHash, use.verifiedReductions, issuance.verifiedReductions);
+        }
+        uint64 issued = use.issued;
+        if (uint256(issued) + issuance.quantity > use.verifiedReductions) {
+            revert ProjectsReportExhausted(reportHash, issued, issuance.quantity, use.verifiedReductions);
+        }
+        use.issued = issued + issuance.quantity;
     }
 
     function _onlyCommittee(bytes2 country) private view {
@@ -222,9 +296,26 @@ contract JCMProjects is IJCMProjects {
         if (committee == address(0) || committee != msg.sender) revert ProjectsNotCommittee(country, msg.sender);
     }
 
-    function _useDecision(bytes32 decisionId) private {
-        if (_decisionUsed[decisionId]) revert ProjectsDecisionAlreadyUsed(decisionId);
-        _decisionUsed[decisionId] = true;
+    /// @dev Decision ids are namespaced by the deciding committee's country: one committee's ids never
+    /// block another's, and a successor committee cannot reuse its predecessor's.
+    function _useDecision(bytes2 country, bytes32 decisionId) private {
+        bytes32 key = _decisionKey(country, decisionId);
+        if (_decisionUsed[key]) revert ProjectsDecisionAlreadyUsed(country, decisionId);
+        _decisionUsed[key] = true;
+    }
+
+    function _decisionKey(bytes2 country, bytes32 decisionId) private pure returns (bytes32) {
+        return keccak256(abi.encode(country, decisionId));
+    }
+
+    /// @dev A project reference is the project's country code and three digits, e.g. `ID012`.
+    function _checkRef(string calldata ref, bytes2 country) private pure {
+        bytes calldata b = bytes(ref);
+        bool ok = b.length == 5 && b[0] == country[0] && b[1] == country[1];
+        for (uint256 i = 2; ok && i < 5; i++) {
+            ok = b[i] >= "0" && b[i] <= "9";
+        }
+        if (!ok) revert ProjectsInvalidRef(ref, country);
     }
 
     function _useDocument(bytes32 documentHash) private {

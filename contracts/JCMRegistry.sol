@@ -2,7 +2,6 @@
 pragma solidity 0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
 import {IERC1155MetadataURI} from "@openzeppelin/contracts/token/ERC1155/extensions/IERC1155MetadataURI.sol";
@@ -26,6 +25,7 @@ import {
     SerialWhereabouts
 } from "./interfaces/RegistryTypes.sol";
 import {SerialRanges} from "./libraries/SerialRanges.sol";
+import {JCMGovernance} from "./JCMGovernance.sol";
 import {JCMProjects} from "./JCMProjects.sol";
 
 /// @title JCMRegistry: the shared ledger of Joint Crediting Mechanism credits
@@ -36,8 +36,10 @@ import {JCMProjects} from "./JCMProjects.sol";
 /// contract creates and which alone may mint or correct.
 /// @dev Wallets and explorers read holdings through ERC-1155 (`balanceOf`, `TransferSingle`, `uri`); every
 /// movement goes through this contract's own functions, and the ERC-1155 transfer functions revert. The
-/// contract makes no external calls, so no movement can be re-entered.
-contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, AccessControl, Pausable {
+/// contract makes no external calls, so no movement can be re-entered. No key governs both sides: each
+/// government's authority holds the roles of its own side only, and sides, committees and pauses change only
+/// through `JCMGovernance` (README "Who can do what").
+contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, AccessControl {
     using SerialRanges for SerialRanges.Holding;
 
     /// @notice Registry side code of Japan's JCM registry.
@@ -54,6 +56,7 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
     uint256 public constant MAX_TEXT_BYTES = 256;
 
     bytes private constant REGISTRAR_ROLE_PREFIX = "JCM_REGISTRAR_";
+    bytes private constant AUTHORITY_ROLE_PREFIX = "JCM_AUTHORITY_";
 
     struct Side {
         bool exists;
@@ -101,6 +104,9 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
     /// @notice The projects contract, created with the ledger: the only caller of `mint` and
     /// `cancelForCorrection`.
     address public immutable projects;
+    /// @notice The governance contract, created with the ledger: the only caller of `addCountry`,
+    /// `setCommittee` and `setPause`.
+    address public immutable governance;
 
     string private _uri;
     mapping(bytes2 side => Side) private _sides;
@@ -118,53 +124,53 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
     uint256 private _cancellationCount;
     mapping(uint256 cancellationId => StoredCancellation) private _cancellations;
     mapping(uint256 batchId => uint64[]) private _batchCancellations;
+    uint64 private _pausedUntil;
+    bytes2 private _pausedBy;
 
-    /// @param admin governance: grants roles, adds countries and committees, pauses
+    /// @param japanAuthority Japan's registry authority (in production a multisig of the Government of Japan):
+    /// governs Japan's registrars, proposes partner countries, may pause
     /// @param uri_ ERC-1155 metadata URI template; clients replace `{id}` with the batch id
-    constructor(address admin, string memory uri_) {
-        if (admin == address(0)) revert RegistryZeroAddress();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    /// @dev Nobody holds `DEFAULT_ADMIN_ROLE`: every role's admin is the authority of its own side.
+    constructor(address japanAuthority, string memory uri_) {
+        if (japanAuthority == address(0)) revert RegistryZeroAddress();
         _uri = uri_;
         _sides[JAPAN].exists = true;
+        _setUpAuthority(JAPAN, japanAuthority);
         projects = address(new JCMProjects(this));
+        governance = address(new JCMGovernance(this));
     }
 
     // ------------------------------------------------------------------------------------------------
-    // Governance
+    // Governance: each government's authority over its own side; partners join by both consents
     // ------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IJCMRegistry
-    /// @dev Requirements: caller has the admin role; `country` is two upper-case letters, not `JP`, not yet
-    /// added; `committee` is not zero.
-    function addCountry(bytes2 country, address committee) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (!_isCountryCode(country) || country == JAPAN) revert RegistryInvalidCountryCode(country);
-        if (_sides[country].exists) revert RegistryCountryAlreadyAdded(country);
-        if (committee == address(0)) revert RegistryZeroAddress();
+    /// @dev Requirements: caller is `governance`, which checked both authorities' consent and the committee.
+    function addCountry(bytes2 country, address committee, address authority) external {
+        _onlyGovernance();
         _sides[country] = Side({
             exists: true, committee: committee, retirementAccount: address(0), cancellationAccount: address(0)
         });
         _countries.push(country);
+        _setUpAuthority(country, authority);
         emit CountryAdded(country, committee);
     }
 
     /// @inheritdoc IJCMRegistry
-    /// @dev Requirements: caller has the admin role; `country` is an added partner; `committee` is not zero.
-    function setCommittee(bytes2 country, address committee) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (country == JAPAN || !_sides[country].exists) revert RegistryUnknownSide(country);
-        if (committee == address(0)) revert RegistryZeroAddress();
+    /// @dev Requirements: caller is `governance`, which checked the current committee's decision.
+    function setCommittee(bytes2 country, address committee) external {
+        _onlyGovernance();
         address previous = _sides[country].committee;
         _sides[country].committee = committee;
         emit CommitteeSet(country, previous, committee);
     }
 
     /// @inheritdoc IJCMRegistry
-    function pause() external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _pause();
-    }
-
-    /// @inheritdoc IJCMRegistry
-    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _unpause();
+    /// @dev Requirements: caller is `governance`, which checked the authority and the pause bounds.
+    function setPause(uint64 until, bytes2 side) external {
+        _onlyGovernance();
+        _pausedUntil = until;
+        _pausedBy = side;
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -236,12 +242,11 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
     // ------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IJCMRegistry
-    /// @dev Requirements: not paused; caller is `projects`; 1-32 allocations with non-zero amounts adding up
+    /// @dev Requirements: caller is `projects` (issuance is not paused: see `JCMGovernance`); 1-32 allocations with non-zero amounts adding up
     /// to `quantity`, each to an active holding or government holding account of Japan's registry or of
     /// `country`'s (the two registries of the joint committee that decided the issuance).
     function mint(bytes2 country, Authorization authorization, uint256 quantity, Allocation[] calldata allocations)
         external
-        whenNotPaused
         returns (uint256 batchId, uint64 firstSerial)
     {
         _onlyProjects();
@@ -271,7 +276,7 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
     }
 
     /// @inheritdoc IJCMRegistry
-    /// @dev Requirements: not paused; caller is `projects`; the account is a holding or government holding
+    /// @dev Requirements: caller is `projects` (not paused either); the account is a holding or government holding
     /// account (frozen allowed: a correction is often why it is frozen) holding every serial of
     /// `[firstSerial, lastSerial]`. Nothing is deleted: the serials move to the cancellation account of the
     /// account's side with reason `Correction`.
@@ -281,10 +286,10 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
         uint256 batchId,
         uint64 firstSerial,
         uint64 lastSerial
-    ) external whenNotPaused returns (uint256 cancellationId) {
+    ) external returns (uint256 cancellationId) {
         _onlyProjects();
         StoredBatch storage batch = _existingBatch(batchId);
-        (address sink, uint256 quantity) = _takeNamedSerials(account, batchId, firstSerial, lastSerial);
+        (address sink, uint256 quantity) = _takeNamedSerials(account, batchId, batch.country, firstSerial, lastSerial);
         SerialRange[] memory ranges = _single(SerialRange(firstSerial, lastSerial));
         _depositRanges(sink, batchId, ranges, quantity, true);
         batch.cancelled += uint64(quantity);
@@ -301,7 +306,8 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
     /// @dev Requirements: not paused; caller and `to` are distinct active holding or government holding
     /// accounts; the caller holds `quantity` (> 0) credits of the batch within `MAX_RANGES_PER_MOVE` ranges;
     /// a transfer between registry sides needs a batch authorized under Article 6.
-    function transfer(address to, uint256 batchId, uint256 quantity) external whenNotPaused {
+    function transfer(address to, uint256 batchId, uint256 quantity) external {
+        _requireNotPaused();
         bytes2 fromSide = _requireSendingAccount(msg.sender).side;
         bytes2 toSide = _requireReceivingAccount(to).side;
         if (to == msg.sender) revert RegistrySelfTransfer(to);
@@ -332,7 +338,8 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
         RetirementPurpose purpose,
         string calldata beneficiary,
         string calldata note
-    ) external whenNotPaused returns (uint256 retirementId) {
+    ) external returns (uint256 retirementId) {
+        _requireNotPaused();
         bytes2 side = _requireSendingAccount(msg.sender).side;
         if (!_sides[usingParty].exists) revert RegistryUnknownUsingParty(usingParty);
         _checkText(beneficiary, false);
@@ -350,9 +357,9 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
     /// note is at most 256 bytes; the caller's side has a cancellation account.
     function cancel(uint256 batchId, uint256 quantity, CancellationReason reason, string calldata note)
         external
-        whenNotPaused
         returns (uint256 cancellationId)
     {
+        _requireNotPaused();
         bytes2 side = _requireSendingAccount(msg.sender).side;
         if (reason == CancellationReason.Correction) revert RegistryReservedCancellationReason(reason);
         _checkText(note, false);
@@ -425,6 +432,21 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
     /// @inheritdoc IJCMRegistry
     function registrarRole(bytes2 side) public pure returns (bytes32) {
         return keccak256(abi.encodePacked(REGISTRAR_ROLE_PREFIX, side));
+    }
+
+    /// @inheritdoc IJCMRegistry
+    function authorityRole(bytes2 side) public pure returns (bytes32) {
+        return keccak256(abi.encodePacked(AUTHORITY_ROLE_PREFIX, side));
+    }
+
+    /// @inheritdoc IJCMRegistry
+    function paused() public view returns (bool) {
+        return block.timestamp < _pausedUntil;
+    }
+
+    /// @inheritdoc IJCMRegistry
+    function pauseState() external view returns (uint64 pausedUntil, bytes2 pausedBy) {
+        return (_pausedUntil, _pausedBy);
     }
 
     /// @inheritdoc IJCMRegistry
@@ -680,13 +702,17 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
 
     /// @dev Removes `[first, last]` from a holding account being corrected; returns its side's cancellation
     /// account and the quantity removed.
-    function _takeNamedSerials(address account, uint256 batchId, uint64 first, uint64 last)
+    function _takeNamedSerials(address account, uint256 batchId, bytes2 country, uint64 first, uint64 last)
         private
         returns (address sink, uint256 quantity)
     {
         AccountInfo storage info = _accounts[account];
         if (info.status == AccountStatus.None) revert RegistryUnknownAccount(account);
         if (!_isHoldingKind(info.kind)) revert RegistryInvalidAccountKind(account, info.kind);
+        // A committee corrects only the two registries it decides for: Japan's and its own partner's.
+        if (info.side != JAPAN && info.side != country) {
+            revert RegistryCorrectionOutsideCommittee(account, info.side, country);
+        }
         sink = _sideAccount(info.side, AccountKind.Cancellation);
         SerialRanges.Holding storage holding = _holdings[batchId][account];
         if (!holding.takeExact(first, last)) revert RegistrySerialsNotHeld(account, batchId, first, last);
@@ -737,6 +763,23 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
         return false;
     }
 
+    /// @dev Makes `authority` the holder of `side`'s authority role and that role the admin of itself and of
+    /// `side`'s registrar role, so no other side's authority can grant either.
+    function _setUpAuthority(bytes2 side, address authority) private {
+        bytes32 role = authorityRole(side);
+        _setRoleAdmin(role, role);
+        _setRoleAdmin(registrarRole(side), role);
+        _grantRole(role, authority);
+    }
+
+    function _requireNotPaused() private view {
+        if (block.timestamp < _pausedUntil) revert RegistryPaused(_pausedUntil, _pausedBy);
+    }
+
+    function _onlyGovernance() private view {
+        if (msg.sender != governance) revert RegistryNotGovernance(msg.sender);
+    }
+
     function _onlyProjects() private view {
         if (msg.sender != projects) revert RegistryNotProjects(msg.sender);
     }
@@ -778,14 +821,6 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
 
     function _isHoldingKind(AccountKind kind) private pure returns (bool) {
         return kind == AccountKind.Holding || kind == AccountKind.GovernmentHolding;
-    }
-
-    function _isCountryCode(bytes2 code) private pure returns (bool) {
-        return _isUpper(code[0]) && _isUpper(code[1]);
-    }
-
-    function _isUpper(bytes1 c) private pure returns (bool) {
-        return c >= "A" && c <= "Z";
     }
 
     function _single(SerialRange memory range) private pure returns (SerialRange[] memory ranges) {

@@ -6,17 +6,19 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {DecisionKind, IJointCommittee, MemberSide, MemberSignature} from "./interfaces/IJointCommittee.sol";
+import {IJCMGovernance} from "./interfaces/IJCMGovernance.sol";
 import {IJCMProjects} from "./interfaces/IJCMProjects.sol";
 import {IJCMRegistry} from "./interfaces/IJCMRegistry.sol";
 import {Issuance, ProjectRegistration} from "./interfaces/RegistryTypes.sol";
-import {Correction, DecisionTypes, MembershipChange} from "./libraries/DecisionTypes.sol";
+import {CommitteeReplacement, Correction, DecisionTypes, MembershipChange} from "./libraries/DecisionTypes.sol";
 
 /// @title JointCommittee: one partner country's joint committee (合同委員会) as a bilateral multisig
 /// @notice Members of the Government of Japan and of the partner government sign decisions offline as EIP-712
 /// typed data; anyone submits the collected signatures. A decision executes only with at least the threshold
 /// of distinct current members on each side, so neither government can act alone.
-/// @dev One contract per partner country: governance points the registry at it with `addCountry` or
-/// `setCommittee`. Binding: the EIP-712 domain holds the chain id and this contract's address; every
+/// @dev One contract per partner country: it joins the registry with both governments' consent
+/// (`proposeCountry`/`acceptCountry`) and hands over to a successor only by its own `replaceCommittee`
+/// decision. Binding: the EIP-712 domain holds the chain id and this contract's address; every
 /// decision holds the committee's `nonce` (its membership epoch, so a membership change voids every signature
 /// given under the old membership) and a `deadline`. Each exact decision executes once (by digest); issuances
 /// and corrections also carry decision ids the ledger accepts once. Signers are checked in strictly ascending
@@ -74,6 +76,7 @@ contract JointCommittee is IJointCommittee, EIP712 {
         uint256 deadline,
         MemberSignature[] calldata signatures
     ) external returns (uint256 batchId) {
+        _checkCountry(_projects.projectCountry(issuance.projectRef));
         bytes32 structHash = DecisionTypes.hashIssueCredits(issuance, decisionNonce, deadline);
         _authorize(structHash, DecisionKind.IssueCredits, decisionNonce, deadline, signatures);
         batchId = _projects.issue(issuance);
@@ -87,6 +90,7 @@ contract JointCommittee is IJointCommittee, EIP712 {
         uint256 deadline,
         MemberSignature[] calldata signatures
     ) external returns (uint256 cancellationId) {
+        _checkCountry(_projects.batchCountry(correction.batchId));
         bytes32 structHash = DecisionTypes.hashCorrectCredits(correction, decisionNonce, deadline);
         _authorize(structHash, DecisionKind.CorrectCredits, decisionNonce, deadline, signatures);
         cancellationId = _projects.correct(
@@ -107,6 +111,30 @@ contract JointCommittee is IJointCommittee, EIP712 {
         bytes32 structHash = DecisionTypes.hashChangeMembers(change, decisionNonce, deadline);
         _authorize(structHash, DecisionKind.ChangeMembers, decisionNonce, deadline, signatures);
         _setMembers(change);
+    }
+
+    /// @inheritdoc IJointCommittee
+    /// @dev Requirements: valid signatures of the current members (see contract docs) and
+    /// `IJCMGovernance.replaceCommittee`'s requirements (this is the country's committee; the successor is a
+    /// committee of the same country for the same registry).
+    function replaceCommittee(
+        CommitteeReplacement calldata replacement,
+        uint256 decisionNonce,
+        uint256 deadline,
+        MemberSignature[] calldata signatures
+    ) external {
+        bytes32 structHash = DecisionTypes.hashReplaceCommittee(replacement, decisionNonce, deadline);
+        _authorize(structHash, DecisionKind.ReplaceCommittee, decisionNonce, deadline, signatures);
+        IJCMGovernance(_registry.governance()).replaceCommittee(_country, replacement.successor);
+    }
+
+    /// @inheritdoc IJointCommittee
+    function replaceCommitteeDigest(CommitteeReplacement calldata replacement, uint256 decisionNonce, uint256 deadline)
+        external
+        view
+        returns (bytes32)
+    {
+        return _hashTypedDataV4(DecisionTypes.hashReplaceCommittee(replacement, decisionNonce, deadline));
     }
 
     /// @inheritdoc IJointCommittee
@@ -195,6 +223,12 @@ contract JointCommittee is IJointCommittee, EIP712 {
         address[] memory signers = _verifySignatures(digest, signatures);
         _executed[digest] = true;
         emit DecisionExecuted(digest, kind, decisionNonce, msg.sender, signers);
+    }
+
+    /// @dev Refuses, before any signature is checked, a decision about a project or batch of another country.
+    /// An unknown project or batch (zero country) is left to the projects contract, which names it.
+    function _checkCountry(bytes2 subject) private view {
+        if (subject != bytes2(0) && subject != _country) revert CommitteeWrongCountry(subject, _country);
     }
 
     function _verifySignatures(bytes32 digest, MemberSignature[] calldata signatures)

@@ -98,13 +98,16 @@ from registry_client.transactions import (
 R = TypeVar("R")
 E = TypeVar("E")
 
-GOVERNANCE_ROLE = b"\x00" * 32
-"""``DEFAULT_ADMIN_ROLE``: governance."""
-
 
 def registrar_role(side: str) -> bytes:
     """The registrar role of a registry side (``keccak256("JCM_REGISTRAR_" + side)``)."""
     return bytes(keccak(b"JCM_REGISTRAR_" + side_bytes(side)))
+
+
+def authority_role(side: str) -> bytes:
+    """The registry authority role of a side (``keccak256("JCM_AUTHORITY_" + side)``): the admin
+    of itself and of the side's registrar role."""
+    return bytes(keccak(b"JCM_AUTHORITY_" + side_bytes(side)))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -193,24 +196,41 @@ class PreparedCalls:
 
     # ---- governance --------------------------------------------------------------------------
 
-    def add_country(self, country: str, committee: str) -> Call[CountryReceipt]:
-        """Add a partner country and the address acting as its joint committee (governance)."""
-        code, address = _side(country, "country"), _address(committee, "committee")
-        return self._registry_call(
-            "addCountry",
-            [side_bytes(code), address],
-            lambda r: CountryReceipt(**self._c._base(r), country=code, committee=address),
-            f"add country {code}",
+    def _governance_call(
+        self,
+        function: str,
+        args: Sequence[Any],
+        parse: Callable[[TxReceipt], R],
+        context: str,
+    ) -> Call[R]:
+        contract = self._c.governance_contract
+        data = contract.encode_abi(function, args=list(args))
+        return Call({"to": contract.address, "data": data}, parse, context)
+
+    def propose_country(self, country: str, committee: str, authority: str) -> Call[CountryReceipt]:
+        """Propose that ``country`` join with ``committee`` and ``authority`` as its registry
+        authority (Japan's authority; nothing changes until that authority accepts)."""
+        code = _side(country, "country")
+        address = _address(committee, "committee")
+        partner = _address(authority, "authority")
+        return self._governance_call(
+            "proposeCountry",
+            [side_bytes(code), address, partner],
+            lambda r: CountryReceipt(
+                **self._c._base(r), country=code, committee=address, authority=partner
+            ),
+            f"propose that {code} join",
         )
 
-    def set_committee(self, country: str, committee: str) -> Call[CountryReceipt]:
-        """Replace the address acting as a country's joint committee (governance)."""
+    def accept_country(self, country: str, committee: str) -> Call[CountryReceipt]:
+        """Accept Japan's proposal that ``country`` join with ``committee`` (the partner's
+        authority named in the proposal)."""
         code, address = _side(country, "country"), _address(committee, "committee")
-        return self._registry_call(
-            "setCommittee",
+        return self._governance_call(
+            "acceptCountry",
             [side_bytes(code), address],
             lambda r: CountryReceipt(**self._c._base(r), country=code, committee=address),
-            f"set the joint committee of {code}",
+            f"accept that {code} join",
         )
 
     def grant_registrar(self, side: str, account: str) -> Call[RoleReceipt]:
@@ -221,31 +241,45 @@ class PreparedCalls:
         """Revoke the registrar role of ``side`` from ``account`` (governance)."""
         return self._role("revokeRole", side, account, False)
 
-    def _role(self, function: str, side: str, account: str, granted: bool) -> Call[RoleReceipt]:
+    def grant_authority(self, side: str, account: str) -> Call[RoleReceipt]:
+        """Add an authority of ``side`` (e.g. its multisig); only ``side``'s authority may."""
+        return self._role("grantRole", side, account, True, authority=True)
+
+    def revoke_authority(self, side: str, account: str) -> Call[RoleReceipt]:
+        """Remove an authority of ``side``; only ``side``'s authority may."""
+        return self._role("revokeRole", side, account, False, authority=True)
+
+    def _role(
+        self, function: str, side: str, account: str, granted: bool, *, authority: bool = False
+    ) -> Call[RoleReceipt]:
         code, address = _side(side), _address(account, "account")
         verb = "grant" if granted else "revoke"
+        name = "authority" if authority else "registrar"
+        role = authority_role(code) if authority else registrar_role(code)
         return self._registry_call(
             function,
-            [registrar_role(code), address],
+            [role, address],
             lambda r: RoleReceipt(
-                **self._c._base(r), role=f"registrar {code}", account=address, granted=granted
+                **self._c._base(r), role=f"{name} {code}", account=address, granted=granted
             ),
-            f"{verb} the registrar role of {code} {'to' if granted else 'from'} {address}",
+            f"{verb} the {name} role of {code} {'to' if granted else 'from'} {address}",
         )
 
-    def pause(self) -> Call[PauseReceipt]:
-        """Pause every movement of credits (governance)."""
-        return self._registry_call(
-            "pause", [], lambda r: PauseReceipt(**self._c._base(r), paused=True), "pause"
+    def pause(self, side: str, duration: int) -> Call[PauseReceipt]:
+        """Pause holders' movements for ``duration`` seconds (the authority of ``side``)."""
+        code, seconds = _side(side), _positive(duration, "pause duration")
+        return self._governance_call(
+            "pause",
+            [side_bytes(code), seconds],
+            lambda r: PauseReceipt(**self._c._base(r), paused=True),
+            f"pause for {seconds:,} s as the authority of {code}",
         )
 
     def unpause(self) -> Call[PauseReceipt]:
-        """Resume movements (governance)."""
-        return self._registry_call(
+        """Lift a pause early (the authority of the side that paused)."""
+        return self._governance_call(
             "unpause", [], lambda r: PauseReceipt(**self._c._base(r), paused=False), "unpause"
         )
-
-    # ---- registrars --------------------------------------------------------------------------
 
     def open_account(
         self, account: str, side: str, kind: AccountKind | str | int, holder_name: str
@@ -415,6 +449,9 @@ class PreparedCalls:
                 event = self._c._event(self._c.projects_contract, "CreditsCorrected", receipt)
                 result["batch_id"] = event["batchId"]
                 result["cancellation_id"] = event["cancellationId"]
+            elif kind == decisions.DecisionKind.ReplaceCommittee:
+                event = self._c._event(self._c.registry_contract, "CommitteeSet", receipt)
+                result["committee"] = event["committee"]
             else:
                 event = self._c._event(committee, "MembersChanged", receipt)
                 result["nonce"] = event["nonce"]
@@ -464,6 +501,7 @@ class RegistryClient:
         self.projects_contract: Contract = contracts.at(w3, "JCMProjects", deployment.projects)
         self._rf = self.registry_contract.functions
         self._pf = self.projects_contract.functions
+        self._governance: Contract | None = None
         self.fees = fees or FeeSettings()
         self.timeout = timeout
         self._sender = TransactionSender(w3, sender, self.fees, timeout=timeout) if sender else None
@@ -549,6 +587,14 @@ class RegistryClient:
             chain_id=chain, rpc_url=url, registry=registry_address, projects=projects,
             committees=committees,
         )  # fmt: skip
+
+    @property
+    def governance_contract(self) -> Contract:
+        """The ``JCMGovernance`` web3 contract (its address read from the registry once)."""
+        if self._governance is None:
+            address = self._view(self._rf.governance(), "read the governance contract")
+            self._governance = contracts.at(self.w3, "JCMGovernance", checksum(address))
+        return self._governance
 
     def with_sender(self, sender: LocalAccount) -> RegistryClient:
         """A client on the same connection and deployment that signs with ``sender``."""
@@ -649,13 +695,13 @@ class RegistryClient:
 
     # ---- writes ------------------------------------------------------------------------------
 
-    def add_country(self, country: str, committee: str) -> CountryReceipt:
-        """Add a partner country (a new registry side) and its joint committee's address."""
-        return self.send(self.prepare.add_country(country, committee))
+    def propose_country(self, country: str, committee: str, authority: str) -> CountryReceipt:
+        """Japan's authority proposes that ``country`` join with ``committee`` and ``authority``."""
+        return self.send(self.prepare.propose_country(country, committee, authority))
 
-    def set_committee(self, country: str, committee: str) -> CountryReceipt:
-        """Replace the address acting as a country's joint committee."""
-        return self.send(self.prepare.set_committee(country, committee))
+    def accept_country(self, country: str, committee: str) -> CountryReceipt:
+        """The partner's authority accepts the proposal: ``country`` becomes a registry side."""
+        return self.send(self.prepare.accept_country(country, committee))
 
     def deploy_committee(
         self,
@@ -665,15 +711,16 @@ class RegistryClient:
         japan_threshold: int,
         partner_threshold: int,
         *,
-        register: bool = True,
+        authority: str | None = None,
     ) -> CommitteeInfo:
-        """Deploy a ``JointCommittee`` for ``country`` and, with ``register``, add the country or
-        set its committee (the sender needs governance's role). Updates ``self.deployment``.
+        """Deploy a ``JointCommittee`` for ``country`` and, given the partner's ``authority``,
+        propose that the country join with it (the sender needs Japan's authority role; the
+        country joins when ``authority`` accepts). Updates ``self.deployment``.
         """
         sender = self._require_sender()
         self.deployment = deploy_committee(
             self.deployment, sender, country, japan_members, partner_members,
-            japan_threshold, partner_threshold, register=register, fees=self.fees, w3=self.w3,
+            japan_threshold, partner_threshold, authority=authority, fees=self.fees, w3=self.w3,
         )  # fmt: skip
         code = _side(country, "country")
         return self._committee_at(code, self.deployment.committees[code])
@@ -686,12 +733,20 @@ class RegistryClient:
         """Revoke the registrar role of ``side`` from ``account``."""
         return self.send(self.prepare.revoke_registrar(side, account))
 
-    def pause(self) -> PauseReceipt:
-        """Pause every movement of credits."""
-        return self.send(self.prepare.pause())
+    def grant_authority(self, side: str, account: str) -> RoleReceipt:
+        """Add an authority of ``side`` (the sender must be one)."""
+        return self.send(self.prepare.grant_authority(side, account))
+
+    def revoke_authority(self, side: str, account: str) -> RoleReceipt:
+        """Remove an authority of ``side`` (the sender must be one)."""
+        return self.send(self.prepare.revoke_authority(side, account))
+
+    def pause(self, side: str, duration: int) -> PauseReceipt:
+        """Pause holders' movements for ``duration`` seconds as the authority of ``side``."""
+        return self.send(self.prepare.pause(side, duration))
 
     def unpause(self) -> PauseReceipt:
-        """Resume movements."""
+        """Lift the pause early (the authority of the side that paused)."""
         return self.send(self.prepare.unpause())
 
     def open_account(
@@ -1178,7 +1233,10 @@ class RegistryClient:
             f"read the committee of {code}",
         )
         if int(address, 16) == 0:
-            raise NotFound(f"country {code} has no joint committee: governance must add it first")
+            raise NotFound(
+                f"country {code} has no joint committee: it joins when Japan's authority "
+                "proposes it and the partner's authority accepts"
+            )
         return self._committee_at(code, address)
 
     def _committee_at(self, code: str, address: str) -> CommitteeInfo:
@@ -1245,10 +1303,21 @@ class RegistryClient:
         fn = self._rf.hasRole(registrar_role(side), _address(address))
         return bool(self._view(fn, "read roles"))
 
-    def is_governance(self, address: str) -> bool:
-        """Whether ``address`` holds governance's (admin) role."""
-        fn = self._rf.hasRole(GOVERNANCE_ROLE, _address(address))
+    def is_authority(self, side: str, address: str) -> bool:
+        """Whether ``address`` holds the registry authority role of ``side``."""
+        fn = self._rf.hasRole(authority_role(side), _address(address))
         return bool(self._view(fn, "read roles"))
+
+    def country_proposal(self, country: str) -> tuple[str, str] | None:
+        """The pending proposal for ``country`` as ``(committee, authority)``, or None."""
+        fn = self.governance_contract.functions.countryProposal(side_bytes(_side(country)))
+        committee, authority = self._view(fn, "read the country proposal")
+        return None if int(authority, 16) == 0 else (checksum(committee), checksum(authority))
+
+    def pause_state(self) -> tuple[int, str]:
+        """When the current or last pause ends (unix seconds, 0 if never) and which side paused."""
+        until, side = self._view(self._rf.pauseState(), "read pause state")
+        return int(until), (side_code(side) if int(until) else "")
 
     def paused(self) -> bool:
         """Whether movements are paused."""
@@ -1301,12 +1370,12 @@ def _batch_info(raw: Any) -> BatchInfo:
 
 
 __all__ = [
-    "GOVERNANCE_ROLE",
     "ZERO_ADDRESS",
     "Call",
     "PendingTx",
     "PreparedCalls",
     "Receipt",
     "RegistryClient",
+    "authority_role",
     "registrar_role",
 ]

@@ -17,8 +17,13 @@ from web3.contract import Contract
 
 from registry_client.models import checksum
 
-ContractName = Literal["JCMRegistry", "JCMProjects", "JointCommittee"]
-CONTRACT_NAMES: tuple[ContractName, ...] = ("JCMRegistry", "JCMProjects", "JointCommittee")
+ContractName = Literal["JCMRegistry", "JCMProjects", "JCMGovernance", "JointCommittee"]
+CONTRACT_NAMES: tuple[ContractName, ...] = (
+    "JCMRegistry",
+    "JCMProjects",
+    "JCMGovernance",
+    "JointCommittee",
+)
 
 
 @cache

@@ -8,13 +8,14 @@ Public API (kept stable; the SDK and the ``jcm decision`` commands build on it):
 
 Decision contents (pydantic v2, frozen; JSON names are the EIP-712 / Solidity names, camelCase)
     ``ProjectRegistration``, ``Allocation``, ``Issuance``, ``Correction``, ``MembershipChange``,
-    ``Authorization`` (IntEnum, ``uint8`` on the wire).
+    ``CommitteeReplacement``, ``Authorization`` (IntEnum, ``uint8`` on the wire).
     Each has ``eip712_message()`` (JSON-able dict) and ``as_tuple()`` (web3/Ape call arguments), and
     ``problems()`` lists what the contracts would refuse (text length, sums, periods, ...).
 
 Decisions (one class per kind, sharing the base ``Decision``)
     ``RegisterProjectDecision(project=...)``, ``IssueCreditsDecision(issuance=...)``,
-    ``CorrectCreditsDecision(correction=...)``, ``ChangeMembersDecision(change=...)``, each with
+    ``CorrectCreditsDecision(correction=...)``, ``ChangeMembersDecision(change=...)``,
+    ``ReplaceCommitteeDecision(replacement=...)``, each with
     ``domain: CommitteeDomain(chain_id, committee)``, ``nonce`` (the committee's membership epoch)
     and ``deadline`` (unix seconds). Methods: ``typed_data()`` (full EIP-712 dict for
     ``eth_account.messages.encode_typed_data(full_message=...)``), ``digest`` (32 bytes),
@@ -48,6 +49,7 @@ Errors (all ``DecisionError``, a ``ValueError``)
 from __future__ import annotations
 
 import json
+import re
 from abc import abstractmethod
 from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, date, datetime, time
@@ -85,6 +87,7 @@ __all__ = [
     "Authorization",
     "ChangeMembersDecision",
     "CommitteeDomain",
+    "CommitteeReplacement",
     "CorrectCreditsDecision",
     "Correction",
     "Decision",
@@ -101,6 +104,7 @@ __all__ = [
     "MembershipChange",
     "ProjectRegistration",
     "RegisterProjectDecision",
+    "ReplaceCommitteeDecision",
     "SideTally",
     "SignatureCheck",
     "SignatureError",
@@ -127,6 +131,8 @@ MAX_ALLOCATIONS = 32
 #: ``JCMProjects.MAX_TEXT_BYTES`` (UTF-8 bytes, not characters).
 MAX_TEXT_BYTES = 256
 #: ``JCMProjects.MIN_VINTAGE`` / ``MAX_VINTAGE``.
+MAX_ISSUANCE_QUANTITY = 1_000_000_000
+"""``JCMProjects.MAX_ISSUANCE_QUANTITY``: most credits one issuance creates."""
 MIN_VINTAGE = 2013
 MAX_VINTAGE = 2100
 
@@ -312,6 +318,7 @@ class DecisionKind(IntEnum):
     IssueCredits = 1
     CorrectCredits = 2
     ChangeMembers = 3
+    ReplaceCommittee = 4
 
 
 # ------------------------------------------------------------------------------------------------
@@ -375,6 +382,9 @@ _TYPES: dict[str, dict[str, list[dict[str, str]]]] = {
             {"name": "partnerThreshold", "type": "uint8"},
             *_NONCE_DEADLINE,
         ],
+    },
+    "ReplaceCommittee": {
+        "ReplaceCommittee": [{"name": "successor", "type": "address"}, *_NONCE_DEADLINE],
     },
 }
 
@@ -466,6 +476,10 @@ class ProjectRegistration(_Model):
     def problems(self) -> list[str]:
         """What ``JCMProjects.registerProject`` would refuse, as human sentences (empty if none)."""
         found = _text_problems("the project reference", self.ref)
+        if not re.fullmatch(r"[A-Z]{2}[0-9]{3}", self.ref) or self.ref[:2] != self.country:
+            found.append(
+                f"the project reference {self.ref!r} is not {self.country} followed by three digits"
+            )
         found += _text_problems("the title", self.title)
         found += _text_problems("the methodology", self.methodology)
         zero = "0x" + "00" * 32
@@ -553,6 +567,13 @@ class Issuance(_Model):
         found += _text_problems("the authorization id", self.authorization_id, required=False)
         if self.quantity == 0:
             found.append("the quantity is zero")
+        if self.quantity > MAX_ISSUANCE_QUANTITY:
+            found.append(
+                f"the quantity {self.quantity:,} is above the ceiling of {MAX_ISSUANCE_QUANTITY:,} "
+                "per issuance"
+            )
+        if self.verification_report_hash == "0x" + "00" * 32:
+            found.append("the verification report hash is zero")
         if self.quantity > self.verified_reductions:
             found.append(
                 f"the quantity {self.quantity:,} exceeds the verified reductions "
@@ -661,6 +682,24 @@ class MembershipChange(_Model):
                 found.append(f"{member} is listed twice or on both sides")
             seen.add(member)
         return found
+
+
+class CommitteeReplacement(_Model):
+    """A joint committee's successor (``CommitteeReplacement``)."""
+
+    successor: Address
+
+    def eip712_message(self) -> dict[str, Any]:
+        """EIP-712 message values."""
+        return {"successor": self.successor}
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        """The Solidity struct as a tuple."""
+        return (self.successor,)
+
+    def problems(self) -> list[str]:
+        """What ``JointCommittee.replaceCommittee`` would refuse without looking at the chain."""
+        return ["the successor is the zero address"] if int(self.successor, 16) == 0 else []
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1110,8 +1149,39 @@ class ChangeMembersDecision(Decision):
         )
 
 
+class ReplaceCommitteeDecision(Decision):
+    """Hand the committee's country over to a successor committee (``replaceCommittee``)."""
+
+    primary_type: ClassVar[str] = "ReplaceCommittee"
+    function_name: ClassVar[str] = "replaceCommittee"
+    digest_function: ClassVar[str] = "replaceCommitteeDigest"
+    decision_kind: ClassVar[DecisionKind] = DecisionKind.ReplaceCommittee
+
+    kind: Literal["ReplaceCommittee"] = "ReplaceCommittee"
+    replacement: CommitteeReplacement
+
+    def content_message(self) -> dict[str, Any]:
+        return self.replacement.eip712_message()
+
+    def content_tuple(self) -> tuple[Any, ...]:
+        return self.replacement.as_tuple()
+
+    def content_problems(self) -> list[str]:
+        return self.replacement.problems()
+
+    def headline(self, sides: Mapping[str, str] | None = None) -> str:
+        return (
+            f"Replace this joint committee by {self.replacement.successor}: from then on only the "
+            "successor decides for this country"
+        )
+
+
 AnyDecision = Annotated[
-    RegisterProjectDecision | IssueCreditsDecision | CorrectCreditsDecision | ChangeMembersDecision,
+    RegisterProjectDecision
+    | IssueCreditsDecision
+    | CorrectCreditsDecision
+    | ChangeMembersDecision
+    | ReplaceCommitteeDecision,
     Field(discriminator="kind"),
 ]
 _DECISION_ADAPTER: TypeAdapter[AnyDecision] = TypeAdapter(AnyDecision)

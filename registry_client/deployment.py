@@ -3,8 +3,8 @@
 - :func:`deploy_registry` deploys ``JCMRegistry`` (whose constructor creates ``JCMProjects``) from
   the packaged artifacts, signing locally with a ``LocalAccount``; works on anvil and on
   proof-of-authority chains (``extraData`` middleware, zero or legacy gas price).
-- :func:`deploy_committee` deploys a partner country's ``JointCommittee`` and registers it on the
-  ledger (``addCountry`` for a new country, ``setCommittee`` for a known one).
+- :func:`deploy_committee` deploys a partner country's ``JointCommittee`` and (given the partner's
+  authority) proposes that the country join with it (``JCMGovernance.proposeCountry``).
 - :func:`save_deployment` / :func:`load_deployment` write and read ``deployment.json``:
   ``{chain_id, rpc_url, registry, projects, committees {country: address}, deployer,
   block_number}``.
@@ -113,7 +113,7 @@ def deploy_registry(
     Args:
         rpc_url: the node's JSON-RPC URL; it is written into the deployment.
         deployer: the signing account (it pays for gas), or a sender already set up for it.
-        admin: the governance address (default: the deployer).
+        admin: Japan's registry authority (default: the deployer).
         metadata_uri: ERC-1155 metadata URI template.
         fees: gas price settings (e.g. ``FeeSettings(gas_price=0)`` on a zero-gas chain).
         w3: an existing connection to reuse instead of connecting to ``rpc_url``.
@@ -158,15 +158,17 @@ def deploy_committee(
     japan_threshold: int,
     partner_threshold: int,
     *,
-    register: bool = True,
+    authority: str | None = None,
     fees: FeeSettings | None = None,
     w3: Web3 | None = None,
 ) -> Deployment:
-    """Deploy a ``JointCommittee`` for ``country`` and (with ``register``) make it the country's.
+    """Deploy a ``JointCommittee`` for ``country`` and, given the partner's ``authority``, propose
+    that the country join with it.
 
-    Registering takes governance's role: ``addCountry`` when the country is new, ``setCommittee``
-    when it was added before. With ``register=False`` only the contract is deployed (for governance
-    to register later, e.g. from a multisig).
+    Proposing takes Japan's registry authority (the deployer): ``JCMGovernance.proposeCountry``.
+    The country joins only when ``authority`` accepts (``RegistryClient.accept_country``). Without
+    ``authority`` only the contract is deployed: to propose later (e.g. from a multisig), or as the
+    successor that the current committee's own ``ReplaceCommittee`` decision hands over to.
 
     Returns:
         The deployment with ``committees[country]`` set (not yet saved).
@@ -189,8 +191,6 @@ def deploy_committee(
         int(partner_threshold),
     )
     registry = contracts.at(web3, "JCMRegistry", deployment.registry)
-    with revert_errors("read the registry's committees", deployment.rpc_url):
-        existing = registry.functions.committeeOf(side_bytes(code)).call()
     receipt = _deploy(
         sender,
         "JointCommittee",
@@ -198,10 +198,14 @@ def deploy_committee(
         f"deploy the joint committee of {code}",
     )
     address = checksum(str(receipt["contractAddress"]))
-    if register:
-        function = "setCommittee" if int(existing, 16) else "addCountry"
-        data = registry.encode_abi(function, args=[side_bytes(code), address])
-        request: TxParams = {"to": registry.address, "data": data}
-        sender.send(request, lambda r: r, f"{function} {code}", track=False).wait()
+    if authority is not None:
+        with revert_errors("read the governance contract", deployment.rpc_url):
+            governance_address = registry.functions.governance().call()
+        governance = contracts.at(web3, "JCMGovernance", governance_address)
+        data = governance.encode_abi(
+            "proposeCountry", args=[side_bytes(code), address, checksum(authority)]
+        )
+        request: TxParams = {"to": governance.address, "data": data}
+        sender.send(request, lambda r: r, f"propose that {code} join", track=False).wait()
     committees = {**deployment.committees, code: address}
     return deployment.model_copy(update={"committees": committees})

@@ -74,7 +74,8 @@ STATE_INTERVAL = 30
 CONSORTIUM_CONFIRMATIONS = 2
 """Blocks the consortium devnet's indexer waits before applying a log (Clique has no finality)."""
 DEMO_PERSONAS = (
-    "governance",
+    "authority-jp",
+    "authority-id",
     "registrar-jp",
     "registrar-id",
     "jc-jp-mofa",

@@ -3,7 +3,7 @@
 Every refusal of the contracts arrives as revert data: a 4-byte selector and ABI-encoded arguments.
 :func:`decode_revert` turns it into a typed :class:`RegistryError` subclass whose message says, in
 the registry's words, what was wrong and what to do. The selector table is built from the packaged
-ABIs of the three contracts (:func:`selector_table`); :data:`ERROR_MESSAGES` holds one entry per
+ABIs of the four contracts (:func:`selector_table`); :data:`ERROR_MESSAGES` holds one entry per
 custom error name (tests check that every error of every ABI has one).
 
 Hierarchy::
@@ -198,11 +198,12 @@ def _reason(value: int) -> str:
 
 @cache
 def _role_names() -> dict[bytes, str]:
-    """Names of the registry's roles by hash: governance and every possible side's registrar."""
-    names = {b"\x00" * 32: "the governance (admin) role"}
+    """Names of the registry's roles by hash: every possible side's authority and registrar."""
+    names = {b"\x00" * 32: "the default admin role (held by nobody)"}
     for a, b in product(ascii_uppercase, repeat=2):
         side = a + b
         names[keccak(b"JCM_REGISTRAR_" + side.encode())] = f"the registrar role of side {side}"
+        names[keccak(b"JCM_AUTHORITY_" + side.encode())] = f"the registry authority of side {side}"
     return names
 
 
@@ -259,20 +260,6 @@ def _m(category: type[RegistryError], render: Callable[[Mapping[str, Any]], str]
 
 ERROR_MESSAGES: dict[str, ErrorMessage] = {
     # ---- JCMRegistry ----------------------------------------------------------------------------
-    "RegistryInvalidCountryCode": _m(
-        InvalidInput,
-        lambda a: (
-            f"{_side(a['code'])!r} is not a partner country code: give two upper-case "
-            "letters (ISO 3166-1 alpha-2), and not JP, which is Japan's own side"
-        ),
-    ),
-    "RegistryCountryAlreadyAdded": _m(
-        AlreadyExists,
-        lambda a: (
-            f"country {_side(a['country'])} was already added: change its joint committee "
-            "with set_committee instead"
-        ),
-    ),
     "RegistryUnknownSide": _m(
         NotFound,
         lambda a: (
@@ -453,22 +440,117 @@ ERROR_MESSAGES: dict[str, ErrorMessage] = {
             "the registry refused to record them twice"
         ),
     ),
-    # ---- OpenZeppelin (AccessControl, Pausable, ERC-1155, ShortStrings) --------------------------
+    "RegistryNotGovernance": _m(
+        NotPermitted,
+        lambda a: (
+            f"{a['caller']} is not the registry's governance contract: countries join, committees "
+            "change and pauses start only through it"
+        ),
+    ),
+    "RegistryCorrectionOutsideCommittee": _m(
+        InvalidInput,
+        lambda a: (
+            f"account {a['account']} is on registry side {_side(a['side'])}: a correction by "
+            f"{_side(a['country'])}'s joint committee reaches only accounts of the JP or "
+            f"{_side(a['country'])} registries"
+        ),
+    ),
+    "RegistryPaused": _m(
+        Paused,
+        lambda a: (
+            f"holders' movements are paused until {_date(a['until'])} by the authority of side "
+            f"{_side(a['side'])}: transfer, retire or cancel after that (committee decisions still "
+            "execute)"
+        ),
+    ),
+    # ---- JCMGovernance --------------------------------------------------------------------------
+    "GovernanceNotAuthority": _m(
+        NotPermitted,
+        lambda a: (
+            f"{a['caller']} is not the registry authority of side {_side(a['side'])}: only that "
+            "government's own authority may do this"
+        ),
+    ),
+    "GovernanceInvalidCountryCode": _m(
+        InvalidInput,
+        lambda a: (
+            f"{_side(a['code'])!r} is not a partner country code: give two upper-case letters "
+            "(ISO 3166-1 alpha-2), and not JP"
+        ),
+    ),
+    "GovernanceCountryAlreadyAdded": _m(
+        AlreadyExists,
+        lambda a: f"{_side(a['country'])} already is a registry side",
+    ),
+    "GovernanceZeroAddress": _m(
+        InvalidInput, lambda a: "the zero address cannot be a committee or an authority"
+    ),
+    "GovernanceNoCountryProposal": _m(
+        NotFound,
+        lambda a: (
+            f"Japan's authority has proposed no joining of {_side(a['country'])}: it proposes "
+            "first (jcm country propose), then the partner's authority accepts"
+        ),
+    ),
+    "GovernanceNotProposedAuthority": _m(
+        NotPermitted,
+        lambda a: (
+            f"{a['caller']} is not the partner authority named in the proposal for "
+            f"{_side(a['country'])}: accept from the address the proposal names"
+        ),
+    ),
+    "GovernanceProposalMismatch": _m(
+        InvalidInput,
+        lambda a: (
+            f"the proposal for {_side(a['country'])} names committee {a['proposed']}, not "
+            f"{a['committee']}: accept exactly the committee you checked, or ask Japan's "
+            "authority for a new proposal"
+        ),
+    ),
+    "GovernanceNotJointCommittee": _m(
+        InvalidInput,
+        lambda a: (
+            f"{a['committee']} is not a joint committee of {_side(a['country'])} for this "
+            "registry (or is the current one): deploy a JointCommittee for this country and "
+            "registry"
+        ),
+    ),
+    "GovernanceNotCommittee": _m(
+        NotPermitted,
+        lambda a: (
+            f"{a['caller']} is not the joint committee of {_side(a['country'])}: a committee is "
+            "replaced only by its own decision, signed under both sides' thresholds"
+        ),
+    ),
+    "GovernanceInvalidPauseDuration": _m(
+        InvalidInput,
+        lambda a: f"a pause lasts 1 to {a['max']:,} seconds, not {a['duration']:,}",
+    ),
+    "GovernanceAlreadyPaused": _m(
+        Paused,
+        lambda a: (
+            f"the registry is already paused until {_date(a['until'])} by side {_side(a['side'])}"
+        ),
+    ),
+    "GovernanceNotPaused": _m(InvalidInput, lambda a: "the registry is not paused"),
+    "GovernancePauseCoolingDown": _m(
+        NotPermitted,
+        lambda a: (
+            f"side {_side(a['side'])} paused recently and may pause again from "
+            f"{_date(a['allowedFrom'])}"
+        ),
+    ),
+    # ---- OpenZeppelin (AccessControl, ERC-1155, ShortStrings) --------------------------
     "AccessControlUnauthorizedAccount": _m(
         NotPermitted,
         lambda a: (
-            f"{a['account']} lacks {_role(a['neededRole'])}: ask governance to grant it, or "
-            "send from an address that has it"
+            f"{a['account']} lacks {_role(a['neededRole'])}: only that side's own authority "
+            "grants it; send from an address that has it"
         ),
     ),
     "AccessControlBadConfirmation": _m(
         InvalidInput, lambda a: "a role can only be renounced by the address holding it"
     ),
-    "EnforcedPause": _m(
-        Paused,
-        lambda a: "the registry is paused: no credits move until governance unpauses it",
-    ),
-    "ExpectedPause": _m(InvalidInput, lambda a: "the registry is not paused"),
     "ERC1155InsufficientBalance": _m(
         InsufficientCredits,
         lambda a: (
@@ -552,9 +634,9 @@ ERROR_MESSAGES: dict[str, ErrorMessage] = {
     "ProjectsMonitoringPeriodOverlaps": _m(
         InvalidInput,
         lambda a: (
-            f"the monitoring period starting {_date(a['start'])} overlaps project "
-            f"{a['ref']}'s last issued period, which ended {_date(a['lastEnd'])}: a period must "
-            "start after the previous one ended"
+            f"the monitoring period overlaps batch {a['batchId']} of project {a['ref']}, which "
+            f"covers {_date(a['batchStart'])} to {_date(a['batchEnd'])}: periods may arrive in any "
+            "order but never overlap"
         ),
     ),
     "ProjectsZeroQuantity": _m(
@@ -571,11 +653,44 @@ ERROR_MESSAGES: dict[str, ErrorMessage] = {
         InvalidInput,
         lambda a: f"vintage {a['vintage']} is outside {a['min']}-{a['max']}",
     ),
+    "ProjectsInvalidRef": _m(
+        InvalidInput,
+        lambda a: (
+            f"project reference {a['ref']!r} is not {_side(a['country'])} followed by three digits "
+            f"(e.g. {_side(a['country'])}012)"
+        ),
+    ),
+    "ProjectsQuantityAboveCeiling": _m(
+        InvalidInput,
+        lambda a: f"one issuance creates at most {a['max']:,} credits, not {a['quantity']:,}",
+    ),
+    "ProjectsMissingVerificationReport": _m(
+        InvalidInput, lambda a: "an issuance needs the hash of its verification report (not zero)"
+    ),
+    "ProjectsReportMismatch": _m(
+        InvalidInput,
+        lambda a: (
+            f"verification report 0x{a['reportHash'].hex()} was cited before with "
+            f"{a['recorded']:,} t of verified reductions, now with {a['given']:,} t: cite it "
+            "with the same figure"
+        ),
+    ),
+    "ProjectsReportExhausted": _m(
+        InvalidInput,
+        lambda a: (
+            f"verification report 0x{a['reportHash'].hex()} verified {a['verifiedReductions']:,} "
+            f"t and already backs {_credits(a['issued'])}: {a['quantity']:,} more would exceed it"
+        ),
+    ),
+    "ProjectsTooManyBatches": _m(
+        InvalidInput,
+        lambda a: f"project {a['ref']} has {a['max']} batches, the most it may have",
+    ),
     "ProjectsDecisionAlreadyUsed": _m(
         AlreadyExists,
         lambda a: (
-            f"decision id 0x{a['decisionId'].hex()} was already used: every issuance or "
-            "correction needs a new decision id"
+            f"decision id 0x{a['decisionId'].hex()} was already used by the joint committee of "
+            f"{_side(a['country'])}: every issuance or correction needs a new decision id"
         ),
     ),
     # ---- JointCommittee -------------------------------------------------------------------------
@@ -669,7 +784,7 @@ ERROR_MESSAGES: dict[str, ErrorMessage] = {
     ),
 }
 
-CONTRACT_NAMES = ("JCMRegistry", "JCMProjects", "JointCommittee")
+CONTRACT_NAMES = ("JCMRegistry", "JCMProjects", "JCMGovernance", "JointCommittee")
 
 _ERROR_STRING_SELECTOR = bytes.fromhex("08c379a0")  # Error(string)
 _PANIC_SELECTOR = bytes.fromhex("4e487b71")  # Panic(uint256)
@@ -733,7 +848,7 @@ def _packaged_abi(name: str) -> list[dict[str, Any]]:
 
 @cache
 def selector_table() -> dict[bytes, ErrorSpec]:
-    """Every custom error of the three contracts' ABIs, by 4-byte selector."""
+    """Every custom error of the four contracts' ABIs, by 4-byte selector."""
     table: dict[bytes, ErrorSpec] = {}
     for contract in CONTRACT_NAMES:
         for spec in error_specs(_packaged_abi(contract)):

@@ -573,10 +573,11 @@ class AccountReceipt(Receipt):
 
 
 class CountryReceipt(Receipt):
-    """A partner country was added, or its committee set."""
+    """A partner country's joining was proposed (``authority`` set) or accepted."""
 
     country: Side
     committee: Address
+    authority: Address | None = None
 
 
 class TransferReceipt(Receipt):
@@ -620,4 +621,5 @@ class DecisionReceipt(Receipt):
     first_serial: int | None = None
     last_serial: int | None = None
     cancellation_id: int | None = None
+    committee: Address | None = None
     nonce: int | None = None

@@ -9,7 +9,9 @@ What the plan contains:
 
 - **Parties and keys.** Every actor has a key derived from a fixed seed,
   ``keccak256("jcm-devnet-seed/v1/<label>")``, where the label is also its keystore name
-  (``governance``, ``registrar-jp``, ``jc-jp-moej``, ``jc-id-1``, ``gov-id``, ``kyocera``...).
+  (``authority-jp``, ``registrar-jp``, ``jc-jp-moej``, ``jc-id-1``, ``gov-id``, ``kyocera``...).
+  Each registry side has its own authority (``authority-jp``, ``authority-id``, ...): Japan's
+  proposes each partner country, the partner's accepts, and each grants its own side's registrar.
   These keys are public knowledge: use them on a devnet only.
 - **Countries and joint committees.** All 29 partner countries of ``partner_countries.csv``, in
   signing order, each with a joint committee of three Japanese members (the MOFA, METI and MOEJ
@@ -178,7 +180,7 @@ class Party:
     """Keystore name and key derivation label."""
     name: str
     role: str
-    """``governance``, ``registrar``, ``committee member``, ``account holder`` or ``sink``."""
+    """``authority``, ``registrar``, ``committee member``, ``account holder`` or ``sink``."""
     side: str | None = None
 
     @property
@@ -332,6 +334,7 @@ class SeedPlan:
             + 1  # registry
             + 2 * len(self.committees)
             + len(self.committees)
+            + len(self.committees)  # acceptances by the partners' authorities
             + 1  # registrar grants
             + len(self.accounts)
             + len(self.projects)
@@ -699,11 +702,20 @@ def build_plan(countries: tuple[str, ...] | None = None) -> SeedPlan:
             )
     selected = {c.iso2 for c in every} if countries is None else set(countries)
     countries_in = [c for c in every if c.iso2 in selected]
-    governance = Party("governance", "Registry governance", "governance")
+    governance = Party("authority-jp", "Registry authority of Japan", "authority", JAPAN)
     parties: list[Party] = [governance]
     accounts: list[AccountPlan] = []
     names: dict[str, str] = {}
     sides = [(JAPAN, "Japan"), *((c.iso2, c.name_en) for c in countries_in)]
+    for side, country_name in sides[1:]:
+        parties.append(
+            Party(
+                f"authority-{side.lower()}",
+                f"Registry authority of {country_name}",
+                "authority",
+                side,
+            )
+        )
     for side, _ in sides:
         code = side.lower()
         parties.append(
@@ -820,6 +832,7 @@ GAS_LIMITS = {
     # pre-flight (eth_call + eth_estimateGas), which would run every transaction twice more on the
     # node. A transaction that fails anyway still raises its decoded error when awaited.
     "grant": 150_000,
+    "accept": 300_000,
     "open": 400_000,
     "register": 800_000,
     "issue": 2_500_000,
@@ -988,20 +1001,27 @@ class _Seeder:
                 [derived_address(m) for m in committee.partner_members],
                 committee.japan_threshold,
                 committee.partner_threshold,
+                authority=derived_address(f"authority-{committee.country.lower()}"),
             )
             self.tick(2)
         self._base = RegistryClient(self.w3, client.deployment, fees=self.fees)
+        self.step("partner authorities accept their countries")
+        with self.mining():
+            for committee in self.plan.committees:
+                address = client.deployment.committees[committee.country]
+                call = self.prepare.accept_country(committee.country, address)
+                self.send(f"authority-{committee.country.lower()}", call, "accept")
+        self.wait()
         return client.deployment
 
     def open_accounts(self) -> None:
-        governance = self.plan.governance.label
-        self.step("granting registrar roles")
+        self.step("granting registrar roles (each side's authority its own)")
         registrars = [p for p in self.plan.parties if p.role == "registrar"]
         with self.mining():
             for party in registrars:
                 assert party.side is not None
                 grant = self.prepare.grant_registrar(party.side, party.address)
-                self.send(governance, grant, "grant")
+                self.send(f"authority-{party.side.lower()}", grant, "grant")
         self.wait()
         self.step("opening accounts")
         with self.mining():

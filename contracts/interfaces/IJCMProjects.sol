@@ -26,16 +26,28 @@ interface IJCMProjects {
     error ProjectsUnknownBatch(uint256 batchId);
     /// @dev The monitoring period ends before it starts.
     error ProjectsInvalidMonitoringPeriod(uint64 start, uint64 end);
-    /// @dev The monitoring period starts on or before the end of the project's last issued period.
-    error ProjectsMonitoringPeriodOverlaps(string ref, uint64 start, uint64 lastEnd);
+    /// @dev The monitoring period overlaps the period of the project's batch `batchId`.
+    error ProjectsMonitoringPeriodOverlaps(string ref, uint256 batchId, uint64 batchStart, uint64 batchEnd);
     /// @dev The quantity is zero.
     error ProjectsZeroQuantity();
     /// @dev The issuance exceeds the verified emission reductions of its monitoring period.
     error ProjectsQuantityExceedsVerified(uint256 quantity, uint256 verifiedReductions);
     /// @dev The vintage is outside `[min, max]`.
     error ProjectsInvalidVintage(uint16 vintage, uint16 min, uint16 max);
-    /// @dev The decision id was already used by an issuance or a correction.
-    error ProjectsDecisionAlreadyUsed(bytes32 decisionId);
+    /// @dev The decision id was already used by an issuance or a correction of `country`'s committee.
+    error ProjectsDecisionAlreadyUsed(bytes2 country, bytes32 decisionId);
+    /// @dev A project reference is not the project's country code followed by three digits (`ID012`).
+    error ProjectsInvalidRef(string ref, bytes2 country);
+    /// @dev One issuance may create at most `max` credits.
+    error ProjectsQuantityAboveCeiling(uint256 quantity, uint256 max);
+    /// @dev The verification report hash is zero.
+    error ProjectsMissingVerificationReport();
+    /// @dev The report was cited before with `recorded` verified reductions, now with `given`.
+    error ProjectsReportMismatch(bytes32 reportHash, uint64 recorded, uint64 given);
+    /// @dev The report backed `issued` credits already; `quantity` more would exceed its `verifiedReductions`.
+    error ProjectsReportExhausted(bytes32 reportHash, uint64 issued, uint64 quantity, uint64 verifiedReductions);
+    /// @dev The project has `max` batches, the most an out-of-order period is compared with.
+    error ProjectsTooManyBatches(string ref, uint256 max);
 
     /// @notice A joint committee registered a project.
     event ProjectRegistered(
@@ -90,6 +102,19 @@ interface IJCMProjects {
     /// @notice A batch with all its issuance data.
     function batchInfo(uint256 batchId) external view returns (BatchInfo memory);
 
-    /// @notice Whether a decision id was already used.
-    function decisionUsed(bytes32 decisionId) external view returns (bool);
+    /// @notice Whether `country`'s committee already used a decision id.
+    function decisionUsed(bytes2 country, bytes32 decisionId) external view returns (bool);
+
+    /// @notice The verified reductions a verification report states and how many credits issuances citing it
+    /// created so far.
+    function reportUse(bytes32 reportHash) external view returns (uint64 verifiedReductions, uint64 issued);
+
+    /// @notice The batch ids of a project, in issuance order.
+    function projectBatches(string calldata ref) external view returns (uint256[] memory);
+
+    /// @notice The partner country of a registered project (zero when unknown).
+    function projectCountry(string calldata ref) external view returns (bytes2);
+
+    /// @notice The partner country of a batch (zero when unknown).
+    function batchCountry(uint256 batchId) external view returns (bytes2);
 }

@@ -26,10 +26,6 @@ interface IJCMRegistry {
     // Errors
     // ------------------------------------------------------------------------------------------------
 
-    /// @dev A country code is not two upper-case ASCII letters, or is `JP` where a partner is expected.
-    error RegistryInvalidCountryCode(bytes2 code);
-    /// @dev The partner country was already added.
-    error RegistryCountryAlreadyAdded(bytes2 country);
     /// @dev No registry side with this code exists.
     error RegistryUnknownSide(bytes2 side);
     /// @dev The zero address was given where an account or contract is required.
@@ -89,6 +85,13 @@ interface IJCMRegistry {
     error RegistryUnknownCancellation(uint256 cancellationId);
     /// @dev Credits move only through the registry's own functions, never through ERC-1155 transfers.
     error RegistryUnsupportedOperation();
+    /// @notice Only the governance contract (`governance()`) adds countries, sets committees and pauses.
+    error RegistryNotGovernance(address caller);
+    /// @notice A correction named an account of `side`, outside the batch's committee registries (JP, `country`).
+    error RegistryCorrectionOutsideCommittee(address account, bytes2 side, bytes2 country);
+    /// @notice Holders' movements are paused until `until` by the authority of `side`.
+    error RegistryPaused(uint64 until, bytes2 side);
+
 
     // ------------------------------------------------------------------------------------------------
     // Events
@@ -96,6 +99,7 @@ interface IJCMRegistry {
 
     /// @notice A partner country joined, with the address acting as its joint committee.
     event CountryAdded(bytes2 indexed country, address indexed committee);
+
     /// @notice The address acting as a country's joint committee changed.
     event CommitteeSet(bytes2 indexed country, address indexed previousCommittee, address indexed committee);
     /// @notice A registrar opened an account.
@@ -159,17 +163,16 @@ interface IJCMRegistry {
     // Governance and registrars
     // ------------------------------------------------------------------------------------------------
 
-    /// @notice Adds a partner country (a new registry side) and the address acting as its joint committee.
-    function addCountry(bytes2 country, address committee) external;
+    /// @notice Adds partner `country` as a registry side with `committee` and `authority`. Only `governance`,
+    /// after Japan's authority proposed and the partner's authority accepted.
+    function addCountry(bytes2 country, address committee, address authority) external;
 
-    /// @notice Replaces the address acting as a country's joint committee.
+    /// @notice Makes `committee` the joint committee of `country`. Only `governance`, on the current
+    /// committee's own decision.
     function setCommittee(bytes2 country, address committee) external;
 
-    /// @notice Pauses every movement of credits (issuance, transfer, retirement, cancellation, correction).
-    function pause() external;
-
-    /// @notice Resumes movements.
-    function unpause() external;
+    /// @notice Pauses holders' movements until `until` (declared by `side`). Only `governance`.
+    function setPause(uint64 until, bytes2 side) external;
 
     /// @notice Opens an account on `side`. Only that side's registrar.
     function openAccount(address account, bytes2 side, AccountKind kind, string calldata holderName) external;
@@ -234,8 +237,23 @@ interface IJCMRegistry {
     // Views
     // ------------------------------------------------------------------------------------------------
 
-    /// @notice The registrar role of a side, granted and revoked by governance.
+    /// @notice The registrar role of a side, granted and revoked by that side's authority only.
     function registrarRole(bytes2 side) external pure returns (bytes32);
+
+    /// @notice The authority role of a side (`keccak256("JCM_AUTHORITY_" + side)`): its own admin and the
+    /// admin of the side's registrar role.
+    function authorityRole(bytes2 side) external pure returns (bytes32);
+
+    /// @notice The governance contract.
+    function governance() external view returns (address);
+
+    /// @notice Whether holders' movements are paused now.
+    function paused() external view returns (bool);
+
+    /// @notice When the current or last pause ends (ended) and which side declared it.
+    function pauseState() external view returns (uint64 pausedUntil, bytes2 pausedBy);
+
+
 
     /// @notice The partner countries in the order they were added.
     function countries() external view returns (bytes2[] memory);

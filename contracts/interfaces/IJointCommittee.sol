@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {Issuance, ProjectRegistration} from "./RegistryTypes.sol";
-import {Correction, MembershipChange} from "../libraries/DecisionTypes.sol";
+import {CommitteeReplacement, Correction, MembershipChange} from "../libraries/DecisionTypes.sol";
 
 /// @dev Which government a committee member represents.
 enum MemberSide {
@@ -16,7 +16,8 @@ enum DecisionKind {
     RegisterProject,
     IssueCredits,
     CorrectCredits,
-    ChangeMembers
+    ChangeMembers,
+    ReplaceCommittee
 }
 
 /// @dev One member's signature over a decision's EIP-712 digest. `signer` is given because contract-wallet
@@ -109,6 +110,22 @@ interface IJointCommittee {
         uint256 deadline,
         MemberSignature[] calldata signatures
     ) external;
+
+    /// @notice Hands this committee's country over to `replacement.successor` (a `JointCommittee` of the same
+    /// country for the same registry), on a decision signed under both thresholds. This committee then decides
+    /// nothing more: the registry and the projects contract accept only the successor.
+    function replaceCommittee(
+        CommitteeReplacement calldata replacement,
+        uint256 decisionNonce,
+        uint256 deadline,
+        MemberSignature[] calldata signatures
+    ) external;
+
+    /// @notice The EIP-712 digest members sign for a committee replacement.
+    function replaceCommitteeDigest(CommitteeReplacement calldata replacement, uint256 decisionNonce, uint256 deadline)
+        external
+        view
+        returns (bytes32);
 
     /// @notice The partner country of this committee.
     function country() external view returns (bytes2);

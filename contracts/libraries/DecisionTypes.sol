@@ -25,6 +25,11 @@ struct MembershipChange {
 /// mirrors these type strings, and a test checks both compute the same digest for every kind.
 /// @dev Every decision type ends with `uint256 nonce,uint256 deadline`; the committee's EIP-712 domain binds
 /// the chain id and the committee contract's address.
+/// @dev A joint committee's decision to hand its country over to `successor`.
+struct CommitteeReplacement {
+    address successor;
+}
+
 library DecisionTypes {
     bytes32 internal constant REGISTER_PROJECT_TYPEHASH = keccak256(
         "RegisterProject(string ref,bytes2 country,string title,string methodology,bytes32 pddHash,"
@@ -49,6 +54,9 @@ library DecisionTypes {
         "ChangeMembers(address[] japanMembers,address[] partnerMembers,uint8 japanThreshold,"
         "uint8 partnerThreshold,uint256 nonce,uint256 deadline)"
     );
+
+    bytes32 internal constant REPLACE_COMMITTEE_TYPEHASH =
+        keccak256("ReplaceCommittee(address successor,uint256 nonce,uint256 deadline)");
 
     function hashRegisterProject(ProjectRegistration calldata p, uint256 nonce, uint256 deadline)
         internal
@@ -132,6 +140,14 @@ library DecisionTypes {
                 deadline
             )
         );
+    }
+
+    function hashReplaceCommittee(CommitteeReplacement calldata r, uint256 nonce, uint256 deadline)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(REPLACE_COMMITTEE_TYPEHASH, r.successor, nonce, deadline));
     }
 
     function _hashAllocations(Allocation[] calldata allocations) private pure returns (bytes32) {

@@ -1,5 +1,8 @@
-"""Governance: ``jcm deploy``, ``jcm country add|list|show``, ``jcm registrar grant|revoke``,
-``jcm pause|unpause``."""
+"""Governance: ``jcm deploy``, ``jcm country propose|accept|list|show``,
+``jcm authority grant|revoke``, ``jcm registrar grant|revoke``, ``jcm pause|unpause``.
+
+Each government's registry authority acts on its own side only; a partner joins when Japan's
+authority proposes and the partner's authority accepts (README "Who can do what")."""
 
 from __future__ import annotations
 
@@ -26,14 +29,21 @@ country_app = typer.Typer(
     help="Partner countries and their joint committees.", no_args_is_help=True
 )
 registrar_app = typer.Typer(
-    help="Registrar roles of the registry sides (governance grants them).", no_args_is_help=True
+    help="Registrar roles of the registry sides (each side's authority grants its own).",
+    no_args_is_help=True,
+)
+authority_app = typer.Typer(
+    help="Registry authorities: each government's key (or multisig) governing its own side.",
+    no_args_is_help=True,
 )
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``deploy``, ``pause``, ``unpause`` and the ``country`` and ``registrar`` groups."""
+    """Add ``deploy``, ``pause``, ``unpause`` and the ``country``, ``authority`` and
+    ``registrar`` groups."""
     app.command("deploy")(deploy)
     app.add_typer(country_app, name="country")
+    app.add_typer(authority_app, name="authority")
     app.add_typer(registrar_app, name="registrar")
     app.command("pause")(pause)
     app.command("unpause")(unpause)
@@ -47,7 +57,7 @@ def grant(
     keystore: KeystoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Make an address the registrar of a registry side (governance)."""
+    """Make an address the registrar of a registry side (that side's authority)."""
     target = addresses([account], "registrar")[0]
     receipt = connect_signed(ctx, keystore).grant_registrar(side, target)
     _receipt(f"granted the registrar role of {side.upper()} to {target}", receipt, as_json)
@@ -61,22 +71,64 @@ def revoke(
     keystore: KeystoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Take the registrar role of a registry side away from an address (governance)."""
+    """Take the registrar role of a registry side away from an address (that side's authority)."""
     target = addresses([account], "registrar")[0]
     receipt = connect_signed(ctx, keystore).revoke_registrar(side, target)
     _receipt(f"revoked the registrar role of {side.upper()} from {target}", receipt, as_json)
 
 
-def pause(ctx: typer.Context, keystore: KeystoreOption = None, as_json: JsonOption = False) -> None:
-    """Pause every movement of credits (governance)."""
-    _receipt("paused the registry", connect_signed(ctx, keystore).pause(), as_json)
+@authority_app.command("grant")
+def grant_authority(
+    ctx: typer.Context,
+    side: Annotated[str, typer.Argument(help="Registry side: JP or a partner's code.")],
+    account: Annotated[str, typer.Argument(help="The new authority's address or key name.")],
+    keystore: KeystoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add an authority of a side, e.g. the government's multisig (that side's authority)."""
+    target = addresses([account], "authority")[0]
+    receipt = connect_signed(ctx, keystore).grant_authority(side, target)
+    _receipt(f"granted the authority of {side.upper()} to {target}", receipt, as_json)
+
+
+@authority_app.command("revoke")
+def revoke_authority(
+    ctx: typer.Context,
+    side: Annotated[str, typer.Argument(help="Registry side: JP or a partner's code.")],
+    account: Annotated[str, typer.Argument(help="The authority's address or key name.")],
+    keystore: KeystoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Remove an authority of a side, e.g. a key handed over to a multisig (that side's
+    authority)."""
+    target = addresses([account], "authority")[0]
+    receipt = connect_signed(ctx, keystore).revoke_authority(side, target)
+    _receipt(f"revoked the authority of {side.upper()} from {target}", receipt, as_json)
+
+
+def pause(
+    ctx: typer.Context,
+    side: Annotated[str, typer.Option("--side", help="The side whose authority you are.")],
+    hours: Annotated[
+        float, typer.Option("--hours", min=0.001, max=168, help="How long (at most 7 days).")
+    ] = 24,
+    keystore: KeystoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Pause transfers, retirements and cancellations for a while (a side's authority).
+
+    Committee decisions still execute, so no signed decision lapses. The pause ends by itself;
+    the same side may pause again 7 days after it ended.
+    """
+    receipt = connect_signed(ctx, keystore).pause(side, round(hours * 3600))
+    _receipt(f"paused holders' movements for {hours:g} h", receipt, as_json)
 
 
 def unpause(
     ctx: typer.Context, keystore: KeystoreOption = None, as_json: JsonOption = False
 ) -> None:
-    """Resume movements of credits (governance)."""
-    _receipt("unpaused the registry", connect_signed(ctx, keystore).unpause(), as_json)
+    """Lift a pause early (the authority of the side that paused)."""
+    _receipt("lifted the pause", connect_signed(ctx, keystore).unpause(), as_json)
 
 
 def _receipt(what: str, receipt: object, as_json: bool) -> None:
@@ -92,7 +144,7 @@ def deploy(
         str | None,
         typer.Option(
             "--admin",
-            help="Governance address or key name (default: the deployer).",
+            help="Japan's registry authority: address or key name (default: the deployer).",
             show_default=False,
         ),
     ] = None,
@@ -105,7 +157,7 @@ def deploy(
     keystore: KeystoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Deploy the registry (JCMRegistry and JCMProjects) and write the deployment file."""
+    """Deploy the registry (JCMRegistry, JCMProjects, JCMGovernance); write the deployment file."""
     from registry_client.deployment import DEFAULT_METADATA_URI, deploy_registry, save_deployment
     from registry_client.errors import DeploymentError
     from registry_client.transactions import FeeSettings, connect_web3
@@ -141,7 +193,7 @@ def deploy(
                 ("chain", deployment.chain_id),
                 ("registry", deployment.registry),
                 ("projects", deployment.projects),
-                ("governance", governance or deployment.deployer),
+                ("Japan's authority", governance or deployment.deployer),
                 ("block", deployment.block_number),
                 ("deployment file", path),
             ],
@@ -149,10 +201,16 @@ def deploy(
     )
 
 
-@country_app.command("add")
-def add(
+@country_app.command("propose")
+def propose(
     ctx: typer.Context,
     country: Annotated[str, typer.Argument(help="ISO 3166-1 alpha-2 code, e.g. ID.")],
+    authority: Annotated[
+        str,
+        typer.Option(
+            "--authority", help="The partner government's registry authority (address or key)."
+        ),
+    ],
     japan_members: Annotated[
         list[str],
         typer.Option(
@@ -176,22 +234,42 @@ def add(
     keystore: KeystoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Deploy a joint committee for a partner country and add the country (governance)."""
+    """Deploy a joint committee for a partner country and propose that it join (Japan's
+    authority). The country joins when the partner's authority accepts (`jcm country accept`)."""
     from registry_client.deployment import save_deployment
 
     japan = addresses(japan_members, "Japanese member")
     partner = addresses(partner_members, "partner member")
+    partner_authority = addresses([authority], "authority")[0]
     client = connect_signed(ctx, keystore)
     with output.err_console().status(f"deploying the joint committee of {country.upper()} ..."):
         committee = client.deploy_committee(
-            country, japan, partner, japan_threshold, partner_threshold
-        )
+            country, japan, partner, japan_threshold, partner_threshold,
+            authority=partner_authority,
+        )  # fmt: skip
     save_deployment(client.deployment, settings(ctx).deployment_path)
     if as_json:
         output.print_json(committee)
         return
-    output.success(f"added country {committee.country} with joint committee {committee.address}")
+    output.success(
+        f"proposed that {committee.country} join with joint committee {committee.address}; "
+        f"{partner_authority} accepts with: jcm country accept {committee.country} "
+        f"{committee.address}"
+    )
     _show_committee(committee)
+
+
+@country_app.command("accept")
+def accept(
+    ctx: typer.Context,
+    country: Annotated[str, typer.Argument(help="ISO 3166-1 alpha-2 code, e.g. ID.")],
+    committee: Annotated[str, typer.Argument(help="The proposed joint committee's address.")],
+    keystore: KeystoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Accept Japan's proposal that your country join (the partner's authority named in it)."""
+    receipt = connect_signed(ctx, keystore).accept_country(country, committee)
+    _receipt(f"{country.upper()} joined with joint committee {committee}", receipt, as_json)
 
 
 @country_app.command("list")

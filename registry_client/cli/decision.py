@@ -503,6 +503,34 @@ def new_change_members(
     _write_decision(client, decision, out, force, as_json)
 
 
+@new_app.command("replace-committee")
+def new_replace_committee(
+    ctx: typer.Context,
+    country: Annotated[str, typer.Option("--country", help="Partner country, e.g. ID.")],
+    successor: Annotated[
+        str, typer.Option("--successor", help="The successor JointCommittee's address.")
+    ],
+    out: OutOption,
+    deadline: DeadlineOption = None,
+    valid_days: ValidDaysOption = 30,
+    force: ForceOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Draft the committee's hand-over to a successor committee (signed by the current members)."""
+    from registry_client.decisions import CommitteeReplacement, ReplaceCommitteeDecision
+
+    target = addresses([successor], "successor")[0]
+    client = connect(ctx)
+    domain, nonce = _domain(client, country)
+    decision = ReplaceCommitteeDecision(
+        domain=domain,
+        nonce=nonce,
+        deadline=_deadline(client, deadline, valid_days),
+        replacement=CommitteeReplacement(successor=target),
+    )
+    _write_decision(client, decision, out, force, as_json)
+
+
 # ------------------------------------------------------------------------------------------------
 # Reading, signing, checking, submitting
 # ------------------------------------------------------------------------------------------------

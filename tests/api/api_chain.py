@@ -57,6 +57,11 @@ class Chain:
     decision_counter: int = 0
 
     @property
+    def governance(self) -> Contract:
+        """The ``JCMGovernance`` contract the registry created."""
+        return contracts.at(self.w3, "JCMGovernance", self.registry.functions.governance().call())
+
+    @property
     def deployment(self) -> dict[str, Any]:
         """What the indexer needs to know (the keys of ``deployment.json``)."""
         return {
@@ -169,7 +174,13 @@ ROLE_NAMES = (
     "committee_vn2",
     "submitter",
     "th_company",
+    "authority_id",
+    "authority_vn",
+    "authority_th",
+    "authority_kh",
 )
+#: Roles held by a contract, not an account: stand-in joint committees (see ``stand_in_committee``).
+COMMITTEES = {"committee_id": "ID", "committee_vn": "VN", "committee_vn2": "VN"}
 
 
 def deploy(url: str) -> Chain:
@@ -185,7 +196,7 @@ def deploy(url: str) -> Chain:
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
     registry = contracts.at(w3, "JCMRegistry", str(receipt["contractAddress"]))
     projects = contracts.at(w3, "JCMProjects", registry.functions.projects().call())
-    return Chain(
+    chain = Chain(
         w3=w3,
         url=url,
         registry=registry,
@@ -193,6 +204,29 @@ def deploy(url: str) -> Chain:
         start_block=receipt["blockNumber"],
         roles=roles,
     )
+    for role, country in COMMITTEES.items():
+        roles[role] = stand_in_committee(chain, country)
+    return chain
+
+
+def stand_in_committee(chain: Chain, country: str) -> str:
+    """A real ``JointCommittee`` of ``country`` whose address the tests send from (anvil
+    impersonation), as the contract does after its members signed: the history needs many
+    committee calls, and the registry accepts only committees of the right country."""
+    address = deploy_committee(chain, country)
+    chain.w3.provider.make_request("anvil_impersonateAccount", [address])  # type: ignore[arg-type]
+    chain.w3.provider.make_request("anvil_setBalance", [address, hex(10**21)])  # type: ignore[arg-type]
+    return address
+
+
+def join(chain: Chain, country: bytes, committee: str, authority: str) -> None:
+    """Japan's authority proposes ``country``; the partner's authority accepts."""
+    governance = chain.governance
+    chain.send(
+        governance.functions.proposeCountry(country, committee, authority),
+        chain.roles["governance"],
+    )
+    chain.send(governance.functions.acceptCountry(country, committee), authority)
 
 
 def _members(count: int) -> list[LocalAccount]:
@@ -212,13 +246,13 @@ def seed_history(chain: Chain) -> None:
     r = chain.roles
     reg = chain.registry
     gov = r["governance"]
-    chain.send(reg.functions.addCountry(b"ID", r["committee_id"]), gov)
-    chain.send(reg.functions.addCountry(b"VN", r["committee_vn"]), gov)
-    for side in (b"JP", b"ID", b"TH"):
+    join(chain, b"ID", r["committee_id"], r["authority_id"])
+    join(chain, b"VN", r["committee_vn"], r["authority_vn"])
+    for side, authority in ((b"JP", gov), (b"ID", r["authority_id"]), (b"TH", r["authority_th"])):
         if side == b"TH":
             _add_thailand(chain)
         role = reg.functions.registrarRole(side).call()
-        chain.send(reg.functions.grantRole(role, r["registrar"]), gov)
+        chain.send(reg.functions.grantRole(role, r["registrar"]), authority)
 
     chain.open_account("jp_retirement", "JP", RETIREMENT, "Government of Japan retirement account")
     chain.open_account(
@@ -266,7 +300,10 @@ def seed_history(chain: Chain) -> None:
     chain.send(reg.functions.freezeAccount(r["id_government"]), r["registrar"])
     chain.send(reg.functions.unfreezeAccount(r["id_government"]), r["registrar"])
     chain.send(reg.functions.closeAccount(r["short_lived"]), r["registrar"])
-    chain.send(reg.functions.setCommittee(b"VN", r["committee_vn2"]), gov)
+    # VN's committee hands over by its own decision (sent as the committee contract would).
+    chain.send(
+        chain.governance.functions.replaceCommittee(b"VN", r["committee_vn2"]), r["committee_vn"]
+    )
     chain.transfer("mitsui", "jp_government", b2, 25)
 
 
@@ -300,7 +337,7 @@ def _add_thailand(chain: Chain) -> None:
     )
     committee = contracts.at(chain.w3, "JointCommittee", str(receipt["contractAddress"]))
     chain.committees["TH"] = committee
-    chain.send(chain.registry.functions.addCountry(b"TH", committee.address), r["governance"])
+    join(chain, b"TH", committee.address, r["authority_th"])
     domain = decisions.CommitteeDomain(chain_id=chain.w3.eth.chain_id, committee=committee.address)
     deadline = 4_000_000_000
     register = decisions.RegisterProjectDecision(

@@ -173,7 +173,9 @@ def test_transaction_and_countries(client: TestClient, seeded_chain: Chain) -> N
     assert correction["decision_id"] is not None
 
     vietnam = client.get("/v1/countries/vn").json()
-    assert vietnam["membership"] is None
+    # The successor committee's membership, from its constructor's MembersChanged.
+    assert vietnam["membership"]["address"] == seeded_chain.roles["committee_vn2"]
+    assert vietnam["membership"]["nonce"] == 0
     assert [h["committee"] for h in vietnam["committee_history"]] == [
         seeded_chain.roles["committee_vn"],
         seeded_chain.roles["committee_vn2"],

@@ -7,7 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_chain import AUTH_NDC, NDC, VOLUNTARY_CANCELLATION, Chain, deploy_committee, index_chain
+from api_chain import (
+    AUTH_NDC,
+    NDC,
+    VOLUNTARY_CANCELLATION,
+    Chain,
+    deploy_committee,
+    index_chain,
+    join,
+)
 from invariants import assert_registry_invariants
 from sqlalchemy.orm import Session
 
@@ -38,12 +46,12 @@ def _checkpoint(url: str) -> int:
 def _branch_a(chain: Chain, committee: str) -> None:
     """Transactions that the reorganisation will drop: movements, a committee change, a new project
     and batch, and a new country whose committee contract was deployed before the fork."""
-    chain.send(chain.registry.functions.addCountry(b"KH", committee), chain.roles["governance"])
+    join(chain, b"KH", committee, chain.roles["authority_kh"])
     chain.transfer("mitsui", "jp_government", 1, 11)
     chain.retire("pt_energi", 1, 5, "ID", NDC, "dropped")
     chain.send(
-        chain.registry.functions.setCommittee(b"VN", chain.roles["committee_vn"]),
-        chain.roles["governance"],
+        chain.governance.functions.replaceCommittee(b"VN", chain.roles["committee_vn"]),
+        chain.roles["committee_vn2"],
     )
     chain.register_project("ID099", "ID", "committee_id")
     chain.issue("ID099", 2024, [("mitsui", 70), ("pt_energi", 30)], AUTH_NDC)

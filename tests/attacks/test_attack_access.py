@@ -1,7 +1,8 @@
-"""Unauthorized calls to every state-changing function of the three contracts, table-driven.
+"""Unauthorized calls to every state-changing function of the four contracts, table-driven.
 
-``TABLE`` lists, for each state-changing function of ``JCMRegistry``, ``JCMProjects`` and
-``JointCommittee``, callers that must be refused and the exact error (with its arguments) each gets.
+``TABLE`` lists, for each state-changing function of ``JCMRegistry``, ``JCMProjects``,
+``JCMGovernance`` and ``JointCommittee``, callers that must be refused and the exact error (with
+its arguments) each gets.
 Every call is a mined transaction that must revert without changing any contract's storage.
 ``test_the_table_covers_every_state_changing_function`` fails when a contract gains a state-changing
 function that the table does not cover, or the table names a function that no longer exists.
@@ -24,11 +25,10 @@ from registry_client.models import AccountKind
 
 from .scenario import refused
 
-ADMIN_ROLE = b"\x00" * 32
 #: ERC-1155 functions that move tokens or approve operators: ``pure`` here (they always revert), but
 #: state-changing by the standard, so they belong in the table too.
 ERC1155_MOVERS = ("safeTransferFrom", "safeBatchTransferFrom", "setApprovalForAll")
-CONTRACTS = ("JCMRegistry", "JCMProjects", "JointCommittee")
+CONTRACTS = ("JCMRegistry", "JCMProjects", "JCMGovernance", "JointCommittee")
 
 
 @dataclass
@@ -50,6 +50,9 @@ class Ctx:
     def role(self, side: bytes) -> bytes:
         return self.world.role(side)
 
+    def authority_role(self, side: bytes) -> bytes:
+        return self.world.authority_role(side)
+
     def caller(self, label: str) -> str:
         """The address behind a caller label of the table."""
         world = self.world
@@ -58,6 +61,7 @@ class Ctx:
         return {
             "outsider": lambda: world.outsider,
             "admin": lambda: world.admin,
+            "authority": lambda: world.authorities[code],
             "holder": lambda: self.holder,
             "registrar": lambda: world.sides[code].registrar,
             "retirement": lambda: world.sides[code].retirement,
@@ -71,6 +75,7 @@ class Ctx:
         return {
             "JCMRegistry": world.registry,
             "JCMProjects": world.projects,
+            "JCMGovernance": world.governance,
             "JointCommittee": world.committees[ID],
         }[name]
 
@@ -87,6 +92,14 @@ class Ctx:
     def correction(self) -> d.CorrectCreditsDecision:
         return self.world.correction_decision(
             ID, self.holder, self.batch_id, self.first, self.first, label="x"
+        )
+
+    def handover(self) -> d.ReplaceCommitteeDecision:
+        return d.ReplaceCommitteeDecision(
+            domain=self.world.domain(ID),
+            nonce=self.world.nonce(ID),
+            deadline=2**40,
+            replacement=d.CommitteeReplacement(successor=ATTACKER_KEY.address),
         )
 
     def takeover(self) -> d.ChangeMembersDecision:
@@ -120,8 +133,16 @@ class Case:
     label: str = ""
 
 
-def admin_only(_: Ctx, caller: str) -> dict[str, Any]:
-    return {"account": caller, "neededRole": ADMIN_ROLE}
+def authority_of_jp(ctx: Ctx, caller: str) -> dict[str, Any]:
+    return {"account": caller, "neededRole": ctx.authority_role(JP)}
+
+
+def governance_only(_: Ctx, caller: str) -> dict[str, Any]:
+    return {"caller": caller}
+
+
+def not_authority_of(side: bytes) -> Expect:
+    return lambda _, caller: {"side": side, "caller": caller}
 
 
 def registrar_of_jp(ctx: Ctx, caller: str) -> dict[str, Any]:
@@ -157,61 +178,118 @@ def attacker_not_member(_: Ctx, __: str) -> dict[str, Any]:
 
 
 NON_GOVERNANCE = ("outsider", "holder", "registrar:JP", "committee:ID")
-NON_REGISTRARS_OF_JP = ("outsider", "admin", "holder", "registrar:ID", "committee:ID")
+EVERYONE = ("outsider", "admin", "authority:ID", "holder", "registrar:JP", "committee:ID")
+NON_REGISTRARS_OF_JP = (
+    "outsider",
+    "admin",
+    "authority:ID",
+    "holder",
+    "registrar:ID",
+    "committee:ID",
+)
 NON_ACCOUNTS = ("outsider", "admin", "registrar:JP", "committee:ID")
-NON_PROJECTS = ("outsider", "admin", "holder", "registrar:JP", "committee:ID")
-NON_COMMITTEES = ("outsider", "admin", "registrar:ID", "member:ID", "committee:TH")
-SUBMITTERS = ("outsider", "admin", "member:ID")
+NON_PROJECTS = ("outsider", "admin", "authority:ID", "holder", "registrar:JP", "committee:ID")
+NON_COMMITTEES = (
+    "outsider",
+    "admin",
+    "authority:ID",
+    "registrar:ID",
+    "member:ID",
+    "committee:TH",
+)
+SUBMITTERS = ("outsider", "admin", "authority:ID", "member:ID")
 
 TABLE: tuple[Case, ...] = (
-    # --- JCMRegistry: governance --------------------------------------------------------------
+    # --- JCMRegistry: governance (only through JCMGovernance; roles only by a side's authority) ---
     Case(
         "JCMRegistry",
         "addCountry",
-        NON_GOVERNANCE,
-        lambda c: (b"VN", c.world.outsider),
-        "AccessControlUnauthorizedAccount",
-        admin_only,
+        EVERYONE,
+        lambda c: (b"VN", c.world.outsider, c.world.outsider),
+        "RegistryNotGovernance",
+        governance_only,
     ),
     Case(
         "JCMRegistry",
         "setCommittee",
-        (*NON_GOVERNANCE, "committee:TH"),
+        EVERYONE,
         lambda c: (ID, c.world.outsider),
-        "AccessControlUnauthorizedAccount",
-        admin_only,
+        "RegistryNotGovernance",
+        governance_only,
     ),
     Case(
         "JCMRegistry",
-        "pause",
-        NON_GOVERNANCE,
-        lambda c: (),
-        "AccessControlUnauthorizedAccount",
-        admin_only,
-    ),
-    Case(
-        "JCMRegistry",
-        "unpause",
-        NON_GOVERNANCE,
-        lambda c: (),
-        "AccessControlUnauthorizedAccount",
-        admin_only,
+        "setPause",
+        EVERYONE,
+        lambda c: (2**40, JP),
+        "RegistryNotGovernance",
+        governance_only,
     ),
     Case(
         "JCMRegistry",
         "grantRole",
-        NON_GOVERNANCE,
+        (*NON_GOVERNANCE, "authority:ID"),
         lambda c: (c.role(JP), c.world.outsider),
         "AccessControlUnauthorizedAccount",
-        admin_only,
+        authority_of_jp,
+    ),
+    Case(
+        "JCMRegistry",
+        "grantRole",
+        (*NON_GOVERNANCE, "authority:ID"),
+        lambda c: (c.authority_role(JP), c.world.outsider),
+        "AccessControlUnauthorizedAccount",
+        authority_of_jp,
+        "authority",
     ),
     Case(
         "JCMRegistry",
         "revokeRole",
-        ("outsider", "holder", "registrar:ID"),
+        ("outsider", "holder", "registrar:ID", "authority:ID"),
         lambda c: (c.role(JP), c.world.sides[JP].registrar),
         "AccessControlUnauthorizedAccount",
-        admin_only,
+        authority_of_jp,
+    ),
+    # --- JCMGovernance ---------------------------------------------------------------------------
+    Case(
+        "JCMGovernance",
+        "proposeCountry",
+        (*NON_GOVERNANCE, "authority:ID"),
+        lambda c: (b"VN", c.world.committees[ID].address, c.world.outsider),
+        "GovernanceNotAuthority",
+        not_authority_of(JP),
+    ),
+    Case(
+        "JCMGovernance",
+        "acceptCountry",
+        EVERYONE,
+        lambda c: (b"VN", c.world.committees[ID].address),
+        "GovernanceNoCountryProposal",
+        lambda _, __: {"country": b"VN"},
+    ),
+    Case(
+        "JCMGovernance",
+        "replaceCommittee",
+        ("outsider", "admin", "authority:ID", "committee:TH"),
+        lambda c: (ID, c.world.committees[b"TH"].address),
+        "GovernanceNotCommittee",
+        lambda _, caller: {"country": ID, "caller": caller},
+    ),
+    Case(
+        "JCMGovernance",
+        "pause",
+        ("outsider", "authority:ID", "holder", "registrar:JP", "committee:ID"),
+        lambda c: (JP, 3600),
+        "GovernanceNotAuthority",
+        not_authority_of(JP),
+    ),
+    Case(
+        "JCMGovernance",
+        "unpause",
+        EVERYONE,
+        lambda c: (),
+        "GovernanceNotPaused",
+        nothing,
     ),
     Case(
         "JCMRegistry",
@@ -420,6 +498,14 @@ TABLE: tuple[Case, ...] = (
         "changeMembers",
         SUBMITTERS,
         lambda c: c.unsigned(c.takeover()),
+        "CommitteeInsufficientSignatures",
+        no_signatures,
+    ),
+    Case(
+        "JointCommittee",
+        "replaceCommittee",
+        SUBMITTERS,
+        lambda c: c.unsigned(c.handover()),
         "CommitteeInsufficientSignatures",
         no_signatures,
     ),

@@ -12,7 +12,7 @@ from eth_keys import keys
 from eth_utils import keccak
 from fuzz.harness import ZERO_ADDRESS
 from fuzz.machine import ATTACKER_KEY
-from fuzz.world import ID, JP, TH, Member, World
+from fuzz.world import FAR_DEADLINE, ID, JP, TH, Member, World
 
 from registry_client import decisions as d
 
@@ -60,6 +60,7 @@ def test_reusing_an_issued_decision_id_in_a_fresh_decision_is_refused(world: Wor
         world,
         lambda: world.decide(ID, again),
         "ProjectsDecisionAlreadyUsed",
+        country=ID,
         decisionId=bytes.fromhex(first.issuance.decision_id[2:]),
     )
 
@@ -95,7 +96,13 @@ def test_signatures_for_a_replaced_committee_are_refused_by_its_successor(world:
     )
     old_decision = world.issuance_decision(ID, "ID001", [(_holder(world), 100)])
     old_signatures = world.sign(old_decision, world.quorum(ID))
-    world.registry.transact("setCommittee", ID, successor.address, sender=world.admin).expect_ok()
+    handover = d.ReplaceCommitteeDecision(
+        domain=world.domain(ID),
+        nonce=world.nonce(ID),
+        deadline=FAR_DEADLINE,
+        replacement=d.CommitteeReplacement(successor=successor.address),
+    )
+    world.decide(ID, handover).expect_ok()
 
     # Same members, same nonce, same content: only the verifying contract differs.
     refused(
@@ -134,16 +141,17 @@ def test_signatures_given_to_one_committee_are_refused_by_another_where_the_same
         "CommitteeInvalidSignature",
         signer=_first_signer(japanese),
     )
-    # Valid TH signatures over an issuance for an ID project: the TH committee cannot issue for ID.
+    # Valid TH signatures over an issuance for an ID project: the TH committee refuses a decision
+    # about another country's project before checking any signature.
     for_id_project = world.issuance_decision(
         ID, "ID001", [(_holder(world), 100)], domain=world.domain(TH), nonce=world.nonce(TH)
     )
     refused(
         world,
         lambda: world.decide(TH, for_id_project),
-        "ProjectsNotCommittee",
+        "CommitteeWrongCountry",
         country=ID,
-        caller=world.committees[TH].address,
+        committeeCountry=TH,
     )
 
 

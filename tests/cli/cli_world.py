@@ -7,8 +7,10 @@ registry built through ``jcm`` itself.
   error handler as the console script) with the test's keystore folder, password, RPC URL and
   deployment file in the environment; :func:`assert_one_line_error` checks a refusal's output.
 - :func:`build_world`: deploys and populates a registry through ``jcm`` commands only (deploy,
-  country add, registrar grant, account open, decision new/sign/submit): governance; registrars of
-  JP and ID; the ID joint committee (Japan jp1-jp3, threshold 2; partner id1-id2, threshold 1);
+  country propose/accept, registrar grant, account open, decision new/sign/submit): governance
+  (Japan's registry authority) and authority-id (Indonesia's); registrars of JP and ID, each
+  granted by its own side's authority; the ID joint committee (Japan jp1-jp3, threshold 2;
+  partner id1-id2, threshold 1);
   government holding, retirement and cancellation accounts on both sides; companies acme and
   globex (JP) and nusantara (ID); project ID012 registered by decision; batch 1 (vintage 2023,
   authorized for NDC use: gov-jp 500, gov-id 200, acme 250, nusantara 50) and batch 2 (vintage
@@ -24,6 +26,7 @@ from typing import Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
 from typer.testing import CliRunner, Result
 
 from registry_client.anvil import TEST_MNEMONIC, Anvil, start_anvil
@@ -39,7 +42,7 @@ PASSWORD = "cli-test-password"
 PARTIES = (
     "governance", "registrar-jp", "registrar-id", "jp1", "jp2", "jp3", "id1", "id2",
     "gov-jp", "gov-id", "acme", "globex", "nusantara", "retirement-jp", "cancellation-jp",
-    "retirement-id", "cancellation-id", "outsider", "spare", "newcomer",
+    "retirement-id", "cancellation-id", "outsider", "spare", "newcomer", "authority-id",
 )  # fmt: skip
 
 
@@ -136,7 +139,8 @@ def issue(world: World, out: Path, decision_id: str, start: str, end: str,
     jcm.ok(
         "decision", "new", "issue", "--project", "ID012", "--decision-id", decision_id,
         "--monitoring-start", start, "--monitoring-end", end, "--quantity", str(quantity),
-        "--verification-report-hash", "0x" + "ab" * 32, "--out", str(out),
+        "--verification-report-hash", "0x" + keccak(text=f"report {decision_id}").hex(),
+        "--out", str(out),
         *(a for name, amount in allocations.items() for a in ("--allocate", f"{name}={amount}")),
         *extra,
     )  # fmt: skip
@@ -172,13 +176,14 @@ def build_world(anvil: Anvil, folder: Path) -> World:
     world = World(anvil, folder, jcm, accounts, deployment)
     jcm.ok("deploy", "--keystore", "governance")
     added = jcm.json(
-        "country", "add", "ID", "--japan-members", "jp1,jp2,jp3", "--partner-members", "id1",
-        "--partner-members", "id2", "--japan-threshold", "2", "--partner-threshold", "1",
-        "--keystore", "governance",
+        "country", "propose", "ID", "--authority", "authority-id", "--japan-members", "jp1,jp2,jp3",
+        "--partner-members", "id1", "--partner-members", "id2", "--japan-threshold", "2",
+        "--partner-threshold", "1", "--keystore", "governance",
     )  # fmt: skip
     world.committee = added["address"]
+    jcm.ok("country", "accept", "ID", world.committee, "--keystore", "authority-id")
     jcm.ok("registrar", "grant", "JP", "registrar-jp", "--keystore", "governance")
-    jcm.ok("registrar", "grant", "ID", "registrar-id", "--keystore", "governance")
+    jcm.ok("registrar", "grant", "ID", "registrar-id", "--keystore", "authority-id")
     opened = (
         ("gov-jp", "JP", "government-holding", "Government of Japan"),
         ("gov-id", "ID", "government-holding", "Government of Indonesia"),

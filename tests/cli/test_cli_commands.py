@@ -158,10 +158,36 @@ def test_registrar_roles_and_pause(world: World) -> None:
     )  # fmt: skip
     jcm.ok("registrar", "revoke", "JP", "spare", "--keystore", "governance")
     assert_one_line_error(jcm("account", "freeze", "newcomer", "-k", "spare"), "registrar role")
-    assert jcm.json("pause", "-k", "governance")["paused"] is True
-    assert_one_line_error(jcm("transfer", "globex", "1", "1", "-k", "acme"), "paused")
-    assert jcm.json("unpause", "-k", "governance")["paused"] is False
+    # Japan's authority governs Japan's registrars only.
+    assert_one_line_error(
+        jcm("registrar", "grant", "ID", "spare", "--keystore", "governance"),
+        "lacks the registry authority of side ID",
+    )
+    assert_one_line_error(
+        jcm("pause", "--side", "JP", "--hours", "2", "-k", "authority-id"),
+        "is not the registry authority of side JP",
+    )
+    assert jcm.json("pause", "--side", "ID", "--hours", "2", "-k", "authority-id")["paused"]
+    assert_one_line_error(
+        jcm("transfer", "globex", "1", "1", "-k", "acme"),
+        "paused until",
+        "by the authority of side ID",
+    )
+    assert_one_line_error(jcm("unpause", "-k", "governance"), "registry authority of side ID")
+    assert jcm.json("unpause", "-k", "authority-id")["paused"] is False
     jcm.ok("transfer", "globex", "1", "1", "-k", "acme")
+
+
+def test_authorities_hand_over_to_new_keys(world: World) -> None:
+    jcm = world.jcm
+    jcm.ok("authority", "grant", "ID", "spare", "--keystore", "authority-id")
+    jcm.ok("authority", "revoke", "ID", "authority-id", "--keystore", "spare")
+    assert world.client().is_authority("ID", world.address("spare"))
+    assert not world.client().is_authority("ID", world.address("authority-id"))
+    assert_one_line_error(
+        jcm("authority", "grant", "JP", "spare", "--keystore", "spare"),
+        "lacks the registry authority of side JP",
+    )
 
 
 def test_global_keystore_option_and_env(world: World) -> None:
@@ -181,8 +207,8 @@ def test_deploy_writes_a_new_deployment_file(world: World, tmp_path: Path) -> No
     assert json.loads(target.read_text())["registry"] == deployed["registry"]
     assert deployed["registry"] != json.loads(world.deployment.read_text())["registry"]
     second = RegistryClient.connect(world.anvil.url, target)
-    assert second.is_governance(world.address("spare"))
-    assert not second.is_governance(world.address("governance"))
+    assert second.is_authority("JP", world.address("spare"))
+    assert not second.is_authority("JP", world.address("governance"))
     assert jcm.json("--deployment", str(target), "country", "list") == []
 
 

@@ -5,12 +5,17 @@ The world (built once per session by ``tests/contracts/conftest.py``) is a ``JCM
 
 - ``JP``: registrar, retirement and cancellation accounts, three company holding accounts and a
   government holding account;
-- ``ID``: the same with two companies; its joint committee is a plain test account (``committee``),
-  so tests call ``JCMProjects`` directly, as the committee contract would;
-- ``TH``: a second partner with an account-level committee, two companies and a government account,
+- ``ID``: the same with two companies; its joint committee is a ``MockCommittee`` (reports ``ID``
+  and the registry, has no members) whose address tests impersonate to call ``JCMProjects``
+  directly, as the committee contract would;
+- ``TH``: a second partner with such a stand-in committee, two companies and a government account,
   and *no* retirement or cancellation account yet (``sinks_opened=False``);
 - ``VN``: a partner whose committee is a real ``JointCommittee`` with three Japanese and two
   Vietnamese member keys, thresholds 2 and 1; its members sign with ``registry_client.decisions``.
+
+Each side has its own registry authority (``authorities``; ``admin`` is Japan's): Japan's authority
+proposed each partner, the partner's authority accepted through ``JCMGovernance``, and each
+authority granted its own side's registrar.
 
 Projects registered: ``ID012`` and ``ID013`` (ID), ``TH001`` (TH), ``VN001`` (VN, by decision).
 """
@@ -119,6 +124,8 @@ _CONTAINER_NAMES = (
     "JCMRegistry",
     "JCMProjects",
     "JointCommittee",
+    "JCMGovernance",
+    "MockCommittee",
     "MockERC1271Wallet",
     "ReferenceERC1155",
 )
@@ -262,11 +269,13 @@ class World:
 
     registry: Any
     projects: Any
-    admin: Any
+    governance: Any
+    admin: Any  # Japan's registry authority
+    authorities: dict[bytes, Any]
     outsider: Any
     submitter: Any
     sides: dict[bytes, Side]
-    committees: dict[bytes, Any]  # account-level committees (ID, TH)
+    committees: dict[bytes, Any]  # impersonated MockCommittee stand-ins (ID, TH)
     joint: Any  # the JointCommittee of VN
     japan_members: list[LocalAccount]
     partner_members: list[LocalAccount]
@@ -430,15 +439,21 @@ def build_world(accounts: Any, project: Any, chain: Any) -> World:
         account = accounts.generate_test_account()
         chain.set_balance(account.address, 10**21)
         extra.append(account)
-    pool = iter(base[9:] + extra)
+    pool = iter(base[7:] + extra)
     admin, outsider, submitter = base[0], base[1], base[2]
     registrars = {JP: base[3], ID: base[4], TH: base[5], VN: base[6]}
-    committees = {ID: base[7], TH: base[8]}
 
     chain.provider.make_request("anvil_autoImpersonateAccount", [True])
     containers = load_containers(project)
     registry = admin.deploy(containers["JCMRegistry"], admin, URI)
     projects = containers["JCMProjects"].at(registry.projects())
+    governance = containers["JCMGovernance"].at(registry.governance())
+    authorities = {JP: admin, ID: next(pool), TH: next(pool), VN: next(pool)}
+    committees = {}
+    for code in (ID, TH):
+        mock = admin.deploy(containers["MockCommittee"], registry, code)
+        chain.set_balance(mock.address, 10**21)
+        committees[code] = accounts[mock.address]
 
     japan_members = [member_key(f"JP-{i}") for i in range(3)]
     partner_members = [member_key(f"VN-{i}") for i in range(2)]
@@ -449,11 +464,11 @@ def build_world(accounts: Any, project: Any, chain: Any) -> World:
         ([m.address for m in japan_members], [m.address for m in partner_members], 2, 1),
     )
 
-    registry.addCountry(ID, committees[ID], sender=admin)
-    registry.addCountry(TH, committees[TH], sender=admin)
-    registry.addCountry(VN, joint, sender=admin)
+    for code, committee in ((ID, committees[ID]), (TH, committees[TH]), (VN, joint)):
+        governance.proposeCountry(code, committee, authorities[code], sender=admin)
+        governance.acceptCountry(code, committee, sender=authorities[code])
     for code, registrar in registrars.items():
-        registry.grantRole(registry.registrarRole(code), registrar, sender=admin)
+        registry.grantRole(registry.registrarRole(code), registrar, sender=authorities[code])
 
     sides: dict[bytes, Side] = {}
     for code, companies in ((JP, 3), (ID, 2), (TH, 2), (VN, 2)):
@@ -502,7 +517,9 @@ def build_world(accounts: Any, project: Any, chain: Any) -> World:
     world = World(
         registry=registry,
         projects=projects,
+        governance=governance,
         admin=admin,
+        authorities=authorities,
         outsider=outsider,
         submitter=submitter,
         sides=sides,

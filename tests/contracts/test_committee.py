@@ -12,6 +12,7 @@ import ape
 import pytest
 from contract_helpers import (
     CONTAINERS,
+    ID,
     JP,
     SECP256K1_N,
     VN,
@@ -118,7 +119,8 @@ def test_issue_credits_by_decision_to_both_sides(world: World) -> None:
     assert events(receipt, "BatchIssued")[0]["batchId"] == batch
     assert registry.balanceOf(jp_gov, batch) == 600 and registry.balanceOf(vn_company, batch) == 400
     assert bytes(registry.batchState(batch).country) == VN
-    assert world.projects.decisionUsed(decision.issuance.decision_id)
+    assert world.projects.decisionUsed(VN, decision.issuance.decision_id)
+    assert not world.projects.decisionUsed(ID, decision.issuance.decision_id)
     # Every member signing (more than the thresholds) is accepted too.
     second = world.vn_issuance_decision([(vn_company, 10)])
     world.submit(second, sign(second, *world.japan_members, *world.partner_members))
@@ -387,12 +389,14 @@ def test_a_project_of_another_country_is_refused(world: World) -> None:
 
 
 def test_the_committee_issues_and_corrects_only_its_countrys_credits(world: World) -> None:
+    """The committee checks the country of the project or batch of every decision kind before it
+    checks a signature; the projects contract checks the calling committee again."""
     members = quorum(world)
     decision = world.vn_issuance_decision([(world.vn.companies[0], 5)])
     foreign = decision.model_copy(
         update={"issuance": world.issuance("ID012", [(world.vn.companies[0], 5)])}
     )
-    with reverts("ProjectsNotCommittee", country=b"ID", caller=world.joint):
+    with reverts("CommitteeWrongCountry", country=b"ID", committeeCountry=VN):
         world.submit(foreign, sign(foreign, *members))
     batch = world.issue("ID012", [(world.jp.companies[0], 5)])
     correction = d.CorrectCreditsDecision(
@@ -407,13 +411,39 @@ def test_the_committee_issues_and_corrects_only_its_countrys_credits(world: Worl
             last_serial=1,
         ),
     )
-    with reverts("ProjectsNotCommittee", country=b"ID", caller=world.joint):
+    with reverts("CommitteeWrongCountry", country=b"ID", committeeCountry=VN):
         world.submit(correction, sign(correction, *members))
+    registration = d.RegisterProjectDecision(
+        domain=world.domain(),
+        nonce=0,
+        deadline=world.deadline(),
+        project=project_registration("ID099", ID),
+    )
+    with reverts("CommitteeWrongCountry", country=b"ID", committeeCountry=VN):
+        world.submit(registration, sign(registration, *members))
 
 
-def test_the_committee_acts_only_for_its_country(world: World) -> None:
-    """Governance's committeeOf decides: once replaced, the committee can no longer issue."""
-    world.registry.setCommittee(VN, world.outsider, sender=world.admin)
+def test_a_replaced_committee_decides_nothing_more(world: World) -> None:
+    """The committee hands over by its own decision; from then on only the successor decides."""
+    successor = world.admin.deploy(
+        CONTAINERS["JointCommittee"],
+        world.registry,
+        VN,
+        (
+            [m.address for m in world.japan_members],
+            [m.address for m in world.partner_members],
+            2,
+            1,
+        ),
+    )
+    handover = d.ReplaceCommitteeDecision(
+        domain=world.domain(),
+        nonce=world.committee_nonce(),
+        deadline=world.deadline(),
+        replacement=d.CommitteeReplacement(successor=addr(successor)),
+    )
+    receipt = world.submit(handover, sign(handover, *quorum(world)))
+    assert events(receipt, "DecisionExecuted")[0]["kind"] == d.DecisionKind.ReplaceCommittee
     decision = world.vn_issuance_decision([(world.vn.companies[0], 5)])
     with reverts("ProjectsNotCommittee", country=VN, caller=world.joint):
         world.submit(decision, sign(decision, *quorum(world)))

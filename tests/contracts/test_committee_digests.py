@@ -148,6 +148,12 @@ CASES: dict[str, Build] = {
             partner_threshold=0,
         ),
     ),
+    "replace-committee": lambda dom: d.ReplaceCommitteeDecision(
+        domain=dom,
+        nonce=3,
+        deadline=1_900_000_000,
+        replacement=d.CommitteeReplacement(successor=ACCOUNTS[7]),
+    ),
 }
 
 
@@ -164,7 +170,9 @@ def test_python_digest_equals_contract_digest(world: World, case: str) -> None:
     assert d.Decision.from_json(decision.to_json()).digest == decision.digest
 
 
-@pytest.mark.parametrize("case", ["register", "issue-4-allocations", "correct", "change-members"])
+@pytest.mark.parametrize(
+    "case", ["register", "issue-4-allocations", "correct", "change-members", "replace-committee"]
+)
 def test_the_domain_binds_chain_and_committee(world: World, case: str) -> None:
     on_chain = contract_digest(world, CASES[case](world.domain()))
     for domain in (

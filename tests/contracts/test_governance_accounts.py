@@ -1,14 +1,11 @@
-"""Governance (countries, committees, pause, roles) and registrars (accounts): DESIGN.md §2.7."""
+"""Registrars and accounts: DESIGN.md §2.7 (governance: ``test_governance.py``)."""
 
 from __future__ import annotations
 
 from contract_helpers import (
-    CONTAINERS,
     ID,
     JP,
     TH,
-    URI,
-    VN,
     ZERO_ADDRESS,
     AccountKind,
     AccountStatus,
@@ -20,130 +17,9 @@ from contract_helpers import (
 )
 from eth_utils import keccak
 
-ADMIN_ROLE = b"\x00" * 32
-
 
 def registrar_role(side: bytes) -> bytes:
     return keccak(b"JCM_REGISTRAR_" + side)
-
-
-# --- deployment and governance ----------------------------------------------------------------
-
-
-def test_deployment_state(world: World) -> None:
-    registry, projects = world.registry, world.projects
-    assert registry.hasRole(ADMIN_ROLE, world.admin)
-    assert projects.registry() == registry.address
-    assert registry.projects() == projects.address
-    assert [bytes(c) for c in registry.countries()] == [ID, TH, VN]
-    assert registry.committeeOf(ID) == addr(world.committees[ID])
-    assert registry.committeeOf(VN) == addr(world.joint)
-    assert registry.committeeOf(JP) == ZERO_ADDRESS
-    assert registry.registrarRole(JP) == registrar_role(JP)
-    assert registry.uri(1) == URI
-    assert registry.MAX_RANGES_PER_MOVE() == 32
-    assert registry.MAX_RANGES_PER_HOLDING() == 128
-    assert registry.MAX_ALLOCATIONS() == 32
-    assert registry.MAX_TEXT_BYTES() == 256
-    assert registry.latestSerial() == 0 and registry.batchCount() == 0
-
-
-def test_constructor_refuses_zero_admin(world: World) -> None:
-    with reverts("RegistryZeroAddress"):
-        world.admin.deploy(CONTAINERS["JCMRegistry"], ZERO_ADDRESS, URI)
-
-
-def test_add_country(world: World) -> None:
-    registry, admin = world.registry, world.admin
-    receipt = registry.addCountry(b"MN", world.outsider, sender=admin)
-    assert events(receipt, "CountryAdded") == [
-        {"country": b"MN", "committee": addr(world.outsider)}
-    ]
-    assert [bytes(c) for c in registry.countries()] == [ID, TH, VN, b"MN"]
-    assert registry.committeeOf(b"MN") == addr(world.outsider)
-    assert registry.sideAccounts(b"MN") == (ZERO_ADDRESS, ZERO_ADDRESS)
-
-
-def test_add_country_refusals(world: World) -> None:
-    registry, admin = world.registry, world.admin
-    with reverts("AccessControlUnauthorizedAccount", account=world.outsider, neededRole=ADMIN_ROLE):
-        registry.addCountry(b"MN", world.outsider, sender=world.outsider)
-    with reverts("AccessControlUnauthorizedAccount", account=world.jp.registrar):
-        registry.addCountry(b"MN", world.outsider, sender=world.jp.registrar)
-    for code in (b"JP", b"mn", b"M1", b"\x00\x00", b"M "):
-        with reverts("RegistryInvalidCountryCode", code=code):
-            registry.addCountry(code, world.outsider, sender=admin)
-    with reverts("RegistryCountryAlreadyAdded", country=ID):
-        registry.addCountry(ID, world.outsider, sender=admin)
-    with reverts("RegistryZeroAddress"):
-        registry.addCountry(b"MN", ZERO_ADDRESS, sender=admin)
-
-
-def test_set_committee(world: World) -> None:
-    registry, admin = world.registry, world.admin
-    receipt = registry.setCommittee(ID, world.outsider, sender=admin)
-    assert events(receipt, "CommitteeSet") == [
-        {
-            "country": ID,
-            "previousCommittee": addr(world.committees[ID]),
-            "committee": addr(world.outsider),
-        }
-    ]
-    assert registry.committeeOf(ID) == addr(world.outsider)
-    # The previous committee has lost its power at once.
-    with reverts("ProjectsNotCommittee", country=ID, caller=world.committees[ID]):
-        world.issue("ID012", [(world.jp.companies[0], 1)])
-    receipt = world.projects.issue(
-        world.issuance("ID012", [(world.jp.companies[0], 1)]).as_tuple(), sender=world.outsider
-    )
-    assert receipt.status == 1
-
-
-def test_set_committee_refusals(world: World) -> None:
-    registry, admin = world.registry, world.admin
-    with reverts("AccessControlUnauthorizedAccount", account=world.outsider):
-        registry.setCommittee(ID, world.outsider, sender=world.outsider)
-    with reverts("AccessControlUnauthorizedAccount", account=world.committees[ID]):
-        registry.setCommittee(ID, world.outsider, sender=world.committees[ID])
-    with reverts("RegistryUnknownSide", side=JP):
-        registry.setCommittee(JP, world.outsider, sender=admin)
-    with reverts("RegistryUnknownSide", side=b"MN"):
-        registry.setCommittee(b"MN", world.outsider, sender=admin)
-    with reverts("RegistryZeroAddress"):
-        registry.setCommittee(ID, ZERO_ADDRESS, sender=admin)
-
-
-def test_pause_and_unpause_only_by_governance(world: World) -> None:
-    registry, admin = world.registry, world.admin
-    for who in (world.outsider, world.jp.registrar, world.committees[ID], world.jp.companies[0]):
-        with reverts("AccessControlUnauthorizedAccount", account=who):
-            registry.pause(sender=who)
-    receipt = registry.pause(sender=admin)
-    assert events(receipt, "Paused") == [{"account": addr(admin)}]
-    assert registry.paused()
-    with reverts("EnforcedPause"):
-        registry.pause(sender=admin)
-    with reverts("AccessControlUnauthorizedAccount", account=world.outsider):
-        registry.unpause(sender=world.outsider)
-    receipt = registry.unpause(sender=admin)
-    assert events(receipt, "Unpaused") == [{"account": addr(admin)}]
-    with reverts("ExpectedPause"):
-        registry.unpause(sender=admin)
-
-
-def test_roles_granted_and_revoked_by_governance(world: World) -> None:
-    registry, admin, newcomer = world.registry, world.admin, world.spare[0]
-    role = registrar_role(JP)
-    with reverts(
-        "AccessControlUnauthorizedAccount", account=world.jp.registrar, neededRole=ADMIN_ROLE
-    ):
-        registry.grantRole(role, newcomer, sender=world.jp.registrar)
-    receipt = registry.grantRole(role, newcomer, sender=admin)
-    assert events(receipt, "RoleGranted")[0]["account"] == addr(newcomer)
-    registry.openAccount(world.spare[1], JP, AccountKind.HOLDING, "Newcomer KK", sender=newcomer)
-    registry.revokeRole(role, newcomer, sender=admin)
-    with reverts("AccessControlUnauthorizedAccount", account=newcomer, neededRole=role):
-        registry.openAccount(world.spare[2], JP, AccountKind.HOLDING, "Another KK", sender=newcomer)
 
 
 # --- accounts ---------------------------------------------------------------------------------

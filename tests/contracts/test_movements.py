@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ape
 import pytest
 from contract_helpers import (
     ID,
@@ -338,37 +339,43 @@ def test_locate_serial(world: World) -> None:
 # --- pause ------------------------------------------------------------------------------------
 
 
-def test_pause_stops_every_movement_and_unpause_resumes(world: World) -> None:
+def test_pause_stops_holders_movements_but_not_signed_decisions(world: World) -> None:
+    """A pause stops transfer, retirement and cancellation; issuances and corrections decided by
+    both governments still execute, so no signed decision can lapse because of a pause."""
     registry, jp = world.registry, world.jp
     a, b = jp.companies[0], jp.companies[1]
     batch = world.issue("ID012", [(a, 100)])
-    registry.pause(sender=world.admin)
-    with reverts("EnforcedPause"):
+    world.governance.pause(JP, 3600, sender=world.admin)
+    until = int(registry.pauseState()[0])
+    with reverts("RegistryPaused", until=until, side=JP):
         registry.transfer(b, batch, 1, sender=a)
-    with reverts("EnforcedPause"):
+    with reverts("RegistryPaused", until=until, side=JP):
         registry.retire(batch, 1, JP, RetirementPurpose.NDC, "", "", sender=a)
-    with reverts("EnforcedPause"):
+    with reverts("RegistryPaused", until=until, side=JP):
         registry.cancel(batch, 1, CancellationReason.VOLUNTARY, "", sender=a)
-    with reverts("EnforcedPause"):
-        world.issue("ID012", [(a, 1)])
-    with reverts("EnforcedPause"):
-        world.projects.correct(
-            d.decision_id("paused fix"), a, batch, 1, 1, sender=world.committees[ID]
-        )
+    world.issue("ID012", [(a, 1)])
+    world.projects.correct(d.decision_id("paused fix"), a, batch, 1, 1, sender=world.committees[ID])
     decision = world.vn_issuance_decision([(world.vn.companies[0], 1)])
-    with reverts("EnforcedPause"):
-        world.submit(decision, _sign_vn(world, decision))
+    world.submit(decision, _sign_vn(world, decision))
     # Accounts are still managed while movements are paused.
     registry.freezeAccount(b, sender=jp.registrar)
     registry.unfreezeAccount(b, sender=jp.registrar)
-    registry.unpause(sender=world.admin)
+    world.governance.unpause(sender=world.admin)
     registry.transfer(b, batch, 1, sender=a)
     registry.retire(batch, 1, JP, RetirementPurpose.NDC, "", "", sender=a)
     registry.cancel(batch, 1, CancellationReason.VOLUNTARY, "", sender=a)
-    world.projects.correct(d.decision_id("fix"), a, batch, 50, 50, sender=world.committees[ID])
-    world.issue("ID012", [(a, 1)])
-    world.submit(decision, _sign_vn(world, decision))
     assert tuple(registry.batchTotals(batch)) == (100, 97, 1, 2)
+
+
+def test_a_pause_ends_by_itself(world: World) -> None:
+    a, b = world.jp.companies[0], world.jp.companies[1]
+    batch = world.issue("ID012", [(a, 10)])
+    world.governance.pause(ID, 3600, sender=world.authorities[ID])
+    assert world.registry.paused()
+    ape.chain.pending_timestamp = int(world.registry.pauseState()[0])
+    ape.chain.mine()
+    assert not world.registry.paused()
+    world.registry.transfer(b, batch, 1, sender=a)
 
 
 def _sign_vn(world: World, decision: d.Decision) -> list[d.MemberSignature]:

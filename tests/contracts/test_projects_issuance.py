@@ -81,9 +81,11 @@ def test_register_project_refusals(world: World) -> None:
         register(country_code=b"MN")
     with reverts("ProjectsNotCommittee", country=JP, caller=committee):
         register(country_code=JP)
+    # One reference format: the country code of the committee's country and three digits.
+    for ref in ("", "ID99", "ID0999", "id099", "TH099", "ID09X", "ID 99", "\uff29\uff24099"):
+        with reverts("ProjectsInvalidRef", ref=ref, country=ID):
+            register(ref=ref)
     # Texts.
-    with reverts("ProjectsEmptyText"):
-        register(ref="")
     with reverts("ProjectsEmptyText"):
         register(title="")
     with reverts("ProjectsEmptyText"):
@@ -175,7 +177,7 @@ def test_issue_credits_allocations_with_global_serials(world: World) -> None:
     assert info.authorizationDate == BASE_TIME + 400 * DAY
     assert not info.internationallyTransferred
     assert tuple(batch_issued[0]["batch"]) == tuple(info)
-    assert projects.decisionUsed(issuance.decision_id)
+    assert projects.decisionUsed(ID, issuance.decision_id)
     assert registry.balanceOf(jp_gov, 1) == 3000 and registry.balanceOf(id_company, 1) == 2000
     assert ranges(registry.holdingRanges(id_company, 1)) == [(3001, 5000)]
     assert list(registry.batchHolders(1)) == [addr(jp_gov), addr(id_company)]
@@ -197,7 +199,11 @@ def test_monitoring_periods_never_overlap(world: World) -> None:
     world.projects.issue(first.as_tuple(), sender=world.committees[ID])
     for start in (BASE_TIME, BASE_TIME + 50, BASE_TIME + 99):
         with reverts(
-            "ProjectsMonitoringPeriodOverlaps", ref="ID012", start=start, lastEnd=BASE_TIME + 99
+            "ProjectsMonitoringPeriodOverlaps",
+            ref="ID012",
+            batchId=1,
+            batchStart=BASE_TIME,
+            batchEnd=BASE_TIME + 99,
         ):
             world.issue("ID012", [(holder, 10)], start=start, end=BASE_TIME + 200)
     # Another project's periods are independent; the next period of this one is fine.
@@ -279,18 +285,72 @@ def test_issuance_allocates_only_within_the_joint_committees_two_registries(worl
     assert world.registry.balanceOf(world.th.government, batch) == 5
 
 
-def test_decision_id_is_used_once_across_issuances_and_corrections(world: World) -> None:
+def test_periods_may_arrive_out_of_order_but_never_overlap(world: World) -> None:
+    holder = world.jp.companies[0]
+    world.issue("ID012", [(holder, 10)], start=BASE_TIME + 1000, end=BASE_TIME + 1999)
+    world.issue("ID012", [(holder, 10)], start=BASE_TIME + 3000, end=BASE_TIME + 3999)
+    # An earlier period, and one in the gap, arrive late: both fit.
+    world.issue("ID012", [(holder, 10)], start=BASE_TIME, end=BASE_TIME + 999)
+    world.issue("ID012", [(holder, 10)], start=BASE_TIME + 2000, end=BASE_TIME + 2500)
+    info = world.projects.projectInfo("ID012")
+    assert (info.batchCount, info.lastMonitoringEnd) == (4, BASE_TIME + 3999)
+    assert list(world.projects.projectBatches("ID012")) == [1, 2, 3, 4]
+    # A late period overlapping any of them is refused, naming that batch.
+    with reverts(
+        "ProjectsMonitoringPeriodOverlaps",
+        ref="ID012",
+        batchId=4,
+        batchStart=BASE_TIME + 2000,
+        batchEnd=BASE_TIME + 2500,
+    ):
+        world.issue("ID012", [(holder, 10)], start=BASE_TIME + 2501 - 1, end=BASE_TIME + 2600)
+    with reverts("ProjectsMonitoringPeriodOverlaps", ref="ID012", batchId=2):
+        world.issue("ID012", [(holder, 10)], start=BASE_TIME + 2999, end=BASE_TIME + 3000)
+    world.issue("ID012", [(holder, 10)], start=BASE_TIME + 2501, end=BASE_TIME + 2999)
+
+
+def test_a_verification_report_backs_at_most_its_verified_reductions(world: World) -> None:
+    holder = world.jp.companies[0]
+    report = keccak(text="ID012 verification 2023")
+    world.issue("ID012", [(holder, 60)], verified=100, report=report)
+    assert tuple(world.projects.reportUse(report)) == (100, 60)
+    with reverts("ProjectsReportExhausted", reportHash=report, issued=60, quantity=41):
+        world.issue("ID012", [(holder, 41)], verified=100, report=report)
+    with reverts("ProjectsReportMismatch", reportHash=report, recorded=100, given=200):
+        world.issue("ID012", [(holder, 41)], verified=200, report=report)
+    world.issue("ID012", [(holder, 40)], verified=100, report=report)
+    assert tuple(world.projects.reportUse(report)) == (100, 100)
+    with reverts("ProjectsReportExhausted", issued=100, quantity=1, verifiedReductions=100):
+        world.issue("ID013", [(holder, 1)], verified=100, report=report)
+    with reverts("ProjectsMissingVerificationReport"):
+        world.issue("ID012", [(holder, 1)], report=bytes(32))
+
+
+def test_one_issuance_cannot_exhaust_the_serial_space(world: World) -> None:
+    holder = world.jp.companies[0]
+    ceiling = int(world.projects.MAX_ISSUANCE_QUANTITY())
+    assert ceiling == 10**9
+    with reverts("ProjectsQuantityAboveCeiling", quantity=ceiling + 1, max=ceiling):
+        world.issue("ID012", [(holder, ceiling + 1)])
+    with reverts("ProjectsQuantityAboveCeiling", quantity=2**64 - 1, max=ceiling):
+        world.issue("ID012", [(holder, 2**64 - 1)])
+    world.issue("ID012", [(holder, ceiling)])
+    assert world.registry.latestSerial() == ceiling
+
+
+def test_decision_ids_are_used_once_per_committee(world: World) -> None:
     holder = world.jp.companies[0]
     decision = d.decision_id("JC-ID-2024-01")
     batch = world.issue("ID012", [(holder, 10)], decision=decision)
-    assert world.projects.decisionUsed(decision)
-    with reverts("ProjectsDecisionAlreadyUsed", decisionId=decision):
+    assert world.projects.decisionUsed(ID, decision)
+    assert not world.projects.decisionUsed(TH, decision)
+    with reverts("ProjectsDecisionAlreadyUsed", country=ID, decisionId=decision):
         world.issue("ID012", [(holder, 10)], decision=decision)
-    # ...even for another project of another country.
-    with reverts("ProjectsDecisionAlreadyUsed", decisionId=decision):
-        world.issue("TH001", [(holder, 10)], decision=decision)
-    with reverts("ProjectsDecisionAlreadyUsed", decisionId=decision):
+    with reverts("ProjectsDecisionAlreadyUsed", country=ID, decisionId=decision):
         world.projects.correct(decision, holder, batch, 1, 1, sender=world.committees[ID])
+    # Another committee's ids are its own: the same text does not block it.
+    world.issue("TH001", [(holder, 10)], decision=decision)
+    assert world.projects.decisionUsed(TH, decision)
 
 
 def test_issue_several_allocations_to_one_account_merge(world: World) -> None:

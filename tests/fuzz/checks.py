@@ -4,8 +4,9 @@
 adds what the fuzzer can also see on chain:
 
 - 4. no double issuance: a project's batches have well-formed monitoring periods that never
-  overlap, its ``lastMonitoringEnd`` and ``batchCount`` agree with them, and no decision id was used
-  by two batches or corrections;
+  overlap (in whatever order they arrived), its ``lastMonitoringEnd`` (the latest end) and
+  ``batchCount`` agree with them, no committee used a decision id for two batches or corrections,
+  and no verification report backs more credits than its verified reductions;
 - 5. no double registration: project references and document hashes are each used once;
 - 7. permissioning: only opened accounts hold credits, and closed accounts hold none;
 - ``locateSerial`` agrees, for the first and last serial of every batch, with the holdings and
@@ -87,18 +88,28 @@ def _check_projects(
     assert len(set(documents)) == len(documents), "a project document hash was used twice"
 
     periods: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-    decision_ids: list[bytes] = []
+    decision_ids: list[tuple[bytes, bytes]] = []
+    reports: dict[bytes, list[int]] = {}
+    country_of: dict[int, bytes] = {}
     infos = world.projects.call_many([("batchInfo", (b,)) for b in range(1, batch_count + 1)])
     for batch_id, info in enumerate(infos, start=1):
         start, end = int(info[3]), int(info[4])
         assert start <= end, f"batch {batch_id}: monitoring period ends before it starts"
         periods[info[1]].append((start, end, batch_id))
-        decision_ids.append(bytes(info[10]))
+        country_of[batch_id] = bytes(info[2])
+        decision_ids.append((bytes(info[2]), bytes(info[10])))
+        report = reports.setdefault(bytes(info[11]), [int(info[7]), 0])
+        assert report[0] == int(info[7]), f"batch {batch_id}: its report states other reductions"
+        report[1] += int(info[6])
+    for report_hash, (verified, issued) in reports.items():
+        assert issued <= verified, (
+            f"report 0x{report_hash.hex()} backs {issued} credits, verified {verified}"
+        )
     for record in snapshot.cancellations.values():
         decision = record.details[2]
         if decision != b"\x00" * 32:
-            decision_ids.append(decision)
-    assert len(set(decision_ids)) == len(decision_ids), "a decision id was used twice"
+            decision_ids.append((country_of[record.batch_id], decision))
+    assert len(set(decision_ids)) == len(decision_ids), "a committee used a decision id twice"
     for ref, spans in periods.items():
         spans.sort()
         for (_, end, earlier), (start, _, later) in pairwise(spans):
@@ -109,8 +120,8 @@ def _check_projects(
         assert int(info[8]) == len(spans), (
             f"project {ref}: batchCount {info[8]} but {len(spans)} batches"
         )
-        assert int(info[7]) == spans[-1][1], (
-            f"project {ref}: lastMonitoringEnd is not its last period's end"
+        assert int(info[7]) == max(end for _, end, _ in spans), (
+            f"project {ref}: lastMonitoringEnd is not its latest period's end"
         )
 
 

@@ -30,7 +30,7 @@ from registry_client import decisions as d
 from registry_client.models import AccountKind, AccountStatus
 
 from .checks import ChainState, check_chain
-from .harness import ZERO_ADDRESS, Outcome, actor
+from .harness import Outcome, actor
 from .model import (
     HOLDING_KINDS,
     AccountModel,
@@ -49,6 +49,7 @@ from .world import (
     JP,
     MAX_ALLOCATIONS,
     PARTNERS,
+    PAUSE_SECONDS,
     SIDES,
     Member,
     World,
@@ -86,6 +87,8 @@ INTRUSIONS = (
     "registerProject",
     "correct",
     "addCountry",
+    "proposeCountry",
+    "acceptCountry",
     "grantRole",
     "safeTransferFrom",
     "setApprovalForAll",
@@ -314,6 +317,16 @@ class RegistryMachine(RuleBasedStateMachine):
         signatures = self.world.sign(decision, members)
         return signatures, [SignatureEntry(s.signer, True) for s in signatures]
 
+    def _subject(self, decision: d.Decision) -> bytes | None:
+        """The country of the project or batch a decision is about (None if unknown or none)."""
+        if isinstance(decision, d.IssueCreditsDecision):
+            project = self.model.projects.get(decision.issuance.project_ref)
+            return project.country if project else None
+        if isinstance(decision, d.CorrectCreditsDecision):
+            batch = self.model.batches.get(decision.correction.batch_id)
+            return batch.country if batch else None
+        return None
+
     def _submit(
         self,
         rule: str,
@@ -326,7 +339,8 @@ class RegistryMachine(RuleBasedStateMachine):
     ) -> Outcome:
         """Submits a decision with ``signatures`` (in their order); predicts and checks."""
         expected = (
-            self.model.predict_authorize(
+            self.model.predict_subject(country, self._subject(submitted))
+            or self.model.predict_authorize(
                 country,
                 submitted.nonce,
                 submitted.deadline,
@@ -441,7 +455,7 @@ class RegistryMachine(RuleBasedStateMachine):
         country = self.rnd.choice(PARTNERS)
         roll = self.rnd.randrange(10)
         label = self._label("project")
-        ref = f"{country.decode()}{100 + self.counter:03d}"
+        ref = f"{country.decode()}{100 + self.counter % 900:03d}"
         project_country = country
         pdd, validation = keccak(text=f"{label}/pdd"), keccak(text=f"{label}/validation")
         if roll == 6:
@@ -478,7 +492,7 @@ class RegistryMachine(RuleBasedStateMachine):
             signatures,
             entries,
             lambda: self.model.predict_register(
-                project.ref, project.pdd_hash, project.validation_report_hash
+                project_country, project.ref, project.pdd_hash, project.validation_report_hash
             ),
             lambda: self.model.apply_register(
                 country, project.ref, project.pdd_hash, project.validation_report_hash
@@ -600,9 +614,9 @@ class RegistryMachine(RuleBasedStateMachine):
         elif variant == "expired":
             update["deadline"] = 1000
         elif variant == "reused_decision_id" and self.model.decision_ids:
-            issuance = issuance.model_copy(
-                update={"decision_id": self.rnd.choice(sorted(self.model.decision_ids))}
-            )
+            # an id of this committee (refused) or of the other one (namespaced: accepted)
+            _, reused = self.rnd.choice(sorted(self.model.decision_ids))
+            issuance = issuance.model_copy(update={"decision_id": reused})
         elif variant == "overlap":
             project = self.model.projects[issuance.project_ref]
             if project.batches:
@@ -684,7 +698,7 @@ class RegistryMachine(RuleBasedStateMachine):
             nonce=self.model.committees[country].nonce,
         )
         if roll == 10 and self.model.decision_ids:
-            reused = self.rnd.choice(sorted(self.model.decision_ids))
+            _, reused = self.rnd.choice(sorted(self.model.decision_ids))
             decision = rebuilt(
                 decision, correction=decision.correction.model_copy(update={"decision_id": reused})
             )
@@ -697,7 +711,7 @@ class RegistryMachine(RuleBasedStateMachine):
             signatures,
             entries,
             lambda: self.model.predict_correct(country, correction),
-            lambda: self.model.apply_correct(correction),
+            lambda: self.model.apply_correct(country, correction),
         )
 
     @rule()
@@ -811,41 +825,49 @@ class RegistryMachine(RuleBasedStateMachine):
 
     @rule()
     def pause_or_unpause(self) -> None:
-        """Governance pauses or resumes movements (or someone else tries, or it repeats itself)."""
+        """An authority pauses for a day or lifts its pause (or another party tries, or a side
+        pauses again within its cool-down)."""
         roll = self.rnd.randrange(10)
+        authorities = self.model.authorities
+        side = self.rnd.choice(SIDES)
         caller = (
-            self.model.admin
+            authorities[side]
             if roll < 8
-            else self.rnd.choice([STRANGER, *self.model.registrars.values()])
+            else self.rnd.choice([STRANGER, *authorities.values(), *self.model.registrars.values()])
         )
         # Mostly a toggle, pausing only one time in three, so that most steps run unpaused.
         pause = (not self.model.paused and self._chance(1, 3)) if roll < 7 else self._chance(1, 2)
-        function = "pause" if pause else "unpause"
-
-        def apply() -> None:
-            self.model.paused = pause
-
+        if pause:
+            self._step(
+                "pause",
+                self.model.predict_pause(caller, side),
+                lambda: self.world.governance.transact("pause", side, PAUSE_SECONDS, sender=caller),
+                lambda: self.model.apply_pause(side),
+                f"{caller[:8]} pauses as {side.decode()}",
+            )
+            return
+        if self.model.paused and roll < 8:
+            assert self.model.paused_by is not None
+            caller = authorities[self.model.paused_by]
         self._step(
-            function,
-            self.model.predict_pause(caller, pause),
-            lambda: self.world.registry.transact(function, sender=caller),
-            apply,
-            f"{caller[:8]} calls {function}",
+            "unpause",
+            self.model.predict_unpause(caller),
+            lambda: self.world.governance.transact("unpause", sender=caller),
+            self.model.apply_unpause,
+            f"{caller[:8]} lifts the pause",
         )
 
     @precondition(lambda self: self.model.paused)
     @rule()
     def resume(self) -> None:
-        """Governance resumes movements."""
-
-        def apply() -> None:
-            self.model.paused = False
-
+        """The authority that paused lifts its pause."""
+        assert self.model.paused_by is not None
+        caller = self.model.authorities[self.model.paused_by]
         self._step(
             "unpause",
             None,
-            lambda: self.world.registry.transact("unpause", sender=self.model.admin),
-            apply,
+            lambda: self.world.governance.transact("unpause", sender=caller),
+            self.model.apply_unpause,
         )
 
     @rule()
@@ -854,17 +876,18 @@ class RegistryMachine(RuleBasedStateMachine):
         variant = self.rnd.choice(INTRUSIONS)
         world = self.world
         holder = self.rnd.choice(self._holding_accounts())
-        caller = self.rnd.choice([holder, world.admin, STRANGER, world.sides[JP].registrar])
+        caller = self.rnd.choice(
+            [holder, world.admin, *world.authorities.values(), STRANGER, world.sides[JP].registrar]
+        )
         batch_id = self.rnd.randint(1, len(self.model.batches) + 1)
-        paused = Expected("EnforcedPause") if self.model.paused else None
         target = world.registry
         args: tuple[Any, ...] = ()
         expected: Prediction
         if variant == "mint":
-            expected = paused or Expected("RegistryNotProjects", {"caller": caller})
+            expected = Expected("RegistryNotProjects", {"caller": caller})
             args = (b"ID", 0, 10, [(holder, 10)])
         elif variant == "cancelForCorrection":
-            expected = paused or Expected("RegistryNotProjects", {"caller": caller})
+            expected = Expected("RegistryNotProjects", {"caller": caller})
             args = (b"\x01" * 32, holder, batch_id, 1, 1)
         elif variant == "issue":
             issuance = self._new_issuance(b"ID", self._label("intruder")).issuance
@@ -883,16 +906,24 @@ class RegistryMachine(RuleBasedStateMachine):
             )
             target, args = world.projects, (b"\x02" * 32, holder, batch_id, 1, 1)
         elif variant == "addCountry":
-            expected = (
-                Expected("AccessControlUnauthorizedAccount", {"account": caller})
-                if caller != world.admin
-                else Expected("RegistryZeroAddress")
-            )
-            args = (b"VN", ZERO_ADDRESS)
+            # only the governance contract adds sides, whoever calls the registry
+            expected = Expected("RegistryNotGovernance", {"caller": caller})
+            args = (b"VN", STRANGER, caller)
+        elif variant == "proposeCountry":
+            # a partner's authority (or anyone but Japan's) cannot open a side on its own
+            caller = holder if caller == world.admin else caller
+            expected = Expected("GovernanceNotAuthority", {"side": JP, "caller": caller})
+            target, args = world.governance, (b"VN", world.committees[b"ID"].address, caller)
+        elif variant == "acceptCountry":
+            # Japan's authority (or anyone) cannot accept what nobody proposed
+            expected = Expected("GovernanceNoCountryProposal", {"country": b"VN"})
+            target, args = world.governance, (b"VN", world.committees[b"ID"].address)
         elif variant == "grantRole":
+            # only JP's authority grants JP's registrar role: a partner's authority cannot
             caller = holder if caller == world.admin else caller
             expected = Expected(
-                "AccessControlUnauthorizedAccount", {"account": caller, "neededRole": b"\x00" * 32}
+                "AccessControlUnauthorizedAccount",
+                {"account": caller, "neededRole": world.authority_role(JP)},
             )
             args = (world.role(JP), STRANGER)
         elif variant == "safeTransferFrom":
@@ -932,9 +963,11 @@ def initial_model(world: World) -> Model:
     model = Model(
         admin=world.admin,
         registrars={code: side.registrar for code, side in world.sides.items()},
+        authorities=dict(world.authorities),
         sinks={code: (side.retirement, side.cancellation) for code, side in world.sides.items()},
         committees=committees,
         paused=bool(registry.call("paused")),
+        paused_by=bytes(registry.call("pauseState")[1]) if registry.call("paused") else None,
         latest_serial=int(registry.call("latestSerial")),
     )
     model.executed.update(world.executed)
@@ -954,7 +987,10 @@ def initial_model(world: World) -> Model:
         model.batches[batch_id] = BatchModel(
             batch_id, bytes(info[2]), info[1], int(info[8]), int(info[9]), int(info[12])
         )
-        model.decision_ids.add("0x" + bytes(info[10]).hex())
+        model.decision_ids.add((bytes(info[2]), "0x" + bytes(info[10]).hex()))
+        model.projects[info[1]].periods.append((batch_id, int(info[3]), int(info[4])))
+        report = model.reports.setdefault("0x" + bytes(info[11]).hex(), [int(info[7]), 0])
+        report[1] += int(info[6])
         for address, account in model.accounts.items():
             ranges = [
                 (int(a), int(b)) for a, b in registry.call("holdingRanges", address, batch_id)

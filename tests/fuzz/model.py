@@ -9,6 +9,7 @@ fails the test. After a success it applies the effect, so that the next predicti
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,6 +121,8 @@ class ProjectModel:
     country: bytes
     last_end: int = 0
     batches: int = 0
+    #: (batch id, monitoring start, monitoring end) of each batch, in issuance order
+    periods: list[tuple[int, int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -149,16 +152,23 @@ class Model:
 
     admin: str
     registrars: dict[bytes, str]
+    authorities: dict[bytes, str]
     sinks: dict[bytes, tuple[str, str]]
     committees: dict[bytes, CommitteeModel]
     accounts: dict[str, AccountModel] = field(default_factory=dict)
     holdings: dict[tuple[str, int], list[Range]] = field(default_factory=dict)
     batches: dict[int, BatchModel] = field(default_factory=dict)
     projects: dict[str, ProjectModel] = field(default_factory=dict)
-    decision_ids: set[str] = field(default_factory=set)
+    #: (country, decision id): ids are namespaced by the deciding committee's country
+    decision_ids: set[tuple[bytes, str]] = field(default_factory=set)
+    #: verification report hash -> [verified reductions, credits issued citing it]
+    reports: dict[str, list[int]] = field(default_factory=dict)
     documents: set[str] = field(default_factory=set)
     executed: set[str] = field(default_factory=set)
     paused: bool = False
+    paused_by: bytes | None = None
+    #: sides whose authority paused in this run (each may pause again only 7 days after)
+    cooling: set[bytes] = field(default_factory=set)
     latest_serial: int = 0
 
     # --- reading ----------------------------------------------------------------------------------
@@ -229,7 +239,7 @@ class Model:
         return None, taken[0]
 
     def _paused(self) -> Prediction:
-        return Expected("EnforcedPause") if self.paused else None
+        return Expected("RegistryPaused", {"side": self.paused_by}) if self.paused else None
 
     # --- holders ----------------------------------------------------------------------------------
 
@@ -381,16 +391,40 @@ class Model:
             return Expected("RegistryAccountNotEmpty", {"account": address, "holdings": holdings})
         return None
 
-    def predict_pause(self, caller: str, pause: bool) -> Prediction:
-        """``pause`` / ``unpause``."""
-        if caller != self.admin:
+    def predict_pause(self, caller: str, side: bytes) -> Prediction:
+        """``JCMGovernance.pause(side, PAUSE_SECONDS)``."""
+        if self.authorities.get(side) != caller:
+            return Expected("GovernanceNotAuthority", {"side": side, "caller": caller})
+        if self.paused:
+            return Expected("GovernanceAlreadyPaused", {"side": self.paused_by})
+        if side in self.cooling:
+            return Expected("GovernancePauseCoolingDown", {"side": side})
+        return None
+
+    def predict_unpause(self, caller: str) -> Prediction:
+        """``JCMGovernance.unpause``."""
+        if not self.paused:
+            return Expected("GovernanceNotPaused")
+        assert self.paused_by is not None
+        if self.authorities[self.paused_by] != caller:
+            return Expected("GovernanceNotAuthority", {"side": self.paused_by, "caller": caller})
+        return None
+
+    def apply_pause(self, side: bytes) -> None:
+        """Effect of a pause."""
+        self.paused, self.paused_by = True, side
+        self.cooling.add(side)
+
+    def apply_unpause(self) -> None:
+        """Effect of lifting the pause."""
+        self.paused = False
+
+    def predict_subject(self, committee_country: bytes, subject: bytes | None) -> Prediction:
+        """``JointCommittee._checkCountry``: a decision about another country's project or batch."""
+        if subject is not None and subject != committee_country:
             return Expected(
-                "AccessControlUnauthorizedAccount", {"account": caller, "neededRole": b"\x00" * 32}
+                "CommitteeWrongCountry", {"country": subject, "committeeCountry": committee_country}
             )
-        if pause and self.paused:
-            return Expected("EnforcedPause")
-        if not pause and not self.paused:
-            return Expected("ExpectedPause")
         return None
 
     # --- joint committees -------------------------------------------------------------------------
@@ -455,8 +489,10 @@ class Model:
             )
         return None
 
-    def predict_register(self, ref: str, pdd: str, validation: str) -> Prediction:
+    def predict_register(self, country: bytes, ref: str, pdd: str, validation: str) -> Prediction:
         """``JCMProjects.registerProject`` after a committee's authorization (short texts)."""
+        if not re.fullmatch(r"[A-Z]{2}[0-9]{3}", ref) or ref[:2] != country.decode():
+            return Expected("ProjectsInvalidRef", {"ref": ref, "country": country})
         if ref in self.projects:
             return Expected("ProjectsAlreadyRegistered", {"ref": ref})
         used = set(self.documents)
@@ -485,8 +521,8 @@ class Model:
                 "ProjectsNotCommittee",
                 {"country": project.country, "caller": self.committees[country].address},
             )
-        if issuance.decision_id in self.decision_ids:
-            return Expected("ProjectsDecisionAlreadyUsed")
+        if (project.country, issuance.decision_id) in self.decision_ids:
+            return Expected("ProjectsDecisionAlreadyUsed", {"country": project.country})
         if issuance.quantity == 0:
             return Expected("ProjectsZeroQuantity")
         if issuance.quantity > issuance.verified_reductions:
@@ -496,19 +532,20 @@ class Model:
             )
         if issuance.monitoring_start > issuance.monitoring_end:
             return Expected("ProjectsInvalidMonitoringPeriod")
-        if project.batches and issuance.monitoring_start <= project.last_end:
-            return Expected(
-                "ProjectsMonitoringPeriodOverlaps",
-                {
-                    "ref": project.ref,
-                    "start": issuance.monitoring_start,
-                    "lastEnd": project.last_end,
-                },
-            )
+        for batch_id, start, end in project.periods:
+            # periods may arrive in any order; the first overlapping batch is named
+            if issuance.monitoring_start <= end and start <= issuance.monitoring_end:
+                return Expected(
+                    "ProjectsMonitoringPeriodOverlaps",
+                    {"ref": project.ref, "batchId": batch_id, "batchStart": start, "batchEnd": end},
+                )
         if not MIN_VINTAGE <= issuance.vintage <= MAX_VINTAGE:
             return Expected("ProjectsInvalidVintage")
-        if self.paused:
-            return Expected("EnforcedPause")
+        report = self.reports.get(issuance.verification_report_hash)
+        if report is not None and report[0] != issuance.verified_reductions:
+            return Expected("ProjectsReportMismatch")
+        if report is not None and report[1] + issuance.quantity > report[0]:
+            return Expected("ProjectsReportExhausted")
         count = len(issuance.allocations)
         if count == 0 or count > MAX_ALLOCATIONS:
             return Expected("RegistryAllocationCount", {"count": count, "max": MAX_ALLOCATIONS})
@@ -553,9 +590,14 @@ class Model:
             int(issuance.authorization),
         )
         project = self.projects[issuance.project_ref]
-        project.last_end = issuance.monitoring_end
+        project.last_end = max(project.last_end, issuance.monitoring_end)
         project.batches += 1
-        self.decision_ids.add(issuance.decision_id)
+        project.periods.append((batch_id, issuance.monitoring_start, issuance.monitoring_end))
+        self.decision_ids.add((country, issuance.decision_id))
+        report = self.reports.setdefault(
+            issuance.verification_report_hash, [issuance.verified_reductions, 0]
+        )
+        report[1] += issuance.quantity
         cursor = first
         for allocation in issuance.allocations:
             piece = (cursor, cursor + allocation.amount - 1)
@@ -575,16 +617,19 @@ class Model:
                 "ProjectsNotCommittee",
                 {"country": batch.country, "caller": self.committees[country].address},
             )
-        if correction.decision_id in self.decision_ids:
-            return Expected("ProjectsDecisionAlreadyUsed")
-        if self.paused:
-            return Expected("EnforcedPause")
+        if (country, correction.decision_id) in self.decision_ids:
+            return Expected("ProjectsDecisionAlreadyUsed", {"country": country})
         account = self._account(correction.account)
         if account is None:
             return Expected("RegistryUnknownAccount", {"account": correction.account})
         if account.kind not in HOLDING_KINDS:
             return Expected(
                 "RegistryInvalidAccountKind", {"account": correction.account, "kind": account.kind}
+            )
+        if account.side not in (JP, batch.country):
+            return Expected(
+                "RegistryCorrectionOutsideCommittee",
+                {"account": correction.account, "side": account.side, "country": batch.country},
             )
         _, problem = take_exact(
             self.holdings.get((correction.account, correction.batch_id), []),
@@ -595,7 +640,7 @@ class Model:
             return Expected("RegistrySerialsNotHeld", {"account": correction.account})
         return None
 
-    def apply_correct(self, correction: Any) -> None:
+    def apply_correct(self, country: bytes, correction: Any) -> None:
         """Effect of a correction."""
         key = (correction.account, correction.batch_id)
         ranges, problem = take_exact(
@@ -603,7 +648,7 @@ class Model:
         )
         assert ranges is not None and not problem
         self.holdings[key] = ranges
-        self.decision_ids.add(correction.decision_id)
+        self.decision_ids.add((country, correction.decision_id))
 
     def predict_members(self, country: bytes, change: Any) -> Prediction:
         """``JointCommittee._setMembers`` after authorization."""

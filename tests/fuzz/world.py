@@ -1,11 +1,14 @@
 """The deployed world the fuzz and attack tests act on, through ``harness`` (raw JSON-RPC).
 
 Three registry sides: ``JP`` and two partners, ``ID`` and ``TH``, each partner with a real
-``JointCommittee``. Each side has a registrar, its retirement and cancellation accounts, two company
-holding accounts and a government holding account. Both committees start with the *same* three
-Japanese members (threshold 2), as Japan's officials sit on many joint committees, and two partner
-members of their own (threshold 1): only the EIP-712 domain (chain id, committee address) and the
-nonce tell their decisions apart. Project ``ID001`` and ``TH001`` are registered by real decisions.
+``JointCommittee`` and its own registry authority (``authorities``; ``admin`` is Japan's): Japan's
+authority proposed each partner through ``JCMGovernance``, the partner's accepted, and each
+authority granted its own side's registrar. Each side has a registrar, its retirement and
+cancellation accounts, two company holding accounts and a government holding account. Both
+committees start with the *same* three Japanese members (threshold 2), as Japan's officials sit
+on many joint committees, and two partner members of their own (threshold 1): only the EIP-712
+domain (chain id, committee address) and the nonce tell their decisions apart. Projects ``ID001``
+and ``TH001`` are registered by real decisions.
 
 Member keys are deterministic and unfunded: members only sign, offline, with
 ``registry_client.decisions``; anyone submits. One more Japanese "member" is available as a contract
@@ -47,6 +50,7 @@ SIDES = (JP, ID, TH)
 CONTRACT_NAMES = (
     "JCMRegistry",
     "JCMProjects",
+    "JCMGovernance",
     "JointCommittee",
     "ReentrantMember",
     "ContractAccountHolder",
@@ -58,6 +62,8 @@ DAY = 86_400
 #: 2100-01-01: a deadline that never passes during a test.
 FAR_DEADLINE = 4_102_444_800
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
+#: The pause every fuzz and attack pause declares (the chain never advances that far in a run).
+PAUSE_SECONDS = 86_400
 MAX_RANGES_PER_MOVE = 32
 MAX_RANGES_PER_HOLDING = 128
 MAX_ALLOCATIONS = 32
@@ -109,11 +115,13 @@ class World:
     rpc: Rpc
     errors: ErrorBook
     artifacts: dict[str, Artifact]
-    admin: str
+    admin: str  # Japan's registry authority
+    authorities: dict[bytes, str]
     outsider: str
     submitter: str
     registry: Contract
     projects: Contract
+    governance: Contract
     committees: dict[bytes, Contract]
     sides: dict[bytes, Side]
     japan_pool: list[Member]
@@ -134,8 +142,8 @@ class World:
     # --- plumbing ---------------------------------------------------------------------------------
 
     def contracts(self) -> list[Contract]:
-        """The registry, the projects contract and the committees."""
-        return [self.registry, self.projects, *self.committees.values()]
+        """The registry, the projects and governance contracts, and the committees."""
+        return [self.registry, self.projects, self.governance, *self.committees.values()]
 
     def contract(self, name: str, address: str) -> Contract:
         """A handle on a deployed contract of a known kind."""
@@ -152,6 +160,10 @@ class World:
     def role(self, side: bytes) -> bytes:
         """The registrar role of a side."""
         return bytes(self.registry.call("registrarRole", side))
+
+    def authority_role(self, side: bytes) -> bytes:
+        """The registry authority role of a side."""
+        return bytes(self.registry.call("authorityRole", side))
 
     # --- committees -------------------------------------------------------------------------------
 
@@ -369,11 +381,15 @@ def build_world(rpc: Rpc, artifacts: dict[str, Artifact]) -> World:
     errors = ErrorBook(a.abi for a in artifacts.values())
     rpc.impersonate_all(True)
     admin, outsider, submitter = actor("admin"), actor("outsider"), actor("submitter")
-    rpc.fund(admin, outsider, submitter)
+    authorities = {JP: admin, **{code: actor(f"{code.decode()} authority") for code in PARTNERS}}
+    rpc.fund(outsider, submitter, *authorities.values())
 
     registry = deploy(rpc, errors, artifacts["JCMRegistry"], admin, admin, URI)
     projects = Contract(
         rpc, registry.call("projects"), artifacts["JCMProjects"].abi, errors, "JCMProjects"
+    )
+    governance = Contract(
+        rpc, registry.call("governance"), artifacts["JCMGovernance"].abi, errors, "JCMGovernance"
     )
 
     japan_keys = [member_key(f"JP-{i}") for i in range(5)]
@@ -401,7 +417,11 @@ def build_world(rpc: Rpc, artifacts: dict[str, Artifact]) -> World:
                 1,
             ),
         )
-        registry.transact("addCountry", code, committees[code].address, sender=admin).expect_ok()
+        committee = committees[code].address
+        governance.transact(
+            "proposeCountry", code, committee, authorities[code], sender=admin
+        ).expect_ok()
+        governance.transact("acceptCountry", code, committee, sender=authorities[code]).expect_ok()
 
     sides: dict[bytes, Side] = {}
     for code in SIDES:
@@ -419,7 +439,7 @@ def build_world(rpc: Rpc, artifacts: dict[str, Artifact]) -> World:
         )
         rpc.fund(side.registrar, side.retirement, side.cancellation, *side.holders)
         role = bytes(registry.call("registrarRole", code))
-        registry.transact("grantRole", role, side.registrar, sender=admin).expect_ok()
+        registry.transact("grantRole", role, side.registrar, sender=authorities[code]).expect_ok()
         opened = (
             (side.holders[0], AccountKind.HOLDING, f"{name} Company 0"),
             (side.holders[1], AccountKind.HOLDING, f"{name} Company 1"),
@@ -438,10 +458,12 @@ def build_world(rpc: Rpc, artifacts: dict[str, Artifact]) -> World:
         errors=errors,
         artifacts=artifacts,
         admin=admin,
+        authorities=authorities,
         outsider=outsider,
         submitter=submitter,
         registry=registry,
         projects=projects,
+        governance=governance,
         committees=committees,
         sides=sides,
         japan_pool=japan_pool,

@@ -50,7 +50,8 @@ class World:
 
     anvil: Anvil
     deployment: Deployment
-    governance: LocalAccount
+    governance: LocalAccount  # Japan's registry authority
+    id_authority: LocalAccount  # Indonesia's registry authority
     jp_registrar: LocalAccount
     id_registrar: LocalAccount
     japan_members: list[LocalAccount]
@@ -124,6 +125,7 @@ def build_world(node: Anvil, keys: list[LocalAccount]) -> World:
         anvil=node,
         deployment=deploy_registry(node.url, governance),
         governance=governance,
+        id_authority=keys[12],
         jp_registrar=jp_registrar,
         id_registrar=id_registrar,
         japan_members=keys[3:6],
@@ -136,12 +138,14 @@ def build_world(node: Anvil, keys: list[LocalAccount]) -> World:
     gov = world.client(governance)
     info = gov.deploy_committee(
         "ID", [m.address for m in world.japan_members], [m.address for m in world.partner_members],
-        2, 1,
+        2, 1, authority=world.id_authority.address,
     )  # fmt: skip
     world.deployment = gov.deployment
     world.committee = info.address
+    indonesia = world.client(world.id_authority)
+    indonesia.accept_country("ID", info.address)
     gov.grant_registrar("JP", jp_registrar.address)
-    gov.grant_registrar("ID", id_registrar.address)
+    indonesia.grant_registrar("ID", id_registrar.address)
     for side, registrar in (("JP", jp_registrar), ("ID", id_registrar)):
         client = world.client(registrar)
         for kind in ("retirement", "cancellation"):

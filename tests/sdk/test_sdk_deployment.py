@@ -57,7 +57,8 @@ def test_deploy_and_deployment_file_round_trip(
     client = RegistryClient.connect(world.anvil.url, deployment)
     assert client.registry_contract.functions.projects().call() == deployment.projects
     assert client.registry_contract.functions.uri(1).call() == "ipfs://x/{id}"
-    assert client.is_governance(world.outsider.address)
+    assert client.is_authority("JP", world.outsider.address)
+    assert client.governance_contract.functions.registry().call() == deployment.registry
     path = save_deployment(deployment, tmp_path / "nested" / "deployment.json")
     assert load_deployment(path) == deployment
     data = json.loads(path.read_text())
@@ -69,7 +70,7 @@ def test_deploy_and_deployment_file_round_trip(
     assert RegistryClient.connect().deployment == deployment  # URL and file from the environment
     admin = Account.create().address
     governed = deploy_registry(world.anvil.url, world.outsider, admin=admin)
-    assert RegistryClient.connect(world.anvil.url, governed).is_governance(admin)
+    assert RegistryClient.connect(world.anvil.url, governed).is_authority("JP", admin)
 
 
 def test_deployment_file_errors(tmp_path: Path) -> None:
@@ -114,7 +115,7 @@ def test_node_dies_after_connecting(keys: list[LocalAccount]) -> None:
     with pytest.raises(ChainUnavailable, match="cannot reach"):
         client.countries()
     with pytest.raises(ChainUnavailable, match="cannot reach"):
-        client.pause()
+        client.pause("JP", 60)
 
 
 def test_chain_id_must_match_the_deployment(world: World) -> None:
@@ -178,12 +179,18 @@ def test_zero_gas_price_chain(free_gas_chain: Anvil) -> None:
     fees = FeeSettings(gas_price=0)
     deployment = deploy_registry(free_gas_chain.url, pauper, fees=fees)
     client = RegistryClient.connect(free_gas_chain.url, deployment, sender=pauper, fees=fees)
-    info = client.deploy_committee("ID", [Account.create().address], [pauper.address], 1, 1)
-    registrar = client.grant_registrar("ID", pauper.address)
+    partner = Account.create()  # Indonesia's authority, no ether either
+    info = client.deploy_committee(
+        "ID", [Account.create().address], [pauper.address], 1, 1, authority=partner.address
+    )
+    indonesia = RegistryClient.connect(free_gas_chain.url, deployment, sender=partner, fees=fees)
+    indonesia.accept_country("ID", info.address)
+    registrar = indonesia.grant_registrar("ID", pauper.address)
     opened = client.open_account(Account.create().address, "ID", "holding", "PT Nol Biaya")
     tx = client.w3.eth.get_transaction(opened.tx_hash)
     assert tx["gasPrice"] == 0 and registrar.granted and info.country == "ID"
     assert client.w3.eth.get_balance(pauper.address) == 0
+    assert client.w3.eth.get_balance(partner.address) == 0
 
 
 def test_a_sender_without_funds_is_told_so(world: World) -> None:

@@ -91,10 +91,26 @@ def test_the_messages_read_as_the_domain_speaks() -> None:
     role = decode_revert(_revert("AccessControlUnauthorizedAccount", ADDRESS, registrar_role))
     assert isinstance(role, NotPermitted)
     assert "lacks the registrar role of side ID" in role.message
-    admin = decode_revert(_revert("AccessControlUnauthorizedAccount", ADDRESS, b"\x00" * 32))
-    assert "lacks the governance (admin) role" in admin.message
-    paused = decode_revert(_revert("EnforcedPause"))
-    assert isinstance(paused, errors.Paused) and "paused" in paused.message
+    authority = decode_revert(
+        _revert("AccessControlUnauthorizedAccount", ADDRESS, keccak(b"JCM_AUTHORITY_ID"))
+    )
+    assert "lacks the registry authority of side ID" in authority.message
+    assert "only that side's own authority grants it" in authority.message
+    paused = decode_revert(_revert("RegistryPaused", 1767225600, b"ID"))
+    assert isinstance(paused, errors.Paused)
+    assert paused.message.startswith(
+        "holders' movements are paused until 2026-01-01 by the authority of side ID"
+    )
+    overlap = decode_revert(
+        _revert("ProjectsMonitoringPeriodOverlaps", "ID012", 7, 1704067200, 1735603200)
+    )
+    assert isinstance(overlap, errors.InvalidInput)
+    assert "overlaps batch 7 of project ID012, which covers 2024-01-01 to 2024-12-31" in (
+        overlap.message
+    )
+    outsider = decode_revert(_revert("GovernanceNotProposedAuthority", b"MN", ADDRESS))
+    assert isinstance(outsider, errors.NotPermitted)
+    assert "is not the partner authority named in the proposal for MN" in outsider.message
     arrays = decode_revert(_revert("ERC1155InvalidArrayLength", 2, 3))
     assert isinstance(arrays, errors.InvalidInput)
     assert "2 batch ids, 3 accounts" in arrays.message
@@ -126,9 +142,9 @@ def test_revert_data_is_found_in_node_replies() -> None:
 
 
 def test_to_dict_is_json_ready() -> None:
-    error = decode_revert(_revert("ProjectsDecisionAlreadyUsed", b"\xab" * 32))
+    error = decode_revert(_revert("ProjectsDecisionAlreadyUsed", b"ID", b"\xab" * 32))
     summary = error.to_dict()
     assert summary["error"] == "AlreadyExists"
     assert summary["contract_error"] == "ProjectsDecisionAlreadyUsed"
-    assert summary["args"] == {"decisionId": "0x" + "ab" * 32}
+    assert summary["args"] == {"country": "ID", "decisionId": "0x" + "ab" * 32}
     assert summary["message"].startswith("decision id 0x" + "ab" * 32)

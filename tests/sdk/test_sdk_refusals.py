@@ -101,20 +101,29 @@ def test_wrong_role(world: World) -> None:
         NotPermitted, "lacks the registrar role of side JP",
     )  # fmt: skip
     refused(
-        world, world.jp_registrar, lambda c: c.pause(), NotPermitted,
-        "lacks the governance (admin) role",
+        world, world.jp_registrar, lambda c: c.pause("JP", 60), NotPermitted,
+        "is not the registry authority of side JP",
+    )  # fmt: skip
+    refused(
+        world, world.governance, lambda c: c.grant_registrar("ID", world.outsider.address),
+        NotPermitted, "lacks the registry authority of side ID",
+    )  # fmt: skip
+    refused(
+        world, world.id_authority, lambda c: c.propose_country("VN", world.committee,
+                                                               world.outsider.address),
+        NotPermitted, "is not the registry authority of side JP",
     )  # fmt: skip
 
 
 def test_paused_registry_moves_nothing(world: World) -> None:
-    world.client(world.governance).pause()
+    world.client(world.governance).pause("JP", 3600)
     refused(
         world, world.alice, lambda c: c.transfer(world.carol.address, 1, 1), Paused,
-        "the registry is paused", full=True,
+        "holders' movements are paused until", full=True,
     )  # fmt: skip
     refused(
         world, world.bob, lambda c: c.cancel(1, 1, "voluntary cancellation"), Paused,
-        "the registry is paused",
+        "by the authority of side JP",
     )  # fmt: skip
 
 

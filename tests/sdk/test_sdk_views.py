@@ -168,8 +168,9 @@ def test_totals_and_roles(world: World) -> None:
     assert totals.countries == ("ID",) and not totals.paused
     assert client.is_registrar("JP", world.jp_registrar.address)
     assert not client.is_registrar("ID", world.jp_registrar.address)
-    assert client.is_governance(world.governance.address)
-    assert not client.is_governance(world.alice.address)
+    assert client.is_authority("JP", world.governance.address)
+    assert not client.is_authority("JP", world.alice.address)
+    assert not client.is_authority("ID", world.governance.address)
 
 
 def test_tally_against_the_committee_on_chain(world: World) -> None:

@@ -79,40 +79,46 @@ def test_account_life_cycle(world: World) -> None:
 
 
 def test_governance_writes(world: World) -> None:
-    gov = world.client(world.governance)
-    committee = Account.create().address
-    added = gov.add_country("vn", committee)
-    assert (added.country, added.committee) == ("VN", committee)
-    assert gov.countries() == ["ID", "VN"]
-    assert gov.sides() == ["JP", "ID", "VN"]
-    replacement = Account.create().address
-    assert gov.set_committee("VN", replacement).committee == replacement
+    gov, indonesia = world.client(world.governance), world.client(world.id_authority)
     registrar = world.outsider.address
-    assert not gov.is_registrar("VN", registrar)
-    granted = gov.grant_registrar("VN", registrar)
-    assert granted.granted and granted.role == "registrar VN"
-    assert gov.is_registrar("VN", registrar)
-    assert not gov.revoke_registrar("VN", registrar).granted
-    assert not gov.is_registrar("VN", registrar)
-    assert gov.is_governance(world.governance.address)
-    assert gov.pause().paused and gov.paused()
-    assert not gov.unpause().paused and not gov.paused()
+    assert not gov.is_registrar("ID", registrar)
+    granted = indonesia.grant_registrar("ID", registrar)
+    assert granted.granted and granted.role == "registrar ID"
+    assert gov.is_registrar("ID", registrar)
+    assert not indonesia.revoke_registrar("ID", registrar).granted
+    assert not gov.is_registrar("ID", registrar)
+    assert gov.is_authority("JP", world.governance.address)
+    assert not gov.is_authority("ID", world.governance.address)
+    assert gov.is_authority("ID", world.id_authority.address)
+    multisig = Account.create().address
+    assert indonesia.grant_authority("ID", multisig).role == "authority ID"
+    assert gov.is_authority("ID", multisig)
+    assert not indonesia.revoke_authority("ID", multisig).granted
+    assert indonesia.pause("ID", 3600).paused and gov.paused()
+    until, side = gov.pause_state()
+    assert side == "ID" and until > gov.chain_time()
+    assert not indonesia.unpause().paused and not gov.paused()
 
 
-def test_deploy_committee_for_a_new_country(world: World) -> None:
+def test_deploy_committee_and_join_with_both_authorities(world: World) -> None:
     gov = world.client(world.governance)
+    thailand_key = world.outsider  # funded, no account: stands for Thailand's authority
     japan = [a.address for a in world.japan_members]
     partner = [Account.create().address for _ in range(3)]
-    info = gov.deploy_committee("TH", japan, partner, 2, 2)
+    info = gov.deploy_committee("TH", japan, partner, 2, 2, authority=thailand_key.address)
     assert info.country == "TH" and info.nonce == 0
     assert set(info.partner_members) == set(partner) and info.partner_threshold == 2
     assert gov.deployment.committees["TH"] == info.address
-    assert gov.committee("TH") == info
     assert info.side_of(japan[0]) == MemberSide.JAPAN
     assert info.side_of(world.outsider.address) == MemberSide.NONE
-    again = gov.deploy_committee("TH", japan, partner, 1, 1)
-    assert again.address != info.address
-    assert gov.committee("TH").address == again.address  # setCommittee for a known country
+    assert gov.country_proposal("TH") == (info.address, thailand_key.address)
+    assert gov.countries() == ["ID"]  # not before Thailand accepts
+    thailand = world.client(thailand_key)
+    joined = thailand.accept_country("TH", info.address)
+    assert (joined.country, joined.committee) == ("TH", info.address)
+    assert gov.countries() == ["ID", "TH"] and gov.sides() == ["JP", "ID", "TH"]
+    assert gov.committee("TH") == info
+    assert gov.country_proposal("TH") is None
 
 
 def test_decisions_register_issue_correct_and_change_members(world: World) -> None:
