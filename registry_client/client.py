@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar, overload
 
@@ -172,6 +173,10 @@ def _field(record: Any, name: str) -> Any:
     if isinstance(record, Mapping):
         return record[name]
     return getattr(record, name)
+
+
+def _day(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).date().isoformat()
 
 
 def _ranges(values: Iterable[Any]) -> tuple[SerialRange, ...]:
@@ -1132,17 +1137,20 @@ class RegistryClient:
             serial = end + 1
         return found
 
-    def decision_used(self, decision_id: str) -> bool:
-        """Whether an issuance or correction decision id was used already (each is used once)."""
+    def decision_used(self, country: str, decision_id: str) -> bool:
+        """Whether ``country``'s joint committee used an issuance or correction decision id
+        already (ids are namespaced per committee; each is used once)."""
         raw = bytes.fromhex(decision_id.removeprefix("0x"))
-        return bool(self._view(self._pf.decisionUsed(raw), "read whether a decision id was used"))
+        code = side_bytes(_side(country, "country"))
+        fn = self._pf.decisionUsed(code, raw)
+        return bool(self._view(fn, "read whether a decision id was used"))
 
     def decision_warnings(self, decision: decisions.Decision) -> list[str]:
         """What the chain would refuse in ``decision`` as it stands now, as sentences (empty if
-        nothing): an unknown or already registered project, a monitoring period that overlaps the
-        project's last, a used decision id, an allocation or correction account that is not an
-        active account. The chain may change before the decision is submitted, so these are
-        warnings for whoever drafts or signs it; the contracts decide.
+        nothing): an unknown or already registered project, a monitoring period that overlaps one
+        of the project's batches, a decision id the committee used already, an allocation or
+        correction account that is not an active account. The chain may change before the decision
+        is submitted, so these are warnings for whoever drafts or signs it; the contracts decide.
         """
         found: list[str] = []
         if isinstance(decision, decisions.RegisterProjectDecision):
@@ -1159,24 +1167,31 @@ class RegistryClient:
             except NotFound:
                 found.append(f"project {ref} is not registered")
             else:
-                last_end = project.last_monitoring_end
-                if (
-                    project.batch_count
-                    and last_end is not None
-                    and issuance.monitoring_start <= int(last_end.timestamp())
-                ):
-                    found.append(
-                        f"the monitoring period overlaps project {ref}'s last one, which ended "
-                        f"{last_end.date().isoformat()}"
-                    )
+                batch_ids = self._view(
+                    self._pf.projectBatches(issuance.project_ref), "read the project's batches"
+                )
+                for batch_id in batch_ids:
+                    raw = self._view(self._pf.batchInfo(batch_id), "read a batch")
+                    start, end = int(raw[3]), int(raw[4])  # monitoringStart, monitoringEnd
+                    if issuance.monitoring_start <= end and start <= issuance.monitoring_end:
+                        found.append(
+                            f"the monitoring period overlaps batch {batch_id} of project {ref}, "
+                            f"which covers {_day(start)} to {_day(end)}"
+                        )
+                        break
                 sides = {JAPAN, project.country}
                 for allocation in issuance.allocations:
                     found += self._receiving_problems(allocation.account, sides)
-            if self.decision_used(issuance.decision_id):
-                found.append(f"decision id {issuance.decision_id} was used already")
+                if self.decision_used(project.country, issuance.decision_id):
+                    found.append(f"decision id {issuance.decision_id} was used already")
         elif isinstance(decision, decisions.CorrectCreditsDecision):
             correction = decision.correction
-            if self.decision_used(correction.decision_id):
+            country = self._view(
+                self._pf.batchCountry(correction.batch_id), "read the batch's country"
+            )
+            if int.from_bytes(country, "big") and self.decision_used(
+                side_code(country), correction.decision_id
+            ):
                 found.append(f"decision id {correction.decision_id} was used already")
             if self.account(correction.account).status == AccountStatus.NONE:
                 found.append(f"{correction.account} is not a registry account")

@@ -111,7 +111,7 @@ def test_decision_new_warns_when_the_chain_would_refuse(world: World, tmp_path: 
         "--out", str(tmp_path / "refused.json"),
     )  # fmt: skip
     warnings = "\n".join(drafted["warnings"])
-    assert "overlaps project ID012's last one" in warnings
+    assert "overlaps batch 2 of project ID012, which covers 2024-01-01 to 2024-06-30" in warnings
     assert "decision id 0x" in warnings and "was used already" in warnings
     assert f"allocation account {world.address('globex')} is frozen" in warnings
     assert f"allocation account {world.address('retirement-jp')} is a retirement account" in (

@@ -46,7 +46,8 @@ class ConsortiumRegistry:
 
     network: Consortium
     deployment: Deployment
-    governance: LocalAccount
+    governance: LocalAccount  # Japan's registry authority
+    id_authority: LocalAccount  # Indonesia's registry authority
     jp_registrar: LocalAccount
     id_registrar: LocalAccount
     japan_members: list[LocalAccount]
@@ -103,6 +104,7 @@ def build_registry(network: Consortium) -> ConsortiumRegistry:
         network=network,
         deployment=deploy_registry(network.signer("jp-1").url, governance),
         governance=governance,
+        id_authority=keys[10],
         jp_registrar=keys[1],
         id_registrar=keys[2],
         japan_members=keys[3:5],
@@ -112,17 +114,22 @@ def build_registry(network: Consortium) -> ConsortiumRegistry:
         outsider=keys[9],
     )
     gov = world.client(governance)
-    gov.deploy_committee(
+    committee = gov.deploy_committee(
         "ID",
         [m.address for m in world.japan_members],
         [m.address for m in world.partner_members],
         1,
         1,
+        authority=world.id_authority.address,
     )
     world.deployment = gov.deployment
+    # Indonesia joins by its own authority's consent, through Indonesia's node.
+    indonesia = world.client(world.id_authority, via=["id-1", "id-2"])
+    indonesia.accept_country("ID", committee.address)
     gov.send(gov.prepare.grant_registrar("JP", world.jp_registrar.address), wait=False)
-    gov.send(gov.prepare.grant_registrar("ID", world.id_registrar.address), wait=False)
+    indonesia.send(indonesia.prepare.grant_registrar("ID", world.id_registrar.address), wait=False)
     gov.wait_all()
+    indonesia.wait_all()
     for side, registrar, holder, name in (
         ("JP", world.jp_registrar, world.alice, "Alice Trading K.K."),
         ("ID", world.id_registrar, world.bob, "PT Bob Hijau Indonesia"),
