@@ -600,6 +600,12 @@ class Devnet:
             "--state-interval", str(STATE_INTERVAL),
         ]  # fmt: skip
         loading = self.paths.state.is_file()
+        if not loading:
+            from registry_client.seed import GENESIS_TIME
+
+            # A new chain begins before the seed's first day, so the seed's history can be mined
+            # at the dates its data gives (the seed then moves the clock on to now).
+            argv += ["--timestamp", str(GENESIS_TIME)]
         reporter.status(
             f"starting anvil on {self.rpc_url}"
             + (f" from {self.paths.state}" if loading else " (new chain)")

@@ -42,12 +42,13 @@ What the plan contains:
 from __future__ import annotations
 
 import contextlib
+import itertools
 import random
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -83,6 +84,14 @@ FIRST_VINTAGE = 2016
 ARTICLE6_FROM_VINTAGE = 2021
 """Vintages from this year on are authorized under Article 6.2 (decision 2/CMA.3, Glasgow 2021)."""
 DECISION_VALIDITY = timedelta(days=30)
+SEED_START = date(2013, 1, 8)
+"""The seed's first day (the first JCM, with Mongolia, was signed on 8 January 2013): the registry
+is deployed and its accounts opened then; every later action is mined on the day its data gives
+(:func:`schedule`) when the node lets the seed set block times (anvil)."""
+ISSUANCE_LAG = timedelta(days=90)
+"""From the end of a monitoring period to the issuance decision (verification and review)."""
+MOVEMENT_SPACING = timedelta(days=30)
+"""Between an issuance and its holders' first movement, and between their later movements."""
 SUBMITTER = "jc-jp-moej"
 """Who submits the seed's decisions (anyone may): one sender, so their order is the plan's."""
 
@@ -294,6 +303,9 @@ class Movement:
     beneficiary: str = ""
     reason: CancellationReason | None = None
     note: str = ""
+    step: int = 1
+    """Its place among its batch's movements: it happens ``step`` times :data:`MOVEMENT_SPACING`
+    after the issuance."""
 
 
 @dataclass(frozen=True)
@@ -596,12 +608,55 @@ class _History:
         self.index = index
         self.held = dict(issuance.allocations)
         self.movements = movements
+        self.steps = 0
 
-    def move(self, kind: str, holder: str, share: float, **details: Any) -> None:
-        amount = int(self.held.get(holder, 0) * share)
+    def move(
+        self, kind: str, holder: str, share: float, amount: int | None = None, **details: Any
+    ) -> int:
+        """Plan moving ``share`` of what ``holder`` has left (or exactly ``amount``); returns the
+        amount moved (0: nothing)."""
+        if amount is None:
+            amount = int(self.held.get(holder, 0) * share)
         if amount > 0:
             self.held[holder] -= amount
-            self.movements.append(Movement(kind, self.index, holder, amount, **details))
+            self.steps += 1
+            self.movements.append(
+                Movement(kind, self.index, holder, amount, **details, step=self.steps)
+            )
+        return amount
+
+
+def _plan_article6(history: _History, issuance: IssuancePlan, names: dict[str, str]) -> None:
+    """Article 6 actions the holders' history above leaves out, so every AEF action type occurs:
+
+    - a partner government cancels part of a batch authorized for other purposes for them (OIMP);
+    - Japan transfers part of its share of an authorized batch to the partner, which uses it
+      toward its own NDC: units already first transferred (at issuance into Japan's registry)
+      crossing again, and an NDC use of acquired units by the partner.
+
+    Its own random stream, so the rest of the plan stays as it was.
+    """
+    rng = random.Random(f"{SEED_NAMESPACE}/article6/{issuance.project_ref}/{issuance.period}")
+    partner = f"gov-{issuance.country.lower()}"
+    if issuance.authorization == 3 and rng.random() < 0.6:
+        history.move(
+            "cancel", partner, 0.1,
+            reason=CancellationReason.OTHER_INTERNATIONAL_MITIGATION_PURPOSES,
+            note="Cancelled for other international mitigation purposes (CORSIA)",
+        )  # fmt: skip
+    if issuance.authorization == 0 or rng.random() >= 0.3:
+        return
+    amount = history.move("transfer", "gov-jp", 0.2, to=partner)
+    if amount >= 2:
+        # Retirements take the lowest serials first, and Japan's share has the batch's lowest, so
+        # the partner uses units it acquired.
+        history.held[partner] = history.held.get(partner, 0) + amount
+        history.move(
+            "retire", partner, 0, amount // 2,
+            using_party=issuance.country, purpose=RetirementPurpose.NDC,
+            beneficiary=names[partner],
+            note=f"Toward {issuance.country}'s NDC, with units acquired from Japan",
+        )  # fmt: skip
 
 
 def _plan_movements(
@@ -669,6 +724,7 @@ def _plan_movements(
                 using_party=JAPAN, purpose=RetirementPurpose.NDC,
                 beneficiary=names["gov-jp"], note="Toward Japan's NDC (FY2030 target)",
             )  # fmt: skip
+        _plan_article6(history, issuance, names)
         remaining.append(history.held)
     # One correction: a participant's credits of a period whose verification report was later found
     # to double count; the committee decides to move 12 of them to cancellation.
@@ -800,6 +856,47 @@ def build_plan(countries: tuple[str, ...] | None = None) -> SeedPlan:
     )
 
 
+#: The phases of one day, in the order they are mined (a later phase may need an earlier one's
+#: result: an issuance its project, a movement its batch id).
+REGISTER, ISSUE, MOVE, CORRECT = range(4)
+
+
+def issued_on(issuance: IssuancePlan) -> date:
+    """The day of an issuance decision: after verification, and not before its authorization."""
+    return max(issuance.monitoring_end + ISSUANCE_LAG, issuance.authorization_date or SEED_START)
+
+
+def schedule(plan: SeedPlan, today: date | None = None) -> list[tuple[date, int, int]]:
+    """Every registration, issuance, movement and correction of ``plan`` as ``(day, phase,
+    index)``, in the order the seed mines them: by day, then phase, then the plan's order (so each
+    sender's transactions keep it). Days are clamped to ``[SEED_START, today]``.
+    """
+    last = today or date.today()
+
+    def clamp(day: date) -> date:
+        return min(max(day, SEED_START), last)
+
+    first_issue: dict[str, date] = {}
+    for issuance in plan.issuances:
+        day = issued_on(issuance)
+        first_issue[issuance.project_ref] = min(day, first_issue.get(issuance.project_ref, day))
+    items = [
+        (clamp(min(p.registration_date or first_issue.get(p.ref, SEED_START),
+                   first_issue.get(p.ref, date.max))), REGISTER, n)
+        for n, p in enumerate(plan.projects)
+    ]  # fmt: skip
+    items += [(clamp(issued_on(i)), ISSUE, n) for n, i in enumerate(plan.issuances)]
+    moved: dict[int, date] = {}
+    for n, m in enumerate(plan.movements):
+        day = issued_on(plan.issuances[m.issuance]) + m.step * MOVEMENT_SPACING
+        moved[m.issuance] = max(day, moved.get(m.issuance, day))
+        items.append((clamp(day), MOVE, n))
+    for n, c in enumerate(plan.corrections):
+        after = moved.get(c.issuance, issued_on(plan.issuances[c.issuance]))
+        items.append((clamp(after + MOVEMENT_SPACING), CORRECT, n))
+    return sorted(items)
+
+
 # ------------------------------------------------------------------------------------------------
 # Carrying out the plan
 # ------------------------------------------------------------------------------------------------
@@ -841,6 +938,53 @@ GAS_LIMITS = {
 }
 
 
+class _Clock:
+    """Block times of the replay: each day's transactions are mined at noon in Tokyo that day.
+
+    anvil takes the next block's time (``evm_setNextBlockTimestamp``) and keeps counting from it,
+    so times stay monotonic as long as the days come in order and the chain began before the
+    first (``jcm devnet`` starts anvil at :data:`GENESIS_TIME`). On a node that refuses, or a chain
+    already past a day, blocks keep the node's own time and the order of actions is the same.
+    """
+
+    def __init__(self, rpc: Callable[[str, list[Any] | None], Any]) -> None:
+        self._rpc = rpc
+        self.dated = True
+        self.today = datetime.now(UTC).date()
+
+    def latest(self) -> int:
+        """The latest block's time."""
+        return int(self._rpc("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+
+    def start(self, day: date) -> int:
+        """Mine the next block on ``day`` if the chain allows; returns the time it will have (at
+        least), against which the day's decisions set their deadlines."""
+        latest = self.latest()
+        wanted = _tokyo_noon(day)
+        if self.dated and wanted > latest:
+            try:
+                self._rpc("evm_setNextBlockTimestamp", [wanted])
+                return wanted
+            except TransactionFailed:
+                self.dated = False
+        return latest + 1
+
+    def catch_up(self) -> None:
+        """After the replay, move the chain's clock to now, so later blocks carry real times."""
+        now = int(time.time())
+        if self.dated and now > self.latest():
+            self._rpc("evm_setNextBlockTimestamp", [now])
+            self._rpc("evm_mine", None)
+
+
+def _tokyo_noon(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, 3, tzinfo=UTC).timestamp())
+
+
+GENESIS_TIME = _tokyo_noon(SEED_START - timedelta(days=1))
+"""The devnet chain's genesis time: the day before the seed's first (``anvil --timestamp``)."""
+
+
 class _Seeder:
     """Sends the plan's transactions, pipelined per sender, and keeps count for the progress bar.
 
@@ -876,6 +1020,7 @@ class _Seeder:
         self._accounts: dict[str, LocalAccount] = {}
         self._senders: dict[str, TransactionSender] = {}
         self._base: RegistryClient | None = None
+        self.clock = _Clock(self._rpc)
 
     # ---- bookkeeping -------------------------------------------------------------------------
 
@@ -1047,44 +1192,58 @@ class _Seeder:
         committee = self._base.deployment.committees[country]
         return CommitteeDomain(chain_id=self._base.chain_id, committee=committee)
 
-    def register_projects(self, deadline: int) -> None:
-        self.step("registering projects by joint-committee decisions")
-        japan = [label for label, _ in JAPAN_MEMBERS]
-        with self.mining():
-            self._register(deadline, japan)
-        self.wait()
+    def replay(self) -> list[int]:
+        """Carry out every registration, issuance, movement and correction on its day
+        (:func:`schedule`); returns the batch id of each planned issuance."""
+        self.step("registering projects, issuing and moving credits, day by day")
+        batches: dict[int, int] = {}
+        items = schedule(self.plan, self.clock.today)
+        for (day, phase), group in itertools.groupby(items, key=lambda item: item[:2]):
+            indexes = [index for _day, _phase, index in group]
+            deadline = self.clock.start(day) + int(DECISION_VALIDITY.total_seconds())
+            if phase == CORRECT:
+                for index in indexes:
+                    self._correct(index, batches, deadline)
+                continue
+            pending = []
+            with self.mining():
+                for index in indexes:
+                    if phase == REGISTER:
+                        self._register(index, deadline)
+                    elif phase == ISSUE:
+                        pending.append((index, self._issue(self.plan.issuances[index], deadline)))
+                    else:
+                        self._move(self.plan.movements[index], batches)
+            for index, tx in pending:
+                batches[index] = int(tx.wait().batch_id)
+            self.wait()
+        self.clock.catch_up()
+        return [batches[n] for n in range(len(self.plan.issuances))]
 
-    def _register(self, deadline: int, japan: Sequence[str]) -> None:
+    def _register(self, number: int, deadline: int) -> None:
         from registry_client.decisions import ProjectRegistration, RegisterProjectDecision
 
-        for number, project in enumerate(self.plan.projects):
-            decision = RegisterProjectDecision(
-                domain=self._domain(project.country),
-                nonce=0,
-                deadline=deadline,
-                project=ProjectRegistration(
-                    ref=project.ref,
-                    country=project.country,
-                    title=project.title,
-                    methodology=project.methodology,
-                    pdd_hash=project.pdd_hash,
-                    validation_report_hash=project.validation_report_hash,
-                ),
-            )
-            signers = [
-                japan[number % 3],
-                japan[(number + 1) % 3],
-                f"jc-{project.country.lower()}-{1 + number % 2}",
-            ]
-            self._decide(decision, signers, "register")
-
-    def issue(self, deadline: int) -> list[int]:
-        self.step("issuing credits by joint-committee decisions")
-        pending = []
-        with self.mining():
-            for plan in self.plan.issuances:
-                pending.append(self._issue(plan, deadline))
-        return [int(p.wait().batch_id) for p in pending]
+        japan = [label for label, _ in JAPAN_MEMBERS]
+        project = self.plan.projects[number]
+        decision = RegisterProjectDecision(
+            domain=self._domain(project.country),
+            nonce=0,
+            deadline=deadline,
+            project=ProjectRegistration(
+                ref=project.ref,
+                country=project.country,
+                title=project.title,
+                methodology=project.methodology,
+                pdd_hash=project.pdd_hash,
+                validation_report_hash=project.validation_report_hash,
+            ),
+        )
+        signers = [
+            japan[number % 3],
+            japan[(number + 1) % 3],
+            f"jc-{project.country.lower()}-{1 + number % 2}",
+        ]
+        self._decide(decision, signers, "register")
 
     def _issue(self, plan: IssuancePlan, deadline: int) -> PendingTx[Any]:
         from registry_client.decisions import (
@@ -1124,14 +1283,7 @@ class _Seeder:
             decision, [*plan.japan_signers, *plan.partner_signers], "issue", decode=True
         )
 
-    def move(self, batches: Sequence[int]) -> None:
-        self.step("transfers, retirements and cancellations")
-        with self.mining():
-            for movement in self.plan.movements:
-                self._move(movement, batches)
-        self.wait()
-
-    def _move(self, movement: Movement, batches: Sequence[int]) -> None:
+    def _move(self, movement: Movement, batches: dict[int, int]) -> None:
         prepare = self.prepare
         batch = batches[movement.issuance]
         call: Call[Any]
@@ -1149,37 +1301,32 @@ class _Seeder:
             call = prepare.cancel(batch, movement.quantity, movement.reason, movement.note)
         self.send(movement.holder, call, "move")
 
-    def correct(self, batches: Sequence[int], deadline: int) -> None:
+    def _correct(self, number: int, batches: dict[int, int], deadline: int) -> None:
         from registry_client.decisions import CorrectCreditsDecision, Correction, decision_id
 
-        self.step("correcting credits by joint-committee decision")
         assert self._base is not None
         japan = [label for label, _ in JAPAN_MEMBERS]
-        for number, plan in enumerate(self.plan.corrections, start=1):
-            issuance = self.plan.issuances[plan.issuance]
-            batch = batches[plan.issuance]
-            address = derived_address(plan.account)
-            first = self._base.holding(address, batch).ranges[0]
-            decision = CorrectCreditsDecision(
-                domain=self._domain(issuance.country),
-                nonce=0,
-                deadline=deadline,
-                correction=Correction(
-                    decision_id=decision_id(
-                        f"JC-{issuance.country}-{issuance.project_ref}-correction-{number}"
-                    ),
-                    account=address,
-                    batch_id=batch,
-                    first_serial=first.first,
-                    last_serial=min(first.last, first.first + plan.quantity - 1),
+        plan = self.plan.corrections[number]
+        issuance = self.plan.issuances[plan.issuance]
+        batch = batches[plan.issuance]
+        address = derived_address(plan.account)
+        first = self._base.holding(address, batch).ranges[0]
+        decision = CorrectCreditsDecision(
+            domain=self._domain(issuance.country),
+            nonce=0,
+            deadline=deadline,
+            correction=Correction(
+                decision_id=decision_id(
+                    f"JC-{issuance.country}-{issuance.project_ref}-correction-{number + 1}"
                 ),
-            )
-            signers = [japan[0], japan[2], f"jc-{issuance.country.lower()}-1"]
-            self._decide(decision, signers, "correct").wait()
-
-    def chain_time(self) -> int:
-        assert self._base is not None
-        return self._base.chain_time()
+                account=address,
+                batch_id=batch,
+                first_serial=first.first,
+                last_serial=min(first.last, first.first + plan.quantity - 1),
+            ),
+        )
+        signers = [japan[0], japan[2], f"jc-{issuance.country.lower()}-1"]
+        self._decide(decision, signers, "correct").wait()
 
 
 def run_seed(
@@ -1209,13 +1356,10 @@ def run_seed(
     plan = plan or build_plan()
     seeder = _Seeder(rpc_url, plan, progress)
     seeder.fund(funder, funding)
+    seeder.clock.start(SEED_START)
     deployment = seeder.deploy()
     seeder.open_accounts()
-    deadline = seeder.chain_time() + int(DECISION_VALIDITY.total_seconds())
-    seeder.register_projects(deadline)
-    batches = seeder.issue(deadline)
-    seeder.move(batches)
-    seeder.correct(batches, deadline)
+    batches = seeder.replay()
     return SeedResult(
         deployment=deployment,
         transactions=seeder.sent,

@@ -41,7 +41,8 @@ def _wait_for_api(
         assert process.poll() is None, log.read_text()
         try:
             reply = requests.get(f"{url}/v1/health", timeout=2)
-            if reply.status_code == 200:
+            # The API may answer before the indexer has read the deployment (registry unknown).
+            if reply.status_code == 200 and reply.json().get("registry"):
                 return dict(reply.json())
         except requests.RequestException:
             pass

@@ -147,6 +147,9 @@ def test_history_stays_within_holdings(plan: SeedPlan) -> None:
         issuance = plan.issuances[movement.issuance]
         if movement.kind == "transfer":
             assert movement.to is not None and movement.to != movement.holder
+            held[(movement.issuance, movement.to)] = (
+                held.get((movement.issuance, movement.to), 0) + movement.quantity
+            )
             sides = accounts[movement.holder].side, accounts[movement.to].side
             if sides[0] != sides[1]:
                 assert issuance.authorization != 0  # only authorized batches cross sides
