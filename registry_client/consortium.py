@@ -37,8 +37,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -206,7 +205,8 @@ class Consortium:
 
     Use :meth:`create` (a new network in an empty or absent folder) or :meth:`open` (the network
     laid out there before), then :meth:`start`; :meth:`stop` ends every node. As a context manager
-    it starts on entry and stops on exit.
+    it starts on entry and stops on exit. :meth:`stop_signer`, :meth:`start_signer`,
+    :meth:`isolate` and :meth:`reconnect` make the faults the tests exercise.
 
     Attributes:
         root: the network's folder (genesis, layout, one data directory per signer)
@@ -439,10 +439,6 @@ class Consortium:
                 return signer
         raise ConsortiumError(f"no signer {name!r}: {', '.join(s.name for s in self.signers)}")
 
-    def of(self, government: str) -> list[Signer]:
-        """The signers ``government`` runs."""
-        return [s for s in self.signers if s.government == government]
-
     @property
     def urls(self) -> list[str]:
         """Every node's JSON-RPC URL."""
@@ -659,14 +655,3 @@ def _wait_until(
             return False
         time.sleep(0.2)
     return check()
-
-
-@contextmanager
-def local_consortium(root: Path, **options: Any) -> Iterator[Consortium]:
-    """A new network in ``root`` (see :meth:`Consortium.create`), started, stopped on exit."""
-    network = Consortium.create(root, **options)
-    try:
-        network.start()
-        yield network
-    finally:
-        network.stop()
