@@ -313,12 +313,7 @@ def _whereabouts(
         r.kind.label("kind"),
         r.block_number.label("block_number"),
         r.log_index.label("log_index"),
-    ).where(
-        *consuming,
-        r.first >= _lower_bound(session, r.first, first, *consuming),
-        r.first <= last,
-        r.last >= first,
-    )
+    ).where(*consuming, r.first <= last, r.last >= first)
     pieces = union_all(held, consumed).subquery()
     page = session.execute(
         select(pieces).order_by(pieces.c.first).limit(limit).offset(offset)
