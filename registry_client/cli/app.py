@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 
 from registry_client.cli import accounts, admin, credits, decision, keys, services, views
 from registry_client.cli import devnet as devnet_commands
+from registry_client.cli import report as report_commands
 from registry_client.cli.common import Settings
 from registry_client.cli.errors import report
 
@@ -125,6 +126,7 @@ credits.register(app)
 views.register(app)
 app.add_typer(devnet_commands.app, name="devnet")
 services.register(app)
+app.add_typer(report_commands.app, name="report")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -210,6 +210,7 @@ def env(state_dir: StateDirOption = None) -> None:
         "JCM_DEPLOYMENT": str(paths.deployment.resolve()),
         "JCM_KEYSTORE_DIR": str(paths.keys.resolve()),
         "JCM_KEYSTORE_PASSWORD": DEMO_PASSWORD,
+        "JCM_DATABASE_URL": f"sqlite:///{paths.database.resolve()}",  # jcm report reads the index
     }
     for name, value in exports.items():
         output.success(f"export {name}={shlex.quote(value)}")

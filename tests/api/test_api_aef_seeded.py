@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +23,7 @@ from web3 import Web3
 
 from registry_client.anvil import TEST_MNEMONIC, start_anvil
 from registry_client.article6 import ACTION_COLUMNS, ActionType, parse_unit_id
+from registry_client.cli import main
 from registry_client.seed import (
     GENESIS_TIME,
     SEED_START,
@@ -34,6 +38,9 @@ PARTIES = ("JP", "ID", "TH")
 YEARS = (2022, 2023, 2024)
 
 
+DATABASE: dict[str, str] = {}
+
+
 @pytest.fixture(scope="module")
 def seeded(
     tmp_path_factory: pytest.TempPathFactory,
@@ -45,6 +52,7 @@ def seeded(
         result = run_seed(node.url, funder, plan=build_plan(PARTNERS))
         database = f"sqlite:///{tmp_path_factory.mktemp('aef') / 'index.db'}"
         index_chain(node.url, database, result.deployment, block_range=500)
+        DATABASE["url"] = database
         client, engine = make_client(database, None)
         try:
             yield client, Web3(Web3.HTTPProvider(node.url)), result
@@ -183,3 +191,79 @@ def test_tables_in_every_format(
     assert sheet[0] == tuple(heading for _key, heading in ACTION_COLUMNS)
     assert [row[0] for row in sheet[1:]] == [a["record_id"] for a in report["actions"]]
     assert book["Holdings"].max_row == len(report["holdings"]) + 1
+
+
+@dataclass(frozen=True)
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def jcm(capsys: pytest.CaptureFixture[str]) -> Callable[..., Ran]:
+    """``jcm report aef ARGS`` in this process (as the console script runs it)."""
+
+    def run(*args: str) -> Ran:
+        capsys.readouterr()
+        code = main(["report", "aef", *args])
+        out = capsys.readouterr()
+        return Ran(code, out.out, out.err)
+
+    return run
+
+
+@pytest.mark.parametrize("party", PARTIES)
+def test_jcm_report_aef_in_every_format(
+    jcm: Callable[..., Ran],
+    seeded: tuple[TestClient, Web3, SeedResult],
+    reports: dict[tuple[str, int], dict[str, Any]],
+    tmp_path: Path,
+    party: str,
+) -> None:
+    database = ("--database-url", DATABASE["url"])
+    for year in YEARS:
+        expected = reports[(party, year)]
+        as_json = jcm("--party", party.lower(), "--year", str(year), *database)
+        assert as_json.returncode == 0, as_json.stderr
+        assert json.loads(as_json.stdout) == expected
+        as_csv = jcm("--party", party, "--year", str(year), "--format", "csv", *database)
+        rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+        assert [r["Record ID"] for r in rows] == [a["record_id"] for a in expected["actions"]]
+        held = jcm("--party", party, "--year", str(year), "--format", "csv", "--table",
+                    "holdings", *database)  # fmt: skip
+        quantities = [int(r["Quantity"]) for r in csv.DictReader(io.StringIO(held.stdout))]
+        assert quantities == [h["quantity"] for h in expected["holdings"]]
+        workbook = tmp_path / f"aef-{party}-{year}.xlsx"
+        as_xlsx = jcm("--party", party, "--year", str(year), "--format", "xlsx", "-o",
+                       str(workbook), *database)  # fmt: skip
+        assert as_xlsx.returncode == 0, as_xlsx.stderr
+        book = load_workbook(workbook)
+        assert book.sheetnames == ["Cover", "Actions", "Holdings"]
+        assert book["Actions"].max_row == len(expected["actions"]) + 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--party", "XX", "--year", "2023"), "no participating Party XX"),
+        (("--party", "JP", "--year", "2023", "--format", "xlsx"), "needs a file"),
+    ],
+)
+def test_jcm_report_aef_refusals(
+    jcm: Callable[..., Ran],
+    seeded: tuple[TestClient, Web3, SeedResult],
+    args: tuple[str, ...],
+    message: str,
+) -> None:
+    refused = jcm(*args, "--database-url", DATABASE["url"])
+    assert refused.returncode == 1
+    assert refused.stdout == ""
+    assert message in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_jcm_report_aef_without_an_index(jcm: Callable[..., Ran], tmp_path: Path) -> None:
+    missing = f"sqlite:///{tmp_path / 'none.sqlite3'}"
+    refused = jcm("--party", "JP", "--year", "2023", "--database-url", missing)
+    assert refused.returncode == 1 and "no index database" in refused.stderr
+    assert not (tmp_path / "none.sqlite3").exists()
