@@ -8,6 +8,8 @@
 #   make geth          build geth v1.13.15 (Clique) into .tools/bin (skipped when there)
 #   make install       .venv (pip -e .[dev]) + node_modules (npm ci) + solc wrapper for py-solc-x,
 #                      and (as root) Debian's fonts-noto-cjk and pango for the PDF certificates
+#   make debs          (as root) apt-get the Debian packages of the PDFs: fonts-noto-cjk, pango;
+#                      `make test-debs` also those of the tests: chromium, poppler-utils
 #   make build         compile contracts/ with Ape, export registry_client/artifacts/*.json
 #   make fuzz          the long invariant-fuzzing profile, with a coverage report
 #   make bench         gas, throughput, indexer and API benchmarks -> bench/results.json, growth.png
