@@ -12,6 +12,7 @@ import csv
 import io
 import logging
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from api import i18n
 from api.models import AccountTypeReport, AnnualReport, CancellationOut, RetirementOut
@@ -22,6 +23,9 @@ logging.getLogger("weasyprint").setLevel(logging.WARNING)
 Gettext = Callable[[str], str]
 
 
+# Rendering takes about a second of CPU; the same HTML (a record's every field, its proof and the
+# index's block included) always gives the same document, so recent ones are kept.
+@lru_cache(maxsize=64)
 def pdf(html: str) -> bytes:
     """``html`` (a rendered ``*_pdf.html`` template) as PDF bytes."""
     from weasyprint import HTML

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from api import documents, i18n
 from api.queries import movements, reports
@@ -24,6 +24,16 @@ Format = Annotated[str, Path(pattern="^(csv|pdf)$")]
 Year = Annotated[int, Path(ge=1970, le=9998)]
 
 
+def _renderers(request: Request) -> CapacityLimiter:
+    """At most two PDFs render at once (per app, so per event loop): a burst of downloads queues
+    instead of taking every worker thread and core from the API."""
+    state = request.app.state
+    if getattr(state, "pdf_renderers", None) is None:
+        state.pdf_renderers = CapacityLimiter(2)
+    limiter: CapacityLimiter = state.pdf_renderers
+    return limiter
+
+
 def _filename_headers(name: str) -> dict[str, str]:
     return {"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store"}
 
@@ -31,7 +41,7 @@ def _filename_headers(name: str) -> dict[str, str]:
 async def _pdf_response(request: Request, template: str, name: str, **context: Any) -> Response:
     settings = request.app.state.settings
     html = render(request, template, {"title": settings.title, **context})
-    body = await run_in_threadpool(documents.pdf, html)
+    body = await to_thread.run_sync(documents.pdf, html, limiter=_renderers(request))
     return Response(body, media_type="application/pdf", headers=_filename_headers(name))
 
 

@@ -244,6 +244,14 @@ def test_annual_report_csv_and_pdf(client: TestClient, artifacts: Path) -> None:
     assert client.get("/reports/annual/2024.xls").status_code == 422
 
 
+def test_a_rendered_pdf_is_reused(client: TestClient) -> None:
+    first = client.get("/retirements/2.pdf?lang=en").content
+    hits = documents.pdf.cache_info().hits
+    assert client.get("/retirements/2.pdf?lang=en").content == first
+    assert documents.pdf.cache_info().hits == hits + 1
+    assert client.get("/retirements/2.pdf?lang=ja").content != first
+
+
 def test_csv_cells_cannot_become_formulas() -> None:
     text = documents.csv_text(["name"], [['=HYPERLINK("http://x")'], ["-1"], ["plain"]])
     assert text.splitlines() == ["name", '"\'=HYPERLINK(""http://x"")"', "'-1", "plain"]
