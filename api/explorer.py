@@ -7,7 +7,8 @@ country code or name, transaction hash), ``/countries`` and ``/countries/{code}`
 and ``/projects/{ref}``, ``/batches/{id}``, ``/accounts`` and ``/accounts/{address}``,
 ``/movements`` (filtered: the rows behind every figure), ``/retirements`` and
 ``/retirements/{id}``, ``/cancellations`` and ``/cancellations/{id}``, ``/serials/{serial}``,
-``/transactions/{tx_hash}``, ``/reports``, ``/about/health``. Downloads (PDF, CSV) are in
+``/transactions/{tx_hash}``, ``/reports``, ``/reports/aef`` (a party's Article 6 tables),
+``/about/health``. Downloads (PDF, CSV) are in
 :mod:`api.downloads`. No build step: Jinja2 templates, one stylesheet, a little JavaScript.
 """
 
@@ -25,7 +26,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
-from api import documents, i18n
+from api import aef, documents, i18n
 from api.models import AccountKindName, MovementKind
 from api.queries import entities, movements, reports
 from api.queries.common import MAX_DB_INT, BadQueryError, NotFoundError, when
@@ -530,6 +531,16 @@ def transaction_page(request: Request, session: SessionDep, tx_hash: str) -> HTM
     return _render(request, "transaction.html", load)
 
 
+def _movement_years(session: Any) -> list[int]:
+    """The years from the first movement to the last (this year before any)."""
+    first, last = session.execute(
+        select(func.min(MovementRow.timestamp), func.max(MovementRow.timestamp))
+    ).one()
+    if first is None:
+        return [datetime.now(UTC).year]
+    return list(range(when(first).year, when(last).year + 1))
+
+
 @router.get("/reports", response_class=HTMLResponse)
 def reports_page(
     request: Request,
@@ -537,11 +548,7 @@ def reports_page(
     year: Annotated[int | None, Query(ge=1970, le=9998)] = None,
 ) -> HTMLResponse:
     """The public reports: holdings per account type and a year's transactions per side."""
-    first, last = session.execute(
-        select(func.min(MovementRow.timestamp), func.max(MovementRow.timestamp))
-    ).one()
-    now = datetime.now(UTC).year
-    years = list(range(when(first).year, when(last).year + 1)) if first is not None else [now]
+    years = _movement_years(session)
     chosen = year if year is not None else years[-1]
     return page(
         request,
@@ -550,6 +557,28 @@ def reports_page(
         annual=reports.annual(session, chosen),
         years=sorted({*years, chosen}),
     )
+
+
+@router.get("/reports/aef", response_class=HTMLResponse)
+def aef_page(
+    request: Request,
+    session: SessionDep,
+    party: Side = None,
+    year: Annotated[int | None, Query(ge=1970, le=9998)] = None,
+) -> HTMLResponse:
+    """A party's Article 6 tables (AEF) for one year, with their CSV and XLSX downloads."""
+    years = _movement_years(session)
+    chosen = year if year is not None else years[-1]
+    codes = session.execute(select(Country.code).order_by(Country.code)).scalars()
+
+    def load() -> dict[str, Any]:
+        return {
+            "report": aef.report(session, party or JAPAN, chosen),
+            "parties": [JAPAN, *codes],
+            "years": sorted({*years, chosen}),
+        }
+
+    return _render(request, "aef.html", load)
 
 
 @router.get("/about/health", response_class=HTMLResponse)

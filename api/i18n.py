@@ -79,6 +79,15 @@ LABELS: dict[str, str] = {
     "lagging": N_("Lagging"),
     "chain_unreachable": N_("Chain unreachable"),
     "empty": N_("Empty"),
+    # Article 6 action types (registry_client.article6.ActionType)
+    "authorization": N_("Authorization"),
+    "first transfer": N_("First transfer"),
+    "acquisition": N_("Acquisition"),
+    "use toward NDC": N_("Use toward NDC"),
+    "cancellation for OIMP": N_("Cancellation for other international mitigation purposes"),
+    "overall mitigation or voluntary cancellation": N_(
+        "Overall mitigation or voluntary cancellation"
+    ),
     # the explorer's default title (settings.title)
     "title": N_("JCM registry explorer"),
 }

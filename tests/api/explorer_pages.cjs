@@ -12,7 +12,7 @@
 "use strict";
 const fs = require("fs");
 const path = require("path");
-const { chromium } = require("playwright-core");
+const { launch } = require("./headless.cjs");
 
 function drawnGlyphs() {
   const family = getComputedStyle(document.querySelector("h1")).fontFamily;
@@ -44,11 +44,7 @@ async function main() {
   const [base, searchesJson, folder] = process.argv.slice(2);
   const searches = JSON.parse(searchesJson);
   fs.mkdirSync(folder, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
+  const browser = await launch();
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-US" });
     const page = await context.newPage();

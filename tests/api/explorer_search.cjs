@@ -3,15 +3,11 @@
 // Usage: node explorer_search.cjs BASE_URL QUERY SCREENSHOT_PATH
 // Prints one JSON line: {url, title, hint, rows}.
 "use strict";
-const { chromium } = require("playwright-core");
+const { launch } = require("./headless.cjs");
 
 async function main() {
   const [base, query, screenshot] = process.argv.slice(2);
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
+  const browser = await launch();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(base + "/", { waitUntil: "load" });

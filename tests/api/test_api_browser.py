@@ -9,18 +9,23 @@ installs it with ``apt-get`` (as CI does) and fails, never skips, if that is imp
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from api_chain import REPO, Chain
 from api_debian import ensure_chromium
+from openpyxl import load_workbook
 
 from api.app import create_app
 from api.database import make_engine
@@ -29,6 +34,16 @@ from api.settings import Settings
 from registry_client.anvil import free_port
 
 HERE = Path(__file__).resolve().parent
+
+
+def _run_node(*args: str, timeout: int = 120) -> dict[str, Any]:
+    """Run a browser script with node; return the JSON line it prints last."""
+    result = subprocess.run(
+        ["node", *args], cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    seen: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return seen
 
 
 @pytest.fixture
@@ -61,16 +76,7 @@ def test_explorer_search_reaches_the_serial_page(
     folder = Path(os.environ.get("JCM_TEST_ARTIFACTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     screenshot = folder / "explorer-serial-520.png"
-    result = subprocess.run(
-        ["node", str(HERE / "explorer_search.cjs"), explorer_url, "520", str(screenshot)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    seen = _run_node(str(HERE / "explorer_search.cjs"), explorer_url, "520", str(screenshot))
     assert seen["url"] == f"{explorer_url}/serials/520"
     assert seen["title"] == "Serial 520"
     assert seen["hint"] == "serial"
@@ -114,16 +120,13 @@ def test_explorer_in_japanese_with_real_glyphs_and_every_page_from_search(
     folder = Path(os.environ.get("JCM_TEST_ARTIFACTS") or tmp_path)
     expected = _searches(explorer_url, seeded_chain)
     searches = [{"query": q, "lang": lang} for q in expected for lang in ("ja", "en")]
-    result = subprocess.run(
-        ["node", str(HERE / "explorer_pages.cjs"), explorer_url, json.dumps(searches), str(folder)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
+    seen = _run_node(
+        str(HERE / "explorer_pages.cjs"),
+        explorer_url,
+        json.dumps(searches),
+        str(folder),
         timeout=300,
-        check=False,
     )
-    assert result.returncode == 0, result.stderr[-3000:]
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
 
     glyphs = seen["glyphs"]
     assert glyphs["h1"] == translations("ja").gettext("Joint Crediting Mechanism credits")
@@ -165,3 +168,34 @@ def test_explorer_in_japanese_with_real_glyphs_and_every_page_from_search(
     assert all(shot.stat().st_size > 20_000 for shot in shots)
     with capsys.disabled():
         print("\nexplorer screenshots:", overview, *shots, sep="\n  ")
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_explorer_shows_a_party_s_aef_tables_and_their_downloads(
+    explorer_url: str, tmp_path: Path, lang: str
+) -> None:
+    ensure_chromium()
+    folder = Path(os.environ.get("JCM_TEST_ARTIFACTS") or tmp_path)
+    seen = _run_node(str(HERE / "explorer_aef.cjs"), explorer_url, lang, "ID", str(folder))
+    year = datetime.now(UTC).year  # the reference history is mined at today's time
+    assert seen["first"] == f"{explorer_url}/reports/aef?party=JP&year={year}"
+    assert seen["url"] == f"{explorer_url}/reports/aef?party=ID&year={year}"
+    assert seen["lang"] == lang
+    heading = translations(lang).gettext("Article 6 report (AEF): %(party)s, %(year)s")
+    assert heading.split("%(party)s")[0] in seen["h1"] and str(year) in seen["h1"]
+    with httpx.Client(base_url=explorer_url) as client:
+        expected = client.get(f"/v1/reports/aef/ID/{year}").json()
+    assert seen["actions"] == len(expected["actions"]) > 0
+    assert seen["holdings"] == len(expected["holdings"]) > 0
+    files = {key: Path(value) for key, value in seen["downloads"].items()}
+    assert files["aef-actions-csv"].name == f"aef-ID-{year}-actions.csv"
+    with files["aef-actions-csv"].open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["Record ID"] for r in rows] == [a["record_id"] for a in expected["actions"]]
+    with files["aef-holdings-csv"].open(encoding="utf-8", newline="") as handle:
+        held = [int(r["Quantity"]) for r in csv.DictReader(handle)]
+    assert held == [h["quantity"] for h in expected["holdings"]]
+    book = load_workbook(files["aef-xlsx"])
+    assert book.sheetnames == ["Cover", "Actions", "Holdings"]
+    assert book["Actions"].max_row == len(expected["actions"]) + 1
+    assert (folder / f"aef-ID-{lang}.png").stat().st_size > 10_000
