@@ -11,6 +11,7 @@ import {
     ProjectInfo,
     ProjectRegistration
 } from "./interfaces/RegistryTypes.sol";
+import {TextChecks} from "./libraries/TextChecks.sol";
 
 /// @title JCMProjects: projects and issuance decisions of the JCM joint committees
 /// @notice Joint committees register projects here and issue credits for verified monitoring periods. This
@@ -324,9 +325,12 @@ contract JCMProjects is IJCMProjects {
         _documentUsed[documentHash] = true;
     }
 
+    /// @dev Length bounds, then `TextChecks`: well-formed UTF-8 without control characters.
     function _checkText(string calldata text, bool required) private pure {
         uint256 length = bytes(text).length;
         if (required && length == 0) revert ProjectsEmptyText();
         if (length > MAX_TEXT_BYTES) revert ProjectsTextTooLong(length, MAX_TEXT_BYTES);
+        uint256 offset = TextChecks.firstInvalid(text);
+        if (offset != TextChecks.NONE) revert ProjectsInvalidText(offset);
     }
 }

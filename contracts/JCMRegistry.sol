@@ -25,6 +25,7 @@ import {
     SerialWhereabouts
 } from "./interfaces/RegistryTypes.sol";
 import {SerialRanges} from "./libraries/SerialRanges.sol";
+import {TextChecks} from "./libraries/TextChecks.sol";
 import {JCMGovernance} from "./JCMGovernance.sol";
 import {JCMProjects} from "./JCMProjects.sol";
 
@@ -813,10 +814,13 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
         if (sink == address(0)) revert RegistryNoSideAccount(side, kind);
     }
 
+    /// @dev Length bounds, then `TextChecks`: well-formed UTF-8 without control characters.
     function _checkText(string calldata text, bool required) private pure {
         uint256 length = bytes(text).length;
         if (required && length == 0) revert RegistryEmptyText();
         if (length > MAX_TEXT_BYTES) revert RegistryTextTooLong(length, MAX_TEXT_BYTES);
+        uint256 offset = TextChecks.firstInvalid(text);
+        if (offset != TextChecks.NONE) revert RegistryInvalidText(offset);
     }
 
     function _isHoldingKind(AccountKind kind) private pure returns (bool) {

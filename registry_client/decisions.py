@@ -112,6 +112,7 @@ __all__ = [
     "decision_id",
     "sort_signatures",
     "tally",
+    "text_problem",
     "to_timestamp",
 ]
 
@@ -418,7 +419,32 @@ class _Model(BaseModel):
     )
 
 
+#: What ``TextChecks.sol`` refuses besides malformed UTF-8: C0, DEL, C1, the line and paragraph
+#: separators and the bidirectional overrides and isolates.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]")
+
+
+def text_problem(text: str) -> str | None:
+    """What ``TextChecks.sol`` would refuse in ``text`` (the contracts' rule for stored text), or
+    None: a character that is no Unicode scalar value (a lone surrogate), or a control character."""
+    try:
+        encoded = text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"character {exc.start} is not valid Unicode (a lone surrogate)"
+    found = _CONTROL.search(text)
+    if found is None:
+        return None
+    offset = len(text[: found.start()].encode("utf-8"))
+    assert offset < len(encoded)  # the match is a character of the text
+    return f"control character U+{ord(found.group()):04X} at byte {offset}"
+
+
 def _text_problems(label: str, text: str, required: bool = True) -> list[str]:
+    problem = text_problem(text)
+    if problem is not None:
+        return [
+            f"{label} has a {problem}" if problem.startswith("control") else f"{label}: {problem}"
+        ]
     size = len(text.encode("utf-8"))
     if required and size == 0:
         return [f"{label} is empty"]

@@ -440,6 +440,14 @@ ERROR_MESSAGES: dict[str, ErrorMessage] = {
             "the registry refused to record them twice"
         ),
     ),
+    "RegistryInvalidText": _m(
+        InvalidInput,
+        lambda a: (
+            f"the text is not well-formed UTF-8 or holds a control character (line breaks, "
+            f"tabs, bidirectional overrides...) at byte {a['offset']}: names, notes and "
+            "beneficiaries are shown to everyone as one line of plain text"
+        ),
+    ),
     "RegistryNotGovernance": _m(
         NotPermitted,
         lambda a: (
@@ -652,6 +660,14 @@ ERROR_MESSAGES: dict[str, ErrorMessage] = {
     "ProjectsInvalidVintage": _m(
         InvalidInput,
         lambda a: f"vintage {a['vintage']} is outside {a['min']}-{a['max']}",
+    ),
+    "ProjectsInvalidText": _m(
+        InvalidInput,
+        lambda a: (
+            f"the text is not well-formed UTF-8 or holds a control character (line breaks, "
+            f"tabs, bidirectional overrides...) at byte {a['offset']}: titles, methodologies "
+            "and authorization ids are shown to everyone as one line of plain text"
+        ),
     ),
     "ProjectsInvalidRef": _m(
         InvalidInput,

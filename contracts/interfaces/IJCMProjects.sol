@@ -14,6 +14,8 @@ interface IJCMProjects {
     error ProjectsEmptyText();
     /// @dev A text is longer than `max` bytes.
     error ProjectsTextTooLong(uint256 length, uint256 max);
+    /// @dev A text is not well-formed UTF-8 or holds a control character, at byte `offset`.
+    error ProjectsInvalidText(uint256 offset);
     /// @dev The project reference is already registered.
     error ProjectsAlreadyRegistered(string ref);
     /// @dev A project document hash is zero.

@@ -52,6 +52,8 @@ interface IJCMRegistry {
     error RegistryEmptyText();
     /// @dev A text is longer than `max` bytes.
     error RegistryTextTooLong(uint256 length, uint256 max);
+    /// @dev A text is not well-formed UTF-8 or holds a control character, at byte `offset`.
+    error RegistryInvalidText(uint256 offset);
     /// @dev The quantity is zero.
     error RegistryZeroQuantity();
     /// @dev The allocations add up to `allocated`, not the issued `quantity`.

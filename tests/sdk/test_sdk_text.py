@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sdk_world import World
 
+from registry_client.errors import InvalidInput
 from registry_client.node_url import public_node_url
 from registry_client.text import has_hidden, printable, printable_lines, quoted, safe_json
 
@@ -67,9 +68,9 @@ def test_public_node_url(url: str, shown: str) -> None:
     assert public_node_url(url) == shown
 
 
-def test_a_record_whose_text_is_not_utf8_is_read(world: World) -> None:
-    """The contracts keep a note as the bytes it was sent; anyone can send bytes that are not
-    UTF-8. Every view still reads the record (the invalid bytes as U+FFFD)."""
+def test_text_that_is_not_utf8_is_refused_with_the_byte_named(world: World) -> None:
+    """Anyone can send bytes that are not UTF-8 where a string is expected; the contracts refuse
+    them (``TextChecks``) and the SDK says at which byte, so no record carries such text."""
     from eth_abi import encode
     from eth_utils import function_signature_to_4byte_selector
 
@@ -86,8 +87,7 @@ def test_a_record_whose_text_is_not_utf8_is_read(world: World) -> None:
         [1, 3, b"JP", 0, b"Alice \xff\xfe", b"\x1b[2J\xc3("],
     )
     call = Call({**prepared.request, "data": selector + args}, prepared.parse, prepared.context)
-    receipt = alice.send(call)
-    record = alice.retirement(receipt.retirement_id)
-    assert (record.beneficiary, record.note) == ("Alice \ufffd\ufffd", "\x1b[2J\ufffd(")
-    where = alice.locate(receipt.ranges[0].first)
-    assert where.record_id == receipt.retirement_id
+    count = alice.registry_contract.functions.retirementCount().call()
+    with pytest.raises(InvalidInput, match="not well-formed UTF-8 or holds a control character"):
+        alice.send(call)
+    assert alice.registry_contract.functions.retirementCount().call() == count

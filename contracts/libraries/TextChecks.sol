@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+/// @title TextChecks: the one rule for text stored on chain
+/// @notice Text kept in state (holder names, project titles, methodologies, authorization ids, retirement
+/// beneficiaries and notes) must be well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing
+/// above U+10FFFF, no truncated sequence) and free of control characters: C0 (U+0000-U+001F), DEL (U+007F),
+/// C1 (U+0080-U+009F), the line and paragraph separators (U+2028, U+2029) and the bidirectional overrides
+/// and isolates (U+202A-U+202E, U+2066-U+2069), which let a name display as something it is not.
+/// @dev One pass over calldata, no allocation. Callers revert with their own error carrying the offset.
+library TextChecks {
+    /// @dev Returned by `firstInvalid` when the text is acceptable.
+    uint256 internal constant NONE = type(uint256).max;
+
+    /// @notice The byte offset of the first character that is not valid UTF-8 or is a control character,
+    /// or `NONE`.
+    function firstInvalid(string calldata text) internal pure returns (uint256) {
+        bytes calldata b = bytes(text);
+        uint256 n = b.length;
+        uint256 i = 0;
+        while (i < n) {
+            uint8 c = uint8(b[i]);
+            if (c < 0x80) {
+                if (c < 0x20 || c == 0x7f) return i;
+                i += 1;
+                continue;
+            }
+            (uint256 size, uint8 low, uint8 high) = _lead(c);
+            if (size == 0 || i + size > n) return i;
+            uint8 second = uint8(b[i + 1]);
+            if (second < low || second > high) return i;
+            for (uint256 k = 2; k < size; k++) {
+                uint8 next = uint8(b[i + k]);
+                if (next < 0x80 || next > 0xbf) return i;
+            }
+            // U+2028-U+202E is E2 80 A8-AE; U+2066-U+2069 is E2 81 A6-A9.
+            if (c == 0xe2) {
+                uint8 third = uint8(b[i + 2]);
+                if (second == 0x80 && third >= 0xa8 && third <= 0xae) return i;
+                if (second == 0x81 && third >= 0xa6 && third <= 0xa9) return i;
+            }
+            i += size;
+        }
+        return NONE;
+    }
+
+    /// @dev The length of the sequence a lead byte starts and the range its second byte must fall in
+    /// (size 0: not a lead byte). `C2 80-9F` are the C1 controls, so after `C2` the range starts at `A0`.
+    function _lead(uint8 c) private pure returns (uint256 size, uint8 low, uint8 high) {
+        if (c == 0xc2) return (2, 0xa0, 0xbf);
+        if (c > 0xc2 && c <= 0xdf) return (2, 0x80, 0xbf);
+        if (c == 0xe0) return (3, 0xa0, 0xbf);
+        if (c == 0xed) return (3, 0x80, 0x9f);
+        if (c >= 0xe1 && c <= 0xef) return (3, 0x80, 0xbf);
+        if (c == 0xf0) return (4, 0x90, 0xbf);
+        if (c >= 0xf1 && c <= 0xf3) return (4, 0x80, 0xbf);
+        if (c == 0xf4) return (4, 0x80, 0x8f);
+        return (0, 0, 0);
+    }
+}
