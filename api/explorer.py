@@ -550,10 +550,23 @@ def reports_page(
     """The public reports: holdings per account type and a year's transactions per side."""
     years = _movement_years(session)
     chosen = year if year is not None else years[-1]
+    types = reports.account_types(session)
+    gettext = _gettext(request)
+    chart = _bars(
+        [
+            (
+                gettext(i18n.label_msgid(row.kind, account_kind=True)),
+                row.quantity,
+                f"/accounts?kind={row.kind}",
+            )
+            for row in types.totals
+        ]
+    )
     return page(
         request,
         "reports.html",
-        types=reports.account_types(session),
+        types=types,
+        chart=chart,
         annual=reports.annual(session, chosen),
         years=sorted({*years, chosen}),
     )

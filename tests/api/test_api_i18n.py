@@ -170,6 +170,8 @@ def test_japanese_pages_use_the_domain_s_terms(client: TestClient, seeded_chain:
     assert "政府保有口座" in accounts
     types = client.get("/reports", headers=ja).text
     assert "無効化口座" in types and "取消口座" in types
+    assert 'id="chart-account-types"' in types
+    assert '<text x="0" y="16">政府保有口座</text>' in types
     indonesia = client.get("/countries/ID", headers=ja).text
     assert "インドネシア" in indonesia
 
