@@ -7,17 +7,23 @@ pragma solidity ^0.8.24;
 /// above U+10FFFF, no truncated sequence) and free of control characters: C0 (U+0000-U+001F), DEL (U+007F),
 /// C1 (U+0080-U+009F), the line and paragraph separators (U+2028, U+2029) and the bidirectional overrides
 /// and isolates (U+202A-U+202E, U+2066-U+2069), which let a name display as something it is not.
-/// @dev One pass over calldata, no allocation. Callers revert with their own error carrying the offset.
+/// @dev One pass over calldata, no allocation. Printable ASCII, the common case, is checked 32 bytes at a
+/// time; the first word holding anything else is walked byte by byte. Callers revert with their own error
+/// carrying the offset.
 library TextChecks {
     /// @dev Returned by `firstInvalid` when the text is acceptable.
     uint256 internal constant NONE = type(uint256).max;
+
+    uint256 private constant _ONES = 0x0101010101010101010101010101010101010101010101010101010101010101;
+    uint256 private constant _HIGHS = 0x8080808080808080808080808080808080808080808080808080808080808080;
+    uint256 private constant _FILL = 0x4141414141414141414141414141414141414141414141414141414141414141;
 
     /// @notice The byte offset of the first character that is not valid UTF-8 or is a control character,
     /// or `NONE`.
     function firstInvalid(string calldata text) internal pure returns (uint256) {
         bytes calldata b = bytes(text);
         uint256 n = b.length;
-        uint256 i = 0;
+        uint256 i = _printableAsciiPrefix(b);
         while (i < n) {
             uint8 c = uint8(b[i]);
             if (c < 0x80) {
@@ -42,6 +48,32 @@ library TextChecks {
             i += size;
         }
         return NONE;
+    }
+
+    /// @dev How many leading bytes are printable ASCII, counted in whole 32-byte words (a word holding
+    /// anything else stops the count at its start). Per word, with the bytes past the end filled with
+    /// `A`: a set high bit is non-ASCII; `(w - 0x20..) & ~w & 0x80..` is non-zero iff some byte is below
+    /// 0x20 (exact when no high bit is set); the same test on `w ^ 0x7f..` against 1 finds DEL.
+    function _printableAsciiPrefix(bytes calldata b) private pure returns (uint256 i) {
+        uint256 n = b.length;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let start := b.offset
+            for {} lt(i, n) {} {
+                let w := calldataload(add(start, i))
+                let left := sub(n, i)
+                if lt(left, 32) {
+                    let pad := sub(shl(mul(8, sub(32, left)), 1), 1)
+                    w := or(and(w, not(pad)), and(_FILL, pad))
+                }
+                let control := and(and(sub(w, mul(_ONES, 0x20)), not(w)), _HIGHS)
+                let del := xor(w, mul(_ONES, 0x7f))
+                control := or(control, and(and(sub(del, _ONES), not(del)), _HIGHS))
+                if or(and(w, _HIGHS), control) { break }
+                i := add(i, 32)
+            }
+            if gt(i, n) { i := n }
+        }
     }
 
     /// @dev The length of the sequence a lead byte starts and the range its second byte must fall in
