@@ -1,4 +1,4 @@
-"""Governance: ``jcm deploy``, ``jcm country propose|accept|list|show``,
+"""Governance: ``jcm deploy``, ``jcm country propose|accept|successor|list|show``,
 ``jcm authority grant|revoke``, ``jcm registrar grant|revoke``, ``jcm pause|unpause``.
 
 Each government's registry authority acts on its own side only; a partner joins when Japan's
@@ -255,6 +255,43 @@ def propose(
         f"proposed that {committee.country} join with joint committee {committee.address}; "
         f"{partner_authority} accepts with: jcm country accept {committee.country} "
         f"{committee.address}"
+    )
+    _show_committee(committee)
+
+
+@country_app.command("successor")
+def successor(
+    ctx: typer.Context,
+    country: Annotated[str, typer.Argument(help="ISO 3166-1 alpha-2 code, e.g. ID.")],
+    japan_members: Annotated[
+        list[str],
+        typer.Option("--japan-members", help="Japanese members (comma-separated or repeated)."),
+    ],
+    partner_members: Annotated[
+        list[str],
+        typer.Option("--partner-members", help="Partner members (comma-separated or repeated)."),
+    ],
+    japan_threshold: Annotated[int, typer.Option("--japan-threshold", min=1)],
+    partner_threshold: Annotated[int, typer.Option("--partner-threshold", min=1)],
+    keystore: KeystoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Deploy a successor joint committee for a country (anyone; it decides nothing until the
+    current committee hands over by a replace-committee decision)."""
+    japan = addresses(japan_members, "Japanese member")
+    partner = addresses(partner_members, "partner member")
+    client = connect_signed(ctx, keystore)
+    with output.err_console().status(f"deploying a joint committee of {country.upper()} ..."):
+        committee = client.deploy_committee(
+            country, japan, partner, japan_threshold, partner_threshold
+        )
+    if as_json:
+        output.print_json(committee)
+        return
+    output.success(
+        f"deployed joint committee {committee.address} of {committee.country}; the current "
+        f"committee hands over with: jcm decision new replace-committee --country "
+        f"{committee.country} --successor {committee.address}"
     )
     _show_committee(committee)
 

@@ -212,6 +212,33 @@ def test_deploy_writes_a_new_deployment_file(world: World, tmp_path: Path) -> No
     assert jcm.json("--deployment", str(target), "country", "list") == []
 
 
+def test_a_committee_hands_over_to_a_successor_by_its_own_decision(
+    world: World, tmp_path: Path
+) -> None:
+    jcm = world.jcm
+    successor = jcm.json(
+        "country", "successor", "ID", "--japan-members", "jp1,jp2", "--partner-members", "id1",
+        "--japan-threshold", "2", "--partner-threshold", "1", "-k", "outsider",
+    )["address"]  # fmt: skip
+    assert jcm.json("country", "show", "ID")["address"] == world.committee  # not yet
+    draft = tmp_path / "handover.json"
+    jcm.ok("decision", "new", "replace-committee", "--country", "ID", "--successor", successor,
+           "--out", str(draft))  # fmt: skip
+    signatures = []
+    for signer in ("jp1", "jp2", "id1"):
+        jcm.ok("decision", "sign", str(draft), "-k", signer, "-y")
+        signatures.append(str(tmp_path / f"handover.{signer}.sig.json"))
+    # Japan's members alone cannot hand the committee over.
+    assert_one_line_error(
+        jcm("decision", "submit", str(draft), *signatures[:2], "-k", "outsider"),
+        "side ID has 0 of 1 required signatures",
+    )
+    receipt = jcm.json("decision", "submit", str(draft), *signatures, "-k", "outsider")
+    assert receipt["committee"] == successor
+    assert jcm.json("country", "show", "ID")["address"] == successor
+    assert world.client().committee("ID").japan_threshold == 2
+
+
 def test_decision_show_and_status(world: World, tmp_path: Path) -> None:
     jcm = world.jcm
     out = tmp_path / "register.json"
