@@ -16,8 +16,7 @@ from api import problems
 from api.database import create_schema, make_engine, session_factory
 from api.downloads import router as downloads_router
 from api.explorer import router as explorer_router
-from api.routes import accounts, movements, registry, reports
-from api.routes import aef as aef_routes
+from api.routes import accounts, aef as aef_routes, movements, registry, reports
 from api.settings import Settings
 from api.web import STATIC_DIR
 

@@ -39,6 +39,15 @@ from api.tables import (
     RetirementRecord,
     table_of,
 )
+from registry_client.domain import (
+    AccountKind,
+    AccountStatus,
+    Authorization,
+    CancellationReason,
+    DecisionKind,
+    MemberSide,
+    RetirementPurpose,
+)
 
 MOVEMENT_KINDS = (
     "issuance",
@@ -54,20 +63,14 @@ class IndexIntegrityError(RuntimeError):
     """An event contradicts the index (e.g. credits moved that the sender does not hold)."""
 
 
-# The names the index stores for the contracts' enums (uint8 on the wire, same order as
-# contracts/interfaces/*.sol).
-ACCOUNT_KINDS = ("none", "holding", "government_holding", "retirement", "cancellation")
-AUTHORIZATIONS = ("none", "ndc", "other_purposes", "ndc_and_other_purposes")
-RETIREMENT_PURPOSES = ("ndc", "voluntary_offset")
-CANCELLATION_REASONS = (
-    "voluntary_cancellation",
-    "other_international_mitigation_purposes",
-    "overall_mitigation",
-    "correction",
-)
-DECISION_KINDS = ("register_project", "issue_credits", "correct_credits", "change_members")
-RETIREMENT = "retirement"
-CANCELLATION = "cancellation"
+# The names the index stores for the contracts' enums: each member's key, in on-chain order.
+ACCOUNT_KINDS = AccountKind.keys()
+AUTHORIZATIONS = Authorization.keys()
+RETIREMENT_PURPOSES = RetirementPurpose.keys()
+CANCELLATION_REASONS = CancellationReason.keys()
+DECISION_KINDS = DecisionKind.keys()
+RETIREMENT = AccountKind.RETIREMENT.key
+CANCELLATION = AccountKind.CANCELLATION.key
 
 
 def enum_name(names: tuple[str, ...], value: int) -> str:
@@ -421,7 +424,10 @@ class Applier:
                 "partner_threshold": a["partnerThreshold"],
             },
         )
-        for side, members in (("japan", a["japanMembers"]), ("partner", a["partnerMembers"])):
+        for side, members in (
+            (MemberSide.JAPAN.key, a["japanMembers"]),
+            (MemberSide.PARTNER.key, a["partnerMembers"]),
+        ):
             for position, member in enumerate(members):
                 self._add(
                     CommitteeMember,
@@ -482,13 +488,13 @@ class Applier:
         )
 
     def _on_AccountFrozen(self, log: DecodedLog) -> None:
-        self._status(log, "frozen")
+        self._status(log, AccountStatus.FROZEN.key)
 
     def _on_AccountUnfrozen(self, log: DecodedLog) -> None:
-        self._status(log, "active")
+        self._status(log, AccountStatus.ACTIVE.key)
 
     def _on_AccountClosed(self, log: DecodedLog) -> None:
-        self._status(log, "closed")
+        self._status(log, AccountStatus.CLOSED.key)
 
     def _on_ProjectRegistered(self, log: DecodedLog) -> None:
         a = log.args

@@ -41,8 +41,8 @@ from typing import Any
 from eth_abi import encode as abi_encode
 from eth_utils import keccak, to_canonical_address, to_checksum_address
 
-from api.rpc import RpcClient
 from registry_client import anvil
+from registry_client.chain import RpcClient
 
 REPO = Path(__file__).resolve().parents[1]
 GAS_PRICE = 10**9

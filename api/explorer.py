@@ -31,9 +31,9 @@ from api.models import AccountKindName, MovementKind
 from api.queries import entities, movements, reports
 from api.queries.common import MAX_DB_INT, BadQueryError, NotFoundError, when
 from api.routes.deps import MAX_LIMIT, SIDE_PATTERN, TEXT_PATTERN, SessionDep, SettingsDep
-from api.tables import Account, Country, Project
-from api.tables import Movement as MovementRow
+from api.tables import Account, Country, Movement as MovementRow, Project
 from api.web import locale_of, page
+from registry_client.domain import AccountKind
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,7 +44,7 @@ _RETIREMENT = re.compile(r"(?:retirement\s*#?\s*|R-?|無効化\s*)(\d{1,18})", r
 _CANCELLATION = re.compile(r"(?:cancellation\s*#?\s*|C-?|取消\s*)(\d{1,18})", re.IGNORECASE)
 _SIDE = re.compile(r"[A-Za-z]{2}")
 
-ACCOUNT_KINDS: tuple[str, ...] = get_args(AccountKindName)
+ACCOUNT_KINDS: tuple[str, ...] = AccountKind.keys()[1:]  # every kind but NONE
 MOVEMENT_KINDS: tuple[str, ...] = get_args(MovementKind)
 
 Offset = Annotated[int, Query(ge=0, le=MAX_DB_INT)]

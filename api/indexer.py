@@ -43,9 +43,9 @@ from api.abi import ContractRole, EventDecoder, checksum_hex
 from api.apply import Applier, DecodedLog, IndexCache
 from api.database import IndexSchemaError, create_schema, make_engine
 from api.rollback import rollback_to
-from api.rpc import BlockHeader, RpcClient, RpcError
 from api.settings import DEFAULT_DATABASE_URL
 from api.tables import Block, Checkpoint, CommitteeAssignment, Meta
+from registry_client.chain import BlockHeader, RpcClient, RpcError
 
 log = logging.getLogger("api.indexer")
 
@@ -571,7 +571,7 @@ def run(
 
     Raises:
         IndexSchemaError: the database holds an index of another chain or registry.
-        api.rpc.RpcError: the node could not be reached (when not following; a following indexer
+        RpcError: the node could not be reached (when not following; a following indexer
             logs the error and retries).
     """
     target = IndexTarget.from_deployment(deployment)

@@ -13,22 +13,29 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from registry_client.domain import (
+    AccountKind,
+    AccountStatus,
+    Authorization,
+    CancellationReason,
+    DecisionKind,
+    KeyOf,
+    MemberSide,
+    RetirementPurpose,
+    SerialLocation,
+)
+
 T = TypeVar("T")
 
-AccountKindName = Literal["holding", "government_holding", "retirement", "cancellation"]
-AccountStatusName = Literal["active", "frozen", "closed"]
-AuthorizationName = Literal["none", "ndc", "other_purposes", "ndc_and_other_purposes"]
-PurposeName = Literal["ndc", "voluntary_offset"]
-ReasonName = Literal[
-    "voluntary_cancellation",
-    "other_international_mitigation_purposes",
-    "overall_mitigation",
-    "correction",
-]
+AccountKindName = Annotated[str, KeyOf(AccountKind, without=AccountKind.NONE)]
+AccountStatusName = Annotated[str, KeyOf(AccountStatus, without=AccountStatus.NONE)]
+AuthorizationName = Annotated[str, KeyOf(Authorization)]
+PurposeName = Annotated[str, KeyOf(RetirementPurpose)]
+ReasonName = Annotated[str, KeyOf(CancellationReason)]
 MovementKind = Literal[
     "issuance", "transfer", "international_transfer", "retirement", "cancellation", "correction"
 ]
-Location = Literal["held", "retired", "cancelled"]
+Location = Annotated[str, KeyOf(SerialLocation, without=SerialLocation.UNISSUED)]
 
 ChainTime = Annotated[
     datetime | int,
@@ -94,7 +101,7 @@ class CommitteeMemberOut(_Out):
     """A member of a joint committee."""
 
     address: str
-    side: Literal["japan", "partner"]
+    side: Annotated[str, KeyOf(MemberSide, without=MemberSide.NONE)]
 
 
 class CommitteeOut(_Out):
@@ -123,7 +130,7 @@ class DecisionOut(_Out):
 
     committee: str
     digest: str
-    kind: Literal["register_project", "issue_credits", "correct_credits", "change_members"]
+    kind: Annotated[str, KeyOf(DecisionKind)]
     nonce: int
     submitter: str
     signers: list[str]

@@ -14,7 +14,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import httpx
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
@@ -23,10 +22,6 @@ from registry_client import anvil as local_anvil
 
 ROOT = Path(__file__).resolve().parents[1]
 ETHER = 10**18
-
-
-class ChainError(RuntimeError):
-    """anvil answered a JSON-RPC call with an error."""
 
 
 def key(label: str) -> LocalAccount:
@@ -41,8 +36,6 @@ class Anvil:
 
     def __init__(self) -> None:
         self._node: local_anvil.Anvil | None = None
-        self._http = httpx.Client(timeout=120.0)
-        self._ids = 0
 
     @property
     def url(self) -> str:
@@ -57,7 +50,6 @@ class Anvil:
 
     def stop(self) -> None:
         """Stop the process this object started (by its handle) and close the connection."""
-        self._http.close()
         if self._node is not None and self._node.process.poll() is None:
             self._node.stop()
 
@@ -78,22 +70,10 @@ class Anvil:
         """Several JSON-RPC calls in one HTTP request (a JSON-RPC batch); their results in order.
 
         Raises:
-            ChainError: any call was answered with an error.
+            RpcError: any call was answered with an error.
         """
-        body = []
-        for method, params in calls:
-            self._ids += 1
-            body.append({"jsonrpc": "2.0", "id": self._ids, "method": method, "params": params})
-        if not body:
-            return []
-        replies = {r["id"]: r for r in self._http.post(self.url, json=body).json()}
-        results = []
-        for request in body:
-            reply = replies[request["id"]]
-            if "error" in reply:
-                raise ChainError(f"{request['method']}: {reply['error']}")
-            results.append(reply["result"])
-        return results
+        assert self._node is not None, "start the node first"
+        return self._node.client.batch(list(calls))
 
     def fund(self, addresses: Iterable[str], amount: int = 10**6 * ETHER) -> None:
         """Set the balance of each address (``anvil_setBalance``: no transaction, no nonce)."""

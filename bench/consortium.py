@@ -40,8 +40,9 @@ from bench.chain import ETHER, key
 from bench.references import compile_references
 from bench.throughput import RawSender
 from bench.world import World
+from registry_client.chain import connect_web3
 from registry_client.consortium import GAS_LIMIT, Consortium
-from registry_client.transactions import TransactionSender, connect_web3
+from registry_client.transactions import TransactionSender
 
 KINDS = ("registry.transfer", "erc1155.safe_transfer_from", "erc20.transfer")
 BATCH_LIMIT = 500

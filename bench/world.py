@@ -22,10 +22,10 @@ from web3 import Web3
 
 from bench.chain import Anvil, key
 from registry_client import decisions
+from registry_client.chain import connect_web3
 from registry_client.client import RegistryClient
 from registry_client.deployment import deploy_committee, deploy_registry
 from registry_client.models import AccountKind, Deployment
-from registry_client.transactions import connect_web3
 
 PARTNER = "ID"
 PROJECT = "ID001"

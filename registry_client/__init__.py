@@ -19,6 +19,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from registry_client.chain import connect_web3
     from registry_client.client import Call, PendingTx, RegistryClient, registrar_role
     from registry_client.deployment import (
         deploy_committee,
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
         parse_block_id,
         parse_serial,
     )
-    from registry_client.transactions import FeeSettings, connect_web3
+    from registry_client.transactions import FeeSettings
 
 _EXPORTS: dict[str, str] = {
     "AccountStateError": "registry_client.errors",
@@ -76,7 +77,7 @@ _EXPORTS: dict[str, str] = {
     "SignatureError": "registry_client.errors",
     "TransactionFailed": "registry_client.errors",
     "article6_identifier": "registry_client.serials",
-    "connect_web3": "registry_client.transactions",
+    "connect_web3": "registry_client.chain",
     "deploy_committee": "registry_client.deployment",
     "deploy_registry": "registry_client.deployment",
     "format_block_id": "registry_client.serials",

@@ -16,8 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import requests
-
+from registry_client.chain import RpcClient, RpcError
 from registry_client.devnet import find_anvil
 
 TEST_MNEMONIC = "test test test test test test test test test test test junk"
@@ -44,16 +43,16 @@ class Anvil:
     url: str
     process: subprocess.Popen[bytes]
 
+    def __post_init__(self) -> None:
+        self.client = RpcClient(self.url, timeout=120.0)
+
     def rpc(self, method: str, params: list[Any] | None = None) -> Any:
-        """A raw JSON-RPC call; raises ``RuntimeError`` with the node's error."""
-        reply = requests.post(
-            self.url,
-            json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []},
-            timeout=10,
-        ).json()
-        if "error" in reply:
-            raise RuntimeError(f"{method}: {reply['error']}")
-        return reply["result"]
+        """A raw JSON-RPC call.
+
+        Raises:
+            RpcError: the node answered with an error or could not be reached.
+        """
+        return self.client.request(method, params or [])
 
     def block_number(self) -> int:
         """The chain head."""
@@ -61,6 +60,7 @@ class Anvil:
 
     def stop(self) -> None:
         """Terminate the process this handle started (by its handle, never by port or name)."""
+        self.client.close()
         self.process.terminate()
         try:
             self.process.wait(timeout=10)
@@ -92,7 +92,7 @@ def start_anvil(
         try:
             node.rpc("eth_chainId")
             return node
-        except (requests.RequestException, RuntimeError):
+        except RpcError:
             if process.poll() is not None or time.monotonic() > deadline:
                 node.stop()
                 raise RuntimeError(f"anvil did not start on port {port}") from None

@@ -36,6 +36,7 @@ from web3.exceptions import InvalidEventABI, LogTopicError, MismatchedABI
 from web3.types import EventData, TxParams, TxReceipt
 
 from registry_client import contracts, decisions
+from registry_client.chain import connect_web3, rpc_errors
 from registry_client.deployment import deploy_committee, load_deployment
 from registry_client.errors import (
     ChainUnavailable,
@@ -91,9 +92,7 @@ from registry_client.transactions import (
     FeeSettings,
     PendingTx,
     TransactionSender,
-    connect_web3,
     revert_errors,
-    rpc_errors,
 )
 
 R = TypeVar("R")

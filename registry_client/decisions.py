@@ -52,17 +52,15 @@ import json
 import re
 from abc import abstractmethod
 from collections.abc import Collection, Iterable, Mapping
-from datetime import UTC, date, datetime, time
-from enum import IntEnum
+from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_keys import keys
-from eth_utils import is_address, is_checksum_address, keccak, to_checksum_address
+from eth_utils import keccak
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     TypeAdapter,
@@ -70,6 +68,29 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from registry_client.domain import (
+    JAPAN,
+    MAX_ALLOCATIONS,
+    MAX_ISSUANCE_QUANTITY,
+    MAX_MEMBERS_PER_SIDE,
+    MAX_TEXT_BYTES,
+    MAX_VINTAGE,
+    MIN_VINTAGE,
+    Address,
+    Authorization,
+    DecisionKind,
+    Hash32,
+    HexData,
+    Side,
+    Uint8,
+    Uint16,
+    Uint64,
+    Uint256,
+    UnixTime,
+    checksum,
+    enum_field,
+    to_timestamp,
+)
 from registry_client.text import printable, quoted
 
 __all__ = [
@@ -123,20 +144,6 @@ __all__ = [
 #: EIP-712 domain name and version of every ``JointCommittee``.
 DOMAIN_NAME = "JCM Joint Committee"
 DOMAIN_VERSION = "1"
-#: Registry side code of Japan.
-JAPAN = "JP"
-#: ``JointCommittee.MAX_MEMBERS_PER_SIDE``.
-MAX_MEMBERS_PER_SIDE = 16
-#: ``JCMRegistry.MAX_ALLOCATIONS``.
-MAX_ALLOCATIONS = 32
-#: ``JCMProjects.MAX_TEXT_BYTES`` (UTF-8 bytes, not characters).
-MAX_TEXT_BYTES = 256
-#: ``JCMProjects.MIN_VINTAGE`` / ``MAX_VINTAGE``.
-MAX_ISSUANCE_QUANTITY = 1_000_000_000
-"""``JCMProjects.MAX_ISSUANCE_QUANTITY``: most credits one issuance creates."""
-MIN_VINTAGE = 2013
-MAX_VINTAGE = 2100
-
 #: secp256k1 group order; signatures with ``s > N/2`` are malleable copies and refused.
 _SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 _HALF_N = _SECP256K1_N // 2
@@ -183,143 +190,6 @@ class MalleableSignatureError(SignatureError):
 
 class InvalidSignatureError(SignatureError):
     """``v`` is not 27/28, the signature recovers no key, or it recovers another address."""
-
-
-# ------------------------------------------------------------------------------------------------
-# Scalar types
-# ------------------------------------------------------------------------------------------------
-
-
-def _address(value: Any) -> str:
-    if isinstance(value, bytes | bytearray) and len(value) == 20:
-        value = "0x" + bytes(value).hex()
-    if not isinstance(value, str) or not is_address(value):
-        raise ValueError(f"not an address: {value!r}")
-    body = value[2:]
-    if body != body.lower() and body != body.upper() and not is_checksum_address(value):
-        raise ValueError(f"bad EIP-55 checksum (a mistyped address?): {value!r}")
-    return str(to_checksum_address(value))
-
-
-def _hex_bytes(value: Any, length: int | None) -> str:
-    if isinstance(value, bytes | bytearray):
-        raw = bytes(value)
-    elif isinstance(value, str):
-        text = value[2:] if value[:2] in ("0x", "0X") else value
-        try:
-            raw = bytes.fromhex(text)
-        except ValueError:
-            raise ValueError(f"not hex: {value!r}") from None
-    else:
-        raise ValueError(f"expected bytes or 0x-hex text, got {type(value).__name__}")
-    if length is not None and len(raw) != length:
-        raise ValueError(f"expected {length} bytes, got {len(raw)}")
-    return "0x" + raw.hex()
-
-
-def _bytes32(value: Any) -> str:
-    return _hex_bytes(value, 32)
-
-
-def _any_bytes(value: Any) -> str:
-    return _hex_bytes(value, None)
-
-
-def _country(value: Any) -> str:
-    if isinstance(value, bytes | bytearray):
-        value = bytes(value).decode("ascii", errors="replace")
-    if not isinstance(value, str) or len(value) != 2 or not all("A" <= c <= "Z" for c in value):
-        raise ValueError(
-            f"a registry side is two upper-case ASCII letters (ISO 3166-1), got {value!r}"
-        )
-    return value
-
-
-def to_timestamp(value: Any) -> int:
-    """Converts a point in time to unix seconds (UTC).
-
-    Args:
-        value: an int (already unix seconds), a ``datetime`` (naive means UTC), a ``date`` (midnight
-            UTC), or ISO 8601 text (``"2023-01-01"`` or ``"2023-01-01T12:00:00+09:00"``).
-
-    Returns:
-        Unix seconds.
-
-    Raises:
-        ValueError: the value is none of these.
-    """
-    if isinstance(value, bool):
-        raise ValueError("a timestamp cannot be a boolean")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        if text.isdigit():
-            return int(text)
-        try:
-            value = (
-                datetime.fromisoformat(text)
-                if "T" in text or " " in text
-                else date.fromisoformat(text)
-            )
-        except ValueError:
-            raise ValueError(f"not a date, time or unix timestamp: {value!r}") from None
-    if isinstance(value, datetime):
-        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-        return int(aware.timestamp())
-    if isinstance(value, date):
-        return int(datetime.combine(value, time(0), tzinfo=UTC).timestamp())
-    raise ValueError(f"not a date, time or unix timestamp: {value!r}")
-
-
-def _authorization(value: Any) -> Any:
-    if isinstance(value, str) and not value.isdigit():
-        try:
-            return Authorization[value]
-        except KeyError:
-            names = ", ".join(a.name for a in Authorization)
-            raise ValueError(f"authorization is one of {names}, got {value!r}") from None
-    return value
-
-
-Address = Annotated[str, BeforeValidator(_address)]
-Bytes32 = Annotated[str, BeforeValidator(_bytes32)]
-HexData = Annotated[str, BeforeValidator(_any_bytes)]
-Country = Annotated[str, BeforeValidator(_country)]
-Uint8 = Annotated[int, Field(ge=0, le=2**8 - 1)]
-Uint16 = Annotated[int, Field(ge=0, le=2**16 - 1)]
-Uint64 = Annotated[int, Field(ge=0, le=2**64 - 1)]
-Uint256 = Annotated[int, Field(ge=0, le=2**256 - 1)]
-Timestamp = Annotated[int, BeforeValidator(to_timestamp), Field(ge=0, le=2**64 - 1)]
-
-
-class Authorization(IntEnum):
-    """Article 6.2 authorization of a batch (``Authorization`` in ``RegistryTypes.sol``)."""
-
-    NONE = 0
-    NDC = 1
-    OTHER_PURPOSES = 2
-    NDC_AND_OTHER_PURPOSES = 3
-
-    @property
-    def label(self) -> str:
-        """Human label."""
-        return {
-            0: "not authorized",
-            1: "authorized for NDC use",
-            2: "authorized for other international mitigation purposes",
-            3: "authorized for NDC use and other purposes",
-        }[self.value]
-
-
-class DecisionKind(IntEnum):
-    """The kinds of decision (``DecisionKind`` in ``IJointCommittee.sol``)."""
-
-    RegisterProject = 0
-    IssueCredits = 1
-    CorrectCredits = 2
-    ChangeMembers = 3
-    ReplaceCommittee = 4
 
 
 # ------------------------------------------------------------------------------------------------
@@ -471,11 +341,11 @@ class ProjectRegistration(_Model):
     """What a joint committee decides when it registers a project (``ProjectRegistration``)."""
 
     ref: str
-    country: Country
+    country: Side
     title: str
     methodology: str
-    pdd_hash: Bytes32
-    validation_report_hash: Bytes32
+    pdd_hash: Hash32
+    validation_report_hash: Hash32
 
     def eip712_message(self) -> dict[str, Any]:
         """The struct's fields as EIP-712 message values (camelCase names, hex bytes)."""
@@ -540,17 +410,17 @@ class Issuance(_Model):
     accepted on input and stored as seconds.
     """
 
-    decision_id: Bytes32
+    decision_id: Hash32
     project_ref: str
-    monitoring_start: Timestamp
-    monitoring_end: Timestamp
+    monitoring_start: UnixTime
+    monitoring_end: UnixTime
     vintage: Uint16
     quantity: Uint64
     verified_reductions: Uint64
-    verification_report_hash: Bytes32
-    authorization: Annotated[Authorization, BeforeValidator(_authorization)] = Authorization.NONE
+    verification_report_hash: Hash32
+    authorization: Annotated[Authorization, enum_field(Authorization)] = Authorization.NONE
     authorization_id: str = ""
-    authorization_date: Timestamp = 0
+    authorization_date: UnixTime = 0
     allocations: tuple[Allocation, ...]
 
     def eip712_message(self) -> dict[str, Any]:
@@ -624,7 +494,7 @@ class Issuance(_Model):
 class Correction(_Model):
     """A correction: the named serials of one account go to cancellation (``Correction``)."""
 
-    decision_id: Bytes32
+    decision_id: Hash32
     account: Address
     batch_id: Uint256
     first_serial: Uint64
@@ -742,7 +612,7 @@ class MemberSignature(_Model):
 
     signer: Address
     signature: HexData
-    digest: Bytes32
+    digest: Hash32
 
     @property
     def signature_bytes(self) -> bytes:
@@ -835,7 +705,7 @@ class Decision(_Model):
 
     domain: CommitteeDomain
     nonce: Uint256
-    deadline: Timestamp
+    deadline: UnixTime
 
     # --- EIP-712 ------------------------------------------------------------------------------
 
@@ -1251,7 +1121,7 @@ class SideTally(_Model):
 class Tally(_Model):
     """Where a decision's signature collection stands."""
 
-    digest: Bytes32
+    digest: Hash32
     japan: SideTally
     partner: SideTally
     checks: tuple[SignatureCheck, ...]
@@ -1291,9 +1161,9 @@ def tally(
     Returns:
         A ``Tally``; ``valid_signatures`` is sorted and ready for ``decision.contract_call``.
     """
-    japan = {_address(m) for m in japan_members}
-    partner = {_address(m) for m in partner_members}
-    wallets = {_address(m) for m in contract_wallets}
+    japan = {checksum(m) for m in japan_members}
+    partner = {checksum(m) for m in partner_members}
+    wallets = {checksum(m) for m in contract_wallets}
     checks: list[SignatureCheck] = []
     valid: dict[str, MemberSignature] = {}
     for signature in signatures:

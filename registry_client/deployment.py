@@ -22,14 +22,10 @@ from web3 import Web3
 from web3.types import TxParams, TxReceipt
 
 from registry_client import contracts
+from registry_client.chain import connect_web3
 from registry_client.errors import DeploymentError, RegistryError
 from registry_client.models import Deployment, checksum, side_bytes, side_code
-from registry_client.transactions import (
-    FeeSettings,
-    TransactionSender,
-    connect_web3,
-    revert_errors,
-)
+from registry_client.transactions import FeeSettings, TransactionSender, revert_errors
 
 DEFAULT_DEPLOYMENT_FILE = "deployment.json"
 DEPLOYMENT_ENV = "JCM_DEPLOYMENT"

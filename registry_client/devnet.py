@@ -370,23 +370,17 @@ def _wait_until(check: Callable[[], bool], timeout: float, child: Child | None =
 
 
 def _rpc_ready(url: str) -> bool:
-    import requests
+    from registry_client.chain import rpc_ready
 
-    try:
-        reply = requests.post(
-            url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=1
-        )
-        return reply.ok and "result" in reply.json()
-    except (requests.RequestException, ValueError):
-        return False
+    return rpc_ready(url)
 
 
 def _http_ok(url: str) -> bool:
-    import requests
+    import httpx
 
     try:
-        return requests.get(url, timeout=2).status_code < 500
-    except requests.RequestException:
+        return httpx.get(url, timeout=2).status_code < 500
+    except httpx.HTTPError:
         return False
 
 

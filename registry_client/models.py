@@ -9,259 +9,45 @@ speak the registry's words. Conventions, applied everywhere:
 - Times are timezone-aware UTC ``datetime`` values; a zero timestamp (never set) is ``None``.
 - Enums are ``IntEnum`` with the contracts' numbering, so a value is also its on-chain ``uint8``.
 
-``Authorization`` and ``DecisionKind`` are those of ``registry_client.decisions`` (one definition
-each). This module imports nothing else from the package, so every other module may import it.
+The enums, conversions and field types are those of :mod:`registry_client.domain` (one definition
+each), re-exported here. This module imports nothing else from the package, so every other module
+may import it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
-from enum import IntEnum
 from pathlib import Path
-from typing import Annotated, Any, Self, TypeVar
+from typing import Annotated, Any
 
-from eth_utils import is_address, is_checksum_address, to_checksum_address
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from registry_client.decisions import Authorization as Authorization
-from registry_client.decisions import DecisionKind as DecisionKind
-
-E = TypeVar("E", bound=IntEnum)
-
-# ------------------------------------------------------------------------------------------------
-# Enums (uint8 on the wire, same order as contracts/interfaces/*.sol)
-# ------------------------------------------------------------------------------------------------
-
-
-def parse_enum(cls: type[E], value: object) -> E:
-    """Accept a member of ``cls``, its number, or its name in any case with ``-``, ``_`` or spaces.
-
-    Raises:
-        ValueError: ``value`` names no member.
-    """
-    if isinstance(value, cls):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return cls(value)
-    if isinstance(value, str):
-        text = value.strip()
-        if text.isdigit():
-            return cls(int(text))
-        wanted = text.upper().replace("-", "").replace("_", "").replace(" ", "")
-        for name, member in cls.__members__.items():
-            if name.upper().replace("_", "") == wanted:
-                return member
-    choices = ", ".join(m.name.lower() for m in cls)
-    raise ValueError(f"{value!r} is not a valid {cls.__name__} (choose one of: {choices})")
-
-
-class _LabelledEnum(IntEnum):
-    """An ``IntEnum`` with a human label: ``GOVERNMENT_HOLDING`` -> ``"government holding"``."""
-
-    @property
-    def label(self) -> str:
-        """The member's name in lower-case words."""
-        return self.name.lower().replace("_", " ")
-
-    @classmethod
-    def parse(cls, value: object) -> Self:
-        """Accept a member, its number, or its name (see :func:`parse_enum`)."""
-        return parse_enum(cls, value)
-
-
-class AccountKind(_LabelledEnum):
-    """Kinds of registry accounts (RegistryTypes.sol), each with its Japanese name (口座種別)."""
-
-    NONE = 0
-    HOLDING = 1
-    GOVERNMENT_HOLDING = 2
-    RETIREMENT = 3
-    CANCELLATION = 4
-
-    @property
-    def japanese(self) -> str:
-        """The kind's name in Japan's JCM registry (``法人等保有口座``); empty for ``NONE``."""
-        return _ACCOUNT_KINDS_JA[self]
-
-
-_ACCOUNT_KINDS_JA = {
-    AccountKind.NONE: "",
-    AccountKind.HOLDING: "法人等保有口座",
-    AccountKind.GOVERNMENT_HOLDING: "政府保有口座",
-    AccountKind.RETIREMENT: "無効化口座",
-    AccountKind.CANCELLATION: "取消口座",
-}
-
-
-class AccountStatus(_LabelledEnum):
-    """Life cycle of an account; ``NONE`` means the address was never opened."""
-
-    NONE = 0
-    ACTIVE = 1
-    FROZEN = 2
-    CLOSED = 3
-
-
-class RetirementPurpose(_LabelledEnum):
-    """Why credits were retired."""
-
-    NDC = 0
-    VOLUNTARY_OFFSET = 1
-
-
-class CancellationReason(_LabelledEnum):
-    """Why credits were cancelled; ``CORRECTION`` is reserved for joint-committee decisions."""
-
-    VOLUNTARY_CANCELLATION = 0
-    OTHER_INTERNATIONAL_MITIGATION_PURPOSES = 1
-    OVERALL_MITIGATION = 2
-    CORRECTION = 3
-
-
-class SerialLocation(_LabelledEnum):
-    """Where a serial number is now."""
-
-    UNISSUED = 0
-    HELD = 1
-    RETIRED = 2
-    CANCELLED = 3
-
-
-class MemberSide(_LabelledEnum):
-    """Which government a joint-committee member represents."""
-
-    NONE = 0
-    JAPAN = 1
-    PARTNER = 2
-
-
-# ------------------------------------------------------------------------------------------------
-# Conversions
-# ------------------------------------------------------------------------------------------------
-
-JAPAN = "JP"
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-ZERO_HASH = "0x" + "00" * 32
-
-
-def checksum(value: object) -> str:
-    """Return ``value`` (a hex string or 20 bytes) as a checksummed address.
-
-    Raises:
-        ValueError: ``value`` is not an address.
-    """
-    if isinstance(value, bytes | bytearray) and len(value) == 20:
-        return to_checksum_address(bytes(value))
-    if isinstance(value, str) and is_address(value.strip()):
-        text = value.strip()
-        digits = text[2:]
-        # Mixed case is an EIP-55 checksum, and a wrong one means a mistyped address.
-        if digits != digits.lower() and digits != digits.upper() and not is_checksum_address(text):
-            raise ValueError(
-                f"{value!r} has a wrong EIP-55 checksum: check the address for a typing mistake"
-            )
-        return to_checksum_address(text)
-    raise ValueError(f"{value!r} is not an address (expected 0x followed by 40 hex digits)")
-
-
-def side_code(value: object) -> str:
-    """Return a registry side or country code as two upper-case letters.
-
-    Accepts ``b"JP"`` (a ``bytes2`` as returned by web3) or ``"jp"``.
-
-    Raises:
-        ValueError: ``value`` is not two ASCII letters.
-    """
-    if isinstance(value, bytes | bytearray):
-        try:
-            value = bytes(value).decode("ascii")
-        except UnicodeDecodeError:
-            raise ValueError(f"{value!r} is not a two-letter country code") from None
-    if isinstance(value, str):
-        text = value.strip().upper()
-        if len(text) == 2 and text.isascii() and text.isalpha():
-            return text
-    raise ValueError(f"{value!r} is not a two-letter country code (e.g. JP, ID, VN)")
-
-
-def side_bytes(value: object) -> bytes:
-    """Return a side or country code as the 2 bytes a ``bytes2`` argument takes."""
-    return side_code(value).encode("ascii")
-
-
-def hash_hex(value: object) -> str:
-    """Return a 32-byte value as a lower-case ``0x`` hex string.
-
-    Raises:
-        ValueError: ``value`` is not 32 bytes.
-    """
-    if isinstance(value, bytes | bytearray):
-        raw = bytes(value)
-    elif isinstance(value, str):
-        text = value.strip()
-        text = text[2:] if text[:2].lower() == "0x" else text
-        try:
-            raw = bytes.fromhex(text)
-        except ValueError:
-            raise ValueError(f"{value!r} is not a hex string") from None
-    else:
-        raise ValueError(f"{value!r} is not a 32-byte hash")
-    if len(raw) != 32:
-        raise ValueError(f"{value!r} is {len(raw)} bytes long, a hash is 32")
-    return "0x" + raw.hex()
-
-
-def hash_bytes(value: object) -> bytes:
-    """Return a 32-byte hash given as hex or bytes as ``bytes``."""
-    return bytes.fromhex(hash_hex(value)[2:])
-
-
-def from_timestamp(value: object) -> datetime | None:
-    """Convert unix seconds to an aware UTC datetime; 0 (never set) becomes ``None``."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    if isinstance(value, str):
-        text = value.strip()
-        if not text.isdigit():
-            return from_timestamp(datetime.fromisoformat(text))
-        value = int(text)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC) if value else None
-    raise ValueError(f"{value!r} is not a timestamp")
-
-
-def to_timestamp(value: datetime | date | int | None) -> int:
-    """Convert a datetime (naive means UTC), a date (midnight UTC) or unix seconds to unix seconds.
-
-    ``None`` becomes 0, the contracts' "not set".
-    """
-    if value is None:
-        return 0
-    if isinstance(value, datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return int(aware.timestamp())
-    if isinstance(value, date):
-        return int(datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp())
-    return int(value)
-
-
-def _enum(cls: type[IntEnum]) -> BeforeValidator:
-    return BeforeValidator(lambda value: parse_enum(cls, value))
-
-
-Address = Annotated[str, BeforeValidator(checksum)]
-"""A checksummed address; accepts any-case hex or 20 bytes."""
-Side = Annotated[str, BeforeValidator(side_code)]
-"""A registry side or country code: ``"JP"`` or a partner's ISO 3166-1 alpha-2 code."""
-Hash32 = Annotated[str, BeforeValidator(hash_hex)]
-"""A 32-byte hash or decision id as ``0x`` hex."""
-Timestamp = Annotated[datetime | None, BeforeValidator(from_timestamp)]
-"""A UTC time; unix seconds are accepted, 0 means not set (``None``)."""
+from registry_client.domain import (
+    JAPAN as JAPAN,
+    ZERO_ADDRESS as ZERO_ADDRESS,
+    ZERO_HASH as ZERO_HASH,
+    AccountKind as AccountKind,
+    AccountStatus as AccountStatus,
+    Address as Address,
+    Authorization as Authorization,
+    CancellationReason as CancellationReason,
+    DecisionKind as DecisionKind,
+    Hash32 as Hash32,
+    MemberSide as MemberSide,
+    RetirementPurpose as RetirementPurpose,
+    SerialLocation as SerialLocation,
+    Side as Side,
+    Timestamp as Timestamp,
+    checksum as checksum,
+    enum_field as _enum,
+    from_timestamp as from_timestamp,
+    hash_bytes as hash_bytes,
+    hash_hex as hash_hex,
+    parse_enum as parse_enum,
+    side_bytes as side_bytes,
+    side_code as side_code,
+    to_timestamp as to_timestamp,
+)
 
 
 class _Model(BaseModel):

@@ -56,8 +56,8 @@ from eth_account import Account
 from eth_utils import keccak
 
 from registry_client import data
+from registry_client.domain import JAPAN, AccountKind, CancellationReason, RetirementPurpose
 from registry_client.errors import TransactionFailed
-from registry_client.models import AccountKind, CancellationReason, RetirementPurpose
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -70,7 +70,6 @@ if TYPE_CHECKING:
 
 SEED_NAMESPACE = "jcm-devnet-seed/v1"
 """Prefix of every derived key and document hash; bump it to change the whole seed."""
-JAPAN = "JP"
 JAPAN_MEMBERS = (
     ("jc-jp-mofa", "Japan member (Ministry of Foreign Affairs)"),
     ("jc-jp-meti", "Japan member (Ministry of Economy, Trade and Industry)"),
@@ -993,17 +992,11 @@ class _Seeder:
     """
 
     def __init__(self, rpc_url: str, plan: SeedPlan, progress: Progress | None) -> None:
-        from web3.types import RPCEndpoint
-
-        from registry_client.transactions import FeeSettings, connect_web3, rpc_errors
+        from registry_client.chain import connect_web3, rpc_errors
+        from registry_client.transactions import FeeSettings
 
         self.plan = plan
         self.w3 = connect_web3(rpc_url)
-        # web3's validation middleware asks for the chain id before every transaction request;
-        # the chain id never changes, so answer it from web3's request cache.
-        provider = self.w3.provider
-        provider.cache_allowed_requests = True
-        provider.cacheable_requests = {RPCEndpoint("eth_chainId")}
         self.rpc_url = rpc_url
         with rpc_errors(rpc_url):
             # On anvil (mining whole phases at once) a fixed legacy price saves a block query per
@@ -1070,7 +1063,7 @@ class _Seeder:
     def _rpc(self, method: str, params: list[Any] | None = None) -> Any:
         from web3.types import RPCEndpoint
 
-        from registry_client.transactions import rpc_errors
+        from registry_client.chain import rpc_errors
 
         with rpc_errors(self.rpc_url):
             reply = self.w3.provider.make_request(RPCEndpoint(method), params or [])

@@ -1,13 +1,7 @@
-"""Connecting to a node, and sending locally signed transactions that are refused before sending.
+"""Sending locally signed transactions that are refused before sending.
 
 Used by :mod:`registry_client.client` and :mod:`registry_client.deployment`:
 
-- :func:`connect_web3` builds a ``Web3`` for any JSON-RPC URL with the proof-of-authority
-  ``extraData`` middleware installed (harmless on other chains), and raises
-  :class:`ChainUnavailable` when the node cannot be reached. Several URLs (a list, or one string
-  of comma-separated URLs such as ``JCM_RPC_URL="http://jp-node:8545,http://id-node:8545"``) give
-  a :class:`FailoverHTTPProvider`: requests go to one node and move to the next one that answers
-  when it stops answering (a consortium where each government runs its own nodes).
 - :class:`TransactionSender` signs with an eth-account ``LocalAccount`` and sends raw transactions
   (never ``eth_sendTransaction``, so it works against a consortium node that holds no keys). Every
   transaction first runs with ``eth_estimateGas`` (and ``eth_call`` if refused): a refusal raises
@@ -27,38 +21,30 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar, cast
 
-import requests
-from eth_abi.codec import ABICodec
-from eth_abi.decoding import StringDecoder
-from eth_abi.registry import BaseEquals
 from eth_account.signers.local import LocalAccount
-from eth_typing import URI, HexStr
+from eth_typing import HexStr
 from eth_utils import keccak, to_checksum_address
 from hexbytes import HexBytes
-from web3 import HTTPProvider, Web3
-from web3._utils.abi import build_strict_registry
+from web3 import Web3
 from web3.exceptions import (
     ContractLogicError,
-    ProviderConnectionError,
     TimeExhausted,
     Web3RPCError,
 )
-from web3.middleware import ExtraDataToPOAMiddleware
-from web3.types import RPCEndpoint, RPCResponse, TxParams, TxReceipt
+from web3.types import TxParams, TxReceipt
 
+from registry_client.chain import rpc_errors, url_of
 from registry_client.errors import (
-    ChainUnavailable,
     GasPriceTooLow,
     RegistryError,
     TransactionFailed,
     decode_revert,
 )
-from registry_client.node_url import public_node_url
 
 R = TypeVar("R")
 
@@ -70,174 +56,6 @@ DEFAULT_TIMEOUT = 120.0
 
 FEE_REFRESH_SECONDS = 1.0
 """How long fee fields read from the node are reused for further transactions."""
-
-
-CONNECT_TIMEOUT = 3.0
-"""Seconds to wait for a TCP connection to one of several nodes before trying the next."""
-
-
-def node_urls(rpc_url: str | Sequence[str]) -> list[str]:
-    """The node URLs of ``rpc_url``: one URL, comma-separated URLs, or a sequence of URLs.
-
-    Raises:
-        ChainUnavailable: no URL, or one that is not HTTP(S).
-    """
-    parts = rpc_url.split(",") if isinstance(rpc_url, str) else list(rpc_url)
-    urls = [u.strip() for u in parts if u.strip()]
-    if not urls:
-        raise ChainUnavailable("no RPC URL given: set --rpc-url or JCM_RPC_URL")
-    for url in urls:
-        if not url.startswith(("http://", "https://")):
-            raise ChainUnavailable(f"RPC URL {url!r} must start with http:// or https://")
-    return urls
-
-
-class FailoverHTTPProvider(HTTPProvider):
-    """JSON-RPC over HTTP to the first of several nodes that answers.
-
-    Requests go to the current node; when it refuses the connection or times out, the same request
-    goes to the next node (in the order given, wrapping around), which becomes the current one.
-    Only transport failures move it: a node that answers with an error answers. Re-sending a
-    signed transaction to another node is safe: the same bytes have the same hash and nonce, so
-    the chain includes it at most once.
-    """
-
-    def __init__(self, urls: Sequence[str], request_timeout: float = 30.0) -> None:
-        if not urls:
-            raise ValueError("FailoverHTTPProvider needs at least one URL")
-        super().__init__(
-            urls[0],
-            # A short connect timeout: a node that is down must not hold up the fail-over.
-            request_kwargs={"timeout": (min(CONNECT_TIMEOUT, request_timeout), request_timeout)},
-            # web3's own retries (with back-off) on the same node would only delay the next node.
-            exception_retry_configuration=None,
-            cache_allowed_requests=True,
-            cacheable_requests={RPCEndpoint("eth_chainId")},
-        )
-        self.endpoints = tuple(urls)
-        self._switch = threading.Lock()
-
-    def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
-        """Send one request to the current node, failing over to the others in turn."""
-        parent = super().make_request
-        return cast(RPCResponse, self._first_answer(lambda: parent(method, params)))
-
-    def make_batch_request(self, batch_requests: list[tuple[RPCEndpoint, Any]]) -> Any:
-        """Send a batch to the current node, failing over to the others in turn."""
-        parent = super().make_batch_request
-        return self._first_answer(lambda: parent(batch_requests))
-
-    def _first_answer(self, request: Callable[[], Any]) -> Any:
-        first = str(self.endpoint_uri)
-        start = self.endpoints.index(first) if first in self.endpoints else 0
-        order = self.endpoints[start:] + self.endpoints[:start]
-        failures: list[str] = []
-        for url in order:
-            with self._switch:
-                self.endpoint_uri = URI(url)
-            try:
-                answer = request()
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                failures.append(f"{public_node_url(url)} ({type(exc).__name__})")
-                continue
-            if url != first:  # node URLs may carry credentials: scheme and host only in logs
-                log.warning(
-                    "node %s stopped answering; using %s",
-                    public_node_url(first),
-                    public_node_url(url),
-                )
-            return answer
-        with self._switch:
-            self.endpoint_uri = URI(first)
-        raise requests.ConnectionError("no node answered: " + ", ".join(failures))
-
-
-def connect_web3(
-    rpc_url: str | Sequence[str], *, request_timeout: float = 30.0, check: bool = True
-) -> Web3:
-    """A ``Web3`` for ``rpc_url`` (``http(s)://``), with ``ExtraDataToPOAMiddleware`` at layer 0.
-
-    ``rpc_url`` may name several nodes of the same chain (comma-separated, or a sequence): the
-    connection fails over between them (:class:`FailoverHTTPProvider`).
-
-    The middleware rewrites blocks' ``extraData`` (longer than 32 bytes on Clique/QBFT/IBFT chains)
-    into ``proofOfAuthorityData``; on other chains it changes nothing.
-
-    Raises:
-        ChainUnavailable: a URL is not HTTP(S), or (with ``check``) no node answers.
-    """
-    urls = node_urls(rpc_url)
-    provider: HTTPProvider
-    if len(urls) > 1:
-        provider = FailoverHTTPProvider(urls, request_timeout)
-    else:
-        # Only the chain id is cached: web3's request validation asks for it several times per
-        # transaction, and a node's chain id never changes under a connection.
-        provider = HTTPProvider(
-            urls[0],
-            request_kwargs={"timeout": request_timeout},
-            cache_allowed_requests=True,
-            cacheable_requests={RPCEndpoint("eth_chainId")},
-        )
-    w3 = Web3(provider)
-    install_poa_middleware(w3)
-    w3.codec = lenient_string_codec()
-    if check:
-        chain_id(w3, ",".join(urls))
-    return w3
-
-
-def lenient_string_codec() -> ABICodec:
-    """web3's strict ABI codec, except that a ``string`` that is not valid UTF-8 is read with
-    U+FFFD in place of its invalid bytes instead of failing.
-
-    The contracts store ``string`` arguments as the bytes they were sent (a retirement note, a
-    beneficiary), and anyone may send bytes that are not UTF-8; web3 would then refuse to read the
-    record at all, and every view that meets it (``jcm serial``, ``jcm holdings``...) would fail.
-    """
-    registry = build_strict_registry()
-    encoder = type(registry.get_encoder("string"))
-    registry.unregister("string")
-    registry.register(
-        BaseEquals("string"),
-        encoder,
-        StringDecoder(handle_string_errors="replace"),
-        label="string",
-    )
-    return ABICodec(registry)
-
-
-def install_poa_middleware(w3: Web3) -> None:
-    """Install the proof-of-authority ``extraData`` middleware at layer 0 (idempotent)."""
-    if "poa_extra_data" not in w3.middleware_onion:
-        w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0, name="poa_extra_data")
-
-
-def chain_id(w3: Web3, rpc_url: str | None = None) -> int:
-    """The chain id the node reports.
-
-    Raises:
-        ChainUnavailable: the node cannot be reached or does not answer JSON-RPC.
-    """
-    with rpc_errors(rpc_url or _url_of(w3)):
-        return int(w3.eth.chain_id)
-
-
-def _url_of(w3: Web3) -> str:
-    return str(getattr(w3.provider, "endpoint_uri", "the node"))
-
-
-@contextmanager
-def rpc_errors(where: str) -> Iterator[None]:
-    """Translate transport failures into :class:`ChainUnavailable`."""
-    try:
-        yield
-    except (requests.exceptions.RequestException, ProviderConnectionError, OSError) as exc:
-        raise ChainUnavailable(
-            f"cannot reach the registry node at {public_node_url(where)}: {type(exc).__name__}; "
-            "check the RPC URL "
-            "and that the node is running"
-        ) from exc
 
 
 @contextmanager
@@ -370,7 +188,7 @@ class TransactionSender:
     @property
     def where(self) -> str:
         """The node's URL, for messages."""
-        return _url_of(self.w3)
+        return url_of(self.w3)
 
     # ---- pre-flight --------------------------------------------------------------------------
 

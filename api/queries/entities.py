@@ -57,6 +57,7 @@ from api.tables import (
     Project,
     RetirementRecord,
 )
+from registry_client.domain import JAPAN, AccountStatus, MemberSide
 
 # -- shared expressions ------------------------------------------------------------------------
 
@@ -71,7 +72,7 @@ def account_status() -> ColumnElement[str]:
         .limit(1)
         .scalar_subquery()
     )
-    return func.coalesce(latest, "active")
+    return func.coalesce(latest, AccountStatus.ACTIVE.key)
 
 
 def _batch_retired() -> Any:
@@ -134,8 +135,8 @@ def committee_membership(session: Session, committee: str) -> CommitteeOut | Non
     return CommitteeOut(
         address=committee,
         nonce=row.nonce,
-        japan_members=[m.member for m in members if m.side == "japan"],
-        partner_members=[m.member for m in members if m.side == "partner"],
+        japan_members=[m.member for m in members if m.side == MemberSide.JAPAN.key],
+        partner_members=[m.member for m in members if m.side == MemberSide.PARTNER.key],
         japan_threshold=row.japan_threshold,
         partner_threshold=row.partner_threshold,
         proof=proof(row),
@@ -190,7 +191,7 @@ def get_country(session: Session, code: str) -> CountryDetail:
     code = code.upper()
     country = session.get(Country, code)
     if country is None:
-        if code == "JP":
+        if code == JAPAN:
             raise NotFoundError("JP is Japan's registry side, not a partner country")
         raise NotFoundError(f"no partner country {code} has been added")
     a = CommitteeAssignment
@@ -215,7 +216,7 @@ def get_country(session: Session, code: str) -> CountryDetail:
             DecisionOut(
                 committee=d.committee,
                 digest=d.digest,
-                kind=d.kind,  # type: ignore[arg-type]
+                kind=d.kind,
                 nonce=d.nonce,
                 submitter=d.submitter,
                 signers=json.loads(d.signers),
@@ -494,7 +495,7 @@ def get_account(session: Session, address: str) -> AccountDetail:
     return AccountDetail(
         **_account_fields(row),
         status_history=[
-            StatusChange(status=ch.status, registrar=ch.registrar, proof=proof(ch))  # type: ignore[arg-type]
+            StatusChange(status=ch.status, registrar=ch.registrar, proof=proof(ch))
             for ch in changes
         ],
     )

@@ -41,11 +41,11 @@ from api.tables import (
     CancellationRecord,
     Event,
     HoldingRange,
+    Movement as MovementRow,
     MovementRange,
     Project,
     RetirementRecord,
 )
-from api.tables import Movement as MovementRow
 from registry_client.errors import InvalidInput
 from registry_client.serials import parse_serial
 
@@ -465,7 +465,7 @@ def lookup_serials(session: Session, text: str, limit: int, offset: int) -> Seri
             vintage=batch.vintage,
             first_serial=batch.first_serial,
             last_serial=batch.last_serial,
-            authorization=batch.authorization,  # type: ignore[arg-type]
+            authorization=batch.authorization,
         ),
         whereabouts=whereabouts,
         whereabouts_total=pieces,
@@ -512,7 +512,7 @@ def _retirements_out(session: Session, rows: Sequence[Any]) -> list[RetirementOu
                 retirement_account=rec.retirement_account,
                 side=rec.side,
                 using_party=rec.using_party,
-                purpose=rec.purpose,  # type: ignore[arg-type]
+                purpose=rec.purpose,
                 quantity=rec.quantity,
                 beneficiary=rec.beneficiary,
                 note=rec.note,
@@ -608,7 +608,7 @@ def _cancellations_out(session: Session, rows: Sequence[Any]) -> list[Cancellati
                 holder_name=row.holder_name,
                 cancellation_account=rec.cancellation_account,
                 side=rec.side,
-                reason=rec.reason,  # type: ignore[arg-type]
+                reason=rec.reason,
                 quantity=rec.quantity,
                 decision_id=rec.decision_id,
                 note=rec.note,

@@ -24,7 +24,6 @@ from api.models import (
 )
 from api.queries.common import as_int
 from api.queries.entities import quantities
-from api.rpc import RpcClient, RpcError
 from api.tables import (
     Account,
     Batch,
@@ -40,10 +39,12 @@ from api.tables import (
     Project,
     RetirementRecord,
 )
+from registry_client.chain import RpcClient, RpcError
+from registry_client.domain import JAPAN, AccountKind
 from registry_client.node_url import public_node_url
 
-KINDS = ("holding", "government_holding", "retirement", "cancellation")
-HOLDING_KINDS = ("holding", "government_holding")
+KINDS = AccountKind.keys()[1:]  # every kind but NONE, in on-chain order
+HOLDING_KINDS = (AccountKind.HOLDING.key, AccountKind.GOVERNMENT_HOLDING.key)
 
 
 def indexed_block(session: Session) -> int:
@@ -110,7 +111,7 @@ def stats(session: Session) -> Stats:
     }
     retired_by = _grouped(session, RetirementRecord.side, RetirementRecord.quantity)
     cancelled_by = _grouped(session, CancellationRecord.side, CancellationRecord.quantity)
-    sides = sorted({"JP", *session.execute(select(Country.code)).scalars(), *issued_to, *held})
+    sides = sorted({JAPAN, *session.execute(select(Country.code)).scalars(), *issued_to, *held})
     return Stats(
         totals=quantities(total_issued, total_retired, total_cancelled),
         by_country=[CountryQuantities(country=k, **q.model_dump()) for k, q in by["country"]],

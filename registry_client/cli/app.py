@@ -15,9 +15,17 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from registry_client.cli import accounts, admin, credits, decision, keys, services, views
-from registry_client.cli import devnet as devnet_commands
-from registry_client.cli import report as report_commands
+from registry_client.cli import (
+    accounts,
+    admin,
+    credits,
+    decision,
+    devnet as devnet_commands,
+    keys,
+    report as report_commands,
+    services,
+    views,
+)
 from registry_client.cli.common import Settings
 from registry_client.cli.errors import report
 

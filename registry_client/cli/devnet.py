@@ -159,8 +159,7 @@ def up(
 @app.command("down")
 def down(state_dir: StateDirOption = None) -> None:
     """Stop the devnet running from the folder (its state is kept)."""
-    from registry_client.devnet import default_state_dir
-    from registry_client.devnet import down as stop
+    from registry_client.devnet import default_state_dir, down as stop
 
     folder = state_dir or default_state_dir()
     if stop(folder):
@@ -182,8 +181,7 @@ def reset(
     consortium: ConsortiumOption = False,
 ) -> None:
     """Stop the devnet, delete its chain, index, keys and files, and start a fresh one."""
-    from registry_client.devnet import default_state_dir
-    from registry_client.devnet import reset as wipe
+    from registry_client.devnet import default_state_dir, reset as wipe
 
     folder = state_dir or default_state_dir()
     deleted = wipe(folder)

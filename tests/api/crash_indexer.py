@@ -12,7 +12,7 @@ import sys
 
 from api.database import make_engine
 from api.indexer import Indexer, IndexTarget
-from api.rpc import RpcClient
+from registry_client.chain import RpcClient
 
 CRASH_EXIT_CODE = 86
 

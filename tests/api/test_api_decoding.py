@@ -9,7 +9,7 @@ from eth_abi import decode as abi_decode
 from eth_utils import to_checksum_address
 
 from api.abi import ContractRole, EventDecoder, canonical_type
-from api.rpc import RpcClient
+from registry_client.chain import RpcClient
 
 
 def _normalize(param: dict[str, Any], kind: str, value: Any) -> Any:

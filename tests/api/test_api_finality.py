@@ -9,7 +9,7 @@ from typing import Any, cast
 import pytest
 
 from api.indexer import Indexer
-from api.rpc import RpcClient, RpcRefused
+from registry_client.chain import RpcClient, RpcRefused
 
 
 class _Node:

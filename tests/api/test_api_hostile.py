@@ -23,8 +23,7 @@ from api_chain import index_chain, make_client
 from eth_account import Account as EthAccount
 from eth_utils import keccak
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, assume, example, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
 from markupsafe import escape
 from web3 import Web3
 

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from api.database import dump, make_engine
 from api.indexer import Indexer, IndexTarget
-from api.rpc import RpcClient
 from api.tables import Checkpoint
+from registry_client.chain import RpcClient
 
 
 def _dump(url: str) -> dict[str, Any]:

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from api.database import IndexSchemaError, dump, make_engine
 from api.indexer import Indexer, IndexTarget
-from api.rpc import RpcClient, RpcError
 from api.tables import Checkpoint, Event
+from registry_client.chain import RpcClient, RpcError
 
 HERE = Path(__file__).resolve().parent
 

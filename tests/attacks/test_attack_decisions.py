@@ -10,11 +10,11 @@ from functools import partial
 
 from eth_keys import keys
 from eth_utils import keccak
-from fuzz.harness import ZERO_ADDRESS
 from fuzz.machine import ATTACKER_KEY
 from fuzz.world import FAR_DEADLINE, ID, JP, TH, Member, World
 
 from registry_client import decisions as d
+from registry_client.domain import ZERO_ADDRESS
 
 from .scenario import high_s, refused, with_v
 

@@ -9,7 +9,9 @@ credits out, 32 ranges at a time, with conservation intact.
 from __future__ import annotations
 
 from fuzz.harness import actor
-from fuzz.world import ID, MAX_RANGES_PER_HOLDING, MAX_RANGES_PER_MOVE, World
+from fuzz.world import ID, World
+
+from registry_client.domain import MAX_RANGES_PER_HOLDING, MAX_RANGES_PER_MOVE
 
 from .scenario import refused
 

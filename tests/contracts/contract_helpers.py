@@ -39,6 +39,10 @@ from eth_utils import keccak, to_checksum_address
 from web3.exceptions import ContractCustomError as Web3ContractCustomError
 
 from registry_client import decisions as d
+from registry_client.domain import (
+    AccountKind,
+    Authorization,
+)
 
 JP = b"JP"
 ID = b"ID"
@@ -49,51 +53,7 @@ VN = b"VN"
 BASE_TIME = 1672531200
 DAY = 86400
 URI = "https://jcm-registry.local/v1/batches/{id}.json"
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
-
-
-class AccountKind(IntEnum):
-    NONE = 0
-    HOLDING = 1
-    GOVERNMENT = 2
-    RETIREMENT = 3
-    CANCELLATION = 4
-
-
-class AccountStatus(IntEnum):
-    NONE = 0
-    ACTIVE = 1
-    FROZEN = 2
-    CLOSED = 3
-
-
-class RetirementPurpose(IntEnum):
-    NDC = 0
-    VOLUNTARY_OFFSET = 1
-
-
-class CancellationReason(IntEnum):
-    VOLUNTARY = 0
-    OTHER_INTERNATIONAL = 1
-    OVERALL_MITIGATION = 2
-    CORRECTION = 3
-
-
-class SerialLocation(IntEnum):
-    UNISSUED = 0
-    HELD = 1
-    RETIRED = 2
-    CANCELLED = 3
-
-
-class MemberSide(IntEnum):
-    NONE = 0
-    JAPAN = 1
-    PARTNER = 2
-
-
-Authorization = d.Authorization
 
 
 # ------------------------------------------------------------------------------------------------
@@ -490,7 +450,7 @@ def build_world(accounts: Any, project: Any, chain: Any) -> World:
         registry.openAccount(
             side.government,
             code,
-            AccountKind.GOVERNMENT,
+            AccountKind.GOVERNMENT_HOLDING,
             f"Government of {name}",
             sender=side.registrar,
         )

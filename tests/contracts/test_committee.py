@@ -16,9 +16,6 @@ from contract_helpers import (
     JP,
     SECP256K1_N,
     VN,
-    ZERO_ADDRESS,
-    CancellationReason,
-    MemberSide,
     World,
     addr,
     events,
@@ -31,6 +28,11 @@ from contract_helpers import (
 from eth_account.signers.local import LocalAccount
 
 from registry_client import decisions as d
+from registry_client.domain import (
+    ZERO_ADDRESS,
+    CancellationReason,
+    MemberSide,
+)
 
 
 def raw(signatures: list[d.MemberSignature]) -> list[tuple[str, bytes]]:

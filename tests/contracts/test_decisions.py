@@ -155,15 +155,21 @@ def test_decision_file_refusals() -> None:
 
 
 def test_field_validation() -> None:
-    with pytest.raises(ValueError, match="two upper-case"):
-        d.ProjectRegistration(
+    def registration(country: str) -> d.ProjectRegistration:
+        return d.ProjectRegistration(
             ref="x",
-            country="id",
+            country=country,
             title="t",
             methodology="m",
             pdd_hash=b"1" * 32,
             validation_report_hash=b"2" * 32,
         )
+
+    # One rule for sides everywhere (registry_client.domain.side_code): normalised to upper case.
+    assert registration("id").country == "ID"
+    for bad_country in ("IDN", "I1", "日本"):
+        with pytest.raises(ValueError, match="two-letter"):
+            registration(bad_country)
     with pytest.raises(ValueError, match="32 bytes"):
         issuance(verification_report_hash="0x1234")
     with pytest.raises(ValueError):

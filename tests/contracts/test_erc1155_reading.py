@@ -8,9 +8,6 @@ from contract_helpers import (
     ID,
     JP,
     URI,
-    ZERO_ADDRESS,
-    CancellationReason,
-    RetirementPurpose,
     World,
     addr,
     events,
@@ -18,6 +15,11 @@ from contract_helpers import (
 )
 
 from registry_client import decisions as d
+from registry_client.domain import (
+    ZERO_ADDRESS,
+    CancellationReason,
+    RetirementPurpose,
+)
 
 
 def test_balances(world: World) -> None:
@@ -79,7 +81,9 @@ def test_transfer_single_events_alone_give_every_balance(world: World) -> None:
     receipts.append(registry.transfer(c, batch, 12, sender=a))
     receipts.append(registry.transfer(a, batch, 5, sender=c))
     receipts.append(registry.retire(batch, 7, JP, RetirementPurpose.NDC, "", "", sender=b))
-    receipts.append(registry.cancel(batch, 3, CancellationReason.VOLUNTARY, "", sender=c))
+    receipts.append(
+        registry.cancel(batch, 3, CancellationReason.VOLUNTARY_CANCELLATION, "", sender=c)
+    )
     receipts.append(
         world.projects.correct(d.decision_id("fix"), b, batch, 60, 61, sender=world.committees[ID])
     )

@@ -15,10 +15,6 @@ import pytest
 from contract_helpers import (
     ID,
     JP,
-    Authorization,
-    CancellationReason,
-    RetirementPurpose,
-    SerialLocation,
     World,
     addr,
     events,
@@ -30,9 +26,14 @@ from contract_helpers import (
 from invariants import assert_registry_invariants
 
 from registry_client import decisions as d
-
-MAX_MOVE = 32
-MAX_HOLDING = 128
+from registry_client.domain import (
+    MAX_RANGES_PER_HOLDING,
+    MAX_RANGES_PER_MOVE,
+    Authorization,
+    CancellationReason,
+    RetirementPurpose,
+    SerialLocation,
+)
 
 
 @dataclass
@@ -49,7 +50,7 @@ def fragmented(world: World) -> Fragmented:
     a, b, c = world.jp.companies
     batch = world.issue("ID012", [(a, 300), (c, 1), (b, 99)])
     first = int(world.registry.batchState(batch).firstSerial)
-    for k in range(MAX_HOLDING - 1):
+    for k in range(MAX_RANGES_PER_HOLDING - 1):
         serial = first + 1 + 2 * k
         fast_send(
             world.projects,
@@ -61,7 +62,7 @@ def fragmented(world: World) -> Fragmented:
             serial,
             sender=world.committees[ID],
         )
-    assert len(world.registry.holdingRanges(a, batch)) == MAX_HOLDING
+    assert len(world.registry.holdingRanges(a, batch)) == MAX_RANGES_PER_HOLDING
     return Fragmented(batch=batch, first=first, a=a, b=b, c=c)
 
 
@@ -85,7 +86,7 @@ def test_holding_with_the_maximum_number_of_ranges(world: World, fragmented: Fra
         sender=world.committees[ID],
     )
     held = ranges(registry.holdingRanges(f.a, f.batch))
-    assert len(held) == MAX_HOLDING + 1
+    assert len(held) == MAX_RANGES_PER_HOLDING + 1
     assert held[-2:] == [(f.first + 254, f.first + 259), (f.first + 261, f.first + 299)]
     world.projects.correct(
         d.decision_id("edge"),
@@ -95,40 +96,46 @@ def test_holding_with_the_maximum_number_of_ranges(world: World, fragmented: Fra
         f.first + 254,
         sender=world.committees[ID],
     )
-    assert len(registry.holdingRanges(f.a, f.batch)) == MAX_HOLDING + 1
+    assert len(registry.holdingRanges(f.a, f.batch)) == MAX_RANGES_PER_HOLDING + 1
 
 
 def test_a_move_takes_at_most_32_ranges(world: World, fragmented: Fragmented) -> None:
     f, registry, gov = fragmented, world.registry, world.jp.government
-    with reverts("RegistryTooManyRanges", account=f.a, batchId=f.batch, max=MAX_MOVE):
-        registry.transfer(gov, f.batch, MAX_MOVE + 1, sender=f.a)
-    with reverts("RegistryTooManyRanges", account=f.a, batchId=f.batch, max=MAX_MOVE):
-        registry.retire(f.batch, MAX_MOVE + 1, JP, RetirementPurpose.NDC, "", "", sender=f.a)
-    with reverts("RegistryTooManyRanges", account=f.a, batchId=f.batch, max=MAX_MOVE):
-        registry.cancel(f.batch, 100, CancellationReason.VOLUNTARY, "", sender=f.a)
-    receipt = registry.transfer(gov, f.batch, MAX_MOVE, sender=f.a)
+    with reverts("RegistryTooManyRanges", account=f.a, batchId=f.batch, max=MAX_RANGES_PER_MOVE):
+        registry.transfer(gov, f.batch, MAX_RANGES_PER_MOVE + 1, sender=f.a)
+    with reverts("RegistryTooManyRanges", account=f.a, batchId=f.batch, max=MAX_RANGES_PER_MOVE):
+        registry.retire(
+            f.batch, MAX_RANGES_PER_MOVE + 1, JP, RetirementPurpose.NDC, "", "", sender=f.a
+        )
+    with reverts("RegistryTooManyRanges", account=f.a, batchId=f.batch, max=MAX_RANGES_PER_MOVE):
+        registry.cancel(f.batch, 100, CancellationReason.VOLUNTARY_CANCELLATION, "", sender=f.a)
+    receipt = registry.transfer(gov, f.batch, MAX_RANGES_PER_MOVE, sender=f.a)
     (moved,) = events(receipt, "CreditsTransferred")
     assert [tuple(r) for r in moved["ranges"]] == [
         (f.first + 2 * k, f.first + 2 * k) for k in range(32)
     ]
-    assert len(registry.holdingRanges(gov, f.batch)) == MAX_MOVE
-    assert len(registry.holdingRanges(f.a, f.batch)) == MAX_HOLDING - MAX_MOVE
-    receipt = registry.retire(f.batch, MAX_MOVE, JP, RetirementPurpose.NDC, "", "", sender=f.a)
+    assert len(registry.holdingRanges(gov, f.batch)) == MAX_RANGES_PER_MOVE
+    assert len(registry.holdingRanges(f.a, f.batch)) == MAX_RANGES_PER_HOLDING - MAX_RANGES_PER_MOVE
+    receipt = registry.retire(
+        f.batch, MAX_RANGES_PER_MOVE, JP, RetirementPurpose.NDC, "", "", sender=f.a
+    )
     (retired,) = events(receipt, "CreditsRetired")
-    assert len(retired["ranges"]) == MAX_MOVE
-    assert len(registry.retirement(1).ranges) == MAX_MOVE
+    assert len(retired["ranges"]) == MAX_RANGES_PER_MOVE
+    assert len(registry.retirement(1).ranges) == MAX_RANGES_PER_MOVE
 
 
 def test_a_deposit_may_not_fragment_a_full_holding(world: World, fragmented: Fragmented) -> None:
     f, registry = fragmented, world.registry
     # b's lowest serial (first+301) is not adjacent to a's ranges (first+300 is c's).
-    with reverts("RegistryHoldingTooFragmented", account=f.a, batchId=f.batch, max=MAX_HOLDING):
+    with reverts(
+        "RegistryHoldingTooFragmented", account=f.a, batchId=f.batch, max=MAX_RANGES_PER_HOLDING
+    ):
         registry.transfer(f.a, f.batch, 1, sender=f.b)
     # Adjacent serials merge, so the full holding still receives them.
     registry.transfer(f.a, f.batch, 1, sender=f.c)
     registry.transfer(f.a, f.batch, 10, sender=f.b)
     held = ranges(registry.holdingRanges(f.a, f.batch))
-    assert len(held) == MAX_HOLDING and held[-1] == (f.first + 254, f.first + 310)
+    assert len(held) == MAX_RANGES_PER_HOLDING and held[-1] == (f.first + 254, f.first + 310)
     # Serials that fill gaps merge ranges back together.
     registry.transfer(world.jp.government, f.batch, 5, sender=f.a)  # first, +2, +4, +6, +8
     registry.transfer(f.a, f.batch, 5, sender=world.jp.government)
@@ -169,7 +176,11 @@ def test_many_small_moves_keep_conservation_and_unique_serials(world: World) -> 
             )
         elif action < 0.14 and sender != 3:
             registry.cancel(
-                batch, quantity, CancellationReason.VOLUNTARY, "", sender=accounts[sender]
+                batch,
+                quantity,
+                CancellationReason.VOLUNTARY_CANCELLATION,
+                "",
+                sender=accounts[sender],
             )
         else:
             recipient = rng.choice([i for i in candidates if i != sender])
@@ -189,7 +200,7 @@ def test_many_small_moves_keep_conservation_and_unique_serials(world: World) -> 
         for index, holder in enumerate(accounts):
             assert reader.balanceOf(addr(holder), batch).call() == model[batch][index]
             held = ranges(reader.holdingRanges(addr(holder), batch).call())
-            assert len(held) <= MAX_HOLDING
+            assert len(held) <= MAX_RANGES_PER_HOLDING
             for first, last in held:
                 for serial in {first, last}:
                     location, batch_id, account, _ = reader.locateSerial(serial).call()

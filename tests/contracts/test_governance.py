@@ -19,8 +19,6 @@ from contract_helpers import (
     TH,
     URI,
     VN,
-    ZERO_ADDRESS,
-    AccountKind,
     World,
     addr,
     events,
@@ -31,6 +29,10 @@ from contract_helpers import (
 from eth_utils import keccak
 
 from registry_client import decisions as d
+from registry_client.domain import (
+    ZERO_ADDRESS,
+    AccountKind,
+)
 
 ADMIN_ROLE = b"\x00" * 32
 MN = b"MN"

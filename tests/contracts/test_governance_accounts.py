@@ -1,4 +1,4 @@
-"""Registrars and accounts: DESIGN.md §2.7 (governance: ``test_governance.py``)."""
+"""Registrars and accounts: docs/design.md §2 rule 7 (governance: ``test_governance.py``)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,6 @@ from contract_helpers import (
     ID,
     JP,
     TH,
-    ZERO_ADDRESS,
-    AccountKind,
-    AccountStatus,
     World,
     addr,
     events,
@@ -16,6 +13,12 @@ from contract_helpers import (
     view_reverts,
 )
 from eth_utils import keccak
+
+from registry_client.domain import (
+    ZERO_ADDRESS,
+    AccountKind,
+    AccountStatus,
+)
 
 
 def registrar_role(side: bytes) -> bytes:

@@ -14,8 +14,17 @@ from typing import Any
 
 import ape
 import pytest
-from contract_helpers import JP, CancellationReason, RetirementPurpose, World, addr
+from contract_helpers import (
+    JP,
+    World,
+    addr,
+)
 from invariants import assert_registry_invariants
+
+from registry_client.domain import (
+    CancellationReason,
+    RetirementPurpose,
+)
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "registry_client" / "artifacts"
 
@@ -136,7 +145,7 @@ def test_the_checker_reads_web3_contracts(world: World) -> None:
     registry, jp = world.registry, world.jp
     batch = world.issue("ID012", [(jp.companies[0], 50)])
     registry.retire(batch, 5, JP, RetirementPurpose.NDC, "", "", sender=jp.companies[0])
-    registry.cancel(batch, 5, CancellationReason.VOLUNTARY, "", sender=jp.companies[0])
+    registry.cancel(batch, 5, CancellationReason.VOLUNTARY_CANCELLATION, "", sender=jp.companies[0])
     w3 = ape.chain.provider.web3
 
     def contract(name: str, address: str) -> Any:

@@ -9,12 +9,6 @@ from contract_helpers import (
     JP,
     TH,
     VN,
-    AccountKind,
-    AccountStatus,
-    Authorization,
-    CancellationReason,
-    RetirementPurpose,
-    SerialLocation,
     World,
     addr,
     events,
@@ -24,6 +18,14 @@ from contract_helpers import (
 )
 
 from registry_client import decisions as d
+from registry_client.domain import (
+    AccountKind,
+    AccountStatus,
+    Authorization,
+    CancellationReason,
+    RetirementPurpose,
+    SerialLocation,
+)
 
 # --- transfer ---------------------------------------------------------------------------------
 
@@ -150,7 +152,7 @@ def test_frozen_accounts_neither_send_nor_receive(world: World) -> None:
     with reverts("RegistryAccountNotActive", account=a, status=frozen):
         registry.retire(batch, 1, JP, RetirementPurpose.NDC, "", "", sender=a)
     with reverts("RegistryAccountNotActive", account=a, status=frozen):
-        registry.cancel(batch, 1, CancellationReason.VOLUNTARY, "", sender=a)
+        registry.cancel(batch, 1, CancellationReason.VOLUNTARY_CANCELLATION, "", sender=a)
     with reverts("RegistryAccountNotEmpty", account=a, holdings=1):
         registry.closeAccount(a, sender=jp.registrar)
     registry.unfreezeAccount(a, sender=jp.registrar)
@@ -243,8 +245,8 @@ def test_cancellation_is_recorded_with_its_reason(world: World) -> None:
     a = idn.companies[0]
     batch = world.issue("ID012", [(a, 30)])
     for reason in (
-        CancellationReason.VOLUNTARY,
-        CancellationReason.OTHER_INTERNATIONAL,
+        CancellationReason.VOLUNTARY_CANCELLATION,
+        CancellationReason.OTHER_INTERNATIONAL_MITIGATION_PURPOSES,
         CancellationReason.OVERALL_MITIGATION,
     ):
         receipt = registry.cancel(batch, 10, reason, f"reason {int(reason)}", sender=a)
@@ -271,14 +273,16 @@ def test_cancellation_refusals(world: World) -> None:
     with reverts("RegistryReservedCancellationReason", reason=CancellationReason.CORRECTION):
         registry.cancel(batch, 1, CancellationReason.CORRECTION, "", sender=a)
     with reverts("RegistryTextTooLong", length=257, max=256):
-        registry.cancel(batch, 1, CancellationReason.VOLUNTARY, "x" * 257, sender=a)
+        registry.cancel(batch, 1, CancellationReason.VOLUNTARY_CANCELLATION, "x" * 257, sender=a)
     with reverts("RegistryZeroQuantity"):
-        registry.cancel(batch, 0, CancellationReason.VOLUNTARY, "", sender=a)
+        registry.cancel(batch, 0, CancellationReason.VOLUNTARY_CANCELLATION, "", sender=a)
     with reverts("RegistryInsufficientCredits", account=a, batchId=batch, balance=10, needed=11):
-        registry.cancel(batch, 11, CancellationReason.VOLUNTARY, "", sender=a)
+        registry.cancel(batch, 11, CancellationReason.VOLUNTARY_CANCELLATION, "", sender=a)
     th_batch = world.issue("TH001", [(world.th.companies[0], 5)])
     with reverts("RegistryNoSideAccount", side=TH, kind=AccountKind.CANCELLATION):
-        registry.cancel(th_batch, 1, CancellationReason.VOLUNTARY, "", sender=world.th.companies[0])
+        registry.cancel(
+            th_batch, 1, CancellationReason.VOLUNTARY_CANCELLATION, "", sender=world.th.companies[0]
+        )
 
 
 def test_sinks_never_send_and_retired_credits_never_move(world: World) -> None:
@@ -286,7 +290,7 @@ def test_sinks_never_send_and_retired_credits_never_move(world: World) -> None:
     a, b = jp.companies[0], jp.companies[1]
     batch = world.issue("ID012", [(a, 10)])
     registry.retire(batch, 5, JP, RetirementPurpose.NDC, "", "", sender=a)
-    registry.cancel(batch, 5, CancellationReason.VOLUNTARY, "", sender=a)
+    registry.cancel(batch, 5, CancellationReason.VOLUNTARY_CANCELLATION, "", sender=a)
     for sink, kind in (
         (jp.retirement, AccountKind.RETIREMENT),
         (jp.cancellation, AccountKind.CANCELLATION),
@@ -297,7 +301,7 @@ def test_sinks_never_send_and_retired_credits_never_move(world: World) -> None:
         with reverts("RegistryInvalidAccountKind", account=sink, kind=kind):
             registry.retire(batch, 1, JP, RetirementPurpose.NDC, "", "", sender=sink)
         with reverts("RegistryInvalidAccountKind", account=sink, kind=kind):
-            registry.cancel(batch, 1, CancellationReason.VOLUNTARY, "", sender=sink)
+            registry.cancel(batch, 1, CancellationReason.VOLUNTARY_CANCELLATION, "", sender=sink)
     # The holder has nothing left; the serials stay in their records.
     with reverts("RegistryInsufficientCredits", account=a, batchId=batch, balance=0, needed=1):
         registry.transfer(b, batch, 1, sender=a)
@@ -315,7 +319,7 @@ def test_locate_serial(world: World) -> None:
     second = world.issue("TH001", [(world.th.companies[0], 50)])
     registry.transfer(b, first, 10, sender=a)  # b: 1-10
     registry.retire(first, 20, JP, RetirementPurpose.NDC, "", "", sender=a)  # 11-30
-    registry.cancel(first, 5, CancellationReason.VOLUNTARY, "", sender=a)  # 31-35
+    registry.cancel(first, 5, CancellationReason.VOLUNTARY_CANCELLATION, "", sender=a)  # 31-35
 
     def where(serial: int) -> tuple[int, int, str, int]:
         w = registry.locateSerial(serial)
@@ -352,7 +356,7 @@ def test_pause_stops_holders_movements_but_not_signed_decisions(world: World) ->
     with reverts("RegistryPaused", until=until, side=JP):
         registry.retire(batch, 1, JP, RetirementPurpose.NDC, "", "", sender=a)
     with reverts("RegistryPaused", until=until, side=JP):
-        registry.cancel(batch, 1, CancellationReason.VOLUNTARY, "", sender=a)
+        registry.cancel(batch, 1, CancellationReason.VOLUNTARY_CANCELLATION, "", sender=a)
     world.issue("ID012", [(a, 1)])
     world.projects.correct(d.decision_id("paused fix"), a, batch, 1, 1, sender=world.committees[ID])
     decision = world.vn_issuance_decision([(world.vn.companies[0], 1)])
@@ -363,7 +367,7 @@ def test_pause_stops_holders_movements_but_not_signed_decisions(world: World) ->
     world.governance.unpause(sender=world.admin)
     registry.transfer(b, batch, 1, sender=a)
     registry.retire(batch, 1, JP, RetirementPurpose.NDC, "", "", sender=a)
-    registry.cancel(batch, 1, CancellationReason.VOLUNTARY, "", sender=a)
+    registry.cancel(batch, 1, CancellationReason.VOLUNTARY_CANCELLATION, "", sender=a)
     assert tuple(registry.batchTotals(batch)) == (100, 97, 1, 2)
 
 
@@ -390,5 +394,5 @@ def test_government_and_company_accounts_hold_alike(world: World, holder_index: 
     batch = world.issue("ID012", [(holder, 10)])
     registry.transfer(world.jp.companies[1], batch, 2, sender=holder)
     registry.retire(batch, 3, JP, RetirementPurpose.NDC, "", "", sender=holder)
-    registry.cancel(batch, 4, CancellationReason.VOLUNTARY, "", sender=holder)
+    registry.cancel(batch, 4, CancellationReason.VOLUNTARY_CANCELLATION, "", sender=holder)
     assert registry.balanceOf(holder, batch) == 1

@@ -13,12 +13,6 @@ from contract_helpers import (
     JP,
     TH,
     VN,
-    ZERO_ADDRESS,
-    AccountKind,
-    AccountStatus,
-    Authorization,
-    CancellationReason,
-    SerialLocation,
     World,
     addr,
     events,
@@ -30,6 +24,14 @@ from contract_helpers import (
 from eth_utils import keccak
 
 from registry_client import decisions as d
+from registry_client.domain import (
+    ZERO_ADDRESS,
+    AccountKind,
+    AccountStatus,
+    Authorization,
+    CancellationReason,
+    SerialLocation,
+)
 
 # --- projects ---------------------------------------------------------------------------------
 

@@ -20,9 +20,6 @@ Senders are arbitrary addresses: anvil's auto-impersonation signs for them
 
 from __future__ import annotations
 
-import http.client
-import json
-import socket
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,13 +27,13 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlparse
 
-from eth_abi import decode as abi_decode
-from eth_abi import encode as abi_encode
+from eth_abi import decode as abi_decode, encode as abi_encode
 from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
+
+from registry_client.chain import RpcClient, RpcError
 
 #: Gas limit of every transaction: fixed, so a transaction that will revert is still mined.
 TX_GAS = 25_000_000
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 _SOLIDITY_ERRORS: list[dict[str, Any]] = [
     {"type": "error", "name": "Error", "inputs": [{"name": "message", "type": "string"}]},
@@ -64,81 +61,14 @@ def actor(label: str) -> str:
 # ------------------------------------------------------------------------------------------------
 
 
-class RpcError(HarnessError):
-    """A JSON-RPC error answer."""
-
-    def __init__(self, method: str, error: Mapping[str, Any]) -> None:
-        super().__init__(f"{method}: {error.get('message')} {error.get('data') or ''}".strip())
-        self.error = dict(error)
-
-
-class Rpc:
-    """JSON-RPC client on one keep-alive HTTP connection; refuses any host but the loopback."""
+class Rpc(RpcClient):
+    """JSON-RPC to the test session's anvil, with its node-control methods; refuses any host but
+    the loopback."""
 
     def __init__(self, uri: str) -> None:
-        parsed = urlparse(uri)
-        if parsed.hostname not in ("127.0.0.1", "localhost"):
+        if urlparse(uri).hostname not in ("127.0.0.1", "localhost"):
             raise HarnessError(f"refusing to talk to {uri}: tests only use a local anvil")
-        self._host = "127.0.0.1"
-        self._port = parsed.port or 80
-        self._conn = self._connect()
-        self._id = 0
-
-    def _connect(self) -> http.client.HTTPConnection:
-        conn = http.client.HTTPConnection(self._host, self._port, timeout=120)
-        conn.connect()
-        # one small request per round trip: without this, Nagle's algorithm and delayed ACKs add
-        # tens of milliseconds to every call
-        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return conn
-
-    def _post(self, payload: Any) -> Any:
-        body = json.dumps(payload).encode()
-        for attempt in (1, 2):
-            try:
-                self._conn.request("POST", "/", body, {"Content-Type": "application/json"})
-                return json.loads(self._conn.getresponse().read())
-            except (http.client.HTTPException, ConnectionError):
-                self._conn.close()
-                if attempt == 2:
-                    raise
-                self._conn = self._connect()
-        raise HarnessError("unreachable")
-
-    def request(self, method: str, params: Sequence[Any] = ()) -> Any:
-        """Sends one request and returns its ``result``.
-
-        Raises:
-            RpcError: the node answered with an error.
-        """
-        self._id += 1
-        answer = self._post({"jsonrpc": "2.0", "id": self._id, "method": method, "params": params})
-        if "error" in answer:
-            raise RpcError(method, answer["error"])
-        return answer["result"]
-
-    def batch(self, requests: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
-        """Sends requests as one JSON-RPC batch; returns their results in order.
-
-        Raises:
-            RpcError: any of them failed.
-        """
-        if not requests:
-            return []
-        first = self._id + 1
-        self._id += len(requests)
-        payload = [
-            {"jsonrpc": "2.0", "id": first + i, "method": method, "params": params}
-            for i, (method, params) in enumerate(requests)
-        ]
-        answers = {answer["id"]: answer for answer in self._post(payload)}
-        results = []
-        for i, (method, _) in enumerate(requests):
-            answer = answers[first + i]
-            if "error" in answer:
-                raise RpcError(method, answer["error"])
-            results.append(answer["result"])
-        return results
+        super().__init__(uri, timeout=120)
 
     # --- anvil ------------------------------------------------------------------------------------
 
@@ -159,11 +89,6 @@ class Rpc:
         """Reverts to a snapshot (consuming it)."""
         if not self.request("evm_revert", [snapshot_id]):
             raise HarnessError(f"snapshot {snapshot_id} could not be restored")
-
-    @property
-    def chain_id(self) -> int:
-        """The chain id."""
-        return int(self.request("eth_chainId"), 16)
 
     def block_timestamp(self) -> int:
         """The latest block's timestamp."""

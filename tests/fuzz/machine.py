@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
 from eth_utils import keccak
-from hypothesis import note
-from hypothesis import strategies as st
+from hypothesis import note, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from registry_client import decisions as d
+from registry_client.domain import MAX_ALLOCATIONS
 from registry_client.models import AccountKind, AccountStatus
 
 from .checks import ChainState, check_chain
@@ -47,7 +47,6 @@ from .world import (
     DAY,
     FAR_DEADLINE,
     JP,
-    MAX_ALLOCATIONS,
     PARTNERS,
     PAUSE_SECONDS,
     SIDES,

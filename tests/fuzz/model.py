@@ -14,15 +14,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from registry_client.domain import (
+    MAX_ALLOCATIONS,
+    MAX_MEMBERS_PER_SIDE,
+    MAX_RANGES_PER_HOLDING,
+    MAX_RANGES_PER_MOVE,
+    MAX_TEXT_BYTES,
+    MAX_VINTAGE,
+    MIN_VINTAGE,
+)
 from registry_client.models import AccountKind, AccountStatus, CancellationReason
 
-from .world import JP, MAX_ALLOCATIONS, MAX_RANGES_PER_HOLDING, MAX_RANGES_PER_MOVE
+from .world import JP
 
 Range = tuple[int, int]
 HOLDING_KINDS = (AccountKind.HOLDING, AccountKind.GOVERNMENT_HOLDING)
-MAX_MEMBERS_PER_SIDE = 16
-MAX_TEXT_BYTES = 256
-MIN_VINTAGE, MAX_VINTAGE = 2013, 2100
 
 
 @dataclass(frozen=True)

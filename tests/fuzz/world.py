@@ -64,9 +64,6 @@ FAR_DEADLINE = 4_102_444_800
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
 #: The pause every fuzz and attack pause declares (the chain never advances that far in a run).
 PAUSE_SECONDS = 86_400
-MAX_RANGES_PER_MOVE = 32
-MAX_RANGES_PER_HOLDING = 128
-MAX_ALLOCATIONS = 32
 
 
 def member_key(label: str) -> LocalAccount:
@@ -469,7 +466,7 @@ def build_world(rpc: Rpc, artifacts: dict[str, Artifact]) -> World:
         japan_pool=japan_pool,
         partner_pools=partner_pools,
         wallet=wallet,
-        chain_id=rpc.chain_id,
+        chain_id=rpc.chain_id(),
     )
     for code in PARTNERS:
         world.decide(code, world.registration(code, f"{code.decode()}001")).expect_ok()

@@ -23,6 +23,7 @@ from web3 import Web3
 from web3.exceptions import ExtraDataLengthError
 
 from registry_client.anvil import Anvil, free_port, start_anvil
+from registry_client.chain import connect_web3, install_poa_middleware
 from registry_client.client import RegistryClient
 from registry_client.deployment import (
     DEPLOYMENT_ENV,
@@ -37,7 +38,7 @@ from registry_client.errors import (
     InvalidInput,
     TransactionFailed,
 )
-from registry_client.transactions import FeeSettings, connect_web3, install_poa_middleware
+from registry_client.transactions import FeeSettings
 
 POA_EXTRA_DATA = "0x" + "ab" * 97  # 32 bytes vanity + 65 bytes seal
 

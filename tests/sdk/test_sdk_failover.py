@@ -7,9 +7,10 @@ import pytest
 from sdk_world import World
 
 from registry_client.anvil import free_port
+from registry_client.chain import FailoverHTTPProvider, connect_web3, node_urls
 from registry_client.client import RegistryClient
 from registry_client.errors import ChainUnavailable, GasPriceTooLow
-from registry_client.transactions import FailoverHTTPProvider, FeeSettings, connect_web3, node_urls
+from registry_client.transactions import FeeSettings
 
 
 def _dead() -> str:

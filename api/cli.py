@@ -52,8 +52,8 @@ def index(
 
     from api.database import IndexSchemaError
     from api.indexer import ChainChangedError, run
-    from api.rpc import RpcError
     from api.settings import Settings
+    from registry_client.chain import RpcError
     from registry_client.deployment import load_deployment
     from registry_client.errors import RegistryError
 

@@ -1,0 +1,438 @@
+"""The registry's domain terms, defined once: enums, limits, addresses, sides, hashes and times.
+
+Every other module (SDK models, decisions, CLI, indexer, API, bench, tests) takes these terms from
+here. ``tests/test_domain.py`` ties them to the contracts: each Solidity ``enum`` has a Python enum
+with the same members in the same order, and each ``public constant`` limit has the value written
+in the contract (see ``docs/design.md`` §1 for what the terms mean).
+
+Conventions:
+
+- Addresses are EIP-55 checksummed strings; a mixed-case address with a wrong checksum is refused.
+- Registry sides and countries are two upper-case letters (``"JP"``, ``"ID"``); ``b"JP"`` and
+  ``"jp"`` are accepted and normalised.
+- Hashes and decision ids are lower-case ``0x``-prefixed 32-byte hex strings.
+- Times are timezone-aware UTC ``datetime`` values or unix seconds; a zero timestamp is "not set".
+- Enums are ``IntEnum`` with the contracts' numbering, so a value is also its on-chain ``uint8``;
+  ``member.key`` is the snake-case name the indexer and the API use (``"government_holding"``).
+
+This module imports nothing from the package, so every other module may import it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time
+from enum import IntEnum
+from typing import Annotated, Any, Self, TypeVar
+
+from eth_utils import is_address, is_checksum_address, to_checksum_address
+from pydantic import BeforeValidator, Field, GetCoreSchemaHandler
+from pydantic_core import core_schema
+
+E = TypeVar("E", bound=IntEnum)
+
+# ------------------------------------------------------------------------------------------------
+# Enums (uint8 on the wire, same order as contracts/interfaces/*.sol)
+# ------------------------------------------------------------------------------------------------
+
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _squash(name: str) -> str:
+    return name.upper().replace("-", "").replace("_", "").replace(" ", "")
+
+
+def parse_enum(cls: type[E], value: object) -> E:
+    """Accept a member of ``cls``, its number, or its name in any case with ``-``, ``_`` or spaces.
+
+    Raises:
+        ValueError: ``value`` names no member.
+    """
+    if isinstance(value, cls):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return cls(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isdigit():
+            return cls(int(text))
+        wanted = _squash(text)
+        for name, member in cls.__members__.items():
+            if _squash(name) == wanted:
+                return member
+    choices = ", ".join(_key(m) for m in cls)
+    raise ValueError(f"{value!r} is not a valid {cls.__name__} (choose one of: {choices})")
+
+
+def _key(member: IntEnum) -> str:
+    return _CAMEL_BOUNDARY.sub("_", member.name).lower()
+
+
+class DomainEnum(IntEnum):
+    """An ``IntEnum`` of the contracts with the names the rest of the system uses."""
+
+    @property
+    def key(self) -> str:
+        """The snake-case name the indexer stores and the API serves: ``"government_holding"``."""
+        return _key(self)
+
+    @property
+    def label(self) -> str:
+        """The member's name in lower-case words: ``"government holding"``."""
+        return self.key.replace("_", " ")
+
+    @classmethod
+    def parse(cls, value: object) -> Self:
+        """Accept a member, its number, or its name (see :func:`parse_enum`)."""
+        return parse_enum(cls, value)
+
+    @classmethod
+    def keys(cls) -> tuple[str, ...]:
+        """Every member's :attr:`key`, in on-chain order (index = ``uint8`` value)."""
+        return tuple(member.key for member in cls)
+
+
+class AccountKind(DomainEnum):
+    """Kinds of registry accounts (``AccountKind`` in ``RegistryTypes.sol``), each with its
+    Japanese name (口座種別)."""
+
+    NONE = 0
+    HOLDING = 1
+    GOVERNMENT_HOLDING = 2
+    RETIREMENT = 3
+    CANCELLATION = 4
+
+    @property
+    def japanese(self) -> str:
+        """The kind's name in Japan's JCM registry (``法人等保有口座``); empty for ``NONE``."""
+        return _ACCOUNT_KINDS_JA[self.value]
+
+
+_ACCOUNT_KINDS_JA = ("", "法人等保有口座", "政府保有口座", "無効化口座", "取消口座")
+
+
+class AccountStatus(DomainEnum):
+    """Life cycle of an account; ``NONE`` means the address was never opened."""
+
+    NONE = 0
+    ACTIVE = 1
+    FROZEN = 2
+    CLOSED = 3
+
+
+class Authorization(DomainEnum):
+    """Article 6.2 authorization of a batch (``Authorization`` in ``RegistryTypes.sol``)."""
+
+    NONE = 0
+    NDC = 1
+    OTHER_PURPOSES = 2
+    NDC_AND_OTHER_PURPOSES = 3
+
+    @property
+    def label(self) -> str:
+        """Human label."""
+        return _AUTHORIZATION_LABELS[self.value]
+
+
+_AUTHORIZATION_LABELS = (
+    "not authorized",
+    "authorized for NDC use",
+    "authorized for other international mitigation purposes",
+    "authorized for NDC use and other purposes",
+)
+
+
+class RetirementPurpose(DomainEnum):
+    """Why credits were retired."""
+
+    NDC = 0
+    VOLUNTARY_OFFSET = 1
+
+
+class CancellationReason(DomainEnum):
+    """Why credits were cancelled; ``CORRECTION`` is reserved for joint-committee decisions."""
+
+    VOLUNTARY_CANCELLATION = 0
+    OTHER_INTERNATIONAL_MITIGATION_PURPOSES = 1
+    OVERALL_MITIGATION = 2
+    CORRECTION = 3
+
+
+class SerialLocation(DomainEnum):
+    """Where a serial number is now."""
+
+    UNISSUED = 0
+    HELD = 1
+    RETIRED = 2
+    CANCELLED = 3
+
+
+class MemberSide(DomainEnum):
+    """Which government a joint-committee member represents (``IJointCommittee.sol``)."""
+
+    NONE = 0
+    JAPAN = 1
+    PARTNER = 2
+
+
+class DecisionKind(DomainEnum):
+    """The kinds of decision (``DecisionKind`` in ``IJointCommittee.sol``).
+
+    Members keep the contract's names, which are also the EIP-712 primary types.
+    """
+
+    RegisterProject = 0
+    IssueCredits = 1
+    CorrectCredits = 2
+    ChangeMembers = 3
+    ReplaceCommittee = 4
+
+
+#: Every enum the contracts declare, by its Solidity name (checked by ``tests/test_domain.py``).
+ENUMS: dict[str, type[DomainEnum]] = {
+    cls.__name__: cls
+    for cls in (
+        AccountKind,
+        AccountStatus,
+        Authorization,
+        RetirementPurpose,
+        CancellationReason,
+        SerialLocation,
+        MemberSide,
+        DecisionKind,
+    )
+}
+
+# ------------------------------------------------------------------------------------------------
+# Limits (the contracts' public constants; tests/test_domain.py compares them with the sources)
+# ------------------------------------------------------------------------------------------------
+
+#: Registry side code of Japan (``JCMRegistry.JAPAN``, ``JointCommittee.JAPAN``).
+JAPAN = "JP"
+#: ``JointCommittee.MAX_MEMBERS_PER_SIDE``.
+MAX_MEMBERS_PER_SIDE = 16
+#: ``JCMRegistry.MAX_ALLOCATIONS``: accounts one issuance may credit.
+MAX_ALLOCATIONS = 32
+#: ``JCMRegistry.MAX_RANGES_PER_MOVE``: serial ranges one movement may take.
+MAX_RANGES_PER_MOVE = 32
+#: ``JCMRegistry.MAX_RANGES_PER_HOLDING``: serial ranges one holding may keep.
+MAX_RANGES_PER_HOLDING = 128
+#: ``JCMRegistry.MAX_TEXT_BYTES`` and ``JCMProjects.MAX_TEXT_BYTES`` (UTF-8 bytes, not characters).
+MAX_TEXT_BYTES = 256
+#: ``JCMProjects.MAX_ISSUANCE_QUANTITY``: most credits one issuance creates.
+MAX_ISSUANCE_QUANTITY = 1_000_000_000
+#: ``JCMProjects.MIN_VINTAGE`` / ``MAX_VINTAGE``.
+MIN_VINTAGE = 2013
+MAX_VINTAGE = 2100
+#: Serials are ``uint64``: the highest serial number there can be.
+MAX_SERIAL = 2**64 - 1
+
+#: The value of each contract's public constants, by contract and name.
+CONTRACT_CONSTANTS: dict[str, dict[str, int | str]] = {
+    "JCMRegistry": {
+        "JAPAN": JAPAN,
+        "MAX_RANGES_PER_MOVE": MAX_RANGES_PER_MOVE,
+        "MAX_RANGES_PER_HOLDING": MAX_RANGES_PER_HOLDING,
+        "MAX_ALLOCATIONS": MAX_ALLOCATIONS,
+        "MAX_TEXT_BYTES": MAX_TEXT_BYTES,
+    },
+    "JCMProjects": {
+        "MAX_TEXT_BYTES": MAX_TEXT_BYTES,
+        "MIN_VINTAGE": MIN_VINTAGE,
+        "MAX_VINTAGE": MAX_VINTAGE,
+    },
+    "JointCommittee": {
+        "JAPAN": JAPAN,
+        "MAX_MEMBERS_PER_SIDE": MAX_MEMBERS_PER_SIDE,
+    },
+}
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+ZERO_HASH = "0x" + "00" * 32
+
+# ------------------------------------------------------------------------------------------------
+# Conversions
+# ------------------------------------------------------------------------------------------------
+
+
+def checksum(value: object) -> str:
+    """Return ``value`` (a hex string or 20 bytes) as a checksummed address.
+
+    Raises:
+        ValueError: ``value`` is not an address, or is mixed-case with a wrong EIP-55 checksum.
+    """
+    if isinstance(value, bytes | bytearray) and len(value) == 20:
+        return to_checksum_address(bytes(value))
+    if isinstance(value, str) and is_address(value.strip()):
+        text = value.strip()
+        digits = text[2:]
+        # Mixed case is an EIP-55 checksum, and a wrong one means a mistyped address.
+        if digits != digits.lower() and digits != digits.upper() and not is_checksum_address(text):
+            raise ValueError(
+                f"{value!r} has a wrong EIP-55 checksum: check the address for a typing mistake"
+            )
+        return to_checksum_address(text)
+    raise ValueError(f"{value!r} is not an address (expected 0x followed by 40 hex digits)")
+
+
+def side_code(value: object) -> str:
+    """Return a registry side or country code as two upper-case letters.
+
+    Accepts ``b"JP"`` (a ``bytes2`` as returned by web3) or ``"jp"``.
+
+    Raises:
+        ValueError: ``value`` is not two ASCII letters.
+    """
+    if isinstance(value, bytes | bytearray):
+        try:
+            value = bytes(value).decode("ascii")
+        except UnicodeDecodeError:
+            raise ValueError(f"{value!r} is not a two-letter country code") from None
+    if isinstance(value, str):
+        text = value.strip().upper()
+        if len(text) == 2 and text.isascii() and text.isalpha():
+            return text
+    raise ValueError(f"{value!r} is not a two-letter country code (e.g. JP, ID, VN)")
+
+
+def side_bytes(value: object) -> bytes:
+    """Return a side or country code as the 2 bytes a ``bytes2`` argument takes."""
+    return side_code(value).encode("ascii")
+
+
+def hex_bytes(value: object, length: int | None = None) -> str:
+    """Return bytes given as ``bytes`` or hex text as a lower-case ``0x`` hex string.
+
+    Raises:
+        ValueError: ``value`` is not hex, or not ``length`` bytes long.
+    """
+    if isinstance(value, bytes | bytearray):
+        raw = bytes(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        text = text[2:] if text[:2].lower() == "0x" else text
+        try:
+            raw = bytes.fromhex(text)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a hex string") from None
+    else:
+        raise ValueError(f"expected bytes or 0x-hex text, got {type(value).__name__}")
+    if length is not None and len(raw) != length:
+        raise ValueError(f"{value!r} is {len(raw)} bytes long, expected {length} bytes")
+    return "0x" + raw.hex()
+
+
+def hash_hex(value: object) -> str:
+    """Return a 32-byte value as a lower-case ``0x`` hex string.
+
+    Raises:
+        ValueError: ``value`` is not 32 bytes.
+    """
+    return hex_bytes(value, 32)
+
+
+def hash_bytes(value: object) -> bytes:
+    """Return a 32-byte hash given as hex or bytes as ``bytes``."""
+    return bytes.fromhex(hash_hex(value)[2:])
+
+
+def from_timestamp(value: object) -> datetime | None:
+    """Convert unix seconds to an aware UTC datetime; 0 (never set) becomes ``None``."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text.isdigit():
+            return from_timestamp(datetime.fromisoformat(text))
+        value = int(text)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC) if value else None
+    raise ValueError(f"{value!r} is not a timestamp")
+
+
+def to_timestamp(value: object) -> int:
+    """Convert a point in time to unix seconds (UTC).
+
+    Args:
+        value: unix seconds (an int or digits), a ``datetime`` (naive means UTC), a ``date``
+            (midnight UTC), ISO 8601 text (``"2023-01-01"``, ``"2023-01-01T12:00:00+09:00"``), or
+            ``None`` (0, the contracts' "not set").
+
+    Raises:
+        ValueError: the value is none of these.
+    """
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        raise ValueError("a timestamp cannot be a boolean")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isdigit():
+            return int(text)
+        try:
+            value = (
+                datetime.fromisoformat(text)
+                if "T" in text or " " in text
+                else date.fromisoformat(text)
+            )
+        except ValueError:
+            raise ValueError(f"not a date, time or unix timestamp: {value!r}") from None
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return int(aware.timestamp())
+    if isinstance(value, date):
+        return int(datetime.combine(value, time(0), tzinfo=UTC).timestamp())
+    raise ValueError(f"not a date, time or unix timestamp: {value!r}")
+
+
+def _any_bytes(value: object) -> str:
+    return hex_bytes(value)
+
+
+# ------------------------------------------------------------------------------------------------
+# Pydantic field types
+# ------------------------------------------------------------------------------------------------
+
+Address = Annotated[str, BeforeValidator(checksum)]
+"""A checksummed address; accepts any-case hex or 20 bytes."""
+Side = Annotated[str, BeforeValidator(side_code)]
+"""A registry side or country code: ``"JP"`` or a partner's ISO 3166-1 alpha-2 code."""
+Hash32 = Annotated[str, BeforeValidator(hash_hex)]
+"""A 32-byte hash or decision id as ``0x`` hex."""
+HexData = Annotated[str, BeforeValidator(_any_bytes)]
+"""Bytes of any length as ``0x`` hex."""
+Timestamp = Annotated[datetime | None, BeforeValidator(from_timestamp)]
+"""A UTC time; unix seconds are accepted, 0 means not set (``None``)."""
+UnixTime = Annotated[int, BeforeValidator(to_timestamp), Field(ge=0, le=2**64 - 1)]
+"""A point in time as the contracts take it: unix seconds in a ``uint64``."""
+Uint8 = Annotated[int, Field(ge=0, le=2**8 - 1)]
+Uint16 = Annotated[int, Field(ge=0, le=2**16 - 1)]
+Uint64 = Annotated[int, Field(ge=0, le=2**64 - 1)]
+Uint256 = Annotated[int, Field(ge=0, le=2**256 - 1)]
+
+
+def enum_field(cls: type[E]) -> BeforeValidator:
+    """A pydantic validator accepting what :func:`parse_enum` accepts for ``cls``."""
+    return BeforeValidator(lambda value: parse_enum(cls, value))
+
+
+class KeyOf:
+    """Pydantic metadata for a ``str`` field holding one of an enum's :attr:`~DomainEnum.key` names.
+
+    ``Annotated[str, KeyOf(AccountKind, without=AccountKind.NONE)]`` validates and documents (as a
+    JSON Schema ``enum``) exactly the keys of the members, so the API's names follow the contracts.
+    """
+
+    def __init__(self, cls: type[DomainEnum], *, without: DomainEnum | None = None) -> None:
+        self.keys = [member.key for member in cls if member is not without]
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.literal_schema(self.keys)
