@@ -1,8 +1,10 @@
-"""The query side: ``jcm index`` (event indexer) and ``jcm api`` (query API and explorer).
+"""The query side's commands: ``jcm index`` (event indexer) and ``jcm api`` (API and explorer).
 
-Both are the ``api`` package's entry points (:func:`api.indexer.run`, :func:`api.server.serve`)
-with their settings from the command line, ``JCM_*`` environment variables
-(:class:`api.settings.Settings`) and the global ``--rpc-url``/``--deployment``.
+The ``api`` package adds them to ``jcm`` through the ``jcm.commands`` entry point (pyproject.toml),
+so ``registry_client`` never imports ``api``: imports run one way, ``api`` -> ``registry_client``.
+They run :func:`api.indexer.run` and :func:`api.server.serve` with their settings from the command
+line, ``JCM_*`` environment variables (:class:`api.settings.Settings`) and the global
+``--rpc-url``/``--deployment``.
 """
 
 from __future__ import annotations
@@ -26,9 +28,12 @@ DatabaseOption = Annotated[
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``index`` and ``api`` to the root app."""
+    """Add ``index``, ``api`` and ``report`` to the root app."""
+    from api import cli_report
+
     app.command("index")(index)
     app.command("api")(serve)
+    app.add_typer(cli_report.app, name="report")
 
 
 def index(

@@ -1,8 +1,9 @@
 """The ``jcm`` application: the root group, its global options, and the command groups.
 
 Commands live in one module per area (``keys``, ``admin``, ``accounts``, ``credits``, ``views``,
-``decision``, ``devnet``, ``services``); each imports the SDK inside its functions so that
-``jcm --help`` stays quick.
+``decision``, ``devnet``); each imports the SDK inside its functions so that ``jcm --help`` stays
+quick. Other installed packages add commands through the ``jcm.commands`` entry point group: the
+``api`` package adds ``jcm index`` and ``jcm api`` so (this package never imports it).
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ from registry_client.cli import (
     decision,
     devnet as devnet_commands,
     keys,
-    report as report_commands,
-    services,
     views,
 )
 from registry_client.cli.common import Settings
@@ -133,8 +132,17 @@ app.add_typer(decision.app, name="decision")
 credits.register(app)
 views.register(app)
 app.add_typer(devnet_commands.app, name="devnet")
-services.register(app)
-app.add_typer(report_commands.app, name="report")
+
+
+def _register_plugins(root: typer.Typer) -> None:
+    """Let each ``jcm.commands`` entry point (``register(app)``) add its commands."""
+    from importlib.metadata import entry_points
+
+    for entry in sorted(entry_points(group="jcm.commands"), key=lambda e: e.name):
+        entry.load()(root)
+
+
+_register_plugins(app)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,5 +1,7 @@
 """``jcm report aef``: a party's Article 6 tables (AEF) for one year, as JSON, CSV or XLSX.
 
+Added to ``jcm`` by :func:`api.cli.register` (the ``jcm.commands`` entry point), like ``jcm index``.
+
 The tables come from the index, never from the node: from a running query API (``--api-url``,
 ``$JCM_API_URL``) or directly from the index database (``--database-url``, as ``jcm index``
 writes it). Both give the same :class:`registry_client.article6.AefReport`.
@@ -14,8 +16,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from api.cli import DatabaseOption
 from registry_client.cli.output import print_json, success
-from registry_client.cli.services import DatabaseOption
 from registry_client.errors import ChainUnavailable, InvalidInput, NotFound, RegistryError
 
 if TYPE_CHECKING:
