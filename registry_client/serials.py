@@ -1,4 +1,6 @@
-"""Serial block ids: one string a person can read and paste for a block of credits (DESIGN.md §4).
+"""Serial block ids: one string a person can read and paste for a block of credits.
+
+See docs/design.md §4.
 
 Format::
 

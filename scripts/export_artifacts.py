@@ -21,7 +21,7 @@ cached ABI of ``IJointCommittee`` (which imports it) was stale.
 ``ape run export_artifacts`` works too. Only the project's own contracts are exported: never the
 OpenZeppelin sources Ape copies into ``contracts/.cache``, nor test-only contracts under
 ``contracts/test/`` or ``contracts/mocks/``. Export refuses bytecode that contains a
-PUSH0 opcode: the contracts must run on ``paris`` chains (see DESIGN.md §6).
+PUSH0 opcode: the contracts must run on ``paris`` chains (see docs/design.md §6).
 """
 
 from __future__ import annotations

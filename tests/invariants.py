@@ -1,4 +1,4 @@
-"""The registry's invariants (DESIGN.md §2, rules 1-3), checked against chain state only.
+"""The registry's invariants (docs/design.md §2, rules 1-3), checked against chain state only.
 
 One shared checker for every test that moves credits (contract, SDK, API and fuzz tests)::
 
@@ -124,7 +124,7 @@ def _check_holding(where: str, ranges: tuple[Range, ...], first: int, last: int)
 def assert_registry_invariants(
     registry: Any, projects: Any = None, previous: RegistrySnapshot | None = None
 ) -> RegistrySnapshot:
-    """Asserts invariants 1-3 of DESIGN.md §2 on the registry's current state.
+    """Asserts invariants 1-3 of docs/design.md §2 on the registry's current state.
 
     Args:
         registry: the ``JCMRegistry`` (Ape contract instance or web3.py contract).

@@ -2,8 +2,8 @@
 
 ``world`` (see ``fuzz.world``) is deployed once per module; Ape snapshots the chain around every
 test and reverts it afterwards, so each attack starts from the same world. Every test is wrapped by
-the shared checker of DESIGN.md §2 invariants 1-3: before and after the attack, and the records that
-existed before must be unchanged after.
+the shared checker of docs/design.md §2 invariants 1-3: before and after the attack, and the
+records that existed before must be unchanged after.
 """
 
 from __future__ import annotations

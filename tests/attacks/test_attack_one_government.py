@@ -1,4 +1,4 @@
-""" "One government alone" (DESIGN.md §2 rule 10): every state-changing function, table-driven.
+""" "One government alone" (docs/design.md §2 rule 10): every state-changing function, table-driven.
 
 Each case is tried twice: by Japan's registry authority acting alone against Indonesia's side, and
 by Indonesia's authority acting alone against Japan's. A government acting alone brings its key and

@@ -5,7 +5,7 @@
   (``cli_world.build_world``).
 - ``world``: ``cli_world`` for one test: the chain is snapshotted before and reverted after it, so
   tests do not see each other's transactions (every ``jcm`` run connects afresh, so no nonce is
-  cached across a revert); DESIGN.md §2 invariants 1-3 are checked after the test.
+  cached across a revert); docs/design.md §2 invariants 1-3 are checked after the test.
 """
 
 from __future__ import annotations

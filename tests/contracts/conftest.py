@@ -3,7 +3,7 @@
 ``world`` is deployed once per session (see ``contract_helpers``); Ape snapshots the chain around
 every test and reverts it afterwards, so each test starts from the same world.
 
-Every test that uses ``world`` is wrapped by ``_invariants``: DESIGN.md §2 invariants 1-3 are
+Every test that uses ``world`` is wrapped by ``_invariants``: docs/design.md §2 invariants 1-3 are
 checked against chain state before and after the test, and the records that existed before must be
 unchanged after (finality).
 """

@@ -1,4 +1,4 @@
-"""JointCommittee: bilateral consent (DESIGN.md §2 rule 6), issue 3's refusals and happy paths.
+"""JointCommittee: bilateral consent (docs/design.md §2 rule 6), issue 3's refusals and happy paths.
 
 The VN committee of the world has Japanese members JP-0..2 and Vietnamese members VN-0..1 with
 thresholds 2 and 1; members sign offline with ``registry_client.decisions``.

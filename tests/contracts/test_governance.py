@@ -1,4 +1,4 @@
-"""Bilateral governance (DESIGN.md §2 rule 10, §3): per-side authorities, joining by both
+"""Bilateral governance (docs/design.md §2 rule 10, §3): per-side authorities, joining by both
 governments' consent, committee replacement by the committee's own decision, the bounded pause,
 and corrections confined to the committee's two registries.
 

@@ -1,4 +1,7 @@
-"""Transfer, retirement, cancellation, pause, serial look-up (DESIGN.md §2 rules 1-3, 7 and 8)."""
+"""Transfer, retirement, cancellation, pause, serial look-up.
+
+See docs/design.md §2 rules 1-3, 7 and 8.
+"""
 
 from __future__ import annotations
 

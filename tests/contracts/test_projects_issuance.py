@@ -1,4 +1,4 @@
-"""Projects, issuance and correction through JCMProjects (DESIGN.md §2 rules 4, 5 and 7).
+"""Projects, issuance and correction through JCMProjects (docs/design.md §2 rules 4, 5 and 7).
 
 The ID and TH committees are plain accounts here: governance may point a country at any address,
 and the committee contract's own checks are tested in ``test_committee.py``.
@@ -275,7 +275,7 @@ def test_issuance_recipients_must_be_active_holding_accounts(world: World) -> No
 def test_issuance_allocates_only_within_the_joint_committees_two_registries(world: World) -> None:
     """An ID joint committee issues into Japan's registry and Indonesia's, never into a third
     registry: credits would enter Thailand's registry without an authorized, recorded
-    international transfer (DESIGN.md §1 "each registry remains distinct")."""
+    international transfer (docs/design.md §1 "each registry remains distinct")."""
     th_company = world.th.companies[0]
     with reverts("RegistryAllocationOutsideCommittee", account=th_company, side=TH, country=ID):
         world.issue("ID012", [(world.jp.companies[0], 5), (th_company, 5)])

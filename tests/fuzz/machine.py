@@ -8,7 +8,7 @@ insufficient credits, paused ledger, wrong callers, overlapping monitoring perio
 ids, too few, stale, forged, tampered, duplicated or unsorted signatures, replayed decisions).
 
 Before sending, the model (``fuzz.model``) predicts success or the exact first error; the chain must
-agree. After every step the chain itself is checked (``fuzz.checks.check_chain``: DESIGN.md §2
+agree. After every step the chain itself is checked (``fuzz.checks.check_chain``: docs/design.md §2
 through ``tests/invariants.py`` and more), and a refused call must leave every contract's storage
 and every view exactly as it was.
 """

@@ -1,4 +1,6 @@
-"""Invariant fuzzing: random operations on the real contracts, DESIGN.md §2 checked after each step.
+"""Invariant fuzzing: random operations on the real contracts, checked after each step.
+
+The checks are docs/design.md §2.
 
 Profiles (environment variable ``JCM_FUZZ_PROFILE``):
 

@@ -7,7 +7,8 @@
   through the SDK itself.
 - ``world``: ``sdk_world`` for one test: the chain is snapshotted before the test and reverted after
   it (``evm_snapshot``/``evm_revert``); tests make fresh clients, so no nonce is cached across a
-  revert; DESIGN.md §2 invariants 1-3 are checked after the test, finality against the state before.
+  revert; docs/design.md §2 invariants 1-3 are checked after the test, finality against the state
+  before.
 """
 
 from __future__ import annotations

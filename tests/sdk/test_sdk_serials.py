@@ -1,4 +1,4 @@
-"""Serial block ids (DESIGN.md §4): format, parse, bad input, and the Article 6 fields."""
+"""Serial block ids (docs/design.md §4): format, parse, bad input, and the Article 6 fields."""
 
 from __future__ import annotations
 
