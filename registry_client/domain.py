@@ -221,6 +221,12 @@ MAX_RANGES_PER_HOLDING = 128
 MAX_TEXT_BYTES = 256
 #: ``JCMProjects.MAX_ISSUANCE_QUANTITY``: most credits one issuance creates.
 MAX_ISSUANCE_QUANTITY = 1_000_000_000
+#: ``JCMProjects.MAX_BATCHES_PER_PROJECT``: issuances one project may have.
+MAX_BATCHES_PER_PROJECT = 512
+#: ``JCMGovernance.MAX_PAUSE_DURATION``: the longest emergency pause, in seconds (7 days).
+MAX_PAUSE_DURATION = 7 * 86_400
+#: ``JCMGovernance.PAUSE_COOLDOWN``: seconds after a pause before a side may pause again (7 days).
+PAUSE_COOLDOWN = 7 * 86_400
 #: ``JCMProjects.MIN_VINTAGE`` / ``MAX_VINTAGE``.
 MIN_VINTAGE = 2013
 MAX_VINTAGE = 2100
@@ -240,6 +246,13 @@ CONTRACT_CONSTANTS: dict[str, dict[str, int | str]] = {
         "MAX_TEXT_BYTES": MAX_TEXT_BYTES,
         "MIN_VINTAGE": MIN_VINTAGE,
         "MAX_VINTAGE": MAX_VINTAGE,
+        "MAX_ISSUANCE_QUANTITY": MAX_ISSUANCE_QUANTITY,
+        "MAX_BATCHES_PER_PROJECT": MAX_BATCHES_PER_PROJECT,
+    },
+    "JCMGovernance": {
+        "JAPAN": JAPAN,
+        "MAX_PAUSE_DURATION": MAX_PAUSE_DURATION,
+        "PAUSE_COOLDOWN": PAUSE_COOLDOWN,
     },
     "JointCommittee": {
         "JAPAN": JAPAN,

@@ -58,11 +58,16 @@ def solidity_constants() -> dict[str, dict[str, int | str]]:
     return {name: values for name, values in found.items() if values}
 
 
+_TIME_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86_400, "weeks": 604_800}
+
+
 def _literal(raw: str) -> int | str:
     if raw.startswith('"') and raw.endswith('"'):
         return raw[1:-1]
     if re.fullmatch(r"[0-9_]+", raw):
         return int(raw.replace("_", ""))
+    if match := re.fullmatch(r"([0-9_]+)\s+(seconds|minutes|hours|days|weeks)", raw):
+        return int(match.group(1).replace("_", "")) * _TIME_UNITS[match.group(2)]
     if re.fullmatch(r"0x[0-9a-fA-F]+", raw):
         return int(raw, 16)
     pytest.fail(f"a public constant has a value this test cannot read: {raw!r}; extend _literal")

@@ -30,13 +30,14 @@ from eth_utils import keccak
 
 from registry_client import decisions as d
 from registry_client.domain import (
+    MAX_PAUSE_DURATION,
     ZERO_ADDRESS,
     AccountKind,
 )
 
 ADMIN_ROLE = b"\x00" * 32
 MN = b"MN"
-WEEK = 7 * 86400
+WEEK = MAX_PAUSE_DURATION  # 7 days (tests/test_domain.py ties it to the contract)
 
 
 def registrar_role(side: bytes) -> bytes:
