@@ -10,7 +10,8 @@
 #                      and (as root) Debian's fonts-noto-cjk and pango for the PDF certificates
 #   make debs          (as root) apt-get the Debian packages of the PDFs: fonts-noto-cjk, pango;
 #                      `make test-debs` also those of the tests: chromium, poppler-utils
-#   make build         compile contracts/ with Ape, export registry_client/artifacts/*.json
+#   make build         compile contracts/ with Ape, export registry_client/artifacts/*.json and
+#                      regenerate docs/errors.md from them
 #   make fuzz          the long invariant-fuzzing profile, with a coverage report
 #   make bench         gas, throughput, indexer and API benchmarks -> bench/results.json, growth.png
 #   make gas-snapshot  re-measure tests/gas/gas_snapshot.json (accepting a gas change)
@@ -110,6 +111,7 @@ geth:
 build: install
 	ape compile --force
 	python scripts/export_artifacts.py --cached
+	python scripts/error_reference.py
 
 fresh-cache:
 	@if [ -f .build/__local__.json ] && [ -n "$$(find contracts ape-config.yaml -not -path 'contracts/.cache/*' \( -name '*.sol' -o -name ape-config.yaml \) -newer .build/__local__.json -print -quit)" ]; then \
