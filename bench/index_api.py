@@ -1,12 +1,12 @@
 """The indexer catching up a long history, and the query API's latency under 50 concurrent clients.
 
-The history and the indexer measurement are the API team's (:mod:`api.bench`), reused unchanged:
-``api.bench.build_history`` deploys the packaged contracts on its own anvil (``--hardfork paris``,
-random port, base fee 0), issues one batch per sender and makes N real
-``JCMRegistry.transfer`` transactions (one credit each, a quarter of them international), signed
-locally with coincurve, sent as raw transactions in JSON-RPC batches with automine off and mined in
-full blocks; ``api.bench.measure_index`` indexes it from the deployment block into a fresh SQLite
-file (``api.indexer.Indexer``, 50 blocks per range as in ``python -m api.bench``) and checks that
+The history and the indexer measurement are :mod:`bench.history`'s, reused unchanged:
+``build_history`` deploys the packaged contracts on its own anvil (``--hardfork paris``, random
+port, base fee 0), issues one batch per sender and makes N real ``JCMRegistry.transfer``
+transactions (one credit each, a quarter of them international), signed locally with eth-account,
+sent as raw transactions in JSON-RPC batches with automine off and mined in full blocks;
+``measure_index`` indexes it from the deployment block into a fresh SQLite file
+(``api.indexer.Indexer``, 50 blocks per range as in ``python -m bench.history``) and checks that
 every transfer was indexed.
 
 What this module adds is the load: the API served by uvicorn (``api.app:create_app``, one process,
@@ -58,9 +58,9 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api import bench as api_bench
 from api.database import make_engine
 from api.tables import Movement
+from bench import history as api_bench
 from bench.chain import ROOT
 from registry_client.anvil import free_port
 
@@ -346,9 +346,9 @@ def index_history(
     database_url = f"sqlite:///{workdir / 'index.sqlite3'}"
     process, url = api_bench.start_anvil()
     try:
-        say(f"building {transfers:,} transfers (api.bench.build_history)")
+        say(f"building {transfers:,} transfers (bench.history.build_history)")
         history = api_bench.build_history(url, transfers, min(SENDERS, transfers))
-        say(f"indexing {history.blocks:,} blocks (api.bench.measure_index)")
+        say(f"indexing {history.blocks:,} blocks (bench.history.measure_index)")
         index = api_bench.measure_index(history, database_url, BLOCK_RANGE)
     finally:
         process.terminate()

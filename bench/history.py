@@ -3,7 +3,7 @@
 Not part of the test suite. It starts its own anvil (``--hardfork paris``, random port), deploys the
 packaged contracts, opens ``2 x senders`` accounts, issues one batch per sender, then makes
 ``transfers`` real ``JCMRegistry.transfer`` transactions (one credit each, so every transfer splits
-the sender's holding and merges into the receiver's): signed locally with coincurve, sent as raw
+the sender's holding and merges into the receiver's): signed locally with eth-account, sent as raw
 transactions in JSON-RPC batches with automine off, mined block by block. Every transfer is a real
 chain event; nothing is written into the database directly.
 
@@ -16,9 +16,9 @@ It then measures:
 
 Usage (from the repository, with the dev extra installed)::
 
-    python -m api.bench                                  # 100,000 transfers, SQLite
-    python -m api.bench --postgres                       # the same into PostgreSQL (embedded)
-    python -m api.bench --transfers 20000 --senders 50   # a quicker run
+    python -m bench.history                                  # 100,000 transfers, SQLite
+    python -m bench.history --postgres                       # the same into PostgreSQL (embedded)
+    python -m bench.history --transfers 20000 --senders 50   # a quicker run
 
 Results are printed and written to ``bench-out/api-bench.json``.
 """
@@ -39,7 +39,8 @@ from pathlib import Path
 from typing import Any
 
 from eth_abi import encode as abi_encode
-from eth_utils import keccak, to_canonical_address, to_checksum_address
+from eth_account import Account
+from eth_utils import keccak, to_checksum_address
 
 from registry_client import anvil
 from registry_client.chain import RpcClient
@@ -50,47 +51,31 @@ TRANSFER_GAS = 300_000
 
 
 # ------------------------------------------------------------------------------------------------
-# Raw transactions (legacy, EIP-155), signed with coincurve
+# Raw transactions (legacy, EIP-155), signed by eth-account
 # ------------------------------------------------------------------------------------------------
 
 
-def _rlp(item: int | bytes | list[Any]) -> bytes:
-    """Recursive length prefix encoding of ints, bytes and lists."""
-    if isinstance(item, list):
-        payload = b"".join(_rlp(x) for x in item)
-        return _rlp_length(len(payload), 0xC0) + payload
-    data = item.to_bytes((item.bit_length() + 7) // 8, "big") if isinstance(item, int) else item
-    if len(data) == 1 and data[0] < 0x80:
-        return data
-    return _rlp_length(len(data), 0x80) + data
-
-
-def _rlp_length(length: int, offset: int) -> bytes:
-    if length < 56:
-        return bytes([offset + length])
-    encoded = length.to_bytes((length.bit_length() + 7) // 8, "big")
-    return bytes([offset + 55 + len(encoded)]) + encoded
-
-
 class Signer:
-    """Signs legacy transactions for one key, fast (coincurve, no web3 formatting)."""
+    """Signs legacy transfer transactions for one key with eth-account (fast with coincurve,
+    which eth-keys uses when it is installed), without web3's per-call formatting."""
 
     def __init__(self, secret: bytes, chain_id: int) -> None:
-        from coincurve import PrivateKey
-
-        self._key = PrivateKey(secret)
-        public = self._key.public_key.format(compressed=False)[1:]
-        self.address = to_checksum_address(keccak(public)[-20:])
+        self._account = Account.from_key(secret)
+        self.address: str = self._account.address
         self.chain_id = chain_id
 
     def sign(self, nonce: int, to: str, data: bytes, gas: int = TRANSFER_GAS) -> str:
         """A signed raw transaction as ``0x`` hex."""
-        fields: list[Any] = [nonce, GAS_PRICE, gas, to_canonical_address(to), 0, data]
-        digest = keccak(_rlp([*fields, self.chain_id, 0, 0]))
-        signature = self._key.sign_recoverable(digest, hasher=None)
-        r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:64], "big")
-        v = signature[64] + 35 + 2 * self.chain_id
-        return "0x" + _rlp([*fields, v, r, s]).hex()
+        tx = {
+            "nonce": nonce,
+            "gasPrice": GAS_PRICE,
+            "gas": gas,
+            "to": to,
+            "value": 0,
+            "data": data,
+            "chainId": self.chain_id,
+        }
+        return "0x" + bytes(self._account.sign_transaction(tx).raw_transaction).hex()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -424,7 +409,9 @@ def measure_latency(history: History, database_url: str, samples: int) -> list[L
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its figures."""
-    parser = argparse.ArgumentParser(prog="python -m api.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.history", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--transfers", type=int, default=100_000)
     parser.add_argument("--senders", type=int, default=200)
     parser.add_argument("--block-range", type=int, default=50)
