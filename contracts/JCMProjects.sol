@@ -124,6 +124,7 @@ contract JCMProjects is IJCMProjects {
         // The registry is trusted (it created this contract) and makes no external calls, so storing the
         // batch after the call cannot be observed half-done.
         uint64 firstSerial;
+        // slither-disable-next-line reentrancy-no-eth (the registry created this contract and makes no external call)
         (batchId, firstSerial) =
             _registry.mint(project.country, issuance.authorization, issuance.quantity, issuance.allocations);
         _storeBatch(batchId, key, firstSerial, issuance);

@@ -170,6 +170,7 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
     /// @dev Requirements: caller is `governance`, which checked the authority and the pause bounds.
     function setPause(uint64 until, bytes2 side) external {
         _onlyGovernance();
+        // slither-disable-next-line events-maths (JCMGovernance emits PauseStarted / PauseLifted)
         _pausedUntil = until;
         _pausedBy = side;
     }

@@ -31,8 +31,9 @@ library TextChecks {
                 i += 1;
                 continue;
             }
-            (uint256 size, uint8 low, uint8 high) = _lead(c);
+            uint256 size = _size(c);
             if (size == 0 || i + size > n) return i;
+            (uint8 low, uint8 high) = _secondRange(c);
             uint8 second = uint8(b[i + 1]);
             if (second < low || second > high) return i;
             for (uint256 k = 2; k < size; k++) {
@@ -63,7 +64,7 @@ library TextChecks {
                 let w := calldataload(add(start, i))
                 let left := sub(n, i)
                 if lt(left, 32) {
-                    let pad := sub(shl(mul(8, sub(32, left)), 1), 1)
+                    let pad := shr(mul(8, left), not(0)) // the low 32 - left bytes
                     w := or(and(w, not(pad)), and(_FILL, pad))
                 }
                 let control := and(and(sub(w, mul(_ONES, 0x20)), not(w)), _HIGHS)
@@ -76,17 +77,22 @@ library TextChecks {
         }
     }
 
-    /// @dev The length of the sequence a lead byte starts and the range its second byte must fall in
-    /// (size 0: not a lead byte). `C2 80-9F` are the C1 controls, so after `C2` the range starts at `A0`.
-    function _lead(uint8 c) private pure returns (uint256 size, uint8 low, uint8 high) {
-        if (c == 0xc2) return (2, 0xa0, 0xbf);
-        if (c > 0xc2 && c <= 0xdf) return (2, 0x80, 0xbf);
-        if (c == 0xe0) return (3, 0xa0, 0xbf);
-        if (c == 0xed) return (3, 0x80, 0x9f);
-        if (c >= 0xe1 && c <= 0xef) return (3, 0x80, 0xbf);
-        if (c == 0xf0) return (4, 0x90, 0xbf);
-        if (c >= 0xf1 && c <= 0xf3) return (4, 0x80, 0xbf);
-        if (c == 0xf4) return (4, 0x80, 0x8f);
-        return (0, 0, 0);
+    /// @dev The length of the sequence a lead byte starts (0: not a lead byte; `C0`, `C1` and `F5`-`FF`
+    /// only start overlong or out-of-range forms).
+    function _size(uint8 c) private pure returns (uint256) {
+        if (c >= 0xc2 && c <= 0xdf) return 2;
+        if (c >= 0xe0 && c <= 0xef) return 3;
+        if (c >= 0xf0 && c <= 0xf4) return 4;
+        return 0;
+    }
+
+    /// @dev The range a lead byte's second byte must fall in: narrower after `C2` (`C2 80-9F` are the C1
+    /// controls), `E0` and `F0` (overlong forms), `ED` (surrogates) and `F4` (above U+10FFFF).
+    function _secondRange(uint8 c) private pure returns (uint8 low, uint8 high) {
+        if (c == 0xc2 || c == 0xe0) return (0xa0, 0xbf);
+        if (c == 0xed) return (0x80, 0x9f);
+        if (c == 0xf0) return (0x90, 0xbf);
+        if (c == 0xf4) return (0x80, 0x8f);
+        return (0x80, 0xbf);
     }
 }
