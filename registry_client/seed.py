@@ -949,6 +949,7 @@ class _Clock:
     def __init__(self, rpc: Callable[[str, list[Any] | None], Any]) -> None:
         self._rpc = rpc
         self.dated = True
+        self.moved = False
         self.today = datetime.now(UTC).date()
 
     def latest(self) -> int:
@@ -959,19 +960,22 @@ class _Clock:
         """Mine the next block on ``day`` if the chain allows; returns the time it will have (at
         least), against which the day's decisions set their deadlines."""
         latest = self.latest()
-        wanted = _tokyo_noon(day)
+        # Never ahead of the wall clock (today's noon in Tokyo may not have come yet).
+        wanted = min(_tokyo_noon(day), int(time.time()) - 60)
         if self.dated and wanted > latest:
             try:
                 self._rpc("evm_setNextBlockTimestamp", [wanted])
+                self.moved = True
                 return wanted
             except TransactionFailed:
                 self.dated = False
         return latest + 1
 
     def catch_up(self) -> None:
-        """After the replay, move the chain's clock to now, so later blocks carry real times."""
+        """After a replay that set block times, move the chain's clock on to now, so later blocks
+        carry real times."""
         now = int(time.time())
-        if self.dated and now > self.latest():
+        if self.moved and now > self.latest():
             self._rpc("evm_setNextBlockTimestamp", [now])
             self._rpc("evm_mine", None)
 

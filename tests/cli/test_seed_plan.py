@@ -182,3 +182,31 @@ def test_a_smaller_plan_for_some_countries() -> None:
     assert all(full[p.ref] == p for p in small.projects)  # same references as in the full plan
     with pytest.raises(ValueError, match="not a JCM partner country: XX"):
         build_plan(("XX",))
+
+
+def test_schedule_orders_every_action_by_its_date(plan: SeedPlan) -> None:
+    from registry_client.seed import CORRECT, ISSUE, MOVE, REGISTER, SEED_START, schedule
+
+    today = date(2026, 4, 1)
+    items = schedule(plan, today)
+    assert items == sorted(items)
+    counts = {phase: sum(1 for _d, p, _i in items if p == phase) for phase in range(4)}
+    assert counts == {
+        REGISTER: len(plan.projects),
+        ISSUE: len(plan.issuances),
+        MOVE: len(plan.movements),
+        CORRECT: len(plan.corrections),
+    }
+    assert all(SEED_START <= day <= today for day, _p, _i in items)
+    when = {(phase, index): (day, phase) for day, phase, index in items}
+    registered = {p.ref: when[(REGISTER, n)] for n, p in enumerate(plan.projects)}
+    for n, issuance in enumerate(plan.issuances):
+        assert registered[issuance.project_ref] < when[(ISSUE, n)]
+    for n, movement in enumerate(plan.movements):
+        assert when[(ISSUE, movement.issuance)] < when[(MOVE, n)]
+    for n, correction in enumerate(plan.corrections):
+        moves = [when[(MOVE, m)] for m, mv in enumerate(plan.movements)
+                 if mv.issuance == correction.issuance]  # fmt: skip
+        assert all(day < when[(CORRECT, n)] for day in moves)
+    years = {day.year for day, _p, _i in items}
+    assert len(years) >= 8
