@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
+import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from registry_client.article6 import parse_unit_id
+from registry_client.cli import main
 
 YEAR = datetime.now(UTC).year  # the reference history is mined at the chain's (today's) time
 
@@ -116,3 +120,43 @@ def test_unknown_party_and_bad_year(client: TestClient) -> None:
     assert client.get("/v1/reports/aef/JPN/2024").status_code == 422
     assert client.get("/v1/reports/aef/JP/1800").status_code == 422
     assert client.get("/v1/reports/aef/XX/2024.xlsx").status_code == 404
+
+
+def _jcm_report(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(["report", "aef", *args, "--api-url", "http://testserver/"])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_jcm_report_aef_from_a_running_api(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asked: list[str] = []
+
+    def get(url: str, timeout: float) -> httpx.Response:
+        asked.append(url)
+        return client.get(url.removeprefix("http://testserver"))
+
+    monkeypatch.setattr(httpx, "get", get)
+    code, out, err = _jcm_report(capsys, "--party", "id", "--year", str(YEAR))
+    assert (code, err) == (0, "")
+    assert json.loads(out) == _report(client, "ID")
+    assert asked == [f"http://testserver/v1/reports/aef/ID/{YEAR}"]
+    code, out, err = _jcm_report(capsys, "--party", "XX", "--year", str(YEAR))
+    assert code == 1 and out == ""
+    assert err.startswith("error: the query API refused XX") and "no participating Party" in err
+
+
+def test_jcm_report_aef_when_the_api_cannot_be_reached(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def refuse(url: str, timeout: float) -> httpx.Response:
+        raise httpx.ConnectError("connection refused")
+
+    monkeypatch.setattr(httpx, "get", refuse)
+    code, out, err = _jcm_report(capsys, "--party", "JP", "--year", "2024")
+    assert code == 1 and out == ""
+    assert (
+        err == "error: the query API at http://testserver/ cannot be reached: connection refused\n"
+    )
