@@ -39,7 +39,7 @@ Helpers
     unix seconds UTC); ``TYPE_STRINGS`` (primary type -> EIP-712 type string); ``DOMAIN_NAME``,
     ``DOMAIN_VERSION``.
 
-Errors (all ``DecisionError``, a ``ValueError``)
+Errors (all ``DecisionError``: a ``registry_client.errors.InvalidInput`` and a ``ValueError``)
     ``DecisionFormatError`` (a decision or signature file that does not parse or does not match its
     digest), ``DecisionMismatchError`` (a signature made over another decision), ``SignatureError``
     and its subclasses ``MalformedSignatureError`` (not 65 bytes), ``MalleableSignatureError``
@@ -68,6 +68,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from registry_client import errors
 from registry_client.domain import (
     JAPAN,
     MAX_ALLOCATIONS,
@@ -91,6 +92,7 @@ from registry_client.domain import (
     enum_field,
     to_timestamp,
 )
+from registry_client.errors import InvalidInput
 from registry_client.text import printable, quoted
 
 __all__ = [
@@ -153,8 +155,13 @@ _HALF_N = _SECP256K1_N // 2
 # ------------------------------------------------------------------------------------------------
 
 
-class DecisionError(ValueError):
-    """Base of every error of this module."""
+class DecisionError(InvalidInput, ValueError):
+    """Base of every error of this module.
+
+    Part of the SDK's one exception hierarchy (an :class:`~registry_client.errors.InvalidInput`
+    of :class:`~registry_client.errors.RegistryError`), and a ``ValueError`` so that pydantic
+    reports it as a validation error of the field that raised it.
+    """
 
 
 class DecisionFormatError(DecisionError):
@@ -165,8 +172,10 @@ class DecisionMismatchError(DecisionError):
     """A signature was made over another decision (its digest differs from this decision's)."""
 
 
-class SignatureError(DecisionError):
+class SignatureError(errors.SignatureError, DecisionError):
     """A signature is not a valid member signature over the decision.
+
+    The SDK's one :class:`~registry_client.errors.SignatureError`, raised before anything is sent.
 
     Attributes:
         signer: the address the signature claims to be from, when known.

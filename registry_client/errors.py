@@ -14,7 +14,10 @@ Hierarchy::
     ├── DeploymentError       a deployment file is missing or invalid, or a deployment failed
     ├── KeystoreError         a keystore is missing, its password is wrong, its name is taken
     ├── InvalidInput          arguments the registry refuses (also raised before any call)
-    │   └── AlreadyExists     something that may exist once exists already
+    │   ├── AlreadyExists     something that may exist once exists already
+    │   └── decisions.DecisionError   a decision or signature file that is not valid (also a
+    │       │                         ValueError); its SignatureError is also the one below
+    │       └── ...
     ├── NotFound              no such account, batch, project, record or side
     ├── NotPermitted          the sender lacks the role, or the operation is reserved
     │   └── Paused            the registry is paused

@@ -80,7 +80,6 @@ def describe(exc: BaseException) -> tuple[str | None, int]:
     """The one-line message (``None``: nothing to add) and exit code for a command's exception."""
     import typer
 
-    from registry_client.decisions import DecisionError
     from registry_client.errors import RegistryError
 
     if isinstance(exc, typer.TyperException):
@@ -95,8 +94,6 @@ def describe(exc: BaseException) -> tuple[str | None, int]:
         return "interrupted", EXIT_INTERRUPTED
     if isinstance(exc, RegistryError):
         return exc.message, EXIT_FAILURE
-    if isinstance(exc, DecisionError):
-        return str(exc), EXIT_FAILURE
     if isinstance(exc, FileNotFoundError):
         return f"no such file: {exc.filename}", EXIT_FAILURE
     if isinstance(exc, IsADirectoryError):
@@ -125,6 +122,8 @@ def error_code(exc: BaseException) -> str:
     if isinstance(exc, typer.Abort | KeyboardInterrupt):
         return "interrupted"
     codes: tuple[tuple[type[BaseException], str], ...] = (
+        # First: a decision error is also an InvalidInput (one hierarchy), but keeps its code.
+        (DecisionError, "invalid_decision_file"),
         (errors.ChainUnavailable, "chain_unavailable"),
         (errors.DeploymentError, "deployment_error"),
         (errors.KeystoreError, "keystore_error"),
@@ -138,7 +137,6 @@ def error_code(exc: BaseException) -> str:
         (errors.SignatureError, "signature_error"),
         (errors.DecisionRefused, "decision_refused"),
         (errors.TransactionFailed, "transaction_failed"),
-        (DecisionError, "invalid_decision_file"),
         (OSError, "file_error"),
     )
     for kind, code in codes:
