@@ -140,6 +140,9 @@ lint: install
 	ruff check .
 	ruff format --check .
 	mypy $(wildcard registry_client api)
+	@# The benchmarks, the generator of docs/errors.md and the shared test checks are typed too.
+	mypy bench scripts/error_reference.py tests/invariants.py tests/test_domain.py \
+	  tests/test_layers.py tests/test_error_reference.py
 
 format: install
 	ruff check --fix .
