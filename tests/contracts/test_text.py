@@ -19,10 +19,6 @@ import pytest
 from contract_helpers import (
     ID,
     JP,
-    AccountKind,
-    Authorization,
-    CancellationReason,
-    RetirementPurpose,
     World,
     addr,
     decode_error,
@@ -33,6 +29,7 @@ from eth_utils import keccak
 from web3.exceptions import ContractCustomError as Web3ContractCustomError
 
 from registry_client import decisions as d
+from registry_client.domain import AccountKind, Authorization, CancellationReason, RetirementPurpose
 
 ACCEPTED: list[bytes] = [
     b"Acme Carbon K.K.",
@@ -204,7 +201,15 @@ def _retire_note(world: World, text: Any) -> None:
 def _cancel_note(world: World, text: Any) -> None:
     holder = world.jp.companies[0]
     batch = world.issue("ID012", [(holder, 5)])
-    send(world.registry, "cancel", batch, 1, CancellationReason.VOLUNTARY, text, sender=holder)
+    send(
+        world.registry,
+        "cancel",
+        batch,
+        1,
+        CancellationReason.VOLUNTARY_CANCELLATION,
+        text,
+        sender=holder,
+    )
 
 
 def _title(world: World, text: Any) -> None:
