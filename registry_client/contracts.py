@@ -9,21 +9,14 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
-from typing import Any, Literal
+from typing import Any
 
 from eth_typing import ChecksumAddress, HexAddress, HexStr
 from web3 import Web3
 from web3.contract import Contract
 
+from registry_client.domain import CONTRACT_NAMES as CONTRACT_NAMES, ContractName as ContractName
 from registry_client.models import checksum
-
-ContractName = Literal["JCMRegistry", "JCMProjects", "JCMGovernance", "JointCommittee"]
-CONTRACT_NAMES: tuple[ContractName, ...] = (
-    "JCMRegistry",
-    "JCMProjects",
-    "JCMGovernance",
-    "JointCommittee",
-)
 
 
 @cache

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time
 from enum import IntEnum
-from typing import Annotated, Any, Self, TypeVar
+from typing import Annotated, Any, Literal, Self, TypeVar
 
 from eth_utils import is_address, is_checksum_address, to_checksum_address
 from pydantic import BeforeValidator, Field, GetCoreSchemaHandler
@@ -259,6 +259,15 @@ CONTRACT_CONSTANTS: dict[str, dict[str, int | str]] = {
         "MAX_MEMBERS_PER_SIDE": MAX_MEMBERS_PER_SIDE,
     },
 }
+
+ContractName = Literal["JCMRegistry", "JCMProjects", "JCMGovernance", "JointCommittee"]
+#: The contracts the SDK ships (``registry_client/artifacts/<name>.json``).
+CONTRACT_NAMES: tuple[ContractName, ...] = (
+    "JCMRegistry",
+    "JCMProjects",
+    "JCMGovernance",
+    "JointCommittee",
+)
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 ZERO_HASH = "0x" + "00" * 32

@@ -45,6 +45,7 @@ from typing import Any
 from eth_abi import decode as abi_decode
 from eth_utils import keccak, to_checksum_address
 
+from registry_client.domain import CONTRACT_NAMES
 from registry_client.models import (
     AccountKind,
     AccountStatus,
@@ -804,7 +805,6 @@ ERROR_MESSAGES: dict[str, ErrorMessage] = {
     ),
 }
 
-CONTRACT_NAMES = ("JCMRegistry", "JCMProjects", "JCMGovernance", "JointCommittee")
 
 _ERROR_STRING_SELECTOR = bytes.fromhex("08c379a0")  # Error(string)
 _PANIC_SELECTOR = bytes.fromhex("4e487b71")  # Panic(uint256)

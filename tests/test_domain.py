@@ -147,3 +147,8 @@ def test_enum_keys_parse_back(cls: type[domain.DomainEnum]) -> None:
     for member in cls:
         assert cls.parse(member.key) is member
         assert cls.parse(member.value) is member
+
+
+def test_the_contract_names_are_the_shipped_artifacts() -> None:
+    assert {path.stem for path in ARTIFACTS} == set(domain.CONTRACT_NAMES)
+    assert set(domain.CONTRACT_CONSTANTS) <= set(domain.CONTRACT_NAMES)
