@@ -621,11 +621,17 @@ class Consortium:
             ConsortiumError: it still had peers after ``timeout`` seconds.
         """
         lone = self.signer(name)
-        for other in self.signers:
-            if other is not lone and other.running:
-                other.rpc("admin_removePeer", [lone.enode])
-                lone.rpc("admin_removePeer", [other.enode])
-        if not _wait_until(lambda: int(lone.rpc("net_peerCount"), 16) == 0, timeout):
+
+        def cut_off() -> bool:
+            # Repeated until it holds: a dial already under way when the peer was removed can
+            # still complete, and then only another removal drops it.
+            for other in self.signers:
+                if other is not lone and other.running:
+                    other.rpc("admin_removePeer", [lone.enode])
+                    lone.rpc("admin_removePeer", [other.enode])
+            return int(lone.rpc("net_peerCount"), 16) == 0
+
+        if not _wait_until(cut_off, timeout):
             raise ConsortiumError(f"{name} kept its peers after {timeout:.0f} s")
         return lone
 
