@@ -118,10 +118,16 @@ fresh-cache:
 	  echo "sources changed since the last compile: dropping Ape's compile cache"; rm -f .build/__local__.json; fi
 
 # pytest exits 5 when it collected no test: reported, not treated as a failure.
+# tests/consortium runs in a session of its own, after the rest: it drives four geth processes and
+# uses nothing of Ape's anvil. In one session after tests/api and tests/cli, its fail-over clients
+# were answered "there is no batch 1" by nodes that held batch 1 (cause not yet found; alone, and
+# after the devnet tests, it passes).
 test: install test-debs geth fresh-cache
-	@rc=0; ape test tests/ $(PYTEST_ARGS) || rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5)"; exit 0; fi; \
-	exit $$rc
+	@for suite in "tests/ --ignore=tests/consortium" tests/consortium; do \
+	  rc=0; ape test $$suite $(PYTEST_ARGS) || rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests in $$suite (exit 5)"; \
+	  elif [ $$rc -ne 0 ]; then exit $$rc; fi; \
+	done
 
 # Long invariant fuzzing (not part of `make test`): JCM_FUZZ_EXAMPLES x JCM_FUZZ_STEPS random runs
 # (default 80 x 60) of the state machine in tests/fuzz, then a report of what it covered.
