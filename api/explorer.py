@@ -25,6 +25,7 @@ from eth_utils import to_checksum_address
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from api import aef, documents, i18n
 from api.models import AccountKindName, MovementKind
@@ -431,6 +432,29 @@ def movements_page(
     )
 
 
+def _records_page(
+    request: Request,
+    kind: str,
+    list_records: Callable[..., Any],
+    session: Session,
+    side: str | None,
+    batch_id: int | None,
+    project: str | None,
+    offset: int,
+) -> HTMLResponse:
+    """The page listing ``kind`` (retirements or cancellations) by side, batch and project."""
+    code = _clean_side(side)
+    params = {k: v for k, v in (("side", code), ("batch_id", batch_id), ("project", project)) if v}
+    return page(
+        request,
+        f"{kind}.html",
+        page=list_records(
+            session, PAGE_SIZE, offset, side=code, batch_id=batch_id, project=project or None
+        ),
+        base=f"/{kind}?{urlencode(params)}",
+    )
+
+
 @router.get("/retirements", response_class=HTMLResponse)
 def retirements_page(
     request: Request,
@@ -441,15 +465,8 @@ def retirements_page(
     offset: Offset = 0,
 ) -> HTMLResponse:
     """Retirements (無効化) with their certificates."""
-    code = _clean_side(side)
-    params = {k: v for k, v in (("side", code), ("batch_id", batch_id), ("project", project)) if v}
-    return page(
-        request,
-        "retirements.html",
-        page=movements.list_retirements(
-            session, PAGE_SIZE, offset, side=code, batch_id=batch_id, project=project or None
-        ),
-        base=f"/retirements?{urlencode(params)}",
+    return _records_page(
+        request, "retirements", movements.list_retirements, session, side, batch_id, project, offset
     )
 
 
@@ -479,16 +496,10 @@ def cancellations_page(
     offset: Offset = 0,
 ) -> HTMLResponse:
     """Cancellations (取消), corrections included."""
-    code = _clean_side(side)
-    params = {k: v for k, v in (("side", code), ("batch_id", batch_id), ("project", project)) if v}
-    return page(
-        request,
-        "cancellations.html",
-        page=movements.list_cancellations(
-            session, PAGE_SIZE, offset, side=code, batch_id=batch_id, project=project or None
-        ),
-        base=f"/cancellations?{urlencode(params)}",
-    )
+    return _records_page(
+        request, "cancellations", movements.list_cancellations, session, side, batch_id, project,
+        offset,
+    )  # fmt: skip
 
 
 @router.get("/cancellations/{cancellation_id}", response_class=HTMLResponse)
