@@ -10,6 +10,7 @@ is for nodes that live as long as one test session or benchmark.
 
 from __future__ import annotations
 
+import random
 import socket
 import subprocess
 import time
@@ -26,14 +27,30 @@ RESERVED_PORTS = frozenset({8545, 8000})
 """The devnet's RPC and API ports: never handed out, so tests never touch a user's devnet."""
 
 
+LISTEN_PORTS = range(20_000, 32_768)
+"""Where :func:`free_port` picks: below Linux's default ephemeral range (32768-60999), from which
+the kernel takes the source port of every outgoing connection. A port chosen there could be taken
+by some client's connection before the node binds it (seen: geth's "address already in use")."""
+
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nobody listens on right now, never one of ``RESERVED_PORTS``."""
+    """A TCP port on 127.0.0.1 that nobody listens on right now, never one of ``RESERVED_PORTS``
+    nor one this process handed out before (a node may not have bound it yet)."""
     while True:
+        if len(_handed_out) > len(LISTEN_PORTS) // 2:
+            _handed_out.clear()
+        port = random.randrange(LISTEN_PORTS.start, LISTEN_PORTS.stop)
+        if port in RESERVED_PORTS or port in _handed_out:
+            continue
         with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        if port not in RESERVED_PORTS:
-            return port
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
 
 
 @dataclass
