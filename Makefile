@@ -34,9 +34,6 @@ NODE ?= $(shell command -v node)
 SOLC_VERSION := 0.8.28
 SOLCX_DIR := $(or $(SOLCX_BINARY_PATH),$(HOME)/.solcx)
 PYTEST_ARGS ?= -q --tb=short
-DEMO_HOST := 127.0.0.1
-DEMO_PORT := 8545
-DEVNET_DIR := $(ROOT)/.devnet
 
 PIP_STAMP := $(VENV)/.stamp-pip
 NPM_STAMP := node_modules/.stamp-npm
@@ -130,7 +127,7 @@ test: install test-debs geth fresh-cache
 	done
 
 # Long invariant fuzzing (not part of `make test`): JCM_FUZZ_EXAMPLES x JCM_FUZZ_STEPS random runs
-# (default 80 x 60) of the state machine in tests/fuzz, then a report of what it covered.
+# (defaults in docs/settings.md) of the state machine in tests/fuzz, then a report of what it covered.
 .PHONY: fuzz
 fuzz: install fresh-cache
 	JCM_FUZZ_PROFILE=long ape test tests/fuzz $(PYTEST_ARGS)
@@ -147,7 +144,8 @@ lint: install
 	ruff format --check .
 	mypy $(wildcard registry_client api)
 	@# The benchmarks, the generator of docs/errors.md and the shared test checks are typed too.
-	mypy bench scripts/error_reference.py tests/invariants.py tests/test_domain.py \
+	mypy bench scripts/error_reference.py scripts/settings_reference.py tests/invariants.py \
+	  tests/test_domain.py tests/test_settings.py \
 	  tests/test_layers.py tests/test_error_reference.py
 
 format: install

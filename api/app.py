@@ -17,8 +17,8 @@ from api.database import create_schema, make_engine, session_factory
 from api.downloads import router as downloads_router
 from api.explorer import router as explorer_router
 from api.routes import accounts, aef as aef_routes, movements, registry, reports
-from api.settings import Settings
 from api.web import STATIC_DIR
+from registry_client.settings import Settings
 
 DESCRIPTION = """\
 A read-only view of the JCM registry built from the contracts' events: countries and their joint

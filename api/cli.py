@@ -3,7 +3,7 @@
 The ``api`` package adds them to ``jcm`` through the ``jcm.commands`` entry point (pyproject.toml),
 so ``registry_client`` never imports ``api``: imports run one way, ``api`` -> ``registry_client``.
 They run :func:`api.indexer.run` and :func:`api.server.serve` with their settings from the command
-line, ``JCM_*`` environment variables (:class:`api.settings.Settings`) and the global
+line, ``JCM_*`` environment variables (:class:`registry_client.settings.Settings`) and the global
 ``--rpc-url``/``--deployment``.
 """
 
@@ -14,15 +14,22 @@ from typing import Annotated
 import typer
 
 from registry_client.cli.common import rpc_url, settings
+from registry_client.settings import (
+    DEFAULT_API_PORT,
+    DEFAULT_CONFIRMATIONS,
+    DEFAULT_DATABASE_URL,
+    LOCALHOST,
+    env_var,
+)
 
 DatabaseOption = Annotated[
     str | None,
     typer.Option(
         "--database-url",
-        envvar="JCM_DATABASE_URL",
+        envvar=env_var("database_url"),
         show_envvar=True,
-        help="Index database: sqlite:///FILE or postgresql://... (default: "
-        "sqlite:///jcm-index.sqlite3).",
+        help="Index database: sqlite:///FILE or postgresql://... "
+        f"(default: {DEFAULT_DATABASE_URL}).",
     ),
 ]
 
@@ -42,7 +49,9 @@ def index(
     confirmations: Annotated[
         int | None,
         typer.Option(
-            "--confirmations", min=0, help="Blocks a log must be buried under (default 0)."
+            "--confirmations",
+            min=0,
+            help=f"Blocks a log must be buried under (default {DEFAULT_CONFIRMATIONS}).",
         ),
     ] = None,
     once: Annotated[
@@ -57,13 +66,12 @@ def index(
 
     from api.database import IndexSchemaError
     from api.indexer import ChainChangedError, run
-    from api.settings import Settings
     from registry_client.chain import RpcError
     from registry_client.deployment import load_deployment
     from registry_client.errors import RegistryError
 
     deployment = load_deployment(settings(ctx).deployment_path)
-    defaults = Settings()
+    defaults = settings(ctx)
     _quiet_http_logs()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
@@ -85,8 +93,8 @@ def index(
 
 def serve(
     ctx: typer.Context,
-    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = LOCALHOST,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = DEFAULT_API_PORT,
     database_url: DatabaseOption = None,
     with_indexer: Annotated[
         bool,
@@ -99,7 +107,6 @@ def serve(
     import logging
 
     from api.server import serve as run_server
-    from api.settings import Settings
     from registry_client.deployment import load_deployment
 
     options = settings(ctx)
@@ -112,7 +119,7 @@ def serve(
         overrides["deployment"] = options.deployment_path
     _quiet_http_logs()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    run_server(Settings().model_copy(update=overrides), with_indexer=with_indexer)
+    run_server(options.model_copy(update=overrides), with_indexer=with_indexer)
 
 
 def _quiet_http_logs() -> None:

@@ -19,6 +19,7 @@ import typer
 from api.cli import DatabaseOption
 from registry_client.cli.output import print_json, success
 from registry_client.errors import ChainUnavailable, InvalidInput, NotFound, RegistryError
+from registry_client.settings import DEFAULT_API_PORT, LOCALHOST, env_var
 
 if TYPE_CHECKING:
     from registry_client.article6 import AefReport
@@ -59,9 +60,10 @@ def aef(
         str | None,
         typer.Option(
             "--api-url",
-            envvar="JCM_API_URL",
+            envvar=env_var("api_url"),
             show_envvar=True,
-            help="A running query API (e.g. http://127.0.0.1:8000); else the index database.",
+            help=f"A running query API (e.g. http://{LOCALHOST}:{DEFAULT_API_PORT}); else the "
+            "index database.",
         ),
     ] = None,
     database_url: DatabaseOption = None,
@@ -137,9 +139,9 @@ def _from_index(database_url: str | None, party: str, year: int) -> AefReport:
     from api import aef
     from api.database import make_engine
     from api.queries.common import NotFoundError
-    from api.settings import Settings
+    from registry_client.settings import load_settings
 
-    url = database_url or Settings().database_url
+    url = database_url or load_settings().database_url
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
         raise NotFound(
             f"no index database at {url}: run jcm index, or give --database-url or --api-url"

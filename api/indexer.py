@@ -43,9 +43,15 @@ from api.abi import ContractRole, EventDecoder, checksum_hex
 from api.apply import Applier, DecodedLog, IndexCache
 from api.database import IndexSchemaError, create_schema, make_engine
 from api.rollback import rollback_to
-from api.settings import DEFAULT_DATABASE_URL
 from api.tables import Block, Checkpoint, CommitteeAssignment, Meta
 from registry_client.chain import BlockHeader, RpcClient, RpcError
+from registry_client.settings import (
+    DEFAULT_BLOCK_RANGE,
+    DEFAULT_CONFIRMATIONS,
+    DEFAULT_DATABASE_URL,
+    DEFAULT_POLL_INTERVAL,
+    DEFAULT_RPC_TIMEOUT,
+)
 
 log = logging.getLogger("api.indexer")
 
@@ -143,8 +149,8 @@ class Indexer:
     rpc: RpcClient
     engine: Engine
     target: IndexTarget
-    confirmations: int = 0
-    block_range: int = 2_000
+    confirmations: int = DEFAULT_CONFIRMATIONS
+    block_range: int = DEFAULT_BLOCK_RANGE
     before_commit: Callable[[int, int], None] | None = None
     stats: IndexStats = field(default_factory=IndexStats)
     _decoder: EventDecoder = field(default_factory=EventDecoder)
@@ -540,14 +546,14 @@ def run(
     rpc_url: str,
     deployment: object,
     database_url: str = DEFAULT_DATABASE_URL,
-    confirmations: int = 0,
+    confirmations: int = DEFAULT_CONFIRMATIONS,
     *,
-    block_range: int = 2_000,
+    block_range: int = DEFAULT_BLOCK_RANGE,
     follow: bool = True,
-    poll_interval: float = 2.0,
+    poll_interval: float = DEFAULT_POLL_INTERVAL,
     progress: bool = True,
     stop: threading.Event | None = None,
-    rpc_timeout: float = 30.0,
+    rpc_timeout: float = DEFAULT_RPC_TIMEOUT,
 ) -> IndexStats:
     """Index a registry deployment into a database; the entry point of ``jcm index``.
 
@@ -613,7 +619,7 @@ def run(
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m api.indexer``: index from the command line (settings from ``JCM_*`` too)."""
-    from api.settings import Settings
+    from registry_client.settings import Settings
 
     settings = Settings()
     parser = argparse.ArgumentParser(

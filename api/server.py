@@ -17,7 +17,7 @@ import uvicorn
 
 from api.app import create_app
 from api.database import create_schema, make_engine
-from api.settings import Settings
+from registry_client.settings import Settings
 
 log = logging.getLogger("api.server")
 

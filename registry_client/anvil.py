@@ -19,11 +19,12 @@ from typing import Any
 
 from registry_client.chain import RpcClient, RpcError
 from registry_client.devnet import find_anvil
+from registry_client.settings import DEFAULT_API_PORT, DEFAULT_NODE_PORT
 
 TEST_MNEMONIC = "test test test test test test test test test test test junk"
 """anvil's default mnemonic: its accounts are funded on every local chain, and public."""
 
-RESERVED_PORTS = frozenset({8545, 8000})
+RESERVED_PORTS = frozenset({DEFAULT_NODE_PORT, DEFAULT_API_PORT})
 """The devnet's RPC and API ports: never handed out, so tests never touch a user's devnet."""
 
 

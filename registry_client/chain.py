@@ -42,11 +42,9 @@ from web3.types import RPCEndpoint, RPCResponse
 
 from registry_client.errors import ChainUnavailable
 from registry_client.node_url import public_node_url
+from registry_client.settings import DEFAULT_RPC_TIMEOUT
 
 log = logging.getLogger(__name__)
-
-DEFAULT_RPC_TIMEOUT = 30.0
-"""Seconds one JSON-RPC request may take."""
 
 # ------------------------------------------------------------------------------------------------
 # web3

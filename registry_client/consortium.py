@@ -51,10 +51,11 @@ from eth_utils import keccak, to_checksum_address
 from registry_client.anvil import free_port
 from registry_client.devnet import Child, find_executable
 from registry_client.errors import RegistryError
+from registry_client.settings import LOCALHOST, env_var, load_settings
 
 GETH_VERSION = "1.13.15"
-GETH_ENV = "JCM_GETH"
-HOST = "127.0.0.1"
+GETH_ENV = env_var("geth")
+HOST = LOCALHOST
 GOVERNMENTS = ("JP", "ID")
 """Japan and the partner government whose signers make up the default network."""
 SIGNERS_PER_GOVERNMENT = 2
@@ -81,7 +82,10 @@ def find_geth() -> str:
     Raises:
         ConsortiumError: none found.
     """
-    found = find_executable(GETH_ENV, ".tools/bin/geth", "geth")
+    settings = load_settings()
+    installed = settings.geth_dir / "geth" if settings.geth_dir else None
+    configured = settings.geth or (str(installed) if installed else None)
+    found = find_executable(configured, ".tools/bin/geth", "geth")
     if found:
         return found
     raise ConsortiumError(

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,18 +24,21 @@ from registry_client import contracts
 from registry_client.chain import connect_web3
 from registry_client.errors import DeploymentError, RegistryError
 from registry_client.models import Deployment, checksum, side_bytes, side_code
+from registry_client.settings import (
+    DEFAULT_DEPLOYMENT_FILE,
+    DEFAULT_METADATA_URI,
+    env_var,
+    load_settings,
+)
 from registry_client.transactions import FeeSettings, TransactionSender, revert_errors
 
-DEFAULT_DEPLOYMENT_FILE = "deployment.json"
-DEPLOYMENT_ENV = "JCM_DEPLOYMENT"
+DEPLOYMENT_ENV = env_var("deployment")
 """Environment variable naming the deployment file (default ``./deployment.json``)."""
-DEFAULT_METADATA_URI = "https://jcm-registry.local/v1/batches/{id}.json"
-"""ERC-1155 metadata URI template of a new registry (``{id}`` per the ERC-1155 spec)."""
 
 
 def default_deployment_path() -> Path:
     """``$JCM_DEPLOYMENT`` if set, else ``deployment.json`` in the current directory."""
-    return Path(os.environ.get(DEPLOYMENT_ENV) or DEFAULT_DEPLOYMENT_FILE)
+    return load_settings().deployment or Path(DEFAULT_DEPLOYMENT_FILE)
 
 
 def save_deployment(deployment: Deployment, path: str | Path | None = None) -> Path:

@@ -50,6 +50,13 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from registry_client.errors import RegistryError
+from registry_client.settings import (
+    DEFAULT_API_PORT,
+    DEFAULT_NODE_PORT,
+    LOCALHOST,
+    env_var,
+    load_settings,
+)
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -57,11 +64,10 @@ if TYPE_CHECKING:
     from registry_client.models import Deployment
     from registry_client.seed import Party, Progress, SeedPlan
 
-HOST = "127.0.0.1"
-DEFAULT_PORT = 8545
-DEFAULT_API_PORT = 8000
-STATE_DIR_ENV = "JCM_DEVNET_DIR"
-ANVIL_ENV = "JCM_ANVIL"
+HOST = LOCALHOST
+DEFAULT_PORT = DEFAULT_NODE_PORT
+STATE_DIR_ENV = env_var("devnet_dir")
+ANVIL_ENV = env_var("anvil")
 DEMO_PASSWORD = "jcm-demo"
 """Password of every demo keystore in ``<devnet>/keys`` (public: these are devnet keys)."""
 DEMO_KDF_N = 4096
@@ -98,7 +104,7 @@ class DevnetError(RegistryError):
 
 def default_state_dir() -> Path:
     """``$JCM_DEVNET_DIR``, else ``.devnet`` in the current directory."""
-    return Path(os.environ.get(STATE_DIR_ENV) or ".devnet")
+    return load_settings().devnet_dir
 
 
 @dataclass(frozen=True)
@@ -201,11 +207,10 @@ class Reporter(Protocol):
 # ------------------------------------------------------------------------------------------------
 
 
-def find_executable(env: str, local: str, name: str) -> str | None:
-    """An executable: ``$env`` if set, else ``local`` (a relative path such as
-    ``node_modules/.bin/anvil``) under the current directory, this checkout or one of their
+def find_executable(configured: str | None, local: str, name: str) -> str | None:
+    """An executable: ``configured`` (a setting) if given, else ``local`` (a relative path such
+    as ``node_modules/.bin/anvil``) under the current directory, this checkout or one of their
     parents, else ``name`` on ``PATH``; ``None`` if none of them."""
-    configured = os.environ.get(env)
     if configured:
         return configured
     for start in (Path.cwd(), Path(__file__).resolve().parent):
@@ -223,7 +228,7 @@ def find_anvil() -> str:
     Raises:
         DevnetError: none found.
     """
-    found = find_executable(ANVIL_ENV, "node_modules/.bin/anvil", "anvil")
+    found = find_executable(load_settings().anvil, "node_modules/.bin/anvil", "anvil")
     if found:
         return found
     raise DevnetError(
@@ -681,7 +686,9 @@ class Devnet:
         ]  # fmt: skip
         reporter.status(f"starting the indexer and the query API on {self.api_url}")
         # Clique has no finality: the indexer applies a log only once it is buried that deep.
-        depth = {"JCM_CONFIRMATIONS": str(CONSORTIUM_CONFIRMATIONS)} if self.consortium else None
+        depth = (
+            {env_var("confirmations"): str(CONSORTIUM_CONFIRMATIONS)} if self.consortium else None
+        )
         api = Child.start(
             "api",
             [*base, "api", "--host", HOST, "--port", str(self.api_port),

@@ -31,10 +31,10 @@ from pydantic import BaseModel, ConfigDict
 
 from registry_client.errors import KeystoreError
 from registry_client.models import checksum
+from registry_client.settings import env_var, load_settings
 
-KEYSTORE_DIR_ENV = "JCM_KEYSTORE_DIR"
-PASSWORD_ENV = "JCM_KEYSTORE_PASSWORD"
-DEFAULT_DIR = Path("~/.jcm/keys")
+KEYSTORE_DIR_ENV = env_var("keystore_dir")
+PASSWORD_ENV = env_var("keystore_password")
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 
@@ -53,7 +53,7 @@ class KeyInfo(BaseModel):
 
 def default_directory() -> Path:
     """``$JCM_KEYSTORE_DIR`` if set, else ``~/.jcm/keys``."""
-    return Path(os.environ.get(KEYSTORE_DIR_ENV) or DEFAULT_DIR).expanduser()
+    return load_settings().keystore_dir.expanduser()
 
 
 def read_password(

@@ -6,8 +6,8 @@
   alias in ``JCM_DEPLOYER`` deploys (``ape accounts import <alias>`` first); it becomes the admin
   unless ``JCM_ADMIN`` names another address.
 
-Environment:
-  JCM_METADATA_URI  ERC-1155 metadata URI template (default below; ``{id}`` per the ERC-1155 spec)
+Environment (fields of ``registry_client.settings.Settings``, see ``docs/settings.md``):
+  JCM_METADATA_URI  ERC-1155 metadata URI template (``{id}`` per the ERC-1155 spec)
   JCM_DEPLOYER      Ape account alias used on non-local networks (required there); Ape asks for its
                     passphrase and a confirmation, unless APE_ACCOUNTS_<alias>_PASSPHRASE is set, in
                     which case the script signs without prompting (for unattended deploys)
@@ -22,14 +22,14 @@ import click
 from ape import accounts, networks, project
 from ape.api import AccountAPI
 
-DEFAULT_URI = "https://jcm-registry.local/v1/batches/{id}.json"
+from registry_client.settings import load_settings
 
 
 def _deployer() -> AccountAPI:
     network = networks.provider.network
     if network.is_local:
         return accounts.test_accounts[0]
-    alias = os.environ.get("JCM_DEPLOYER")
+    alias = load_settings().deployer
     if not alias:
         raise click.UsageError(
             f"network {network.choice!r} is not local: set JCM_DEPLOYER to the alias of an Ape "
@@ -43,8 +43,9 @@ def _deployer() -> AccountAPI:
 
 def main() -> None:
     deployer = _deployer()
-    admin = os.environ.get("JCM_ADMIN") or deployer.address
-    uri = os.environ.get("JCM_METADATA_URI", DEFAULT_URI)
+    settings = load_settings()
+    admin = settings.admin or deployer.address
+    uri = settings.metadata_uri
     registry = deployer.deploy(project.JCMRegistry, admin, uri)
     click.echo(f"network:     {networks.provider.network.choice}")
     click.echo(f"chain id:    {networks.provider.chain_id}")

@@ -89,23 +89,30 @@ def render() -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Write or check docs/errors.md; returns the exit code."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def write_or_check(target: Path, text: str, doc: str, argv: list[str] | None = None) -> int:
+    """Write a generated document, or with ``--check`` only compare; returns the exit code.
+
+    Shared by the generators in ``scripts/`` (``doc`` is the generator's module docstring).
+    """
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if the file is out of date")
     options = parser.parse_args(argv)
-    text = render()
+    where = target.relative_to(ROOT)
     if options.check:
-        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
+        current = target.read_text(encoding="utf-8") if target.exists() else ""
         if current != text:
-            where = TARGET.relative_to(ROOT)
-            print(f"{where} is out of date: run python scripts/error_reference.py")
+            print(f"{where} is out of date: run python {Path(sys.argv[0]).as_posix()}")
             return 1
         return 0
-    TARGET.parent.mkdir(exist_ok=True)
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"wrote {TARGET.relative_to(ROOT)}")
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {where}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write or check docs/errors.md; returns the exit code."""
+    return write_or_check(TARGET, render(), __doc__ or "", argv)
 
 
 if __name__ == "__main__":

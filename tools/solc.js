@@ -19,7 +19,7 @@ const path = require('path');
 
 function loadSolc() {
   const candidates = [
-    process.env.JCM_SOLCJS_MODULE,
+    process.env.JCM_SOLCJS_MODULE, // a field of registry_client.settings (docs/settings.md)
     path.join(__dirname, '..', 'node_modules', 'solc'),
     'solc',
   ].filter(Boolean);

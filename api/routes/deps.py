@@ -12,7 +12,7 @@ from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from api.queries.common import MAX_DB_INT
-from api.settings import Settings
+from registry_client.settings import Settings
 
 MAX_LIMIT = 500
 ADDRESS_PATTERN = r"^0[xX][0-9a-fA-F]{40}$"

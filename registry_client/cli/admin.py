@@ -159,8 +159,9 @@ def deploy(
 ) -> None:
     """Deploy the registry (JCMRegistry, JCMProjects, JCMGovernance); write the deployment file."""
     from registry_client.chain import connect_web3
-    from registry_client.deployment import DEFAULT_METADATA_URI, deploy_registry, save_deployment
+    from registry_client.deployment import deploy_registry, save_deployment
     from registry_client.errors import DeploymentError
+    from registry_client.settings import DEFAULT_METADATA_URI
     from registry_client.transactions import FeeSettings
 
     options = settings(ctx)

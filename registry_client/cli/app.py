@@ -25,8 +25,15 @@ from registry_client.cli import (
     keys,
     views,
 )
-from registry_client.cli.common import Settings
 from registry_client.cli.errors import report
+from registry_client.settings import (
+    DEFAULT_DEPLOYMENT_FILE,
+    DEFAULT_DEVNET_DIR,
+    DEFAULT_KEYSTORE_DIR,
+    DEFAULT_RPC_URL,
+    env_var,
+    load_settings,
+)
 
 
 class JcmGroup(TyperGroup):
@@ -77,37 +84,39 @@ def root(
         str | None,
         typer.Option(
             "--rpc-url",
-            envvar="JCM_RPC_URL",
+            envvar=env_var("rpc_url"),
             show_envvar=True,
             help="JSON-RPC URL of the node, or several nodes of the same chain separated by commas "
             "(e.g. Japan's and the partner's): requests fail over to the next one that answers "
-            "(default: the deployment file's, else http://127.0.0.1:8545).",
+            f"(default: the deployment file's, else {DEFAULT_RPC_URL}).",
         ),
     ] = None,
     deployment: Annotated[
         Path | None,
         typer.Option(
             "--deployment",
-            envvar="JCM_DEPLOYMENT",
+            envvar=env_var("deployment"),
             show_envvar=True,
             dir_okay=False,
-            help="Deployment file (default: the devnet's, .devnet/deployment.json).",
+            help="Deployment file (default: the devnet's, "
+            f"{DEFAULT_DEVNET_DIR / DEFAULT_DEPLOYMENT_FILE}).",
         ),
     ] = None,
     keystore: Annotated[
         str | None,
         typer.Option(
             "--keystore",
-            envvar="JCM_KEYSTORE",
+            envvar=env_var("keystore"),
             show_envvar=True,
-            help="Keystore name of the key that signs (in $JCM_KEYSTORE_DIR, default ~/.jcm/keys).",
+            help=f"Keystore name of the key that signs (in ${env_var('keystore_dir')}, default "
+            f"{DEFAULT_KEYSTORE_DIR}).",
         ),
     ] = None,
     gas_price: Annotated[
         int | None,
         typer.Option(
             "--gas-price",
-            envvar="JCM_GAS_PRICE",
+            envvar=env_var("gas_price"),
             show_envvar=True,
             min=0,
             help="Fixed gas price in wei, 0 on a zero-gas consortium chain (default: the node's).",
@@ -118,7 +127,7 @@ def root(
 
     Passwords come from $JCM_KEYSTORE_PASSWORD or a prompt, never from an argument.
     """
-    ctx.obj = Settings(
+    ctx.obj = load_settings(
         rpc_url=rpc_url, deployment=deployment, keystore=keystore, gas_price=gas_price
     )
 

@@ -1,7 +1,8 @@
 """What every ``jcm`` command shares: global settings, option types, and the few steps between the
 command line and the SDK (connect, load the signing key, read an address or keystore name).
 
-Global options (before the command, or from the environment):
+Global options (before the command, or from the environment; every variable is a field of
+:class:`registry_client.settings.Settings`, listed in ``docs/settings.md``):
 
 - ``--rpc-url`` / ``$JCM_RPC_URL``: the node; default the deployment file's URL, else
   ``http://127.0.0.1:8545``.
@@ -16,11 +17,12 @@ Global options (before the command, or from the environment):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from registry_client.settings import DEFAULT_RPC_URL, Settings, env_var, load_settings
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -28,33 +30,17 @@ if TYPE_CHECKING:
     from registry_client.client import RegistryClient
     from registry_client.keystore import Keystore
 
-DEFAULT_RPC_URL = "http://127.0.0.1:8545"
-
-
-@dataclass
-class Settings:
-    """The global options of one ``jcm`` invocation."""
-
-    rpc_url: str | None = None
-    deployment: Path | None = None
-    keystore: str | None = None
-    gas_price: int | None = None
-
-    @property
-    def deployment_path(self) -> Path:
-        """The deployment file to read: the option's, else the devnet's."""
-        if self.deployment is not None:
-            return self.deployment
-        from registry_client.devnet import default_state_dir
-
-        return default_state_dir() / "deployment.json"
-
 
 def settings(ctx: typer.Context) -> Settings:
-    """The global settings stored by the root callback."""
+    """The settings of this invocation: the environment with the global options on top (stored by
+    the root callback).
+
+    Raises:
+        ConfigurationError: a ``JCM_*`` variable holds a value its setting refuses.
+    """
     root = ctx.find_root()
     if not isinstance(root.obj, Settings):
-        root.obj = Settings()
+        root.obj = load_settings()
     return root.obj
 
 
@@ -70,7 +56,7 @@ KeystoreOption = Annotated[
     typer.Option(
         "--keystore",
         "-k",
-        envvar="JCM_KEYSTORE",
+        envvar=env_var("keystore"),
         help="Keystore name (or file) of the key that signs; password from "
         "$JCM_KEYSTORE_PASSWORD or a prompt.",
         show_envvar=True,
@@ -84,7 +70,7 @@ KeystoreOption = Annotated[
 
 
 def keys() -> Keystore:
-    """The keystore folder: ``$JCM_KEYSTORE_DIR``, else ``~/.jcm/keys``."""
+    """The keystore folder (setting ``keystore_dir``)."""
     from registry_client.keystore import Keystore
 
     return Keystore()

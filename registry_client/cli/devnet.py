@@ -10,6 +10,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from registry_client.cli import output
+from registry_client.settings import (
+    DEFAULT_API_PORT,
+    DEFAULT_DEVNET_DIR,
+    DEFAULT_NODE_PORT,
+    env_var,
+)
 
 if TYPE_CHECKING:
     from registry_client.devnet import DevnetInfo
@@ -25,10 +31,10 @@ StateDirOption = Annotated[
     Path | None,
     typer.Option(
         "--state-dir",
-        envvar="JCM_DEVNET_DIR",
+        envvar=env_var("devnet_dir"),
         show_envvar=True,
         file_okay=False,
-        help="The devnet's folder (default: .devnet).",
+        help=f"The devnet's folder (default: {DEFAULT_DEVNET_DIR}).",
     ),
 ]
 PortOption = Annotated[int, typer.Option("--port", min=1, max=65535, help="anvil's port.")]
@@ -136,8 +142,8 @@ def _countries(text: str | None) -> tuple[str, ...] | None:
 @app.command("up")
 def up(
     state_dir: StateDirOption = None,
-    port: PortOption = 8545,
-    api_port: ApiPortOption = 8000,
+    port: PortOption = DEFAULT_NODE_PORT,
+    api_port: ApiPortOption = DEFAULT_API_PORT,
     countries: CountriesOption = None,
     no_api: NoApiOption = False,
     consortium: ConsortiumOption = False,
@@ -171,8 +177,8 @@ def down(state_dir: StateDirOption = None) -> None:
 @app.command("reset")
 def reset(
     state_dir: StateDirOption = None,
-    port: PortOption = 8545,
-    api_port: ApiPortOption = 8000,
+    port: PortOption = DEFAULT_NODE_PORT,
+    api_port: ApiPortOption = DEFAULT_API_PORT,
     countries: CountriesOption = None,
     no_api: NoApiOption = False,
     no_start: Annotated[
@@ -204,11 +210,11 @@ def env(state_dir: StateDirOption = None) -> None:
         raise DeploymentError(f"no devnet deployment in {paths.root}: start one with jcm devnet up")
     rpc = json.loads(paths.deployment.read_text(encoding="utf-8")).get("rpc_url", "")
     exports = {
-        "JCM_RPC_URL": rpc,
-        "JCM_DEPLOYMENT": str(paths.deployment.resolve()),
-        "JCM_KEYSTORE_DIR": str(paths.keys.resolve()),
-        "JCM_KEYSTORE_PASSWORD": DEMO_PASSWORD,
-        "JCM_DATABASE_URL": f"sqlite:///{paths.database.resolve()}",  # jcm report reads the index
+        env_var("rpc_url"): rpc,
+        env_var("deployment"): str(paths.deployment.resolve()),
+        env_var("keystore_dir"): str(paths.keys.resolve()),
+        env_var("keystore_password"): DEMO_PASSWORD,
+        env_var("database_url"): f"sqlite:///{paths.database.resolve()}",  # jcm report reads it
     }
     for name, value in exports.items():
         output.success(f"export {name}={shlex.quote(value)}")

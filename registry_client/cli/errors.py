@@ -46,7 +46,6 @@ unexpected                 a bug: please report it
 
 from __future__ import annotations
 
-import os
 import traceback
 from typing import TYPE_CHECKING
 
@@ -145,13 +144,24 @@ def error_code(exc: BaseException) -> str:
     return "unexpected"
 
 
+def _debug() -> bool:
+    """Whether the setting ``debug`` asks for tracebacks (a broken setting means no: it is being
+    reported already)."""
+    from registry_client.settings import ConfigurationError, load_settings
+
+    try:
+        return load_settings().debug
+    except ConfigurationError:
+        return False
+
+
 def report(exc: BaseException, *, as_json: bool = False) -> int:
     """Print ``exc`` as one ``error:`` line (and the traceback with ``JCM_DEBUG=1``); with
     ``as_json`` also as a JSON error object on standard output."""
     from registry_client.errors import RegistryError
 
     message, code = describe(exc)
-    if os.environ.get("JCM_DEBUG"):
+    if _debug():
         traceback.print_exception(exc)
     if message is None:
         return code

@@ -24,9 +24,9 @@ from web3.contract import Contract
 from api.app import create_app
 from api.database import make_engine
 from api.indexer import Indexer, IndexStats, IndexTarget
-from api.settings import Settings
 from registry_client import contracts, decisions
 from registry_client.chain import RpcClient
+from registry_client.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 

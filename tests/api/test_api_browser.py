@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
 import threading
 import time
@@ -30,8 +29,8 @@ from openpyxl import load_workbook
 from api.app import create_app
 from api.database import make_engine
 from api.i18n import translations
-from api.settings import Settings
 from registry_client.anvil import free_port
+from registry_client.settings import Settings, load_settings
 
 HERE = Path(__file__).resolve().parent
 
@@ -73,7 +72,7 @@ def test_explorer_search_reaches_the_serial_page(
     ensure_chromium()
     assert (REPO / "node_modules" / "playwright-core").is_dir(), "run npm ci (make install)"
     # JCM_TEST_ARTIFACTS keeps the screenshot somewhere pytest does not rotate away (CI artifacts).
-    folder = Path(os.environ.get("JCM_TEST_ARTIFACTS") or tmp_path)
+    folder = load_settings().test_artifacts or tmp_path
     folder.mkdir(parents=True, exist_ok=True)
     screenshot = folder / "explorer-serial-520.png"
     seen = _run_node(str(HERE / "explorer_search.cjs"), explorer_url, "520", str(screenshot))
@@ -117,7 +116,7 @@ def test_explorer_in_japanese_with_real_glyphs_and_every_page_from_search(
     explorer_url: str, seeded_chain: Chain, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ensure_chromium()
-    folder = Path(os.environ.get("JCM_TEST_ARTIFACTS") or tmp_path)
+    folder = load_settings().test_artifacts or tmp_path
     expected = _searches(explorer_url, seeded_chain)
     searches = [{"query": q, "lang": lang} for q in expected for lang in ("ja", "en")]
     seen = _run_node(
@@ -175,7 +174,7 @@ def test_explorer_shows_a_party_s_aef_tables_and_their_downloads(
     explorer_url: str, tmp_path: Path, lang: str
 ) -> None:
     ensure_chromium()
-    folder = Path(os.environ.get("JCM_TEST_ARTIFACTS") or tmp_path)
+    folder = load_settings().test_artifacts or tmp_path
     seen = _run_node(str(HERE / "explorer_aef.cjs"), explorer_url, lang, "ID", str(folder))
     year = datetime.now(UTC).year  # the reference history is mined at today's time
     assert seen["first"] == f"{explorer_url}/reports/aef?party=JP&year={year}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import subprocess
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from PIL import Image
 from api import documents
 from api.models import Proof, RetirementOut, SerialRangeOut
 from api.web import TEMPLATES
+from registry_client.settings import load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +37,7 @@ def _forget_the_language(client: TestClient) -> Iterator[None]:
 def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ensure_cjk_fonts()
     ensure_poppler()
-    folder = Path(os.environ.get("JCM_TEST_ARTIFACTS") or tmp_path_factory.mktemp("documents"))
+    folder = load_settings().test_artifacts or tmp_path_factory.mktemp("documents")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.database import make_engine
 from api.server import start_indexer_thread
-from api.settings import Settings
+from registry_client.settings import Settings
 
 
 def _wait_for(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:

@@ -10,8 +10,8 @@ from api import ranges
 from api.database import normalize_url
 from api.indexer import IndexTarget
 from api.routes.movements import _prefers_html
-from api.settings import Settings
 from registry_client.models import Deployment
+from registry_client.settings import Settings
 
 REGISTRY = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 PROJECTS = "0xa16E02E87b7454126E5E10d957A927A7F5B5d2be"

@@ -20,7 +20,6 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from api.indexer import run as run_indexer
-from api.settings import Settings
 from registry_client import decisions
 from registry_client.anvil import free_port
 from registry_client.cli.app import app
@@ -30,6 +29,7 @@ from registry_client.deployment import save_deployment
 from registry_client.errors import ChainUnavailable, GasPriceTooLow, SignatureError
 from registry_client.keystore import Keystore
 from registry_client.models import TransferReceipt
+from registry_client.settings import Settings
 from registry_client.transactions import FeeSettings
 
 

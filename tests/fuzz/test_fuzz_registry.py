@@ -6,14 +6,13 @@ Profiles (environment variable ``JCM_FUZZ_PROFILE``):
 
 - ``short`` (default, part of ``make test``): a few derandomized runs of about 30 steps, with no
   example database, so every CI run executes the same steps.
-- ``long`` (``make fuzz``): many random runs (``JCM_FUZZ_EXAMPLES`` x ``JCM_FUZZ_STEPS``, by default
-  80 x 60) that prints what it covered: outcomes per rule (successes and each predicted refusal),
-  and the largest holdings and state seen.
+- ``long`` (``make fuzz``): many random runs (``JCM_FUZZ_EXAMPLES`` x ``JCM_FUZZ_STEPS``, defaults
+  in docs/settings.md) that prints what it covered: outcomes per rule (successes and each
+  predicted refusal), and the largest holdings and state seen.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,13 +23,12 @@ from hypothesis.stateful import run_state_machine_as_test
 from fuzz.harness import Rpc, artifacts_from_ape
 from fuzz.machine import STRANGER, Coverage, RegistryMachine, candidates
 from fuzz.world import CONTRACT_NAMES, ID, JP, SIDES, TH, World, build_world
+from registry_client.settings import load_settings
 
-PROFILE = os.environ.get("JCM_FUZZ_PROFILE", "short")
-if PROFILE not in ("short", "long"):
-    raise ValueError(f"JCM_FUZZ_PROFILE is 'short' or 'long', not {PROFILE!r}")
-LONG = PROFILE == "long"
-EXAMPLES = int(os.environ.get("JCM_FUZZ_EXAMPLES", "80" if LONG else "6"))
-STEPS = int(os.environ.get("JCM_FUZZ_STEPS", "60" if LONG else "30"))
+# JCM_FUZZ_PROFILE, JCM_FUZZ_EXAMPLES, JCM_FUZZ_STEPS: fields of registry_client.settings.Settings.
+_KNOBS = load_settings()
+LONG = _KNOBS.fuzz_profile == "long"
+EXAMPLES, STEPS = _KNOBS.fuzz_runs
 
 SETTINGS = settings(
     max_examples=EXAMPLES,
