@@ -10,7 +10,8 @@ Connect with an RPC URL and a deployment file (or the registry's address)::
     for holding in client.holdings(client.address):
         print(holding.batch_id, holding.balance, holding.block_ids)
 
-Every write runs first with ``eth_call`` and ``eth_estimateGas``: a refusal raises a typed
+Every write is first checked on the node (``eth_estimateGas``, or ``eth_call`` under a gas limit
+measured before for the same function): a refusal raises a typed
 :class:`~registry_client.errors.RegistryError` (e.g. ``AccountStateError("account 0x.. is
 frozen ...")``) and nothing is sent. Transactions are signed locally and sent raw. Each write
 returns a typed receipt model with the decoded domain result (batch id, retirement id, ...).
@@ -195,7 +196,7 @@ class PreparedCalls:
         parse: Callable[[TxReceipt], R],
         context: str,
     ) -> Call[R]:
-        data = self._c.registry_contract.encode_abi(function, args=list(args))
+        data = contracts.calldata(self._c.w3, "JCMRegistry", function, args)
         return Call({"to": self._c.registry_contract.address, "data": data}, parse, context)
 
     # ---- governance --------------------------------------------------------------------------
@@ -208,7 +209,7 @@ class PreparedCalls:
         context: str,
     ) -> Call[R]:
         contract = self._c.governance_contract
-        data = contract.encode_abi(function, args=list(args))
+        data = contracts.calldata(self._c.w3, "JCMGovernance", function, args)
         return Call({"to": contract.address, "data": data}, parse, context)
 
     def propose_country(self, country: str, committee: str, authority: str) -> Call[CountryReceipt]:
@@ -433,7 +434,7 @@ class PreparedCalls:
         except decisions.DecisionError as exc:
             raise SignatureError(str(exc)) from exc
         committee = contracts.at(self._c.w3, "JointCommittee", decision.domain.committee)
-        data = committee.encode_abi(function, args=list(args))
+        data = contracts.calldata(self._c.w3, "JointCommittee", function, args)
         kind = decisions.DecisionKind(int(decision.decision_kind))
 
         def parse(receipt: TxReceipt) -> DecisionReceipt:
@@ -687,9 +688,13 @@ class RegistryClient:
     @staticmethod
     def _events(contract: Contract, name: str, receipt: TxReceipt) -> list[EventData]:
         event = getattr(contract.events, name)()
+        topic = bytes.fromhex(event.topic[2:])
         found = []
         for log in receipt["logs"]:
             if log["address"] != contract.address:
+                continue
+            # topic 0 names the event: a cheap look before web3 decodes (or refuses) the log
+            if not log["topics"] or bytes(log["topics"][0]) != topic:
                 continue
             try:
                 found.append(event.process_log(log))

@@ -7,11 +7,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
-from eth_typing import ChecksumAddress, HexAddress, HexStr
+from eth_typing import ABIFunction, ChecksumAddress, HexAddress, HexStr
+from eth_utils import function_abi_to_4byte_selector, get_abi_input_types
 from web3 import Web3
 from web3.contract import Contract
 
@@ -57,3 +59,30 @@ def at(w3: Web3, name: ContractName, address: str) -> Contract:
         abi=abi(name),
         decode_tuples=True,
     )
+
+
+@cache
+def _function(name: ContractName, function: str) -> tuple[str, tuple[str, ...]]:
+    """The selector (``0x`` hex) and argument types of ``function`` of contract ``name``."""
+    found = [e for e in abi(name) if e.get("type") == "function" and e.get("name") == function]
+    if len(found) != 1:
+        raise ValueError(f"{name} has {len(found)} functions named {function!r}, not one")
+    entry = cast(ABIFunction, found[0])
+    return "0x" + function_abi_to_4byte_selector(entry).hex(), tuple(get_abi_input_types(entry))
+
+
+def calldata(w3: Web3, name: ContractName, function: str, args: Sequence[Any]) -> HexStr:
+    """The call data of ``function(*args)`` of contract ``name``, as ``0x`` hex.
+
+    The same bytes as web3's ``Contract.encode_abi``, which looks the function up among the whole
+    ABI and validates that ABI again on every call (a few milliseconds, more than signing): here
+    the selector and types are found once per function and the arguments go straight to the
+    connection's ABI codec. Arguments are Python values of the ABI types (``bytes`` for
+    ``bytesN``, tuples for structs), as the SDK builds them.
+
+    Raises:
+        ValueError: no such function, or several of that name.
+        eth_abi.exceptions.EncodingError: an argument does not fit its type.
+    """
+    selector, types = _function(name, function)
+    return HexStr(selector + w3.codec.encode(list(types), list(args)).hex())
