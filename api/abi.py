@@ -18,15 +18,18 @@ from typing import Any, Literal
 
 from eth_utils import keccak, to_checksum_address
 
-from registry_client.contracts import abi as contract_abi
+from registry_client.contracts import ContractName, abi as contract_abi
 
-ContractRole = Literal["registry", "projects", "committee"]
+ContractRole = Literal["registry", "projects", "governance", "committee"]
 
-_ROLES: dict[ContractRole, str] = {
+ROLES: dict[ContractRole, ContractName] = {
     "registry": "JCMRegistry",
     "projects": "JCMProjects",
+    "governance": "JCMGovernance",
     "committee": "JointCommittee",
 }
+"""The contract each role of the indexer reads (the committees are every ``JointCommittee`` named
+by the registry; the others are one address each)."""
 
 
 def canonical_type(param: dict[str, Any]) -> str:
@@ -190,8 +193,8 @@ class EventSpec:
 
 def _specs() -> dict[tuple[ContractRole, str], EventSpec]:
     specs: dict[tuple[ContractRole, str], EventSpec] = {}
-    for role, contract in _ROLES.items():
-        for entry in contract_abi(contract):  # type: ignore[arg-type]
+    for role, contract in ROLES.items():
+        for entry in contract_abi(contract):
             if entry.get("type") != "event" or entry.get("anonymous"):
                 continue
             inputs = entry["inputs"]
@@ -208,7 +211,7 @@ def _specs() -> dict[tuple[ContractRole, str], EventSpec]:
 
 
 class EventDecoder:
-    """Decodes raw JSON-RPC logs of the registry, projects and committee contracts."""
+    """Decodes raw JSON-RPC logs of the registry, projects, governance and committee contracts."""
 
     def __init__(self) -> None:
         self._specs = _specs()
@@ -226,4 +229,4 @@ class EventDecoder:
         for (spec_role, topic), spec in self._specs.items():
             if spec_role == role and spec.name == name:
                 return topic
-        raise KeyError(f"{_ROLES[role]} has no event {name}")
+        raise KeyError(f"{ROLES[role]} has no event {name}")

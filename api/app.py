@@ -16,7 +16,7 @@ from api import problems
 from api.database import create_schema, make_engine, session_factory
 from api.downloads import router as downloads_router
 from api.explorer import router as explorer_router
-from api.routes import accounts, aef as aef_routes, movements, registry, reports
+from api.routes import accounts, aef as aef_routes, governance, movements, registry, reports
 from api.web import STATIC_DIR
 from registry_client.settings import Settings
 
@@ -60,6 +60,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                 "name": "article 6",
                 "description": "Each party's Article 6 tables (AEF) and their reconciliation.",
             },
+            {
+                "name": "governance",
+                "description": "The emergency pause, country proposals and each side's roles.",
+            },
             {"name": "health", "description": "The index against the chain."},
         ],
     )
@@ -73,6 +77,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         movements.router,
         reports.router,
         aef_routes.router,
+        governance.router,
         downloads_router,
         explorer_router,
     ):

@@ -8,8 +8,9 @@ and ``/projects/{ref}``, ``/batches/{id}``, ``/accounts`` and ``/accounts/{addre
 ``/movements`` (filtered: the rows behind every figure), ``/retirements`` and
 ``/retirements/{id}``, ``/cancellations`` and ``/cancellations/{id}``, ``/serials/{serial}``,
 ``/transactions/{tx_hash}``, ``/reports``, ``/reports/aef`` (a party's Article 6 tables),
-``/about/health``. Downloads (PDF, CSV) are in
-:mod:`api.downloads`. No build step: Jinja2 templates, one stylesheet, a little JavaScript.
+``/governance`` (the pause, country proposals, each side's roles), ``/about/health``.
+Downloads (PDF, CSV) are in :mod:`api.downloads`. No build step: Jinja2 templates, one
+stylesheet, a little JavaScript.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from api import aef, documents, i18n
 from api.models import AccountKindName, MovementKind
-from api.queries import entities, movements, reports
+from api.queries import entities, governance, movements, reports
 from api.queries.common import MAX_DB_INT, BadQueryError, NotFoundError, when
 from api.routes.deps import MAX_LIMIT, SIDE_PATTERN, TEXT_PATTERN, SessionDep, SettingsDep
 from api.tables import Account, Country, Movement as MovementRow, Project
@@ -110,6 +111,7 @@ def index(request: Request, session: SessionDep) -> HTMLResponse:
                 for q in stats.by_vintage
             ]
         ),
+        pause=governance.pause_state(session),
         recent=movements.list_movements(session, 10, 0).items,
         projects=entities.list_projects(session, 50, 0).items,
     )
@@ -204,6 +206,7 @@ def countries_page(request: Request, session: SessionDep) -> HTMLResponse:
         request,
         "countries.html",
         countries=listed,
+        proposals=governance.list_proposals(session, MAX_LIMIT, 0, status="pending").items,
         chart=_bars([(c.code, c.quantities.issued, f"/countries/{c.code}") for c in listed]),
     )
 
@@ -227,6 +230,7 @@ def country_page(request: Request, session: SessionDep, code: str) -> HTMLRespon
         members = []
         if country.membership is not None:
             members = [*country.membership.japan_members, *country.membership.partner_members]
+        members += country.authorities
         return {
             "country": country,
             "projects": projects,
@@ -603,6 +607,21 @@ def aef_page(
         }
 
     return _render(request, "aef.html", load)
+
+
+@router.get("/governance", response_class=HTMLResponse)
+def governance_page(request: Request, session: SessionDep) -> HTMLResponse:
+    """The bilateral governance: the pause and its history, country proposals, side roles."""
+    state = governance.overview(session)
+    return page(
+        request,
+        "governance.html",
+        governance=state,
+        sides=governance.sides(state.roles),
+        pauses=governance.list_pauses(session, PAGE_SIZE, 0),
+        proposals=governance.list_proposals(session, MAX_LIMIT, 0).items,
+        names=movements.holder_names(session, {h.account for h in state.roles}),
+    )
 
 
 @router.get("/about/health", response_class=HTMLResponse)

@@ -79,6 +79,14 @@ LABELS: dict[str, str] = {
     "lagging": N_("Lagging"),
     "chain_unreachable": N_("Chain unreachable"),
     "empty": N_("Empty"),
+    # governance: pauses, country proposals, side roles
+    "started": N_("Pause started"),
+    "lifted": N_("Pause lifted"),
+    "pending": N_("Awaiting acceptance"),
+    "accepted": N_("Accepted"),
+    "replaced": N_("Replaced by a later proposal"),
+    "registrar": N_("Registrar"),
+    "authority": N_("Registry authority"),
     # Article 6 action types (registry_client.article6.ActionType)
     "authorization": N_("Authorization"),
     "first transfer": N_("First transfer"),

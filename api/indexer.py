@@ -2,7 +2,8 @@
 
 How it works (``jcm index`` and the devnet run it; :func:`run` is the entry point):
 
-- It reads the logs of ``JCMRegistry``, ``JCMProjects`` and every ``JointCommittee`` with
+- It reads the logs of ``JCMRegistry``, ``JCMProjects``, ``JCMGovernance`` (both created by the
+  registry, whose views name them) and every ``JointCommittee`` with
   ``eth_getLogs`` in block ranges, up to ``head - confirmations``, or up to the node's
   ``finalized`` block where the node has one and it is higher (a finalized block never
   reorganises, so it needs no confirmations; Clique has no such tag, QBFT's blocks are final when
@@ -35,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eth_abi.exceptions import DecodingError
 from eth_utils import to_checksum_address
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -44,7 +46,7 @@ from api.apply import Applier, DecodedLog, IndexCache
 from api.database import IndexSchemaError, create_schema, make_engine
 from api.rollback import rollback_to
 from api.tables import Block, Checkpoint, CommitteeAssignment, Meta
-from registry_client.chain import BlockHeader, RpcClient, RpcError
+from registry_client.chain import BlockHeader, RpcClient, RpcError, RpcRefused
 from registry_client.settings import (
     DEFAULT_BLOCK_RANGE,
     DEFAULT_CONFIRMATIONS,
@@ -156,6 +158,7 @@ class Indexer:
     _decoder: EventDecoder = field(default_factory=EventDecoder)
     _cache: IndexCache = field(default_factory=IndexCache)
     _projects: str = ""
+    _governance: str = ""
     _span: int = 0  # blocks per eth_getLogs call now (halved while the node refuses bigger ranges)
     _without_finality: bool = False  # the node answered the ``finalized`` tag with an error
 
@@ -178,10 +181,12 @@ class Indexer:
         self._projects = self.target.projects or self.rpc.call_address(
             self.target.registry, "projects()"
         )
+        self._governance = self._governance_address()
         wanted = {
             "chain_id": str(chain_id),
             "registry": self.target.registry,
             "projects": self._projects,
+            "governance": self._governance,
             "start_block": str(self.target.start_block),
         }
         with Session(self.engine) as session, session.begin():
@@ -214,6 +219,25 @@ class Indexer:
             if cp is None:
                 raise IndexSchemaError("the index has no checkpoint: call prepare() first")
             return CheckpointState(cp.block_number, cp.block_hash)
+
+    def _governance_address(self) -> str:
+        """The registry's ``JCMGovernance``, or ``""`` when the registry has none to name (a
+        stand-in event source in tests): its events are then not read."""
+        try:
+            return self.rpc.call_address(self.target.registry, "governance()")
+        except (RpcRefused, DecodingError):  # refused, or no contract answering at that address
+            log.warning("the registry names no governance contract: its events are not indexed")
+            return ""
+
+    def _contracts(self) -> dict[str, ContractRole]:
+        """The contracts of one address each, by lower-case address (committees come and go)."""
+        roles: dict[str, ContractRole] = {
+            self.target.registry.lower(): "registry",
+            self._projects.lower(): "projects",
+        }
+        if self._governance:
+            roles[self._governance.lower()] = "governance"
+        return roles
 
     def _committees(self, session: Session) -> list[str]:
         rows = session.execute(select(CommitteeAssignment.committee).distinct()).scalars()
@@ -301,7 +325,7 @@ class Indexer:
             fork,
         )
         with Session(self.engine) as session, session.begin():
-            undone = rollback_to(session, fork, [self.target.registry, self._projects])
+            undone = rollback_to(session, fork, [checksum_hex(a) for a in self._contracts()])
             checkpoint = session.get(Checkpoint, 1)
             assert checkpoint is not None
             checkpoint.block_number = fork
@@ -344,13 +368,11 @@ class Indexer:
     ) -> list[tuple[ContractRole, dict[str, Any]]]:
         """The logs of blocks ``first..last`` with the role of the contract that emitted each, and
         the earlier logs of committees first named in these blocks."""
-        roles: dict[str, ContractRole] = {
-            self.target.registry.lower(): "registry",
-            self._projects.lower(): "projects",
-        }
+        roles = self._contracts()
+        fixed = [checksum_hex(address) for address in roles]
         for committee in committees:
             roles[committee.lower()] = "committee"
-        raw = self.rpc.logs([self.target.registry, self._projects, *committees], first, last)
+        raw = self.rpc.logs([*fixed, *committees], first, last)
         named = self._named_committees(raw, roles)
         new = [c for c in named if c.lower() not in roles]
         for committee in new:

@@ -137,6 +137,60 @@ class DecisionOut(_Out):
     proof: Proof
 
 
+class CountryProposalOut(_Out):
+    """Japan's authority's proposal that a country join (``CountryProposed``): ``pending`` until
+    the partner authority it names accepts, then ``accepted``; ``replaced`` by a later proposal."""
+
+    country: str
+    committee: str
+    authority: str = Field(description="the partner authority that may accept it")
+    status: Literal["pending", "accepted", "replaced"]
+    proof: Proof
+
+
+class PauseOut(_Out):
+    """An emergency pause started by a side's authority (``until`` its deadline), or lifted early
+    by it (``until`` the time it ended)."""
+
+    kind: Literal["started", "lifted"]
+    side: str
+    authority: str
+    until: ChainTime
+    proof: Proof
+
+
+class PauseState(_Out):
+    """Whether holders' transfers, retirements and cancellations are paused now; committee
+    decisions execute either way."""
+
+    paused: bool
+    side: str | None = Field(description="the side whose authority paused (the last pause)")
+    until: ChainTime | None = Field(description="when the last pause ends or ended")
+    last: PauseOut | None = Field(description="the last pause event, if any")
+
+
+RoleName = Literal["registrar", "authority"]
+
+
+class RoleHolderOut(_Out):
+    """An account holding a registry side's role now (granted by the event in ``proof``)."""
+
+    role: RoleName
+    side: str
+    account: str
+    granted_by: str
+    proof: Proof
+
+
+class GovernanceOut(_Out):
+    """The bilateral governance now: the pause, proposals awaiting acceptance, each side's
+    authorities and registrars."""
+
+    pause: PauseState
+    pending_proposals: list[CountryProposalOut]
+    roles: list[RoleHolderOut]
+
+
 class CountryOut(_Out):
     """A partner country (a registry side besides ``JP``) and its joint committee."""
 
@@ -153,6 +207,10 @@ class CountryDetail(CountryOut):
 
     committee_history: list[CommitteeAssignmentOut]
     decisions: list[DecisionOut]
+    proposal: CountryProposalOut | None = Field(
+        description="Japan's proposal the partner accepted (none for countries added otherwise)"
+    )
+    authorities: list[str] = Field(description="who holds the side's registry authority now")
 
 
 # -- projects and batches ----------------------------------------------------------------------

@@ -34,7 +34,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 MAX_UINT64 = 2**64 - 1
 MAX_INT64 = 2**63 - 1
@@ -270,6 +270,50 @@ class Decision(Provenance, Base):
 
 
 # ------------------------------------------------------------------------------------------------
+# Bilateral governance (JCMGovernance and the registry's per-side roles)
+# ------------------------------------------------------------------------------------------------
+
+
+class CountryProposal(Provenance, Base):
+    """Japan's authority proposed that ``country`` join with ``committee``, governed by
+    ``authority`` (``CountryProposed``). A later proposal for the same country replaces it; it is
+    pending until the country is added (``CountryAdded``)."""
+
+    __tablename__ = "country_proposals"
+
+    country: Mapped[str] = mapped_column(SIDE, index=True)
+    committee: Mapped[str] = mapped_column(ADDRESS)
+    authority: Mapped[str] = mapped_column(ADDRESS)
+
+
+class PauseChange(Provenance, Base):
+    """An emergency pause started (``PauseStarted``: ``until`` is its deadline) or lifted early
+    (``PauseLifted``: ``until`` is the block time it was lifted at), by the authority of
+    ``side``."""
+
+    __tablename__ = "pause_changes"
+
+    kind: Mapped[str] = mapped_column(_str(16))  # "started" or "lifted"
+    side: Mapped[str] = mapped_column(SIDE)
+    authority: Mapped[str] = mapped_column(ADDRESS)
+    until: Mapped[int] = mapped_column(UINT64)
+
+
+class RoleChange(Provenance, Base):
+    """A registry role granted or revoked (``RoleGranted``/``RoleRevoked``): ``role`` is
+    ``registrar`` or ``authority`` of registry ``side``, or ``other`` (``role_hash`` says which)."""
+
+    __tablename__ = "role_changes"
+
+    role: Mapped[str] = mapped_column(_str(16), index=True)
+    side: Mapped[str | None] = mapped_column(SIDE, nullable=True)
+    role_hash: Mapped[str] = mapped_column(HASH)
+    account: Mapped[str] = mapped_column(ADDRESS, index=True)
+    sender: Mapped[str] = mapped_column(ADDRESS)
+    granted: Mapped[bool] = mapped_column(Boolean)
+
+
+# ------------------------------------------------------------------------------------------------
 # Accounts
 # ------------------------------------------------------------------------------------------------
 
@@ -501,6 +545,9 @@ EVENT_TABLES = (
     CommitteeMembership,
     CommitteeMember,
     Decision,
+    CountryProposal,
+    PauseChange,
+    RoleChange,
     Account,
     AccountStatusChange,
     Project,

@@ -29,6 +29,7 @@ from api.models import (
     Quantities,
     StatusChange,
 )
+from api.queries import governance
 from api.queries.common import (
     MAX_DB_INT,
     AnySelect,
@@ -224,6 +225,8 @@ def get_country(session: Session, code: str) -> CountryDetail:
             )
             for d in decisions
         ],
+        proposal=governance.accepted_proposal(session, code),
+        authorities=governance.authorities(session, code),
     )
 
 

@@ -22,6 +22,7 @@ from api.models import (
     Stats,
     VintageQuantities,
 )
+from api.queries import governance
 from api.queries.common import as_int
 from api.queries.entities import quantities
 from api.tables import (
@@ -32,7 +33,6 @@ from api.tables import (
     Checkpoint,
     CommitteeAssignment,
     Country,
-    Event,
     Holding,
     Meta,
     Movement,
@@ -274,12 +274,6 @@ def health(
     latest = {}
     for row in session.execute(select(a).order_by(a.block_number, a.log_index)).scalars():
         latest[row.country] = row.committee
-    pause = session.execute(
-        select(Event.name)
-        .where(Event.name.in_(("Paused", "Unpaused")))
-        .order_by(Event.block_number.desc(), Event.log_index.desc())
-        .limit(1)
-    ).scalar()
     indexed = cp.block_number if cp is not None else -1
     head: int | None = None
     error: str | None = None
@@ -307,7 +301,7 @@ def health(
         committees=[
             CommitteeAddress(country=c, committee=addr) for c, addr in sorted(latest.items())
         ],
-        paused=pause == "Paused",
+        paused=governance.pause_state(session).paused,
         chain_head=head,
         indexed_block=indexed,
         indexed_block_hash=(cp.block_hash or None) if cp is not None else None,

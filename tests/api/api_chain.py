@@ -4,7 +4,8 @@ The history uses every event the indexer reads: countries and committees (an EOA
 Indonesian committee so projects and issuances can be sent directly, and a real ``JointCommittee``
 for Thailand whose decisions are signed with EIP-712), accounts of every kind (opened, frozen,
 unfrozen, closed), projects, batches with several allocations, domestic and international
-transfers, retirements, cancellations and a correction.
+transfers, retirements, cancellations and a correction, and the governance's events (countries
+proposed and accepted, a proposal pending, roles granted, a pause started and lifted).
 """
 
 from __future__ import annotations
@@ -304,7 +305,14 @@ def seed_history(chain: Chain) -> None:
     chain.send(
         chain.governance.functions.replaceCommittee(b"VN", r["committee_vn2"]), r["committee_vn"]
     )
+    # Japan's authority pauses holders' movements and lifts the pause early; then proposes Kenya
+    # twice (the second proposal replaces the first), which Kenya's authority has not accepted.
+    chain.send(chain.governance.functions.pause(b"JP", 3600), gov)
+    chain.send(chain.governance.functions.unpause(), gov)
     chain.transfer("mitsui", "jp_government", b2, 25)
+    kenya = deploy_committee(chain, "KE")
+    for authority in (r["authority_vn"], r["authority_kh"]):
+        chain.send(chain.governance.functions.proposeCountry(b"KE", kenya, authority), gov)
 
 
 def deploy_committee(chain: Chain, country: str) -> str:

@@ -153,6 +153,7 @@ def test_explorer_in_japanese_with_real_glyphs_and_every_page_from_search(
         "/retirements",
         "/cancellations",
         "/reports",
+        "/governance",
     }
     for href, landed in sections.items():
         assert landed["url"] == explorer_url + href and landed["status"] == 200, landed

@@ -85,6 +85,9 @@ def test_every_enum_value_of_the_api_has_words() -> None:
         models.Location,
         models.DecisionOut.model_fields["kind"].annotation,
         models.Health.model_fields["status"].annotation,
+        models.PauseOut.model_fields["kind"].annotation,
+        models.CountryProposalOut.model_fields["status"].annotation,
+        models.RoleName,
     ]
     values: set[str] = set()
     for literal in literals:
@@ -148,6 +151,7 @@ def _pages(client: TestClient, chain: Chain) -> list[str]:
         "/serials/520",
         f"/transactions/{tx_hash}",
         "/reports",
+        "/governance",
         "/about/health",
     ]
 
@@ -274,5 +278,5 @@ def test_every_link_of_the_explorer_leads_somewhere(client: TestClient) -> None:
     kinds = {url.split("?")[0].split("/")[1] for url in seen}
     assert {
         "countries", "projects", "batches", "accounts", "movements", "retirements",
-        "cancellations", "serials", "transactions", "reports", "about",
+        "cancellations", "serials", "transactions", "reports", "governance", "about",
     } <= kinds  # fmt: skip
