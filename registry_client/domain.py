@@ -188,6 +188,30 @@ class DecisionKind(DomainEnum):
     ReplaceCommittee = 4
 
 
+class FirstTransferDefinition(DomainEnum):
+    """What makes an authorized unit first transferred in a partner country's cooperative approach
+    (``FirstTransferDefinition`` in ``IJCMArticle6.sol``; decision 2/CMA.3 annex para 2). Whatever
+    the definition, a unit is also first transferred when it first leaves the host's registry."""
+
+    INTERNATIONAL_TRANSFER = 0
+    AUTHORIZATION = 1
+    ISSUANCE = 2
+    USE_OR_CANCELLATION = 3
+
+    @property
+    def label(self) -> str:
+        """Human label."""
+        return _FIRST_TRANSFER_LABELS[self.value]
+
+
+_FIRST_TRANSFER_LABELS = (
+    "first international transfer",
+    "authorization (for other international mitigation purposes)",
+    "issuance (for other international mitigation purposes)",
+    "use or cancellation (for other international mitigation purposes)",
+)
+
+
 #: Every enum the contracts declare, by its Solidity name (checked by ``tests/test_domain.py``).
 ENUMS: dict[str, type[DomainEnum]] = {
     cls.__name__: cls
@@ -200,6 +224,7 @@ ENUMS: dict[str, type[DomainEnum]] = {
         SerialLocation,
         MemberSide,
         DecisionKind,
+        FirstTransferDefinition,
     )
 }
 

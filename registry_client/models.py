@@ -32,6 +32,7 @@ from registry_client.domain import (
     Authorization as Authorization,
     CancellationReason as CancellationReason,
     DecisionKind as DecisionKind,
+    FirstTransferDefinition as FirstTransferDefinition,
     Hash32 as Hash32,
     MemberSide as MemberSide,
     RetirementPurpose as RetirementPurpose,
@@ -242,6 +243,58 @@ class SerialWhereabouts(_Model):
     vintage: int | None = None
     range: SerialRange | None = None
     block_id: str | None = None
+
+
+# ------------------------------------------------------------------------------------------------
+# Article 6 (JCMArticle6: docs/design.md §2 rule 9)
+# ------------------------------------------------------------------------------------------------
+
+
+class FirstTransfer(_Model):
+    """Serials ``[first, last]`` of a batch first transferred together (``FirstTransferRecord``).
+
+    ``from_party`` is always the host (the batch's partner country); ``to_party`` is the acquiring
+    party's registry, or ``None`` when the definition that first-transferred them (authorization,
+    issuance or cancellation for other international mitigation purposes) names no acquirer.
+    """
+
+    first: int
+    last: int
+    at: Timestamp
+    from_party: Side
+    to_party: Side | None
+    trigger: Annotated[FirstTransferDefinition, _enum(FirstTransferDefinition)]
+
+    @property
+    def serials(self) -> SerialRange:
+        """The range first transferred."""
+        return SerialRange(first=self.first, last=self.last)
+
+
+class SerialFirstTransfer(_Model):
+    """Whether, when, from and to which party one serial was first transferred."""
+
+    serial: int
+    transferred: bool
+    batch_id: int | None = None
+    record: FirstTransfer | None = None
+
+
+class BatchArticle6(_Model):
+    """A batch's Article 6 state: its current authorization (the issuance's, or the last decision
+    of the authorizing party), whether a batch-wide definition first-transferred it, and how many of
+    its serials the host counted toward its NDC."""
+
+    batch_id: int
+    country: Side
+    authorization: Annotated[Authorization, _enum(Authorization)]
+    authorization_id: str
+    authorization_date: Timestamp
+    whole_batch_first_transferred_at: Timestamp
+    first_serial: int
+    last_serial: int
+    host_ndc_use: int
+    first_transfer_records: int
 
 
 class CommitteeInfo(_Model):
