@@ -49,7 +49,6 @@ from registry_client.domain import CONTRACT_NAMES
 from registry_client.models import (
     AccountKind,
     AccountStatus,
-    Authorization,
     CancellationReason,
 )
 
@@ -193,20 +192,6 @@ def _status(value: int) -> str:
         return AccountStatus(value).label
     except ValueError:
         return f"status {value}"
-
-
-def _authorization(value: int) -> str:
-    try:
-        return Authorization(value).label
-    except ValueError:
-        return f"of authorization {value}"
-
-
-def _authorization_key(value: int) -> str:
-    try:
-        return Authorization(value).key
-    except ValueError:
-        return f"authorization {value}"
 
 
 def _reason(value: int) -> str:
@@ -566,124 +551,6 @@ ERROR_MESSAGES: dict[str, ErrorMessage] = {
         lambda a: (
             f"side {_side(a['side'])} paused recently and may pause again from "
             f"{_date(a['allowedFrom'])}"
-        ),
-    ),
-    # ---- JCMArticle6 (docs/design.md §2 rule 9) -------------------------------------------------
-    "Article6NotRegistry": _m(
-        NotPermitted,
-        lambda a: (
-            f"{a['caller']} is not the registry: only the ledger reports movements to the "
-            "Article 6 contract"
-        ),
-    ),
-    "Article6NotCommittee": _m(
-        NotPermitted,
-        lambda a: (
-            f"{a['caller']} is not the joint committee of {_side(a['country'])}: authorizations "
-            "are decided by the committee's partner-side members and submitted through it"
-        ),
-    ),
-    "Article6UnknownBatch": _m(
-        NotFound, lambda a: f"there is no batch {a['batchId']}: check the batch id"
-    ),
-    "Article6TransferNotAuthorized": _m(
-        NotPermitted,
-        lambda a: (
-            f"batch {a['batchId']} has no Article 6 authorization, so its credits cannot move "
-            f"from side {_side(a['fromSide'])} to side {_side(a['toSide'])}: transfer within one "
-            "registry side, or ask the host country to authorize the batch"
-        ),
-    ),
-    "Article6NotFirstTransferred": _m(
-        NotPermitted,
-        lambda a: (
-            f"serials {a['first']}-{a['last']} of batch {a['batchId']} were never first "
-            "transferred: they cannot count toward a non-host party's NDC, be cancelled for "
-            "other international mitigation purposes, or leave a non-host registry"
-        ),
-    ),
-    "Article6AlreadyFirstTransferred": _m(
-        NotPermitted,
-        lambda a: (
-            f"serials {a['first']}-{a['last']} of batch {a['batchId']} were first transferred "
-            "already: the host party may no longer count them toward its NDC (retire them as a "
-            "voluntary offset, or toward the acquiring party's NDC in its registry)"
-        ),
-    ),
-    "Article6NotAuthorizedForNDC": _m(
-        NotPermitted,
-        lambda a: (
-            f"batch {a['batchId']} is {_authorization(a['authorization'])}: only the host "
-            "party may count it toward its NDC (retire for a voluntary offset instead)"
-        ),
-    ),
-    "Article6NotAuthorizedForOIMP": _m(
-        NotPermitted,
-        lambda a: (
-            f"batch {a['batchId']} is {_authorization(a['authorization'])}: a cancellation for "
-            "other international mitigation purposes needs an authorization for them (choose "
-            "voluntary cancellation or overall mitigation instead)"
-        ),
-    ),
-    "Article6UsingPartyNotHolder": _m(
-        NotPermitted,
-        lambda a: (
-            f"credits of batch {a['batchId']} held in registry {_side(a['side'])} cannot count "
-            f"toward {_side(a['usingParty'])}'s NDC: a party counts only credits retired in its "
-            f"own registry (transfer them to a {_side(a['usingParty'])} account first)"
-        ),
-    ),
-    "Article6AuthorizationLocked": _m(
-        NotPermitted,
-        lambda a: (
-            f"the authorization of batch {a['batchId']} cannot change from "
-            f"{_authorization_key(a['current'])} to {_authorization_key(a['requested'])}: units "
-            "were first transferred already, and revoking or dropping a purpose would take back "
-            "what another party acquired"
-        ),
-    ),
-    "Article6HostAlreadyCounted": _m(
-        NotPermitted,
-        lambda a: (
-            f"the host party already counted {_credits(a['quantity'])} of batch {a['batchId']} "
-            "toward its NDC: a definition that first-transfers the whole batch would count them "
-            "twice"
-        ),
-    ),
-    "Article6DefinitionLocked": _m(
-        NotPermitted,
-        lambda a: (
-            f"{_side(a['country'])}'s first-transfer definition is fixed: units of its "
-            "cooperative approach were first transferred already"
-        ),
-    ),
-    "Article6InvalidAuthorizationDate": _m(
-        InvalidInput,
-        lambda a: (
-            f"the authorization date {_date(a['authorizationDate'])} is not set or lies after "
-            f"the block time {_date(a['timestamp'])}: give the date of the letter of authorization"
-        ),
-    ),
-    "Article6EmptyText": _m(
-        InvalidInput,
-        lambda a: "the authorization id is empty: give the letter of authorization's reference",
-    ),
-    "Article6TextTooLong": _m(
-        InvalidInput,
-        lambda a: f"the authorization id is {a['length']} bytes long, at most {a['max']} allowed",
-    ),
-    "Article6InvalidText": _m(
-        InvalidInput,
-        lambda a: (
-            f"the authorization id is not well-formed UTF-8 or holds a control character at byte "
-            f"{a['offset']}: it is shown to everyone as one line of plain text"
-        ),
-    ),
-    "Article6TooManyFirstTransferRanges": _m(
-        InvalidInput,
-        lambda a: (
-            f"batch {a['batchId']} already has {a['max']} first-transfer records: move its "
-            "credits across registries in larger blocks"
         ),
     ),
     # ---- OpenZeppelin (AccessControl, ERC-1155, ShortStrings) --------------------------

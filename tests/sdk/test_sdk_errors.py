@@ -148,22 +148,3 @@ def test_to_dict_is_json_ready() -> None:
     assert summary["contract_error"] == "ProjectsDecisionAlreadyUsed"
     assert summary["args"] == {"country": "ID", "decisionId": "0x" + "ab" * 32}
     assert summary["message"].startswith("decision id 0x" + "ab" * 32)
-
-
-def test_article6_refusals_read_as_the_domain_speaks() -> None:
-    from registry_client.errors import error_from_name
-
-    ndc = error_from_name("Article6NotAuthorizedForNDC", {"batchId": 3, "authorization": 0})
-    assert isinstance(ndc, NotPermitted)
-    assert ndc.message.startswith("batch 3 is not authorized: only the host party may count it")
-    holder = error_from_name(
-        "Article6UsingPartyNotHolder", {"batchId": 3, "usingParty": b"JP", "side": b"ID"}
-    )
-    assert "held in registry ID cannot count toward JP's NDC" in holder.message
-    assert holder.error_args == {"batchId": 3, "usingParty": "JP", "side": "ID"}
-    locked = error_from_name(
-        "Article6AuthorizationLocked", {"batchId": 5, "current": 1, "requested": 0}
-    )
-    assert "cannot change from ndc to none: units were first transferred" in locked.message
-    host = error_from_name("Article6AlreadyFirstTransferred", {"batchId": 2, "first": 7, "last": 9})
-    assert host.message.startswith("serials 7-9 of batch 2 were first transferred already")
