@@ -28,6 +28,8 @@ import {SerialRanges} from "./libraries/SerialRanges.sol";
 import {TextChecks} from "./libraries/TextChecks.sol";
 import {JCMGovernance} from "./JCMGovernance.sol";
 import {JCMProjects} from "./JCMProjects.sol";
+import {JCMRegistryAdmin} from "./JCMRegistryAdmin.sol";
+import {JCMRegistryState} from "./JCMRegistryState.sol";
 
 /// @title JCMRegistry: the shared ledger of Joint Crediting Mechanism credits
 /// @notice Accounts on registry sides (Japan and each partner country), batches of serialized credits, and
@@ -40,7 +42,7 @@ import {JCMProjects} from "./JCMProjects.sol";
 /// contract makes no external calls, so no movement can be re-entered. No key governs both sides: each
 /// government's authority holds the roles of its own side only, and sides, committees and pauses change only
 /// through `JCMGovernance` (README "Who can do what").
-contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, AccessControl {
+contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IERC1155Errors {
     using SerialRanges for SerialRanges.Holding;
 
     /// @notice Registry side code of Japan's JCM registry.
@@ -53,54 +55,6 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
     uint256 public constant MAX_RANGES_PER_HOLDING = 128;
     /// @notice Most allocation entries in one issuance.
     uint256 public constant MAX_ALLOCATIONS = 32;
-    /// @notice Longest text (names, notes) stored, in bytes.
-    uint256 public constant MAX_TEXT_BYTES = 256;
-
-    bytes private constant REGISTRAR_ROLE_PREFIX = "JCM_REGISTRAR_";
-    bytes private constant AUTHORITY_ROLE_PREFIX = "JCM_AUTHORITY_";
-
-    struct Side {
-        bool exists;
-        address committee;
-        address retirementAccount;
-        address cancellationAccount;
-    }
-
-    struct StoredBatch {
-        uint64 firstSerial;
-        uint64 quantity;
-        bytes2 country;
-        Authorization authorization;
-        bool internationallyTransferred;
-        uint64 retired;
-        uint64 cancelled;
-    }
-
-    /// @dev A retirement as stored: packed into two slots plus texts and ranges; its id and retirement
-    /// account are derived when read.
-    struct StoredRetirement {
-        address account;
-        uint64 quantity;
-        bytes2 usingParty;
-        RetirementPurpose purpose;
-        uint64 batchId;
-        uint64 retiredAt;
-        string beneficiary;
-        string note;
-        SerialRange[] ranges;
-    }
-
-    /// @dev A cancellation as stored (see `StoredRetirement`).
-    struct StoredCancellation {
-        address account;
-        uint64 quantity;
-        CancellationReason reason;
-        uint64 batchId;
-        uint64 cancelledAt;
-        bytes32 decisionId;
-        string note;
-        SerialRange[] ranges;
-    }
 
     /// @notice The projects contract, created with the ledger: the only caller of `mint` and
     /// `cancelForCorrection`.
@@ -108,25 +62,9 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
     /// @notice The governance contract, created with the ledger: the only caller of `addCountry`,
     /// `setCommittee` and `setPause`.
     address public immutable governance;
-
-    string private _uri;
-    mapping(bytes2 side => Side) private _sides;
-    bytes2[] private _countries;
-    mapping(address account => AccountInfo) private _accounts;
-    uint256 private _batchCount;
-    uint64 private _lastSerial;
-    mapping(uint256 batchId => StoredBatch) private _batches;
-    mapping(uint256 batchId => mapping(address account => SerialRanges.Holding)) private _holdings;
-    mapping(uint256 batchId => address[]) private _batchHolders;
-    mapping(address account => uint64[]) private _accountBatches;
-    uint256 private _retirementCount;
-    mapping(uint256 retirementId => StoredRetirement) private _retirements;
-    mapping(uint256 batchId => uint64[]) private _batchRetirements;
-    uint256 private _cancellationCount;
-    mapping(uint256 cancellationId => StoredCancellation) private _cancellations;
-    mapping(uint256 batchId => uint64[]) private _batchCancellations;
-    uint64 private _pausedUntil;
-    bytes2 private _pausedBy;
+    /// @notice The module that runs the ledger's rarely called functions (account administration, governance
+    /// wiring, record views) by `delegatecall` on the ledger's storage; created with the ledger.
+    address public immutable adminModule;
 
     /// @param japanAuthority Japan's registry authority (in production a multisig of the Government of Japan):
     /// governs Japan's registrars, proposes partner countries, may pause
@@ -139,6 +77,7 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
         _setUpAuthority(JAPAN, japanAuthority);
         projects = address(new JCMProjects(this));
         governance = address(new JCMGovernance(this));
+        adminModule = address(new JCMRegistryAdmin());
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -147,23 +86,18 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
 
     /// @inheritdoc IJCMRegistry
     /// @dev Requirements: caller is `governance`, which checked both authorities' consent and the committee.
-    function addCountry(bytes2 country, address committee, address authority) external {
+    /// Runs in `JCMRegistryAdmin`.
+    function addCountry(bytes2, address, address) external {
         _onlyGovernance();
-        _sides[country] = Side({
-            exists: true, committee: committee, retirementAccount: address(0), cancellationAccount: address(0)
-        });
-        _countries.push(country);
-        _setUpAuthority(country, authority);
-        emit CountryAdded(country, committee);
+        _delegateToAdmin();
     }
 
     /// @inheritdoc IJCMRegistry
-    /// @dev Requirements: caller is `governance`, which checked the current committee's decision.
-    function setCommittee(bytes2 country, address committee) external {
+    /// @dev Requirements: caller is `governance`, which checked the current committee's decision. Runs in
+    /// `JCMRegistryAdmin`.
+    function setCommittee(bytes2, address) external {
         _onlyGovernance();
-        address previous = _sides[country].committee;
-        _sides[country].committee = committee;
-        emit CommitteeSet(country, previous, committee);
+        _delegateToAdmin();
     }
 
     /// @inheritdoc IJCMRegistry
@@ -180,63 +114,27 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
     // ------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IJCMRegistry
-    /// @dev Requirements: caller has `registrarRole(side)`; the address never had an account; `kind` is not
-    /// `None`; a side has at most one retirement and one cancellation account; the holder name is 1-256 bytes.
-    function openAccount(address account, bytes2 side, AccountKind kind, string calldata holderName) external {
-        if (!_sides[side].exists) revert RegistryUnknownSide(side);
-        _checkRole(registrarRole(side));
-        if (account == address(0)) revert RegistryZeroAddress();
-        if (_accounts[account].status != AccountStatus.None) revert RegistryAccountAlreadyExists(account);
-        if (kind == AccountKind.None) revert RegistryInvalidAccountKind(account, kind);
-        _checkText(holderName, true);
-        if (kind == AccountKind.Retirement) {
-            address existing = _sides[side].retirementAccount;
-            if (existing != address(0)) revert RegistrySideAccountExists(side, kind, existing);
-            _sides[side].retirementAccount = account;
-        } else if (kind == AccountKind.Cancellation) {
-            address existing = _sides[side].cancellationAccount;
-            if (existing != address(0)) revert RegistrySideAccountExists(side, kind, existing);
-            _sides[side].cancellationAccount = account;
-        }
-        _accounts[account] = AccountInfo({
-            kind: kind,
-            status: AccountStatus.Active,
-            side: side,
-            openedAt: uint64(block.timestamp),
-            nonEmptyHoldings: 0,
-            holderName: holderName
-        });
-        emit AccountOpened(account, side, kind, holderName, msg.sender);
+    /// @dev Runs in `JCMRegistryAdmin` (see `_delegateToAdmin`).
+    function openAccount(address, bytes2, AccountKind, string calldata) external {
+        _delegateToAdmin();
     }
 
     /// @inheritdoc IJCMRegistry
-    /// @dev Requirements: caller is the registrar of the account's side; the account is an active holding or
-    /// government holding account (retirement and cancellation accounts are never frozen).
-    function freezeAccount(address account) external {
-        AccountInfo storage info = _managedAccount(account);
-        if (info.status != AccountStatus.Active) revert RegistryAccountNotActive(account, info.status);
-        info.status = AccountStatus.Frozen;
-        emit AccountFrozen(account, msg.sender);
+    /// @dev Runs in `JCMRegistryAdmin` (see `_delegateToAdmin`).
+    function freezeAccount(address) external {
+        _delegateToAdmin();
     }
 
     /// @inheritdoc IJCMRegistry
-    /// @dev Requirements: caller is the registrar of the account's side; the account is frozen.
-    function unfreezeAccount(address account) external {
-        AccountInfo storage info = _managedAccount(account);
-        if (info.status != AccountStatus.Frozen) revert RegistryAccountNotFrozen(account, info.status);
-        info.status = AccountStatus.Active;
-        emit AccountUnfrozen(account, msg.sender);
+    /// @dev Runs in `JCMRegistryAdmin` (see `_delegateToAdmin`).
+    function unfreezeAccount(address) external {
+        _delegateToAdmin();
     }
 
     /// @inheritdoc IJCMRegistry
-    /// @dev Requirements: caller is the registrar of the account's side; the account is active or frozen and
-    /// holds no credits. A closed account never reopens.
-    function closeAccount(address account) external {
-        AccountInfo storage info = _managedAccount(account);
-        if (info.status == AccountStatus.Closed) revert RegistryAccountNotActive(account, info.status);
-        if (info.nonEmptyHoldings != 0) revert RegistryAccountNotEmpty(account, info.nonEmptyHoldings);
-        info.status = AccountStatus.Closed;
-        emit AccountClosed(account, msg.sender);
+    /// @dev Runs in `JCMRegistryAdmin` (see `_delegateToAdmin`).
+    function closeAccount(address) external {
+        _delegateToAdmin();
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -433,12 +331,12 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
 
     /// @inheritdoc IJCMRegistry
     function registrarRole(bytes2 side) public pure returns (bytes32) {
-        return keccak256(abi.encodePacked(REGISTRAR_ROLE_PREFIX, side));
+        return _registrarRole(side);
     }
 
     /// @inheritdoc IJCMRegistry
     function authorityRole(bytes2 side) public pure returns (bytes32) {
-        return keccak256(abi.encodePacked(AUTHORITY_ROLE_PREFIX, side));
+        return _authorityRole(side);
     }
 
     /// @inheritdoc IJCMRegistry
@@ -501,57 +399,27 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
     }
 
     /// @inheritdoc IJCMRegistry
-    function holdingRanges(address account, uint256 batchId) external view returns (SerialRange[] memory) {
-        return _holdings[batchId][account].toArray();
+    /// @dev Runs in `JCMRegistryAdmin` (see `_viewInAdmin`).
+    function holdingRanges(address, uint256) external view returns (SerialRange[] memory) {
+        _viewInAdmin();
     }
 
     /// @inheritdoc IJCMRegistry
-    function accountBatches(address account) external view returns (uint64[] memory) {
-        return _accountBatches[account];
+    /// @dev Runs in `JCMRegistryAdmin` (see `_viewInAdmin`).
+    function accountBatches(address) external view returns (uint64[] memory) {
+        _viewInAdmin();
     }
 
     /// @inheritdoc IJCMRegistry
-    function batchHolders(uint256 batchId) external view returns (address[] memory) {
-        return _batchHolders[batchId];
+    /// @dev Runs in `JCMRegistryAdmin` (see `_viewInAdmin`).
+    function batchHolders(uint256) external view returns (address[] memory) {
+        _viewInAdmin();
     }
 
     /// @inheritdoc IJCMRegistry
-    /// @dev Finds the batch by binary search over the global serial counter, then the holding by binary search
-    /// in each holder's ranges, then the retirement or cancellation record that consumed it.
-    function locateSerial(uint64 serial) external view returns (SerialWhereabouts memory where) {
-        if (serial == 0 || serial > _lastSerial) return where;
-        uint256 batchId = _batchOfSerial(serial);
-        where.batchId = batchId;
-        address[] storage holders = _batchHolders[batchId];
-        for (uint256 i = 0; i < holders.length; i++) {
-            // slither-disable-next-line unused-return (only whether the holder has it matters here)
-            (bool found,) = _holdings[batchId][holders[i]].find(serial);
-            if (found) {
-                where.location = SerialLocation.Held;
-                where.account = holders[i];
-                return where;
-            }
-        }
-        uint64[] storage retirementIds = _batchRetirements[batchId];
-        for (uint256 i = 0; i < retirementIds.length; i++) {
-            StoredRetirement storage record = _retirements[retirementIds[i]];
-            if (_contains(record.ranges, serial)) {
-                where.location = SerialLocation.Retired;
-                where.account = _sides[_accounts[record.account].side].retirementAccount;
-                where.recordId = retirementIds[i];
-                return where;
-            }
-        }
-        uint64[] storage cancellationIds = _batchCancellations[batchId];
-        for (uint256 i = 0; i < cancellationIds.length; i++) {
-            StoredCancellation storage record = _cancellations[cancellationIds[i]];
-            if (_contains(record.ranges, serial)) {
-                where.location = SerialLocation.Cancelled;
-                where.account = _sides[_accounts[record.account].side].cancellationAccount;
-                where.recordId = cancellationIds[i];
-                return where;
-            }
-        }
+    /// @dev Runs in `JCMRegistryAdmin` (see `_viewInAdmin`).
+    function locateSerial(uint64) external view returns (SerialWhereabouts memory) {
+        _viewInAdmin();
     }
 
     /// @inheritdoc IJCMRegistry
@@ -565,20 +433,9 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
     }
 
     /// @inheritdoc IJCMRegistry
-    function retirement(uint256 retirementId) external view returns (Retirement memory r) {
-        if (retirementId == 0 || retirementId > _retirementCount) revert RegistryUnknownRetirement(retirementId);
-        StoredRetirement storage stored = _retirements[retirementId];
-        r.id = retirementId;
-        r.batchId = stored.batchId;
-        r.account = stored.account;
-        r.retirementAccount = _sides[_accounts[stored.account].side].retirementAccount;
-        r.usingParty = stored.usingParty;
-        r.purpose = stored.purpose;
-        r.quantity = stored.quantity;
-        r.retiredAt = stored.retiredAt;
-        r.beneficiary = stored.beneficiary;
-        r.note = stored.note;
-        r.ranges = stored.ranges;
+    /// @dev Runs in `JCMRegistryAdmin` (see `_viewInAdmin`).
+    function retirement(uint256) external view returns (Retirement memory) {
+        _viewInAdmin();
     }
 
     /// @inheritdoc IJCMRegistry
@@ -587,21 +444,17 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
     }
 
     /// @inheritdoc IJCMRegistry
-    function cancellation(uint256 cancellationId) external view returns (Cancellation memory c) {
-        if (cancellationId == 0 || cancellationId > _cancellationCount) {
-            revert RegistryUnknownCancellation(cancellationId);
-        }
-        StoredCancellation storage stored = _cancellations[cancellationId];
-        c.id = cancellationId;
-        c.batchId = stored.batchId;
-        c.account = stored.account;
-        c.cancellationAccount = _sides[_accounts[stored.account].side].cancellationAccount;
-        c.reason = stored.reason;
-        c.quantity = stored.quantity;
-        c.cancelledAt = stored.cancelledAt;
-        c.decisionId = stored.decisionId;
-        c.note = stored.note;
-        c.ranges = stored.ranges;
+    /// @dev Runs in `JCMRegistryAdmin` (see `_viewInAdmin`).
+    function cancellation(uint256) external view returns (Cancellation memory) {
+        _viewInAdmin();
+    }
+
+    /// @notice Runs `data` (a view of `adminModule`) on this contract's storage. Only this contract calls it,
+    /// from its own views and through a static call, so the code run can change nothing.
+    /// @dev A view function cannot `delegatecall`; a static call to this function, which does, can.
+    function adminView(bytes calldata data) external {
+        if (msg.sender != address(this)) revert RegistryNotSelf(msg.sender);
+        _delegate(data);
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -747,31 +600,34 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
         emit CreditsCancelled(cancellationId, batchId, account, quantity, ranges, reason, decisionId, note);
     }
 
-    function _batchOfSerial(uint64 serial) private view returns (uint256 batchId) {
-        uint256 lo = 1;
-        uint256 hi = _batchCount;
-        while (lo < hi) {
-            uint256 mid = (lo + hi + 1) / 2;
-            if (_batches[mid].firstSerial <= serial) lo = mid;
-            else hi = mid - 1;
-        }
-        return lo;
+    /// @dev Runs the current call's function in `adminModule` on this contract's storage and returns or reverts
+    /// with what it returned. `adminModule` is immutable and created by the constructor, so no one can point the
+    /// ledger at other code.
+    function _delegateToAdmin() private {
+        _delegate(msg.data);
     }
 
-    function _contains(SerialRange[] storage ranges, uint64 serial) private view returns (bool) {
-        for (uint256 i = 0; i < ranges.length; i++) {
-            if (ranges[i].first <= serial && serial <= ranges[i].last) return true;
+    /// @dev Delegate-calls `adminModule` with `data` and returns or reverts with its output, ending the call.
+    function _delegate(bytes calldata data) private {
+        address target = adminModule;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            calldatacopy(ptr, data.offset, data.length)
+            let ok := delegatecall(gas(), target, ptr, data.length, 0, 0)
+            returndatacopy(ptr, 0, returndatasize())
+            if iszero(ok) { revert(ptr, returndatasize()) }
+            return(ptr, returndatasize())
         }
-        return false;
     }
 
-    /// @dev Makes `authority` the holder of `side`'s authority role and that role the admin of itself and of
-    /// `side`'s registrar role, so no other side's authority can grant either.
-    function _setUpAuthority(bytes2 side, address authority) private {
-        bytes32 role = authorityRole(side);
-        _setRoleAdmin(role, role);
-        _setRoleAdmin(registrarRole(side), role);
-        _grantRole(role, authority);
+    /// @dev Answers the current view call with what `adminModule` answers for it on this contract's storage: a
+    /// static call to `adminView`, whose output (or revert) becomes this call's, ending it.
+    function _viewInAdmin() private view {
+        (bool ok, bytes memory output) = address(this).staticcall(abi.encodeCall(this.adminView, (msg.data)));
+        assembly ("memory-safe") {
+            if iszero(ok) { revert(add(output, 0x20), mload(output)) }
+            return(add(output, 0x20), mload(output))
+        }
     }
 
     function _requireNotPaused() private view {
@@ -802,30 +658,9 @@ contract JCMRegistry is IJCMRegistry, IERC1155MetadataURI, IERC1155Errors, Acces
         return _requireSendingAccount(account);
     }
 
-    /// @dev The account, after checking the caller is the registrar of its side and it is not a sink.
-    function _managedAccount(address account) private view returns (AccountInfo storage info) {
-        info = _accounts[account];
-        if (info.status == AccountStatus.None) revert RegistryUnknownAccount(account);
-        _checkRole(registrarRole(info.side));
-        if (!_isHoldingKind(info.kind)) revert RegistryInvalidAccountKind(account, info.kind);
-    }
-
     function _sideAccount(bytes2 side, AccountKind kind) private view returns (address sink) {
         sink = kind == AccountKind.Retirement ? _sides[side].retirementAccount : _sides[side].cancellationAccount;
         if (sink == address(0)) revert RegistryNoSideAccount(side, kind);
-    }
-
-    /// @dev Length bounds, then `TextChecks`: well-formed UTF-8 without control characters.
-    function _checkText(string calldata text, bool required) private pure {
-        uint256 length = bytes(text).length;
-        if (required && length == 0) revert RegistryEmptyText();
-        if (length > MAX_TEXT_BYTES) revert RegistryTextTooLong(length, MAX_TEXT_BYTES);
-        uint256 offset = TextChecks.firstInvalid(text);
-        if (offset != TextChecks.NONE) revert RegistryInvalidText(offset);
-    }
-
-    function _isHoldingKind(AccountKind kind) private pure returns (bool) {
-        return kind == AccountKind.Holding || kind == AccountKind.GovernmentHolding;
     }
 
     function _single(SerialRange memory range) private pure returns (SerialRange[] memory ranges) {

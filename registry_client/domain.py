@@ -267,6 +267,7 @@ CONTRACT_CONSTANTS: dict[str, dict[str, int | str]] = {
         "MAX_ALLOCATIONS": MAX_ALLOCATIONS,
         "MAX_TEXT_BYTES": MAX_TEXT_BYTES,
     },
+    "JCMRegistryAdmin": {"MAX_TEXT_BYTES": MAX_TEXT_BYTES},
     "JCMProjects": {
         "MAX_TEXT_BYTES": MAX_TEXT_BYTES,
         "MIN_VINTAGE": MIN_VINTAGE,
@@ -285,10 +286,13 @@ CONTRACT_CONSTANTS: dict[str, dict[str, int | str]] = {
     },
 }
 
-ContractName = Literal["JCMRegistry", "JCMProjects", "JCMGovernance", "JointCommittee"]
+ContractName = Literal[
+    "JCMRegistry", "JCMRegistryAdmin", "JCMProjects", "JCMGovernance", "JointCommittee"
+]
 #: The contracts the SDK ships (``registry_client/artifacts/<name>.json``).
 CONTRACT_NAMES: tuple[ContractName, ...] = (
     "JCMRegistry",
+    "JCMRegistryAdmin",
     "JCMProjects",
     "JCMGovernance",
     "JointCommittee",

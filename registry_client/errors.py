@@ -460,6 +460,20 @@ ERROR_MESSAGES: dict[str, ErrorMessage] = {
             "change and pauses start only through it"
         ),
     ),
+    "RegistryNotSelf": _m(
+        NotPermitted,
+        lambda a: (
+            f"{a['caller']} may not call adminView: only the registry relays its own views to its "
+            "admin module"
+        ),
+    ),
+    "RegistryAdminNotDelegated": _m(
+        NotPermitted,
+        lambda a: (
+            "the registry's admin module runs only through the registry: call the registry "
+            "(JCMRegistry) instead"
+        ),
+    ),
     "RegistryCorrectionOutsideCommittee": _m(
         InvalidInput,
         lambda a: (

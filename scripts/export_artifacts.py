@@ -145,6 +145,15 @@ def fresh_artifacts(project: Any = None, use_cache: bool = False) -> dict[str, d
         contract_type = container.contract_type
         if not _is_own_source(contract_type.source_id, contracts_folder):
             continue
+        if (
+            _hex(
+                contract_type.deployment_bytecode.bytecode
+                if contract_type.deployment_bytecode
+                else None
+            )
+            == "0x"
+        ):
+            continue  # abstract (JCMRegistryState): nothing to deploy
         compiler = compiler_of.get(name)
         settings = (compiler.settings or {}) if compiler else {}
         artifacts[name] = {

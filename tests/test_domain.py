@@ -26,7 +26,7 @@ ARTIFACTS = sorted((ROOT / "registry_client" / "artifacts").glob("*.json"))
 
 _COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
 _ENUM = re.compile(r"\benum\s+(\w+)\s*\{([^}]*)\}")
-_CONTRACT = re.compile(r"\b(?:abstract\s+)?contract\s+(\w+)[^{]*\{")
+_CONTRACT = re.compile(r"\b(abstract\s+)?contract\s+(\w+)([^{]*)\{")
 _CONSTANT = re.compile(r"\b\w+\s+public\s+constant\s+(\w+)\s*=\s*([^;]+);")
 
 
@@ -44,18 +44,34 @@ def solidity_enums() -> dict[str, list[str]]:
 
 
 def solidity_constants() -> dict[str, dict[str, int | str]]:
-    """Contract name -> public constant -> value, for constants with a literal value."""
+    """Deployable contract name -> public constant -> value, for constants with a literal value,
+    including those a contract inherits from an abstract shipped contract (they are in its ABI)."""
     found: dict[str, dict[str, int | str]] = {}
+    bases: dict[str, list[str]] = {}
+    abstract: set[str] = set()
     for path in SHIPPED:
         text = _source(path)
         for match in _CONTRACT.finditer(text):
-            values = found.setdefault(match.group(1), {})
+            name = match.group(2)
+            values = found.setdefault(name, {})
+            if match.group(1):
+                abstract.add(name)
+            bases[name] = re.findall(r"\w+", match.group(3).strip().removeprefix("is"))
             # A contract's body runs to the next contract declaration (one contract per file here).
             following = _CONTRACT.search(text, match.end())
             body = text[match.end() : following.start() if following else len(text)]
             for name, raw in _CONSTANT.findall(body):
                 values[name] = _literal(raw.strip())
-    return {name: values for name, values in found.items() if values}
+
+    def inherited(name: str) -> dict[str, int | str]:
+        values: dict[str, int | str] = {}
+        for base in bases.get(name, []):
+            values.update(inherited(base))
+        values.update(found.get(name, {}))
+        return values
+
+    every = {name: inherited(name) for name in found if name not in abstract}
+    return {name: values for name, values in every.items() if values}
 
 
 _TIME_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86_400, "weeks": 604_800}

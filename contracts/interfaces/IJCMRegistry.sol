@@ -89,6 +89,8 @@ interface IJCMRegistry {
     error RegistryUnsupportedOperation();
     /// @notice Only the governance contract (`governance()`) adds countries, sets committees and pauses.
     error RegistryNotGovernance(address caller);
+    /// @dev `adminView` was called by someone other than the registry itself.
+    error RegistryNotSelf(address caller);
     /// @notice A correction named an account of `side`, outside the batch's committee registries (JP, `country`).
     error RegistryCorrectionOutsideCommittee(address account, bytes2 side, bytes2 country);
     /// @notice Holders' movements are paused until `until` by the authority of `side`.

@@ -85,6 +85,7 @@ _CONTAINER_NAMES = (
     "JCMProjects",
     "JointCommittee",
     "JCMGovernance",
+    "JCMRegistryAdmin",
     "MockCommittee",
     "MockERC1271Wallet",
     "ReferenceERC1155",

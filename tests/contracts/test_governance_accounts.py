@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contract_helpers import (
+    CONTAINERS,
     ID,
     JP,
     TH,
@@ -186,3 +187,21 @@ def test_unknown_account_info_is_empty(world: World) -> None:
     info = world.registry.accountInfo(world.spare[0])
     assert info.kind == AccountKind.NONE and info.status == AccountStatus.NONE
     assert world.registry.accountBatches(world.spare[0]) == []
+
+
+# --- the admin module ------------------------------------------------------------------------
+
+
+def test_admin_module_runs_only_through_the_ledger(world: World) -> None:
+    """The module's functions run on the ledger's storage by delegatecall; called directly they are
+    refused, and the ledger's view relay serves only the ledger's own static calls."""
+    registry, jp = world.registry, world.jp
+    module = CONTAINERS["JCMRegistryAdmin"].at(registry.adminModule())
+    with reverts("RegistryAdminNotDelegated"):
+        module.openAccount(world.spare[0], JP, AccountKind.HOLDING, "Direct", sender=jp.registrar)
+    with reverts("RegistryAdminNotDelegated"):
+        module.freezeAccount(jp.companies[0], sender=jp.registrar)
+    view_reverts(module, "accountBatches", addr(jp.companies[0]), error="RegistryAdminNotDelegated")
+    call = registry.accountBatches.as_transaction(jp.companies[0]).data
+    with reverts("RegistryNotSelf", caller=addr(world.outsider)):
+        registry.adminView(call, sender=world.outsider)

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {IJCMRegistry} from "./interfaces/IJCMRegistry.sol";
+import {
+    AccountInfo,
+    AccountKind,
+    AccountStatus,
+    Cancellation,
+    Retirement,
+    SerialLocation,
+    SerialRange,
+    SerialWhereabouts
+} from "./interfaces/RegistryTypes.sol";
+import {SerialRanges} from "./libraries/SerialRanges.sol";
+import {JCMRegistryState} from "./JCMRegistryState.sol";
+
+/// @title JCMRegistryAdmin: the ledger's rarely called functions
+/// @notice Account administration (registrars open, freeze, unfreeze and close accounts), governance wiring
+/// (`addCountry`, `setCommittee`) and the record views (holdings' ranges, enumeration lists, `locateSerial`,
+/// retirement and cancellation records). `JCMRegistry` runs them here by `delegatecall`: in the ledger's
+/// storage, with the original `msg.sender`, emitting the ledger's events from the ledger's address (views go
+/// through a static call of `JCMRegistry.adminView`, so they can change nothing). Keeping them apart keeps
+/// `JCMRegistry` under the 24 KiB code-size limit that consortium chains enforce, while the movements that run
+/// all day stay in one contract.
+/// @dev Created by `JCMRegistry`'s constructor. Both contracts inherit `JCMRegistryState`, so they agree on
+/// the storage layout. Called directly (not through the ledger) every function reverts: this contract's own
+/// storage is never used.
+contract JCMRegistryAdmin is JCMRegistryState {
+    using SerialRanges for SerialRanges.Holding;
+
+    /// @dev A function of the module was called directly instead of through the ledger.
+    error RegistryAdminNotDelegated();
+
+    address private immutable _self = address(this);
+
+    modifier onlyDelegated() {
+        if (address(this) == _self) revert RegistryAdminNotDelegated();
+        _;
+    }
+
+    /// @notice See `IJCMRegistry.openAccount`.
+    /// @dev Requirements: caller has `registrarRole(side)`; the address never had an account; `kind` is not
+    /// `None`; a side has at most one retirement and one cancellation account; the holder name is 1-256 bytes.
+    function openAccount(address account, bytes2 side, AccountKind kind, string calldata holderName)
+        external
+        onlyDelegated
+    {
+        if (!_sides[side].exists) revert IJCMRegistry.RegistryUnknownSide(side);
+        _checkRole(_registrarRole(side));
+        if (account == address(0)) revert IJCMRegistry.RegistryZeroAddress();
+        if (_accounts[account].status != AccountStatus.None) revert IJCMRegistry.RegistryAccountAlreadyExists(account);
+        if (kind == AccountKind.None) revert IJCMRegistry.RegistryInvalidAccountKind(account, kind);
+        _checkText(holderName, true);
+        if (kind == AccountKind.Retirement) {
+            address existing = _sides[side].retirementAccount;
+            if (existing != address(0)) revert IJCMRegistry.RegistrySideAccountExists(side, kind, existing);
+            _sides[side].retirementAccount = account;
+        } else if (kind == AccountKind.Cancellation) {
+            address existing = _sides[side].cancellationAccount;
+            if (existing != address(0)) revert IJCMRegistry.RegistrySideAccountExists(side, kind, existing);
+            _sides[side].cancellationAccount = account;
+        }
+        _accounts[account] = AccountInfo({
+            kind: kind,
+            status: AccountStatus.Active,
+            side: side,
+            openedAt: uint64(block.timestamp),
+            nonEmptyHoldings: 0,
+            holderName: holderName
+        });
+        emit IJCMRegistry.AccountOpened(account, side, kind, holderName, msg.sender);
+    }
+
+    /// @notice See `IJCMRegistry.freezeAccount`.
+    /// @dev Requirements: caller is the registrar of the account's side; the account is an active holding or
+    /// government holding account (retirement and cancellation accounts are never frozen).
+    function freezeAccount(address account) external onlyDelegated {
+        AccountInfo storage info = _managedAccount(account);
+        if (info.status != AccountStatus.Active) revert IJCMRegistry.RegistryAccountNotActive(account, info.status);
+        info.status = AccountStatus.Frozen;
+        emit IJCMRegistry.AccountFrozen(account, msg.sender);
+    }
+
+    /// @notice See `IJCMRegistry.unfreezeAccount`.
+    /// @dev Requirements: caller is the registrar of the account's side; the account is frozen.
+    function unfreezeAccount(address account) external onlyDelegated {
+        AccountInfo storage info = _managedAccount(account);
+        if (info.status != AccountStatus.Frozen) revert IJCMRegistry.RegistryAccountNotFrozen(account, info.status);
+        info.status = AccountStatus.Active;
+        emit IJCMRegistry.AccountUnfrozen(account, msg.sender);
+    }
+
+    /// @notice See `IJCMRegistry.closeAccount`.
+    /// @dev Requirements: caller is the registrar of the account's side; the account is active or frozen and
+    /// holds no credits. A closed account never reopens.
+    function closeAccount(address account) external onlyDelegated {
+        AccountInfo storage info = _managedAccount(account);
+        if (info.status == AccountStatus.Closed) revert IJCMRegistry.RegistryAccountNotActive(account, info.status);
+        if (info.nonEmptyHoldings != 0) revert IJCMRegistry.RegistryAccountNotEmpty(account, info.nonEmptyHoldings);
+        info.status = AccountStatus.Closed;
+        emit IJCMRegistry.AccountClosed(account, msg.sender);
+    }
+
+    /// @dev The account, after checking the caller is the registrar of its side and it is not a sink.
+    function _managedAccount(address account) private view returns (AccountInfo storage info) {
+        info = _accounts[account];
+        if (info.status == AccountStatus.None) revert IJCMRegistry.RegistryUnknownAccount(account);
+        _checkRole(_registrarRole(info.side));
+        if (!_isHoldingKind(info.kind)) revert IJCMRegistry.RegistryInvalidAccountKind(account, info.kind);
+    }
+
+    /// @notice See `IJCMRegistry`.
+    /// @dev Requirements: the ledger checked the caller is `governance`, which checked both authorities'
+    /// consent and the committee.
+    function addCountry(bytes2 country, address committee, address authority) external onlyDelegated {
+        _sides[country] = Side({
+            exists: true, committee: committee, retirementAccount: address(0), cancellationAccount: address(0)
+        });
+        _countries.push(country);
+        _setUpAuthority(country, authority);
+        emit IJCMRegistry.CountryAdded(country, committee);
+    }
+
+    /// @notice See `IJCMRegistry`.
+    /// @dev Requirements: the ledger checked the caller is `governance`, which checked the current
+    /// committee's decision.
+    function setCommittee(bytes2 country, address committee) external onlyDelegated {
+        address previous = _sides[country].committee;
+        _sides[country].committee = committee;
+        emit IJCMRegistry.CommitteeSet(country, previous, committee);
+    }
+
+    /// @notice See `IJCMRegistry`.
+    function holdingRanges(address account, uint256 batchId)
+        external
+        view
+        onlyDelegated
+        returns (SerialRange[] memory)
+    {
+        return _holdings[batchId][account].toArray();
+    }
+
+    /// @notice See `IJCMRegistry`.
+    function accountBatches(address account) external view onlyDelegated returns (uint64[] memory) {
+        return _accountBatches[account];
+    }
+
+    /// @notice See `IJCMRegistry`.
+    function batchHolders(uint256 batchId) external view onlyDelegated returns (address[] memory) {
+        return _batchHolders[batchId];
+    }
+
+    /// @notice See `IJCMRegistry`.
+    /// @dev Finds the batch by binary search over the global serial counter, then the holding by binary search
+    /// in each holder's ranges, then the retirement or cancellation record that consumed it.
+    function locateSerial(uint64 serial) external view onlyDelegated returns (SerialWhereabouts memory where) {
+        if (serial == 0 || serial > _lastSerial) return where;
+        uint256 batchId = _batchOfSerial(serial);
+        where.batchId = batchId;
+        address[] storage holders = _batchHolders[batchId];
+        for (uint256 i = 0; i < holders.length; i++) {
+            // slither-disable-next-line unused-return (only whether the holder has it matters here)
+            (bool found,) = _holdings[batchId][holders[i]].find(serial);
+            if (found) {
+                where.location = SerialLocation.Held;
+                where.account = holders[i];
+                return where;
+            }
+        }
+        uint64[] storage retirementIds = _batchRetirements[batchId];
+        for (uint256 i = 0; i < retirementIds.length; i++) {
+            StoredRetirement storage record = _retirements[retirementIds[i]];
+            if (_contains(record.ranges, serial)) {
+                where.location = SerialLocation.Retired;
+                where.account = _sides[_accounts[record.account].side].retirementAccount;
+                where.recordId = retirementIds[i];
+                return where;
+            }
+        }
+        uint64[] storage cancellationIds = _batchCancellations[batchId];
+        for (uint256 i = 0; i < cancellationIds.length; i++) {
+            StoredCancellation storage record = _cancellations[cancellationIds[i]];
+            if (_contains(record.ranges, serial)) {
+                where.location = SerialLocation.Cancelled;
+                where.account = _sides[_accounts[record.account].side].cancellationAccount;
+                where.recordId = cancellationIds[i];
+                return where;
+            }
+        }
+    }
+
+    /// @notice See `IJCMRegistry`.
+    function retirement(uint256 retirementId) external view onlyDelegated returns (Retirement memory r) {
+        if (retirementId == 0 || retirementId > _retirementCount) {
+            revert IJCMRegistry.RegistryUnknownRetirement(retirementId);
+        }
+        StoredRetirement storage stored = _retirements[retirementId];
+        r.id = retirementId;
+        r.batchId = stored.batchId;
+        r.account = stored.account;
+        r.retirementAccount = _sides[_accounts[stored.account].side].retirementAccount;
+        r.usingParty = stored.usingParty;
+        r.purpose = stored.purpose;
+        r.quantity = stored.quantity;
+        r.retiredAt = stored.retiredAt;
+        r.beneficiary = stored.beneficiary;
+        r.note = stored.note;
+        r.ranges = stored.ranges;
+    }
+
+    /// @notice See `IJCMRegistry`.
+    function cancellation(uint256 cancellationId) external view onlyDelegated returns (Cancellation memory c) {
+        if (cancellationId == 0 || cancellationId > _cancellationCount) {
+            revert IJCMRegistry.RegistryUnknownCancellation(cancellationId);
+        }
+        StoredCancellation storage stored = _cancellations[cancellationId];
+        c.id = cancellationId;
+        c.batchId = stored.batchId;
+        c.account = stored.account;
+        c.cancellationAccount = _sides[_accounts[stored.account].side].cancellationAccount;
+        c.reason = stored.reason;
+        c.quantity = stored.quantity;
+        c.cancelledAt = stored.cancelledAt;
+        c.decisionId = stored.decisionId;
+        c.note = stored.note;
+        c.ranges = stored.ranges;
+    }
+
+    function _batchOfSerial(uint64 serial) private view returns (uint256 batchId) {
+        uint256 lo = 1;
+        uint256 hi = _batchCount;
+        while (lo < hi) {
+            uint256 mid = (lo + hi + 1) / 2;
+            if (_batches[mid].firstSerial <= serial) lo = mid;
+            else hi = mid - 1;
+        }
+        return lo;
+    }
+
+    function _contains(SerialRange[] storage ranges, uint64 serial) private view returns (bool) {
+        for (uint256 i = 0; i < ranges.length; i++) {
+            if (ranges[i].first <= serial && serial <= ranges[i].last) return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+
+import {IJCMRegistry} from "./interfaces/IJCMRegistry.sol";
+import {
+    AccountInfo,
+    AccountKind,
+    Authorization,
+    CancellationReason,
+    RetirementPurpose,
+    SerialRange
+} from "./interfaces/RegistryTypes.sol";
+import {SerialRanges} from "./libraries/SerialRanges.sol";
+import {TextChecks} from "./libraries/TextChecks.sol";
+
+/// @title JCMRegistryState: the storage layout of the ledger, shared by `JCMRegistry` and its module
+/// @notice Holds every state variable of `JCMRegistry` and the checks both the ledger and
+/// `JCMRegistryAdmin` run. `JCMRegistryAdmin` executes by `delegatecall` in the ledger's storage, so both
+/// inherit this contract and nothing else that declares state: their layouts are the same by construction.
+/// @dev Add state variables only here, and only at the end, never in a contract that inherits this one.
+abstract contract JCMRegistryState is AccessControl {
+    /// @notice Longest text (names, notes) stored, in bytes.
+    uint256 public constant MAX_TEXT_BYTES = 256;
+
+    bytes private constant REGISTRAR_ROLE_PREFIX = "JCM_REGISTRAR_";
+    bytes private constant AUTHORITY_ROLE_PREFIX = "JCM_AUTHORITY_";
+
+    struct Side {
+        bool exists;
+        address committee;
+        address retirementAccount;
+        address cancellationAccount;
+    }
+
+    struct StoredBatch {
+        uint64 firstSerial;
+        uint64 quantity;
+        bytes2 country;
+        Authorization authorization;
+        bool internationallyTransferred;
+        uint64 retired;
+        uint64 cancelled;
+    }
+
+    /// @dev A retirement as stored: packed into two slots plus texts and ranges; its id and retirement
+    /// account are derived when read.
+    struct StoredRetirement {
+        address account;
+        uint64 quantity;
+        bytes2 usingParty;
+        RetirementPurpose purpose;
+        uint64 batchId;
+        uint64 retiredAt;
+        string beneficiary;
+        string note;
+        SerialRange[] ranges;
+    }
+
+    /// @dev A cancellation as stored (see `StoredRetirement`).
+    struct StoredCancellation {
+        address account;
+        uint64 quantity;
+        CancellationReason reason;
+        uint64 batchId;
+        uint64 cancelledAt;
+        bytes32 decisionId;
+        string note;
+        SerialRange[] ranges;
+    }
+
+    string internal _uri;
+    mapping(bytes2 side => Side) internal _sides;
+    bytes2[] internal _countries;
+    mapping(address account => AccountInfo) internal _accounts;
+    uint256 internal _batchCount;
+    uint64 internal _lastSerial;
+    mapping(uint256 batchId => StoredBatch) internal _batches;
+    mapping(uint256 batchId => mapping(address account => SerialRanges.Holding)) internal _holdings;
+    mapping(uint256 batchId => address[]) internal _batchHolders;
+    mapping(address account => uint64[]) internal _accountBatches;
+    uint256 internal _retirementCount;
+    mapping(uint256 retirementId => StoredRetirement) internal _retirements;
+    mapping(uint256 batchId => uint64[]) internal _batchRetirements;
+    uint256 internal _cancellationCount;
+    mapping(uint256 cancellationId => StoredCancellation) internal _cancellations;
+    mapping(uint256 batchId => uint64[]) internal _batchCancellations;
+    uint64 internal _pausedUntil;
+    bytes2 internal _pausedBy;
+
+    /// @dev The role of `side`'s registrars.
+    function _registrarRole(bytes2 side) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(REGISTRAR_ROLE_PREFIX, side));
+    }
+
+    /// @dev The role of `side`'s authority.
+    function _authorityRole(bytes2 side) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(AUTHORITY_ROLE_PREFIX, side));
+    }
+
+    /// @dev Makes `authority` the holder of `side`'s authority role and that role the admin of itself and of
+    /// `side`'s registrar role, so no other side's authority can grant either.
+    function _setUpAuthority(bytes2 side, address authority) internal {
+        bytes32 role = _authorityRole(side);
+        _setRoleAdmin(role, role);
+        _setRoleAdmin(_registrarRole(side), role);
+        _grantRole(role, authority);
+    }
+
+    /// @dev Length bounds, then `TextChecks`: well-formed UTF-8 without control characters.
+    function _checkText(string calldata text, bool required) internal pure {
+        uint256 length = bytes(text).length;
+        if (required && length == 0) revert IJCMRegistry.RegistryEmptyText();
+        if (length > MAX_TEXT_BYTES) revert IJCMRegistry.RegistryTextTooLong(length, MAX_TEXT_BYTES);
+        uint256 offset = TextChecks.firstInvalid(text);
+        if (offset != TextChecks.NONE) revert IJCMRegistry.RegistryInvalidText(offset);
+    }
+
+    function _isHoldingKind(AccountKind kind) internal pure returns (bool) {
+        return kind == AccountKind.Holding || kind == AccountKind.GovernmentHolding;
+    }
+}
