@@ -60,6 +60,25 @@ RANGES_GROWTH = (1, 2, 4, 8, 16, 32)
 RANGES_NEW = (1, 4, 16)
 ISSUE_SIGNATURES = ((2, 1), (3, 3))
 ISSUE_ALLOCATIONS = (1, 4, 16)
+#: (japan signatures, partner signatures, allocations) of every measured issuance: each pair of
+#: ISSUE_SIGNATURES with each of ISSUE_ALLOCATIONS, and the 2+2 / 4 issuance of issue 13's target.
+ISSUES = tuple(
+    sorted({(j, p, n) for j, p in ISSUE_SIGNATURES for n in ISSUE_ALLOCATIONS} | {(2, 2, 4)})
+)
+
+#: Fixed references: not built here, so taken as published figures (see :data:`FIXED_REFERENCES`).
+SAFE_EXEC_TRANSACTION_2_OF_3 = 72_588
+TOUCAN_RETIRE = 162_737
+FIXED_REFERENCES: dict[str, tuple[int, str]] = {
+    "safe.exec_transaction.2_of_3": (
+        SAFE_EXEC_TRANSACTION_2_OF_3,
+        "Safe 2-of-3 execTransaction (fixed figure of issue 13, not built here)",
+    ),
+    "toucan.retire": (
+        TOUCAN_RETIRE,
+        "Toucan-style retire (fixed figure of issue 13, not built here)",
+    ),
+}
 
 REFERENCES: dict[str, str] = {
     "erc1155.safe_transfer_from.new_recipient": "OZ ERC-1155 safeTransferFrom, new recipient",
@@ -74,6 +93,10 @@ REFERENCES: dict[str, str] = {
 
 def _ranges(k: int) -> str:
     return "1_range" if k == 1 else f"{k}_ranges"
+
+
+def _issue(japan: int, partner: int, count: int) -> str:
+    return f"committee.issue_credits.{japan}+{partner}_signatures.{count}_allocations"
 
 
 def _operations() -> dict[str, str]:
@@ -98,11 +121,10 @@ def _operations() -> dict[str, str]:
         "committee.correct_credits": "correct credits to cancellation (decision, 2+1)",
         "committee.change_members": "change members, 3+3 (decision, 2+1)",
     }
-    for japan, partner in ISSUE_SIGNATURES:
-        for count in ISSUE_ALLOCATIONS:
-            ops[f"committee.issue_credits.{japan}+{partner}_signatures.{count}_allocations"] = (
-                f"issue a batch, {count} allocation{'s' * (count > 1)}, {japan}+{partner} sigs"
-            )
+    for japan, partner, count in ISSUES:
+        ops[_issue(japan, partner, count)] = (
+            f"issue a batch, {count} allocation{'s' * (count > 1)}, {japan}+{partner} sigs"
+        )
     ops["transfer.1_range.existing_recipient_merged"] = (
         "transfer 1 range, merges into the recipient's range"
     )
@@ -169,9 +191,77 @@ class GasResults:
                 name: {"gas": gas, "ratio": round(self.ratio(gas), 3), "what": OPERATIONS[name]}
                 for name, gas in self.operations.items()
             },
+            "fixed_references": {
+                name: {"gas": gas, "what": what} for name, (gas, what) in FIXED_REFERENCES.items()
+            },
+            "targets": [t.to_json() for t in targets(self)],
             "transfer_gas_by_ranges_touched": {str(k): v for k, v in self.growth.items()},
             "seconds": round(self.seconds, 1),
         }
+
+
+@dataclass(frozen=True)
+class GasTarget:
+    """One gas target of issue 13, against this run's figures.
+
+    Attributes:
+        operation: the measured operation (a key of :data:`OPERATIONS`).
+        goal: the target as the issue states it.
+        limit: the most gas the operation may use, from the references of this run.
+        gas: what the operation used.
+    """
+
+    operation: str
+    goal: str
+    limit: int
+    gas: int
+
+    @property
+    def met(self) -> bool:
+        """Whether the operation stayed within the limit."""
+        return self.gas <= self.limit
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-able target."""
+        return {**vars(self), "met": self.met}
+
+
+def targets(results: GasResults) -> list[GasTarget]:
+    """Issue 13's gas targets, each as a limit computed from references measured in the same run
+    (OpenZeppelin) or from the fixed Safe and Toucan figures (:data:`FIXED_REFERENCES`)."""
+    ref = results.references
+    existing = ref["erc1155.safe_transfer_from.existing_recipient"]
+    new = ref["erc1155.safe_transfer_from.new_recipient"]
+    issuance = SAFE_EXEC_TRANSACTION_2_OF_3 + 4 * ref["erc1155.mint.new_id"]
+    rules: list[tuple[str, str, float]] = [
+        (
+            "transfer.1_range.existing_recipient_merged",
+            "<= 1.25x ERC-1155, existing",
+            1.25 * existing,
+        ),
+        ("transfer.1_range.existing_recipient", "<= 1.25x ERC-1155, existing", 1.25 * existing),
+        ("transfer.1_range.new_recipient", "<= 1.25x ERC-1155, new recipient", 1.25 * new),
+        ("retire.next", "<= 0.65x Toucan retire", 0.65 * TOUCAN_RETIRE),
+        ("retire.first_of_batch", "<= 0.65x Toucan retire", 0.65 * TOUCAN_RETIRE),
+        ("cancel.next", "<= 0.65x Toucan retire", 0.65 * TOUCAN_RETIRE),
+        ("cancel.first_of_batch", "<= 0.65x Toucan retire", 0.65 * TOUCAN_RETIRE),
+        (_issue(2, 2, 4), "<= 1.2x (Safe 2-of-3 + 4 ERC-1155 mints)", 1.2 * issuance),
+        ("transfer.32_ranges.existing_recipient", "<= 450,000 gas", 450_000),
+    ]
+    return [
+        GasTarget(operation=op, goal=goal, limit=int(limit), gas=results.operations[op])
+        for op, goal, limit in rules
+    ]
+
+
+def targets_table(found: list[GasTarget]) -> str:
+    """The gas targets as a text table: gas, limit, met."""
+    lines = [f"{'operation':<56} {'goal':<42} {'gas':>9} {'limit':>9}  met"]
+    for t in found:
+        lines.append(
+            f"{t.operation:<56} {t.goal:<42} {t.gas:>9,} {t.limit:>9,}  {'yes' if t.met else 'NO'}"
+        )
+    return "\n".join(lines)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -227,22 +317,18 @@ class _Run(World):
         # ever would also create its batch list). The warm-up batches are also the project's first
         # batches, so every measured issuance is a "next" issuance of the project.
         allocations: dict[tuple[int, int, int], list[str]] = {}
-        for japan, partner in ISSUE_SIGNATURES:
-            for count in ISSUE_ALLOCATIONS:
-                allocations[japan, partner, count] = [
-                    self.account(
-                        f"allocation-{japan}+{partner}-{count}-{i}", ("JP", PARTNER)[i % 2]
-                    )
-                    for i in range(count)
-                ]
+        for japan, partner, count in ISSUES:
+            allocations[japan, partner, count] = [
+                self.account(f"allocation-{japan}+{partner}-{count}-{i}", ("JP", PARTNER)[i % 2])
+                for i in range(count)
+            ]
         new_recipients = [self.account(f"recipient-{k}-new", "JP") for k in RANGES_NEW]
         seasoned = [a for accounts in allocations.values() for a in accounts] + new_recipients
         for start in range(0, len(seasoned), 32):
             self.issue([(a, 1) for a in seasoned[start : start + 32]])
         for (japan, partner, count), accounts in allocations.items():
             _, gas = self.issue([(a, 1_000) for a in accounts], japan, partner)
-            name = f"committee.issue_credits.{japan}+{partner}_signatures.{count}_allocations"
-            self.record(name, gas)
+            self.record(_issue(japan, partner, count), gas)
 
     def transfers(self) -> None:
         dealer = self.account("dealer", "JP")
@@ -406,6 +492,8 @@ def table(results: GasResults) -> str:
     lines.append("-" * len(lines[0]))
     for name, gas in results.references.items():
         lines.append(f"{REFERENCES[name]:<62} {gas:>10,} {results.ratio(gas):>10.2f}")
+    for gas, what in FIXED_REFERENCES.values():
+        lines.append(f"{what:<62} {gas:>10,} {results.ratio(gas):>10.2f}")
     lines.append("-" * len(lines[0]))
     for name, gas in results.operations.items():
         lines.append(f"{OPERATIONS[name]:<62} {gas:>10,} {results.ratio(gas):>10.2f}")
@@ -432,6 +520,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     results = measure(lambda what: print(f"gas: {what}", file=sys.stderr))
     print(table(results))
+    print()
+    print(targets_table(targets(results)))
     if args.snapshot:
         print(f"wrote {write_snapshot(results, Path(args.snapshot))}")
     return 0

@@ -76,6 +76,15 @@ def targets(
                 ratio <= GAS_TARGET,
             )
         )
+    for goal in gas.targets(g):
+        found.append(
+            Target(
+                f"gas: {gas.OPERATIONS[goal.operation]}",
+                goal.goal,
+                f"{goal.gas:,} <= {goal.limit:,}",
+                goal.met,
+            )
+        )
     for style in ("sequential", "pipelined"):
         ratio = t.ratio(style)
         found.append(
