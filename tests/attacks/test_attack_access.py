@@ -149,6 +149,11 @@ def registrar_of_jp(ctx: Ctx, caller: str) -> dict[str, Any]:
     return {"account": caller, "neededRole": ctx.role(JP)}
 
 
+def not_the_registry(_: Ctx, caller: str) -> dict[str, Any]:
+    """Only the registry relays its views to its admin module (``adminView``)."""
+    return {"caller": caller}
+
+
 def not_projects(_: Ctx, caller: str) -> dict[str, Any]:
     return {"caller": caller}
 
@@ -216,6 +221,14 @@ TABLE: tuple[Case, ...] = (
         lambda c: (ID, c.world.outsider),
         "RegistryNotGovernance",
         governance_only,
+    ),
+    Case(
+        "JCMRegistry",
+        "adminView",
+        EVERYONE,
+        lambda c: (bytes.fromhex("d5e4b4fa"),),
+        "RegistryNotSelf",
+        not_the_registry,
     ),
     Case(
         "JCMRegistry",
