@@ -69,25 +69,45 @@ class _Decoder(ABC):
         """The value at ``pos`` of ``data``."""
 
 
+def _address(data: bytes, pos: int) -> str:
+    return checksum(data[pos + 12 : pos + 32])
+
+
+def _uint(data: bytes, pos: int) -> int:
+    return int.from_bytes(data[pos : pos + 32], "big")
+
+
+def _bool(data: bytes, pos: int) -> bool:
+    return int.from_bytes(data[pos : pos + 32], "big") != 0
+
+
+def _int(data: bytes, pos: int) -> int:
+    return int.from_bytes(data[pos : pos + 32], "big", signed=True)
+
+
+def _side(data: bytes, pos: int) -> str:
+    # every bytes2 of these contracts is a registry side / country code
+    return data[pos : pos + 2].decode("ascii", errors="replace")
+
+
 class _Elementary(_Decoder):
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self.size = int(kind[5:]) if kind.startswith("bytes") else 0
+        # One function per kind, chosen once: this runs for every word of every log.
+        if kind == "address":
+            self.decode = _address  # type: ignore[method-assign]
+        elif kind == "bool":
+            self.decode = _bool  # type: ignore[method-assign]
+        elif kind.startswith("uint"):
+            self.decode = _uint  # type: ignore[method-assign]
+        elif kind.startswith("int"):
+            self.decode = _int  # type: ignore[method-assign]
+        elif self.size == 2:
+            self.decode = _side  # type: ignore[method-assign]
 
     def decode(self, data: bytes, pos: int) -> Any:
-        kind = self.kind
-        if kind == "address":
-            return checksum(data[pos + 12 : pos + 32])
-        if kind == "bool":
-            return _word(data, pos) != 0
-        if kind.startswith("uint"):
-            return _word(data, pos)
-        if kind.startswith("int"):
-            return int.from_bytes(data[pos : pos + 32], "big", signed=True)
-        raw = data[pos : pos + self.size]
-        if self.size == 2:  # every bytes2 of these contracts is a registry side / country code
-            return raw.decode("ascii", errors="replace")
-        return "0x" + raw.hex()
+        return "0x" + data[pos : pos + self.size].hex()
 
 
 class _Bytes(_Decoder):

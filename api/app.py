@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from api import problems
+from api.caching import NotModified, http_cache, not_modified
 from api.database import create_schema, make_engine, session_factory
 from api.downloads import router as downloads_router
 from api.explorer import router as explorer_router
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     problems.install(app)
+    app.add_exception_handler(NotModified, not_modified)
     for router in (
         registry.router,
         accounts.router,
@@ -78,9 +80,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         reports.router,
         aef_routes.router,
         governance.router,
-        downloads_router,
-        explorer_router,
     ):
+        app.include_router(router, dependencies=[Depends(http_cache)])
+    for router in (downloads_router, explorer_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 

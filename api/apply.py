@@ -13,10 +13,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from api import ranges as rng
+from api import bulk, ranges as rng
 from api.abi import ContractRole
 from api.apply_governance import GovernanceHandlers
 from api.tables import (
@@ -681,9 +681,7 @@ class Applier(GovernanceHandlers):
     def flush(self) -> None:
         """Write everything applied so far with bulk statements (still inside the transaction)."""
         for model, rows in self._rows.items():
-            if rows:
-                table = table_of(model)
-                self.session.execute(insert(table), rows)
+            bulk.insert_rows(self.session, table_of(model), rows)
         self._rows.clear()
         self._batches.clear()
         if self._spent:
@@ -718,8 +716,7 @@ class Applier(GovernanceHandlers):
             for s in self._holdings.values()
             if s.stored
         ]
-        if new:
-            self.session.execute(insert(t), new)
+        bulk.insert_rows(self.session, t, new)
         if changed:
             self.session.execute(
                 update(t)

@@ -102,6 +102,12 @@ def serve(
             "--with-indexer", help="Also run the indexer in this process (same database)."
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", min=1, max=64, help="API worker processes (one per core in production)."
+        ),
+    ] = 1,
 ) -> None:
     """Serve the query API (/v1, /docs) and the explorer (/) over the index database."""
     import logging
@@ -119,7 +125,7 @@ def serve(
         overrides["deployment"] = options.deployment_path
     _quiet_http_logs()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    run_server(options.model_copy(update=overrides), with_indexer=with_indexer)
+    run_server(options.model_copy(update=overrides), with_indexer=with_indexer, workers=workers)
 
 
 def _quiet_http_logs() -> None:

@@ -64,20 +64,35 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # A long history's indexes outgrow SQLite's default 2 MB page cache: reads of the API and the
+    # indexer's inserts then go to the file. Memory-mapped I/O shares the OS page cache between
+    # connections and processes; the page cache itself is per connection, so it stays moderate.
+    cursor.execute("PRAGMA mmap_size=1073741824")
+    cursor.execute("PRAGMA cache_size=-32768")
+    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
     # Overrides the built-in sum() of one argument on this connection (SQLite lets an
     # application-defined function replace a built-in one).
     dbapi_connection.create_aggregate("sum", 1, ExactSum)
 
 
+POOL_SIZE = 8
+"""Connections each engine keeps open. An API process answers requests on a thread pool; this many
+serve them without reconnecting (up to :data:`POOL_OVERFLOW` more are opened under bursts), so
+four API processes hold at most 64 of PostgreSQL's default 100 connections."""
+POOL_OVERFLOW = 8
+
+
 def make_engine(url: str) -> Engine:
-    """Create an engine for the index database at ``url`` (tables are not created here)."""
+    """Create an engine for the index database at ``url`` (tables are not created here), with a
+    pool of :data:`POOL_SIZE` connections."""
     normalized = normalize_url(url)
+    pool = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
     if make_url(normalized).get_backend_name() == "sqlite":
-        engine = create_engine(normalized, connect_args={"check_same_thread": False})
+        engine = create_engine(normalized, connect_args={"check_same_thread": False}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(normalized, pool_pre_ping=True)
+    return create_engine(normalized, pool_pre_ping=True, **pool)
 
 
 def create_schema(engine: Engine) -> None:

@@ -32,6 +32,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,11 +42,12 @@ from eth_utils import to_checksum_address
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from api import bulk
 from api.abi import ContractRole, EventDecoder, checksum_hex
 from api.apply import Applier, DecodedLog, IndexCache
 from api.database import IndexSchemaError, create_schema, make_engine
 from api.rollback import rollback_to
-from api.tables import Block, Checkpoint, CommitteeAssignment, Meta
+from api.tables import FINALIZED_KEY, Block, Checkpoint, CommitteeAssignment, Meta, table_of
 from registry_client.chain import BlockHeader, RpcClient, RpcError, RpcRefused
 from registry_client.settings import (
     DEFAULT_BLOCK_RANGE,
@@ -134,6 +136,30 @@ class CheckpointState:
     hash: str
 
 
+@dataclass(frozen=True)
+class _RangeRead:
+    """Blocks ``first..last`` as read from the node: their headers and decoded logs."""
+
+    first: int
+    last: int
+    committees: tuple[str, ...]
+    head: BlockHeader
+    end: BlockHeader
+    headers: list[BlockHeader]
+    decoded: list[DecodedLog]
+
+
+def _reads(read: Future[_RangeRead], first: int, committees: tuple[str, ...], target: int) -> bool:
+    """Whether a range read ahead is the one to apply next: it starts at ``first``, was read with
+    the committees known now (a range just applied may have named a new one), and does not go past
+    ``target``."""
+    try:
+        done = read.result()
+    except Exception:  # a failed read ahead is simply read again
+        return False
+    return done.first == first and done.committees == committees and done.last <= target
+
+
 @dataclass
 class Indexer:
     """Indexes one registry deployment from one node into one database.
@@ -161,6 +187,7 @@ class Indexer:
     _governance: str = ""
     _span: int = 0  # blocks per eth_getLogs call now (halved while the node refuses bigger ranges)
     _without_finality: bool = False  # the node answered the ``finalized`` tag with an error
+    _finalized: int | None = None  # the node's ``finalized`` block when last asked
 
     # -- set-up ------------------------------------------------------------------------------------
 
@@ -245,16 +272,23 @@ class Indexer:
 
     # -- following the chain -----------------------------------------------------------------------
 
+    @property
+    def finalized(self) -> int | None:
+        """The node's ``finalized`` block when last asked (``None``: not asked yet, or no
+        finality); recorded with each range for the API's caching (:mod:`api.caching`)."""
+        return self._finalized
+
     def target_block(self) -> int:
         """The highest block the indexer may apply now: ``head - confirmations``, or the node's
-        ``finalized`` block if it is higher."""
+        ``finalized`` block if it is higher (also remembered, for the API's caching)."""
         buried = self.rpc.block_number() - self.confirmations
-        if self.confirmations == 0 or self._without_finality:
+        if self._without_finality:
             return buried
         finalized = self.rpc.finalized_number()
         if finalized is None:
             self._without_finality = True  # asked once: the node has no finality (Clique)
             return buried
+        self._finalized = finalized
         return max(buried, finalized)
 
     def sync(
@@ -272,6 +306,10 @@ class Indexer:
         started = time.perf_counter()
         self._span = self.block_range
         changes = 0
+        # One reading thread: while a range is written, the next one is read and decoded (the
+        # node, the database driver and the JSON parsing each release the GIL for part of it).
+        reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jcm-index-read")
+        ahead: Future[_RangeRead] | None = None
         try:
             while True:
                 target = self.target_block()
@@ -279,36 +317,48 @@ class Indexer:
                     target = min(target, until)
                 cp = self.checkpoint()
                 if not self._on_chain(cp):
+                    ahead = None
                     self._handle_reorg(cp)
                     continue
                 if cp.number >= target:
                     return cp.number
-                last = min(cp.number + self._span, target)
+                with Session(self.engine) as session:
+                    committees = tuple(self._committees(session))
+                reading, ahead = ahead, None
+                if reading is None or not _reads(reading, cp.number + 1, committees, target):
+                    last = min(cp.number + self._span, target)
+                    reading = reader.submit(self._read_range, committees, cp.number + 1, last)
                 try:
-                    events = self._index_range(cp, cp.number + 1, last)
+                    read = reading.result()
+                    if read.last < target:
+                        following = min(read.last + self._span, target)
+                        ahead = reader.submit(
+                            self._read_range, committees, read.last + 1, following
+                        )
+                    events = self._apply_range(cp, read)
                 except ChainChangedError as exc:
+                    ahead = None
                     changes += 1
                     if changes > MAX_CHAIN_CHANGES:
                         raise
                     log.warning(
-                        "blocks %d-%d changed while read (%s); reading again",
-                        cp.number + 1,
-                        last,
-                        exc,
+                        "blocks from %d changed while read (%s); reading again", cp.number + 1, exc
                     )
                     time.sleep(0.2 * changes)
                     continue
                 except RpcError as exc:
-                    if last == cp.number + 1:
+                    ahead = None
+                    if self._span == 1:
                         raise
-                    self._span = max(1, (last - cp.number) // 2)
+                    self._span = max(1, self._span // 2)
                     log.warning("%s; asking for %d blocks at a time", exc, self._span)
                     continue
                 changes = 0
                 self._span = min(self.block_range, self._span * 2)
                 if on_progress is not None:
-                    on_progress(last, target, events)
+                    on_progress(read.last, target, events)
         finally:
+            reader.shutdown(wait=True, cancel_futures=True)
             self.stats.seconds += time.perf_counter() - started
 
     def _on_chain(self, cp: CheckpointState) -> bool:
@@ -445,42 +495,56 @@ class Indexer:
             )
         return decoded
 
-    def _index_range(self, cp: CheckpointState, first: int, last: int) -> int:
-        """Read blocks ``first..last`` from the node, then apply them and move the checkpoint in one
-        database transaction (no database transaction stays open while the node is asked)."""
-        with Session(self.engine) as session:
-            committees = self._committees(session)
-        logs = self._fetch_logs(committees, first, last)
+    def _read_range(self, committees: tuple[str, ...], first: int, last: int) -> _RangeRead:
+        """Read and decode blocks ``first..last`` from the node (no database access: this runs in
+        the reading thread while the previous range is written)."""
+        logs = self._fetch_logs(list(committees), first, last)
         numbers = {int(entry["blockNumber"], 16) for _role, entry in logs} | {first, last}
         headers = self.rpc.headers(sorted(numbers))
         head, end = headers.get(first), headers.get(last)
         if head is None or end is None:
             raise ChainChangedError(f"blocks {first}-{last} are not on the chain any more")
-        if cp.hash and head.parent_hash != cp.hash:
-            raise ChainChangedError(f"block {first} does not follow the checkpoint {cp.number}")
-        decoded = self._decode(logs, headers)
+        return _RangeRead(
+            first=first,
+            last=last,
+            committees=committees,
+            head=head,
+            end=end,
+            headers=[h for h in headers.values() if h is not None],
+            decoded=self._decode(logs, headers),
+        )
+
+    def _apply_range(self, cp: CheckpointState, read: _RangeRead) -> int:
+        """Apply a range read from the node and move the checkpoint in one database transaction
+        (no database transaction stays open while the node is asked)."""
+        if cp.hash and read.head.parent_hash != cp.hash:
+            raise ChainChangedError(
+                f"block {read.first} does not follow the checkpoint {cp.number}"
+            )
         try:
             with Session(self.engine) as session, session.begin():
                 checkpoint = session.get(Checkpoint, 1, with_for_update=True)
                 if checkpoint is None or checkpoint.block_number != cp.number:
                     raise ChainChangedError("another indexer moved the checkpoint")
                 applier = Applier(session, self._cache)
-                for entry in decoded:
+                for entry in read.decoded:
                     applier.apply(entry)
                 applier.flush()
-                self._store_blocks(session, [h for h in headers.values() if h is not None])
-                checkpoint.block_number = last
-                checkpoint.block_hash = end.hash
+                self._store_blocks(session, read.headers)
+                checkpoint.block_number = read.last
+                checkpoint.block_hash = read.end.hash
                 checkpoint.updated_at = int(time.time())
+                if self._finalized is not None:
+                    session.merge(Meta(key=FINALIZED_KEY, value=str(self._finalized)))
                 if self.before_commit is not None:
-                    self.before_commit(first, last)
+                    self.before_commit(read.first, read.last)
         except BaseException:
             self._cache.clear()
             raise
-        self.stats.events += len(decoded)
+        self.stats.events += len(read.decoded)
         self.stats.ranges += 1
-        self.stats.blocks += last - first + 1
-        return len(decoded)
+        self.stats.blocks += read.last - read.first + 1
+        return len(read.decoded)
 
     @staticmethod
     def _store_blocks(session: Session, headers: list[BlockHeader]) -> None:
@@ -488,16 +552,20 @@ class Indexer:
         existing = set(
             session.execute(select(Block.number).where(Block.number.in_(numbers))).scalars()
         )
-        for header in headers:
-            if header.number not in existing:
-                session.add(
-                    Block(
-                        number=header.number,
-                        hash=header.hash,
-                        parent_hash=header.parent_hash,
-                        timestamp=header.timestamp,
-                    )
-                )
+        bulk.insert_rows(
+            session,
+            table_of(Block),
+            [
+                {
+                    "number": h.number,
+                    "hash": h.hash,
+                    "parent_hash": h.parent_hash,
+                    "timestamp": h.timestamp,
+                }
+                for h in headers
+                if h.number not in existing
+            ],
+        )
 
 
 # ------------------------------------------------------------------------------------------------

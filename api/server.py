@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import uvicorn
 
 from api.app import create_app
 from api.database import create_schema, make_engine
-from registry_client.settings import Settings
+from registry_client.settings import Settings, env_var
 
 log = logging.getLogger("api.server")
 
@@ -55,11 +56,28 @@ def start_indexer_thread(settings: Settings, stop: threading.Event) -> threading
     return thread
 
 
+API_SETTINGS = frozenset(
+    {"database_url", "rpc_url", "rpc_timeout", "deployment", "confirmations", "title"}
+)
+"""The settings a worker process's app reads (:func:`api.app.create_app`)."""
+
+
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """The settings an API worker needs as the ``JCM_*`` environment variables that recreate them
+    (worker processes build their own app from the environment)."""
+    return {
+        env_var(name): str(value)
+        for name, value in settings.model_dump(include=set(API_SETTINGS)).items()
+        if value is not None
+    }
+
+
 def serve(
     settings: Settings | None = None,
     *,
     with_indexer: bool = False,
     log_level: str = "info",
+    workers: int = 1,
 ) -> None:
     """Serve the API (and the explorer) until interrupted; the entry point of ``jcm api``.
 
@@ -70,6 +88,10 @@ def serve(
         with_indexer: also run the indexer (``rpc_url``, ``deployment``, ``confirmations``) in a
             background thread of this process, writing to the same database.
         log_level: uvicorn's log level.
+        workers: API processes. One process answers about 140 look-ups per second on one core
+            (the time goes to Python: routing, validation, serialisation), so a production server
+            runs one per core; each has its own connection pool (:func:`api.database.make_engine`).
+            With several, this process supervises them (and runs the indexer thread, if any).
     """
     settings = settings or Settings()
     engine = make_engine(settings.database_url)
@@ -77,8 +99,19 @@ def serve(
     stop = threading.Event()
     indexer = start_indexer_thread(settings, stop) if with_indexer else None
     try:
-        app = create_app(settings, engine=engine)
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level)
+        if workers > 1:
+            os.environ.update(settings_environment(settings))
+            uvicorn.run(
+                "api.app:create_app",
+                factory=True,
+                workers=workers,
+                host=settings.host,
+                port=settings.port,
+                log_level=log_level,
+            )
+        else:
+            app = create_app(settings, engine=engine)
+            uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level)
     finally:
         stop.set()
         if indexer is not None:
@@ -98,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=settings.port)
     parser.add_argument("--with-indexer", action="store_true", help="run the indexer in-process")
     parser.add_argument("--log-level", default="info", help="uvicorn's log level")
+    parser.add_argument("--workers", type=int, default=1, help="API worker processes")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     serve(
@@ -113,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         with_indexer=args.with_indexer,
         log_level=args.log_level,
+        workers=args.workers,
     )
     return 0
 

@@ -170,6 +170,11 @@ class Meta(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+FINALIZED_KEY = "finalized_block"
+"""The :class:`Meta` key under which the indexer records the node's last ``finalized`` block number
+(absent on a chain without finality); the API's caching reads it (:mod:`api.caching`)."""
+
+
 class Checkpoint(Base):
     """The last block applied (always exactly one row, ``id`` 1), written with each block range."""
 

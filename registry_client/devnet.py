@@ -66,6 +66,8 @@ if TYPE_CHECKING:
 
 HOST = LOCALHOST
 DEFAULT_PORT = DEFAULT_NODE_PORT
+API_WORKERS = 2
+"""Query API processes the devnet runs (``jcm api --workers``): one per core of a small machine."""
 STATE_DIR_ENV = env_var("devnet_dir")
 ANVIL_ENV = env_var("anvil")
 DEMO_PASSWORD = "jcm-demo"
@@ -678,6 +680,8 @@ class Devnet:
         return len(plan.parties)
 
     def _start_services(self, reporter: Reporter) -> None:
+        # The API as in production: API_WORKERS processes, each with its own connection pool, and
+        # the indexer in their supervising process.
         database_url = f"sqlite:///{self.paths.database.resolve()}"
         base = [
             sys.executable, "-m", "registry_client.cli",
@@ -692,7 +696,7 @@ class Devnet:
         api = Child.start(
             "api",
             [*base, "api", "--host", HOST, "--port", str(self.api_port),
-             "--database-url", database_url, "--with-indexer"],
+             "--database-url", database_url, "--with-indexer", "--workers", str(API_WORKERS)],
             self.paths.log("api"),
             env=depth,
         )  # fmt: skip

@@ -1,6 +1,7 @@
 """How far the indexer may apply: ``head - confirmations``, or the node's ``finalized`` block where
 the node has one and it is higher (a finalized block needs no confirmations). Clique nodes answer
-the ``finalized`` tag with an error: the indexer then asks no more and counts confirmations."""
+the ``finalized`` tag with an error: the indexer then asks no more and counts confirmations. The
+finalized block is remembered for the API's HTTP caching."""
 
 from __future__ import annotations
 
@@ -61,7 +62,8 @@ def test_a_chain_without_finality_is_asked_once() -> None:
     assert node.asked == 1
 
 
-def test_no_confirmations_never_asks_for_finality() -> None:
+def test_no_confirmations_targets_the_head_and_remembers_finality() -> None:
     node = _Node(100, 90)
-    assert _indexer(node, 0).target_block() == 100
-    assert node.asked == 0
+    indexer = _indexer(node, 0)
+    assert indexer.target_block() == 100
+    assert indexer.finalized == 90  # recorded with the index: only data up to it is cached long
