@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import and_, bindparam, select, update
@@ -75,6 +76,9 @@ NOT_INDEXED: dict[str, str] = {
 """Events of the indexed contracts that have no handler, and why (every event is still kept
 verbatim in ``events``); ``tests/api/test_api_units.py`` fails on an event in neither place."""
 
+_ARGS_JSON = json.JSONEncoder(sort_keys=True).encode
+"""An event's arguments as stored (keys sorted), with one encoder made once: this runs per log."""
+
 
 class IndexIntegrityError(RuntimeError):
     """An event contradicts the index (e.g. credits moved that the sender does not hold)."""
@@ -116,9 +120,9 @@ class DecodedLog:
     log_index: int
     timestamp: int
 
-    @property
+    @cached_property
     def provenance(self) -> dict[str, Any]:
-        """The provenance columns of rows this log creates."""
+        """The provenance columns of rows this log creates (computed once; callers copy it)."""
         return {
             "block_number": self.block_number,
             "log_index": self.log_index,
@@ -395,7 +399,7 @@ class Applier(GovernanceHandlers):
                 "tx_index": log.tx_index,
                 "address": log.address,
                 "name": log.name,
-                "args": json.dumps(log.args, sort_keys=True),
+                "args": _ARGS_JSON(log.args),
             },
         )
         handler = getattr(self, f"_on_{log.name}", None)

@@ -62,6 +62,12 @@ API_SETTINGS = frozenset(
 """The settings a worker process's app reads (:func:`api.app.create_app`)."""
 
 
+WORKER_STARTUP_SECONDS = 60
+"""How long uvicorn's supervisor waits for a worker to answer its health check. Its default (5 s) is
+shorter than a worker's start (importing the app) on a busy 2-core machine, where the supervisor
+then kills and restarts every worker forever."""
+
+
 def settings_environment(settings: Settings) -> dict[str, str]:
     """The settings an API worker needs as the ``JCM_*`` environment variables that recreate them
     (worker processes build their own app from the environment)."""
@@ -105,6 +111,7 @@ def serve(
                 "api.app:create_app",
                 factory=True,
                 workers=workers,
+                timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
                 host=settings.host,
                 port=settings.port,
                 log_level=log_level,

@@ -3,15 +3,22 @@ that has the current answer, and long-lived caching only of finalized data (``ap
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 from api_chain import Chain, make_client
 from fastapi.testclient import TestClient
 
 from api.caching import FINAL_MAX_AGE
 from api.database import make_engine
 from api.indexer import Indexer, IndexTarget
+from registry_client.anvil import free_port
 from registry_client.chain import RpcClient
+
+ROOT = Path(__file__).resolve().parents[2]
 
 HOLDINGS = "/v1/accounts/{}/holdings"
 
@@ -99,3 +106,34 @@ def test_unfinalized_answers_are_revalidated_on_every_use(sandbox: Chain, tmp_pa
         assert "etag" not in health.headers
     finally:
         engine.dispose()
+
+
+def test_several_workers_serve_the_index(sqlite_url: str) -> None:
+    """``python -m api.server --workers 2``: worker processes built from the environment answer
+    with the same validators (the entity tag depends on the index, not on the process)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "api.server", "--database-url", sqlite_url, "--port", str(port),
+         "--workers", "2", "--log-level", "warning"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, server.stderr.read() if server.stderr else b""
+            try:
+                first = httpx.get(f"{base}/v1/stats", timeout=5)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the API workers did not start"
+                time.sleep(0.2)
+        assert first.status_code == 200 and first.headers["etag"]
+        tag = first.headers["etag"]
+        for _ in range(8):  # a new connection each: any worker may answer
+            again = httpx.get(f"{base}/v1/stats", headers={"If-None-Match": tag}, timeout=10)
+            assert again.status_code == 304
+        assert httpx.get(f"{base}/v1/stats", timeout=10).json() == first.json()
+    finally:
+        server.terminate()
+        server.wait(30)
