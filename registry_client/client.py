@@ -33,8 +33,7 @@ from eth_utils import keccak
 from pydantic import ValidationError
 from web3 import Web3
 from web3.contract import Contract
-from web3.exceptions import InvalidEventABI, LogTopicError, MismatchedABI
-from web3.types import EventData, TxParams, TxReceipt
+from web3.types import TxParams, TxReceipt
 
 from registry_client import contracts, decisions
 from registry_client.chain import connect_web3, rpc_errors
@@ -683,23 +682,18 @@ class RegistryClient:
             raise TransactionFailed(
                 f"transaction 0x{bytes(receipt['transactionHash']).hex()} emitted no {name} event"
             )
-        return dict(events[0]["args"])
+        return events[0]
 
-    @staticmethod
-    def _events(contract: Contract, name: str, receipt: TxReceipt) -> list[EventData]:
-        event = getattr(contract.events, name)()
-        topic = bytes.fromhex(event.topic[2:])
+    def _events(self, contract: Contract, name: str, receipt: TxReceipt) -> list[dict[str, Any]]:
+        """The arguments of each ``name`` event ``contract`` emitted in ``receipt``."""
+        event = getattr(contract.events, name)().abi
         found = []
         for log in receipt["logs"]:
             if log["address"] != contract.address:
                 continue
-            # topic 0 names the event: a cheap look before web3 decodes (or refuses) the log
-            if not log["topics"] or bytes(log["topics"][0]) != topic:
-                continue
-            try:
-                found.append(event.process_log(log))
-            except (MismatchedABI, LogTopicError, InvalidEventABI):
-                continue
+            args = contracts.event_args(self.w3.codec, event, log)
+            if args is not None:
+                found.append(args)
         return found
 
     # ---- writes ------------------------------------------------------------------------------

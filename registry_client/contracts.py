@@ -7,13 +7,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
 from typing import Any, cast
 
-from eth_typing import ABIFunction, ChecksumAddress, HexAddress, HexStr
-from eth_utils import function_abi_to_4byte_selector, get_abi_input_types
+from eth_abi.codec import ABICodec
+from eth_typing import ABIComponent, ABIEvent, ABIFunction, ChecksumAddress, HexAddress, HexStr
+from eth_utils import (
+    collapse_if_tuple,
+    event_abi_to_log_topic,
+    function_abi_to_4byte_selector,
+    get_abi_input_types,
+    to_checksum_address,
+)
 from web3 import Web3
 from web3.contract import Contract
 
@@ -86,3 +93,45 @@ def calldata(w3: Web3, name: ContractName, function: str, args: Sequence[Any]) -
     """
     selector, types = _function(name, function)
     return HexStr(selector + w3.codec.encode(list(types), list(args)).hex())
+
+
+def event_args(codec: ABICodec, event: ABIEvent, log: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The arguments of ``event`` in ``log`` (a receipt's log as web3 formats it), or ``None``
+    when the log is another event.
+
+    The values web3's ``process_log`` gives (addresses checksummed, structs as mappings of their
+    fields, arrays as lists; an indexed argument of a dynamic type is its topic, the hash), without
+    its per-log normalisation passes, which cost more than the rest of reading a receipt.
+    """
+    topics = [bytes(t) for t in log["topics"]]
+    if not topics or topics[0] != event_abi_to_log_topic(event):
+        return None
+    inputs = list(event.get("inputs", []))
+    indexed = [i for i in inputs if i.get("indexed")]
+    plain = [i for i in inputs if not i.get("indexed")]
+    if len(topics) != len(indexed) + 1:
+        return None  # the same signature with other arguments indexed: not this event
+    values: dict[str, Any] = {}
+    for component, topic in zip(indexed, topics[1:], strict=True):
+        kind = collapse_if_tuple(dict(component))
+        dynamic = kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("(")
+        values[component["name"]] = (
+            topic if dynamic else _pythonic(component, codec.decode([kind], topic)[0])
+        )
+    data = codec.decode([collapse_if_tuple(dict(c)) for c in plain], bytes(log["data"]))
+    for component, value in zip(plain, data, strict=True):
+        values[component["name"]] = _pythonic(component, value)
+    return values
+
+
+def _pythonic(component: ABIComponent, value: Any) -> Any:
+    kind = component["type"]
+    if kind.endswith("]"):
+        inner = cast(ABIComponent, {**component, "type": kind[: kind.rindex("[")]})
+        return [_pythonic(inner, v) for v in value]
+    if kind == "tuple":
+        fields = component.get("components", [])
+        return {f["name"]: _pythonic(f, v) for f, v in zip(fields, value, strict=True)}
+    if kind == "address":
+        return to_checksum_address(value)
+    return value
