@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time
 from enum import IntEnum
+from functools import lru_cache
 from typing import Annotated, Any, Literal, Self, TypeVar
 
 from eth_utils import is_address, is_checksum_address, to_checksum_address
@@ -314,16 +315,25 @@ def checksum(value: object) -> str:
     """
     if isinstance(value, bytes | bytearray) and len(value) == 20:
         return to_checksum_address(bytes(value))
-    if isinstance(value, str) and is_address(value.strip()):
-        text = value.strip()
-        digits = text[2:]
-        # Mixed case is an EIP-55 checksum, and a wrong one means a mistyped address.
-        if digits != digits.lower() and digits != digits.upper() and not is_checksum_address(text):
-            raise ValueError(
-                f"{value!r} has a wrong EIP-55 checksum: check the address for a typing mistake"
-            )
-        return to_checksum_address(text)
+    if isinstance(value, str):
+        return _checksum_text(value)
     raise ValueError(f"{value!r} is not an address (expected 0x followed by 40 hex digits)")
+
+
+@lru_cache(maxsize=4096)
+def _checksum_text(value: str) -> str:
+    """:func:`checksum` of a string, remembered: every receipt and model repeats the same few
+    addresses, and each checksum is a keccak (refusals raise, and are not remembered)."""
+    text = value.strip()
+    if not is_address(text):
+        raise ValueError(f"{value!r} is not an address (expected 0x followed by 40 hex digits)")
+    digits = text[2:]
+    # Mixed case is an EIP-55 checksum, and a wrong one means a mistyped address.
+    if digits != digits.lower() and digits != digits.upper() and not is_checksum_address(text):
+        raise ValueError(
+            f"{value!r} has a wrong EIP-55 checksum: check the address for a typing mistake"
+        )
+    return to_checksum_address(text)
 
 
 def side_code(value: object) -> str:

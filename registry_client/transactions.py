@@ -60,7 +60,12 @@ DEFAULT_TIMEOUT = 120.0
 """Seconds to wait for a receipt before giving up."""
 
 RECEIPT_POLL = 0.05
-"""Seconds between two asks for receipts that are not there yet."""
+"""Longest wait, in seconds, between two asks for receipts that are not there yet."""
+
+FIRST_RECEIPT_POLL = 0.002
+"""First wait for a receipt not there yet, doubled on each ask up to ``RECEIPT_POLL``: a node that
+mines on arrival (a devnet) has it within milliseconds, while a chain with block times pays only a
+few extra asks per transaction."""
 
 RECEIPT_BATCH = 200
 """Receipts asked for in one JSON-RPC batch by :meth:`TransactionSender.wait_all`."""
@@ -439,8 +444,9 @@ class TransactionSender:
     def receipts(self, hashes: Sequence[str], timeout: float | None = None) -> dict[str, TxReceipt]:
         """The receipts of ``hashes`` mined within ``timeout`` seconds, by hash.
 
-        Several hashes are asked for in JSON-RPC batches of ``RECEIPT_BATCH``, again every
-        ``RECEIPT_POLL`` seconds for those not mined yet.
+        Several hashes are asked for in JSON-RPC batches of ``RECEIPT_BATCH``; those not mined yet
+        again after ``FIRST_RECEIPT_POLL`` seconds, then twice as long each time up to
+        ``RECEIPT_POLL``.
 
         Raises:
             ChainUnavailable: the node became unreachable.
@@ -448,6 +454,7 @@ class TransactionSender:
         deadline = time.monotonic() + (timeout or self.timeout)
         found: dict[str, TxReceipt] = {}
         missing = list(dict.fromkeys(hashes))
+        pause = FIRST_RECEIPT_POLL
         while True:
             for start in range(0, len(missing), RECEIPT_BATCH):
                 part = missing[start : start + RECEIPT_BATCH]
@@ -457,7 +464,8 @@ class TransactionSender:
             missing = [h for h in missing if h not in found]
             if not missing or time.monotonic() >= deadline:
                 return found
-            time.sleep(RECEIPT_POLL)
+            time.sleep(pause)
+            pause = min(2 * pause, RECEIPT_POLL)
 
     def _raw_receipts(self, hashes: list[str]) -> list[dict[str, Any] | None]:
         """``eth_getTransactionReceipt`` of each hash (``None`` while not mined), one request for
