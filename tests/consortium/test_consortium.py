@@ -88,6 +88,10 @@ def test_a_decision_needs_both_governments_and_credits_move_across_registries(
     batch_id = anyone.batch_count()
     assert receipt.block_number > 0
     assert anyone.balance(alice, batch_id) == 1_000
+    # The block reached id-2 first; the holders below use jp-1 and id-1, which may import it a
+    # moment later (the SDK is fast enough to ask before): until then they rightly know no batch 1.
+    for name in ("jp-1", "id-1"):
+        assert registry.network.await_block(receipt.block_number, timeout=30, signer=name)
 
     moved = registry.client(registry.alice, via=["jp-1", "id-1"]).transfer(bob, batch_id, 300)
     assert isinstance(moved, TransferReceipt)
