@@ -151,6 +151,14 @@ TABLE: tuple[Case, ...] = (
         caller_is,
     ),
     Case("JCMRegistry", "setPause", lambda a: (2**40, a.own), "RegistryNotGovernance", caller_is),
+    # The admin module's view relay serves only the registry's own static calls.
+    Case(
+        "JCMRegistry",
+        "adminView",
+        lambda a: (bytes.fromhex("d5e4b4fa"),),
+        "RegistryNotSelf",
+        caller_is,
+    ),
     Case(
         "JCMRegistry",
         "grantRole",
