@@ -143,10 +143,9 @@ lint: install
 	ruff check .
 	ruff format --check .
 	mypy $(wildcard registry_client api)
-	@# The benchmarks, the generator of docs/errors.md and the shared test checks are typed too.
-	mypy bench scripts/error_reference.py scripts/settings_reference.py tests/invariants.py \
-	  tests/test_domain.py tests/test_settings.py \
-	  tests/test_layers.py tests/test_error_reference.py
+	@# The benchmarks, the generators of docs/ and the tests' support package are typed too.
+	mypy bench scripts/error_reference.py scripts/settings_reference.py tests/support \
+	  tests/test_domain.py tests/test_settings.py tests/test_layers.py tests/test_error_reference.py
 
 format: install
 	ruff check --fix .

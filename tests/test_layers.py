@@ -49,3 +49,31 @@ def test_jcm_has_the_query_commands() -> None:
 
     names = set(get_command(app).commands)  # type: ignore[attr-defined]
     assert {"index", "api", "report"} <= names
+
+
+TESTS = Path(__file__).resolve().parent
+
+
+def test_no_test_patches_the_import_path() -> None:
+    """Tests import their shared code from ``support`` (pytest's ``pythonpath``), never by editing
+    ``sys.path`` or a child's ``PYTHONPATH``."""
+    patterns = ("sys.path.insert", "sys.path.append", '"PYTHONPATH"')
+    offending = [
+        f"{path.relative_to(TESTS)}: {pattern}"
+        for path in sorted(TESTS.rglob("*.py"))
+        if path != Path(__file__).resolve()
+        for pattern in patterns
+        if pattern in path.read_text(encoding="utf-8")
+    ]
+    assert not offending, "\n".join(offending)
+
+
+def test_the_world_builders_import_no_test_module() -> None:
+    """``support`` is below the tests: it never imports a test module or a conftest."""
+    offending = [
+        f"{path.relative_to(TESTS)}:{line}: {module}"
+        for path in sorted((TESTS / "support").rglob("*.py"))
+        for line, module in _imported_modules(path)
+        if module.split(".")[-1].startswith(("test_", "conftest"))
+    ]
+    assert not offending, "\n".join(offending)

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from api_chain import Chain, deploy, index_chain, make_client, seed_history
 from fastapi.testclient import TestClient
-from invariants import assert_registry_invariants
 
 from registry_client.anvil import start_anvil
+from support.api_chain import Chain, deploy, index_chain, make_client, seed_history
+from support.invariants import assert_registry_invariants
 
 
 @pytest.fixture(scope="session")

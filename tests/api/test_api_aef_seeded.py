@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_chain import index_chain, make_client
 from eth_account import Account
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
@@ -32,6 +31,7 @@ from registry_client.seed import (
     issued_on,
     run_seed,
 )
+from support.api_chain import index_chain, make_client
 
 PARTNERS = ("ID", "TH", "VN")
 PARTIES = ("JP", "ID", "TH")

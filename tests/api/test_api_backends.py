@@ -3,11 +3,11 @@ rows and identical answers on every endpoint."""
 
 from __future__ import annotations
 
-from api_chain import Chain
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from api.database import dump, make_engine
+from support.api_chain import Chain
 
 
 def _urls(client: TestClient, chain: Chain) -> list[str]:

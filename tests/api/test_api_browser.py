@@ -22,8 +22,6 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from api_chain import REPO, Chain
-from api_debian import ensure_chromium
 from openpyxl import load_workbook
 
 from api.app import create_app
@@ -31,6 +29,8 @@ from api.database import make_engine
 from api.i18n import translations
 from registry_client.anvil import free_port
 from registry_client.settings import Settings, load_settings
+from support.api_chain import REPO, Chain
+from support.debian import ensure_chromium
 
 HERE = Path(__file__).resolve().parent
 

@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import httpx
-from api_chain import Chain, make_client
 from fastapi.testclient import TestClient
 
 from api.caching import FINAL_MAX_AGE
@@ -17,6 +16,7 @@ from api.database import make_engine
 from api.indexer import Indexer, IndexTarget
 from registry_client.anvil import free_port
 from registry_client.chain import RpcClient
+from support.api_chain import Chain, make_client
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from api_chain import Chain
 from fastapi.testclient import TestClient
+
+from support.api_chain import Chain
 
 SINKS = {"retirement", "cancellation"}
 LOCATIONS = {1: "held", 2: "retired", 3: "cancelled"}

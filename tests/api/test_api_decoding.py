@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from api_chain import Chain
 from eth_abi import decode as abi_decode
 from eth_utils import to_checksum_address
 
 from api.abi import ContractRole, EventDecoder, canonical_type
 from registry_client.chain import RpcClient
+from support.api_chain import Chain
 
 
 def _normalize(param: dict[str, Any], kind: str, value: Any) -> Any:

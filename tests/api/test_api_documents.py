@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from api_debian import ensure_cjk_fonts, ensure_poppler
 from fastapi.testclient import TestClient
 from PIL import Image
 
@@ -24,6 +23,7 @@ from api import documents
 from api.models import Proof, RetirementOut, SerialRangeOut
 from api.web import TEMPLATES
 from registry_client.settings import load_settings
+from support.debian import ensure_cjk_fonts, ensure_poppler
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from api_chain import Chain, make_client
 from fastapi.testclient import TestClient
+
+from support.api_chain import Chain, make_client
 
 PROBLEM = "application/problem+json"
 

@@ -9,13 +9,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from api_chain import Chain
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.database import make_engine
 from api.server import start_indexer_thread
 from registry_client.settings import Settings
+from support.api_chain import Chain
 
 
 def _wait_for(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:

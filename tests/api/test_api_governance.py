@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from api_chain import Chain, index_chain, make_client
 from fastapi.testclient import TestClient
+
+from support.api_chain import Chain, index_chain, make_client
 
 
 def _iso(timestamp: int) -> str:

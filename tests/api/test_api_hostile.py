@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from api_chain import index_chain, make_client
 from eth_account import Account as EthAccount
 from eth_utils import keccak
 from fastapi.testclient import TestClient
@@ -28,6 +27,7 @@ from markupsafe import escape
 from web3 import Web3
 
 from registry_client.anvil import start_anvil
+from support.api_chain import index_chain, make_client
 
 HOLDING, RETIREMENT, CANCELLATION = 1, 3, 4
 MAX_UINT64 = 2**64 - 1

@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from api_chain import REPO, Chain
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
 from api import i18n
 from registry_client.models import AccountKind
+from support.api_chain import REPO, Chain
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 

@@ -7,7 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_chain import (
+from sqlalchemy.orm import Session
+
+from api.database import dump, make_engine
+from api.indexer import Indexer, IndexTarget
+from api.tables import Checkpoint
+from registry_client.chain import RpcClient
+from support.api_chain import (
     AUTH_NDC,
     NDC,
     VOLUNTARY_CANCELLATION,
@@ -16,13 +22,7 @@ from api_chain import (
     index_chain,
     join,
 )
-from invariants import assert_registry_invariants
-from sqlalchemy.orm import Session
-
-from api.database import dump, make_engine
-from api.indexer import Indexer, IndexTarget
-from api.tables import Checkpoint
-from registry_client.chain import RpcClient
+from support.invariants import assert_registry_invariants
 
 
 def _dump(url: str) -> dict[str, Any]:

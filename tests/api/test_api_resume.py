@@ -4,7 +4,6 @@ and applies nothing twice once restarted; the result equals a fresh index of the
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -12,8 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_chain import Chain, index_chain
-from crash_indexer import CRASH_EXIT_CODE
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -21,8 +18,9 @@ from api.database import IndexSchemaError, dump, make_engine
 from api.indexer import Indexer, IndexTarget
 from api.tables import Checkpoint, Event
 from registry_client.chain import RpcClient, RpcError
-
-HERE = Path(__file__).resolve().parent
+from support import crash_indexer
+from support.api_chain import Chain, index_chain
+from support.crash_indexer import CRASH_EXIT_CODE
 
 
 def _state(url: str) -> tuple[int, int, int, dict[str, Any]]:
@@ -39,18 +37,16 @@ def _state(url: str) -> tuple[int, int, int, dict[str, Any]]:
 
 
 def _crash(chain: Chain, url: str, at_range: int, block_range: int) -> None:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), *sys.path])}
     result = subprocess.run(
         [
             sys.executable,
-            str(HERE / "crash_indexer.py"),
+            crash_indexer.__file__,
             chain.url,
             url,
             json.dumps(chain.deployment),
             str(at_range),
             str(block_range),
         ],
-        env=env,
         capture_output=True,
         text=True,
         timeout=120,

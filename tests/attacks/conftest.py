@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from fuzz.harness import Rpc, artifacts_from_ape
 from fuzz.world import CONTRACT_NAMES, World, build_world
-from invariants import assert_registry_invariants
+
+from support.invariants import assert_registry_invariants
 
 
 @pytest.fixture(scope="module")

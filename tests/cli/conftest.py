@@ -1,8 +1,8 @@
 """Fixtures of the CLI tests (plain pytest; no Ape fixtures).
 
-- ``anvil``: an anvil of this session on a free random port (see ``cli_world.start_chain``).
+- ``anvil``: an anvil of this session on a free random port (see ``support.cli.start_chain``).
 - ``cli_world``: the registry built once per session through ``jcm`` commands
-  (``cli_world.build_world``).
+  (``support.cli.build_world``).
 - ``world``: ``cli_world`` for one test: the chain is snapshotted before and reverted after it, so
   tests do not see each other's transactions (every ``jcm`` run connects afresh, so no nonce is
   cached across a revert); docs/design.md §2 invariants 1-3 are checked after the test.
@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_world import World, build_world, start_chain
-from invariants import assert_registry_invariants
 
 from registry_client.anvil import Anvil
 from registry_client.client import RegistryClient
+from support.cli import World, build_world, start_chain
+from support.invariants import assert_registry_invariants
 
 
 @pytest.fixture(scope="session")

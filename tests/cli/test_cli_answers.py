@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli_world import World, assert_one_line_error
+from support.cli import World, assert_one_line_error
 
 
 def test_retirement_and_cancellation_accounts_hold_what_balance_of_says(world: World) -> None:

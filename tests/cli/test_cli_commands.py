@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli_world import PASSWORD, Jcm, World, assert_one_line_error
-
 from registry_client.client import RegistryClient
+from support.cli import PASSWORD, Jcm, World, assert_one_line_error
 
 
 def test_help_and_no_arguments(world: World) -> None:

@@ -7,9 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli_world import World, assert_one_line_error
-
 from registry_client.anvil import free_port
+from support.cli import World, assert_one_line_error
 
 ALLOCATION = {"gov-jp": 600, "acme": 150, "gov-id": 180, "nusantara": 70}
 

@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 
 import requests
-from cli_world import Jcm
 
 from registry_client.anvil import free_port
 from registry_client.devnet import DEMO_PASSWORD, _alive, down, port_in_use
+from support.cli import Jcm
 
 
 def _up(folder: Path, port: int, api_port: int, log: Path, *extra: str) -> subprocess.Popen[bytes]:

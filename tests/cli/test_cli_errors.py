@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_world import World, assert_one_line_error
 
 from registry_client.anvil import free_port
+from support.cli import World, assert_one_line_error
 
 BATCH = "1"  # authorized for NDC use: gov-jp 500, gov-id 200, acme 250, nusantara 50
 UNAUTHORIZED = "2"  # acme 300, gov-id 100

@@ -14,11 +14,11 @@ import json
 from pathlib import Path
 
 import pyte
-from cli_world import World, assert_one_line_error
 
 from registry_client import decisions
 from registry_client.cli import output
 from registry_client.decisions import CommitteeDomain, ProjectRegistration
+from support.cli import World, assert_one_line_error
 
 # Clears the screen, homes the cursor and writes a fake, harmless-looking summary over it; then a
 # right-to-left override, a zero-width space, Rich markup and an OSC 8 hyperlink.

@@ -2,7 +2,7 @@
 
 - ``network``: a :class:`~registry_client.consortium.Consortium` created in a temporary folder for
   the module, its genesis funding anvil's public dev accounts, stopped at the end.
-- ``registry``: the registry deployed on it through the SDK (see ``consortium_world.py``).
+- ``registry``: the registry deployed on it through the SDK (see ``support.consortium``).
 - ``fault_timings``: where the fault tests record how long the network took (printed at the end
   of the run; the tests assert behaviour, never durations).
 
@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from consortium_world import ConsortiumRegistry, build_registry, funded_keys
 
 from registry_client.consortium import Consortium, ConsortiumError, find_geth
+from support.consortium import ConsortiumRegistry, build_registry, funded_keys
 
 TIMINGS: dict[str, float] = {}
 

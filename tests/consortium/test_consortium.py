@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-from consortium_world import PROJECT, ConsortiumRegistry, doc_hash
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -31,6 +30,8 @@ from registry_client.keystore import Keystore
 from registry_client.models import TransferReceipt
 from registry_client.settings import Settings
 from registry_client.transactions import FeeSettings
+from support.consortium import PROJECT, ConsortiumRegistry
+from support.parties import doc_hash
 
 
 def _seconds_since(start: float) -> float:

@@ -1,6 +1,6 @@
 """Fixtures of the contract tests (Ape on anvil --hardfork paris).
 
-``world`` is deployed once per session (see ``contract_helpers``); Ape snapshots the chain around
+``world`` is deployed once per session (see ``support.contracts``); Ape snapshots the chain around
 every test and reverts it afterwards, so each test starts from the same world.
 
 Every test that uses ``world`` is wrapped by ``_invariants``: docs/design.md §2 invariants 1-3 are
@@ -14,8 +14,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from contract_helpers import World, build_world
-from invariants import assert_registry_invariants
+
+from support.contracts import World, build_world
+from support.invariants import assert_registry_invariants
 
 
 @pytest.fixture(scope="session")

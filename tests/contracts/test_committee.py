@@ -10,7 +10,15 @@ from typing import Any
 
 import ape
 import pytest
-from contract_helpers import (
+from eth_account.signers.local import LocalAccount
+
+from registry_client import decisions as d
+from registry_client.domain import (
+    ZERO_ADDRESS,
+    CancellationReason,
+    MemberSide,
+)
+from support.contracts import (
     CONTAINERS,
     ID,
     JP,
@@ -24,14 +32,6 @@ from contract_helpers import (
     ranges,
     reverts,
     sign,
-)
-from eth_account.signers.local import LocalAccount
-
-from registry_client import decisions as d
-from registry_client.domain import (
-    ZERO_ADDRESS,
-    CancellationReason,
-    MemberSide,
 )
 
 

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from contract_helpers import World, member_key
 from eth_utils import keccak
 
 from registry_client import decisions as d
+from support.contracts import World, member_key
 
 U64 = 2**64 - 1
 U256 = 2**256 - 1

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from contract_helpers import (
+from registry_client import decisions as d
+from registry_client.domain import (
+    ZERO_ADDRESS,
+    CancellationReason,
+    RetirementPurpose,
+)
+from support.contracts import (
     ID,
     JP,
     URI,
@@ -12,13 +18,6 @@ from contract_helpers import (
     addr,
     events,
     view_reverts,
-)
-
-from registry_client import decisions as d
-from registry_client.domain import (
-    ZERO_ADDRESS,
-    CancellationReason,
-    RetirementPurpose,
 )
 
 

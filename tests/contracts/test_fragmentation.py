@@ -12,18 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from contract_helpers import (
-    ID,
-    JP,
-    World,
-    addr,
-    events,
-    fast_send,
-    ranges,
-    reverts,
-    web3_contract,
-)
-from invariants import assert_registry_invariants
 
 from registry_client import decisions as d
 from registry_client.domain import (
@@ -34,6 +22,18 @@ from registry_client.domain import (
     RetirementPurpose,
     SerialLocation,
 )
+from support.contracts import (
+    ID,
+    JP,
+    World,
+    addr,
+    events,
+    fast_send,
+    ranges,
+    reverts,
+    web3_contract,
+)
+from support.invariants import assert_registry_invariants
 
 
 @dataclass

@@ -12,7 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 import ape
-from contract_helpers import (
+from eth_utils import keccak
+
+from registry_client import decisions as d
+from registry_client.domain import (
+    MAX_PAUSE_DURATION,
+    ZERO_ADDRESS,
+    AccountKind,
+)
+from support.contracts import (
     CONTAINERS,
     ID,
     JP,
@@ -25,14 +33,6 @@ from contract_helpers import (
     member_key,
     reverts,
     sign,
-)
-from eth_utils import keccak
-
-from registry_client import decisions as d
-from registry_client.domain import (
-    MAX_PAUSE_DURATION,
-    ZERO_ADDRESS,
-    AccountKind,
 )
 
 ADMIN_ROLE = b"\x00" * 32

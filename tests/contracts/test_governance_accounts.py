@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from contract_helpers import (
+from eth_utils import keccak
+
+from registry_client.domain import (
+    ZERO_ADDRESS,
+    AccountKind,
+    AccountStatus,
+)
+from support.contracts import (
     CONTAINERS,
     ID,
     JP,
@@ -12,13 +19,6 @@ from contract_helpers import (
     events,
     reverts,
     view_reverts,
-)
-from eth_utils import keccak
-
-from registry_client.domain import (
-    ZERO_ADDRESS,
-    AccountKind,
-    AccountStatus,
 )
 
 

@@ -14,17 +14,17 @@ from typing import Any
 
 import ape
 import pytest
-from contract_helpers import (
-    JP,
-    World,
-    addr,
-)
-from invariants import assert_registry_invariants
 
 from registry_client.domain import (
     CancellationReason,
     RetirementPurpose,
 )
+from support.contracts import (
+    JP,
+    World,
+    addr,
+)
+from support.invariants import assert_registry_invariants
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "registry_client" / "artifacts"
 

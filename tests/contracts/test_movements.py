@@ -7,7 +7,17 @@ from __future__ import annotations
 
 import ape
 import pytest
-from contract_helpers import (
+
+from registry_client import decisions as d
+from registry_client.domain import (
+    AccountKind,
+    AccountStatus,
+    Authorization,
+    CancellationReason,
+    RetirementPurpose,
+    SerialLocation,
+)
+from support.contracts import (
     ID,
     JP,
     TH,
@@ -18,16 +28,6 @@ from contract_helpers import (
     ranges,
     reverts,
     view_reverts,
-)
-
-from registry_client import decisions as d
-from registry_client.domain import (
-    AccountKind,
-    AccountStatus,
-    Authorization,
-    CancellationReason,
-    RetirementPurpose,
-    SerialLocation,
 )
 
 # --- transfer ---------------------------------------------------------------------------------

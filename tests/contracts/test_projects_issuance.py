@@ -6,7 +6,18 @@ and the committee contract's own checks are tested in ``test_committee.py``.
 
 from __future__ import annotations
 
-from contract_helpers import (
+from eth_utils import keccak
+
+from registry_client import decisions as d
+from registry_client.domain import (
+    ZERO_ADDRESS,
+    AccountKind,
+    AccountStatus,
+    Authorization,
+    CancellationReason,
+    SerialLocation,
+)
+from support.contracts import (
     BASE_TIME,
     DAY,
     ID,
@@ -20,17 +31,6 @@ from contract_helpers import (
     ranges,
     reverts,
     view_reverts,
-)
-from eth_utils import keccak
-
-from registry_client import decisions as d
-from registry_client.domain import (
-    ZERO_ADDRESS,
-    AccountKind,
-    AccountStatus,
-    Authorization,
-    CancellationReason,
-    SerialLocation,
 )
 
 # --- projects ---------------------------------------------------------------------------------

@@ -16,7 +16,12 @@ from typing import Any
 import ape
 import eth_abi
 import pytest
-from contract_helpers import (
+from eth_utils import keccak
+from web3.exceptions import ContractCustomError as Web3ContractCustomError
+
+from registry_client import decisions as d
+from registry_client.domain import AccountKind, Authorization, CancellationReason, RetirementPurpose
+from support.contracts import (
     ID,
     JP,
     World,
@@ -25,11 +30,6 @@ from contract_helpers import (
     project_registration,
     reverts,
 )
-from eth_utils import keccak
-from web3.exceptions import ContractCustomError as Web3ContractCustomError
-
-from registry_client import decisions as d
-from registry_client.domain import AccountKind, Authorization, CancellationReason, RetirementPurpose
 
 ACCEPTED: list[bytes] = [
     b"Acme Carbon K.K.",

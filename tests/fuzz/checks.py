@@ -1,7 +1,7 @@
 """Chain-state checks run after every fuzz step, and the fingerprint of a refused call.
 
 ``check_chain`` runs the shared checker of docs/design.md §2 invariants 1-3
-(``tests/invariants.py``) and adds what the fuzzer can also see on chain:
+(``tests/support/invariants.py``) and adds what the fuzzer can also see on chain:
 
 - 4. no double issuance: a project's batches have well-formed monitoring periods that never
   overlap (in whatever order they arrived), its ``lastMonitoringEnd`` (the latest end) and
@@ -25,9 +25,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from invariants import RegistrySnapshot, assert_registry_invariants
-
 from registry_client.models import AccountStatus, SerialLocation
+from support.invariants import RegistrySnapshot, assert_registry_invariants
 
 from .harness import storage_roots
 from .world import World

@@ -6,7 +6,7 @@ Ape compiles the contracts and starts anvil; this module then talks to that anvi
   millisecond, about 20 times less than a web3.py contract call, which matters when every step of a
   stateful test re-reads the whole ledger).
 - ``Contract``: ABI-driven calls and transactions. ``contract.functions.name(*args).call()`` mirrors
-  web3.py, so ``tests/invariants.py`` accepts it as a web3.py contract. ``transact`` sends a real
+  web3.py, so ``support.invariants`` accepts it as a web3.py contract. ``transact`` sends a real
   transaction (mined even when it reverts, with a fixed gas limit and no estimate) and returns an
   ``Outcome`` whose ``error`` is the custom error decoded from the *mined* transaction's revert data
   (``debug_traceTransaction`` with the call tracer), never from a separate simulation.
@@ -293,7 +293,7 @@ class _Batch:
 
 
 class _BatchingWeb3:
-    """Just enough of a ``Web3`` for ``tests/invariants.py`` to batch its reads."""
+    """Just enough of a ``Web3`` for ``tests/support/invariants.py`` to batch its reads."""
 
     def __init__(self, rpc: Rpc) -> None:
         self._rpc = rpc

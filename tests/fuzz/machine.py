@@ -9,7 +9,7 @@ ids, too few, stale, forged, tampered, duplicated or unsorted signatures, replay
 
 Before sending, the model (``fuzz.model``) predicts success or the exact first error; the chain must
 agree. After every step the chain itself is checked (``fuzz.checks.check_chain``: docs/design.md §2
-through ``tests/invariants.py`` and more), and a refused call must leave every contract's storage
+through ``support.invariants`` and more), and a refused call must leave every contract's storage
 and every view exactly as it was.
 """
 

@@ -1,7 +1,7 @@
 """A Python model of the registry, used by the fuzzer only to choose actions and predict outcomes.
 
 The model is never the oracle of the invariants: those are checked against the chain itself
-(``tests/invariants.py`` and ``fuzz.checks``). It predicts, for each call the fuzzer is about to
+(``support.invariants`` and ``fuzz.checks``). It predicts, for each call the fuzzer is about to
 send, either success or the exact custom error the contracts raise first (mirroring the order of
 their checks), so that a refusal that should not happen, or a call that should have been refused,
 fails the test. After a success it applies the effect, so that the next prediction is right.

@@ -27,6 +27,7 @@ from eth_utils import keccak
 
 from registry_client import decisions as d
 from registry_client.models import AccountKind
+from registry_client.settings import DEFAULT_METADATA_URI
 
 from .harness import (
     Artifact,
@@ -55,7 +56,7 @@ CONTRACT_NAMES = (
     "ReentrantMember",
     "ContractAccountHolder",
 )
-URI = "https://jcm-registry.local/v1/batches/{id}.json"
+URI = DEFAULT_METADATA_URI
 #: 2023-01-01T00:00:00Z: where the first monitoring periods start.
 BASE_TIME = 1_672_531_200
 DAY = 86_400

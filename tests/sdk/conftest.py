@@ -3,8 +3,8 @@
 - ``anvil``: ``anvil --hardfork paris`` on a free random port of 127.0.0.1 for the session, with 20
   funded dev accounts (the standard ``test ... junk`` mnemonic), stopped at the end.
 - ``keys``: those accounts' ``LocalAccount`` objects.
-- ``sdk_world``: the registry of ``sdk_world.build_world``, deployed and populated once per session
-  through the SDK itself.
+- ``sdk_world``: the registry of ``support.sdk.build_world``, deployed and populated once per
+  session through the SDK itself.
 - ``world``: ``sdk_world`` for one test: the chain is snapshotted before the test and reverted after
   it (``evm_snapshot``/``evm_revert``); tests make fresh clients, so no nonce is cached across a
   revert; docs/design.md §2 invariants 1-3 are checked after the test, finality against the state
@@ -17,10 +17,10 @@ from collections.abc import Iterator
 
 import pytest
 from eth_account.signers.local import LocalAccount
-from invariants import RegistrySnapshot, assert_registry_invariants
-from sdk_world import World, build_world, dev_keys
 
 from registry_client.anvil import Anvil, start_anvil
+from support.invariants import RegistrySnapshot, assert_registry_invariants
+from support.sdk import World, build_world, dev_keys
 
 
 @pytest.fixture(scope="session")

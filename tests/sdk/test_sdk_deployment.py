@@ -18,7 +18,6 @@ import pytest
 import requests
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from sdk_world import World
 from web3 import Web3
 from web3.exceptions import ExtraDataLengthError
 
@@ -39,6 +38,7 @@ from registry_client.errors import (
     TransactionFailed,
 )
 from registry_client.transactions import FeeSettings
+from support.sdk import World
 
 POA_EXTRA_DATA = "0x" + "ab" * 97  # 32 bytes vanity + 65 bytes seal
 

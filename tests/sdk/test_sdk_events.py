@@ -7,9 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sdk_world import World
-
 from registry_client import contracts
+from support.sdk import World
 
 
 def _plain(value: Any) -> Any:

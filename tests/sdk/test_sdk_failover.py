@@ -4,13 +4,13 @@ gas price below the chain's base fee refused before anything is sent, on anvil."
 from __future__ import annotations
 
 import pytest
-from sdk_world import World
 
 from registry_client.anvil import free_port
 from registry_client.chain import FailoverHTTPProvider, connect_web3, node_urls
 from registry_client.client import RegistryClient
 from registry_client.errors import ChainUnavailable, GasPriceTooLow
 from registry_client.transactions import FeeSettings
+from support.sdk import World
 
 
 def _dead() -> str:

@@ -10,7 +10,7 @@ estimated while the earlier ones are pending.
 
 from __future__ import annotations
 
-from sdk_world import World
+from support.sdk import World
 
 
 def test_dependent_transfers_sent_pipelined_all_succeed(world: World) -> None:

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sdk_world import World, chain_state
 
 from registry_client.client import RegistryClient
 from registry_client.errors import (
@@ -28,6 +27,7 @@ from registry_client.errors import (
     Paused,
     RegistryError,
 )
+from support.sdk import World, chain_state
 
 MOVEMENT_BOUND = 32
 """Ranges one movement takes at most (``JCMRegistry``'s bound)."""

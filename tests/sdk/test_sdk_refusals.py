@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from sdk_world import World, chain_state
 
 from registry_client import decisions
 from registry_client.client import RegistryClient
@@ -29,6 +28,7 @@ from registry_client.errors import (
     RegistryError,
     SignatureError,
 )
+from support.sdk import World, chain_state
 
 
 def refused(
@@ -42,7 +42,7 @@ def refused(
 ) -> RegistryError:
     """Run ``attempt`` as ``who``; check the error, its message, and that nothing changed.
 
-    With ``full`` the whole registry is compared too (see ``sdk_world.Chain``).
+    With ``full`` the whole registry is compared too (see ``support.sdk.Chain``).
     """
     before = chain_state(world, who, full=full)
     with pytest.raises(error) as caught:

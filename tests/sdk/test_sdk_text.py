@@ -6,11 +6,11 @@ import json
 
 import pytest
 from hypothesis import given, strategies as st
-from sdk_world import World
 
 from registry_client.errors import InvalidInput
 from registry_client.node_url import public_node_url
 from registry_client.text import has_hidden, printable, printable_lines, quoted, safe_json
+from support.sdk import World
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Views of RegistryClient against the populated registry (see ``sdk_world``)."""
+"""Views of RegistryClient against the populated registry (see ``support.sdk``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import pytest
 from eth_account import Account
-from sdk_world import PROJECT, VINTAGE, World, doc_hash
 
 from registry_client.errors import InvalidInput, NotFound
 from registry_client.models import (
@@ -16,6 +15,8 @@ from registry_client.models import (
     SerialLocation,
     SerialRange,
 )
+from support.parties import doc_hash
+from support.sdk import PROJECT, VINTAGE, World
 
 
 def test_account(world: World) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from eth_account import Account
-from sdk_world import DAY, PROJECT, World, doc_hash
 
 from registry_client import decisions
 from registry_client.models import (
@@ -15,6 +14,8 @@ from registry_client.models import (
     SerialLocation,
     SerialRange,
 )
+from support.parties import DAY, doc_hash
+from support.sdk import PROJECT, World
 
 
 def test_transfer_within_a_side(world: World) -> None:

@@ -43,6 +43,8 @@ from registry_client.domain import (
     AccountKind,
     Authorization,
 )
+from registry_client.settings import DEFAULT_METADATA_URI
+from support.parties import DAY
 
 JP = b"JP"
 ID = b"ID"
@@ -51,8 +53,7 @@ VN = b"VN"
 
 #: 2023-01-01T00:00:00Z: where a project's first test monitoring period starts.
 BASE_TIME = 1672531200
-DAY = 86400
-URI = "https://jcm-registry.local/v1/batches/{id}.json"
+URI = DEFAULT_METADATA_URI
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 
@@ -293,8 +294,9 @@ class World:
             vintage=vintage,
             quantity=quantity,
             verified_reductions=quantity if verified is None else verified,
-            verification_report_hash=report or keccak(text=f"{ref}/report/{count + 1}"),
-            authorization=authorization,
+            verification_report_hash="0x"
+            + (report or keccak(text=f"{ref}/report/{count + 1}")).hex(),
+            authorization=Authorization(authorization),
             authorization_id=authorization_id,
             authorization_date=authorization_date,
             allocations=tuple(d.Allocation(account=addr(a), amount=n) for a, n in allocations),
@@ -389,7 +391,8 @@ def sign(decision: d.Decision, *members: LocalAccount) -> list[d.MemberSignature
 
 def member_key(label: str) -> LocalAccount:
     """A deterministic member key (never a funded account: members only sign)."""
-    return Account.from_key(keccak(text=f"jcm-registry test member {label}"))
+    key: LocalAccount = Account.from_key(keccak(text=f"jcm-registry test member {label}"))
+    return key
 
 
 def build_world(accounts: Any, project: Any, chain: Any) -> World:

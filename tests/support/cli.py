@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from typer.testing import CliRunner, Result
@@ -33,6 +32,7 @@ from registry_client.anvil import TEST_MNEMONIC, Anvil, start_anvil
 from registry_client.cli.app import app
 from registry_client.client import RegistryClient
 from registry_client.keystore import Keystore
+from support.parties import dev_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 MNEMONIC = TEST_MNEMONIC
@@ -53,11 +53,7 @@ def start_chain() -> Anvil:
 
 def dev_accounts() -> dict[str, LocalAccount]:
     """The parties' dev keys (anvil's mnemonic, m/44'/60'/0'/0/i)."""
-    Account.enable_unaudited_hdwallet_features()
-    return {
-        name: Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}")
-        for i, name in enumerate(PARTIES)
-    }
+    return dict(zip(PARTIES, dev_keys(len(PARTIES)), strict=True))
 
 
 def assert_one_line_error(result: Result, *fragments: str) -> str:

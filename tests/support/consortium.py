@@ -13,31 +13,20 @@ from datetime import UTC, datetime
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from web3 import Web3
 
 from registry_client import decisions
-from registry_client.anvil import TEST_MNEMONIC
 from registry_client.client import RegistryClient
 from registry_client.consortium import Consortium
 from registry_client.deployment import deploy_registry
 from registry_client.models import Deployment
+from support.parties import DAY, dev_keys, doc_hash
 
 PROJECT = "ID012"
-DAY = 86400
 
 
 def funded_keys(count: int = 12) -> list[LocalAccount]:
     """anvil's public dev accounts, funded by the consortium's genesis (public: tests only)."""
-    Account.enable_unaudited_hdwallet_features()
-    return [
-        Account.from_mnemonic(TEST_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}")
-        for i in range(count)
-    ]
-
-
-def doc_hash(text: str) -> str:
-    """A stand-in document hash."""
-    return "0x" + bytes(Web3.keccak(text=text)).hex()
+    return dev_keys(count)
 
 
 @dataclass
@@ -68,31 +57,35 @@ class ConsortiumRegistry:
 
     def decision(self, client: RegistryClient, **content: object) -> decisions.Decision:
         """A decision of the Japan-Indonesia committee at its current nonce, valid for a day."""
-        common = {
+        fields = {
             "domain": client.decision_domain("ID"),
             "nonce": client.committee("ID").nonce,
             "deadline": client.chain_time() + DAY,
+            **content,
         }
         if "project" in content:
-            return decisions.RegisterProjectDecision(**common, **content)
-        return decisions.IssueCreditsDecision(**common, **content)
+            return decisions.RegisterProjectDecision.model_validate(fields)
+        return decisions.IssueCreditsDecision.model_validate(fields)
 
     def issuance(self, text: str, allocations: list[tuple[str, int]]) -> decisions.Issuance:
         """An NDC-authorized issuance of project ID012 for 2023 (so it may cross registries)."""
         quantity = sum(n for _, n in allocations)
-        return decisions.Issuance(
-            decision_id=decisions.decision_id(text),
-            project_ref=PROJECT,
-            monitoring_start="2023-01-01",
-            monitoring_end="2023-12-31",
-            vintage=2023,
-            quantity=quantity,
-            verified_reductions=quantity,
-            verification_report_hash=doc_hash(text + " verification report"),
-            authorization=decisions.Authorization.NDC,
-            authorization_id="ID-A6-2023-001",
-            authorization_date=datetime(2023, 6, 1, tzinfo=UTC),
-            allocations=tuple(decisions.Allocation(account=a, amount=n) for a, n in allocations),
+        # model_validate: the model takes dates as ISO text or datetimes (UnixTime)
+        return decisions.Issuance.model_validate(
+            {
+                "decision_id": decisions.decision_id(text),
+                "project_ref": PROJECT,
+                "monitoring_start": "2023-01-01",
+                "monitoring_end": "2023-12-31",
+                "vintage": 2023,
+                "quantity": quantity,
+                "verified_reductions": quantity,
+                "verification_report_hash": doc_hash(text + " verification report"),
+                "authorization": decisions.Authorization.NDC,
+                "authorization_id": "ID-A6-2023-001",
+                "authorization_date": datetime(2023, 6, 1, tzinfo=UTC),
+                "allocations": [decisions.Allocation(account=a, amount=n) for a, n in allocations],
+            }
         )
 
 

@@ -28,6 +28,7 @@ from api.indexer import Indexer, IndexStats, IndexTarget
 from registry_client import contracts, decisions
 from registry_client.chain import RpcClient
 from registry_client.settings import Settings
+from support.parties import doc_digest, doc_hash
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -36,11 +37,6 @@ HOLDING, GOVERNMENT, RETIREMENT, CANCELLATION = 1, 2, 3, 4
 AUTH_NONE, AUTH_NDC, AUTH_OTHER, AUTH_BOTH = 0, 1, 2, 3
 NDC, VOLUNTARY_OFFSET = 0, 1
 VOLUNTARY_CANCELLATION, OTHER_MITIGATION, OVERALL_MITIGATION = 0, 1, 2
-
-
-def doc_hash(text: str) -> bytes:
-    """A stand-in document hash."""
-    return keccak(text=text)
 
 
 @dataclass
@@ -97,8 +93,8 @@ class Chain:
                     country.encode(),
                     f"Project {ref}",
                     f"{country}_AM00{len(ref) % 9}",
-                    doc_hash(f"pdd {ref}"),
-                    doc_hash(f"validation {ref}"),
+                    doc_digest(f"pdd {ref}"),
+                    doc_digest(f"validation {ref}"),
                 )
             ),
             self.roles[committee],
@@ -120,14 +116,14 @@ class Chain:
             1_600_000_000 + self.decision_counter * 1_000_000 + 500_000,
         )
         issuance = (
-            doc_hash(f"decision {self.decision_counter}"),
+            doc_digest(f"decision {self.decision_counter}"),
             ref,
             start,
             end,
             vintage,
             quantity,
             quantity + 10,
-            doc_hash(f"verification {self.decision_counter}"),
+            doc_digest(f"verification {self.decision_counter}"),
             authorization,
             f"AUTH-{self.decision_counter}" if authorization else "",
             1_700_000_000 if authorization else 0,
@@ -294,7 +290,7 @@ def seed_history(chain: Chain) -> None:
     first = held[0][0] + 5
     chain.send(
         chain.projects.functions.correct(
-            doc_hash("correction 1"), r["pt_energi"], b1, first, first + 9
+            doc_digest("correction 1"), r["pt_energi"], b1, first, first + 9
         ),
         r["committee_id"],
     )
@@ -354,8 +350,8 @@ def _add_thailand(chain: Chain) -> None:
             country="TH",
             title="Solar rooftops in Bangkok",
             methodology="TH_AM001",
-            pdd_hash="0x" + doc_hash("pdd TH001").hex(),
-            validation_report_hash="0x" + doc_hash("val TH001").hex(),
+            pdd_hash=doc_hash("pdd TH001"),
+            validation_report_hash=doc_hash("val TH001"),
         ),
         domain=domain,
         nonce=0,

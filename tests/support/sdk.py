@@ -16,14 +16,15 @@ from typing import Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from invariants import RegistrySnapshot, assert_registry_invariants
-from web3 import Web3
 
 from registry_client import decisions
 from registry_client.anvil import TEST_MNEMONIC, Anvil
 from registry_client.client import RegistryClient
 from registry_client.deployment import deploy_registry
 from registry_client.models import Deployment
+from support import parties
+from support.invariants import RegistrySnapshot, assert_registry_invariants
+from support.parties import DAY, doc_hash
 
 ROOT = Path(__file__).resolve().parents[2]
 MNEMONIC = TEST_MNEMONIC
@@ -34,14 +35,8 @@ ACCOUNTS = 20  # what start_anvil funds by default
 # The populated registry
 # ------------------------------------------------------------------------------------------------
 
-DAY = 86400
 PROJECT = "ID012"
 VINTAGE = 2023
-
-
-def doc_hash(text: str) -> str:
-    """A stand-in document hash."""
-    return "0x" + bytes(Web3.keccak(text=text)).hex()
 
 
 @dataclass
@@ -72,14 +67,15 @@ class World:
         """A decision of the ID committee, at its current nonce, valid for a day."""
         domain = client.decision_domain("ID")
         deadline = client.chain_time() + DAY
-        common = {"domain": domain, "nonce": client.committee("ID").nonce, "deadline": deadline}
+        fields = {"domain": domain, "nonce": client.committee("ID").nonce, "deadline": deadline}
+        fields.update(content)
         if "project" in content:
-            return decisions.RegisterProjectDecision(**common, **content)
+            return decisions.RegisterProjectDecision.model_validate(fields)
         if "issuance" in content:
-            return decisions.IssueCreditsDecision(**common, **content)
+            return decisions.IssueCreditsDecision.model_validate(fields)
         if "correction" in content:
-            return decisions.CorrectCreditsDecision(**common, **content)
-        return decisions.ChangeMembersDecision(**common, **content)
+            return decisions.CorrectCreditsDecision.model_validate(fields)
+        return decisions.ChangeMembersDecision.model_validate(fields)
 
     def sign(
         self, decision: decisions.Decision, japan: int = 2, partner: int = 1
@@ -94,28 +90,28 @@ class World:
     ) -> decisions.Issuance:  # fmt: skip
         """An issuance of project ID012, vintage 2023, for the monitoring period ``start..end``."""
         quantity = sum(a for _, a in allocations)
-        return decisions.Issuance(
-            decision_id=decisions.decision_id(decision_text),
-            project_ref=PROJECT,
-            monitoring_start=start,
-            monitoring_end=end,
-            vintage=VINTAGE,
-            quantity=quantity,
-            verified_reductions=quantity + 100,
-            verification_report_hash=doc_hash(decision_text + " report"),
-            authorization=authorization,
-            authorization_id="ID-A6-2023-001" if authorization else "",
-            authorization_date=datetime(2023, 6, 1, tzinfo=UTC) if authorization else 0,
-            allocations=tuple(decisions.Allocation(account=a, amount=n) for a, n in allocations),
+        # model_validate: the model takes dates as ISO text or datetimes (UnixTime)
+        return decisions.Issuance.model_validate(
+            {
+                "decision_id": decisions.decision_id(decision_text),
+                "project_ref": PROJECT,
+                "monitoring_start": start,
+                "monitoring_end": end,
+                "vintage": VINTAGE,
+                "quantity": quantity,
+                "verified_reductions": quantity + 100,
+                "verification_report_hash": doc_hash(decision_text + " report"),
+                "authorization": authorization,
+                "authorization_id": "ID-A6-2023-001" if authorization else "",
+                "authorization_date": datetime(2023, 6, 1, tzinfo=UTC) if authorization else 0,
+                "allocations": [decisions.Allocation(account=a, amount=n) for a, n in allocations],
+            }
         )
 
 
 def dev_keys() -> list[LocalAccount]:
     """The funded dev accounts of ``start_anvil``."""
-    Account.enable_unaudited_hdwallet_features()
-    return [
-        Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}") for i in range(ACCOUNTS)
-    ]
+    return parties.dev_keys(ACCOUNTS)
 
 
 def build_world(node: Anvil, keys: list[LocalAccount]) -> World:
