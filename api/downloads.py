@@ -14,6 +14,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from api import documents, i18n
+from api.models import CancellationOut, RetirementOut
 from api.queries import movements, reports
 from api.routes.deps import IdPath, SessionDep
 from api.web import locale_of, render
@@ -45,17 +46,34 @@ async def _pdf_response(request: Request, template: str, name: str, **context: A
     return Response(body, media_type="application/pdf", headers=_filename_headers(name))
 
 
+async def _certificate_pdf(
+    request: Request, kind: str, record: RetirementOut | CancellationOut, locale: str, **text: Any
+) -> Response:
+    """A certificate of a retirement or cancellation ``record`` as PDF, with the QR code of its
+    API document; ``text`` holds the translated heading, statement and facts."""
+    verify_url = str(request.url_for(f"get_{kind}", **{f"{kind}_id": record.id}))
+    return await _pdf_response(
+        request,
+        "certificate_pdf.html",
+        f"jcm-{kind}-{record.id}-{locale}.pdf",
+        record=record,
+        verify_url=verify_url,
+        qr=documents.qr_data_uri(verify_url),
+        **text,
+    )
+
+
 @router.get("/retirements/{retirement_id}.pdf")
 async def retirement_pdf(request: Request, session: SessionDep, retirement_id: IdPath) -> Response:
     """A retirement certificate (PDF)."""
     r = movements.get_retirement(session, retirement_id)
     locale = locale_of(request)
     gettext = i18n.translations(locale).gettext
-    verify_url = str(request.url_for("get_retirement", retirement_id=r.id))
-    return await _pdf_response(
+    return await _certificate_pdf(
         request,
-        "certificate_pdf.html",
-        f"jcm-retirement-{r.id}-{locale}.pdf",
+        "retirement",
+        r,
+        locale,
         heading=gettext("Retirement certificate No. %(id)s") % {"id": r.id},
         statement=gettext(
             "%(quantity)s JCM credit(s) (t-CO2e) of project %(project)s “%(title)s” "
@@ -75,9 +93,6 @@ async def retirement_pdf(request: Request, session: SessionDep, retirement_id: I
             locale,
             movements.holder_names(session, {r.retirement_account}).get(r.retirement_account),
         ),
-        record=r,
-        verify_url=verify_url,
-        qr=documents.qr_data_uri(verify_url),
     )
 
 
@@ -89,11 +104,11 @@ async def cancellation_pdf(
     c = movements.get_cancellation(session, cancellation_id)
     locale = locale_of(request)
     gettext = i18n.translations(locale).gettext
-    verify_url = str(request.url_for("get_cancellation", cancellation_id=c.id))
-    return await _pdf_response(
+    return await _certificate_pdf(
         request,
-        "certificate_pdf.html",
-        f"jcm-cancellation-{c.id}-{locale}.pdf",
+        "cancellation",
+        c,
+        locale,
         heading=gettext("Cancellation certificate No. %(id)s") % {"id": c.id},
         statement=gettext(
             "%(quantity)s JCM credit(s) (t-CO2e) of project %(project)s, vintage %(vintage)s, "
@@ -111,9 +126,6 @@ async def cancellation_pdf(
             locale,
             movements.holder_names(session, {c.cancellation_account}).get(c.cancellation_account),
         ),
-        record=c,
-        verify_url=verify_url,
-        qr=documents.qr_data_uri(verify_url),
     )
 
 

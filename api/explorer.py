@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api import aef, documents, i18n
-from api.models import AccountKindName, MovementKind
+from api.models import AccountKindName, CancellationOut, MovementKind, RetirementOut
 from api.queries import entities, governance, movements, reports
 from api.queries.common import MAX_DB_INT, BadQueryError, NotFoundError, when
 from api.routes.deps import MAX_LIMIT, SIDE_PATTERN, TEXT_PATTERN, SessionDep, SettingsDep
@@ -474,18 +474,29 @@ def retirements_page(
     )
 
 
+def _certificate(
+    request: Request,
+    session: Session,
+    kind: str,
+    record: RetirementOut | CancellationOut,
+    account: str,
+) -> dict[str, Any]:
+    """What a certificate page shows besides its record: the name of the retirement or
+    cancellation account's holder, and the QR code of the record's API document."""
+    verify = str(request.url_for(f"get_{kind}", **{f"{kind}_id": record.id}))
+    return {
+        "names": movements.holder_names(session, {account}),
+        "qr": documents.qr_data_uri(verify),
+    }
+
+
 @router.get("/retirements/{retirement_id}", response_class=HTMLResponse)
 def retirement_page(request: Request, session: SessionDep, retirement_id: str) -> HTMLResponse:
     """A retirement certificate."""
 
     def load() -> dict[str, Any]:
         r = movements.get_retirement(session, _id(retirement_id, "retirement"))
-        verify = str(request.url_for("get_retirement", retirement_id=r.id))
-        return {
-            "r": r,
-            "names": movements.holder_names(session, {r.retirement_account}),
-            "qr": documents.qr_data_uri(verify),
-        }
+        return {"r": r, **_certificate(request, session, "retirement", r, r.retirement_account)}
 
     return _render(request, "certificate.html", load)
 
@@ -512,12 +523,7 @@ def cancellation_page(request: Request, session: SessionDep, cancellation_id: st
 
     def load() -> dict[str, Any]:
         c = movements.get_cancellation(session, _id(cancellation_id, "cancellation"))
-        verify = str(request.url_for("get_cancellation", cancellation_id=c.id))
-        return {
-            "c": c,
-            "names": movements.holder_names(session, {c.cancellation_account}),
-            "qr": documents.qr_data_uri(verify),
-        }
+        return {"c": c, **_certificate(request, session, "cancellation", c, c.cancellation_account)}
 
     return _render(request, "cancellation.html", load)
 

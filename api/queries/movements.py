@@ -475,6 +475,42 @@ def lookup_serials(session: Session, text: str, limit: int, offset: int) -> Seri
 
 # -- retirements and cancellations -------------------------------------------------------------
 
+Record = type[RetirementRecord] | type[CancellationRecord]
+
+
+def _record_filters(
+    query: AnySelect,
+    record: Record,
+    *,
+    account: str | None,
+    batch_id: int | None,
+    project: str | None,
+    side: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> AnySelect:
+    """The filters retirements and cancellations share, newest first."""
+    if account:
+        query = query.where(record.account == account)
+    if batch_id is not None:
+        query = query.where(record.batch_id == batch_id)
+    if project:
+        query = query.where(Batch.project_ref == project)
+    if side:
+        query = query.where(record.side == side.upper())
+    if since is not None:
+        query = query.where(record.timestamp >= unix(since))
+    if until is not None:
+        query = query.where(record.timestamp <= unix(until))
+    return query.order_by(record.id.desc())
+
+
+def _one_record(session: Session, query: AnySelect, record: Record, record_id: int) -> list[Any]:
+    """The rows of one retirement or cancellation (none for an id beyond the database's)."""
+    if record_id > MAX_DB_INT:
+        return []
+    return list(session.execute(query.where(record.id == record_id)).all())
+
 
 def _retirement_query() -> AnySelect:
     return (
@@ -547,23 +583,14 @@ def list_retirements(
     """Retirements, newest first, filtered."""
     r = RetirementRecord
     query = _retirement_query()
-    if account:
-        query = query.where(r.account == account)
-    if batch_id is not None:
-        query = query.where(r.batch_id == batch_id)
-    if project:
-        query = query.where(Batch.project_ref == project)
-    if side:
-        query = query.where(r.side == side.upper())
     if using_party:
         query = query.where(r.using_party == using_party.upper())
     if purpose:
         query = query.where(r.purpose == purpose)
-    if since is not None:
-        query = query.where(r.timestamp >= unix(since))
-    if until is not None:
-        query = query.where(r.timestamp <= unix(until))
-    query = query.order_by(r.id.desc())
+    query = _record_filters(
+        query, r, account=account, batch_id=batch_id, project=project, side=side, since=since,
+        until=until,
+    )  # fmt: skip
     return paginate(session, query, limit, offset, lambda rows: _retirements_out(session, rows))
 
 
@@ -573,11 +600,7 @@ def get_retirement(session: Session, retirement_id: int) -> RetirementOut:
     Raises:
         NotFoundError: no such retirement.
     """
-    rows = (
-        session.execute(_retirement_query().where(RetirementRecord.id == retirement_id)).all()
-        if retirement_id <= MAX_DB_INT
-        else []
-    )
+    rows = _one_record(session, _retirement_query(), RetirementRecord, retirement_id)
     if not rows:
         raise NotFoundError(f"no retirement {retirement_id} has been recorded")
     return _retirements_out(session, rows)[0]
@@ -641,21 +664,12 @@ def list_cancellations(
     """Cancellations (corrections included), newest first, filtered."""
     c = CancellationRecord
     query = _cancellation_query()
-    if account:
-        query = query.where(c.account == account)
-    if batch_id is not None:
-        query = query.where(c.batch_id == batch_id)
-    if project:
-        query = query.where(Batch.project_ref == project)
-    if side:
-        query = query.where(c.side == side.upper())
     if reason:
         query = query.where(c.reason == reason)
-    if since is not None:
-        query = query.where(c.timestamp >= unix(since))
-    if until is not None:
-        query = query.where(c.timestamp <= unix(until))
-    query = query.order_by(c.id.desc())
+    query = _record_filters(
+        query, c, account=account, batch_id=batch_id, project=project, side=side, since=since,
+        until=until,
+    )  # fmt: skip
     return paginate(session, query, limit, offset, lambda rows: _cancellations_out(session, rows))
 
 
@@ -665,11 +679,7 @@ def get_cancellation(session: Session, cancellation_id: int) -> CancellationOut:
     Raises:
         NotFoundError: no such cancellation.
     """
-    rows = (
-        session.execute(_cancellation_query().where(CancellationRecord.id == cancellation_id)).all()
-        if cancellation_id <= MAX_DB_INT
-        else []
-    )
+    rows = _one_record(session, _cancellation_query(), CancellationRecord, cancellation_id)
     if not rows:
         raise NotFoundError(f"no cancellation {cancellation_id} has been recorded")
     return _cancellations_out(session, rows)[0]
