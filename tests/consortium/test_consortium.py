@@ -30,8 +30,9 @@ from registry_client.keystore import Keystore
 from registry_client.models import TransferReceipt
 from registry_client.settings import Settings
 from registry_client.transactions import FeeSettings
-from support.consortium import PROJECT, ConsortiumRegistry
+from support.consortium import ConsortiumRegistry
 from support.parties import doc_hash
+from support.sdk import PROJECT
 
 
 def _seconds_since(start: float) -> float:
@@ -68,7 +69,7 @@ def test_a_decision_needs_both_governments_and_credits_move_across_registries(
         pdd_hash=doc_hash("ID012 PDD"),
         validation_report_hash=doc_hash("ID012 validation report"),
     )
-    decision = registry.decision(anyone, project=registration)
+    decision = registry.decision_for(anyone, project=registration)
     japan_only = [decision.sign(m) for m in registry.japan_members]
     with pytest.raises(SignatureError):
         anyone.submit_decision(decision, japan_only)
@@ -81,7 +82,7 @@ def test_a_decision_needs_both_governments_and_credits_move_across_registries(
 
     alice, bob = registry.alice.address, registry.bob.address
     issuance = registry.issuance("JC-ID-2024-ID012-1", [(alice, 1_000), (bob, 500)])
-    decision = registry.decision(anyone, issuance=issuance)
+    decision = registry.decision_for(anyone, issuance=issuance)
     receipt = anyone.submit_decision(
         decision,
         [decision.sign(registry.japan_members[1]), decision.sign(registry.partner_members[0])],

@@ -8,20 +8,16 @@ Alice holds on Japan's registry, Bob on Indonesia's, and each side has its retir
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from registry_client import decisions
 from registry_client.client import RegistryClient
 from registry_client.consortium import Consortium
 from registry_client.deployment import deploy_registry
-from registry_client.models import Deployment
-from support.parties import DAY, dev_keys, doc_hash
-
-PROJECT = "ID012"
+from support.parties import dev_keys
+from support.sdk import SdkWorld
 
 
 def funded_keys(count: int = 12) -> list[LocalAccount]:
@@ -29,64 +25,25 @@ def funded_keys(count: int = 12) -> list[LocalAccount]:
     return dev_keys(count)
 
 
-@dataclass
-class ConsortiumRegistry:
-    """The deployed registry and who is who (see the module docstring)."""
+@dataclass(kw_only=True)
+class ConsortiumRegistry(SdkWorld):
+    """The deployed registry on the consortium network (see the module docstring)."""
 
     network: Consortium
-    deployment: Deployment
-    governance: LocalAccount  # Japan's registry authority
-    id_authority: LocalAccount  # Indonesia's registry authority
-    jp_registrar: LocalAccount
-    id_registrar: LocalAccount
-    japan_members: list[LocalAccount]
-    partner_members: list[LocalAccount]
-    alice: LocalAccount
-    bob: LocalAccount
-    outsider: LocalAccount
-    sinks: dict[str, str] = field(default_factory=dict)
+
+    def rpc_url(self) -> str:
+        """All four signers, in order: clients fail over between them."""
+        return ",".join(s.url for s in self.network.signers)
 
     def client(
         self, who: LocalAccount | None = None, *, via: list[str] | None = None
     ) -> RegistryClient:
         """A fresh client signing as ``who``, connected to the signers ``via`` (names, in order of
         preference; default all four), failing over between them."""
-        nodes = via or [s.name for s in self.network.signers]
-        urls = ",".join(self.network.signer(n).url for n in nodes)
+        if via is None:
+            return super().client(who)
+        urls = ",".join(self.network.signer(n).url for n in via)
         return RegistryClient.connect(urls, self.deployment, sender=who)
-
-    def decision(self, client: RegistryClient, **content: object) -> decisions.Decision:
-        """A decision of the Japan-Indonesia committee at its current nonce, valid for a day."""
-        fields = {
-            "domain": client.decision_domain("ID"),
-            "nonce": client.committee("ID").nonce,
-            "deadline": client.chain_time() + DAY,
-            **content,
-        }
-        if "project" in content:
-            return decisions.RegisterProjectDecision.model_validate(fields)
-        return decisions.IssueCreditsDecision.model_validate(fields)
-
-    def issuance(self, text: str, allocations: list[tuple[str, int]]) -> decisions.Issuance:
-        """An NDC-authorized issuance of project ID012 for 2023 (so it may cross registries)."""
-        quantity = sum(n for _, n in allocations)
-        # model_validate: the model takes dates as ISO text or datetimes (UnixTime)
-        return decisions.Issuance.model_validate(
-            {
-                "decision_id": decisions.decision_id(text),
-                "project_ref": PROJECT,
-                "monitoring_start": "2023-01-01",
-                "monitoring_end": "2023-12-31",
-                "vintage": 2023,
-                "quantity": quantity,
-                "verified_reductions": quantity,
-                "verification_report_hash": doc_hash(text + " verification report"),
-                "authorization": decisions.Authorization.NDC,
-                "authorization_id": "ID-A6-2023-001",
-                "authorization_date": datetime(2023, 6, 1, tzinfo=UTC),
-                "allocations": [decisions.Allocation(account=a, amount=n) for a, n in allocations],
-            }
-        )
 
 
 def build_registry(network: Consortium) -> ConsortiumRegistry:

@@ -1,4 +1,8 @@
-"""Helpers of the SDK tests: an anvil process, and a registry populated through the SDK.
+"""The SDK layer's world: a registry deployed and populated through ``RegistryClient``.
+
+:class:`SdkWorld` is what every SDK-driven world shares (the Japan-Indonesia committee's decisions,
+their signatures, an issuance of project ID012); :class:`World` is it on an anvil of the test
+session, ``support.consortium.ConsortiumRegistry`` on four geth signers.
 
 ``build_world`` deploys the registry and populates it through the SDK itself: the governance
 account, registrars for JP and ID, a joint committee for ID (Japan 3 members, threshold 2; partner
@@ -39,11 +43,11 @@ PROJECT = "ID012"
 VINTAGE = 2023
 
 
-@dataclass
-class World:
-    """The deployed registry and who is who (see the module docstring)."""
+@dataclass(kw_only=True)
+class SdkWorld:
+    """A registry driven through the SDK: who is who, and the Japan-Indonesia committee's
+    decisions (ID is the partner; members sign offline, anyone submits)."""
 
-    anvil: Anvil
     deployment: Deployment
     governance: LocalAccount  # Japan's registry authority
     id_authority: LocalAccount  # Indonesia's registry authority
@@ -51,17 +55,18 @@ class World:
     id_registrar: LocalAccount
     japan_members: list[LocalAccount]
     partner_members: list[LocalAccount]
-    alice: LocalAccount  # JP holding, 6,000 of batch 1 and 500 of batch 2
-    bob: LocalAccount  # ID holding, 4,000 of batch 1
-    carol: LocalAccount  # JP holding, empty
+    alice: LocalAccount  # holds on Japan's registry
+    bob: LocalAccount  # holds on Indonesia's registry
     outsider: LocalAccount  # funded, no account
-    sinks: dict[str, str] = field(default_factory=dict)  # "JP-retirement" -> address
-    committee: str = ""
-    clients: dict[str, RegistryClient] = field(default_factory=dict)
+    sinks: dict[str, str] = field(default_factory=dict)  # retirement (and cancellation) accounts
 
     def client(self, who: LocalAccount | None = None) -> RegistryClient:
         """A fresh client signing as ``who`` (views only when ``None``)."""
-        return RegistryClient.connect(self.anvil.url, self.deployment, sender=who)
+        return RegistryClient.connect(self.rpc_url(), self.deployment, sender=who)
+
+    def rpc_url(self) -> str:
+        """The node(s) this world's clients connect to."""
+        raise NotImplementedError
 
     def decision_for(self, client: RegistryClient, **content: Any) -> decisions.Decision:
         """A decision of the ID committee, at its current nonce, valid for a day."""
@@ -85,10 +90,12 @@ class World:
         return [decision.sign(m) for m in signers]
 
     def issuance(
-        self, decision_text: str, allocations: list[tuple[str, int]], *, start: str, end: str,
+        self, decision_text: str, allocations: list[tuple[str, int]], *,
+        start: str = "2023-01-01", end: str = "2023-12-31",
         authorization: decisions.Authorization = decisions.Authorization.NDC,
     ) -> decisions.Issuance:  # fmt: skip
-        """An issuance of project ID012, vintage 2023, for the monitoring period ``start..end``."""
+        """An issuance of project ID012, vintage 2023, for the monitoring period ``start..end``
+        (authorized for NDC use unless told otherwise, so that it may cross registries)."""
         quantity = sum(a for _, a in allocations)
         # model_validate: the model takes dates as ISO text or datetimes (UnixTime)
         return decisions.Issuance.model_validate(
@@ -107,6 +114,21 @@ class World:
                 "allocations": [decisions.Allocation(account=a, amount=n) for a, n in allocations],
             }
         )
+
+
+@dataclass(kw_only=True)
+class World(SdkWorld):
+    """The SDK tests' registry on the session's anvil (see the module docstring): Alice holds
+    6,000 of batch 1 and 500 of batch 2, Bob 4,000 of batch 1; Carol's JP account is empty."""
+
+    anvil: Anvil
+    carol: LocalAccount
+    committee: str = ""
+    clients: dict[str, RegistryClient] = field(default_factory=dict)
+
+    def rpc_url(self) -> str:
+        """The session's anvil."""
+        return self.anvil.url
 
 
 def dev_keys() -> list[LocalAccount]:
