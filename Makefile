@@ -143,9 +143,11 @@ lint: install
 	ruff check .
 	ruff format --check .
 	mypy $(wildcard registry_client api)
-	@# The benchmarks, the generators of docs/ and the tests' support package are typed too.
-	mypy bench scripts/error_reference.py scripts/settings_reference.py tests/support \
-	  tests/test_domain.py tests/test_settings.py tests/test_layers.py tests/test_error_reference.py
+	@# The benchmarks, the generators of docs/, the tests' support package and the fuzz harness
+	@# (with the attack scenarios built on it) are typed too.
+	mypy bench scripts/error_reference.py scripts/settings_reference.py tests/support tests/fuzz \
+	  tests/attacks tests/test_domain.py tests/test_settings.py tests/test_layers.py \
+	  tests/test_error_reference.py
 
 format: install
 	ruff check --fix .
