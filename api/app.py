@@ -19,7 +19,7 @@ from api.downloads import router as downloads_router
 from api.explorer import router as explorer_router
 from api.routes import accounts, aef as aef_routes, governance, movements, registry, reports
 from api.web import STATIC_DIR
-from registry_client.settings import Settings
+from registry_client.settings import Settings, load_settings
 
 DESCRIPTION = """\
 A read-only view of the JCM registry built from the contracts' events: countries and their joint
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         ``settings.database_url``).
             The tables are created if missing, so a fresh database serves an empty index.
     """
-    settings = settings or Settings()
+    settings = settings or load_settings()
     engine = engine or make_engine(settings.database_url)
     create_schema(engine)
     app = FastAPI(

@@ -709,9 +709,9 @@ def run(
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m api.indexer``: index from the command line (settings from ``JCM_*`` too)."""
-    from registry_client.settings import Settings
+    from registry_client.settings import load_settings
 
-    settings = Settings()
+    settings = load_settings()
     parser = argparse.ArgumentParser(
         prog="python -m api.indexer", description=__doc__.split("\n")[0]
     )

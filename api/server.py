@@ -18,7 +18,7 @@ import uvicorn
 
 from api.app import create_app
 from api.database import create_schema, make_engine
-from registry_client.settings import Settings, env_var
+from registry_client.settings import Settings, env_var, load_settings
 
 log = logging.getLogger("api.server")
 
@@ -99,7 +99,7 @@ def serve(
             runs one per core; each has its own connection pool (:func:`api.database.make_engine`).
             With several, this process supervises them (and runs the indexer thread, if any).
     """
-    settings = settings or Settings()
+    settings = settings or load_settings()
     engine = make_engine(settings.database_url)
     create_schema(engine)
     stop = threading.Event()
@@ -128,7 +128,7 @@ def serve(
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m api.server``: serve the API (options override ``JCM_*`` settings)."""
-    settings = Settings()
+    settings = load_settings()
     parser = argparse.ArgumentParser(prog="python -m api.server", description="JCM registry API")
     parser.add_argument("--database-url", default=settings.database_url)
     parser.add_argument("--rpc-url", default=settings.rpc_url)
