@@ -26,6 +26,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from registry_client.domain import side_code
 from registry_client.errors import InvalidInput
 from registry_client.models import JAPAN, SerialRange
 from registry_client.text import printable
@@ -117,9 +118,10 @@ def format_block_id(side: str, project_ref: str, vintage: int, first: int, last:
         InvalidInput: a part is malformed (side not two upper-case letters, empty or spaced
             reference, vintage not four digits, serials out of order or out of range).
     """
-    side = side.strip().upper()
-    if not re.fullmatch(r"[A-Z]{2}", side):
-        raise InvalidInput(f"registry side {side!r} is not two letters (e.g. JP, ID)")
+    try:
+        side = side_code(side)
+    except ValueError:
+        raise InvalidInput(f"registry side {side!r} is not two letters (e.g. JP, ID)") from None
     if not _REF.fullmatch(project_ref):
         raise InvalidInput(
             f"project reference {project_ref!r} must be letters, digits, '.', '_', '-' or '/', "
@@ -213,9 +215,15 @@ def article6_identifier(
             raise InvalidInput(
                 f"cannot tell the partner country of project {parsed.project_ref}: give it"
             )
-    partner = partner.strip().upper()
-    if not re.fullmatch(r"[A-Z]{2}", partner) or partner == JAPAN:
-        raise InvalidInput(f"partner {partner!r} is not a partner country code (e.g. ID, VN)")
+    try:
+        code = side_code(partner)
+    except ValueError:
+        code = ""
+    if code in ("", JAPAN):
+        raise InvalidInput(
+            f"partner {code or partner!r} is not a partner country code (e.g. ID, VN)"
+        )
+    partner = code
     approach = f"{PREFIX}-{JAPAN}-{partner}"
     unique = ":".join(
         [

@@ -295,7 +295,7 @@ def new_register_project(
         deadline=_deadline(client, deadline, valid_days),
         project=ProjectRegistration(
             ref=ref,
-            country=country.strip().upper(),
+            country=country,
             title=title,
             methodology=methodology,
             pdd_hash=_hash(pdd_hash, pdd, "pdd"),
