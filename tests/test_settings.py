@@ -51,7 +51,7 @@ def _repository_files() -> list[Path]:
 def _variables_used() -> dict[str, set[str]]:
     used: dict[str, set[str]] = {}
     for path in _repository_files():
-        if path.name != "Makefile" and path.suffix not in SCANNED:
+        if path.suffix and path.suffix not in SCANNED:  # scripts without a suffix count
             continue
         for name in VARIABLE.findall(path.read_text(encoding="utf-8", errors="replace")):
             if not name.startswith(ROLE_NAMES):
