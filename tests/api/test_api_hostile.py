@@ -27,9 +27,8 @@ from markupsafe import escape
 from web3 import Web3
 
 from registry_client.anvil import start_anvil
-from support.api_chain import index_chain, make_client
+from support.api_chain import CANCELLATION, HOLDING, RETIREMENT, index_chain, make_client
 
-HOLDING, RETIREMENT, CANCELLATION = 1, 3, 4
 MAX_UINT64 = 2**64 - 1
 
 # Pieces a hostile holder would put in a name: terminal control, invisible and direction-changing

@@ -27,16 +27,26 @@ from api.database import make_engine
 from api.indexer import Indexer, IndexStats, IndexTarget
 from registry_client import contracts, decisions
 from registry_client.chain import RpcClient
+from registry_client.domain import (
+    AccountKind,
+    Authorization,
+    CancellationReason,
+    RetirementPurpose,
+)
 from registry_client.settings import Settings
 from support.parties import doc_digest, doc_hash
 
 REPO = Path(__file__).resolve().parents[2]
 
-# AccountKind, Authorization, RetirementPurpose, CancellationReason (uint8 on the wire)
-HOLDING, GOVERNMENT, RETIREMENT, CANCELLATION = 1, 2, 3, 4
-AUTH_NONE, AUTH_NDC, AUTH_OTHER, AUTH_BOTH = 0, 1, 2, 3
-NDC, VOLUNTARY_OFFSET = 0, 1
-VOLUNTARY_CANCELLATION, OTHER_MITIGATION, OVERALL_MITIGATION = 0, 1, 2
+# The domain's enums (uint8 on the wire) under the short names the history below reads well with.
+HOLDING, GOVERNMENT = AccountKind.HOLDING, AccountKind.GOVERNMENT_HOLDING
+RETIREMENT, CANCELLATION = AccountKind.RETIREMENT, AccountKind.CANCELLATION
+AUTH_NONE, AUTH_NDC = Authorization.NONE, Authorization.NDC
+AUTH_OTHER, AUTH_BOTH = Authorization.OTHER_PURPOSES, Authorization.NDC_AND_OTHER_PURPOSES
+NDC, VOLUNTARY_OFFSET = RetirementPurpose.NDC, RetirementPurpose.VOLUNTARY_OFFSET
+VOLUNTARY_CANCELLATION = CancellationReason.VOLUNTARY_CANCELLATION
+OTHER_MITIGATION = CancellationReason.OTHER_INTERNATIONAL_MITIGATION_PURPOSES
+OVERALL_MITIGATION = CancellationReason.OVERALL_MITIGATION
 
 
 @dataclass
