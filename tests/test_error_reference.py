@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
+
+from support.generated import assert_up_to_date
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_committed_error_reference_is_up_to_date() -> None:
-    result = subprocess.run(
-        [sys.executable, "scripts/error_reference.py", "--check"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert_up_to_date("scripts/error_reference.py")
 
 
 def test_the_reference_names_every_custom_error_with_its_exception() -> None:

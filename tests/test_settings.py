@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ from registry_client.settings import (
     env_var,
     load_settings,
 )
+from support.generated import assert_up_to_date
 
 ROOT = Path(__file__).resolve().parents[1]
 ROLE_NAMES = ("JCM_REGISTRAR_", "JCM_AUTHORITY_")
@@ -60,14 +60,7 @@ def _variables_used() -> dict[str, set[str]]:
 
 
 def test_the_committed_settings_reference_is_up_to_date() -> None:
-    result = subprocess.run(
-        [sys.executable, "scripts/settings_reference.py", "--check"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert_up_to_date("scripts/settings_reference.py")
 
 
 def test_every_field_is_documented_with_its_variable() -> None:

@@ -15,7 +15,8 @@ One world builder per layer, each building the registry the way that layer's use
 
 Shared by all of them: :mod:`support.parties` (anvil's funded dev keys, stand-in document hashes),
 :mod:`support.invariants` (the checker of docs/design.md §2 invariants 1-3 against chain state),
-:mod:`support.debian` (the Debian packages the PDF and browser tests need) and
+:mod:`support.debian` (the Debian packages the PDF and browser tests need),
+:mod:`support.generated` (the documents ``scripts/`` generate are current) and
 :mod:`support.crash_indexer` (an indexer that dies mid-transaction, run as a subprocess).
 
 ``pyproject.toml`` puts ``tests/`` on pytest's import path (``pythonpath``), so every test imports
