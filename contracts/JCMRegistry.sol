@@ -105,8 +105,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
     function setPause(uint64 until, bytes2 side) external {
         _onlyGovernance();
         // slither-disable-next-line events-maths (JCMGovernance emits PauseStarted / PauseLifted)
-        _pausedUntil = until;
-        _pausedBy = side;
+        (_counters.pausedUntil, _counters.pausedBy) = (until, side);
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -153,15 +152,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         if (quantity == 0) revert RegistryZeroQuantity();
         uint256 count = allocations.length;
         if (count == 0 || count > MAX_ALLOCATIONS) revert RegistryAllocationCount(count, MAX_ALLOCATIONS);
-        batchId = ++_batchCount;
-        firstSerial = _lastSerial + 1;
-        _lastSerial += uint64(quantity);
-        StoredBatch storage batch = _batches[batchId];
-        batch.firstSerial = firstSerial;
-        batch.quantity = uint64(quantity);
-        batch.country = country;
-        batch.authorization = authorization;
-        emit BatchCreated(batchId, country, firstSerial, _lastSerial, authorization);
+        (batchId, firstSerial) = _createBatch(country, authorization, quantity);
 
         uint256 next = firstSerial;
         uint256 allocated = 0;
@@ -341,12 +332,12 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
 
     /// @inheritdoc IJCMRegistry
     function paused() public view returns (bool) {
-        return block.timestamp < _pausedUntil;
+        return block.timestamp < _counters.pausedUntil;
     }
 
     /// @inheritdoc IJCMRegistry
     function pauseState() external view returns (uint64 pausedUntil, bytes2 pausedBy) {
-        return (_pausedUntil, _pausedBy);
+        return (_counters.pausedUntil, _counters.pausedBy);
     }
 
     /// @inheritdoc IJCMRegistry
@@ -372,7 +363,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
 
     /// @inheritdoc IJCMRegistry
     function batchCount() external view returns (uint256) {
-        return _batchCount;
+        return _counters.batchCount;
     }
 
     /// @inheritdoc IJCMRegistry
@@ -424,12 +415,12 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
 
     /// @inheritdoc IJCMRegistry
     function latestSerial() external view returns (uint64) {
-        return _lastSerial;
+        return _counters.lastSerial;
     }
 
     /// @inheritdoc IJCMRegistry
     function retirementCount() external view returns (uint256) {
-        return _retirementCount;
+        return _counters.retirementCount;
     }
 
     /// @inheritdoc IJCMRegistry
@@ -440,7 +431,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
 
     /// @inheritdoc IJCMRegistry
     function cancellationCount() external view returns (uint256) {
-        return _cancellationCount;
+        return _counters.cancellationCount;
     }
 
     /// @inheritdoc IJCMRegistry
@@ -460,6 +451,29 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
     // ------------------------------------------------------------------------------------------------
     // Internals
     // ------------------------------------------------------------------------------------------------
+
+    /// @dev Counts a new batch of `quantity` serials from the global counter, stores and announces it.
+    function _createBatch(bytes2 country, Authorization authorization, uint256 quantity)
+        private
+        returns (uint256 batchId, uint64 firstSerial)
+    {
+        Counters storage counters = _counters;
+        batchId = uint256(counters.batchCount) + 1;
+        firstSerial = uint64(counters.lastSerial) + 1;
+        uint256 lastSerial = uint256(counters.lastSerial) + quantity;
+        // Holdings store serials in 40 bits (SerialRanges), so two ranges share a storage slot: 1.1e12 serials,
+        // at least 1,099 issuances of the largest size JCMProjects allows.
+        if (lastSerial > SerialRanges.MAX_SERIAL) {
+            revert RegistrySerialsExhausted(lastSerial, SerialRanges.MAX_SERIAL);
+        }
+        (counters.batchCount, counters.lastSerial) = (uint40(batchId), uint40(lastSerial));
+        StoredBatch storage batch = _batches[batchId];
+        batch.firstSerial = firstSerial;
+        batch.quantity = uint64(quantity);
+        batch.country = country;
+        batch.authorization = authorization;
+        emit BatchCreated(batchId, country, firstSerial, uint64(lastSerial), authorization);
+    }
 
     /// @dev Credits serials `[first, first + amount - 1]` of a new batch of `country` to `account`.
     function _allocate(uint256 batchId, bytes2 country, address account, uint256 first, uint256 amount) private {
@@ -526,7 +540,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         RetirementPurpose purpose,
         SerialRange[] memory ranges
     ) private returns (uint256 retirementId) {
-        retirementId = ++_retirementCount;
+        retirementId = ++_counters.retirementCount;
         StoredRetirement storage record = _retirements[retirementId];
         record.account = msg.sender;
         record.quantity = uint64(quantity);
@@ -584,7 +598,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         string memory note,
         SerialRange[] memory ranges
     ) private returns (uint256 cancellationId) {
-        cancellationId = ++_cancellationCount;
+        cancellationId = ++_counters.cancellationCount;
         StoredCancellation storage record = _cancellations[cancellationId];
         record.account = account;
         record.quantity = uint64(quantity);
@@ -631,7 +645,8 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
     }
 
     function _requireNotPaused() private view {
-        if (block.timestamp < _pausedUntil) revert RegistryPaused(_pausedUntil, _pausedBy);
+        uint64 until = _counters.pausedUntil;
+        if (block.timestamp < until) revert RegistryPaused(until, _counters.pausedBy);
     }
 
     function _onlyGovernance() private view {
@@ -643,7 +658,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
     }
 
     function _existingBatch(uint256 batchId) private view returns (StoredBatch storage) {
-        if (batchId == 0 || batchId > _batchCount) revert RegistryUnknownBatch(batchId);
+        if (batchId == 0 || batchId > _counters.batchCount) revert RegistryUnknownBatch(batchId);
         return _batches[batchId];
     }
 

@@ -155,7 +155,7 @@ contract JCMRegistryAdmin is JCMRegistryState {
     /// @dev Finds the batch by binary search over the global serial counter, then the holding by binary search
     /// in each holder's ranges, then the retirement or cancellation record that consumed it.
     function locateSerial(uint64 serial) external view onlyDelegated returns (SerialWhereabouts memory where) {
-        if (serial == 0 || serial > _lastSerial) return where;
+        if (serial == 0 || serial > _counters.lastSerial) return where;
         uint256 batchId = _batchOfSerial(serial);
         where.batchId = batchId;
         address[] storage holders = _batchHolders[batchId];
@@ -192,7 +192,7 @@ contract JCMRegistryAdmin is JCMRegistryState {
 
     /// @notice See `IJCMRegistry`.
     function retirement(uint256 retirementId) external view onlyDelegated returns (Retirement memory r) {
-        if (retirementId == 0 || retirementId > _retirementCount) {
+        if (retirementId == 0 || retirementId > _counters.retirementCount) {
             revert IJCMRegistry.RegistryUnknownRetirement(retirementId);
         }
         StoredRetirement storage stored = _retirements[retirementId];
@@ -211,7 +211,7 @@ contract JCMRegistryAdmin is JCMRegistryState {
 
     /// @notice See `IJCMRegistry`.
     function cancellation(uint256 cancellationId) external view onlyDelegated returns (Cancellation memory c) {
-        if (cancellationId == 0 || cancellationId > _cancellationCount) {
+        if (cancellationId == 0 || cancellationId > _counters.cancellationCount) {
             revert IJCMRegistry.RegistryUnknownCancellation(cancellationId);
         }
         StoredCancellation storage stored = _cancellations[cancellationId];
@@ -229,7 +229,7 @@ contract JCMRegistryAdmin is JCMRegistryState {
 
     function _batchOfSerial(uint64 serial) private view returns (uint256 batchId) {
         uint256 lo = 1;
-        uint256 hi = _batchCount;
+        uint256 hi = _counters.batchCount;
         while (lo < hi) {
             uint256 mid = (lo + hi + 1) / 2;
             if (_batches[mid].firstSerial <= serial) lo = mid;

@@ -70,24 +70,33 @@ abstract contract JCMRegistryState is AccessControl {
         SerialRange[] ranges;
     }
 
+    /// @dev The ledger's counters and its pause, in one storage slot: every movement reads the pause, and a
+    /// retirement or cancellation then counts its record in the same (warm) slot; an issuance writes both
+    /// its counters with one store.
+    struct Counters {
+        uint64 pausedUntil;
+        bytes2 pausedBy;
+        // Every batch, retirement and cancellation takes at least one serial, so each count stays below
+        // lastSerial, which issuance keeps at most SerialRanges.MAX_SERIAL (40 bits).
+        uint40 batchCount;
+        uint40 lastSerial;
+        uint40 retirementCount;
+        uint40 cancellationCount;
+    }
+
     string internal _uri;
     mapping(bytes2 side => Side) internal _sides;
     bytes2[] internal _countries;
     mapping(address account => AccountInfo) internal _accounts;
-    uint256 internal _batchCount;
-    uint64 internal _lastSerial;
+    Counters internal _counters;
     mapping(uint256 batchId => StoredBatch) internal _batches;
     mapping(uint256 batchId => mapping(address account => SerialRanges.Holding)) internal _holdings;
     mapping(uint256 batchId => address[]) internal _batchHolders;
     mapping(address account => uint64[]) internal _accountBatches;
-    uint256 internal _retirementCount;
     mapping(uint256 retirementId => StoredRetirement) internal _retirements;
     mapping(uint256 batchId => uint64[]) internal _batchRetirements;
-    uint256 internal _cancellationCount;
     mapping(uint256 cancellationId => StoredCancellation) internal _cancellations;
     mapping(uint256 batchId => uint64[]) internal _batchCancellations;
-    uint64 internal _pausedUntil;
-    bytes2 internal _pausedBy;
 
     /// @dev The role of `side`'s registrars.
     function _registrarRole(bytes2 side) internal pure returns (bytes32) {

@@ -33,11 +33,17 @@ contract JointCommittee is IJointCommittee, EIP712 {
     IJCMProjects private immutable _projects;
     bytes2 private immutable _country;
 
-    uint256 private _nonce;
+    /// @dev What every decision reads, in one storage slot: the membership epoch, its size and the thresholds.
+    struct Config {
+        uint64 nonce;
+        uint8 memberCount; // both sides, at most 2 * MAX_MEMBERS_PER_SIDE
+        uint8 japanThreshold;
+        uint8 partnerThreshold;
+    }
+
+    Config private _config;
     address[] private _japanMembers;
     address[] private _partnerMembers;
-    uint8 private _japanThreshold;
-    uint8 private _partnerThreshold;
     mapping(uint256 nonce => mapping(address member => MemberSide)) private _sideOf;
     mapping(bytes32 digest => bool) private _executed;
 
@@ -149,7 +155,7 @@ contract JointCommittee is IJointCommittee, EIP712 {
 
     /// @inheritdoc IJointCommittee
     function nonce() external view returns (uint256) {
-        return _nonce;
+        return _config.nonce;
     }
 
     /// @inheritdoc IJointCommittee
@@ -158,12 +164,12 @@ contract JointCommittee is IJointCommittee, EIP712 {
         view
         returns (address[] memory japanMembers, address[] memory partnerMembers, uint8 japanThreshold, uint8 partnerThreshold)
     {
-        return (_japanMembers, _partnerMembers, _japanThreshold, _partnerThreshold);
+        return (_japanMembers, _partnerMembers, _config.japanThreshold, _config.partnerThreshold);
     }
 
     /// @inheritdoc IJointCommittee
     function memberSide(address account) external view returns (MemberSide) {
-        return _sideOf[_nonce][account];
+        return _sideOf[_config.nonce][account];
     }
 
     /// @inheritdoc IJointCommittee
@@ -217,10 +223,11 @@ contract JointCommittee is IJointCommittee, EIP712 {
         MemberSignature[] calldata signatures
     ) private {
         if (block.timestamp > deadline) revert CommitteeDecisionExpired(deadline, block.timestamp);
-        if (decisionNonce != _nonce) revert CommitteeStaleNonce(decisionNonce, _nonce);
+        Config memory config = _config;
+        if (decisionNonce != config.nonce) revert CommitteeStaleNonce(decisionNonce, config.nonce);
         bytes32 digest = _hashTypedDataV4(structHash);
         if (_executed[digest]) revert CommitteeDecisionAlreadyExecuted(digest);
-        address[] memory signers = _verifySignatures(digest, signatures);
+        address[] memory signers = _verifySignatures(digest, signatures, config);
         _executed[digest] = true;
         emit DecisionExecuted(digest, kind, decisionNonce, msg.sender, signers);
     }
@@ -231,13 +238,13 @@ contract JointCommittee is IJointCommittee, EIP712 {
         if (subject != bytes2(0) && subject != _country) revert CommitteeWrongCountry(subject, _country);
     }
 
-    function _verifySignatures(bytes32 digest, MemberSignature[] calldata signatures)
+    function _verifySignatures(bytes32 digest, MemberSignature[] calldata signatures, Config memory config)
         private
         view
         returns (address[] memory signers)
     {
         uint256 count = signatures.length;
-        uint256 max = _japanMembers.length + _partnerMembers.length;
+        uint256 max = config.memberCount;
         if (count > max) revert CommitteeTooManySignatures(count, max);
         signers = new address[](count);
         uint256 japanCount = 0;
@@ -247,7 +254,7 @@ contract JointCommittee is IJointCommittee, EIP712 {
             address signer = signatures[i].signer;
             if (i > 0 && signer == previous) revert CommitteeDuplicateSigner(signer);
             if (i > 0 && signer < previous) revert CommitteeSignersNotSorted(previous, signer);
-            MemberSide side = _sideOf[_nonce][signer];
+            MemberSide side = _sideOf[config.nonce][signer];
             if (side == MemberSide.None) revert CommitteeNotMember(signer);
             _checkSignature(signer, digest, signatures[i].signature);
             if (side == MemberSide.Japan) japanCount++;
@@ -255,9 +262,11 @@ contract JointCommittee is IJointCommittee, EIP712 {
             signers[i] = signer;
             previous = signer;
         }
-        if (japanCount < _japanThreshold) revert CommitteeInsufficientSignatures(JAPAN, japanCount, _japanThreshold);
-        if (partnerCount < _partnerThreshold) {
-            revert CommitteeInsufficientSignatures(_country, partnerCount, _partnerThreshold);
+        if (japanCount < config.japanThreshold) {
+            revert CommitteeInsufficientSignatures(JAPAN, japanCount, config.japanThreshold);
+        }
+        if (partnerCount < config.partnerThreshold) {
+            revert CommitteeInsufficientSignatures(_country, partnerCount, config.partnerThreshold);
         }
     }
 
@@ -276,16 +285,20 @@ contract JointCommittee is IJointCommittee, EIP712 {
     }
 
     function _setMembers(MembershipChange memory change) private {
-        uint256 nextNonce = _japanMembers.length == 0 ? 0 : _nonce + 1;
+        Config storage config = _config;
+        uint64 nextNonce = config.memberCount == 0 ? 0 : config.nonce + 1;
         _checkSide(JAPAN, change.japanMembers.length, change.japanThreshold);
         _checkSide(_country, change.partnerMembers.length, change.partnerThreshold);
         _addMembers(nextNonce, change.japanMembers, MemberSide.Japan);
         _addMembers(nextNonce, change.partnerMembers, MemberSide.Partner);
-        _nonce = nextNonce;
         _japanMembers = change.japanMembers;
         _partnerMembers = change.partnerMembers;
-        _japanThreshold = change.japanThreshold;
-        _partnerThreshold = change.partnerThreshold;
+        _config = Config({
+            nonce: nextNonce,
+            memberCount: uint8(change.japanMembers.length + change.partnerMembers.length),
+            japanThreshold: change.japanThreshold,
+            partnerThreshold: change.partnerThreshold
+        });
         emit MembersChanged(
             nextNonce, change.japanMembers, change.partnerMembers, change.japanThreshold, change.partnerThreshold
         );

@@ -460,6 +460,13 @@ ERROR_MESSAGES: dict[str, ErrorMessage] = {
             "change and pauses start only through it"
         ),
     ),
+    "RegistrySerialsExhausted": _m(
+        InvalidInput,
+        lambda a: (
+            f"issuing would take serials up to {a['lastSerial']}, beyond {a['max']}, the highest "
+            "serial the registry stores"
+        ),
+    ),
     "RegistryNotSelf": _m(
         NotPermitted,
         lambda a: (

@@ -89,6 +89,8 @@ interface IJCMRegistry {
     error RegistryUnsupportedOperation();
     /// @notice Only the governance contract (`governance()`) adds countries, sets committees and pauses.
     error RegistryNotGovernance(address caller);
+    /// @dev Issuing would take serials beyond `max`, the highest serial a holding can store.
+    error RegistrySerialsExhausted(uint256 lastSerial, uint256 max);
     /// @dev `adminView` was called by someone other than the registry itself.
     error RegistryNotSelf(address caller);
     /// @notice A correction named an account of `side`, outside the batch's committee registries (JP, `country`).

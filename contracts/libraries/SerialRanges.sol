@@ -8,20 +8,35 @@ import {SerialRange} from "../interfaces/RegistryTypes.sol";
 /// ranges are always merged, so the number of ranges only grows when serials arrive out of order. Every
 /// function is bounded by the caller-supplied maximum number of ranges, and reports a refusal through its
 /// return value so the caller can revert with an error naming the account and batch.
-/// @dev The balance, the range count and the first range share one storage slot: most holdings are a single
-/// range, and a movement then reads and writes one slot per side.
+/// @dev Serials are stored as 40-bit numbers (up to 1.1e12; the ledger refuses to issue beyond). The balance,
+/// the range count and the first two ranges share one storage slot, and each further slot holds two ranges:
+/// most holdings are one or two ranges, and a movement then reads and writes one slot per side, and a range
+/// that arrives out of order usually costs no new slot.
 library SerialRanges {
     /// @dev An added range overlaps serials already held. Unreachable while serials are unique; checked
     /// because a silent overlap would count credits twice.
     error SerialRangesOverlap(uint64 first, uint64 last);
 
+    /// @dev Highest serial a holding can store.
+    uint64 internal constant MAX_SERIAL = type(uint40).max;
+
     struct Holding {
         uint64 balance;
-        uint32 rangeCount;
+        uint24 rangeCount;
         bool listed; // whether the (account, batch) pair was ever recorded in the enumeration lists
-        uint64 headFirst; // range 0, inline
-        uint64 headLast;
-        mapping(uint256 index => SerialRange) tail; // ranges 1 .. rangeCount-1
+        uint40 first0; // range 0, inline
+        uint40 last0;
+        uint40 first1; // range 1, inline
+        uint40 last1;
+        mapping(uint256 pair => Pair) tail; // ranges 2k and 2k + 1 in tail[k], k >= 1
+    }
+
+    /// @dev Two ranges in one slot.
+    struct Pair {
+        uint40 firstA;
+        uint40 lastA;
+        uint40 firstB;
+        uint40 lastB;
     }
 
     /// @dev The number of serials in `r`.
@@ -143,17 +158,31 @@ library SerialRanges {
 
     /// @dev Range `i` of `h`.
     function at(Holding storage h, uint256 i) internal view returns (SerialRange memory) {
-        if (i == 0) return SerialRange(h.headFirst, h.headLast);
-        return h.tail[i];
+        if (i == 0) return SerialRange(h.first0, h.last0);
+        if (i == 1) return SerialRange(h.first1, h.last1);
+        Pair storage pair = h.tail[i / 2];
+        return i % 2 == 0 ? SerialRange(pair.firstA, pair.lastA) : SerialRange(pair.firstB, pair.lastB);
     }
 
+    /// @dev Stores `r` as range `i`; its serials are at most `MAX_SERIAL` (the ledger never issues beyond).
     function _put(Holding storage h, uint256 i, SerialRange memory r) private {
+        (uint40 first, uint40 last) = (uint40(r.first), uint40(r.last));
         if (i == 0) {
-            h.headFirst = r.first;
-            h.headLast = r.last;
+            (h.first0, h.last0) = (first, last);
+        } else if (i == 1) {
+            (h.first1, h.last1) = (first, last);
+        } else if (i % 2 == 0) {
+            Pair storage pair = h.tail[i / 2];
+            (pair.firstA, pair.lastA) = (first, last);
         } else {
-            h.tail[i] = r;
+            Pair storage pair = h.tail[i / 2];
+            (pair.firstB, pair.lastB) = (first, last);
         }
+    }
+
+    /// @dev Clears range `i` (no longer used), so a removed range leaves no stale serials in state.
+    function _clear(Holding storage h, uint256 i) private {
+        _put(h, i, SerialRange(0, 0));
     }
 
     /// @dev Index of the first range whose first serial is above `serial` (binary search). The last range is
@@ -175,14 +204,9 @@ library SerialRanges {
             _put(h, j - n, at(h, j));
         }
         for (uint256 j = count - n; j < count; j++) {
-            if (j == 0) {
-                h.headFirst = 0;
-                h.headLast = 0;
-            } else {
-                delete h.tail[j];
-            }
+            _clear(h, j);
         }
-        h.rangeCount = uint32(count - n);
+        h.rangeCount = uint24(count - n);
     }
 
     /// @dev Opens a gap at `index`, shifting later ranges up.
@@ -191,6 +215,8 @@ library SerialRanges {
         for (uint256 j = count; j > index; j--) {
             _put(h, j, at(h, j - 1));
         }
-        h.rangeCount = uint32(count + 1);
+        // Only corrections add ranges beyond the holding bound, one per bilateral decision: 2^24 is out of reach,
+        // and the checked increment reverts rather than wrap if it ever were reached.
+        h.rangeCount = uint24(count) + 1;
     }
 }

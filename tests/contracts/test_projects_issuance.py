@@ -480,3 +480,37 @@ def test_correction_refusals(world: World) -> None:
         correct(holder, 1, 1)
     with reverts("RegistryInvalidAccountKind", account=jp.retirement, kind=AccountKind.RETIREMENT):
         correct(jp.retirement, 1, 1)
+
+
+#: Storage slot of ``JCMRegistryState._counters`` (after AccessControl's roles, the URI, the sides,
+#: the country list and the accounts) and the bit offset of its ``lastSerial`` field (after
+#: ``pausedUntil`` uint64, ``pausedBy`` bytes2 and ``batchCount`` uint40).
+COUNTERS_SLOT = 5
+LAST_SERIAL_SHIFT = 64 + 16 + 40
+MAX_SERIAL = 2**40 - 1  # SerialRanges.MAX_SERIAL: serials are stored in 40 bits
+
+
+def test_issuance_beyond_the_serial_space_is_refused(world: World) -> None:
+    """Holdings store serials in 40 bits: an issuance that would pass the last one is refused. The
+    serial counter is moved near the ceiling with anvil's setStorageAt, and put back after."""
+    w3, registry = world.registry.provider.web3, world.registry
+    holder = world.jp.companies[0]
+    original = w3.eth.get_storage_at(registry.address, COUNTERS_SLOT)
+    word = int.from_bytes(original, "big")
+    mask = (2**40 - 1) << LAST_SERIAL_SHIFT
+    # The slot is the one assumed: it holds the batch count and the serial counter the views report.
+    assert (word >> LAST_SERIAL_SHIFT) & (2**40 - 1) == registry.latestSerial()
+    assert (word >> 80) & (2**40 - 1) == registry.batchCount()
+    near = (word & ~mask) | ((MAX_SERIAL - 5) << LAST_SERIAL_SHIFT)
+    set_storage = "anvil_setStorageAt"
+    w3.provider.make_request(
+        set_storage, [registry.address, hex(COUNTERS_SLOT), "0x" + near.to_bytes(32, "big").hex()]
+    )
+    try:
+        with reverts("RegistrySerialsExhausted", lastSerial=MAX_SERIAL + 5, max=MAX_SERIAL):
+            world.issue("ID012", [(holder, 10)])
+    finally:
+        w3.provider.make_request(
+            set_storage, [registry.address, hex(COUNTERS_SLOT), "0x" + original.hex()]
+        )
+    assert registry.latestSerial() == (word >> LAST_SERIAL_SHIFT) & (2**40 - 1)
