@@ -1,6 +1,8 @@
-"""Event decoding: ``contracts.event_args`` gives the same arguments as web3's ``process_log``, for
-every log of the SDK world's chain (deployment, governance, accounts, decisions, issuance) and of
-transfers, a retirement and a cancellation."""
+"""The SDK's own ABI encoding and decoding against web3's: ``contracts.calldata`` gives the bytes of
+``Contract.encode_abi`` (plain arguments, texts, enums, structs and arrays of structs), and
+``contracts.event_args`` the arguments of ``process_log`` for every log of the SDK world's chain
+(deployment, governance, accounts, decisions, issuance) and of transfers, a retirement and a
+cancellation."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from registry_client import contracts
+from registry_client.models import AccountKind
 from support.sdk import World
 
 
@@ -61,3 +64,37 @@ def test_event_args_equal_web3s_decoding_for_every_log(world: World) -> None:
         "JointCommittee.DecisionExecuted",
     ):
         assert expected in decoded, sorted(decoded)
+
+
+def test_calldata_equals_web3s_encode_abi(world: World) -> None:
+    alice = world.client(world.alice)
+    registry = alice.registry_contract
+    cases = [
+        (
+            alice.prepare.transfer(world.carol.address, 1, 10),
+            "transfer",
+            [world.carol.address, 1, 10],
+        ),
+        (
+            alice.prepare.retire(1, 3, "ID", "ndc", "Alice Trading 株式会社", "note"),
+            "retire",
+            [1, 3, b"ID", 0, "Alice Trading 株式会社", "note"],
+        ),
+        (
+            alice.prepare.open_account(world.outsider.address, "JP", "holding", "X K.K."),
+            "openAccount",
+            [world.outsider.address, b"JP", int(AccountKind.HOLDING), "X K.K."],
+        ),
+    ]
+    for call, function, args in cases:
+        assert call.request["data"] == registry.encode_abi(function, args=args), function
+    issuance = world.issuance(
+        "JC-ID-calldata", [(world.carol.address, 10), (world.alice.address, 5)],
+        start="2024-01-01", end="2024-01-31",
+    )  # fmt: skip
+    decision = world.decision_for(alice, issuance=issuance)
+    signatures = world.sign(decision)
+    function, args = decision.contract_call(signatures)
+    committee = contracts.at(alice.w3, "JointCommittee", world.committee)
+    prepared = alice.prepare.submit_decision(decision, signatures)
+    assert prepared.request["data"] == committee.encode_abi(function, args=list(args))
