@@ -19,7 +19,7 @@ from typing import Any
 
 from registry_client.chain import RpcClient, RpcError
 from registry_client.devnet import find_anvil
-from registry_client.settings import DEFAULT_API_PORT, DEFAULT_NODE_PORT
+from registry_client.settings import DEFAULT_API_PORT, DEFAULT_NODE_PORT, LOCALHOST
 
 TEST_MNEMONIC = "test test test test test test test test test test test junk"
 """anvil's default mnemonic: its accounts are funded on every local chain, and public."""
@@ -47,7 +47,7 @@ def free_port() -> int:
             continue
         with socket.socket() as s:
             try:
-                s.bind(("127.0.0.1", port))
+                s.bind((LOCALHOST, port))
             except OSError:
                 continue
         _handed_out.add(port)
@@ -98,13 +98,13 @@ def start_anvil(
     port = free_port()
     process = subprocess.Popen(
         [
-            find_anvil(), "--hardfork", "paris", "--host", "127.0.0.1", "--port", str(port),
+            find_anvil(), "--hardfork", "paris", "--host", LOCALHOST, "--port", str(port),
             "--accounts", str(accounts), "--mnemonic", mnemonic, *extra,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    node = Anvil(f"http://127.0.0.1:{port}", process)
+    node = Anvil(f"http://{LOCALHOST}:{port}", process)
     deadline = time.monotonic() + timeout
     while True:
         try:
