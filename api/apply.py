@@ -51,16 +51,6 @@ from registry_client.domain import (
     RetirementPurpose,
 )
 
-MOVEMENT_KINDS = (
-    "issuance",
-    "transfer",
-    "international_transfer",
-    "retirement",
-    "cancellation",
-    "correction",
-)
-
-
 NOT_INDEXED: dict[str, str] = {
     "TransferSingle": "the ERC-1155 mirror of CreditsIssued, CreditsTransferred, CreditsRetired "
     "and CreditsCancelled, which carry the exact serial ranges the index keeps",

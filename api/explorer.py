@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from babel import Locale
@@ -29,7 +29,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api import aef, documents, i18n
-from api.models import AccountKindName, CancellationOut, MovementKind, RetirementOut
+from api.models import (
+    MOVEMENT_KINDS,
+    AccountKindName,
+    CancellationOut,
+    MovementKind,
+    RetirementOut,
+)
 from api.queries import entities, governance, movements, reports
 from api.queries.common import MAX_DB_INT, BadQueryError, NotFoundError, when
 from api.routes.deps import MAX_LIMIT, SIDE_PATTERN, TEXT_PATTERN, SessionDep, SettingsDep
@@ -47,7 +53,6 @@ _CANCELLATION = re.compile(r"(?:cancellation\s*#?\s*|C-?|取消\s*)(\d{1,18})", 
 _SIDE = re.compile(r"[A-Za-z]{2}")
 
 ACCOUNT_KINDS: tuple[str, ...] = AccountKind.keys()[1:]  # every kind but NONE
-MOVEMENT_KINDS: tuple[str, ...] = get_args(MovementKind)
 
 Offset = Annotated[int, Query(ge=0, le=MAX_DB_INT)]
 Side = Annotated[str | None, Query(pattern=f"{SIDE_PATTERN}|^$")]

@@ -9,7 +9,7 @@ Quantities are whole credits (tonnes CO2e); times are UTC; enums are snake-case 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,6 +35,8 @@ ReasonName = Annotated[str, KeyOf(CancellationReason)]
 MovementKind = Literal[
     "issuance", "transfer", "international_transfer", "retirement", "cancellation", "correction"
 ]
+MOVEMENT_KINDS: tuple[str, ...] = get_args(MovementKind)
+"""Every kind of movement the index records, in the order pages and reports list them."""
 Location = Annotated[str, KeyOf(SerialLocation, without=SerialLocation.UNISSUED)]
 
 ChainTime = Annotated[

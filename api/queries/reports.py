@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.models import (
+    MOVEMENT_KINDS,
     AccountTypeReport,
     AccountTypeRow,
     AnnualReport,
@@ -209,14 +210,6 @@ def annual(session: Session, year: int, side: str | None = None) -> AnnualReport
     )
     if side:
         tx_q = tx_q.where(acting_side == side.upper())
-    order = (
-        "issuance",
-        "transfer",
-        "international_transfer",
-        "retirement",
-        "cancellation",
-        "correction",
-    )
     transactions = sorted(
         (
             AnnualRow.model_validate(
@@ -224,7 +217,7 @@ def annual(session: Session, year: int, side: str | None = None) -> AnnualReport
             )
             for s, k, n, q in session.execute(tx_q).all()
         ),
-        key=lambda r: (r.side, order.index(r.kind)),
+        key=lambda r: (r.side, MOVEMENT_KINDS.index(r.kind)),
     )
 
     balances: dict[tuple[str, str], int] = defaultdict(int)
