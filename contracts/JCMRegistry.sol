@@ -546,11 +546,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         record.quantity = uint64(quantity);
         record.usingParty = usingParty;
         record.purpose = purpose;
-        record.batchId = uint64(batchId);
-        record.retiredAt = uint64(block.timestamp);
-        for (uint256 i = 0; i < ranges.length; i++) {
-            record.ranges.push(ranges[i]);
-        }
+        _storeSerials(record.serials, batchId, ranges);
         _batchRetirements[batchId].push(uint64(retirementId));
     }
 
@@ -565,7 +561,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         if (bytes(beneficiary).length > 0) r.beneficiary = beneficiary;
         if (bytes(note).length > 0) r.note = note;
         emit CreditsRetired(
-            retirementId, r.batchId, r.account, r.quantity, ranges, r.usingParty, r.purpose, beneficiary, note
+            retirementId, r.serials.batchId, r.account, r.quantity, ranges, r.usingParty, r.purpose, beneficiary, note
         );
     }
 
@@ -603,13 +599,9 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         record.account = account;
         record.quantity = uint64(quantity);
         record.reason = reason;
-        record.batchId = uint64(batchId);
-        record.cancelledAt = uint64(block.timestamp);
+        _storeSerials(record.serials, batchId, ranges);
         if (decisionId != bytes32(0)) record.decisionId = decisionId;
         if (bytes(note).length > 0) record.note = note;
-        for (uint256 i = 0; i < ranges.length; i++) {
-            record.ranges.push(ranges[i]);
-        }
         _batchCancellations[batchId].push(uint64(cancellationId));
         emit CreditsCancelled(cancellationId, batchId, account, quantity, ranges, reason, decisionId, note);
     }

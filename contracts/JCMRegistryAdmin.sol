@@ -171,7 +171,7 @@ contract JCMRegistryAdmin is JCMRegistryState {
         uint64[] storage retirementIds = _batchRetirements[batchId];
         for (uint256 i = 0; i < retirementIds.length; i++) {
             StoredRetirement storage record = _retirements[retirementIds[i]];
-            if (_contains(record.ranges, serial)) {
+            if (_contains(record.serials, serial)) {
                 where.location = SerialLocation.Retired;
                 where.account = _sides[_accounts[record.account].side].retirementAccount;
                 where.recordId = retirementIds[i];
@@ -181,7 +181,7 @@ contract JCMRegistryAdmin is JCMRegistryState {
         uint64[] storage cancellationIds = _batchCancellations[batchId];
         for (uint256 i = 0; i < cancellationIds.length; i++) {
             StoredCancellation storage record = _cancellations[cancellationIds[i]];
-            if (_contains(record.ranges, serial)) {
+            if (_contains(record.serials, serial)) {
                 where.location = SerialLocation.Cancelled;
                 where.account = _sides[_accounts[record.account].side].cancellationAccount;
                 where.recordId = cancellationIds[i];
@@ -197,16 +197,16 @@ contract JCMRegistryAdmin is JCMRegistryState {
         }
         StoredRetirement storage stored = _retirements[retirementId];
         r.id = retirementId;
-        r.batchId = stored.batchId;
+        r.batchId = stored.serials.batchId;
         r.account = stored.account;
         r.retirementAccount = _sides[_accounts[stored.account].side].retirementAccount;
         r.usingParty = stored.usingParty;
         r.purpose = stored.purpose;
         r.quantity = stored.quantity;
-        r.retiredAt = stored.retiredAt;
+        r.retiredAt = stored.serials.timestamp;
         r.beneficiary = stored.beneficiary;
         r.note = stored.note;
-        r.ranges = stored.ranges;
+        r.ranges = _loadRanges(stored.serials);
     }
 
     /// @notice See `IJCMRegistry`.
@@ -216,15 +216,15 @@ contract JCMRegistryAdmin is JCMRegistryState {
         }
         StoredCancellation storage stored = _cancellations[cancellationId];
         c.id = cancellationId;
-        c.batchId = stored.batchId;
+        c.batchId = stored.serials.batchId;
         c.account = stored.account;
         c.cancellationAccount = _sides[_accounts[stored.account].side].cancellationAccount;
         c.reason = stored.reason;
         c.quantity = stored.quantity;
-        c.cancelledAt = stored.cancelledAt;
+        c.cancelledAt = stored.serials.timestamp;
         c.decisionId = stored.decisionId;
         c.note = stored.note;
-        c.ranges = stored.ranges;
+        c.ranges = _loadRanges(stored.serials);
     }
 
     function _batchOfSerial(uint64 serial) private view returns (uint256 batchId) {
@@ -238,9 +238,12 @@ contract JCMRegistryAdmin is JCMRegistryState {
         return lo;
     }
 
-    function _contains(SerialRange[] storage ranges, uint64 serial) private view returns (bool) {
-        for (uint256 i = 0; i < ranges.length; i++) {
-            if (ranges[i].first <= serial && serial <= ranges[i].last) return true;
+    function _contains(RecordSerials storage serials, uint64 serial) private view returns (bool) {
+        if (serials.first <= serial && serial <= serials.last) return true;
+        uint256 count = serials.rangeCount;
+        for (uint256 i = 1; i < count; i++) {
+            SerialRange storage r = serials.more[i];
+            if (r.first <= serial && serial <= r.last) return true;
         }
         return false;
     }

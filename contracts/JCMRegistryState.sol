@@ -44,30 +44,37 @@ abstract contract JCMRegistryState is AccessControl {
         uint64 cancelled;
     }
 
-    /// @dev A retirement as stored: packed into two slots plus texts and ranges; its id and retirement
-    /// account are derived when read.
+    /// @dev The batch, time and serial ranges of a retirement or cancellation record: one slot for a
+    /// record of one range (most are), one more slot per further range.
+    struct RecordSerials {
+        uint40 batchId;
+        uint40 timestamp;
+        uint24 rangeCount;
+        uint40 first; // range 0, inline
+        uint40 last;
+        mapping(uint256 index => SerialRange) more; // ranges 1 .. rangeCount-1
+    }
+
+    /// @dev A retirement as stored: one slot, the serials' slot, and the texts when not empty; its id and
+    /// retirement account are derived when read.
     struct StoredRetirement {
         address account;
         uint64 quantity;
         bytes2 usingParty;
         RetirementPurpose purpose;
-        uint64 batchId;
-        uint64 retiredAt;
+        RecordSerials serials;
         string beneficiary;
         string note;
-        SerialRange[] ranges;
     }
 
-    /// @dev A cancellation as stored (see `StoredRetirement`).
+    /// @dev A cancellation as stored (see `StoredRetirement`); the decision id only when not zero.
     struct StoredCancellation {
         address account;
         uint64 quantity;
         CancellationReason reason;
-        uint64 batchId;
-        uint64 cancelledAt;
+        RecordSerials serials;
         bytes32 decisionId;
         string note;
-        SerialRange[] ranges;
     }
 
     /// @dev The ledger's counters and its pause, in one storage slot: every movement reads the pause, and a
@@ -97,6 +104,29 @@ abstract contract JCMRegistryState is AccessControl {
     mapping(uint256 batchId => uint64[]) internal _batchRetirements;
     mapping(uint256 cancellationId => StoredCancellation) internal _cancellations;
     mapping(uint256 batchId => uint64[]) internal _batchCancellations;
+
+    /// @dev Stores a record's batch, time (now) and ranges. Serials and batch ids fit 40 bits (issuance
+    /// keeps them at most SerialRanges.MAX_SERIAL); the ranges of one movement are at most
+    /// `MAX_RANGES_PER_MOVE`.
+    function _storeSerials(RecordSerials storage serials, uint256 batchId, SerialRange[] memory ranges) internal {
+        serials.batchId = uint40(batchId);
+        serials.timestamp = uint40(block.timestamp);
+        serials.rangeCount = uint24(ranges.length);
+        (serials.first, serials.last) = (uint40(ranges[0].first), uint40(ranges[0].last));
+        for (uint256 i = 1; i < ranges.length; i++) {
+            serials.more[i] = ranges[i];
+        }
+    }
+
+    /// @dev A record's ranges, ascending as stored.
+    function _loadRanges(RecordSerials storage serials) internal view returns (SerialRange[] memory ranges) {
+        uint256 count = serials.rangeCount;
+        ranges = new SerialRange[](count);
+        ranges[0] = SerialRange(serials.first, serials.last);
+        for (uint256 i = 1; i < count; i++) {
+            ranges[i] = serials.more[i];
+        }
+    }
 
     /// @dev The role of `side`'s registrars.
     function _registrarRole(bytes2 side) internal pure returns (bytes32) {
