@@ -39,6 +39,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -500,6 +501,26 @@ def table(results: GasResults) -> str:
     return "\n".join(lines)
 
 
+def write(results: GasResults, path: Path) -> Path:
+    """Replace the gas section of the benchmark results file ``path`` (written by
+    ``python -m bench.run``) and its gas targets with this run's, stamped with the time, leaving the
+    other sections as they were."""
+    from bench.run import gas_targets
+
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    data["gas"] = {
+        **results.to_json(),
+        "measured_alone": {
+            "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "command": "python -m bench.gas --write",
+        },
+    }
+    others = [t for t in data.get("targets", []) if not str(t.get("name", "")).startswith("gas:")]
+    data["targets"] = [vars(t) for t in gas_targets(results)] + others
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
 def write_snapshot(results: GasResults, path: Path = SNAPSHOT) -> Path:
     """Write ``operation -> gas`` (sorted, indented) for the snapshot test."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -517,11 +538,20 @@ def main(argv: list[str] | None = None) -> int:
         const=str(SNAPSHOT),
         help=f"write the gas snapshot (default {SNAPSHOT.relative_to(SNAPSHOT.parents[2])})",
     )
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help="replace the gas section and the gas targets of bench/results.json",
+    )
     args = parser.parse_args(argv)
     results = measure(lambda what: print(f"gas: {what}", file=sys.stderr))
     print(table(results))
     print()
     print(targets_table(targets(results)))
+    if args.write:
+        from bench.run import OUT_DIR
+
+        print(f"wrote {write(results, OUT_DIR / 'results.json')}")
     if args.snapshot:
         print(f"wrote {write_snapshot(results, Path(args.snapshot))}")
     return 0
