@@ -267,12 +267,14 @@ def measure_index(history: History, database_url: str, block_range: int) -> dict
         )
         indexer.prepare()
         progress = _Progress(True, indexer.checkpoint().number)
+        cpu = time.process_time()
         started = time.perf_counter()
         try:
             indexer.sync(on_progress=progress)
         finally:
             progress.close()
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu
     with Session(engine) as session:
         transfers = session.execute(
             select(func.count())
@@ -290,6 +292,11 @@ def measure_index(history: History, database_url: str, block_range: int) -> dict
         "seconds": round(seconds, 2),
         "events_per_second": round(indexer.stats.events / seconds),
         "transfers_per_second": round(transfers / seconds),
+        # This process's CPU time (both indexer threads, SQLite's own work; not PostgreSQL's or
+        # the node's): on a shared machine, events per CPU second say what the indexer would do
+        # with a core of its own.
+        "process_cpu_seconds": round(cpu, 2),
+        "events_per_process_cpu_second": round(indexer.stats.events / cpu),
         "load_average_1m_after": round(os.getloadavg()[0], 2),
     }
 
