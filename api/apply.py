@@ -533,7 +533,6 @@ class Applier(GovernanceHandlers):
             "first_serial": a["firstSerial"],
             "last_serial": a["lastSerial"],
             "quantity": a["lastSerial"] - a["firstSerial"] + 1,
-            "authorization": enum_name(AUTHORIZATIONS, a["authorization"]),
         }
 
     def _on_BatchIssued(self, log: DecodedLog) -> None:
@@ -552,6 +551,7 @@ class Applier(GovernanceHandlers):
                 "verified_reductions": info["verifiedReductions"],
                 "decision_id": info["decisionId"],
                 "verification_report_hash": info["verificationReportHash"],
+                "authorization": enum_name(AUTHORIZATIONS, info["authorization"]),
                 "authorization_id": info["authorizationId"],
                 "authorization_date": info["authorizationDate"],
             }

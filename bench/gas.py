@@ -143,6 +143,7 @@ def _operations() -> dict[str, str]:
             "transfer.international.next": "transfer JP -> ID, later, merging into its range",
             "retire.first_of_batch": "retire 1 range, the side's first of the batch",
             "retire.next": "retire 1 range, later retirement of the batch",
+            "retire.voluntary_offset": "retire 1 range as a voluntary offset (no Article 6 call)",
             "cancel.first_of_batch": "cancel 1 range, the side's first of the batch",
             "cancel.next": "cancel 1 range, later cancellation of the batch",
         }
@@ -375,6 +376,10 @@ class _Run(World):
                 batch, 100, "JP", RetirementPurpose.NDC, "Government of Japan", "FY2030 NDC"
             )
             self.record(name, retired.gas_used)
+        offset = client.retire(
+            batch, 100, "JP", RetirementPurpose.VOLUNTARY_OFFSET, "Nippon Bench", "FY2025 Scope 1"
+        )
+        self.record("retire.voluntary_offset", offset.gas_used)
         for name in ("cancel.first_of_batch", "cancel.next"):
             receipt = client.cancel(
                 batch, 100, CancellationReason.VOLUNTARY_CANCELLATION, "voluntary cancellation"

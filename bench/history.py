@@ -166,7 +166,8 @@ def build_history(url: str, transfers: int, senders: int) -> History:
     for i, signer in enumerate(signers):
         period = 1_600_000_000 + i * 10
         issuance = (
-            keccak(text=f"bench decision {i}"), "ID900", period, period + 5, 2024, per_sender,
+            keccak(text=f"bench decision {i}"), f"bench decision {i}", "ID900", period, period + 5,
+            2024, per_sender,
             per_sender, keccak(text=f"verification {i}"), 1, "AUTH-BENCH", 1_700_000_000,
             [(signer.address, per_sender)],
         )  # fmt: skip

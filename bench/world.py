@@ -191,6 +191,7 @@ class World:
         quantity = sum(amount for _, amount in allocations)
         issuance = decisions.Issuance(
             decision_id=decisions.decision_id(f"JC-ID-bench-issuance-{self.decisions}"),
+            decision_ref=f"JC-ID-bench-issuance-{self.decisions}",
             project_ref=PROJECT,
             monitoring_start=start,
             monitoring_end=self.monitoring_end,

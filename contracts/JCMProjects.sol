@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {BatchArticle6, IJCMArticle6} from "./interfaces/IJCMArticle6.sol";
 import {IJCMProjects} from "./interfaces/IJCMProjects.sol";
 import {IJCMRegistry} from "./interfaces/IJCMRegistry.sol";
 import {
-    Authorization,
     BatchInfo,
-    BatchState,
     Issuance,
     ProjectInfo,
     ProjectRegistration
@@ -48,13 +47,13 @@ contract JCMProjects is IJCMProjects {
         uint64 monitoringEnd;
         uint64 issuedAt;
         uint16 vintage;
-        uint64 authorizationDate;
         bytes32 decisionId;
         bytes32 verificationReportHash;
-        string authorizationId;
+        string decisionRef;
     }
 
     IJCMRegistry private immutable _registry;
+    IJCMArticle6 private immutable _article6;
     mapping(bytes32 projectKey => ProjectInfo) private _projects;
     string[] private _projectRefs;
     mapping(bytes32 documentHash => bool) private _documentUsed;
@@ -64,8 +63,10 @@ contract JCMProjects is IJCMProjects {
     mapping(bytes32 reportHash => ReportUse) private _reports;
 
     /// @param registry_ the ledger that creates this contract
-    constructor(IJCMRegistry registry_) {
+    /// @param article6_ the ledger's Article 6 contract, which records each batch's authorization
+    constructor(IJCMRegistry registry_, IJCMArticle6 article6_) {
         _registry = registry_;
+        _article6 = article6_;
     }
 
     /// @inheritdoc IJCMProjects
@@ -118,17 +119,26 @@ contract JCMProjects is IJCMProjects {
         _checkIssuance(issuance, project, key);
         _useReport(issuance);
         _checkText(issuance.authorizationId, false);
+        _checkDecisionRef(issuance);
         if (issuance.monitoringEnd > project.lastMonitoringEnd) project.lastMonitoringEnd = issuance.monitoringEnd;
         project.batchCount += 1;
 
-        // The registry is trusted (it created this contract) and makes no external calls, so storing the
-        // batch after the call cannot be observed half-done.
+        // The registry and the Article 6 contract are trusted (the registry created all three) and call back
+        // only views, so storing the batch after the calls cannot be observed half-done.
         uint64 firstSerial;
         // slither-disable-next-line reentrancy-no-eth (the registry created this contract and makes no external call)
-        (batchId, firstSerial) =
-            _registry.mint(project.country, issuance.authorization, issuance.quantity, issuance.allocations);
+        (batchId, firstSerial) = _registry.mint(project.country, issuance.quantity, issuance.allocations);
         _storeBatch(batchId, key, firstSerial, issuance);
         _projectBatches[key].push(batchId);
+        _article6.recordIssuance(
+            batchId,
+            project.country,
+            issuance.authorization,
+            issuance.authorizationId,
+            issuance.authorizationDate,
+            firstSerial,
+            issuance.allocations
+        );
         emit BatchIssued(batchId, key, issuance.decisionId, batchInfo(batchId));
     }
 
@@ -176,7 +186,7 @@ contract JCMProjects is IJCMProjects {
         StoredBatch storage b = _batches[batchId];
         if (b.projectKey == bytes32(0)) revert ProjectsUnknownBatch(batchId);
         ProjectInfo storage project = _projects[b.projectKey];
-        BatchState memory state = _registry.batchState(batchId);
+        BatchArticle6 memory article6 = _article6.batchArticle6(batchId);
         info.id = batchId;
         info.projectRef = project.ref;
         info.country = project.country;
@@ -188,12 +198,13 @@ contract JCMProjects is IJCMProjects {
         info.firstSerial = b.firstSerial;
         info.lastSerial = b.firstSerial + b.quantity - 1;
         info.decisionId = b.decisionId;
+        info.decisionRef = b.decisionRef;
         info.verificationReportHash = b.verificationReportHash;
-        info.authorization = state.authorization;
-        info.authorizationId = b.authorizationId;
-        info.authorizationDate = b.authorizationDate;
+        info.authorization = article6.authorization;
+        info.authorizationId = article6.authorizationId;
+        info.authorizationDate = article6.authorizationDate;
         info.issuedAt = b.issuedAt;
-        info.internationallyTransferred = state.internationallyTransferred;
+        info.internationallyTransferred = article6.internationallyTransferred;
     }
 
     /// @inheritdoc IJCMProjects
@@ -234,10 +245,9 @@ contract JCMProjects is IJCMProjects {
         b.monitoringEnd = issuance.monitoringEnd;
         b.issuedAt = uint64(block.timestamp);
         b.vintage = issuance.vintage;
-        b.authorizationDate = issuance.authorizationDate;
         b.decisionId = issuance.decisionId;
         b.verificationReportHash = issuance.verificationReportHash;
-        b.authorizationId = issuance.authorizationId;
+        b.decisionRef = issuance.decisionRef;
     }
 
     function _checkIssuance(Issuance calldata issuance, ProjectInfo storage project, bytes32 key) private view {
@@ -308,6 +318,15 @@ contract JCMProjects is IJCMProjects {
 
     function _decisionKey(bytes2 country, bytes32 decisionId) private pure returns (bytes32) {
         return keccak256(abi.encode(country, decisionId));
+    }
+
+    /// @dev The decision reference is plain text whose keccak256 is the decision id, so the id people read
+    /// and the id the ledger keys decisions by cannot disagree.
+    function _checkDecisionRef(Issuance calldata issuance) private pure {
+        _checkText(issuance.decisionRef, true);
+        if (keccak256(bytes(issuance.decisionRef)) != issuance.decisionId) {
+            revert ProjectsDecisionRefMismatch(issuance.decisionRef, issuance.decisionId);
+        }
     }
 
     /// @dev A project reference is the project's country code and three digits, e.g. `ID012`.

@@ -13,7 +13,6 @@ import {
     AccountStatus,
     AccountInfo,
     Allocation,
-    Authorization,
     BatchState,
     BatchTotals,
     Cancellation,
@@ -26,6 +25,8 @@ import {
 } from "./interfaces/RegistryTypes.sol";
 import {SerialRanges} from "./libraries/SerialRanges.sol";
 import {TextChecks} from "./libraries/TextChecks.sol";
+import {Article6Movement, IJCMArticle6} from "./interfaces/IJCMArticle6.sol";
+import {JCMArticle6} from "./JCMArticle6.sol";
 import {JCMGovernance} from "./JCMGovernance.sol";
 import {JCMProjects} from "./JCMProjects.sol";
 import {JCMRegistryAdmin} from "./JCMRegistryAdmin.sol";
@@ -65,6 +66,10 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
     /// @notice The module that runs the ledger's rarely called functions (account administration, governance
     /// wiring, record views) by `delegatecall` on the ledger's storage; created with the ledger.
     address public immutable adminModule;
+    /// @notice The Article 6 contract, created with the ledger: told of every movement that matters to Article
+    /// 6 (a transfer between registry sides, an NDC retirement, an OIMP cancellation; `JCMProjects` tells it of
+    /// issuances), which it may refuse. Same-side transfers and voluntary uses never call it.
+    address public immutable article6;
 
     /// @param japanAuthority Japan's registry authority (in production a multisig of the Government of Japan):
     /// governs Japan's registrars, proposes partner countries, may pause
@@ -75,7 +80,8 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         _uri = uri_;
         _sides[JAPAN].exists = true;
         _setUpAuthority(JAPAN, japanAuthority);
-        projects = address(new JCMProjects(this));
+        article6 = address(new JCMArticle6(this));
+        projects = address(new JCMProjects(this, IJCMArticle6(article6)));
         governance = address(new JCMGovernance(this));
         adminModule = address(new JCMRegistryAdmin());
     }
@@ -144,7 +150,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
     /// @dev Requirements: caller is `projects` (issuance is not paused: see `JCMGovernance`); 1-32 allocations with non-zero amounts adding up
     /// to `quantity`, each to an active holding or government holding account of Japan's registry or of
     /// `country`'s (the two registries of the joint committee that decided the issuance).
-    function mint(bytes2 country, Authorization authorization, uint256 quantity, Allocation[] calldata allocations)
+    function mint(bytes2 country, uint256 quantity, Allocation[] calldata allocations)
         external
         returns (uint256 batchId, uint64 firstSerial)
     {
@@ -152,7 +158,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         if (quantity == 0) revert RegistryZeroQuantity();
         uint256 count = allocations.length;
         if (count == 0 || count > MAX_ALLOCATIONS) revert RegistryAllocationCount(count, MAX_ALLOCATIONS);
-        (batchId, firstSerial) = _createBatch(country, authorization, quantity);
+        (batchId, firstSerial) = _createBatch(country, quantity);
 
         uint256 next = firstSerial;
         uint256 allocated = 0;
@@ -196,23 +202,17 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
     /// @inheritdoc IJCMRegistry
     /// @dev Requirements: not paused; caller and `to` are distinct active holding or government holding
     /// accounts; the caller holds `quantity` (> 0) credits of the batch within `MAX_RANGES_PER_MOVE` ranges;
-    /// a transfer between registry sides needs a batch authorized under Article 6.
+    /// a transfer between registry sides is an international transfer, which `article6` checks (an
+    /// authorized batch; from a non-host registry only first-transferred units) and records.
     function transfer(address to, uint256 batchId, uint256 quantity) external {
         _requireNotPaused();
         bytes2 fromSide = _requireSendingAccount(msg.sender).side;
         bytes2 toSide = _requireReceivingAccount(to).side;
         if (to == msg.sender) revert RegistrySelfTransfer(to);
         bool international = fromSide != toSide;
-        bool firstInternational = false;
-        if (international) {
-            StoredBatch storage batch = _existingBatch(batchId);
-            if (batch.authorization == Authorization.None) {
-                revert RegistryInternationalTransferNotAuthorized(batchId, fromSide, toSide);
-            }
-            firstInternational = !batch.internationallyTransferred;
-            if (firstInternational) batch.internationallyTransferred = true;
-        }
         SerialRange[] memory ranges = _move(msg.sender, to, batchId, quantity, false);
+        bool firstInternational = international
+            && _reportToArticle6(Article6Movement.InternationalTransfer, batchId, fromSide, toSide, ranges);
         emit CreditsTransferred(
             batchId, msg.sender, to, quantity, ranges, fromSide, toSide, international, firstInternational
         );
@@ -240,6 +240,10 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         _batches[batchId].retired += uint64(quantity);
         retirementId = _recordRetirement(batchId, quantity, usingParty, purpose, ranges);
         _annotateRetirement(retirementId, ranges, beneficiary, note);
+        // Last (checks-effects-interactions): Article 6 may still refuse, which undoes all of it.
+        if (purpose == RetirementPurpose.NDC) {
+            _reportToArticle6(Article6Movement.NdcRetirement, batchId, side, usingParty, ranges);
+        }
     }
 
     /// @inheritdoc IJCMRegistry
@@ -258,6 +262,10 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         SerialRange[] memory ranges = _move(msg.sender, sink, batchId, quantity, true);
         _batches[batchId].cancelled += uint64(quantity);
         cancellationId = _recordCancellation(batchId, msg.sender, reason, quantity, bytes32(0), note, ranges);
+        // Last (checks-effects-interactions): Article 6 may still refuse, which undoes all of it.
+        if (reason == CancellationReason.OtherInternationalMitigationPurposes) {
+            _reportToArticle6(Article6Movement.OimpCancellation, batchId, side, bytes2(0), ranges);
+        }
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -372,9 +380,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         return BatchState({
             country: b.country,
             firstSerial: b.firstSerial,
-            lastSerial: b.firstSerial + b.quantity - 1,
-            authorization: b.authorization,
-            internationallyTransferred: b.internationallyTransferred
+            lastSerial: b.firstSerial + b.quantity - 1
         });
     }
 
@@ -453,7 +459,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
     // ------------------------------------------------------------------------------------------------
 
     /// @dev Counts a new batch of `quantity` serials from the global counter, stores and announces it.
-    function _createBatch(bytes2 country, Authorization authorization, uint256 quantity)
+    function _createBatch(bytes2 country, uint256 quantity)
         private
         returns (uint256 batchId, uint64 firstSerial)
     {
@@ -471,8 +477,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         batch.firstSerial = firstSerial;
         batch.quantity = uint64(quantity);
         batch.country = country;
-        batch.authorization = authorization;
-        emit BatchCreated(batchId, country, firstSerial, uint64(lastSerial), authorization);
+        emit BatchCreated(batchId, country, firstSerial, uint64(lastSerial));
     }
 
     /// @dev Credits serials `[first, first + amount - 1]` of a new batch of `country` to `account`.
@@ -604,6 +609,19 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         if (bytes(note).length > 0) record.note = note;
         _batchCancellations[batchId].push(uint64(cancellationId));
         emit CreditsCancelled(cancellationId, batchId, account, quantity, ranges, reason, decisionId, note);
+    }
+
+    /// @dev One call site for every movement Article 6 checks (it reverts to refuse one). `article6` was
+    /// created by this contract and calls back only views, so the movement cannot be re-entered.
+    function _reportToArticle6(
+        Article6Movement movement,
+        uint256 batchId,
+        bytes2 side,
+        bytes2 counterpart,
+        SerialRange[] memory ranges
+    ) private returns (bool firstTransferred) {
+        // slither-disable-next-line reentrancy-events,reentrancy-no-eth (see above)
+        return IJCMArticle6(article6).recordMovement(movement, batchId, side, counterpart, ranges);
     }
 
     /// @dev Runs the current call's function in `adminModule` on this contract's storage and returns or reverts

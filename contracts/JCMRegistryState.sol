@@ -7,7 +7,6 @@ import {IJCMRegistry} from "./interfaces/IJCMRegistry.sol";
 import {
     AccountInfo,
     AccountKind,
-    Authorization,
     CancellationReason,
     RetirementPurpose,
     SerialRange
@@ -38,8 +37,6 @@ abstract contract JCMRegistryState is AccessControl {
         uint64 firstSerial;
         uint64 quantity;
         bytes2 country;
-        Authorization authorization;
-        bool internationallyTransferred;
         uint64 retired;
         uint64 cancelled;
     }

@@ -6,6 +6,7 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {DecisionKind, IJointCommittee, MemberSide, MemberSignature} from "./interfaces/IJointCommittee.sol";
+import {BatchAuthorization, FirstTransferRule, IJCMArticle6} from "./interfaces/IJCMArticle6.sol";
 import {IJCMGovernance} from "./interfaces/IJCMGovernance.sol";
 import {IJCMProjects} from "./interfaces/IJCMProjects.sol";
 import {IJCMRegistry} from "./interfaces/IJCMRegistry.sol";
@@ -31,6 +32,7 @@ contract JointCommittee is IJointCommittee, EIP712 {
 
     IJCMRegistry private immutable _registry;
     IJCMProjects private immutable _projects;
+    IJCMArticle6 private immutable _article6;
     bytes2 private immutable _country;
 
     /// @dev What every decision reads, in one storage slot: the membership epoch, its size and the thresholds.
@@ -55,6 +57,7 @@ contract JointCommittee is IJointCommittee, EIP712 {
     {
         _registry = registry_;
         _projects = IJCMProjects(registry_.projects());
+        _article6 = IJCMArticle6(registry_.article6());
         _country = country_;
         _setMembers(initial);
     }
@@ -70,7 +73,7 @@ contract JointCommittee is IJointCommittee, EIP712 {
     ) external {
         if (project.country != _country) revert CommitteeWrongCountry(project.country, _country);
         bytes32 structHash = DecisionTypes.hashRegisterProject(project, decisionNonce, deadline);
-        _authorize(structHash, DecisionKind.RegisterProject, decisionNonce, deadline, signatures);
+        _authorize(structHash, DecisionKind.RegisterProject, decisionNonce, deadline, signatures, false);
         _projects.registerProject(project);
     }
 
@@ -84,7 +87,7 @@ contract JointCommittee is IJointCommittee, EIP712 {
     ) external returns (uint256 batchId) {
         _checkCountry(_projects.projectCountry(issuance.projectRef));
         bytes32 structHash = DecisionTypes.hashIssueCredits(issuance, decisionNonce, deadline);
-        _authorize(structHash, DecisionKind.IssueCredits, decisionNonce, deadline, signatures);
+        _authorize(structHash, DecisionKind.IssueCredits, decisionNonce, deadline, signatures, false);
         batchId = _projects.issue(issuance);
     }
 
@@ -98,7 +101,7 @@ contract JointCommittee is IJointCommittee, EIP712 {
     ) external returns (uint256 cancellationId) {
         _checkCountry(_projects.batchCountry(correction.batchId));
         bytes32 structHash = DecisionTypes.hashCorrectCredits(correction, decisionNonce, deadline);
-        _authorize(structHash, DecisionKind.CorrectCredits, decisionNonce, deadline, signatures);
+        _authorize(structHash, DecisionKind.CorrectCredits, decisionNonce, deadline, signatures, false);
         cancellationId = _projects.correct(
             correction.decisionId, correction.account, correction.batchId, correction.firstSerial, correction.lastSerial
         );
@@ -115,7 +118,7 @@ contract JointCommittee is IJointCommittee, EIP712 {
         MemberSignature[] calldata signatures
     ) external {
         bytes32 structHash = DecisionTypes.hashChangeMembers(change, decisionNonce, deadline);
-        _authorize(structHash, DecisionKind.ChangeMembers, decisionNonce, deadline, signatures);
+        _authorize(structHash, DecisionKind.ChangeMembers, decisionNonce, deadline, signatures, false);
         _setMembers(change);
     }
 
@@ -130,8 +133,55 @@ contract JointCommittee is IJointCommittee, EIP712 {
         MemberSignature[] calldata signatures
     ) external {
         bytes32 structHash = DecisionTypes.hashReplaceCommittee(replacement, decisionNonce, deadline);
-        _authorize(structHash, DecisionKind.ReplaceCommittee, decisionNonce, deadline, signatures);
+        _authorize(structHash, DecisionKind.ReplaceCommittee, decisionNonce, deadline, signatures, false);
         IJCMGovernance(_registry.governance()).replaceCommittee(_country, replacement.successor);
+    }
+
+    /// @inheritdoc IJointCommittee
+    /// @dev Requirements: valid signatures of at least the partner side's threshold (see contract docs); the
+    /// batch is of this committee's country; and `IJCMArticle6.setAuthorization`'s requirements.
+    function setAuthorization(
+        BatchAuthorization calldata authorization,
+        uint256 decisionNonce,
+        uint256 deadline,
+        MemberSignature[] calldata signatures
+    ) external {
+        _checkCountry(_projects.batchCountry(authorization.batchId));
+        bytes32 structHash = DecisionTypes.hashSetAuthorization(authorization, decisionNonce, deadline);
+        _authorize(structHash, DecisionKind.SetAuthorization, decisionNonce, deadline, signatures, true);
+        _article6.setAuthorization(authorization);
+    }
+
+    /// @inheritdoc IJointCommittee
+    /// @dev Requirements: valid signatures of at least the partner side's threshold (see contract docs) and
+    /// `IJCMArticle6.setFirstTransferDefinition`'s requirements.
+    function setFirstTransferDefinition(
+        FirstTransferRule calldata rule,
+        uint256 decisionNonce,
+        uint256 deadline,
+        MemberSignature[] calldata signatures
+    ) external {
+        bytes32 structHash = DecisionTypes.hashSetFirstTransferDefinition(rule, decisionNonce, deadline);
+        _authorize(structHash, DecisionKind.SetFirstTransferDefinition, decisionNonce, deadline, signatures, true);
+        _article6.setFirstTransferDefinition(_country, rule.definition);
+    }
+
+    /// @inheritdoc IJointCommittee
+    function setAuthorizationDigest(BatchAuthorization calldata authorization, uint256 decisionNonce, uint256 deadline)
+        external
+        view
+        returns (bytes32)
+    {
+        return _hashTypedDataV4(DecisionTypes.hashSetAuthorization(authorization, decisionNonce, deadline));
+    }
+
+    /// @inheritdoc IJointCommittee
+    function setFirstTransferDefinitionDigest(FirstTransferRule calldata rule, uint256 decisionNonce, uint256 deadline)
+        external
+        view
+        returns (bytes32)
+    {
+        return _hashTypedDataV4(DecisionTypes.hashSetFirstTransferDefinition(rule, decisionNonce, deadline));
     }
 
     /// @inheritdoc IJointCommittee
@@ -214,20 +264,22 @@ contract JointCommittee is IJointCommittee, EIP712 {
     }
 
     /// @dev Checks deadline, nonce, single execution and signatures, then marks the decision executed before
-    /// any call out (checks-effects-interactions).
+    /// any call out (checks-effects-interactions). `partnerOnly`: the decision is the partner government's
+    /// alone (Article 6 authorizations), so Japan's threshold is not required.
     function _authorize(
         bytes32 structHash,
         DecisionKind kind,
         uint256 decisionNonce,
         uint256 deadline,
-        MemberSignature[] calldata signatures
+        MemberSignature[] calldata signatures,
+        bool partnerOnly
     ) private {
         if (block.timestamp > deadline) revert CommitteeDecisionExpired(deadline, block.timestamp);
         Config memory config = _config;
         if (decisionNonce != config.nonce) revert CommitteeStaleNonce(decisionNonce, config.nonce);
         bytes32 digest = _hashTypedDataV4(structHash);
         if (_executed[digest]) revert CommitteeDecisionAlreadyExecuted(digest);
-        address[] memory signers = _verifySignatures(digest, signatures, config);
+        address[] memory signers = _verifySignatures(digest, signatures, config, partnerOnly);
         _executed[digest] = true;
         emit DecisionExecuted(digest, kind, decisionNonce, msg.sender, signers);
     }
@@ -238,7 +290,12 @@ contract JointCommittee is IJointCommittee, EIP712 {
         if (subject != bytes2(0) && subject != _country) revert CommitteeWrongCountry(subject, _country);
     }
 
-    function _verifySignatures(bytes32 digest, MemberSignature[] calldata signatures, Config memory config)
+    function _verifySignatures(
+        bytes32 digest,
+        MemberSignature[] calldata signatures,
+        Config memory config,
+        bool partnerOnly
+    )
         private
         view
         returns (address[] memory signers)
@@ -262,7 +319,7 @@ contract JointCommittee is IJointCommittee, EIP712 {
             signers[i] = signer;
             previous = signer;
         }
-        if (japanCount < config.japanThreshold) {
+        if (!partnerOnly && japanCount < config.japanThreshold) {
             revert CommitteeInsufficientSignatures(JAPAN, japanCount, config.japanThreshold);
         }
         if (partnerCount < config.partnerThreshold) {

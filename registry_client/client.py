@@ -905,11 +905,7 @@ class RegistryClient:
         """What the ledger keeps of a batch."""
         raw = self._view(self._rf.batchState(batch_id), f"read batch {batch_id}")
         return BatchState(
-            country=raw.country,
-            first_serial=raw.firstSerial,
-            last_serial=raw.lastSerial,
-            authorization=raw.authorization,
-            internationally_transferred=raw.internationallyTransferred,
+            country=raw.country, first_serial=raw.firstSerial, last_serial=raw.lastSerial
         )
 
     def batch_totals(self, batch_id: int) -> BatchTotals:
@@ -1371,6 +1367,7 @@ def _batch_info(raw: Any) -> BatchInfo:
             first_serial=raw.firstSerial,
             last_serial=raw.lastSerial,
             decision_id=raw.decisionId,
+            decision_ref=raw.decisionRef,
             verification_report_hash=raw.verificationReportHash,
             authorization=raw.authorization,
             authorization_id=raw.authorizationId,

@@ -8,14 +8,17 @@ Public API (kept stable; the SDK and the ``jcm decision`` commands build on it):
 
 Decision contents (pydantic v2, frozen; JSON names are the EIP-712 / Solidity names, camelCase)
     ``ProjectRegistration``, ``Allocation``, ``Issuance``, ``Correction``, ``MembershipChange``,
-    ``CommitteeReplacement``, ``Authorization`` (IntEnum, ``uint8`` on the wire).
+    ``CommitteeReplacement``, ``BatchAuthorization``, ``FirstTransferRule``, ``Authorization`` and
+    ``FirstTransferDefinition`` (IntEnums, ``uint8`` on the wire).
     Each has ``eip712_message()`` (JSON-able dict) and ``as_tuple()`` (web3/Ape call arguments), and
     ``problems()`` lists what the contracts would refuse (text length, sums, periods, ...).
 
 Decisions (one class per kind, sharing the base ``Decision``)
     ``RegisterProjectDecision(project=...)``, ``IssueCreditsDecision(issuance=...)``,
     ``CorrectCreditsDecision(correction=...)``, ``ChangeMembersDecision(change=...)``,
-    ``ReplaceCommitteeDecision(replacement=...)``, each with
+    ``ReplaceCommitteeDecision(replacement=...)``, ``SetAuthorizationDecision(authorization=...)``
+    and ``SetFirstTransferDefinitionDecision(rule=...)`` (the last two decided by the partner side's
+    threshold alone), each with
     ``domain: CommitteeDomain(chain_id, committee)``, ``nonce`` (the committee's membership epoch)
     and ``deadline`` (unix seconds). Methods: ``typed_data()`` (full EIP-712 dict for
     ``eth_account.messages.encode_typed_data(full_message=...)``), ``digest`` (32 bytes),
@@ -65,6 +68,7 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
+    model_validator,
 )
 from pydantic.alias_generators import to_camel
 
@@ -80,6 +84,7 @@ from registry_client.domain import (
     Address,
     Authorization,
     DecisionKind,
+    FirstTransferDefinition,
     Hash32,
     HexData,
     Side,
@@ -108,6 +113,7 @@ __all__ = [
     "Allocation",
     "AnyDecision",
     "Authorization",
+    "BatchAuthorization",
     "ChangeMembersDecision",
     "CommitteeDomain",
     "CommitteeReplacement",
@@ -118,6 +124,8 @@ __all__ = [
     "DecisionFormatError",
     "DecisionKind",
     "DecisionMismatchError",
+    "FirstTransferDefinition",
+    "FirstTransferRule",
     "InvalidSignatureError",
     "Issuance",
     "IssueCreditsDecision",
@@ -128,6 +136,8 @@ __all__ = [
     "ProjectRegistration",
     "RegisterProjectDecision",
     "ReplaceCommitteeDecision",
+    "SetAuthorizationDecision",
+    "SetFirstTransferDefinitionDecision",
     "SideTally",
     "SignatureCheck",
     "SignatureError",
@@ -229,6 +239,7 @@ _TYPES: dict[str, dict[str, list[dict[str, str]]]] = {
     "IssueCredits": {
         "IssueCredits": [
             {"name": "decisionId", "type": "bytes32"},
+            {"name": "decisionRef", "type": "string"},
             {"name": "projectRef", "type": "string"},
             {"name": "monitoringStart", "type": "uint64"},
             {"name": "monitoringEnd", "type": "uint64"},
@@ -265,6 +276,18 @@ _TYPES: dict[str, dict[str, list[dict[str, str]]]] = {
     },
     "ReplaceCommittee": {
         "ReplaceCommittee": [{"name": "successor", "type": "address"}, *_NONCE_DEADLINE],
+    },
+    "SetAuthorization": {
+        "SetAuthorization": [
+            {"name": "batchId", "type": "uint256"},
+            {"name": "authorization", "type": "uint8"},
+            {"name": "authorizationId", "type": "string"},
+            {"name": "authorizationDate", "type": "uint64"},
+            *_NONCE_DEADLINE,
+        ],
+    },
+    "SetFirstTransferDefinition": {
+        "SetFirstTransferDefinition": [{"name": "definition", "type": "uint8"}, *_NONCE_DEADLINE],
     },
 }
 
@@ -416,10 +439,13 @@ class Issuance(_Model):
     """What a joint committee decides when it issues credits (``Issuance``).
 
     Monitoring bounds and the authorization date are unix seconds (UTC); dates and ISO text are
-    accepted on input and stored as seconds.
+    accepted on input and stored as seconds. ``decision_ref`` is the committee's decision reference
+    as people read it (``"JC-ID-2023-05"``); ``decision_id`` is its keccak256 (``decision_id()``),
+    derived from it when not given, and the contract refuses an id that is not.
     """
 
     decision_id: Hash32
+    decision_ref: str
     project_ref: str
     monitoring_start: UnixTime
     monitoring_end: UnixTime
@@ -432,10 +458,20 @@ class Issuance(_Model):
     authorization_date: UnixTime = 0
     allocations: tuple[Allocation, ...]
 
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_decision_id(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not ({"decision_id", "decisionId"} & data.keys()):
+            ref = data.get("decision_ref", data.get("decisionRef"))
+            if isinstance(ref, str) and ref:
+                data = {**data, "decision_id": decision_id(ref)}
+        return data
+
     def eip712_message(self) -> dict[str, Any]:
         """EIP-712 message values (allocations as a list of structs)."""
         return {
             "decisionId": self.decision_id,
+            "decisionRef": self.decision_ref,
             "projectRef": self.project_ref,
             "monitoringStart": self.monitoring_start,
             "monitoringEnd": self.monitoring_end,
@@ -453,6 +489,7 @@ class Issuance(_Model):
         """The Solidity struct as a tuple."""
         return (
             bytes.fromhex(self.decision_id[2:]),
+            self.decision_ref,
             self.project_ref,
             self.monitoring_start,
             self.monitoring_end,
@@ -468,7 +505,13 @@ class Issuance(_Model):
 
     def problems(self) -> list[str]:
         """What ``JCMProjects.issue`` / ``JCMRegistry.mint`` would refuse, known offline."""
-        found = _text_problems("the project reference", self.project_ref, required=False)
+        found = _text_problems("the decision reference", self.decision_ref, required=True)
+        if self.decision_ref and decision_id(self.decision_ref) != self.decision_id:
+            found.append(
+                f"the decision id {self.decision_id} is not the keccak256 of the decision "
+                f"reference {quoted(self.decision_ref)}"
+            )
+        found += _text_problems("the project reference", self.project_ref, required=False)
         found += _text_problems("the authorization id", self.authorization_id, required=False)
         if self.quantity == 0:
             found.append("the quantity is zero")
@@ -607,6 +650,60 @@ class CommitteeReplacement(_Model):
         return ["the successor is the zero address"] if int(self.successor, 16) == 0 else []
 
 
+class BatchAuthorization(_Model):
+    """An Article 6.2 authorization of one batch, decided by the host party's members
+    (``BatchAuthorization`` in ``IJCMArticle6.sol``). ``authorization=NONE`` revokes it."""
+
+    batch_id: Uint256
+    authorization: Annotated[Authorization, enum_field(Authorization)]
+    authorization_id: str
+    authorization_date: UnixTime
+
+    def eip712_message(self) -> dict[str, Any]:
+        """EIP-712 message values."""
+        return {
+            "batchId": self.batch_id,
+            "authorization": int(self.authorization),
+            "authorizationId": self.authorization_id,
+            "authorizationDate": self.authorization_date,
+        }
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        """The Solidity struct as a tuple."""
+        return (
+            self.batch_id,
+            int(self.authorization),
+            self.authorization_id,
+            self.authorization_date,
+        )
+
+    def problems(self) -> list[str]:
+        """What ``JCMArticle6.setAuthorization`` would refuse without looking at the chain."""
+        found = _text_problems("the authorization id", self.authorization_id, required=True)
+        if self.authorization_date == 0:
+            found.append("the authorization date is missing")
+        return found
+
+
+class FirstTransferRule(_Model):
+    """The first-transfer definition of a partner country's cooperative approach
+    (``FirstTransferRule`` in ``IJCMArticle6.sol``)."""
+
+    definition: Annotated[FirstTransferDefinition, enum_field(FirstTransferDefinition)]
+
+    def eip712_message(self) -> dict[str, Any]:
+        """EIP-712 message values."""
+        return {"definition": int(self.definition)}
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        """The Solidity struct as a tuple."""
+        return (int(self.definition),)
+
+    def problems(self) -> list[str]:
+        """Nothing is refused offline: the chain checks that no unit moved yet."""
+        return []
+
+
 # ------------------------------------------------------------------------------------------------
 # Signatures
 # ------------------------------------------------------------------------------------------------
@@ -699,7 +796,10 @@ class CommitteeDomain(_Model):
 
 
 class Decision(_Model):
-    """Base of the four decision kinds: domain, nonce, deadline, and everything derived from them.
+    """Base of the decision kinds: domain, nonce, deadline, and everything derived from them.
+
+    ``partner_only`` kinds (Article 6 authorizations and the first-transfer definition) need only
+    the partner side's threshold; every other kind needs both sides'.
 
     Attributes:
         domain: the committee (and chain) the decision is for.
@@ -711,6 +811,7 @@ class Decision(_Model):
     function_name: ClassVar[str]
     digest_function: ClassVar[str]
     decision_kind: ClassVar[DecisionKind]
+    partner_only: ClassVar[bool] = False
 
     domain: CommitteeDomain
     nonce: Uint256
@@ -1081,12 +1182,84 @@ class ReplaceCommitteeDecision(Decision):
         )
 
 
+class SetAuthorizationDecision(Decision):
+    """Record, amend or revoke a batch's Article 6 authorization (``setAuthorization``).
+
+    Only the partner side's threshold is required (``JointCommittee.setAuthorization``):
+    authorizing is the host party's own act.
+    """
+
+    primary_type: ClassVar[str] = "SetAuthorization"
+    function_name: ClassVar[str] = "setAuthorization"
+    digest_function: ClassVar[str] = "setAuthorizationDigest"
+    decision_kind: ClassVar[DecisionKind] = DecisionKind.SetAuthorization
+    partner_only: ClassVar[bool] = True
+
+    kind: Literal["SetAuthorization"] = "SetAuthorization"
+    authorization: BatchAuthorization
+
+    def content_message(self) -> dict[str, Any]:
+        return self.authorization.eip712_message()
+
+    def content_tuple(self) -> tuple[Any, ...]:
+        return self.authorization.as_tuple()
+
+    def content_problems(self) -> list[str]:
+        return self.authorization.problems()
+
+    def headline(self, sides: Mapping[str, str] | None = None) -> str:
+        a = self.authorization
+        what = (
+            "Revoke the Article 6 authorization"
+            if a.authorization == Authorization.NONE
+            else f"Set the Article 6 authorization to {a.authorization.label}"
+        )
+        return (
+            f"{what} of batch {a.batch_id} ({quoted(a.authorization_id)}, "
+            f"{_day(a.authorization_date)}); the partner side's signatures decide it"
+        )
+
+
+class SetFirstTransferDefinitionDecision(Decision):
+    """Set the country's first-transfer definition (``setFirstTransferDefinition``).
+
+    Like ``SetAuthorizationDecision``, only the partner side's threshold is required.
+    """
+
+    primary_type: ClassVar[str] = "SetFirstTransferDefinition"
+    function_name: ClassVar[str] = "setFirstTransferDefinition"
+    digest_function: ClassVar[str] = "setFirstTransferDefinitionDigest"
+    decision_kind: ClassVar[DecisionKind] = DecisionKind.SetFirstTransferDefinition
+    partner_only: ClassVar[bool] = True
+
+    kind: Literal["SetFirstTransferDefinition"] = "SetFirstTransferDefinition"
+    rule: FirstTransferRule
+
+    def content_message(self) -> dict[str, Any]:
+        return self.rule.eip712_message()
+
+    def content_tuple(self) -> tuple[Any, ...]:
+        return self.rule.as_tuple()
+
+    def content_problems(self) -> list[str]:
+        return self.rule.problems()
+
+    def headline(self, sides: Mapping[str, str] | None = None) -> str:
+        return (
+            f"Units of this country are first transferred by: {self.rule.definition.label} "
+            "(and always by their first movement out of its registry); the partner side's "
+            "signatures decide it"
+        )
+
+
 AnyDecision = Annotated[
     RegisterProjectDecision
     | IssueCreditsDecision
     | CorrectCreditsDecision
     | ChangeMembersDecision
-    | ReplaceCommitteeDecision,
+    | ReplaceCommitteeDecision
+    | SetAuthorizationDecision
+    | SetFirstTransferDefinitionDecision,
     Field(discriminator="kind"),
 ]
 _DECISION_ADAPTER: TypeAdapter[AnyDecision] = TypeAdapter(AnyDecision)
@@ -1214,7 +1387,8 @@ def tally(
             met=len(signers) >= threshold,
         )
 
-    japan_tally = side_tally(JAPAN, japan, japan_threshold)
+    # A partner-only decision counts Japan's valid signatures but requires none of them.
+    japan_tally = side_tally(JAPAN, japan, 0 if decision.partner_only else japan_threshold)
     partner_tally = side_tally(partner_side, partner, partner_threshold)
     return Tally(
         digest=decision.digest_hex,

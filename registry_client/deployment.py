@@ -1,12 +1,13 @@
 """Deploying the packaged contracts to any JSON-RPC chain; the deployment file every command reads.
 
-- :func:`deploy_registry` deploys ``JCMRegistry`` (whose constructor creates ``JCMProjects``) from
+- :func:`deploy_registry` deploys ``JCMRegistry`` (whose constructor creates and wires
+  ``JCMArticle6``, ``JCMProjects`` and ``JCMGovernance``) from
   the packaged artifacts, signing locally with a ``LocalAccount``; works on anvil and on
   proof-of-authority chains (``extraData`` middleware, zero or legacy gas price).
 - :func:`deploy_committee` deploys a partner country's ``JointCommittee`` and (given the partner's
   authority) proposes that the country join with it (``JCMGovernance.proposeCountry``).
 - :func:`save_deployment` / :func:`load_deployment` write and read ``deployment.json``:
-  ``{chain_id, rpc_url, registry, projects, committees {country: address}, deployer,
+  ``{chain_id, rpc_url, registry, projects, article6, committees {country: address}, deployer,
   block_number}``.
 """
 
@@ -133,14 +134,16 @@ def deploy_registry(
             raise
         raise DeploymentError(f"deploying JCMRegistry failed: {exc.message}") from exc
     registry = contracts.at(web3, "JCMRegistry", str(receipt["contractAddress"]))
-    with revert_errors("read the projects contract", rpc_url):
+    with revert_errors("read the projects and Article 6 contracts", rpc_url):
         projects = registry.functions.projects().call()
+        article6 = registry.functions.article6().call()
         chain_id = int(web3.eth.chain_id)
     return Deployment(
         chain_id=chain_id,
         rpc_url=rpc_url,
         registry=str(receipt["contractAddress"]),
         projects=projects,
+        article6=article6,
         committees={},
         deployer=sender.address,
         block_number=int(receipt["blockNumber"]),

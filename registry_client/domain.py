@@ -24,7 +24,7 @@ import re
 from datetime import UTC, date, datetime, time
 from enum import IntEnum
 from functools import lru_cache
-from typing import Annotated, Any, Literal, Self, TypeVar
+from typing import Annotated, Any, Literal, Self, TypeVar, get_args
 
 from eth_utils import is_address, is_checksum_address, to_checksum_address
 from pydantic import BeforeValidator, Field, GetCoreSchemaHandler
@@ -187,6 +187,16 @@ class DecisionKind(DomainEnum):
     CorrectCredits = 2
     ChangeMembers = 3
     ReplaceCommittee = 4
+    SetAuthorization = 5
+    SetFirstTransferDefinition = 6
+
+
+class Article6Movement(DomainEnum):
+    """The movements ``JCMRegistry`` reports to ``JCMArticle6`` (``IJCMArticle6.sol``)."""
+
+    INTERNATIONAL_TRANSFER = 0
+    NDC_RETIREMENT = 1
+    OIMP_CANCELLATION = 2
 
 
 class FirstTransferDefinition(DomainEnum):
@@ -226,6 +236,7 @@ ENUMS: dict[str, type[DomainEnum]] = {
         MemberSide,
         DecisionKind,
         FirstTransferDefinition,
+        Article6Movement,
     )
 }
 
@@ -253,6 +264,8 @@ MAX_BATCHES_PER_PROJECT = 512
 MAX_PAUSE_DURATION = 7 * 86_400
 #: ``JCMGovernance.PAUSE_COOLDOWN``: seconds after a pause before a side may pause again (7 days).
 PAUSE_COOLDOWN = 7 * 86_400
+#: ``JCMArticle6.MAX_FIRST_TRANSFER_RANGES``: first-transfer records one batch keeps.
+MAX_FIRST_TRANSFER_RANGES = 1024
 #: ``JCMProjects.MIN_VINTAGE`` / ``MAX_VINTAGE``.
 MIN_VINTAGE = 2013
 MAX_VINTAGE = 2100
@@ -285,19 +298,23 @@ CONTRACT_CONSTANTS: dict[str, dict[str, int | str]] = {
         "JAPAN": JAPAN,
         "MAX_MEMBERS_PER_SIDE": MAX_MEMBERS_PER_SIDE,
     },
+    "JCMArticle6": {
+        "JAPAN": JAPAN,
+        "MAX_FIRST_TRANSFER_RANGES": MAX_FIRST_TRANSFER_RANGES,
+        "MAX_TEXT_BYTES": MAX_TEXT_BYTES,
+    },
 }
 
 ContractName = Literal[
-    "JCMRegistry", "JCMRegistryAdmin", "JCMProjects", "JCMGovernance", "JointCommittee"
-]
-#: The contracts the SDK ships (``registry_client/artifacts/<name>.json``).
-CONTRACT_NAMES: tuple[ContractName, ...] = (
     "JCMRegistry",
     "JCMRegistryAdmin",
     "JCMProjects",
     "JCMGovernance",
     "JointCommittee",
-)
+    "JCMArticle6",
+]
+#: The contracts the SDK ships (``registry_client/artifacts/<name>.json``), in that order.
+CONTRACT_NAMES: tuple[ContractName, ...] = get_args(ContractName)
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 ZERO_HASH = "0x" + "00" * 32

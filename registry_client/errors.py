@@ -49,6 +49,7 @@ from registry_client.domain import CONTRACT_NAMES
 from registry_client.models import (
     AccountKind,
     AccountStatus,
+    Authorization,
     CancellationReason,
 )
 
@@ -243,6 +244,19 @@ def _invalid_kind(a: Mapping[str, Any]) -> str:
     )
 
 
+def _authorization(value: int) -> str:
+    try:
+        return Authorization(value).label
+    except ValueError:
+        return f"authorization {value}"
+
+
+def _serials(a: Mapping[str, Any]) -> str:
+    first, last = a["first"], a["last"]
+    where = f"serial {first}" if first == last else f"serials {first}-{last}"
+    return f"{where} of batch {a['batchId']}"
+
+
 def _insufficient_signatures(a: Mapping[str, Any]) -> str:
     side = _side(a["side"])
     return (
@@ -393,14 +407,6 @@ ERROR_MESSAGES: dict[str, ErrorMessage] = {
         lambda a: (
             f"account {a['account']} does not hold all serials {a['first']}-{a['last']} of "
             f"batch {a['batchId']}: check the serial numbers"
-        ),
-    ),
-    "RegistryInternationalTransferNotAuthorized": _m(
-        NotPermitted,
-        lambda a: (
-            f"batch {a['batchId']} has no Article 6 authorization, so its credits cannot "
-            f"move from side {_side(a['fromSide'])} to side {_side(a['toSide'])}: transfer within "
-            "one registry side"
         ),
     ),
     "RegistrySelfTransfer": _m(
@@ -622,7 +628,10 @@ ERROR_MESSAGES: dict[str, ErrorMessage] = {
     ),
     "ProjectsEmptyText": _m(
         InvalidInput,
-        lambda a: "a required project text (reference, title or methodology) is empty: fill it in",
+        lambda a: (
+            "a required text (project reference, title, methodology or decision reference) is "
+            "empty: fill it in"
+        ),
     ),
     "ProjectsTextTooLong": _m(
         InvalidInput,
@@ -733,6 +742,125 @@ ERROR_MESSAGES: dict[str, ErrorMessage] = {
         lambda a: (
             f"decision id 0x{a['decisionId'].hex()} was already used by the joint committee of "
             f"{_side(a['country'])}: every issuance or correction needs a new decision id"
+        ),
+    ),
+    "ProjectsDecisionRefMismatch": _m(
+        InvalidInput,
+        lambda a: (
+            f"decision id 0x{a['decisionId'].hex()} is not the keccak256 of the decision "
+            f"reference {a['decisionRef']!r}: derive the id from the reference "
+            "(decisions.decision_id)"
+        ),
+    ),
+    # ---- JCMArticle6 ----------------------------------------------------------------------------
+    "Article6NotRegistry": _m(
+        NotPermitted,
+        lambda a: f"{a['caller']} is not the registry: only the registry reports movements",
+    ),
+    "Article6NotProjects": _m(
+        NotPermitted,
+        lambda a: f"{a['caller']} is not the projects contract: only issuances record a new batch",
+    ),
+    "Article6NotCommittee": _m(
+        NotPermitted,
+        lambda a: (
+            f"{a['caller']} is not the joint committee of {_side(a['country'])}: authorizations "
+            "and the first-transfer definition are decisions of that committee's partner members"
+        ),
+    ),
+    "Article6UnknownBatch": _m(NotFound, lambda a: f"there is no batch {a['batchId']}"),
+    "Article6TransferNotAuthorized": _m(
+        NotPermitted,
+        lambda a: (
+            f"batch {a['batchId']} has no Article 6 authorization, so its credits cannot "
+            f"move from side {_side(a['fromSide'])} to side {_side(a['toSide'])}: transfer within "
+            "one registry side"
+        ),
+    ),
+    "Article6NotFirstTransferred": _m(
+        NotPermitted,
+        lambda a: (
+            f"{_serials(a)} were never first transferred by the host party: they cannot count "
+            "toward another party's NDC, be cancelled for other international mitigation "
+            "purposes or leave this registry (use them voluntarily instead)"
+        ),
+    ),
+    "Article6AlreadyFirstTransferred": _m(
+        NotPermitted,
+        lambda a: (
+            f"{_serials(a)} were first transferred, so the host party can no longer count them "
+            "toward its NDC: retire them voluntarily or toward the acquiring party's NDC in its "
+            "registry"
+        ),
+    ),
+    "Article6NotAuthorizedForNDC": _m(
+        NotPermitted,
+        lambda a: (
+            f"batch {a['batchId']} is {_authorization(a['authorization'])}, not for NDC use: "
+            "only the host party may count it toward an NDC"
+        ),
+    ),
+    "Article6NotAuthorizedForOIMP": _m(
+        NotPermitted,
+        lambda a: (
+            f"batch {a['batchId']} is {_authorization(a['authorization'])}, not for other "
+            "international mitigation purposes: cancel it voluntarily instead"
+        ),
+    ),
+    "Article6UsingPartyNotHolder": _m(
+        NotPermitted,
+        lambda a: (
+            f"credits of batch {a['batchId']} held in registry {_side(a['side'])} cannot count "
+            f"toward the NDC of {_side(a['usingParty'])}: a party counts only credits retired in "
+            f"its own registry (name {_side(a['side'])} as the using party, or transfer them first)"
+        ),
+    ),
+    "Article6AuthorizationLocked": _m(
+        NotPermitted,
+        lambda a: (
+            f"batch {a['batchId']} is {_authorization(a['current'])} and units of it were first "
+            f"transferred already: it cannot become {_authorization(a['requested'])} (no "
+            "revocation, no purpose dropped after a first transfer)"
+        ),
+    ),
+    "Article6HostAlreadyCounted": _m(
+        NotPermitted,
+        lambda a: (
+            f"the host party already counted {_credits(a['quantity'])} of batch {a['batchId']} "
+            "toward its NDC, so the batch cannot be first transferred as a whole"
+        ),
+    ),
+    "Article6DefinitionLocked": _m(
+        NotPermitted,
+        lambda a: (
+            f"units of {_side(a['country'])} were first transferred already: its first-transfer "
+            "definition is fixed"
+        ),
+    ),
+    "Article6InvalidAuthorizationDate": _m(
+        InvalidInput,
+        lambda a: (
+            f"the authorization date {_date(a['authorizationDate'])} is missing or after chain "
+            f"time {_date(a['timestamp'])}: give the date the authorization was issued"
+        ),
+    ),
+    "Article6EmptyText": _m(InvalidInput, lambda a: "the authorization id is required"),
+    "Article6TextTooLong": _m(
+        InvalidInput,
+        lambda a: f"the authorization id is {a['length']} bytes; at most {a['max']} are allowed",
+    ),
+    "Article6InvalidText": _m(
+        InvalidInput,
+        lambda a: (
+            f"the authorization id is not plain text: invalid UTF-8 or a control character at "
+            f"byte {a['offset']}"
+        ),
+    ),
+    "Article6TooManyFirstTransferRanges": _m(
+        InvalidInput,
+        lambda a: (
+            f"batch {a['batchId']} already has {a['max']} first-transfer records, the most it "
+            "keeps: move its credits abroad in larger contiguous blocks"
         ),
     ),
     # ---- JointCommittee -------------------------------------------------------------------------

@@ -135,6 +135,7 @@ class BatchInfo(_Model):
     first_serial: int
     last_serial: int
     decision_id: Hash32
+    decision_ref: str
     verification_report_hash: Hash32
     authorization: Annotated[Authorization, _enum(Authorization)]
     authorization_id: str
@@ -149,13 +150,11 @@ class BatchInfo(_Model):
 
 
 class BatchState(_Model):
-    """What the ledger keeps of a batch."""
+    """What the ledger keeps of a batch (its Article 6 state is ``JCMArticle6``'s)."""
 
     country: Side
     first_serial: int
     last_serial: int
-    authorization: Annotated[Authorization, _enum(Authorization)]
-    internationally_transferred: bool
 
 
 class BatchTotals(_Model):
@@ -355,6 +354,9 @@ class Deployment(BaseModel):
     rpc_url: str
     registry: Address
     projects: Address
+    #: ``JCMArticle6``, created and wired by the registry's constructor (absent in files written
+    #: before it existed; ``JCMRegistry.article6()`` names it).
+    article6: Address | None = None
     committees: dict[Side, Address] = Field(default_factory=dict)
     deployer: Address | None = None
     block_number: int = 0

@@ -625,13 +625,15 @@ class _History:
         return amount
 
 
-def _plan_article6(history: _History, issuance: IssuancePlan, names: dict[str, str]) -> None:
+def _plan_article6(history: _History, issuance: IssuancePlan) -> None:
     """Article 6 actions the holders' history above leaves out, so every AEF action type occurs:
 
-    - a partner government cancels part of a batch authorized for other purposes for them (OIMP);
-    - Japan transfers part of its share of an authorized batch to the partner, which uses it
-      toward its own NDC: units already first transferred (at issuance into Japan's registry)
-      crossing again, and an NDC use of acquired units by the partner.
+    - Japan's government cancels part of its share of a batch authorized for other purposes
+      (OIMP): units first transferred to Japan at issuance, as an OIMP use needs (rule 9);
+    - Japan transfers part of its share of an authorized batch back to the partner: units already
+      first transferred crossing again. They can never count toward the host's NDC again (rule 9:
+      the host counts only units never first transferred), so the partner cancels half of them
+      voluntarily.
 
     Its own random stream, so the rest of the plan stays as it was.
     """
@@ -639,7 +641,7 @@ def _plan_article6(history: _History, issuance: IssuancePlan, names: dict[str, s
     partner = f"gov-{issuance.country.lower()}"
     if issuance.authorization == 3 and rng.random() < 0.6:
         history.move(
-            "cancel", partner, 0.1,
+            "cancel", "gov-jp", 0.1,
             reason=CancellationReason.OTHER_INTERNATIONAL_MITIGATION_PURPOSES,
             note="Cancelled for other international mitigation purposes (CORSIA)",
         )  # fmt: skip
@@ -647,14 +649,11 @@ def _plan_article6(history: _History, issuance: IssuancePlan, names: dict[str, s
         return
     amount = history.move("transfer", "gov-jp", 0.2, to=partner)
     if amount >= 2:
-        # Retirements take the lowest serials first, and Japan's share has the batch's lowest, so
-        # the partner uses units it acquired.
         history.held[partner] = history.held.get(partner, 0) + amount
         history.move(
-            "retire", partner, 0, amount // 2,
-            using_party=issuance.country, purpose=RetirementPurpose.NDC,
-            beneficiary=names[partner],
-            note=f"Toward {issuance.country}'s NDC, with units acquired from Japan",
+            "cancel", partner, 0, amount // 2,
+            reason=CancellationReason.VOLUNTARY_CANCELLATION,
+            note="Units returned from Japan: no longer countable toward the host's NDC",
         )  # fmt: skip
 
 
@@ -723,7 +722,7 @@ def _plan_movements(
                 using_party=JAPAN, purpose=RetirementPurpose.NDC,
                 beneficiary=names["gov-jp"], note="Toward Japan's NDC (FY2030 target)",
             )  # fmt: skip
-        _plan_article6(history, issuance, names)
+        _plan_article6(history, issuance)
         remaining.append(history.held)
     # One correction: a participant's credits of a period whose verification report was later found
     # to double count; the committee decides to move 12 of them to cancellation.
@@ -1258,6 +1257,7 @@ class _Seeder:
             deadline=deadline,
             issuance=Issuance(
                 decision_id=decision_id(plan.decision_text),
+                decision_ref=plan.decision_text,
                 project_ref=plan.project_ref,
                 monitoring_start=to_timestamp(plan.monitoring_start),
                 monitoring_end=to_timestamp(plan.monitoring_end),

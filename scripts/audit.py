@@ -20,7 +20,13 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTRACTS = ("JCMRegistry.sol", "JCMProjects.sol", "JCMGovernance.sol", "JointCommittee.sol")
+CONTRACTS = (
+    "JCMRegistry.sol",
+    "JCMProjects.sol",
+    "JCMGovernance.sol",
+    "JCMArticle6.sol",
+    "JointCommittee.sol",
+)
 OPENZEPPELIN = ROOT / "node_modules" / "@openzeppelin" / "contracts"
 
 

@@ -53,3 +53,5 @@ def main() -> None:
     click.echo(f"admin:       {admin}")
     click.echo(f"uri:         {uri}")
     click.echo(f"JCMRegistry: {registry.address}")
+    click.echo(f"JCMProjects: {registry.projects()}")
+    click.echo(f"JCMArticle6: {registry.article6()}")

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {Authorization, SerialRange} from "./RegistryTypes.sol";
+import {Allocation, Authorization, SerialRange} from "./RegistryTypes.sol";
 
 /// @dev What makes an authorized unit "first transferred" in a partner country's cooperative approach
 /// (decision 2/CMA.3 annex para 2). Whatever the definition, a unit is also first transferred when it
@@ -12,6 +12,13 @@ enum FirstTransferDefinition {
     Authorization, // every unit of an OIMP-authorized batch when the authorization is recorded
     Issuance, // every unit of an OIMP-authorized batch at issuance (or when authorized after it)
     UseOrCancellation // a unit of an OIMP-authorized batch when it is cancelled for OIMP
+}
+
+/// @dev The movements the registry reports to Article 6 (no other movement concerns it).
+enum Article6Movement {
+    InternationalTransfer, // a transfer between registry sides; counterpart = the receiving side
+    NdcRetirement, // a retirement toward an NDC; counterpart = the using party
+    OimpCancellation // a cancellation for other international mitigation purposes; counterpart = zero
 }
 
 /// @dev An Article 6.2 authorization of one batch's units, decided by the authorizing party (the host
@@ -32,13 +39,14 @@ struct FirstTransferRule {
 struct BatchArticle6 {
     bytes2 country; // the host party (the batch's partner country)
     Authorization authorization; // current authorization
-    string authorizationId; // set by an authorization decision; empty while the issuance's applies
+    string authorizationId; // of the issuance decision, or of the last authorization decision
     uint64 authorizationDate; // idem
     uint64 wholeBatchFirstTransferredAt; // non-zero when a batch-level definition first-transferred it
     uint64 firstSerial;
     uint64 lastSerial;
     uint64 hostNdcUse; // serials the host party retired toward its NDC
     uint32 firstTransferRecords; // ranges first transferred one by one (at most MAX_FIRST_TRANSFER_RANGES)
+    bool internationallyTransferred; // a transfer between registry sides first-transferred serials of it
 }
 
 /// @dev One range of serials first transferred by one movement or decision.
@@ -69,10 +77,10 @@ struct FirstTransferRecord {
 /// joint committee sign (its threshold): authorizing is the host's sovereign act, and Japan's side needs no
 /// veto because nothing Japan acquired can be taken back: revocation is refused once any unit of the batch was
 /// first transferred, and so is an amendment that drops a purpose.
-/// @dev `JCMRegistry` calls the `record*` functions only on movements that matter to Article 6 (issuance, a
-/// transfer between registry sides, an NDC retirement, an OIMP cancellation), so same-side transfers and
-/// voluntary uses pay nothing for it. Every loop is bounded: ranges per movement by the registry's
-/// `MAX_RANGES_PER_MOVE`, first-transfer records per batch by `MAX_FIRST_TRANSFER_RANGES`.
+/// @dev `JCMProjects` records each issuance; `JCMRegistry` calls `recordMovement` only on movements that
+/// matter to Article 6 (a transfer between registry sides, an NDC retirement, an OIMP cancellation), so
+/// same-side transfers and voluntary uses pay nothing for it. Every loop is bounded: ranges per movement by
+/// the registry's `MAX_RANGES_PER_MOVE`, first-transfer records per batch by `MAX_FIRST_TRANSFER_RANGES`.
 interface IJCMArticle6 {
     // ------------------------------------------------------------------------------------------------
     // Errors
@@ -80,6 +88,8 @@ interface IJCMArticle6 {
 
     /// @dev Only the registry (`registry()`) reports movements.
     error Article6NotRegistry(address caller);
+    /// @dev Only the projects contract (`projects()`) records issuances.
+    error Article6NotProjects(address caller);
     /// @dev `caller` is not the current joint committee of `country`.
     error Article6NotCommittee(bytes2 country, address caller);
     /// @dev No batch with this id was issued.
@@ -143,38 +153,33 @@ interface IJCMArticle6 {
     event FirstTransferDefinitionSet(bytes2 indexed country, FirstTransferDefinition definition);
 
     // ------------------------------------------------------------------------------------------------
-    // Movements (only the registry)
+    // Issuances (only the projects contract) and movements (only the registry)
     // ------------------------------------------------------------------------------------------------
 
-    /// @notice Records a new batch of `country` with its issuance authorization; `exported` are the ranges
-    /// allocated to registries other than the host's (Japan's share). Only the registry.
+    /// @notice Records a new batch of `country` with the authorization its issuance decision gives, and
+    /// first-transfers the allocations to Japan's registry when it is authorized. Only the projects contract,
+    /// right after the registry minted the batch.
     function recordIssuance(
         uint256 batchId,
         bytes2 country,
         Authorization authorization,
+        string calldata authorizationId,
+        uint64 authorizationDate,
         uint64 firstSerial,
-        uint64 lastSerial,
-        SerialRange[] calldata exported
+        Allocation[] calldata allocations
     ) external;
 
-    /// @notice Checks and records a transfer of `ranges` from registry `fromSide` to `toSide`. Only the
-    /// registry.
-    /// @return firstTransferred whether the transfer first-transferred any serial
-    function recordInternationalTransfer(
+    /// @notice Checks, and records the first transfers of, a movement of `ranges` out of an account of registry
+    /// `side`. `counterpart` is the receiving side of an international transfer, the using party of an NDC
+    /// retirement, and zero for an OIMP cancellation. Only the registry; reverts to refuse the movement.
+    /// @return firstTransferred whether an international transfer first-transferred any serial
+    function recordMovement(
+        Article6Movement movement,
         uint256 batchId,
-        bytes2 fromSide,
-        bytes2 toSide,
+        bytes2 side,
+        bytes2 counterpart,
         SerialRange[] calldata ranges
     ) external returns (bool firstTransferred);
-
-    /// @notice Checks a retirement of `ranges` toward `usingParty`'s NDC from an account of registry `side`.
-    /// Only the registry.
-    function recordNdcUse(uint256 batchId, bytes2 usingParty, bytes2 side, SerialRange[] calldata ranges)
-        external;
-
-    /// @notice Checks (and, under `UseOrCancellation`, first-transfers) a cancellation of `ranges` for other
-    /// international mitigation purposes from an account of registry `side`. Only the registry.
-    function recordOimpCancellation(uint256 batchId, bytes2 side, SerialRange[] calldata ranges) external;
 
     // ------------------------------------------------------------------------------------------------
     // Decisions of the authorizing party (only the country's joint committee)
@@ -194,6 +199,9 @@ interface IJCMArticle6 {
 
     /// @notice The ledger this contract serves.
     function registry() external view returns (address);
+
+    /// @notice The projects contract, the only one that records issuances.
+    function projects() external view returns (address);
 
     /// @notice The first-transfer definition of `country`'s cooperative approach.
     function firstTransferDefinition(bytes2 country) external view returns (FirstTransferDefinition);

@@ -48,6 +48,8 @@ interface IJCMProjects {
     error ProjectsReportMismatch(bytes32 reportHash, uint64 recorded, uint64 given);
     /// @dev The report backed `issued` credits already; `quantity` more would exceed its `verifiedReductions`.
     error ProjectsReportExhausted(bytes32 reportHash, uint64 issued, uint64 quantity, uint64 verifiedReductions);
+    /// @dev The decision id is not the keccak256 of the decision reference text.
+    error ProjectsDecisionRefMismatch(string decisionRef, bytes32 decisionId);
     /// @dev The project has `max` batches, the most an out-of-order period is compared with.
     error ProjectsTooManyBatches(string ref, uint256 max);
 
@@ -63,6 +65,7 @@ interface IJCMProjects {
     );
 
     /// @notice A joint committee issued a batch; the ledger credited its allocations in the same transaction.
+    /// `batch.decisionRef` is the committee's decision reference as people read it (e.g. "JC-ID-2023-05").
     event BatchIssued(uint256 indexed batchId, bytes32 indexed projectKey, bytes32 indexed decisionId, BatchInfo batch);
 
     /// @notice A joint committee corrected issued credits; the ledger recorded cancellation `cancellationId`.

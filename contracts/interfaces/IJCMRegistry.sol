@@ -6,7 +6,6 @@ import {
     AccountStatus,
     AccountInfo,
     Allocation,
-    Authorization,
     BatchState,
     BatchTotals,
     Cancellation,
@@ -73,8 +72,6 @@ interface IJCMRegistry {
     error RegistryHoldingTooFragmented(address account, uint256 batchId, uint256 max);
     /// @dev The named serials are not all held by the account.
     error RegistrySerialsNotHeld(address account, uint256 batchId, uint64 first, uint64 last);
-    /// @dev A transfer between two registry sides of a batch without Article 6 authorization.
-    error RegistryInternationalTransferNotAuthorized(uint256 batchId, bytes2 fromSide, bytes2 toSide);
     /// @dev Sender and recipient are the same account.
     error RegistrySelfTransfer(address account);
     /// @dev The using party of a retirement is not a registry side.
@@ -118,18 +115,14 @@ interface IJCMRegistry {
     event AccountUnfrozen(address indexed account, address registrar);
     /// @notice A registrar closed an empty account for good.
     event AccountClosed(address indexed account, address registrar);
-    /// @notice A batch was created on the ledger; `JCMProjects` emits its issuance data as `BatchIssued`.
-    event BatchCreated(
-        uint256 indexed batchId,
-        bytes2 indexed country,
-        uint64 firstSerial,
-        uint64 lastSerial,
-        Authorization authorization
-    );
+    /// @notice A batch was created on the ledger; `JCMProjects` emits its issuance data (with its Article 6
+    /// authorization) as `BatchIssued`.
+    event BatchCreated(uint256 indexed batchId, bytes2 indexed country, uint64 firstSerial, uint64 lastSerial);
     /// @notice Part of an issuance was credited to an account.
     event CreditsIssued(uint256 indexed batchId, address indexed account, SerialRange range);
     /// @notice Credits moved between two holding accounts (振替). A move between registry sides is an
-    /// international transfer; `firstInternational` marks the batch's first one.
+    /// international transfer; `firstInternational` marks one that first-transferred serials (Article 6: the
+    /// `JCMArticle6.SerialsFirstTransferred` event of the same transaction names exactly which).
     event CreditsTransferred(
         uint256 indexed batchId,
         address indexed from,
@@ -200,7 +193,7 @@ interface IJCMRegistry {
     /// with serials from the global counter. Only the projects contract, after the committee's checks.
     /// @return batchId the new batch's id
     /// @return firstSerial the batch's first serial number
-    function mint(bytes2 country, Authorization authorization, uint256 quantity, Allocation[] calldata allocations)
+    function mint(bytes2 country, uint256 quantity, Allocation[] calldata allocations)
         external
         returns (uint256 batchId, uint64 firstSerial);
 
@@ -252,6 +245,9 @@ interface IJCMRegistry {
 
     /// @notice The governance contract.
     function governance() external view returns (address);
+
+    /// @notice The Article 6 contract (`IJCMArticle6`), created with the ledger.
+    function article6() external view returns (address);
 
     /// @notice Whether holders' movements are paused now.
     function paused() external view returns (bool);

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {Issuance, ProjectRegistration} from "./RegistryTypes.sol";
+import {BatchAuthorization, FirstTransferRule} from "./IJCMArticle6.sol";
 import {CommitteeReplacement, Correction, MembershipChange} from "../libraries/DecisionTypes.sol";
 
 /// @dev Which government a committee member represents.
@@ -17,7 +18,9 @@ enum DecisionKind {
     IssueCredits,
     CorrectCredits,
     ChangeMembers,
-    ReplaceCommittee
+    ReplaceCommittee,
+    SetAuthorization, // the partner side's threshold only: see `setAuthorization`
+    SetFirstTransferDefinition // idem
 }
 
 /// @dev One member's signature over a decision's EIP-712 digest. `signer` is given because contract-wallet
@@ -120,6 +123,40 @@ interface IJointCommittee {
         uint256 deadline,
         MemberSignature[] calldata signatures
     ) external;
+
+    /// @notice Records, amends or revokes the Article 6 authorization of a batch of this committee's country
+    /// (`IJCMArticle6.setAuthorization`). Only the partner side's threshold is needed: authorizing is the host
+    /// party's sovereign act (decision 2/CMA.3), and nothing Japan acquired can be taken back by it, since
+    /// `JCMArticle6` refuses revocation, and dropping a purpose, once any unit of the batch was first transferred.
+    /// Japan's members may sign too; their signatures are checked but not required.
+    function setAuthorization(
+        BatchAuthorization calldata authorization,
+        uint256 decisionNonce,
+        uint256 deadline,
+        MemberSignature[] calldata signatures
+    ) external;
+
+    /// @notice Sets the first-transfer definition of this country's cooperative approach
+    /// (`IJCMArticle6.setFirstTransferDefinition`). The partner side's threshold only, as for `setAuthorization`:
+    /// the first transferring party defines it, and it is fixed before any unit of the country moves.
+    function setFirstTransferDefinition(
+        FirstTransferRule calldata rule,
+        uint256 decisionNonce,
+        uint256 deadline,
+        MemberSignature[] calldata signatures
+    ) external;
+
+    /// @notice The EIP-712 digest members sign to set a batch's authorization.
+    function setAuthorizationDigest(BatchAuthorization calldata authorization, uint256 decisionNonce, uint256 deadline)
+        external
+        view
+        returns (bytes32);
+
+    /// @notice The EIP-712 digest members sign to set the first-transfer definition.
+    function setFirstTransferDefinitionDigest(FirstTransferRule calldata rule, uint256 decisionNonce, uint256 deadline)
+        external
+        view
+        returns (bytes32);
 
     /// @notice The EIP-712 digest members sign for a committee replacement.
     function replaceCommitteeDigest(CommitteeReplacement calldata replacement, uint256 decisionNonce, uint256 deadline)

@@ -97,7 +97,8 @@ struct Allocation {
 /// @dev What a joint committee decides when it issues credits for a verified monitoring period.
 /// Monitoring period bounds and the authorization date are unix timestamps (seconds, UTC).
 struct Issuance {
-    bytes32 decisionId;
+    bytes32 decisionId; // keccak256 of `decisionRef`
+    string decisionRef; // the joint committee's decision reference as people read it, e.g. "JC-ID-2023-05"
     string projectRef;
     uint64 monitoringStart;
     uint64 monitoringEnd;
@@ -124,21 +125,20 @@ struct BatchInfo {
     uint64 firstSerial;
     uint64 lastSerial;
     bytes32 decisionId;
+    string decisionRef;
     bytes32 verificationReportHash;
-    Authorization authorization;
+    Authorization authorization; // current (JCMArticle6), as are its id and date
     string authorizationId;
     uint64 authorizationDate;
     uint64 issuedAt;
-    bool internationallyTransferred;
+    bool internationallyTransferred; // a transfer between registry sides first-transferred serials of it
 }
 
-/// @dev What the ledger keeps of a batch: its serials, its country and its Article 6 authorization.
+/// @dev What the ledger keeps of a batch: its country and its serials (its Article 6 state is in `JCMArticle6`).
 struct BatchState {
     bytes2 country;
     uint64 firstSerial;
     uint64 lastSerial;
-    Authorization authorization;
-    bool internationallyTransferred;
 }
 
 /// @dev Conservation figures of one batch: issued = held + retired + cancelled.

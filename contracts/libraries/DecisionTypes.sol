@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {Allocation, Issuance, ProjectRegistration} from "../interfaces/RegistryTypes.sol";
+import {BatchAuthorization, FirstTransferRule} from "../interfaces/IJCMArticle6.sol";
 
 /// @dev A correction decided by a joint committee: the named serials of one account go to cancellation.
 struct Correction {
@@ -39,7 +40,7 @@ library DecisionTypes {
     bytes32 internal constant ALLOCATION_TYPEHASH = keccak256("Allocation(address account,uint64 amount)");
 
     bytes32 internal constant ISSUE_CREDITS_TYPEHASH = keccak256(
-        "IssueCredits(bytes32 decisionId,string projectRef,uint64 monitoringStart,uint64 monitoringEnd,"
+        "IssueCredits(bytes32 decisionId,string decisionRef,string projectRef,uint64 monitoringStart,uint64 monitoringEnd,"
         "uint16 vintage,uint64 quantity,uint64 verifiedReductions,bytes32 verificationReportHash,"
         "uint8 authorization,string authorizationId,uint64 authorizationDate,Allocation[] allocations,"
         "uint256 nonce,uint256 deadline)Allocation(address account,uint64 amount)"
@@ -57,6 +58,14 @@ library DecisionTypes {
 
     bytes32 internal constant REPLACE_COMMITTEE_TYPEHASH =
         keccak256("ReplaceCommittee(address successor,uint256 nonce,uint256 deadline)");
+
+    bytes32 internal constant SET_AUTHORIZATION_TYPEHASH = keccak256(
+        "SetAuthorization(uint256 batchId,uint8 authorization,string authorizationId,uint64 authorizationDate,"
+        "uint256 nonce,uint256 deadline)"
+    );
+
+    bytes32 internal constant SET_FIRST_TRANSFER_DEFINITION_TYPEHASH =
+        keccak256("SetFirstTransferDefinition(uint8 definition,uint256 nonce,uint256 deadline)");
 
     function hashRegisterProject(ProjectRegistration calldata p, uint256 nonce, uint256 deadline)
         internal
@@ -85,6 +94,7 @@ library DecisionTypes {
                 abi.encode(
                     ISSUE_CREDITS_TYPEHASH,
                     i.decisionId,
+                    keccak256(bytes(i.decisionRef)),
                     keccak256(bytes(i.projectRef)),
                     i.monitoringStart,
                     i.monitoringEnd,
@@ -148,6 +158,32 @@ library DecisionTypes {
         returns (bytes32)
     {
         return keccak256(abi.encode(REPLACE_COMMITTEE_TYPEHASH, r.successor, nonce, deadline));
+    }
+
+    function hashSetAuthorization(BatchAuthorization calldata a, uint256 nonce, uint256 deadline)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(
+            abi.encode(
+                SET_AUTHORIZATION_TYPEHASH,
+                a.batchId,
+                uint8(a.authorization),
+                keccak256(bytes(a.authorizationId)),
+                a.authorizationDate,
+                nonce,
+                deadline
+            )
+        );
+    }
+
+    function hashSetFirstTransferDefinition(FirstTransferRule calldata r, uint256 nonce, uint256 deadline)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(SET_FIRST_TRANSFER_DEFINITION_TYPEHASH, uint8(r.definition), nonce, deadline));
     }
 
     function _hashAllocations(Allocation[] calldata allocations) private pure returns (bytes32) {

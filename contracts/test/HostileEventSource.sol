@@ -48,7 +48,7 @@ contract HostileEventSource {
     function issue(HostileEventSource projects, address account, bytes32 projectKey, BatchInfo calldata info)
         external
     {
-        emit IJCMRegistry.BatchCreated(info.id, info.country, info.firstSerial, info.lastSerial, info.authorization);
+        emit IJCMRegistry.BatchCreated(info.id, info.country, info.firstSerial, info.lastSerial);
         emit IJCMRegistry.CreditsIssued(info.id, account, SerialRange(info.firstSerial, info.lastSerial));
         projects.batchIssued(projectKey, info);
     }

@@ -107,6 +107,19 @@ def _decision_id(text: str) -> str:
     return decision_id(text)
 
 
+def _decision_ref(text: str) -> str:
+    """The joint committee's decision reference of an issuance: its text, kept on chain with the
+    batch (its keccak256 is the decision id)."""
+    from registry_client.errors import InvalidInput
+
+    if text.startswith("0x") and len(text) == 66:
+        raise InvalidInput(
+            "an issuance keeps the joint committee's decision reference as people read it: give "
+            "--decision-id as text (e.g. JC-ID-2026-ID013-4), not as a hash"
+        )
+    return text
+
+
 def _timestamp(text: str, what: str) -> int:
     from registry_client.decisions import to_timestamp
     from registry_client.errors import InvalidInput
@@ -394,7 +407,8 @@ def new_issue(
         nonce=nonce,
         deadline=_deadline(client, deadline, valid_days),
         issuance=Issuance(
-            decision_id=_decision_id(decision_id),
+            decision_id=_decision_id(_decision_ref(decision_id)),
+            decision_ref=decision_id,
             project_ref=info.ref,
             monitoring_start=_timestamp(monitoring_start, "monitoring start"),
             monitoring_end=end,

@@ -194,7 +194,8 @@ def test_hostile_events_round_trip(
     chain.send(p.registerProject(project_key, b"ID", ref, title, ref))
     info = (
         batch_id, ref, b"ID", start, end, 2030, quantity, verified, first, last,
-        keccak(text=f"decision {batch_id}"), keccak(text="report"), 1, authorization_id,
+        keccak(text=f"decision {batch_id}"), f"decision {batch_id}", keccak(text="report"), 1,
+        authorization_id,
         authorized, 1_700_000_000, False,
     )  # fmt: skip
     chain.send(r.issue(chain.projects.address, holder, project_key, info))
@@ -260,7 +261,8 @@ def test_serial_lookup_of_a_range_consumed_by_thousands_of_retirements(chain: Ho
     chain.send(p.registerProject(project_key, b"ID", ref, "many", "ID_AM001"))
     info = (
         batch_id, ref, b"ID", 1, 2, 2024, count, count, first, last,
-        keccak(text=f"decision {batch_id}"), keccak(text="report"), 0, "", 0, 1_700_000_000, False,
+        keccak(text=f"decision {batch_id}"), f"decision {batch_id}", keccak(text="report"), 0, "",
+        0, 1_700_000_000, False,
     )  # fmt: skip
     chain.send(r.issue(chain.projects.address, holder, project_key, info))
     chain.send(r.retireEach(first_record, batch_id, holder, first, count, b"JP"))

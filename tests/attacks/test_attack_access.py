@@ -1,8 +1,8 @@
-"""Unauthorized calls to every state-changing function of the four contracts, table-driven.
+"""Unauthorized calls to every state-changing function of the five contracts, table-driven.
 
 ``TABLE`` lists, for each state-changing function of ``JCMRegistry``, ``JCMProjects``,
-``JCMGovernance`` and ``JointCommittee``, callers that must be refused and the exact error (with
-its arguments) each gets.
+``JCMGovernance``, ``JCMArticle6`` and ``JointCommittee``, callers that must be refused and the
+exact error (with its arguments) each gets.
 Every call is a mined transaction that must revert without changing any contract's storage.
 ``test_the_table_covers_every_state_changing_function`` fails when a contract gains a state-changing
 function that the table does not cover, or the table names a function that no longer exists.
@@ -28,7 +28,7 @@ from .scenario import refused
 #: ERC-1155 functions that move tokens or approve operators: ``pure`` here (they always revert), but
 #: state-changing by the standard, so they belong in the table too.
 ERC1155_MOVERS = ("safeTransferFrom", "safeBatchTransferFrom", "setApprovalForAll")
-CONTRACTS = ("JCMRegistry", "JCMProjects", "JCMGovernance", "JointCommittee")
+CONTRACTS = ("JCMRegistry", "JCMProjects", "JCMGovernance", "JCMArticle6", "JointCommittee")
 
 
 @dataclass
@@ -76,6 +76,7 @@ class Ctx:
             "JCMRegistry": world.registry,
             "JCMProjects": world.projects,
             "JCMGovernance": world.governance,
+            "JCMArticle6": world.article6,
             "JointCommittee": world.committees[ID],
         }[name]
 
@@ -100,6 +101,17 @@ class Ctx:
             nonce=self.world.nonce(ID),
             deadline=2**40,
             replacement=d.CommitteeReplacement(successor=ATTACKER_KEY.address),
+        )
+
+    def authorization(self) -> d.SetAuthorizationDecision:
+        return self.world.authorization_decision(ID, self.batch_id, d.Authorization.NONE)
+
+    def definition(self) -> d.SetFirstTransferDefinitionDecision:
+        return d.SetFirstTransferDefinitionDecision(
+            domain=self.world.domain(ID),
+            nonce=self.world.nonce(ID),
+            deadline=2**40,
+            rule=d.FirstTransferRule(definition=d.FirstTransferDefinition.ISSUANCE),
         )
 
     def takeover(self) -> d.ChangeMembersDecision:
@@ -176,6 +188,14 @@ def nothing(_: Ctx, __: str) -> dict[str, Any]:
 
 def no_signatures(_: Ctx, __: str) -> dict[str, Any]:
     return {"side": JP, "count": 0, "required": 2}
+
+
+def no_partner_signatures(_: Ctx, __: str) -> dict[str, Any]:
+    return {"side": ID, "count": 0, "required": 1}
+
+
+def not_registry(_: Ctx, caller: str) -> dict[str, Any]:
+    return {"caller": caller}
 
 
 def attacker_not_member(_: Ctx, __: str) -> dict[str, Any]:
@@ -368,7 +388,7 @@ TABLE: tuple[Case, ...] = (
         "JCMRegistry",
         "mint",
         NON_PROJECTS,
-        lambda c: (ID, 0, 10, [(c.holder, 10)]),
+        lambda c: (ID, 10, [(c.holder, 10)]),
         "RegistryNotProjects",
         not_projects,
     ),
@@ -481,6 +501,39 @@ TABLE: tuple[Case, ...] = (
         "ProjectsNotCommittee",
         not_committee,
     ),
+    # --- JCMArticle6 (the registry reports movements, projects issuances, committees decide) -----
+    Case(
+        "JCMArticle6",
+        "recordMovement",
+        NON_PROJECTS,
+        lambda c: (1, c.batch_id, JP, JP, [(c.first, c.first + 9)]),
+        "Article6NotRegistry",
+        not_registry,
+    ),
+    Case(
+        "JCMArticle6",
+        "recordIssuance",
+        NON_PROJECTS,
+        lambda c: (c.batch_id + 1, ID, 1, "LoA", 1, c.first + 20, [(c.holder, 10)]),
+        "Article6NotProjects",
+        not_projects,
+    ),
+    Case(
+        "JCMArticle6",
+        "setAuthorization",
+        NON_COMMITTEES,
+        lambda c: ((c.batch_id, 0, "revoked", 1),),
+        "Article6NotCommittee",
+        not_committee,
+    ),
+    Case(
+        "JCMArticle6",
+        "setFirstTransferDefinition",
+        NON_COMMITTEES,
+        lambda c: (ID, 2),
+        "Article6NotCommittee",
+        not_committee,
+    ),
     # --- JointCommittee (anyone submits; only members' signatures count) ------------------------
     Case(
         "JointCommittee",
@@ -521,6 +574,31 @@ TABLE: tuple[Case, ...] = (
         lambda c: c.unsigned(c.handover()),
         "CommitteeInsufficientSignatures",
         no_signatures,
+    ),
+    Case(
+        "JointCommittee",
+        "setAuthorization",
+        SUBMITTERS,
+        lambda c: c.unsigned(c.authorization()),
+        "CommitteeInsufficientSignatures",
+        no_partner_signatures,
+    ),
+    Case(
+        "JointCommittee",
+        "setFirstTransferDefinition",
+        SUBMITTERS,
+        lambda c: c.unsigned(c.definition()),
+        "CommitteeInsufficientSignatures",
+        no_partner_signatures,
+    ),
+    Case(
+        "JointCommittee",
+        "setAuthorization",
+        ("outsider",),
+        lambda c: c.self_signed(c.authorization()),
+        "CommitteeNotMember",
+        attacker_not_member,
+        "self-signed",
     ),
     Case(
         "JointCommittee",

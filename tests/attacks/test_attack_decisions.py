@@ -54,7 +54,7 @@ def test_reusing_an_issued_decision_id_in_a_fresh_decision_is_refused(world: Wor
     world.decide(ID, first).expect_ok()
     # A later period, properly signed again, but under the decision id already used: a second issue.
     again = world.issuance_decision(
-        ID, "ID001", [(holder, 100)], decision_id=first.issuance.decision_id
+        ID, "ID001", [(holder, 100)], decision_ref=first.issuance.decision_ref
     )
     refused(
         world,

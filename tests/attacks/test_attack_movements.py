@@ -251,14 +251,14 @@ def test_credits_without_article6_authorization_cannot_leave_their_side(world: W
         refused(
             world,
             partial(world.registry.transact, "transfer", abroad, batch_id, 1, sender=holder),
-            "RegistryInternationalTransferNotAuthorized",
+            "Article6TransferNotAuthorized",
             batchId=batch_id,
             fromSide=ID,
             toSide=side,
         )
-    assert (
-        world.registry.call("batchState", batch_id)[4] is False
-    )  # never internationally transferred
+    # never internationally transferred: no serial of it was first transferred
+    assert world.projects.call("batchInfo", batch_id)[17] is False
+    assert list(world.article6.call("firstTransfers", batch_id)) == []
 
 
 def test_a_paused_ledger_moves_nothing_but_signed_decisions_still_execute(world: World) -> None:
@@ -279,8 +279,10 @@ def test_a_paused_ledger_moves_nothing_but_signed_decisions_still_execute(world:
 def test_a_contract_account_holder_cannot_reenter_because_the_registry_never_calls_out(
     world: World,
 ) -> None:
-    """The registry makes no external call on any movement: a contract-wallet holder whose hooks try
-    to move the credits again is never called, and works as an ordinary account holder."""
+    """The registry never calls a holder: its only external call on a movement goes to its own
+    ``JCMArticle6`` (created by it, on an NDC retirement, an OIMP cancellation or a transfer between
+    sides), which calls nothing back. A contract-wallet holder whose hooks try to move the credits
+    again is never called, and works as an ordinary account holder."""
     owner = actor("contract holder owner")
     world.rpc.fund(owner)
     holder = world.deploy("ContractAccountHolder", owner, world.registry.address)
@@ -294,9 +296,18 @@ def test_a_contract_account_holder_cannot_reenter_because_the_registry_never_cal
         call = world.registry.encode(function, *args)
         return wallet.transact("execute", world.registry.address, call, sender=owner, trace=True)
 
-    def no_registry_calls(outcome: Outcome) -> None:
+    def no_registry_calls(outcome: Outcome, article6: bool = False) -> None:
         outcome.expect_ok()
-        assert registry_calls(world, outcome) == [], "the registry called out during a movement"
+        calls = registry_calls(world, outcome)
+        expected = [world.article6.address.lower()] if article6 else []
+        assert [str(c.get("to", "")).lower() for c in calls] == expected, (
+            "the registry called out during a movement"
+        )
+        # JCMArticle6 only reads (the allocations' sides at issuance): it calls nothing that writes.
+        assert outcome.trace is not None
+        assert {c["type"] for c in subcalls(outcome.trace, world.article6.address)} <= {
+            "STATICCALL"
+        }
 
     # Issuance straight into the contract account.
     issuance = world.issuance_decision(
@@ -319,7 +330,10 @@ def test_a_contract_account_holder_cannot_reenter_because_the_registry_never_cal
     )
     no_registry_calls(through(holder, "transfer", peer.address, batch_id, 20))
     no_registry_calls(through(peer, "transfer", holder.address, batch_id, 5))
-    no_registry_calls(through(holder, "retire", batch_id, 7, JP, 0, "Contract wallet", ""))
+    # An NDC retirement is checked by Article 6; a voluntary cancellation concerns it not.
+    no_registry_calls(
+        through(holder, "retire", batch_id, 7, JP, 0, "Contract wallet", ""), article6=True
+    )
     no_registry_calls(through(holder, "cancel", batch_id, 3, 0, ""))
 
     # 60 issued + 10 received - 20 sent + 5 back - 7 retired - 3 cancelled

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pytest
@@ -28,7 +29,7 @@ from registry_client.models import AccountKind
 
 from .scenario import fingerprint, refused
 
-CONTRACTS = ("JCMRegistry", "JCMProjects", "JCMGovernance", "JointCommittee")
+CONTRACTS = ("JCMRegistry", "JCMProjects", "JCMGovernance", "JCMArticle6", "JointCommittee")
 ERC1155_MOVERS = ("safeTransferFrom", "safeBatchTransferFrom", "setApprovalForAll")
 #: The committee both governments share in this suite.
 COUNTRY = ID
@@ -229,7 +230,7 @@ TABLE: tuple[Case, ...] = (
     Case(
         "JCMRegistry",
         "mint",
-        lambda a: (COUNTRY, 0, 10**6, [(a.world.sides[a.own].holders[0], 10**6)]),
+        lambda a: (COUNTRY, 10**6, [(a.world.sides[a.own].holders[0], 10**6)]),
         "RegistryNotProjects",
         caller_is,
     ),
@@ -335,6 +336,35 @@ TABLE: tuple[Case, ...] = (
         lambda a: {"side": a.other, "caller": a.authority},
     ),
     Case("JCMGovernance", "unpause", lambda a: (), "GovernanceNotPaused", nothing),
+    # --- JCMArticle6 -----------------------------------------------------------------------------
+    Case(
+        "JCMArticle6",
+        "recordMovement",
+        lambda a: (1, a.batch_id, a.other, a.other, [(a.first, a.first)]),
+        "Article6NotRegistry",
+        caller_is,
+    ),
+    Case(
+        "JCMArticle6",
+        "recordIssuance",
+        lambda a: (a.batch_id + 1, COUNTRY, 1, "LoA", 1, 10**6, [(a.authority, 10)]),
+        "Article6NotProjects",
+        caller_is,
+    ),
+    Case(
+        "JCMArticle6",
+        "setAuthorization",
+        lambda a: ((a.batch_id, 0, "revoked alone", 1),),
+        "Article6NotCommittee",
+        not_committee,
+    ),
+    Case(
+        "JCMArticle6",
+        "setFirstTransferDefinition",
+        lambda a: (COUNTRY, 1),
+        "Article6NotCommittee",
+        not_committee,
+    ),
     # --- JointCommittee: every signature of one government's members ---------------------------
     Case(
         "JointCommittee",
@@ -374,6 +404,29 @@ TABLE: tuple[Case, ...] = (
         "CommitteeInsufficientSignatures",
         Attack.missing_side,
     ),
+    # The authorizing party's own decisions: the partner's members alone decide them (DESIGN §3),
+    # so only Japan alone is refused; see the tests at the end for what the partner alone can do.
+    Case(
+        "JointCommittee",
+        "setAuthorization",
+        lambda a: a.alone(a.world.authorization_decision(COUNTRY, a.batch_id, 0, label="alone")),
+        "CommitteeInsufficientSignatures",
+        Attack.missing_side,
+        "japan refused",
+    ),
+    Case(
+        "JointCommittee",
+        "setFirstTransferDefinition",
+        lambda a: a.alone(
+            d.SetFirstTransferDefinitionDecision(
+                **a.decision_fields(),
+                rule=d.FirstTransferRule(definition=d.FirstTransferDefinition.ISSUANCE),
+            )
+        ),
+        "CommitteeInsufficientSignatures",
+        Attack.missing_side,
+        "japan refused",
+    ),
     Case(
         "JointCommittee",
         "replaceCommittee",
@@ -394,6 +447,7 @@ def _contract(world: World, name: str) -> Any:
         "JCMRegistry": world.registry,
         "JCMProjects": world.projects,
         "JCMGovernance": world.governance,
+        "JCMArticle6": world.article6,
         "JointCommittee": world.committees[COUNTRY],
     }[name]
 
@@ -403,6 +457,8 @@ def _cases() -> Iterator[Any]:
         for own in (JP, ID):
             if case.label == "partner only" and own == JP:
                 continue  # Japan's authority proposes by design; the partner must accept
+            if case.label == "japan refused" and own == ID:
+                continue  # the authorizing party's own act (tested below)
             suffix = f"-{case.label}" if case.label else ""
             yield pytest.param(
                 case, own, id=f"{case.contract}.{case.function}{suffix}-by-{own.decode()}-alone"
@@ -537,3 +593,32 @@ def test_a_pause_by_one_authority_is_bounded_and_lets_signed_decisions_execute(
     assert outcome.error.args["side"] == own
     assert fingerprint(world) == before
     assert not world.registry.call("paused")
+
+
+def test_the_partner_alone_authorizes_its_units_but_cannot_take_back_what_japan_acquired(
+    world: World, batch: tuple[int, int]
+) -> None:
+    """Article 6 authorization is the host's own act: its members alone record it. Once Japan
+    acquired units of the batch (here: Japan's share at issuance), the partner alone can neither
+    revoke it nor drop NDC use, so nothing on Japan's side changes."""
+    batch_id, first = batch
+    partner_members = world.current_members(COUNTRY)[1]
+    widen = world.authorization_decision(COUNTRY, batch_id, 3, label="widened")
+    world.decide(COUNTRY, widen, partner_members).expect_ok()
+    assert int(world.article6.call("batchArticle6", batch_id)[1]) == 3
+    before = fingerprint(world)
+    for requested in (0, 2):
+        decision = world.authorization_decision(COUNTRY, batch_id, requested, label=f"r{requested}")
+        refused(
+            world,
+            partial(world.decide, COUNTRY, decision, partner_members),
+            "Article6AuthorizationLocked",
+            batchId=batch_id,
+            current=3,
+            requested=requested,
+        )
+    assert fingerprint(world) == before
+    # Japan's holder still counts its acquired units toward Japan's NDC.
+    holder = world.sides[JP].holders[0]
+    world.registry.transact("retire", batch_id, 1, JP, 0, "", "", sender=holder).expect_ok()
+    assert int(world.registry.call("batchTotals", batch_id)[2]) == 1 and first >= 1

@@ -374,7 +374,7 @@ def test_a_decision_executes_once(world: World) -> None:
     # The same issuance under a new deadline is another digest; the ledger refuses its decision id.
     again = world.vn_issuance_decision(
         [(world.vn.companies[0], 5)],
-        decision=decision.issuance.decision_id,
+        decision=decision.issuance.decision_ref,
         start=decision.issuance.monitoring_end + 1,
         deadline=decision.deadline + 1,
     )

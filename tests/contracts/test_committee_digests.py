@@ -35,7 +35,7 @@ def registration(**overrides: Any) -> d.ProjectRegistration:
 
 def issuance(count: int, **overrides: Any) -> d.Issuance:
     values: dict[str, Any] = {
-        "decision_id": d.decision_id("JC-VN-2024-07-issuance-3"),
+        "decision_ref": "合同委員会 JC-VN-2024-07 (issuance 3)",
         "project_ref": "VN012",
         "monitoring_start": "2023-01-01",
         "monitoring_end": "2023-12-31T23:59:59Z",
@@ -86,6 +86,7 @@ CASES: dict[str, Build] = {
         issuance=issuance(
             2,
             decision_id="0x" + "ff" * 32,
+            decision_ref="",
             project_ref="",
             monitoring_start=0,
             monitoring_end=U64,
@@ -154,6 +155,34 @@ CASES: dict[str, Build] = {
         deadline=1_900_000_000,
         replacement=d.CommitteeReplacement(successor=ACCOUNTS[7]),
     ),
+    "set-authorization": lambda dom: d.SetAuthorizationDecision(
+        domain=dom,
+        nonce=2,
+        deadline=1_900_000_000,
+        authorization=d.BatchAuthorization(
+            batch_id=12,
+            authorization=d.Authorization.NDC,
+            authorization_id="Thư ủy quyền VN-LoA-2025/007",
+            authorization_date="2025-03-31",
+        ),
+    ),
+    "revoke-authorization-extremes": lambda dom: d.SetAuthorizationDecision(
+        domain=dom,
+        nonce=U256,
+        deadline=0,
+        authorization=d.BatchAuthorization(
+            batch_id=U256,
+            authorization=d.Authorization.NONE,
+            authorization_id="",
+            authorization_date=U64,
+        ),
+    ),
+    "set-first-transfer-definition": lambda dom: d.SetFirstTransferDefinitionDecision(
+        domain=dom,
+        nonce=1,
+        deadline=1_900_000_000,
+        rule=d.FirstTransferRule(definition=d.FirstTransferDefinition.USE_OR_CANCELLATION),
+    ),
 }
 
 
@@ -171,7 +200,16 @@ def test_python_digest_equals_contract_digest(world: World, case: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "case", ["register", "issue-4-allocations", "correct", "change-members", "replace-committee"]
+    "case",
+    [
+        "register",
+        "issue-4-allocations",
+        "correct",
+        "change-members",
+        "replace-committee",
+        "set-authorization",
+        "set-first-transfer-definition",
+    ],
 )
 def test_the_domain_binds_chain_and_committee(world: World, case: str) -> None:
     on_chain = contract_digest(world, CASES[case](world.domain()))

@@ -36,7 +36,7 @@ def solidity_type_strings() -> dict[str, str]:
 
 def issuance(**overrides: object) -> d.Issuance:
     values: dict[str, object] = {
-        "decision_id": d.decision_id("JC-ID-2024-07-issuance-3"),
+        "decision_ref": "JC-ID-2024-07-issuance-3",
         "project_ref": "ID012",
         "monitoring_start": "2023-01-01",
         "monitoring_end": "2023-12-31",
@@ -106,11 +106,13 @@ def test_type_strings_are_the_solidity_ones() -> None:
         "ISSUE_CREDITS",
         "CORRECT_CREDITS",
         "CHANGE_MEMBERS",
+        "SET_AUTHORIZATION",
     }
     assert d.TYPE_STRINGS["RegisterProject"] == sol["REGISTER_PROJECT"]
     assert d.TYPE_STRINGS["IssueCredits"] == sol["ISSUE_CREDITS"]
     assert d.TYPE_STRINGS["CorrectCredits"] == sol["CORRECT_CREDITS"]
     assert d.TYPE_STRINGS["ChangeMembers"] == sol["CHANGE_MEMBERS"]
+    assert d.TYPE_STRINGS["SetAuthorization"] == sol["SET_AUTHORIZATION"]
     assert d.TYPE_STRINGS["IssueCredits"].endswith(sol["ALLOCATION"])
 
 

@@ -25,7 +25,7 @@ def test_balances(world: World) -> None:
     registry, a, b = world.registry, world.jp.companies[0], world.id.companies[0]
     first = world.issue("ID012", [(a, 10), (b, 20)])
     second = world.issue("ID013", [(a, 5)])
-    registry.retire(first, 4, JP, RetirementPurpose.NDC, "", "", sender=a)
+    registry.retire(first, 4, JP, RetirementPurpose.VOLUNTARY_OFFSET, "", "", sender=a)
     assert registry.balanceOf(a, first) == 6 and registry.balanceOf(a, second) == 5
     assert registry.balanceOf(b, second) == 0 and registry.balanceOf(a, 99) == 0
     # A sink's balance is what it consumed.
@@ -79,7 +79,9 @@ def test_transfer_single_events_alone_give_every_balance(world: World) -> None:
     batch = int(registry.batchCount())
     receipts.append(registry.transfer(c, batch, 12, sender=a))
     receipts.append(registry.transfer(a, batch, 5, sender=c))
-    receipts.append(registry.retire(batch, 7, JP, RetirementPurpose.NDC, "", "", sender=b))
+    receipts.append(
+        registry.retire(batch, 7, JP, RetirementPurpose.VOLUNTARY_OFFSET, "", "", sender=b)
+    )
     receipts.append(
         registry.cancel(batch, 3, CancellationReason.VOLUNTARY_CANCELLATION, "", sender=c)
     )

@@ -105,7 +105,13 @@ def test_a_move_takes_at_most_32_ranges(world: World, fragmented: Fragmented) ->
         registry.transfer(gov, f.batch, MAX_RANGES_PER_MOVE + 1, sender=f.a)
     with reverts("RegistryTooManyRanges", account=f.a, batchId=f.batch, max=MAX_RANGES_PER_MOVE):
         registry.retire(
-            f.batch, MAX_RANGES_PER_MOVE + 1, JP, RetirementPurpose.NDC, "", "", sender=f.a
+            f.batch,
+            MAX_RANGES_PER_MOVE + 1,
+            JP,
+            RetirementPurpose.VOLUNTARY_OFFSET,
+            "",
+            "",
+            sender=f.a,
         )
     with reverts("RegistryTooManyRanges", account=f.a, batchId=f.batch, max=MAX_RANGES_PER_MOVE):
         registry.cancel(f.batch, 100, CancellationReason.VOLUNTARY_CANCELLATION, "", sender=f.a)
@@ -117,7 +123,7 @@ def test_a_move_takes_at_most_32_ranges(world: World, fragmented: Fragmented) ->
     assert len(registry.holdingRanges(gov, f.batch)) == MAX_RANGES_PER_MOVE
     assert len(registry.holdingRanges(f.a, f.batch)) == MAX_RANGES_PER_HOLDING - MAX_RANGES_PER_MOVE
     receipt = registry.retire(
-        f.batch, MAX_RANGES_PER_MOVE, JP, RetirementPurpose.NDC, "", "", sender=f.a
+        f.batch, MAX_RANGES_PER_MOVE, JP, RetirementPurpose.VOLUNTARY_OFFSET, "", "", sender=f.a
     )
     (retired,) = events(receipt, "CreditsRetired")
     assert len(retired["ranges"]) == MAX_RANGES_PER_MOVE
@@ -209,4 +215,4 @@ def test_many_small_moves_keep_conservation_and_unique_serials(world: World) -> 
                         addr(holder),
                         batch,
                     )
-    assert registry.batchState(authorized).internationallyTransferred
+    assert world.projects.batchInfo(authorized).internationallyTransferred

@@ -144,7 +144,9 @@ def test_finality_violations_are_caught() -> None:
 def test_the_checker_reads_web3_contracts(world: World) -> None:
     registry, jp = world.registry, world.jp
     batch = world.issue("ID012", [(jp.companies[0], 50)])
-    registry.retire(batch, 5, JP, RetirementPurpose.NDC, "", "", sender=jp.companies[0])
+    registry.retire(
+        batch, 5, JP, RetirementPurpose.VOLUNTARY_OFFSET, "", "", sender=jp.companies[0]
+    )
     registry.cancel(batch, 5, CancellationReason.VOLUNTARY_CANCELLATION, "", sender=jp.companies[0])
     w3 = ape.chain.provider.web3
 

@@ -51,7 +51,7 @@ def test_transfer_within_a_side(world: World) -> None:
     assert list(registry.batchHolders(batch)) == [addr(a), addr(b)]
     assert list(registry.accountBatches(b)) == [batch]
     assert registry.accountInfo(b).nonEmptyHoldings == 1
-    assert not registry.batchState(batch).internationallyTransferred
+    assert not world.projects.batchInfo(batch).internationallyTransferred
 
 
 def test_transfer_takes_lowest_serials_first_and_merges_adjacent_ranges(world: World) -> None:
@@ -90,10 +90,11 @@ def test_international_transfer_only_for_authorized_batches_first_marked(world: 
     (first,) = events(receipt, "CreditsTransferred")
     assert (first["fromSide"], first["toSide"]) == (ID, JP)
     assert first["international"] and first["firstInternational"]
-    assert registry.batchState(authorized).internationallyTransferred
     assert projects.batchInfo(authorized).internationallyTransferred
+    # First transfer is per serial: the next serials leaving the host's registry are first
+    # transferred by this second transfer, as the per-batch flag of old did not record.
     (second,) = events(registry.transfer(jp_a, authorized, 10, sender=id_a), "CreditsTransferred")
-    assert second["international"] and not second["firstInternational"]
+    assert second["international"] and second["firstInternational"]
     # Back to the partner side, and on to another partner: still international, not first.
     (back,) = events(registry.transfer(th_a, authorized, 5, sender=jp_a), "CreditsTransferred")
     assert (back["fromSide"], back["toSide"]) == (JP, TH)
@@ -102,7 +103,7 @@ def test_international_transfer_only_for_authorized_batches_first_marked(world: 
     unauthorized = world.issue("ID012", [(id_a, 10), (world.id.companies[1], 10)])
     for recipient, side in ((jp_a, JP), (th_a, TH), (world.vn.companies[0], VN)):
         with reverts(
-            "RegistryInternationalTransferNotAuthorized",
+            "Article6TransferNotAuthorized",
             batchId=unauthorized,
             fromSide=ID,
             toSide=side,
@@ -110,7 +111,7 @@ def test_international_transfer_only_for_authorized_batches_first_marked(world: 
             registry.transfer(recipient, unauthorized, 1, sender=id_a)
     # Within the partner's own registry it moves freely.
     registry.transfer(world.id.companies[1], unauthorized, 10, sender=id_a)
-    assert not registry.batchState(unauthorized).internationallyTransferred
+    assert not projects.batchInfo(unauthorized).internationallyTransferred
 
 
 def test_transfer_refusals(world: World) -> None:
@@ -153,7 +154,7 @@ def test_frozen_accounts_neither_send_nor_receive(world: World) -> None:
     with reverts("RegistryAccountNotActive", account=a, status=frozen):
         registry.transfer(a, batch, 1, sender=b)
     with reverts("RegistryAccountNotActive", account=a, status=frozen):
-        registry.retire(batch, 1, JP, RetirementPurpose.NDC, "", "", sender=a)
+        registry.retire(batch, 1, JP, RetirementPurpose.VOLUNTARY_OFFSET, "", "", sender=a)
     with reverts("RegistryAccountNotActive", account=a, status=frozen):
         registry.cancel(batch, 1, CancellationReason.VOLUNTARY_CANCELLATION, "", sender=a)
     with reverts("RegistryAccountNotEmpty", account=a, holdings=1):
@@ -169,7 +170,10 @@ def test_frozen_accounts_neither_send_nor_receive(world: World) -> None:
 def test_retirement_is_recorded_with_its_serials(world: World) -> None:
     registry, jp = world.registry, world.jp
     a = jp.companies[0]
-    batch = world.issue("ID012", [(a, 100)])
+    # Authorized for NDC use, so Japan's share was first transferred to Japan at issuance.
+    batch = world.issue(
+        "ID012", [(a, 100)], authorization=Authorization.NDC, authorization_id="ID-LoA-1"
+    )
     beneficiary, note = "東京都 (Tokyo Metropolitan Government)", "FY2023 NDC use"
     receipt = registry.retire(batch, 40, JP, RetirementPurpose.NDC, beneficiary, note, sender=a)
     assert events(receipt, "TransferSingle") == [
@@ -209,7 +213,8 @@ def test_retirement_is_recorded_with_its_serials(world: World) -> None:
     # A voluntary offset for another party, with empty texts.
     registry.retire(batch, 10, ID, RetirementPurpose.VOLUNTARY_OFFSET, "", "", sender=a)
     second = registry.retirement(2)
-    assert bytes(second.usingParty) == ID and second.purpose == RetirementPurpose.VOLUNTARY_OFFSET
+    assert bytes(second.usingParty) == ID
+    assert second.purpose == RetirementPurpose.VOLUNTARY_OFFSET
     assert (second.beneficiary, second.note) == ("", "")
     assert ranges(second.ranges) == [(41, 50)]
     view_reverts(registry, "retirement", 0, error="RegistryUnknownRetirement", retirementId=0)
@@ -221,32 +226,46 @@ def test_retirement_refusals(world: World) -> None:
     a = jp.companies[0]
     batch = world.issue("ID012", [(a, 10)])
     with reverts("RegistryUnknownUsingParty", usingParty=b"MN"):
-        registry.retire(batch, 1, b"MN", RetirementPurpose.NDC, "", "", sender=a)
+        registry.retire(batch, 1, b"MN", RetirementPurpose.VOLUNTARY_OFFSET, "", "", sender=a)
     with reverts("RegistryUnknownUsingParty", usingParty=b"\x00\x00"):
-        registry.retire(batch, 1, b"\x00\x00", RetirementPurpose.NDC, "", "", sender=a)
+        registry.retire(batch, 1, b"\x00\x00", RetirementPurpose.VOLUNTARY_OFFSET, "", "", sender=a)
     with reverts("RegistryTextTooLong", length=257, max=256):
-        registry.retire(batch, 1, JP, RetirementPurpose.NDC, "b" * 257, "", sender=a)
+        registry.retire(batch, 1, JP, RetirementPurpose.VOLUNTARY_OFFSET, "b" * 257, "", sender=a)
     with reverts("RegistryTextTooLong", length=258, max=256):
-        registry.retire(batch, 1, JP, RetirementPurpose.NDC, "", "註" * 86, sender=a)
+        registry.retire(batch, 1, JP, RetirementPurpose.VOLUNTARY_OFFSET, "", "註" * 86, sender=a)
     with reverts("RegistryZeroQuantity"):
-        registry.retire(batch, 0, JP, RetirementPurpose.NDC, "", "", sender=a)
+        registry.retire(batch, 0, JP, RetirementPurpose.VOLUNTARY_OFFSET, "", "", sender=a)
     with reverts("RegistryInsufficientCredits", account=a, batchId=batch, balance=10, needed=11):
-        registry.retire(batch, 11, JP, RetirementPurpose.NDC, "", "", sender=a)
+        registry.retire(batch, 11, JP, RetirementPurpose.VOLUNTARY_OFFSET, "", "", sender=a)
     with reverts("RegistryUnknownAccount", account=world.outsider):
-        registry.retire(batch, 1, JP, RetirementPurpose.NDC, "", "", sender=world.outsider)
+        registry.retire(
+            batch, 1, JP, RetirementPurpose.VOLUNTARY_OFFSET, "", "", sender=world.outsider
+        )
     # A side without a retirement account (TH) cannot retire yet.
     th_batch = world.issue("TH001", [(world.th.companies[0], 5)])
     with reverts("RegistryNoSideAccount", side=TH, kind=AccountKind.RETIREMENT):
         registry.retire(
-            th_batch, 1, TH, RetirementPurpose.NDC, "", "", sender=world.th.companies[0]
+            th_batch,
+            1,
+            TH,
+            RetirementPurpose.VOLUNTARY_OFFSET,
+            "",
+            "",
+            sender=world.th.companies[0],
         )
-    registry.retire(batch, 1, JP, RetirementPurpose.NDC, "b" * 256, "n" * 256, sender=a)
+    registry.retire(
+        batch, 1, JP, RetirementPurpose.VOLUNTARY_OFFSET, "b" * 256, "n" * 256, sender=a
+    )
 
 
 def test_cancellation_is_recorded_with_its_reason(world: World) -> None:
     registry, idn = world.registry, world.id
     a = idn.companies[0]
-    batch = world.issue("ID012", [(a, 30)])
+    # OIMP use needs an OIMP authorization and a first transfer: here, at the cancellation.
+    world.article6.setFirstTransferDefinition(ID, 3, sender=world.committees[ID])
+    batch = world.issue(
+        "ID012", [(a, 30)], authorization=Authorization.OTHER_PURPOSES, authorization_id="L"
+    )
     for reason in (
         CancellationReason.VOLUNTARY_CANCELLATION,
         CancellationReason.OTHER_INTERNATIONAL_MITIGATION_PURPOSES,
@@ -292,7 +311,7 @@ def test_sinks_never_send_and_retired_credits_never_move(world: World) -> None:
     registry, jp = world.registry, world.jp
     a, b = jp.companies[0], jp.companies[1]
     batch = world.issue("ID012", [(a, 10)])
-    registry.retire(batch, 5, JP, RetirementPurpose.NDC, "", "", sender=a)
+    registry.retire(batch, 5, JP, RetirementPurpose.VOLUNTARY_OFFSET, "", "", sender=a)
     registry.cancel(batch, 5, CancellationReason.VOLUNTARY_CANCELLATION, "", sender=a)
     for sink, kind in (
         (jp.retirement, AccountKind.RETIREMENT),
@@ -302,7 +321,7 @@ def test_sinks_never_send_and_retired_credits_never_move(world: World) -> None:
         with reverts("RegistryInvalidAccountKind", account=sink, kind=kind):
             registry.transfer(b, batch, 1, sender=sink)
         with reverts("RegistryInvalidAccountKind", account=sink, kind=kind):
-            registry.retire(batch, 1, JP, RetirementPurpose.NDC, "", "", sender=sink)
+            registry.retire(batch, 1, JP, RetirementPurpose.VOLUNTARY_OFFSET, "", "", sender=sink)
         with reverts("RegistryInvalidAccountKind", account=sink, kind=kind):
             registry.cancel(batch, 1, CancellationReason.VOLUNTARY_CANCELLATION, "", sender=sink)
     # The holder has nothing left; the serials stay in their records.
@@ -321,7 +340,7 @@ def test_locate_serial(world: World) -> None:
     first = world.issue("ID012", [(a, 100)])
     second = world.issue("TH001", [(world.th.companies[0], 50)])
     registry.transfer(b, first, 10, sender=a)  # b: 1-10
-    registry.retire(first, 20, JP, RetirementPurpose.NDC, "", "", sender=a)  # 11-30
+    registry.retire(first, 20, JP, RetirementPurpose.VOLUNTARY_OFFSET, "", "", sender=a)  # 11-30
     registry.cancel(first, 5, CancellationReason.VOLUNTARY_CANCELLATION, "", sender=a)  # 31-35
 
     def where(serial: int) -> tuple[int, int, str, int]:
@@ -357,7 +376,7 @@ def test_pause_stops_holders_movements_but_not_signed_decisions(world: World) ->
     with reverts("RegistryPaused", until=until, side=JP):
         registry.transfer(b, batch, 1, sender=a)
     with reverts("RegistryPaused", until=until, side=JP):
-        registry.retire(batch, 1, JP, RetirementPurpose.NDC, "", "", sender=a)
+        registry.retire(batch, 1, JP, RetirementPurpose.VOLUNTARY_OFFSET, "", "", sender=a)
     with reverts("RegistryPaused", until=until, side=JP):
         registry.cancel(batch, 1, CancellationReason.VOLUNTARY_CANCELLATION, "", sender=a)
     world.issue("ID012", [(a, 1)])
@@ -369,7 +388,7 @@ def test_pause_stops_holders_movements_but_not_signed_decisions(world: World) ->
     registry.unfreezeAccount(b, sender=jp.registrar)
     world.governance.unpause(sender=world.admin)
     registry.transfer(b, batch, 1, sender=a)
-    registry.retire(batch, 1, JP, RetirementPurpose.NDC, "", "", sender=a)
+    registry.retire(batch, 1, JP, RetirementPurpose.VOLUNTARY_OFFSET, "", "", sender=a)
     registry.cancel(batch, 1, CancellationReason.VOLUNTARY_CANCELLATION, "", sender=a)
     assert tuple(registry.batchTotals(batch)) == (100, 97, 1, 2)
 
@@ -396,6 +415,6 @@ def test_government_and_company_accounts_hold_alike(world: World, holder_index: 
     holder = world.jp.government if holder_index else world.jp.companies[0]
     batch = world.issue("ID012", [(holder, 10)])
     registry.transfer(world.jp.companies[1], batch, 2, sender=holder)
-    registry.retire(batch, 3, JP, RetirementPurpose.NDC, "", "", sender=holder)
+    registry.retire(batch, 3, JP, RetirementPurpose.VOLUNTARY_OFFSET, "", "", sender=holder)
     registry.cancel(batch, 4, CancellationReason.VOLUNTARY_CANCELLATION, "", sender=holder)
     assert registry.balanceOf(holder, batch) == 1

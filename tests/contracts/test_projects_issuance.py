@@ -15,6 +15,7 @@ from registry_client.domain import (
     AccountStatus,
     Authorization,
     CancellationReason,
+    RetirementPurpose,
     SerialLocation,
 )
 from support.contracts import (
@@ -142,7 +143,6 @@ def test_issue_credits_allocations_with_global_serials(world: World) -> None:
             "country": ID,
             "firstSerial": 1,
             "lastSerial": 5000,
-            "authorization": Authorization.NDC,
         }
     ]
     operator = projects.address
@@ -174,11 +174,16 @@ def test_issue_credits_allocations_with_global_serials(world: World) -> None:
     assert (info.vintage, info.quantity, info.verifiedReductions) == (2023, 5000, 5200)
     assert (info.firstSerial, info.lastSerial) == (1, 5000)
     assert info.decisionId == bytes.fromhex(issuance.decision_id[2:])
+    assert info.decisionRef == issuance.decision_ref == "ID012/issuance/1"
     assert info.authorization == Authorization.NDC
     assert info.authorizationId == "ID-AUTH-2024-001"
     assert info.authorizationDate == BASE_TIME + 400 * DAY
     assert not info.internationallyTransferred
     assert tuple(batch_issued[0]["batch"]) == tuple(info)
+    # Japan's share of an authorized batch entered Japan's registry: first transferred at issuance.
+    (first_transfer,) = events(receipt, "SerialsFirstTransferred")
+    assert (first_transfer["fromParty"], first_transfer["toParty"]) == (ID, JP)
+    assert [tuple(r) for r in first_transfer["ranges"]] == [(1, 3000)]
     assert projects.decisionUsed(ID, issuance.decision_id)
     assert registry.balanceOf(jp_gov, 1) == 3000 and registry.balanceOf(id_company, 1) == 2000
     assert ranges(registry.holdingRanges(id_company, 1)) == [(3001, 5000)]
@@ -342,16 +347,17 @@ def test_one_issuance_cannot_exhaust_the_serial_space(world: World) -> None:
 
 def test_decision_ids_are_used_once_per_committee(world: World) -> None:
     holder = world.jp.companies[0]
-    decision = d.decision_id("JC-ID-2024-01")
-    batch = world.issue("ID012", [(holder, 10)], decision=decision)
+    reference = "JC-ID-2024-01"
+    decision = d.decision_id(reference)
+    batch = world.issue("ID012", [(holder, 10)], decision=reference)
     assert world.projects.decisionUsed(ID, decision)
     assert not world.projects.decisionUsed(TH, decision)
     with reverts("ProjectsDecisionAlreadyUsed", country=ID, decisionId=decision):
-        world.issue("ID012", [(holder, 10)], decision=decision)
+        world.issue("ID012", [(holder, 10)], decision=reference)
     with reverts("ProjectsDecisionAlreadyUsed", country=ID, decisionId=decision):
         world.projects.correct(decision, holder, batch, 1, 1, sender=world.committees[ID])
     # Another committee's ids are its own: the same text does not block it.
-    world.issue("TH001", [(holder, 10)], decision=decision)
+    world.issue("TH001", [(holder, 10)], decision=reference)
     assert world.projects.decisionUsed(TH, decision)
 
 
@@ -369,7 +375,7 @@ def test_mint_and_cancel_for_correction_only_from_projects(world: World) -> None
     allocation = [(addr(holder), 1)]
     for who in (world.admin, world.committees[ID], world.outsider, holder):
         with reverts("RegistryNotProjects", caller=who):
-            registry.mint(ID, 0, 1, allocation, sender=who)
+            registry.mint(ID, 1, allocation, sender=who)
         with reverts("RegistryNotProjects", caller=who):
             registry.cancelForCorrection(bytes(32), holder, 1, 1, 1, sender=who)
 
@@ -475,7 +481,7 @@ def test_correction_refusals(world: World) -> None:
             sender=world.committees[TH],
         )
     # Retired credits are final: a correction cannot take them back.
-    world.registry.retire(batch, 10, JP, 0, "", "", sender=holder)
+    world.registry.retire(batch, 10, JP, RetirementPurpose.VOLUNTARY_OFFSET, "", "", sender=holder)
     with reverts("RegistrySerialsNotHeld", account=holder, first=1, last=1):
         correct(holder, 1, 1)
     with reverts("RegistryInvalidAccountKind", account=jp.retirement, kind=AccountKind.RETIREMENT):

@@ -195,7 +195,17 @@ def _retire_beneficiary(world: World, text: Any) -> None:
 def _retire_note(world: World, text: Any) -> None:
     holder = world.jp.companies[0]
     batch = world.issue("ID012", [(holder, 5)])
-    send(world.registry, "retire", batch, 1, JP, RetirementPurpose.NDC, "", text, sender=holder)
+    send(
+        world.registry,
+        "retire",
+        batch,
+        1,
+        JP,
+        RetirementPurpose.VOLUNTARY_OFFSET,
+        "",
+        text,
+        sender=holder,
+    )
 
 
 def _cancel_note(world: World, text: Any) -> None:
@@ -229,7 +239,29 @@ def _authorization_id(world: World, text: Any) -> None:
         "ID012", [(world.jp.companies[0], 5)], authorization=Authorization.NDC
     ).as_tuple()
     send(
-        world.projects, "issue", (*issuance[:9], text, *issuance[10:]), sender=world.committees[ID]
+        world.projects, "issue", (*issuance[:10], text, *issuance[11:]), sender=world.committees[ID]
+    )
+
+
+def _decision_ref(world: World, text: Any) -> None:
+    issuance = world.issuance("ID012", [(world.jp.companies[0], 5)]).as_tuple()
+    raw = text if isinstance(text, bytes) else text.encode()
+    send(
+        world.projects,
+        "issue",
+        (keccak(raw), text, *issuance[2:]),
+        sender=world.committees[ID],
+    )
+
+
+def _authorization_decision_id(world: World, text: Any) -> None:
+    batch = world.issue("ID012", [(world.id.companies[0], 5)])
+    date = int(ape.chain.pending_timestamp) - 86_400
+    send(
+        world.article6,
+        "setAuthorization",
+        (batch, Authorization.NDC, text, date),
+        sender=world.committees[ID],
     )
 
 
@@ -241,6 +273,8 @@ STORES: dict[str, tuple[Store, str]] = {
     "project title": (_title, "ProjectsInvalidText"),
     "methodology": (_methodology, "ProjectsInvalidText"),
     "authorization id": (_authorization_id, "ProjectsInvalidText"),
+    "decision reference": (_decision_ref, "ProjectsInvalidText"),
+    "authorization decision id": (_authorization_decision_id, "Article6InvalidText"),
 }
 
 

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
+from eth_utils import keccak
+
 from registry_client.models import AccountStatus, SerialLocation
 from support.invariants import RegistrySnapshot, assert_registry_invariants
 
@@ -97,7 +99,9 @@ def _check_projects(
         periods[info[1]].append((start, end, batch_id))
         country_of[batch_id] = bytes(info[2])
         decision_ids.append((bytes(info[2]), bytes(info[10])))
-        report = reports.setdefault(bytes(info[11]), [int(info[7]), 0])
+        # the decision reference people read is the text the decision id hashes
+        assert keccak(text=info[11]) == bytes(info[10]), f"batch {batch_id}: decision reference"
+        report = reports.setdefault(bytes(info[12]), [int(info[7]), 0])
         assert report[0] == int(info[7]), f"batch {batch_id}: its report states other reductions"
         report[1] += int(info[6])
     for report_hash, (verified, issued) in reports.items():

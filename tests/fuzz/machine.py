@@ -324,6 +324,9 @@ class RegistryMachine(RuleBasedStateMachine):
         if isinstance(decision, d.CorrectCreditsDecision):
             batch = self.model.batches.get(decision.correction.batch_id)
             return batch.country if batch else None
+        if isinstance(decision, d.SetAuthorizationDecision):
+            batch = self.model.batches.get(decision.authorization.batch_id)
+            return batch.country if batch else None
         return None
 
     def _submit(
@@ -346,6 +349,7 @@ class RegistryMachine(RuleBasedStateMachine):
                 self.world.rpc.block_timestamp(),
                 submitted.digest_hex,
                 entries,
+                submitted.partner_only,
             )
             or outcome_of()
         )
@@ -529,6 +533,7 @@ class RegistryMachine(RuleBasedStateMachine):
         authorization = self.rnd.choice(list(d.Authorization))
         issuance = d.Issuance(
             decision_id=d.decision_id(label),
+            decision_ref=label,
             project_ref=project.ref,
             monitoring_start=start,
             monitoring_end=end,
@@ -748,6 +753,70 @@ class RegistryMachine(RuleBasedStateMachine):
             lambda: self.model.apply_members(country, change),
         )
 
+    def _partner_signers(self, country: bytes) -> list[Member]:
+        """Members for a partner-only decision: enough of the partner's, or (1 time in 6) only
+        Japan's, which must not decide it."""
+        committee = self.model.committees[country]
+        if self._chance(1, 6):
+            return [self._member(a) for a in committee.japan]
+        count = self.rnd.randint(committee.partner_threshold, len(committee.partner))
+        chosen = self.rnd.sample(committee.partner, count)
+        if self._chance(1, 4):
+            chosen.append(self.rnd.choice(committee.japan))  # counted, not needed
+        return [self._member(a) for a in chosen]
+
+    @rule()
+    def decide_authorization(self) -> None:
+        """The host's members record, amend or revoke a batch's Article 6 authorization (refused
+        once units were first transferred, or for another country's batch)."""
+        country = self.rnd.choice(PARTNERS)
+        own = sorted(b.id for b in self.model.batches.values() if b.country == country)
+        if own and not self._chance(1, 8):
+            batch_id = self.rnd.choice(own)
+        else:
+            batch_id = self.rnd.randint(1, len(self.model.batches) + 1)
+        decision = self.world.authorization_decision(
+            country,
+            batch_id,
+            self.rnd.choice(list(d.Authorization)),
+            label=self._label("loa"),
+            nonce=self.model.committees[country].nonce,
+        )
+        signatures, entries = self._signed(decision, self._partner_signers(country))
+        authorization = decision.authorization
+        self._submit(
+            "decide_authorization",
+            country,
+            decision,
+            signatures,
+            entries,
+            lambda: self.model.predict_authorization(country, authorization),
+            lambda: self.model.apply_authorization(authorization),
+        )
+
+    @precondition(lambda self: len(self.model.first_transferring) < len(PARTNERS))
+    @rule()
+    def define_first_transfer(self) -> None:
+        """A partner sets its first-transfer definition (fixed once a unit moved)."""
+        country = self.rnd.choice(PARTNERS)
+        definition = self.rnd.choice(list(d.FirstTransferDefinition))
+        decision = d.SetFirstTransferDefinitionDecision(
+            domain=self.world.domain(country),
+            nonce=self.model.committees[country].nonce,
+            deadline=FAR_DEADLINE,
+            rule=d.FirstTransferRule(definition=definition),
+        )
+        signatures, entries = self._signed(decision, self._partner_signers(country))
+        self._submit(
+            "define_first_transfer",
+            country,
+            decision,
+            signatures,
+            entries,
+            lambda: self.model.predict_definition(country),
+            lambda: self.model.apply_definition(country, int(definition)),
+        )
+
     # --- rules: holders ---------------------------------------------------------------------------
 
     def _transfer(self, rule: str, across: bool) -> None:
@@ -792,16 +861,20 @@ class RegistryMachine(RuleBasedStateMachine):
         """A holder retires credits toward a party's target."""
         sender, batch_id = self._pick_holding()
         quantity = self._pick_quantity(self.model.balance(sender, batch_id))
-        party = self.rnd.choice([*SIDES, *SIDES, b"XX"])
+        own = self.model.accounts[sender].side if sender in self.model.accounts else JP
+        # Mostly toward the holder's own party (the only NDC use Article 6 allows), sometimes not.
+        party = self.rnd.choice([own, own, own, *SIDES, b"XX"])
         purpose = self.rnd.randint(0, 1)
+        use = "ndc" if purpose == 0 else "voluntary"
         self._step(
-            "retire",
-            self.model.predict_retire(sender, batch_id, quantity, party),
+            "retire" if purpose else "retire_ndc",
+            self.model.predict_retire(sender, batch_id, quantity, party, purpose),
             lambda: self.world.registry.transact(
                 "retire", batch_id, quantity, party, purpose, "fuzz beneficiary", "", sender=sender
             ),
-            lambda: self.model.apply_consume(sender, batch_id, quantity),
-            f"{sender[:8]} retires {quantity} of batch {batch_id} for {party.decode()}",
+            lambda: self.model.apply_consume(sender, batch_id, quantity, use),
+            f"{sender[:8]} retires {quantity} of batch {batch_id} for {party.decode()} "
+            f"(purpose {purpose})",
         )
 
     @rule()
@@ -810,13 +883,14 @@ class RegistryMachine(RuleBasedStateMachine):
         sender, batch_id = self._pick_holding()
         quantity = self._pick_quantity(self.model.balance(sender, batch_id))
         reason = self.rnd.choice([0, 1, 2, 0, 1, 2, 3])
+        use = "oimp" if reason == 1 else "voluntary"
         self._step(
-            "cancel",
+            "cancel_oimp" if reason == 1 else "cancel",
             self.model.predict_cancel(sender, batch_id, quantity, reason),
             lambda: self.world.registry.transact(
                 "cancel", batch_id, quantity, reason, "fuzz", sender=sender
             ),
-            lambda: self.model.apply_consume(sender, batch_id, quantity),
+            lambda: self.model.apply_consume(sender, batch_id, quantity, use),
             f"{sender[:8]} cancels {quantity} of batch {batch_id} (reason {reason})",
         )
 
@@ -884,7 +958,7 @@ class RegistryMachine(RuleBasedStateMachine):
         expected: Prediction
         if variant == "mint":
             expected = Expected("RegistryNotProjects", {"caller": caller})
-            args = (b"ID", 0, 10, [(holder, 10)])
+            args = (b"ID", 10, [(holder, 10)])
         elif variant == "cancelForCorrection":
             expected = Expected("RegistryNotProjects", {"caller": caller})
             args = (b"\x01" * 32, holder, batch_id, 1, 1)
@@ -970,6 +1044,8 @@ def initial_model(world: World) -> Model:
         latest_serial=int(registry.call("latestSerial")),
     )
     model.executed.update(world.executed)
+    for code in PARTNERS:
+        model.definitions[code] = int(world.article6.call("firstTransferDefinition", code))
     for side in world.sides.values():
         for address in (*side.holders, side.retirement, side.cancellation, *candidates(side.code)):
             info = registry.call("accountInfo", address)
@@ -983,12 +1059,25 @@ def initial_model(world: World) -> Model:
         model.documents.update("0x" + bytes(info[i]).hex() for i in (4, 5))
     for batch_id in range(1, int(registry.call("batchCount")) + 1):
         info = projects.call("batchInfo", batch_id)
+        article6 = world.article6.call("batchArticle6", batch_id)
         model.batches[batch_id] = BatchModel(
-            batch_id, bytes(info[2]), info[1], int(info[8]), int(info[9]), int(info[12])
+            batch_id,
+            bytes(info[2]),
+            info[1],
+            int(info[8]),
+            int(info[9]),
+            int(info[13]),
+            first_transfers=[
+                (int(r[0]), int(r[1])) for r in world.article6.call("firstTransfers", batch_id)
+            ],
+            whole=int(article6[4]) != 0,
+            host_ndc=int(article6[7]),
         )
+        if model.batches[batch_id].any_first_transfer:
+            model.first_transferring.add(bytes(info[2]))
         model.decision_ids.add((bytes(info[2]), "0x" + bytes(info[10]).hex()))
         model.projects[info[1]].periods.append((batch_id, int(info[3]), int(info[4])))
-        report = model.reports.setdefault("0x" + bytes(info[11]).hex(), [int(info[7]), 0])
+        report = model.reports.setdefault("0x" + bytes(info[12]).hex(), [int(info[7]), 0])
         report[1] += int(info[6])
         for address, account in model.accounts.items():
             ranges = [

@@ -23,7 +23,12 @@ from registry_client.domain import (
     MAX_VINTAGE,
     MIN_VINTAGE,
 )
-from registry_client.models import AccountKind, AccountStatus, CancellationReason
+from registry_client.models import (
+    AccountKind,
+    AccountStatus,
+    CancellationReason,
+    RetirementPurpose,
+)
 
 from .world import JP
 
@@ -97,6 +102,62 @@ def take_exact(ranges: Sequence[Range], first: int, last: int) -> tuple[list[Ran
     return None, "notHeld"
 
 
+#: FirstTransferDefinition.UseOrCancellation
+USE_OR_CANCEL = 3
+
+
+def _add_part(parts: list[Range], part: Range) -> list[Range]:
+    """``parts`` with ``part`` appended, merged into the last one when adjacent (one movement's
+    parts, as JCMArticle6's ``_addPart``)."""
+    if parts and parts[-1][1] + 1 == part[0]:
+        return [*parts[:-1], (parts[-1][0], part[1])]
+    return [*parts, part]
+
+
+def _first_record_ending_at_or_after(batch: BatchModel, serial: int) -> int:
+    return next(
+        (i for i, (_, last) in enumerate(batch.first_transfers) if last >= serial),
+        len(batch.first_transfers),
+    )
+
+
+def _not_first_transferred(batch: BatchModel, taken: Sequence[Range]) -> Prediction:
+    """JCMArticle6's ``_requireFirstTransferred``: the first part never first transferred."""
+    if batch.whole:
+        return None
+    records = batch.first_transfers
+    for a, z in taken:
+        cursor, i = a, _first_record_ending_at_or_after(batch, a)
+        while cursor <= z:
+            if i == len(records) or records[i][0] > cursor:
+                end = z if i == len(records) or records[i][0] > z else records[i][0] - 1
+                return Expected(
+                    "Article6NotFirstTransferred",
+                    {"batchId": batch.id, "first": cursor, "last": end},
+                )
+            if records[i][1] >= z:
+                break
+            cursor, i = records[i][1] + 1, i + 1
+    return None
+
+
+def _already_first_transferred(batch: BatchModel, taken: Sequence[Range]) -> Prediction:
+    """JCMArticle6's ``_requireNeverFirstTransferred``: the first part first transferred."""
+    for a, z in taken:
+        if batch.whole:
+            return Expected(
+                "Article6AlreadyFirstTransferred", {"batchId": batch.id, "first": a, "last": z}
+            )
+        i = _first_record_ending_at_or_after(batch, a)
+        if i < len(batch.first_transfers) and batch.first_transfers[i][0] <= z:
+            r0, r1 = batch.first_transfers[i]
+            return Expected(
+                "Article6AlreadyFirstTransferred",
+                {"batchId": batch.id, "first": max(a, r0), "last": min(z, r1)},
+            )
+    return None
+
+
 @dataclass
 class AccountModel:
     """An opened account."""
@@ -117,6 +178,18 @@ class BatchModel:
     first: int
     last: int
     authorization: int
+    #: JCMArticle6's first-transfer records (first, last), sorted; a movement's adjacent parts are
+    #: merged, records of different movements never (as the contract keeps them)
+    first_transfers: list[Range] = field(default_factory=list)
+    #: a batch-level definition first-transferred every serial
+    whole: bool = False
+    #: serials the host retired toward its NDC
+    host_ndc: int = 0
+
+    @property
+    def any_first_transfer(self) -> bool:
+        """Whether any serial was first transferred (what locks the authorization)."""
+        return self.whole or bool(self.first_transfers)
 
 
 @dataclass
@@ -176,6 +249,10 @@ class Model:
     #: sides whose authority paused in this run (each may pause again only 7 days after)
     cooling: set[bytes] = field(default_factory=set)
     latest_serial: int = 0
+    #: each country's first-transfer definition (FirstTransferDefinition; 0 by default)
+    definitions: dict[bytes, int] = field(default_factory=dict)
+    #: countries with a first-transferred unit (their definition is fixed)
+    first_transferring: set[bytes] = field(default_factory=set)
 
     # --- reading ----------------------------------------------------------------------------------
 
@@ -257,15 +334,6 @@ class Model:
         if to == sender:
             return Expected("RegistrySelfTransfer", {"account": to})
         from_side, to_side = self.accounts[sender].side, self.accounts[to].side
-        if from_side != to_side:
-            batch = self.batches.get(batch_id)
-            if batch is None:
-                return Expected("RegistryUnknownBatch", {"batchId": batch_id})
-            if batch.authorization == 0:
-                return Expected(
-                    "RegistryInternationalTransferNotAuthorized",
-                    {"batchId": batch_id, "fromSide": from_side, "toSide": to_side},
-                )
         refusal, taken = self._move_check(sender, batch_id, quantity)
         if refusal:
             return refusal
@@ -278,13 +346,26 @@ class Model:
                     {"account": to, "batchId": batch_id, "max": MAX_RANGES_PER_HOLDING},
                 )
             receiving = merged
+        if from_side != to_side:  # JCMArticle6, after the registry's own checks
+            batch = self.batches[batch_id]
+            if batch.authorization == 0:
+                return Expected(
+                    "Article6TransferNotAuthorized",
+                    {"batchId": batch_id, "fromSide": from_side, "toSide": to_side},
+                )
+            if not batch.whole and from_side != batch.country:
+                return _not_first_transferred(batch, taken)
         return None
 
     def apply_transfer(self, sender: str, to: str, batch_id: int, quantity: int) -> None:
-        """Effect of a successful transfer."""
+        """Effect of a successful transfer (out of the host's registry: a first transfer)."""
         taken = take_lowest(self.holdings[(sender, batch_id)], quantity)
         assert taken is not None
         pieces, rest = taken
+        batch = self.batches[batch_id]
+        from_side, to_side = self.accounts[sender].side, self.accounts[to].side
+        if from_side != to_side and from_side == batch.country:
+            self._first_transfer(batch, pieces)
         self.holdings[(sender, batch_id)] = rest
         receiving = self.holdings.get((to, batch_id), [])
         for piece in pieces:
@@ -294,30 +375,133 @@ class Model:
         self.holdings[(to, batch_id)] = receiving
 
     def predict_retire(
-        self, sender: str, batch_id: int, quantity: int, using_party: bytes
+        self, sender: str, batch_id: int, quantity: int, using_party: bytes, purpose: int = 1
     ) -> Prediction:
-        """``JCMRegistry.retire`` (short texts)."""
+        """``JCMRegistry.retire`` (short texts), then JCMArticle6 for an NDC retirement."""
         refusal = self._paused() or self._holder_check(sender)
         if refusal:
             return refusal
         if using_party not in self.registrars:
             return Expected("RegistryUnknownUsingParty", {"usingParty": using_party})
-        return self._move_check(sender, batch_id, quantity)[0]
+        refusal, taken = self._move_check(sender, batch_id, quantity)
+        if refusal or purpose != RetirementPurpose.NDC:
+            return refusal
+        batch, side = self.batches[batch_id], self.accounts[sender].side
+        if using_party != side:
+            return Expected(
+                "Article6UsingPartyNotHolder",
+                {"batchId": batch_id, "usingParty": using_party, "side": side},
+            )
+        if side == batch.country:
+            return _already_first_transferred(batch, taken)
+        if not batch.authorization & 1:
+            return Expected(
+                "Article6NotAuthorizedForNDC",
+                {"batchId": batch_id, "authorization": batch.authorization},
+            )
+        return _not_first_transferred(batch, taken)
 
     def predict_cancel(self, sender: str, batch_id: int, quantity: int, reason: int) -> Prediction:
-        """``JCMRegistry.cancel`` (short note)."""
+        """``JCMRegistry.cancel`` (short note), then JCMArticle6 for an OIMP cancellation."""
         refusal = self._paused() or self._holder_check(sender)
         if refusal:
             return refusal
         if reason == CancellationReason.CORRECTION:
             return Expected("RegistryReservedCancellationReason", {"reason": reason})
-        return self._move_check(sender, batch_id, quantity)[0]
+        refusal, taken = self._move_check(sender, batch_id, quantity)
+        if refusal or reason != CancellationReason.OTHER_INTERNATIONAL_MITIGATION_PURPOSES:
+            return refusal
+        batch, side = self.batches[batch_id], self.accounts[sender].side
+        if not batch.authorization & 2:
+            return Expected(
+                "Article6NotAuthorizedForOIMP",
+                {"batchId": batch_id, "authorization": batch.authorization},
+            )
+        if batch.whole or (side == batch.country and self._definition(batch) == USE_OR_CANCEL):
+            return None
+        return _not_first_transferred(batch, taken)
 
-    def apply_consume(self, sender: str, batch_id: int, quantity: int) -> None:
-        """Effect of a successful retirement or cancellation on the sender."""
+    def apply_consume(
+        self, sender: str, batch_id: int, quantity: int, use: str = "voluntary"
+    ) -> None:
+        """Effect of a successful retirement or cancellation on the sender; ``use`` is ``ndc`` or
+        ``oimp`` for what JCMArticle6 records."""
         taken = take_lowest(self.holdings[(sender, batch_id)], quantity)
         assert taken is not None
         self.holdings[(sender, batch_id)] = taken[1]
+        batch, side = self.batches[batch_id], self.accounts[sender].side
+        if use == "ndc" and side == batch.country:
+            batch.host_ndc += quantity
+        if use == "oimp" and side == batch.country and self._definition(batch) == USE_OR_CANCEL:
+            self._first_transfer(batch, taken[0])
+
+    # --- Article 6 ------------------------------------------------------------------------------
+
+    def _definition(self, batch: BatchModel) -> int:
+        return self.definitions.get(batch.country, 0)
+
+    def _batch_level(self, batch: BatchModel) -> bool:
+        """Whether the country's definition first-transfers the whole (OIMP-authorized) batch."""
+        return bool(batch.authorization & 2) and self._definition(batch) in (1, 2)
+
+    def _first_transfer(self, batch: BatchModel, ranges: Sequence[Range]) -> None:
+        """Records the parts of ``ranges`` not first transferred yet (as JCMArticle6 does)."""
+        if batch.whole:
+            return
+        parts: list[Range] = []
+        for a, z in ranges:
+            cursor = a
+            for r0, r1 in batch.first_transfers:
+                if r1 < cursor or r0 > z:
+                    continue
+                if r0 > cursor:
+                    parts = _add_part(parts, (cursor, r0 - 1))
+                cursor = r1 + 1
+            if cursor <= z:
+                parts = _add_part(parts, (cursor, z))
+        if parts:
+            batch.first_transfers = sorted([*batch.first_transfers, *parts])
+            self.first_transferring.add(batch.country)
+
+    def _first_transfer_whole(self, batch: BatchModel) -> None:
+        batch.whole = True
+        self.first_transferring.add(batch.country)
+
+    def predict_authorization(self, country: bytes, authorization: Any) -> Prediction:
+        """``JCMArticle6.setAuthorization`` through the committee of ``country`` (the partner
+        side's signatures checked before)."""
+        batch = self.batches.get(authorization.batch_id)
+        if batch is None:
+            return Expected("Article6UnknownBatch", {"batchId": authorization.batch_id})
+        previous, requested = batch.authorization, int(authorization.authorization)
+        if batch.any_first_transfer and requested & previous != previous:
+            return Expected(
+                "Article6AuthorizationLocked",
+                {"batchId": batch.id, "current": previous, "requested": requested},
+            )
+        batch_level = requested & 2 and self._definition(batch) in (1, 2)
+        if not batch.whole and batch_level and batch.host_ndc:
+            return Expected(
+                "Article6HostAlreadyCounted", {"batchId": batch.id, "quantity": batch.host_ndc}
+            )
+        return None
+
+    def apply_authorization(self, authorization: Any) -> None:
+        """Effect of an authorization decision."""
+        batch = self.batches[authorization.batch_id]
+        batch.authorization = int(authorization.authorization)
+        if not batch.whole and self._batch_level(batch):
+            self._first_transfer_whole(batch)
+
+    def predict_definition(self, country: bytes) -> Prediction:
+        """``JCMArticle6.setFirstTransferDefinition`` through the committee of ``country``."""
+        if country in self.first_transferring:
+            return Expected("Article6DefinitionLocked", {"country": country})
+        return None
+
+    def apply_definition(self, country: bytes, definition: int) -> None:
+        """Effect of a definition decision."""
+        self.definitions[country] = definition
 
     # --- registrars and governance ----------------------------------------------------------------
 
@@ -443,8 +627,10 @@ class Model:
         now: int,
         digest: str,
         entries: Sequence[SignatureEntry],
+        partner_only: bool = False,
     ) -> Prediction:
-        """``JointCommittee._authorize`` with the signatures in submitted order."""
+        """``JointCommittee._authorize`` with the signatures in submitted order; ``partner_only``
+        decisions (Article 6) need no Japanese signature."""
         committee = self.committees[country]
         if now > deadline:
             return Expected("CommitteeDecisionExpired", {"deadline": deadline})
@@ -474,7 +660,7 @@ class Model:
             if not entry.valid:
                 return Expected("CommitteeInvalidSignature", {"signer": entry.signer})
             previous = number
-        if japan < committee.japan_threshold:
+        if japan < committee.japan_threshold and not partner_only:
             return Expected(
                 "CommitteeInsufficientSignatures",
                 {"side": JP, "count": japan, "required": committee.japan_threshold},
@@ -605,12 +791,20 @@ class Model:
         )
         report[1] += issuance.quantity
         cursor = first
+        exported: list[Range] = []
         for allocation in issuance.allocations:
             piece = (cursor, cursor + allocation.amount - 1)
             cursor += allocation.amount
             merged = add_range(self.holdings.get((allocation.account, batch_id), []), piece)
             assert merged is not None
             self.holdings[(allocation.account, batch_id)] = merged
+            if self.accounts[allocation.account].side != country:
+                exported.append(piece)
+        batch = self.batches[batch_id]
+        if batch.authorization and self._batch_level(batch):
+            self._first_transfer_whole(batch)
+        elif batch.authorization:
+            self._first_transfer(batch, exported)  # Japan's share enters Japan's registry
         return batch_id
 
     def predict_correct(self, country: bytes, correction: Any) -> Prediction:

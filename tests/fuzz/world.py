@@ -53,6 +53,7 @@ CONTRACT_NAMES = (
     "JCMProjects",
     "JCMGovernance",
     "JointCommittee",
+    "JCMArticle6",
     "ReentrantMember",
     "ContractAccountHolder",
 )
@@ -120,6 +121,7 @@ class World:
     registry: Contract
     projects: Contract
     governance: Contract
+    article6: Contract
     committees: dict[bytes, Contract]
     sides: dict[bytes, Side]
     japan_pool: list[Member]
@@ -140,8 +142,14 @@ class World:
     # --- plumbing ---------------------------------------------------------------------------------
 
     def contracts(self) -> list[Contract]:
-        """The registry, the projects and governance contracts, and the committees."""
-        return [self.registry, self.projects, self.governance, *self.committees.values()]
+        """The registry, the projects, governance and Article 6 contracts, and the committees."""
+        return [
+            self.registry,
+            self.projects,
+            self.governance,
+            self.article6,
+            *self.committees.values(),
+        ]
 
     def contract(self, name: str, address: str) -> Contract:
         """A handle on a deployed contract of a known kind."""
@@ -262,7 +270,7 @@ class World:
         nonce: int | None = None,
         deadline: int = FAR_DEADLINE,
         domain: d.CommitteeDomain | None = None,
-        decision_id: str | None = None,
+        decision_ref: str | None = None,
     ) -> d.IssueCreditsDecision:
         """An issuance decision for the project's next monitoring period (or from ``start``)."""
         info = self.projects.call("projectInfo", ref)
@@ -271,7 +279,8 @@ class World:
             start = last_end + 1 if batches else BASE_TIME
         quantity = sum(amount for _, amount in allocations)
         issuance = d.Issuance(
-            decision_id=decision_id or d.decision_id(label or f"{ref}/issuance/{batches + 1}"),
+            decision_id=d.decision_id(decision_ref or label or f"{ref}/issuance/{batches + 1}"),
+            decision_ref=decision_ref or label or f"{ref}/issuance/{batches + 1}",
             project_ref=ref,
             monitoring_start=start,
             monitoring_end=start + days * DAY,
@@ -291,6 +300,35 @@ class World:
             deadline=deadline,
             issuance=issuance,
         )
+
+    def authorization_decision(
+        self,
+        country: bytes,
+        batch_id: int,
+        authorization: int,
+        *,
+        label: str = "LoA",
+        date: int = BASE_TIME,
+        nonce: int | None = None,
+    ) -> d.SetAuthorizationDecision:
+        """A decision of ``country``'s partner members setting a batch's Article 6 authorization."""
+        return d.SetAuthorizationDecision(
+            domain=self.domain(country),
+            nonce=self.nonce(country) if nonce is None else nonce,
+            deadline=FAR_DEADLINE,
+            authorization=d.BatchAuthorization(
+                batch_id=batch_id,
+                authorization=d.Authorization(authorization),
+                authorization_id=f"{country.decode()}-{label}",
+                authorization_date=date,
+            ),
+        )
+
+    def partner_quorum(self, country: bytes) -> list[Member]:
+        """Exactly the partner side's threshold of current members (an authorization needs no
+        more)."""
+        _, partner, _, partner_threshold = self.current_members(country)
+        return partner[:partner_threshold]
 
     def issue(
         self, country: bytes, ref: str, allocations: Sequence[tuple[str, int]], **kwargs: Any
@@ -389,6 +427,9 @@ def build_world(rpc: Rpc, artifacts: dict[str, Artifact]) -> World:
     governance = Contract(
         rpc, registry.call("governance"), artifacts["JCMGovernance"].abi, errors, "JCMGovernance"
     )
+    article6 = Contract(
+        rpc, registry.call("article6"), artifacts["JCMArticle6"].abi, errors, "JCMArticle6"
+    )
 
     japan_keys = [member_key(f"JP-{i}") for i in range(5)]
     wallet_owner = member_key("JP-wallet-owner")
@@ -462,6 +503,7 @@ def build_world(rpc: Rpc, artifacts: dict[str, Artifact]) -> World:
         registry=registry,
         projects=projects,
         governance=governance,
+        article6=article6,
         committees=committees,
         sides=sides,
         japan_pool=japan_pool,

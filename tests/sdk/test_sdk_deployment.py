@@ -64,8 +64,10 @@ def test_deploy_and_deployment_file_round_trip(
     assert load_deployment(path) == deployment
     data = json.loads(path.read_text())
     assert set(data) == {
-        "chain_id", "rpc_url", "registry", "projects", "committees", "deployer", "block_number",
+        "chain_id", "rpc_url", "registry", "projects", "article6", "committees", "deployer",
+        "block_number",
     }  # fmt: skip
+    assert client.registry_contract.functions.article6().call() == deployment.article6
     monkeypatch.setenv(DEPLOYMENT_ENV, str(path))
     assert default_deployment_path() == path
     assert RegistryClient.connect().deployment == deployment  # URL and file from the environment

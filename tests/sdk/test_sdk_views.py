@@ -126,8 +126,9 @@ def test_records(world: World) -> None:
         client.retirement(1)
     with pytest.raises(NotFound, match="there is no cancellation 3"):
         client.cancellation(3)
-    world.client(world.alice).retire(1, 7, "ID", "ndc", "Alice", "for ID's NDC")
-    world.client(world.bob).cancel(1, 3, "other international mitigation purposes")
+    # A voluntary offset may name any party; an NDC use only the party whose registry retires it.
+    world.client(world.alice).retire(1, 7, "ID", "voluntary-offset", "Alice", "for ID's target")
+    world.client(world.bob).cancel(1, 3, "overall mitigation")
     [retirement] = client.retirements()
     assert retirement.using_party == "ID" and retirement.quantity == 7
     [cancellation] = client.cancellations()

@@ -34,10 +34,14 @@ def test_transfer_within_a_side(world: World) -> None:
 
 def test_international_transfer_is_marked(world: World) -> None:
     alice = world.client(world.alice)
+    # Alice's units are Japan's share, first transferred to Japan at issuance: moving them on is an
+    # international transfer, not a first transfer (first transfer is per serial, not per batch).
     first = alice.transfer(world.bob.address, 1, 10)
-    assert first.international and first.first_international
-    second = alice.transfer(world.bob.address, 1, 10)
-    assert second.international and not second.first_international
+    assert first.international and not first.first_international
+    assert not alice.batch_info(1).internationally_transferred
+    # Bob's own units leave the host's registry for the first time: a first transfer.
+    back = world.client(world.bob).transfer(world.alice.address, 1, 20)
+    assert back.international and back.first_international
     assert alice.batch_info(1).internationally_transferred
 
 

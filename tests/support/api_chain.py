@@ -125,8 +125,10 @@ class Chain:
             1_600_000_000 + self.decision_counter * 1_000_000,
             1_600_000_000 + self.decision_counter * 1_000_000 + 500_000,
         )
+        decision_ref = f"decision {self.decision_counter}"
         issuance = (
-            doc_digest(f"decision {self.decision_counter}"),
+            doc_digest(decision_ref),  # the decision id is the keccak-256 of its reference
+            decision_ref,
             ref,
             start,
             end,

@@ -87,6 +87,7 @@ _CONTAINER_NAMES = (
     "JointCommittee",
     "JCMGovernance",
     "JCMRegistryAdmin",
+    "JCMArticle6",
     "MockCommittee",
     "MockERC1271Wallet",
     "ReferenceERC1155",
@@ -232,6 +233,7 @@ class World:
     registry: Any
     projects: Any
     governance: Any
+    article6: Any
     admin: Any  # Japan's registry authority
     authorities: dict[bytes, Any]
     outsider: Any
@@ -287,7 +289,8 @@ class World:
         total = sum(amount for _, amount in allocations)
         quantity = total if quantity is None else quantity
         return d.Issuance(
-            decision_id=decision or d.decision_id(f"{ref}/issuance/{count + 1}"),
+            decision_id=d.decision_id(decision or f"{ref}/issuance/{count + 1}"),
+            decision_ref=decision or f"{ref}/issuance/{count + 1}",
             project_ref=ref,
             monitoring_start=start,
             monitoring_end=end,
@@ -412,6 +415,7 @@ def build_world(accounts: Any, project: Any, chain: Any) -> World:
     registry = admin.deploy(containers["JCMRegistry"], admin, URI)
     projects = containers["JCMProjects"].at(registry.projects())
     governance = containers["JCMGovernance"].at(registry.governance())
+    article6 = containers["JCMArticle6"].at(registry.article6())
     authorities = {JP: admin, ID: next(pool), TH: next(pool), VN: next(pool)}
     committees = {}
     for code in (ID, TH):
@@ -482,6 +486,7 @@ def build_world(accounts: Any, project: Any, chain: Any) -> World:
         registry=registry,
         projects=projects,
         governance=governance,
+        article6=article6,
         admin=admin,
         authorities=authorities,
         outsider=outsider,

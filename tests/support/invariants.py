@@ -32,6 +32,7 @@ With ``projects``, every batch's issuance data (``batchInfo``) agrees with the l
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -222,7 +223,7 @@ def assert_registry_invariants(
     holdings: dict[tuple[str, int], tuple[Range, ...]] = {}
     next_serial = 1
     for batch_id in range(1, batch_count + 1):
-        # BatchState (country, firstSerial, lastSerial, authorization, internationallyTransferred)
+        # BatchState (country, firstSerial, lastSerial)
         state = states[batch_id]
         first, last = int(state[1]), int(state[2])
         assert first == next_serial, f"batch {batch_id} starts at {first}, expected {next_serial}"
@@ -306,15 +307,13 @@ def assert_registry_invariants(
         if batch_id in infos:
             info = infos[batch_id]
             # BatchInfo: id, projectRef, country, start, end, vintage, quantity, verified, first,
-            # last, decisionId, reportHash, authorization, authorizationId, authorizationDate,
-            # issuedAt, internationallyTransferred
+            # last, decisionId, decisionRef, reportHash, authorization, authorizationId,
+            # authorizationDate, issuedAt, internationallyTransferred
             assert int(info[0]) == batch_id
             assert (int(info[8]), int(info[9]), int(info[6])) == (first, last, issued), (
                 f"batch {batch_id}: batchInfo serials/quantity disagree with the ledger"
             )
             assert bytes(info[2]) == bytes(state[0]), f"batch {batch_id}: country disagrees"
-            assert int(info[12]) == int(state[3]), f"batch {batch_id}: authorization disagrees"
-            assert bool(info[16]) == bool(state[4]), f"batch {batch_id}: international flag"
             assert int(info[6]) <= int(info[7]), f"batch {batch_id}: issued above verified"
 
     assert next_serial - 1 == latest_serial, (
@@ -327,6 +326,11 @@ def assert_registry_invariants(
             f"but holds credits of {non_empty[account]} batches"
         )
 
+    article6 = _article6_reader(reg)
+    if article6 is not None:
+        sides = {account: bytes(info[2]) for account, info in account_info.items()}
+        _assert_article6(article6, states, retirements, cancellations, sides)
+
     snapshot = RegistrySnapshot(
         batch_count=batch_count,
         latest_serial=latest_serial,
@@ -338,6 +342,94 @@ def assert_registry_invariants(
     if previous is not None:
         _assert_final(previous, snapshot)
     return snapshot
+
+
+def _article6_reader(registry: _Reader) -> _Reader | None:
+    """The registry's ``JCMArticle6`` (the same connection, the packaged ABI), or None for a
+    registry without one (the checker's own test doubles)."""
+    contract = getattr(registry, "_contract", None)
+    if not any(entry.get("name") == "article6" for entry in getattr(contract, "abi", ())):
+        return None
+    from registry_client import contracts
+
+    address, abi = registry("article6"), contracts.abi("JCMArticle6")
+    if dataclasses.is_dataclass(
+        contract
+    ):  # a web3-shaped contract of the tests' own (fuzz harness)
+        fields = {"address": address, "abi": abi, "name": "JCMArticle6", "_entries": {}}
+        return _Reader(dataclasses.replace(contract, **fields))  # type: ignore[type-var]
+    return _Reader(contract.w3.eth.contract(address=address, abi=abi))  # type: ignore[union-attr]
+
+
+def _assert_article6(
+    article6: _Reader,
+    states: dict[int, Any],
+    retirements: dict[int, Record],
+    cancellations: dict[int, Record],
+    sides: dict[str, bytes],
+) -> None:
+    """Rule 9 (one country's claim per credit) on every NDC retirement and OIMP cancellation ever
+    recorded, from ``JCMArticle6``'s state: an NDC retirement counts for the party whose registry
+    retired it; the host's only of serials never first transferred, any other party's only of
+    first-transferred serials of a batch authorized for NDC use; an OIMP cancellation only of
+    first-transferred serials of a batch authorized for OIMP. First-transfer records are sorted,
+    disjoint, inside their batch and from the host. Retired serials are unique (rule 2), so with
+    these no serial counts toward two parties' NDCs. Every range sum, no loop per serial."""
+    batch_ids = sorted(states)
+    read = article6.many(
+        [(view, (b,)) for b in batch_ids for view in ("batchArticle6", "firstTransfers")]
+    )
+    # BatchArticle6: country, authorization, authorizationId, authorizationDate,
+    # wholeBatchFirstTransferredAt, firstSerial, lastSerial, hostNdcUse, records, international
+    info = {b: read[2 * i] for i, b in enumerate(batch_ids)}
+    records = {b: [tuple(r) for r in read[2 * i + 1]] for i, b in enumerate(batch_ids)}
+    for b in batch_ids:
+        host, first, last = bytes(info[b][0]), int(info[b][5]), int(info[b][6])
+        assert (host, first, last) == (
+            bytes(states[b][0]),
+            int(states[b][1]),
+            int(states[b][2]),
+        ), f"batch {b}: JCMArticle6 knows it otherwise than the ledger"
+        cursor = first
+        for r in records[b]:
+            # FirstTransferRecord: first, last, at, fromParty, toParty, trigger
+            assert cursor <= int(r[0]) <= int(r[1]) <= last, (
+                f"batch {b}: first-transfer record {r[0]}..{r[1]} unsorted, overlapping or outside"
+            )
+            assert bytes(r[3]) == host, f"batch {b}: a first transfer not from the host {host!r}"
+            cursor = int(r[1]) + 1
+
+    def covered(b: int, a: int, z: int) -> tuple[int, int]:
+        """How many serials of a..z were first transferred, and how many there are."""
+        if int(info[b][4]) != 0:
+            return z - a + 1, z - a + 1
+        done = sum(max(0, min(z, int(r[1])) - max(a, int(r[0])) + 1) for r in records[b])
+        return done, z - a + 1
+
+    for rid, rec in retirements.items():
+        using_party, purpose = rec.details[0], rec.details[1]
+        if purpose != 0:  # RetirementPurpose.NDC
+            continue
+        b = rec.batch_id
+        host, authorization = bytes(info[b][0]), int(info[b][1])
+        where = f"retirement {rid} toward {using_party!r}'s NDC"
+        assert using_party == sides[rec.account], f"{where}: retired in another registry"
+        for a, z in rec.ranges:
+            done, size = covered(b, a, z)
+            if using_party == host:
+                assert done == 0, f"{where}: the host counts first-transferred serials of {a}..{z}"
+            else:
+                assert authorization & 1, f"{where}: batch {b} not authorized for NDC use"
+                assert done == size, f"{where}: serials of {a}..{z} never first transferred"
+    for cid, rec in cancellations.items():
+        if rec.details[0] != 1:  # CancellationReason.OtherInternationalMitigationPurposes
+            continue
+        b = rec.batch_id
+        where = f"cancellation {cid} for OIMP"
+        assert int(info[b][1]) & 2, f"{where}: batch {b} not authorized for OIMP"
+        for a, z in rec.ranges:
+            done, size = covered(b, a, z)
+            assert done == size, f"{where}: serials of {a}..{z} not first transferred"
 
 
 def _assert_final(previous: RegistrySnapshot, now: RegistrySnapshot) -> None:

@@ -100,7 +100,7 @@ class SdkWorld:
         # model_validate: the model takes dates as ISO text or datetimes (UnixTime)
         return decisions.Issuance.model_validate(
             {
-                "decision_id": decisions.decision_id(decision_text),
+                "decision_ref": decision_text,
                 "project_ref": PROJECT,
                 "monitoring_start": start,
                 "monitoring_end": end,

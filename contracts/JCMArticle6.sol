@@ -1,0 +1,499 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {
+    Article6Movement,
+    BatchArticle6,
+    BatchAuthorization,
+    FirstTransferDefinition,
+    FirstTransferRecord,
+    IJCMArticle6
+} from "./interfaces/IJCMArticle6.sol";
+import {IJCMRegistry} from "./interfaces/IJCMRegistry.sol";
+import {Allocation, Authorization, BatchState, SerialRange} from "./interfaces/RegistryTypes.sol";
+import {TextChecks} from "./libraries/TextChecks.sol";
+
+/// @title JCMArticle6: Article 6.2 authorizations and first transfers of JCM credits
+/// @notice Enforces docs/design.md §2 rule 9 on the movements `JCMRegistry` reports (see `IJCMArticle6` for
+/// the rules, the treatment of Japan's share at issuance and why only the host party's members sign
+/// authorizations). First transfer is a property of each serial: the serials a movement first-transfers are
+/// recorded with when, from which party and to which, and emitted as exactly those ranges.
+/// @dev Created by `JCMRegistry`'s constructor, so `registry` is immutable and trusted; it calls back into the
+/// registry only to read a country's current committee. Per batch, first-transfer records are kept sorted by
+/// serial and disjoint, at most `MAX_FIRST_TRANSFER_RANGES` of them: a lookup is a binary search, and one
+/// movement inserts all its new records in one merge from the back, so a movement costs O(records after its
+/// serials + its ranges), and a first transfer at the batch's end (the usual case) shifts nothing.
+contract JCMArticle6 is IJCMArticle6 {
+    /// @notice Registry side code of Japan: the registry allocates issuances only to Japan's registry or the
+    /// host's, so every unit leaving the host at issuance enters Japan's.
+    bytes2 public constant JAPAN = "JP";
+    /// @notice Most first-transfer records one batch keeps (a movement adds one per range it first-transfers).
+    uint256 public constant MAX_FIRST_TRANSFER_RANGES = 1024;
+    /// @notice Longest authorization id stored, in bytes.
+    uint256 public constant MAX_TEXT_BYTES = 256;
+
+    /// @dev Bits of `Authorization`: NDC = 1, OtherPurposes = 2, NDCAndOtherPurposes = 3.
+    uint8 private constant _NDC = 1;
+    uint8 private constant _OIMP = 2;
+
+    /// @dev One storage slot, plus the authorization id's; the serials are the ledger's (`batchState`).
+    struct StoredBatch {
+        bytes2 country;
+        Authorization authorization;
+        bool anyFirstTransferred; // locks revocation and dropping a purpose
+        bool internationallyTransferred;
+        uint64 wholeBatchFirstTransferredAt;
+        uint64 hostNdcUse;
+        uint64 authorizationDate;
+        string authorizationId;
+    }
+
+    IJCMRegistry private immutable _registry;
+    mapping(uint256 batchId => StoredBatch) private _batches;
+    // slither-disable-next-line uninitialized-state (written through storage pointers: `_insert`)
+    mapping(uint256 batchId => FirstTransferRecord[]) private _records;
+    mapping(bytes2 country => FirstTransferDefinition) private _definitions;
+    mapping(bytes2 country => bool) private _countryFirstTransferred;
+
+    /// @param registry_ the ledger that creates this contract (and then its projects contract)
+    constructor(IJCMRegistry registry_) {
+        _registry = registry_;
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Movements reported by the registry
+    // ------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IJCMArticle6
+    /// @dev Requirements: caller is `projects`. The sides of the allocations are read from the registry only
+    /// for an authorized batch: its allocations to Japan's registry are first transferred to Japan now, or,
+    /// for an OIMP-authorized batch of a country whose definition is `Authorization` or `Issuance`, every
+    /// serial is.
+    function recordIssuance(
+        uint256 batchId,
+        bytes2 country,
+        Authorization authorization,
+        string calldata authorizationId,
+        uint64 authorizationDate,
+        uint64 firstSerial,
+        Allocation[] calldata allocations
+    ) external {
+        if (msg.sender != _registry.projects()) revert Article6NotProjects(msg.sender);
+        StoredBatch storage b = _batches[batchId];
+        b.country = country;
+        b.authorization = authorization;
+        if (bytes(authorizationId).length > 0) b.authorizationId = authorizationId;
+        b.authorizationDate = authorizationDate;
+        if (authorization == Authorization.None) return;
+        if (_batchLevel(country, authorization)) {
+            _firstTransferWholeBatch(batchId, b, _definitions[country]);
+            return;
+        }
+        // At most `MAX_ALLOCATIONS` (32) allocations, so at most 32 parts.
+        SerialRange[] memory exported = new SerialRange[](allocations.length);
+        uint256 count = 0;
+        uint64 next = firstSerial;
+        for (uint256 i = 0; i < allocations.length; i++) {
+            uint64 amount = allocations[i].amount;
+            // slither-disable-next-line calls-loop (the trusted registry's view; at most 32 allocations)
+            if (_registry.accountInfo(allocations[i].account).side != country) {
+                count = _addPart(exported, count, next, next + amount - 1);
+            }
+            next += amount;
+        }
+        if (count > 0) {
+            _shorten(exported, count);
+            _record(batchId, b, exported, JAPAN, FirstTransferDefinition.InternationalTransfer);
+        }
+    }
+
+    /// @inheritdoc IJCMArticle6
+    /// @dev Requirements: caller is the registry, and per movement:
+    /// - international transfer: the batch is authorized (any purpose). From the host's registry, the serials
+    ///   not yet first transferred are first transferred to `counterpart` now; from any other registry every
+    ///   serial must have been first transferred (units that entered it unauthorized stay there).
+    /// - NDC retirement: `counterpart` (the using party) is `side`, since a party counts only what is retired
+    ///   in its own registry. The host: no serial first transferred. Any other party: the batch is authorized
+    ///   for NDC use and every serial was first transferred.
+    /// - OIMP cancellation: the batch is authorized for OIMP; every serial was first transferred, or, cancelled
+    ///   in the host's registry under `UseOrCancellation`, is first transferred by this cancellation.
+    function recordMovement(
+        Article6Movement movement,
+        uint256 batchId,
+        bytes2 side,
+        bytes2 counterpart,
+        SerialRange[] calldata ranges
+    ) external returns (bool firstTransferred) {
+        if (msg.sender != address(_registry)) revert Article6NotRegistry(msg.sender);
+        StoredBatch storage b = _batches[batchId];
+        if (movement == Article6Movement.InternationalTransfer) {
+            if (b.authorization == Authorization.None) revert Article6TransferNotAuthorized(batchId, side, counterpart);
+            if (side == b.country) {
+                firstTransferred =
+                    _firstTransfer(batchId, b, ranges, counterpart, FirstTransferDefinition.InternationalTransfer);
+                if (firstTransferred && !b.internationallyTransferred) b.internationallyTransferred = true;
+            } else {
+                _requireFirstTransferred(batchId, b, ranges);
+            }
+        } else if (movement == Article6Movement.NdcRetirement) {
+            if (counterpart != side) revert Article6UsingPartyNotHolder(batchId, counterpart, side);
+            if (side == b.country) {
+                _requireNeverFirstTransferred(batchId, b, ranges);
+                b.hostNdcUse += _size(ranges);
+            } else {
+                if (uint8(b.authorization) & _NDC == 0) revert Article6NotAuthorizedForNDC(batchId, b.authorization);
+                _requireFirstTransferred(batchId, b, ranges);
+            }
+        } else {
+            if (uint8(b.authorization) & _OIMP == 0) revert Article6NotAuthorizedForOIMP(batchId, b.authorization);
+            if (side == b.country && _definitions[side] == FirstTransferDefinition.UseOrCancellation) {
+                _firstTransfer(batchId, b, ranges, bytes2(0), FirstTransferDefinition.UseOrCancellation);
+            } else {
+                _requireFirstTransferred(batchId, b, ranges);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Decisions of the authorizing party
+    // ------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IJCMArticle6
+    /// @dev Requirements: caller is the current committee of the batch's country; the authorization id is
+    /// 1-256 bytes of plain text; the date is set and not in the future; once any serial of the batch was first
+    /// transferred, no purpose may be dropped (so no revocation). Authorizing a batch for OIMP under a
+    /// batch-level definition first-transfers its serials now, which is refused when the host already counted
+    /// some toward its NDC.
+    function setAuthorization(BatchAuthorization calldata decision) external {
+        uint256 batchId = decision.batchId;
+        StoredBatch storage b = _existingBatch(batchId);
+        _onlyCommittee(b.country);
+        _checkText(decision.authorizationId);
+        if (decision.authorizationDate == 0 || decision.authorizationDate > block.timestamp) {
+            revert Article6InvalidAuthorizationDate(decision.authorizationDate, block.timestamp);
+        }
+        Authorization previous = b.authorization;
+        Authorization requested = decision.authorization;
+        if (b.anyFirstTransferred && uint8(requested) & uint8(previous) != uint8(previous)) {
+            revert Article6AuthorizationLocked(batchId, previous, requested);
+        }
+        b.authorization = requested;
+        b.authorizationId = decision.authorizationId;
+        b.authorizationDate = decision.authorizationDate;
+        emit AuthorizationSet(
+            batchId, b.country, previous, requested, decision.authorizationId, decision.authorizationDate
+        );
+        if (b.wholeBatchFirstTransferredAt == 0 && _batchLevel(b.country, requested)) {
+            _firstTransferWholeBatch(batchId, b, _definitions[b.country]);
+        }
+    }
+
+    /// @inheritdoc IJCMArticle6
+    /// @dev Requirements: caller is the current committee of `country`; none of `country`'s units was first
+    /// transferred yet. It applies to what is issued, authorized or moved afterwards.
+    function setFirstTransferDefinition(bytes2 country, FirstTransferDefinition definition) external {
+        _onlyCommittee(country);
+        if (_countryFirstTransferred[country]) revert Article6DefinitionLocked(country);
+        _definitions[country] = definition;
+        emit FirstTransferDefinitionSet(country, definition);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Views
+    // ------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IJCMArticle6
+    function registry() external view returns (address) {
+        return address(_registry);
+    }
+
+    /// @inheritdoc IJCMArticle6
+    function projects() external view returns (address) {
+        return _registry.projects();
+    }
+
+    /// @inheritdoc IJCMArticle6
+    function firstTransferDefinition(bytes2 country) external view returns (FirstTransferDefinition) {
+        return _definitions[country];
+    }
+
+    /// @inheritdoc IJCMArticle6
+    function batchArticle6(uint256 batchId) external view returns (BatchArticle6 memory info) {
+        StoredBatch storage b = _existingBatch(batchId);
+        info.country = b.country;
+        info.authorization = b.authorization;
+        info.authorizationId = b.authorizationId;
+        info.authorizationDate = b.authorizationDate;
+        info.wholeBatchFirstTransferredAt = b.wholeBatchFirstTransferredAt;
+        BatchState memory state = _registry.batchState(batchId);
+        info.firstSerial = state.firstSerial;
+        info.lastSerial = state.lastSerial;
+        info.hostNdcUse = b.hostNdcUse;
+        info.firstTransferRecords = uint32(_records[batchId].length);
+        info.internationallyTransferred = b.internationallyTransferred;
+    }
+
+    /// @inheritdoc IJCMArticle6
+    /// @dev Binary search for the batch (serials ascend with batch ids), then for the record.
+    function firstTransferOf(uint64 serial)
+        external
+        view
+        returns (bool transferred, uint256 batchId, FirstTransferRecord memory record)
+    {
+        if (serial == 0 || serial > _registry.latestSerial()) return (false, 0, record);
+        batchId = _registry.locateSerial(serial).batchId;
+        FirstTransferRecord[] storage records = _records[batchId];
+        uint256 i = _firstEndingAtOrAfter(records, serial);
+        if (i < records.length && records[i].first <= serial) return (true, batchId, records[i]);
+        StoredBatch storage b = _batches[batchId];
+        if (b.wholeBatchFirstTransferredAt != 0) {
+            BatchState memory state = _registry.batchState(batchId);
+            record = FirstTransferRecord({
+                first: state.firstSerial,
+                last: state.lastSerial,
+                at: b.wholeBatchFirstTransferredAt,
+                fromParty: b.country,
+                toParty: bytes2(0),
+                trigger: _definitions[b.country]
+            });
+            return (true, batchId, record);
+        }
+    }
+
+    /// @inheritdoc IJCMArticle6
+    function firstTransfers(uint256 batchId) external view returns (FirstTransferRecord[] memory) {
+        return _records[batchId];
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Internals
+    // ------------------------------------------------------------------------------------------------
+
+    /// @dev Whether `country`'s definition first-transfers a whole batch with `authorization` at once: only
+    /// OIMP-authorized units may be first transferred by authorization or issuance (2/CMA.3 annex para 2).
+    function _batchLevel(bytes2 country, Authorization authorization) private view returns (bool) {
+        FirstTransferDefinition definition = _definitions[country];
+        return uint8(authorization) & _OIMP != 0
+            && (definition == FirstTransferDefinition.Authorization || definition == FirstTransferDefinition.Issuance);
+    }
+
+    /// @dev First-transfers the parts of `ranges` (ascending, disjoint) not first transferred yet, to `toParty`.
+    function _firstTransfer(
+        uint256 batchId,
+        StoredBatch storage b,
+        SerialRange[] calldata ranges,
+        bytes2 toParty,
+        FirstTransferDefinition trigger
+    ) private returns (bool) {
+        if (b.wholeBatchFirstTransferredAt != 0) return false;
+        FirstTransferRecord[] storage records = _records[batchId];
+        uint256 n = records.length;
+        // Each range adds at most one part more than the records it overlaps.
+        SerialRange[] memory parts = new SerialRange[](ranges.length + n);
+        uint256 count = 0;
+        for (uint256 k = 0; k < ranges.length; k++) {
+            uint64 cursor = ranges[k].first;
+            uint64 last = ranges[k].last;
+            for (uint256 i = _firstEndingAtOrAfter(records, cursor); i < n && records[i].first <= last; i++) {
+                if (records[i].first > cursor) count = _addPart(parts, count, cursor, records[i].first - 1);
+                cursor = records[i].last + 1;
+            }
+            if (cursor <= last) count = _addPart(parts, count, cursor, last);
+        }
+        if (count == 0) return false;
+        _shorten(parts, count);
+        _record(batchId, b, parts, toParty, trigger);
+        return true;
+    }
+
+    /// @dev Records `parts` (ascending, none first transferred yet) as first transferred now and emits them.
+    function _record(
+        uint256 batchId,
+        StoredBatch storage b,
+        SerialRange[] memory parts,
+        bytes2 toParty,
+        FirstTransferDefinition trigger
+    ) private {
+        FirstTransferRecord[] storage records = _records[batchId];
+        if (records.length + parts.length > MAX_FIRST_TRANSFER_RANGES) {
+            revert Article6TooManyFirstTransferRanges(batchId, MAX_FIRST_TRANSFER_RANGES);
+        }
+        _insert(records, parts, toParty, trigger, b.country);
+        _markFirstTransferred(b);
+        emit SerialsFirstTransferred(batchId, b.country, toParty, trigger, parts);
+    }
+
+    /// @dev Sets the length of a memory array filled up to `count` (only ever shorter than allocated).
+    function _shorten(SerialRange[] memory parts, uint256 count) private pure {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(parts, count)
+        }
+    }
+
+    /// @dev Appends `[first, last]` to `parts`, merging it into the previous part when adjacent.
+    function _addPart(SerialRange[] memory parts, uint256 count, uint64 first, uint64 last)
+        private
+        pure
+        returns (uint256)
+    {
+        if (count > 0 && parts[count - 1].last + 1 == first) {
+            parts[count - 1].last = last;
+            return count;
+        }
+        parts[count] = SerialRange(first, last);
+        return count + 1;
+    }
+
+    /// @dev Merges the sorted `parts` into the sorted records from the back: records below the first part do
+    /// not move.
+    function _insert(
+        FirstTransferRecord[] storage records,
+        SerialRange[] memory parts,
+        bytes2 toParty,
+        FirstTransferDefinition trigger,
+        bytes2 country
+    ) private {
+        uint256 i = records.length;
+        uint256 j = parts.length;
+        for (uint256 k = 0; k < j; k++) {
+            records.push();
+        }
+        uint256 w = records.length;
+        while (j > 0) {
+            w--;
+            if (i > 0 && records[i - 1].first > parts[j - 1].first) {
+                records[w] = records[i - 1];
+                i--;
+            } else {
+                records[w] = FirstTransferRecord({
+                    first: parts[j - 1].first,
+                    last: parts[j - 1].last,
+                    at: uint64(block.timestamp),
+                    fromParty: country,
+                    toParty: toParty,
+                    trigger: trigger
+                });
+                j--;
+            }
+        }
+    }
+
+    /// @dev First-transfers every serial of the batch not first transferred yet, with no acquiring party.
+    function _firstTransferWholeBatch(uint256 batchId, StoredBatch storage b, FirstTransferDefinition trigger)
+        private
+    {
+        if (b.hostNdcUse != 0) revert Article6HostAlreadyCounted(batchId, b.hostNdcUse);
+        FirstTransferRecord[] storage records = _records[batchId];
+        uint256 n = records.length;
+        SerialRange[] memory parts = new SerialRange[](n + 1);
+        uint256 count = 0;
+        BatchState memory state = _registry.batchState(batchId);
+        uint64 cursor = state.firstSerial;
+        for (uint256 i = 0; i < n; i++) {
+            if (records[i].first > cursor) count = _addPart(parts, count, cursor, records[i].first - 1);
+            cursor = records[i].last + 1;
+        }
+        if (cursor <= state.lastSerial) count = _addPart(parts, count, cursor, state.lastSerial);
+        _shorten(parts, count);
+        b.wholeBatchFirstTransferredAt = uint64(block.timestamp);
+        _markFirstTransferred(b);
+        emit SerialsFirstTransferred(batchId, b.country, bytes2(0), trigger, parts);
+    }
+
+    function _markFirstTransferred(StoredBatch storage b) private {
+        if (!b.anyFirstTransferred) {
+            b.anyFirstTransferred = true;
+            if (!_countryFirstTransferred[b.country]) _countryFirstTransferred[b.country] = true;
+        }
+    }
+
+    /// @dev Reverts naming the first part of `ranges` that was never first transferred.
+    function _requireFirstTransferred(uint256 batchId, StoredBatch storage b, SerialRange[] calldata ranges)
+        private
+        view
+    {
+        if (b.wholeBatchFirstTransferredAt != 0) return;
+        FirstTransferRecord[] storage records = _records[batchId];
+        uint256 n = records.length;
+        for (uint256 k = 0; k < ranges.length; k++) {
+            uint64 cursor = ranges[k].first;
+            uint64 last = ranges[k].last;
+            uint256 i = _firstEndingAtOrAfter(records, cursor);
+            while (cursor <= last) {
+                if (i == n || records[i].first > cursor) {
+                    uint64 gapEnd = i == n || records[i].first > last ? last : records[i].first - 1;
+                    revert Article6NotFirstTransferred(batchId, cursor, gapEnd);
+                }
+                if (records[i].last >= last) break;
+                cursor = records[i].last + 1;
+                i++;
+            }
+        }
+    }
+
+    /// @dev Reverts naming the first part of `ranges` that was first transferred.
+    function _requireNeverFirstTransferred(uint256 batchId, StoredBatch storage b, SerialRange[] calldata ranges)
+        private
+        view
+    {
+        FirstTransferRecord[] storage records = _records[batchId];
+        for (uint256 k = 0; k < ranges.length; k++) {
+            SerialRange calldata r = ranges[k];
+            if (b.wholeBatchFirstTransferredAt != 0) revert Article6AlreadyFirstTransferred(batchId, r.first, r.last);
+            uint256 i = _firstEndingAtOrAfter(records, r.first);
+            if (i < records.length && records[i].first <= r.last) {
+                revert Article6AlreadyFirstTransferred(
+                    batchId, _max(r.first, records[i].first), _min(r.last, records[i].last)
+                );
+            }
+        }
+    }
+
+    /// @dev The index of the first record whose last serial is at least `serial` (records ascend).
+    function _firstEndingAtOrAfter(FirstTransferRecord[] storage records, uint64 serial)
+        private
+        view
+        returns (uint256 lo)
+    {
+        uint256 hi = records.length;
+        while (lo < hi) {
+            uint256 mid = (lo + hi) / 2;
+            if (records[mid].last < serial) lo = mid + 1;
+            else hi = mid;
+        }
+    }
+
+    function _existingBatch(uint256 batchId) private view returns (StoredBatch storage b) {
+        b = _batches[batchId];
+        if (b.country == bytes2(0)) revert Article6UnknownBatch(batchId);
+    }
+
+    function _onlyCommittee(bytes2 country) private view {
+        address committee = _registry.committeeOf(country);
+        if (committee == address(0) || msg.sender != committee) revert Article6NotCommittee(country, msg.sender);
+    }
+
+    /// @dev Length bounds, then `TextChecks`: well-formed UTF-8 without control characters.
+    function _checkText(string calldata text) private pure {
+        uint256 length = bytes(text).length;
+        if (length == 0) revert Article6EmptyText();
+        if (length > MAX_TEXT_BYTES) revert Article6TextTooLong(length, MAX_TEXT_BYTES);
+        uint256 offset = TextChecks.firstInvalid(text);
+        if (offset != TextChecks.NONE) revert Article6InvalidText(offset);
+    }
+
+    function _size(SerialRange[] calldata ranges) private pure returns (uint64 total) {
+        for (uint256 k = 0; k < ranges.length; k++) {
+            total += ranges[k].last - ranges[k].first + 1;
+        }
+    }
+
+    function _max(uint64 a, uint64 b) private pure returns (uint64) {
+        return a > b ? a : b;
+    }
+
+    function _min(uint64 a, uint64 b) private pure returns (uint64) {
+        return a < b ? a : b;
+    }
+}
