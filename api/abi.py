@@ -20,12 +20,13 @@ from eth_utils import keccak, to_checksum_address
 
 from registry_client.contracts import ContractName, abi as contract_abi
 
-ContractRole = Literal["registry", "projects", "governance", "committee"]
+ContractRole = Literal["registry", "projects", "governance", "article6", "committee"]
 
 ROLES: dict[ContractRole, ContractName] = {
     "registry": "JCMRegistry",
     "projects": "JCMProjects",
     "governance": "JCMGovernance",
+    "article6": "JCMArticle6",
     "committee": "JointCommittee",
 }
 """The contract each role of the indexer reads (the committees are every ``JointCommittee`` named

@@ -4,25 +4,27 @@ Only units of batches authorized under Article 6.2 are Article 6 units (ITMOs); 
 appear. Both parties' tables come from the same events, so they agree by construction;
 :func:`reconciliation` checks it anyway.
 
-How indexed rows become actions (:func:`derive_actions`, the one place that interprets them):
+How indexed rows become actions (:func:`derive_actions`, the one place that interprets them). Every
+fact comes from an event of the chain; nothing is inferred:
 
-- **authorization**: the issuance decision of an authorized batch, signed by members of both
-  governments, records the authorization; each of the two parties reports it, dated with the
-  authorization date the decision states.
-- **first transfer / acquisition**: a unit is first transferred the first time it enters another
-  party's registry: Japan's share allocated at issuance (issued straight into Japan's registry) or
-  the first international transfer of that serial. The transferring party reports a first transfer,
-  the acquiring party an acquisition, with the same units.
-- **transfer / acquisition**: any later international transfer of the same serials.
+- **authorization**: the issuance decision of an authorized batch (``BatchIssued``, signed by
+  members of both governments), and each later decision of the authorizing party recording or
+  amending it (``AuthorizationSet``, signed by the host's members); each of the two parties reports
+  it, dated with the authorization date it states. A revocation ends the batch's authorization and
+  is not an AEF action (only batches never first transferred can be revoked).
+- **first transfer / acquisition**: exactly the serials ``JCMArticle6`` first transferred
+  (``SerialsFirstTransferred``: Japan's share at issuance of an authorized batch, the first
+  international transfer of each serial, or the definition the host set for its cooperative
+  approach). The transferring party reports a first transfer; the acquiring party, when the event
+  names one, an acquisition with the same units.
+- **transfer / acquisition**: the rest of an international transfer (serials first transferred
+  before it).
 - **use toward NDC**: a retirement for NDC use, reported by the using party.
 - **cancellation for OIMP**: a cancellation for other international mitigation purposes.
 - **overall mitigation or voluntary cancellation**: a cancellation for overall mitigation, a
   voluntary cancellation or a voluntary offset retirement, reported by the registry that holds it.
 - Corrections (a joint committee's cancellation of wrongly issued credits) are not Article 6
   actions.
-
-The first transfer of each serial is computed here from the movements' exact ranges; once the
-ledger emits per-serial first-transfer events, only :func:`derive_actions` changes.
 
 Every row names the log that proves it (block, transaction, log index). A row covers one contiguous
 block of units of one originating registry (the registry side the units were issued into), so its
@@ -36,20 +38,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api.queries import article6
 from api.queries.common import MAX_DATETIME_SECONDS, NotFoundError
 from api.queries.reports import HOLDING_KINDS, indexed_block
 from api.ranges import Range
 from api.tables import (
     Account,
+    AuthorizationChange,
     Batch,
     Block,
     CancellationRecord,
     Country,
+    FirstTransferRange,
     HoldingRange,
     Movement,
     MovementRange,
@@ -69,10 +75,24 @@ from registry_client.article6 import (
 from registry_client.decisions import JAPAN
 from registry_client.serials import format_block_id
 
-FIRST_TRANSFER_DEFINITION = (
-    "first international transfer: entry into another participating Party's registry "
-    "(for Japan's share, its issuance into Japan's registry)"
-)
+FIRST_TRANSFER_DEFINITIONS = {
+    "international_transfer": (
+        "first international transfer: entry into another participating Party's registry "
+        "(for Japan's share, its issuance into Japan's registry)"
+    ),
+    "authorization": (
+        "authorization (units authorized for other international mitigation purposes); "
+        "otherwise the first international transfer"
+    ),
+    "issuance": (
+        "issuance (units authorized for other international mitigation purposes); "
+        "otherwise the first international transfer"
+    ),
+    "use_or_cancellation": (
+        "use or cancellation (units authorized for other international mitigation purposes); "
+        "otherwise the first international transfer"
+    ),
+}
 PURPOSES = {
     "ndc": "use toward NDCs",
     "other_purposes": "other international mitigation purposes",
@@ -94,6 +114,10 @@ CANCELLATIONS = {
 }
 
 
+Segment = tuple[int, int, str]
+"""Serials ``first..last`` of a batch issued into a registry side."""
+
+
 @dataclass(frozen=True)
 class _BatchFacts:
     id: int
@@ -107,6 +131,7 @@ class _BatchFacts:
     authorization_date: date | None
     sector: str
     activity_type: str
+    definition: str
     proof: Proof
 
 
@@ -142,15 +167,21 @@ def _methodologies() -> dict[str, data.Methodology]:
 
 
 def _batches(session: Session) -> dict[int, _BatchFacts]:
+    """The batches authorized now (their current authorization, id and date)."""
+    current = article6.current_authorization()
     rows = session.execute(
-        select(Batch, Project.methodology)
+        select(Batch, Project.methodology, *article6.current_authorization_columns())
         .join(Project, Project.ref == Batch.project_ref)
-        .where(Batch.authorization != "none")
+        .where(current != "none")
     ).all()
     known = _methodologies()
+    definitions: dict[str, str] = {}
     batches = {}
-    for batch, methodology in rows:
+    for row in rows:
+        batch, methodology = row.Batch, row.methodology
         facts = known.get(methodology)
+        if batch.country not in definitions:
+            definitions[batch.country] = article6.definition(session, batch.country)
         batches[batch.id] = _BatchFacts(
             id=batch.id,
             country=batch.country,
@@ -158,11 +189,12 @@ def _batches(session: Session) -> dict[int, _BatchFacts]:
             vintage=batch.vintage,
             first=batch.first_serial,
             last=batch.last_serial,
-            authorization=batch.authorization,
-            authorization_id=batch.authorization_id,
-            authorization_date=_day(batch.authorization_date),
+            authorization=row.current_authorization,
+            authorization_id=row.current_authorization_id,
+            authorization_date=_day(int(row.current_authorization_date)),
             sector=facts.sectoral_scope if facts else "",
             activity_type=f"{methodology} {facts.title}" if facts else methodology,
+            definition=definitions[batch.country],
             proof=Proof(
                 block_number=batch.block_number, tx_hash=batch.tx_hash, log_index=batch.log_index
             ),
@@ -182,7 +214,7 @@ def _split(
 
 
 def _partition(ranges: list[Range], done: list[Range]) -> tuple[list[Range], list[Range]]:
-    """``ranges`` split into the serials not in ``done`` (new) and those in it (seen before)."""
+    """``ranges`` split into the serials not in ``done`` and those in it."""
     new: list[Range] = []
     seen: list[Range] = []
     for first, last in ranges:
@@ -199,6 +231,105 @@ def _partition(ranges: list[Range], done: list[Range]) -> tuple[list[Range], lis
         if cursor <= last:
             new.append((cursor, last))
     return new, seen
+
+
+def _proof(row: Any) -> Proof:
+    return Proof(block_number=row.block_number, tx_hash=row.tx_hash, log_index=row.log_index)
+
+
+def _authorizations(
+    session: Session,
+    batches: dict[int, _BatchFacts],
+    segments: dict[int, list[Segment]],
+    since: dict[int, tuple[int, int]],
+) -> Iterator[Action]:
+    """Both parties' authorization actions: each authorized issuance, then each later decision
+    recording or amending an authorization, dated with the date it states. ``since`` receives the
+    log (block, index) from which each batch is authorized."""
+    changes: dict[int, list[AuthorizationChange]] = defaultdict(list)
+    for change in session.execute(
+        select(AuthorizationChange)
+        .where(
+            AuthorizationChange.batch_id.in_(list(batches)),
+            AuthorizationChange.authorization != "none",
+        )
+        .order_by(AuthorizationChange.block_number, AuthorizationChange.log_index)
+    ).scalars():
+        changes[change.batch_id].append(change)
+    issued = {
+        row.id: row
+        for row in session.execute(select(Batch).where(Batch.id.in_(list(batches)))).scalars()
+    }
+    for batch in batches.values():
+        pieces = list(_split([(batch.first, batch.last)], sorted(segments[batch.id])))
+        decided: list[tuple[date | None, Proof]] = []
+        if issued[batch.id].authorization != "none":
+            decided.append((_day(issued[batch.id].authorization_date), batch.proof))
+        decided += [(_day(c.authorization_date), _proof(c)) for c in changes[batch.id]]
+        if decided:
+            since[batch.id] = (decided[0][1].block_number, decided[0][1].log_index)
+        for day, proof in decided:
+            if day is None:
+                continue
+            for party in (batch.country, JAPAN):
+                for seq, ((a, b), origin) in enumerate(pieces):
+                    yield Action(
+                        party,
+                        ActionType.AUTHORIZATION,
+                        batch,
+                        a,
+                        b,
+                        origin,
+                        day,
+                        proof=proof,
+                        seq=seq,
+                    )
+
+
+def _first_transfers(
+    session: Session, batches: dict[int, _BatchFacts], segments: dict[int, list[Segment]]
+) -> tuple[list[Action], dict[tuple[str, int], list[Range]]]:
+    """The first transfers the chain recorded (``SerialsFirstTransferred``): the transferring
+    party's first transfer and, when the event names one, the acquiring party's acquisition. Also
+    the serials first transferred per (transaction, batch), which are no "transfer" of that
+    transaction's international transfer."""
+    f = FirstTransferRange
+    actions: list[Action] = []
+    by_tx: dict[tuple[str, int], list[Range]] = defaultdict(list)
+    rows = session.execute(
+        select(f).where(f.batch_id.in_(list(batches))).order_by(f.block_number, f.log_index, f.seq)
+    ).scalars()
+    seqs: dict[tuple[int, int], int] = defaultdict(int)
+    for row in rows:
+        batch = batches[row.batch_id]
+        by_tx[(row.tx_hash, row.batch_id)].append((row.first, row.last))
+        day = _day(row.timestamp)
+        assert day is not None  # block times are always real times
+        acquiring = row.to_party or ""
+        for (a, b), origin in _split([(row.first, row.last)], segments[batch.id]):
+            key = (row.block_number, row.log_index)
+            seq = seqs[key]
+            seqs[key] += 1
+            parties = [(row.from_party, ActionType.FIRST_TRANSFER)]
+            if acquiring:
+                parties.append((acquiring, ActionType.ACQUISITION))
+            for party, own in parties:
+                actions.append(
+                    Action(
+                        party,
+                        own,
+                        batch,
+                        a,
+                        b,
+                        origin,
+                        day,
+                        transferring=row.from_party,
+                        acquiring=acquiring,
+                        proof=_proof(row),
+                        seq=seq,
+                    )
+                )
+    return actions, by_tx
 
 
 def derive_actions(session: Session) -> list[Action]:
@@ -232,71 +363,50 @@ def derive_actions(session: Session) -> list[Action]:
             select(CancellationRecord).where(CancellationRecord.batch_id.in_(list(batches)))
         ).scalars()
     }
-    segments: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    segments: dict[int, list[Segment]] = defaultdict(list)
     for movement, ranges in moves.values():
         if movement.kind == "issuance":
             segments[movement.batch_id] += [(a, b, movement.to_side) for a, b in ranges]
-    first_transferred: dict[int, list[Range]] = defaultdict(list)
-    actions: list[Action] = []
-
-    for batch in batches.values():
-        if batch.authorization_date is None:
-            continue
-        pieces = list(_split([(batch.first, batch.last)], sorted(segments[batch.id])))
-        for party in (batch.country, JAPAN):
-            for seq, ((a, b), origin) in enumerate(pieces):
-                actions.append(
-                    Action(
-                        party,
-                        ActionType.AUTHORIZATION,
-                        batch,
-                        a,
-                        b,
-                        origin,
-                        batch.authorization_date,
-                        proof=batch.proof,
-                        seq=seq,
-                    )
-                )
+    for batch_id in segments:
+        segments[batch_id].sort()
+    since: dict[int, tuple[int, int]] = {}
+    actions = list(_authorizations(session, batches, segments, since))
+    firsts, first_by_tx = _first_transfers(session, batches, segments)
+    actions += firsts
 
     for movement, ranges in moves.values():
         batch = batches[movement.batch_id]
         day = _day(movement.timestamp)
         assert day is not None  # block times are always real times
-        proof = Proof(
-            block_number=movement.block_number,
-            tx_hash=movement.tx_hash,
-            log_index=movement.log_index,
-        )
-        done = first_transferred[batch.id]
-        crossing = movement.kind == "international_transfer" or (
-            movement.kind == "issuance" and movement.to_side != batch.country
-        )
-        if crossing:
+        proof = _proof(movement)
+        if movement.kind == "international_transfer":
+            # The serials this very transaction first transferred are its first transfer (above);
+            # the rest had crossed before: a transfer.
+            crossed, _first = _partition(ranges, sorted(first_by_tx[(movement.tx_hash, batch.id)]))
             sender = movement.from_side or batch.country
-            new, seen = _partition(ranges, done)
-            first_transferred[batch.id] = sorted([*done, *new])
-            seq = 0
-            for kind, part in ((ActionType.FIRST_TRANSFER, new), (ActionType.TRANSFER, seen)):
-                for (a, b), origin in _split(part, segments[batch.id]):
-                    for party, own in ((sender, kind), (movement.to_side, ActionType.ACQUISITION)):
-                        actions.append(
-                            Action(
-                                party,
-                                own,
-                                batch,
-                                a,
-                                b,
-                                origin,
-                                day,
-                                transferring=sender,
-                                acquiring=movement.to_side,
-                                proof=proof,
-                                seq=seq,
-                            )
+            for seq, ((a, b), origin) in enumerate(_split(crossed, segments[batch.id])):
+                for party, own in (
+                    (sender, ActionType.TRANSFER),
+                    (movement.to_side, ActionType.ACQUISITION),
+                ):
+                    actions.append(
+                        Action(
+                            party,
+                            own,
+                            batch,
+                            a,
+                            b,
+                            origin,
+                            day,
+                            transferring=sender,
+                            acquiring=movement.to_side,
+                            proof=proof,
+                            seq=seq,
                         )
-                    seq += 1
+                    )
             continue
+        if (movement.block_number, movement.log_index) < since.get(batch.id, (0, 0)):
+            continue  # used before the batch was authorized: not an ITMO then
         typed = _consumption(movement, retirements, cancellations)
         if typed is None:
             continue
@@ -317,6 +427,9 @@ def derive_actions(session: Session) -> list[Action]:
                     seq=seq,
                 )
             )
+    actions.sort(
+        key=lambda x: (x.proof.block_number, x.proof.log_index, x.seq) if x.proof else (0, 0, 0)
+    )
     return actions
 
 
@@ -372,7 +485,9 @@ def _row(action: Action) -> AefAction:
         authorization_id=batch.authorization_id,
         purposes_for_authorization=PURPOSES[batch.authorization],
         oimp_authorized=batch.authorization in ("other_purposes", "ndc_and_other_purposes"),
-        first_transfer_definition=FIRST_TRANSFER_DEFINITION,
+        first_transfer_definition=FIRST_TRANSFER_DEFINITIONS.get(
+            batch.definition, batch.definition
+        ),
         action_date=action.day,
         action_type=action.type,
         transferring_party=action.transferring,
@@ -515,7 +630,8 @@ def _pair_key(row: AefAction) -> tuple[str, str, str, int, str, str, date]:
 
 
 def reconciliation(session: Session) -> Reconciliation:
-    """Pair every first transfer and transfer with the acquiring party's acquisition."""
+    """Pair every first transfer and transfer with the acquiring party's acquisition (a first
+    transfer by a definition that names no acquiring party has no counterpart to pair with)."""
     sent: dict[tuple[str, str, str, int, str, str, date], list[tuple[str, AefAction]]] = (
         defaultdict(list)
     )
@@ -525,7 +641,8 @@ def reconciliation(session: Session) -> Reconciliation:
     for action in derive_actions(session):
         row = _row(action)
         if action.type in (ActionType.FIRST_TRANSFER, ActionType.TRANSFER):
-            sent[_pair_key(row)].append((action.party, row))
+            if action.acquiring:
+                sent[_pair_key(row)].append((action.party, row))
         elif action.type is ActionType.ACQUISITION:
             received[_pair_key(row)].append((action.party, row))
     unmatched: list[Unmatched] = []

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from api import bulk, ranges as rng
 from api.abi import ContractRole
+from api.apply_article6 import Article6Handlers
 from api.apply_governance import GovernanceHandlers
 from api.tables import (
     Account,
@@ -160,9 +161,10 @@ class _HoldingState:
     stored: bool
 
 
-class Applier(GovernanceHandlers):
+class Applier(GovernanceHandlers, Article6Handlers):
     """Applies decoded events to the index inside the caller's transaction (the governance
-    events' handlers are in :mod:`api.apply_governance`).
+    events' handlers are in :mod:`api.apply_governance`, Article 6's in
+    :mod:`api.apply_article6`).
 
     Args:
         session: the open session (its transaction commits the range together with the checkpoint).
@@ -550,6 +552,7 @@ class Applier(GovernanceHandlers):
                 "monitoring_end": info["monitoringEnd"],
                 "verified_reductions": info["verifiedReductions"],
                 "decision_id": info["decisionId"],
+                "decision_ref": info["decisionRef"],
                 "verification_report_hash": info["verificationReportHash"],
                 "authorization": enum_name(AUTHORIZATIONS, info["authorization"]),
                 "authorization_id": info["authorizationId"],

@@ -79,6 +79,9 @@ LABELS: dict[str, str] = {
     "lagging": N_("Lagging"),
     "chain_unreachable": N_("Chain unreachable"),
     "empty": N_("Empty"),
+    # first-transfer definitions (FirstTransferDefinition; the others share their movement's or
+    # action's words: international transfer, issuance, authorization)
+    "use_or_cancellation": N_("Use or cancellation"),
     # governance: pauses, country proposals, side roles
     "started": N_("Pause started"),
     "lifted": N_("Pause lifted"),

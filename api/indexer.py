@@ -2,8 +2,8 @@
 
 How it works (``jcm index`` and the devnet run it; :func:`run` is the entry point):
 
-- It reads the logs of ``JCMRegistry``, ``JCMProjects``, ``JCMGovernance`` (both created by the
-  registry, whose views name them) and every ``JointCommittee`` with
+- It reads the logs of ``JCMRegistry``, ``JCMProjects``, ``JCMGovernance``, ``JCMArticle6`` (all
+  created by the registry, whose views name them) and every ``JointCommittee`` with
   ``eth_getLogs`` in block ranges, up to ``head - confirmations``, or up to the node's
   ``finalized`` block where the node has one and it is higher (a finalized block never
   reorganises, so it needs no confirmations; Clique has no such tag, QBFT's blocks are final when
@@ -185,6 +185,7 @@ class Indexer:
     _cache: IndexCache = field(default_factory=IndexCache)
     _projects: str = ""
     _governance: str = ""
+    _article6: str = ""
     _span: int = 0  # blocks per eth_getLogs call now (halved while the node refuses bigger ranges)
     _without_finality: bool = False  # the node answered the ``finalized`` tag with an error
     _finalized: int | None = None  # the node's ``finalized`` block when last asked
@@ -208,12 +209,14 @@ class Indexer:
         self._projects = self.target.projects or self.rpc.call_address(
             self.target.registry, "projects()"
         )
-        self._governance = self._governance_address()
+        self._governance = self._named_contract("governance")
+        self._article6 = self._named_contract("article6")
         wanted = {
             "chain_id": str(chain_id),
             "registry": self.target.registry,
             "projects": self._projects,
             "governance": self._governance,
+            "article6": self._article6,
             "start_block": str(self.target.start_block),
         }
         with Session(self.engine) as session, session.begin():
@@ -247,13 +250,13 @@ class Indexer:
                 raise IndexSchemaError("the index has no checkpoint: call prepare() first")
             return CheckpointState(cp.block_number, cp.block_hash)
 
-    def _governance_address(self) -> str:
-        """The registry's ``JCMGovernance``, or ``""`` when the registry has none to name (a
-        stand-in event source in tests): its events are then not read."""
+    def _named_contract(self, view: str) -> str:
+        """The contract the registry names by ``view()`` (``governance``, ``article6``), or ``""``
+        when it names none (a stand-in event source in tests): its events are then not read."""
         try:
-            return self.rpc.call_address(self.target.registry, "governance()")
+            return self.rpc.call_address(self.target.registry, f"{view}()")
         except (RpcRefused, DecodingError):  # refused, or no contract answering at that address
-            log.warning("the registry names no governance contract: its events are not indexed")
+            log.warning("the registry names no %s contract: its events are not indexed", view)
             return ""
 
     def _contracts(self) -> dict[str, ContractRole]:
@@ -264,6 +267,8 @@ class Indexer:
         }
         if self._governance:
             roles[self._governance.lower()] = "governance"
+        if self._article6:
+            roles[self._article6.lower()] = "article6"
         return roles
 
     def _committees(self, session: Session) -> list[str]:

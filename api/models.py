@@ -19,6 +19,7 @@ from registry_client.domain import (
     Authorization,
     CancellationReason,
     DecisionKind,
+    FirstTransferDefinition,
     KeyOf,
     MemberSide,
     RetirementPurpose,
@@ -30,6 +31,7 @@ T = TypeVar("T")
 AccountKindName = Annotated[str, KeyOf(AccountKind, without=AccountKind.NONE)]
 AccountStatusName = Annotated[str, KeyOf(AccountStatus, without=AccountStatus.NONE)]
 AuthorizationName = Annotated[str, KeyOf(Authorization)]
+DefinitionName = Annotated[str, KeyOf(FirstTransferDefinition)]
 PurposeName = Annotated[str, KeyOf(RetirementPurpose)]
 ReasonName = Annotated[str, KeyOf(CancellationReason)]
 MovementKind = Literal[
@@ -213,6 +215,9 @@ class CountryDetail(CountryOut):
         description="Japan's proposal the partner accepted (none for countries added otherwise)"
     )
     authorities: list[str] = Field(description="who holds the side's registry authority now")
+    first_transfer_definition: DefinitionName = Field(
+        description="what first-transfers an authorized unit in its cooperative approach"
+    )
 
 
 # -- projects and batches ----------------------------------------------------------------------
@@ -249,8 +254,12 @@ class BatchOut(_Out):
     first_serial: int
     last_serial: int
     decision_id: str
+    decision_ref: str = Field(description="the joint committee's decision reference")
     verification_report_hash: str
-    authorization: AuthorizationName
+    authorization: AuthorizationName = Field(
+        description="the current Article 6 authorization: the last decision of the authorizing "
+        "party, else the issuance decision's"
+    )
     authorization_id: str
     authorization_date: ChainTime | None
     issued_at: datetime
@@ -258,6 +267,32 @@ class BatchOut(_Out):
     quantities: Quantities
     proof: Proof
     ledger_log_index: int = Field(description="log index of the ledger's BatchCreated event")
+
+
+class AuthorizationChangeOut(_Out):
+    """The authorizing party's decision on a batch's Article 6 authorization (``AuthorizationSet``):
+    recorded (previous ``none``), amended, or revoked (``authorization`` ``none``)."""
+
+    previous: AuthorizationName
+    authorization: AuthorizationName
+    authorization_id: str
+    authorization_date: ChainTime | None
+    proof: Proof
+
+
+class FirstTransferOut(_Out):
+    """Serials first transferred together (Article 6.2), exactly as the chain recorded them."""
+
+    batch_id: int
+    first: int
+    last: int
+    quantity: int
+    from_party: str = Field(description="the first transferring party: the batch's host country")
+    to_party: str | None = Field(
+        description="the acquiring party's registry; none when the definition names no acquirer"
+    )
+    trigger: DefinitionName = Field(description="what first-transferred them")
+    proof: Proof
 
 
 class ProjectDetail(ProjectOut):
@@ -278,10 +313,16 @@ class BatchHolder(_Out):
 
 
 class BatchDetail(BatchOut):
-    """A batch with its current holders and its issuance allocations."""
+    """A batch with its current holders, its issuance allocations and its Article 6 record."""
 
     holders: list[BatchHolder]
     allocations: list[Movement]
+    authorization_history: list[AuthorizationChangeOut] = Field(
+        description="the authorizing party's decisions after the issuance, oldest first"
+    )
+    first_transfers: Page[FirstTransferOut] = Field(
+        description="its serials first transferred, by serial (limit/offset)"
+    )
 
 
 # -- accounts and holdings ---------------------------------------------------------------------
@@ -418,6 +459,11 @@ class SerialLookup(_Out):
     )
     whereabouts_total: int = Field(description="how many pieces the whereabouts have in all")
     movements: Page[Movement]
+    first_transfers: list[FirstTransferOut] = Field(
+        default_factory=list,
+        description="whether, when, from and to which party the asked serials were first "
+        "transferred (one page, limit/offset; none: never first transferred)",
+    )
 
 
 # -- retirements and cancellations -------------------------------------------------------------

@@ -34,7 +34,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 MAX_UINT64 = 2**64 - 1
 MAX_INT64 = 2**63 - 1
@@ -382,8 +382,9 @@ class Batch(ProvenanceColumns, Base):
     monitoring_end: Mapped[int] = mapped_column(UINT64)
     verified_reductions: Mapped[int] = mapped_column(UINT64)
     decision_id: Mapped[str] = mapped_column(HASH)
+    decision_ref: Mapped[str] = mapped_column(NAME)  # the committee's reference, "JC-ID-2023-05"
     verification_report_hash: Mapped[str] = mapped_column(HASH)
-    authorization: Mapped[str] = mapped_column(_str(32))
+    authorization: Mapped[str] = mapped_column(_str(32))  # the issuance decision's
     authorization_id: Mapped[str] = mapped_column(NAME)
     authorization_date: Mapped[int] = mapped_column(UINT64)
 
@@ -542,6 +543,59 @@ class Correction(Provenance, Base):
     cancellation_id: Mapped[int] = mapped_column(BigInteger)
 
 
+# ------------------------------------------------------------------------------------------------
+# Article 6 (JCMArticle6)
+# ------------------------------------------------------------------------------------------------
+
+
+class AuthorizationChange(Provenance, Base):
+    """The authorizing party recorded, amended or revoked (``authorization`` ``none``) a batch's
+    Article 6 authorization (``AuthorizationSet``). A batch's current authorization is its latest
+    change, else its issuance decision's (:class:`Batch`)."""
+
+    __tablename__ = "authorization_changes"
+
+    batch_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    country: Mapped[str] = mapped_column(SIDE)
+    previous: Mapped[str] = mapped_column(_str(32))
+    authorization: Mapped[str] = mapped_column(_str(32))
+    authorization_id: Mapped[str] = mapped_column(NAME)
+    authorization_date: Mapped[int] = mapped_column(UINT64)
+
+
+class FirstTransferRange(Base):
+    """Serials first transferred (``SerialsFirstTransferred``): the event's ``seq``-th range, from
+    ``from_party`` (the host) to ``to_party`` (empty when the definition names no acquirer), and
+    the definition that made it (``trigger``). Exactly the chain's ranges, never computed."""
+
+    __tablename__ = "first_transfer_ranges"
+
+    block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(BigInteger)
+    first: Mapped[int] = mapped_column(UINT64)
+    last: Mapped[int] = mapped_column(UINT64)
+    from_party: Mapped[str] = mapped_column(SIDE)
+    to_party: Mapped[str | None] = mapped_column(SIDE, nullable=True)
+    trigger: Mapped[str] = mapped_column(_str(32))
+    block_hash: Mapped[str] = mapped_column(HASH)
+    tx_hash: Mapped[str] = mapped_column(HASH)
+    timestamp: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_first_transfer_ranges_batch_first", "batch_id", "first", "last"),)
+
+
+class FirstTransferDefinitionChange(Provenance, Base):
+    """A partner country set its cooperative approach's first-transfer definition
+    (``FirstTransferDefinitionSet``); until then it is ``international_transfer``."""
+
+    __tablename__ = "first_transfer_definitions"
+
+    country: Mapped[str] = mapped_column(SIDE, index=True)
+    definition: Mapped[str] = mapped_column(_str(32))
+
+
 #: Tables holding data derived from events (everything but bookkeeping), in dump order.
 EVENT_TABLES = (
     Event,
@@ -564,4 +618,7 @@ EVENT_TABLES = (
     RetirementRecord,
     CancellationRecord,
     Correction,
+    AuthorizationChange,
+    FirstTransferRange,
+    FirstTransferDefinitionChange,
 )

@@ -29,7 +29,7 @@ from api.models import (
     Quantities,
     StatusChange,
 )
-from api.queries import governance
+from api.queries import article6, governance
 from api.queries.common import (
     MAX_DB_INT,
     AnySelect,
@@ -227,6 +227,7 @@ def get_country(session: Session, code: str) -> CountryDetail:
         ],
         proposal=governance.accepted_proposal(session, code),
         authorities=governance.authorities(session, code),
+        first_transfer_definition=article6.definition(session, code),
     )
 
 
@@ -316,6 +317,10 @@ def get_project(session: Session, ref: str) -> ProjectDetail:
 
 # -- batches -----------------------------------------------------------------------------------
 
+FIRST_TRANSFERS = 500
+"""First-transfer pieces a batch shows (``first_transfers.total`` says if it has more; a batch keeps
+at most ``MAX_FIRST_TRANSFER_RANGES``, and ``/v1/serials`` pages through any range of them)."""
+
 
 def _batch_query() -> AnySelect:
     return select(
@@ -323,6 +328,7 @@ def _batch_query() -> AnySelect:
         _batch_retired().label("retired"),
         _batch_cancelled().label("cancelled"),
         _internationally_transferred().label("international"),
+        *article6.current_authorization_columns(),
     )
 
 
@@ -340,10 +346,11 @@ def _batch_fields(row: Any) -> dict[str, Any]:
         "first_serial": b.first_serial,
         "last_serial": b.last_serial,
         "decision_id": b.decision_id,
+        "decision_ref": b.decision_ref,
         "verification_report_hash": b.verification_report_hash,
-        "authorization": b.authorization,
-        "authorization_id": b.authorization_id,
-        "authorization_date": maybe_chain_time(b.authorization_date),
+        "authorization": row.current_authorization,
+        "authorization_id": row.current_authorization_id,
+        "authorization_date": maybe_chain_time(as_int(row.current_authorization_date)),
         "issued_at": when(b.timestamp),
         "internationally_transferred": bool(row.international),
         "quantities": quantities(b.quantity, row.retired, row.cancelled),
@@ -371,7 +378,7 @@ def list_batches(
     if vintage is not None:
         query = query.where(Batch.vintage == vintage)
     if authorization:
-        query = query.where(Batch.authorization == authorization)
+        query = query.where(article6.current_authorization() == authorization)
     if internationally_transferred is not None:
         flag = _internationally_transferred()
         query = query.where(flag if internationally_transferred else ~flag)
@@ -419,6 +426,10 @@ def get_batch(session: Session, batch_id: int) -> BatchDetail:
             for h in holders
         ],
         allocations=allocations.items,
+        authorization_history=article6.authorization_history(session, batch_id),
+        first_transfers=article6.first_transfers(
+            session, batch_id, row.Batch.first_serial, row.Batch.last_serial, FIRST_TRANSFERS, 0
+        ),
     )
 
 

@@ -23,6 +23,7 @@ from api.models import (
     TransactionOut,
     Whereabouts,
 )
+from api.queries import article6
 from api.queries.common import (
     MAX_DB_INT,
     AnySelect,
@@ -453,6 +454,7 @@ def lookup_serials(session: Session, text: str, limit: int, offset: int) -> Seri
         )
     whereabouts, pieces = _whereabouts(session, batch, first, last, limit, offset)
     movements = _history(session, batch, first, last, limit, offset)
+    transferred = article6.first_transfers(session, batch.id, first, last, limit, offset)
     return SerialLookup(
         query=text,
         first=first,
@@ -465,11 +467,14 @@ def lookup_serials(session: Session, text: str, limit: int, offset: int) -> Seri
             vintage=batch.vintage,
             first_serial=batch.first_serial,
             last_serial=batch.last_serial,
-            authorization=batch.authorization,
+            authorization=session.execute(
+                select(article6.current_authorization()).where(Batch.id == batch.id)
+            ).scalar_one(),
         ),
         whereabouts=whereabouts,
         whereabouts_total=pieces,
         movements=movements,
+        first_transfers=transferred.items,
     )
 
 

@@ -36,6 +36,7 @@ def test_batches_match_batch_totals_and_batch_info(client: TestClient, seeded_ch
         )
         assert info.internationallyTransferred == batch["internationally_transferred"]
         assert "0x" + info.decisionId.hex() == batch["decision_id"]
+        assert info.decisionRef == batch["decision_ref"]
         detail = client.get(f"/v1/batches/{batch['id']}").json()
         on_chain_holders = {
             h: registry.functions.balanceOf(h, batch["id"]).call()

@@ -88,6 +88,7 @@ def test_every_enum_value_of_the_api_has_words() -> None:
         models.PauseOut.model_fields["kind"].annotation,
         models.CountryProposalOut.model_fields["status"].annotation,
         models.RoleName,
+        models.DefinitionName,
     ]
     values: set[str] = set()
     for literal in literals:

@@ -125,9 +125,9 @@ class Chain:
             1_600_000_000 + self.decision_counter * 1_000_000,
             1_600_000_000 + self.decision_counter * 1_000_000 + 500_000,
         )
-        decision_ref = f"decision {self.decision_counter}"
+        decision_ref = f"JC-{ref[:2]}-{self.decision_counter:03d}"  # its keccak is the id
         issuance = (
-            doc_digest(decision_ref),  # the decision id is the keccak-256 of its reference
+            keccak(text=decision_ref),
             decision_ref,
             ref,
             start,

@@ -1,0 +1,91 @@
+"""Index rows of Article 6 (``JCMArticle6``): authorizations, first transfers per serial, and each
+country's first-transfer definition.
+
+:class:`Article6Handlers` is mixed into :class:`api.apply.Applier`, which dispatches
+``AuthorizationSet``, ``SerialsFirstTransferred`` and ``FirstTransferDefinitionSet`` here. The
+first transfers are stored exactly as the event states them (its ranges, its parties, the
+definition that made them), so the AEF tables (:mod:`api.aef`) report the chain's facts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from api.tables import (
+    AuthorizationChange,
+    Base,
+    FirstTransferDefinitionChange,
+    FirstTransferRange,
+)
+from registry_client.domain import Authorization, FirstTransferDefinition
+
+if TYPE_CHECKING:
+    from api.apply import DecodedLog
+
+AUTHORIZATION_KEYS = Authorization.keys()
+DEFINITION_KEYS = FirstTransferDefinition.keys()
+NO_PARTY = "\x00\x00"
+"""How the decoder renders ``bytes2(0)``: "no acquiring party"."""
+
+
+def _key(names: tuple[str, ...], value: int) -> str:
+    # Imported here: api.apply imports this module.
+    from api.apply import enum_name
+
+    return enum_name(names, value)
+
+
+class Article6Handlers:
+    """The Article 6 events' handlers (a mixin of :class:`api.apply.Applier`)."""
+
+    def _add(self, model: type[Base], row: dict[str, Any]) -> None:
+        raise NotImplementedError  # provided by Applier
+
+    def _on_AuthorizationSet(self, log: DecodedLog) -> None:
+        a = log.args
+        self._add(
+            AuthorizationChange,
+            {
+                **log.provenance,
+                "batch_id": a["batchId"],
+                "country": a["country"],
+                "previous": _key(AUTHORIZATION_KEYS, a["previous"]),
+                "authorization": _key(AUTHORIZATION_KEYS, a["authorization"]),
+                "authorization_id": a["authorizationId"],
+                "authorization_date": a["authorizationDate"],
+            },
+        )
+
+    def _on_SerialsFirstTransferred(self, log: DecodedLog) -> None:
+        a = log.args
+        trigger = _key(DEFINITION_KEYS, a["trigger"])
+        to_party = None if a["toParty"] == NO_PARTY else a["toParty"]
+        for seq, part in enumerate(a["ranges"]):
+            self._add(
+                FirstTransferRange,
+                {
+                    "block_number": log.block_number,
+                    "log_index": log.log_index,
+                    "seq": seq,
+                    "batch_id": a["batchId"],
+                    "first": part["first"],
+                    "last": part["last"],
+                    "from_party": a["fromParty"],
+                    "to_party": to_party,
+                    "trigger": trigger,
+                    "block_hash": log.block_hash,
+                    "tx_hash": log.tx_hash,
+                    "timestamp": log.timestamp,
+                },
+            )
+
+    def _on_FirstTransferDefinitionSet(self, log: DecodedLog) -> None:
+        a = log.args
+        self._add(
+            FirstTransferDefinitionChange,
+            {
+                **log.provenance,
+                "country": a["country"],
+                "definition": _key(DEFINITION_KEYS, a["definition"]),
+            },
+        )
