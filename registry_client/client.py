@@ -38,6 +38,7 @@ from web3.types import TxParams, TxReceipt
 from registry_client import contracts, decisions
 from registry_client.chain import connect_web3, rpc_errors
 from registry_client.deployment import deploy_committee, load_deployment
+from registry_client.domain import MAX_SERIAL
 from registry_client.errors import (
     ChainUnavailable,
     DeploymentError,
@@ -55,6 +56,7 @@ from registry_client.models import (
     AccountReceipt,
     AccountStatus,
     Batch,
+    BatchArticle6,
     BatchInfo,
     BatchState,
     BatchTotals,
@@ -65,6 +67,8 @@ from registry_client.models import (
     CountryReceipt,
     DecisionReceipt,
     Deployment,
+    FirstTransfer,
+    FirstTransferDefinition,
     Holding,
     PauseReceipt,
     ProjectInfo,
@@ -74,6 +78,7 @@ from registry_client.models import (
     RetirementPurpose,
     RetirementReceipt,
     RoleReceipt,
+    SerialFirstTransfer,
     SerialLocation,
     SerialRange,
     SerialWhereabouts,
@@ -456,6 +461,16 @@ class PreparedCalls:
             elif kind == decisions.DecisionKind.ReplaceCommittee:
                 event = self._c._event(self._c.registry_contract, "CommitteeSet", receipt)
                 result["committee"] = event["committee"]
+            elif kind == decisions.DecisionKind.SetAuthorization:
+                event = self._c._event(self._c.article6_contract, "AuthorizationSet", receipt)
+                result["batch_id"] = event["batchId"]
+                result["authorization"] = event["authorization"]
+                result["authorization_id"] = event["authorizationId"]
+            elif kind == decisions.DecisionKind.SetFirstTransferDefinition:
+                event = self._c._event(
+                    self._c.article6_contract, "FirstTransferDefinitionSet", receipt
+                )
+                result["first_transfer_definition"] = event["definition"]
             else:
                 event = self._c._event(committee, "MembersChanged", receipt)
                 result["nonce"] = event["nonce"]
@@ -506,6 +521,7 @@ class RegistryClient:
         self._rf = self.registry_contract.functions
         self._pf = self.projects_contract.functions
         self._governance: Contract | None = None
+        self._article6: Contract | None = None
         self.fees = fees or FeeSettings()
         self.timeout = timeout
         self._sender = TransactionSender(w3, sender, self.fees, timeout=timeout) if sender else None
@@ -599,6 +615,16 @@ class RegistryClient:
             address = self._view(self._rf.governance(), "read the governance contract")
             self._governance = contracts.at(self.w3, "JCMGovernance", checksum(address))
         return self._governance
+
+    @property
+    def article6_contract(self) -> Contract:
+        """The ``JCMArticle6`` web3 contract (the deployment's, else read from the registry)."""
+        if self._article6 is None:
+            address = self.deployment.article6 or self._view(
+                self._rf.article6(), "read the Article 6 contract"
+            )
+            self._article6 = contracts.at(self.w3, "JCMArticle6", checksum(address))
+        return self._article6
 
     def with_sender(self, sender: LocalAccount) -> RegistryClient:
         """A client on the same connection and deployment that signs with ``sender``."""
@@ -1230,6 +1256,76 @@ class RegistryClient:
             cancellation_account=None if int(cancellation, 16) == 0 else cancellation,
         )
 
+    # ---- Article 6 ---------------------------------------------------------------------------
+
+    def first_transfer(self, serial: int) -> SerialFirstTransfer:
+        """Whether, when, from and to which party ``serial`` was first transferred (Article 6.2).
+
+        Raises:
+            InvalidInput: not a serial number.
+        """
+        number = _positive(serial, "serial")
+        if number > MAX_SERIAL:
+            raise InvalidInput(f"serial {number} is above the highest serial {MAX_SERIAL}")
+        transferred, batch_id, record = self._view(
+            self.article6_contract.functions.firstTransferOf(number),
+            f"read the first transfer of serial {number}",
+        )
+        if not transferred:
+            return SerialFirstTransfer(
+                serial=number, transferred=False, batch_id=int(batch_id) or None
+            )
+        return SerialFirstTransfer(
+            serial=number, transferred=True, batch_id=int(batch_id), record=_first_transfer(record)
+        )
+
+    def first_transfers(self, batch_id: int) -> list[FirstTransfer]:
+        """A batch's serials first transferred, ascending by serial.
+
+        Raises:
+            NotFound: no such batch.
+        """
+        number = _positive(batch_id, "batch id")
+        records = self._view(
+            self.article6_contract.functions.firstTransfers(number),
+            f"read the first transfers of batch {number}",
+        )
+        return [_first_transfer(r) for r in records]
+
+    def batch_article6(self, batch_id: int) -> BatchArticle6:
+        """A batch's Article 6 state: current authorization, whole-batch first transfer, the host's
+        NDC use.
+
+        Raises:
+            NotFound: no such batch.
+        """
+        number = _positive(batch_id, "batch id")
+        raw = self._view(
+            self.article6_contract.functions.batchArticle6(number),
+            f"read the Article 6 state of batch {number}",
+        )
+        return BatchArticle6(
+            batch_id=number,
+            country=raw.country,
+            authorization=raw.authorization,
+            authorization_id=raw.authorizationId,
+            authorization_date=raw.authorizationDate,
+            whole_batch_first_transferred_at=raw.wholeBatchFirstTransferredAt,
+            first_serial=raw.firstSerial,
+            last_serial=raw.lastSerial,
+            host_ndc_use=raw.hostNdcUse,
+            first_transfer_records=raw.firstTransferRecords,
+        )
+
+    def first_transfer_definition(self, country: str) -> FirstTransferDefinition:
+        """What first-transfers an authorized unit of ``country``'s cooperative approach."""
+        code = _side(country, "country")
+        value = self._view(
+            self.article6_contract.functions.firstTransferDefinition(side_bytes(code)),
+            f"read the first-transfer definition of {code}",
+        )
+        return FirstTransferDefinition(int(value))
+
     def committee(self, country: str) -> CommitteeInfo:
         """A partner country's joint committee: members and thresholds per side, and nonce.
 
@@ -1351,6 +1447,19 @@ class RegistryClient:
             countries=tuple(self.countries()),
             paused=self.paused(),
         )
+
+
+def _first_transfer(raw: Any) -> FirstTransfer:
+    """A ``FirstTransferRecord`` (``toParty`` zero: the definition names no acquiring party)."""
+    to_party = bytes(raw.toParty)
+    return FirstTransfer(
+        first=raw.first,
+        last=raw.last,
+        at=raw.at,
+        from_party=raw.fromParty,
+        to_party=side_code(to_party) if any(to_party) else None,
+        trigger=raw.trigger,
+    )
 
 
 def _batch_info(raw: Any) -> BatchInfo:

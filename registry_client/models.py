@@ -464,3 +464,8 @@ class DecisionReceipt(Receipt):
     cancellation_id: int | None = None
     committee: Address | None = None
     nonce: int | None = None
+    authorization: Annotated[Authorization, _enum(Authorization)] | None = None
+    authorization_id: str | None = None
+    first_transfer_definition: (
+        Annotated[FirstTransferDefinition, _enum(FirstTransferDefinition)] | None
+    ) = None

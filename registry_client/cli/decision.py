@@ -545,6 +545,212 @@ def new_replace_committee(
     _write_decision(client, decision, out, force, as_json)
 
 
+BatchOption = Annotated[int, typer.Option("--batch", min=1, help="The batch's id.")]
+AuthorizationIdOption = Annotated[
+    str,
+    typer.Option(
+        "--authorization-id", help="The letter of authorization's reference, e.g. ID-LoA-2026-001."
+    ),
+]
+AuthorizationDateOption = Annotated[
+    str, typer.Option("--authorization-date", help="Date of the letter of authorization.")
+]
+
+
+def _draft_authorization(
+    ctx: typer.Context,
+    batch_id: int,
+    authorization: str,
+    authorization_id: str,
+    authorization_date: str,
+    *,
+    expect_authorized: bool | None,
+    out: Path,
+    deadline: str | None,
+    valid_days: int,
+    force: bool,
+    as_json: bool,
+) -> None:
+    """Draft a ``SetAuthorization`` decision of the batch's host country (partner side only).
+
+    ``expect_authorized``: ``False`` to record (the batch must not be authorized now), ``True`` to
+    amend or revoke (it must be), ``None`` not to check.
+    """
+    from registry_client.decisions import (
+        Authorization,
+        BatchAuthorization,
+        SetAuthorizationDecision,
+    )
+    from registry_client.errors import InvalidInput
+    from registry_client.models import parse_enum
+
+    try:
+        kind = parse_enum(Authorization, authorization)
+    except ValueError as exc:
+        raise InvalidInput(f"--authorization: {exc}") from None
+    client = connect(ctx)
+    state = client.batch_article6(batch_id)
+    current = state.authorization
+    if expect_authorized is False and current != Authorization.NONE:
+        raise InvalidInput(
+            f"batch {batch_id} is {current.label} already ({state.authorization_id}): amend it "
+            "with jcm decision new amend-authorization"
+        )
+    if expect_authorized and current == Authorization.NONE:
+        raise InvalidInput(
+            f"batch {batch_id} is not authorized: record an authorization with jcm decision new "
+            "authorize"
+        )
+    if expect_authorized is not None and kind == current:
+        raise InvalidInput(f"batch {batch_id} is {current.label} already: nothing to decide")
+    domain, nonce = _domain(client, state.country)
+    decision = SetAuthorizationDecision(
+        domain=domain,
+        nonce=nonce,
+        deadline=_deadline(client, deadline, valid_days),
+        authorization=BatchAuthorization(
+            batch_id=batch_id,
+            authorization=kind,
+            authorization_id=authorization_id,
+            authorization_date=_timestamp(authorization_date, "authorization date"),
+        ),
+    )
+    _write_decision(client, decision, out, force, as_json)
+
+
+@new_app.command("authorize")
+def new_authorize(
+    ctx: typer.Context,
+    batch: BatchOption,
+    authorization: Annotated[
+        str,
+        typer.Option("--authorization", help="ndc, other-purposes or ndc-and-other-purposes."),
+    ],
+    authorization_id: AuthorizationIdOption,
+    authorization_date: AuthorizationDateOption,
+    out: OutOption,
+    deadline: DeadlineOption = None,
+    valid_days: ValidDaysOption = 30,
+    force: ForceOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Draft the host country's Article 6 authorization of a batch issued without one (its
+    partner-side members' threshold decides it)."""
+    from registry_client.errors import InvalidInput
+
+    if authorization.strip().lower() == "none":
+        raise InvalidInput(
+            "--authorization none revokes: use jcm decision new revoke-authorization"
+        )
+    _draft_authorization(
+        ctx, batch, authorization, authorization_id, authorization_date,
+        expect_authorized=False, out=out, deadline=deadline, valid_days=valid_days, force=force,
+        as_json=as_json,
+    )  # fmt: skip
+
+
+@new_app.command("amend-authorization")
+def new_amend_authorization(
+    ctx: typer.Context,
+    batch: BatchOption,
+    authorization: Annotated[
+        str,
+        typer.Option(
+            "--authorization",
+            help="The purposes from now on: ndc, other-purposes or "
+            "ndc-and-other-purposes (none may be dropped once a unit was first transferred).",
+        ),
+    ],
+    authorization_id: AuthorizationIdOption,
+    authorization_date: AuthorizationDateOption,
+    out: OutOption,
+    deadline: DeadlineOption = None,
+    valid_days: ValidDaysOption = 30,
+    force: ForceOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Draft an amendment of a batch's Article 6 authorization (its purposes, reference, date)."""
+    from registry_client.errors import InvalidInput
+
+    if authorization.strip().lower() == "none":
+        raise InvalidInput(
+            "--authorization none revokes: use jcm decision new revoke-authorization"
+        )
+    _draft_authorization(
+        ctx, batch, authorization, authorization_id, authorization_date,
+        expect_authorized=True, out=out, deadline=deadline, valid_days=valid_days, force=force,
+        as_json=as_json,
+    )  # fmt: skip
+
+
+@new_app.command("revoke-authorization")
+def new_revoke_authorization(
+    ctx: typer.Context,
+    batch: BatchOption,
+    authorization_id: Annotated[
+        str,
+        typer.Option("--authorization-id", help="The reference of the revocation decision."),
+    ],
+    authorization_date: Annotated[
+        str, typer.Option("--authorization-date", help="Date of the revocation.")
+    ],
+    out: OutOption,
+    deadline: DeadlineOption = None,
+    valid_days: ValidDaysOption = 30,
+    force: ForceOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Draft the revocation of a batch's Article 6 authorization (refused by the chain once any of
+    its units was first transferred)."""
+    _draft_authorization(
+        ctx, batch, "none", authorization_id, authorization_date,
+        expect_authorized=True, out=out, deadline=deadline, valid_days=valid_days, force=force,
+        as_json=as_json,
+    )  # fmt: skip
+
+
+@new_app.command("first-transfer-definition")
+def new_first_transfer_definition(
+    ctx: typer.Context,
+    country: Annotated[str, typer.Option("--country", help="Partner country, e.g. ID.")],
+    definition: Annotated[
+        str,
+        typer.Option(
+            "--definition",
+            help="international-transfer, authorization, issuance or use-or-cancellation.",
+        ),
+    ],
+    out: OutOption,
+    deadline: DeadlineOption = None,
+    valid_days: ValidDaysOption = 30,
+    force: ForceOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Draft the country's first-transfer definition of its cooperative approach (partner-side
+    members; only before any of its units was first transferred)."""
+    from registry_client.decisions import (
+        FirstTransferDefinition,
+        FirstTransferRule,
+        SetFirstTransferDefinitionDecision,
+    )
+    from registry_client.errors import InvalidInput
+    from registry_client.models import parse_enum
+
+    try:
+        chosen = parse_enum(FirstTransferDefinition, definition)
+    except ValueError as exc:
+        raise InvalidInput(f"--definition: {exc}") from None
+    client = connect(ctx)
+    domain, nonce = _domain(client, country)
+    decision = SetFirstTransferDefinitionDecision(
+        domain=domain,
+        nonce=nonce,
+        deadline=_deadline(client, deadline, valid_days),
+        rule=FirstTransferRule(definition=chosen),
+    )
+    _write_decision(client, decision, out, force, as_json)
+
+
 # ------------------------------------------------------------------------------------------------
 # Reading, signing, checking, submitting
 # ------------------------------------------------------------------------------------------------
@@ -705,6 +911,8 @@ def submit(
     tally = client.tally(decision, collected)
     for check in tally.rejected:
         output.notice(f"ignoring the signature of {check.signer}: {check.reason}")
+    from registry_client.text import printable
+
     receipt = client.submit_decision(decision, tally.valid_signatures)
     if as_json:
         output.print_json(receipt)
@@ -719,5 +927,19 @@ def submit(
             f"corrected batch {receipt.batch_id}: cancellation {receipt.cancellation_id}"
         ),
         "ChangeMembers": f"changed the members; the committee's nonce is now {receipt.nonce}",
+        "ReplaceCommittee": f"the country's joint committee is now {receipt.committee}",
+        "SetAuthorization": (
+            f"batch {receipt.batch_id} is now "
+            f"{receipt.authorization.label if receipt.authorization is not None else '?'}"
+            + (f" ({printable(receipt.authorization_id)})" if receipt.authorization_id else "")
+        ),
+        "SetFirstTransferDefinition": (
+            "units of this country are now first transferred by "
+            + (
+                receipt.first_transfer_definition.label
+                if receipt.first_transfer_definition is not None
+                else "?"
+            )
+        ),
     }[decision.kind]
     output.success(output.receipt_line(f"decision executed: {what}", receipt))

@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from registry_client.cli import output
 from registry_client.cli.common import JsonOption, address, connect
+from registry_client.text import printable
+
+if TYPE_CHECKING:
+    from registry_client.models import FirstTransfer, SerialFirstTransfer
 
 project_app = typer.Typer(help="Registered projects.", no_args_is_help=True)
 batch_app = typer.Typer(help="Batches (one per issuance).", no_args_is_help=True)
@@ -116,14 +120,29 @@ def batch_show(
     client = connect(ctx)
     batch = client.batch(batch_id)
     holders = client.batch_holdings(batch_id)
+    article6 = client.batch_article6(batch_id)
+    transfers = client.first_transfers(batch_id)
     if as_json:
-        output.print_json({**output.jsonable(batch), "holdings": output.jsonable(holders)})
+        output.print_json(
+            {
+                **output.jsonable(batch),
+                "holdings": output.jsonable(holders),
+                "article6": output.jsonable(article6),
+                "first_transfers": output.jsonable(transfers),
+            }
+        )
         return
     info, totals = batch.info, batch.totals
     names = {h.account: client.account(h.account).holder_name for h in holders}
-    authorization = output.label(info.authorization)
-    if info.authorization_id:
-        authorization += f" ({info.authorization_id}, {output.when(info.authorization_date)})"
+    # The current authorization is JCMArticle6's: the issuance's, or the host's later decision.
+    authorization = output.label(article6.authorization)
+    if article6.authorization_id:
+        authorization += (
+            f" ({printable(article6.authorization_id)}, {output.when(article6.authorization_date)})"
+        )
+    if article6.authorization != info.authorization:
+        authorization += f"; at issuance: {output.label(info.authorization)}"
+    first_transferred = sum(t.last - t.first + 1 for t in transfers)
     output.show(
         output.fields(
             f"Batch {info.id}",
@@ -141,10 +160,18 @@ def batch_show(
                 ("serials", f"{info.first_serial} .. {info.last_serial}"),
                 ("Article 6", authorization),
                 (
-                    "internationally transferred",
-                    "yes" if info.internationally_transferred else "no",
+                    "first transferred",
+                    f"{first_transferred:,} of {info.quantity:,} credits"
+                    + (
+                        f"; the host counted {article6.host_ndc_use:,} toward its NDC"
+                        if article6.host_ndc_use
+                        else ""
+                    ),
                 ),
-                ("decision id", info.decision_id),
+                (
+                    "joint committee decision",
+                    f"{printable(info.decision_ref)} ({info.decision_id})",
+                ),
                 ("verification report hash", info.verification_report_hash),
                 ("issued", output.when(info.issued_at)),
                 (
@@ -168,7 +195,38 @@ def batch_show(
                 for h in holders
             ],
         ),
+        *(
+            [
+                output.table(
+                    "First transfers (Article 6.2)",
+                    ["serials", "quantity", "from", "to", "by", "when"],
+                    [_first_transfer_row(t) for t in transfers],
+                )
+            ]
+            if transfers
+            else []
+        ),
     )
+
+
+def _first_transfer_row(t: FirstTransfer) -> tuple[str, ...]:
+    return (
+        f"{t.first} .. {t.last}",
+        output.number(t.last - t.first + 1),
+        t.from_party,
+        t.to_party or "none (by the definition)",
+        t.trigger.label,
+        output.when(t.at),
+    )
+
+
+def _first_transfer_line(found: SerialFirstTransfer) -> str:
+    """Whether, when, from and to which party a serial was first transferred, in words."""
+    record = found.record
+    if not found.transferred or record is None:
+        return "no: only its host party may count it toward an NDC"
+    to = f" to {record.to_party}" if record.to_party else ""
+    return f"yes, {output.when(record.at)}, from {record.from_party}{to} ({record.trigger.label})"
 
 
 @batch_app.command("list")
@@ -226,12 +284,17 @@ def serial(
     if query.first != query.last:
         _block(ctx, serial_or_block_id, query.first, query.last, as_json)
         return
-    found = connect(ctx).locate(serial_or_block_id)
-    if as_json:
-        output.print_json(found)
-        return
+    client = connect(ctx)
+    found = client.locate(serial_or_block_id)
     if found.location == SerialLocation.UNISSUED:
-        output.success(f"serial {found.serial} has not been issued")
+        if as_json:
+            output.print_json(found)
+        else:
+            output.success(f"serial {found.serial} has not been issued")
+        return
+    transfer = client.first_transfer(found.serial)
+    if as_json:
+        output.print_json({**output.jsonable(found), "first_transfer": output.jsonable(transfer)})
         return
     record = {
         SerialLocation.RETIRED: f"retirement {found.record_id}",
@@ -249,6 +312,7 @@ def serial(
                 ("vintage", found.vintage),
                 ("registry side", found.side),
                 ("serial block", found.block_id),
+                ("first transferred (Article 6)", _first_transfer_line(transfer)),
             ],
         )
     )
