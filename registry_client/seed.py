@@ -47,7 +47,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -274,6 +274,9 @@ class IssuancePlan:
     """(account label, amount)."""
     japan_signers: tuple[str, ...]
     partner_signers: tuple[str, ...]
+    decided_after: date | None = None
+    """A day the issuance decision waits for besides verification (a batch authorized by a later
+    decision keeps the issuance day it would have had)."""
 
     @property
     def decision_text(self) -> str:
@@ -308,6 +311,21 @@ class Movement:
 
 
 @dataclass(frozen=True)
+class AuthorizationPlan:
+    """A decision of the host party's members on an issued batch's Article 6 authorization:
+    recording one for a batch issued without it, or amending it (adding a purpose)."""
+
+    issuance: int
+    """Index into :attr:`SeedPlan.issuances`."""
+    authorization: int
+    """``decisions.Authorization`` value from then on."""
+    authorization_id: str
+    authorization_date: date
+    amendment: bool
+    partner_signer: str
+
+
+@dataclass(frozen=True)
 class CorrectionPlan:
     """A correction decision: an account's lowest ``quantity`` serials go to cancellation."""
 
@@ -329,6 +347,7 @@ class SeedPlan:
     issuances: tuple[IssuancePlan, ...]
     movements: tuple[Movement, ...]
     corrections: tuple[CorrectionPlan, ...]
+    authorizations: tuple[AuthorizationPlan, ...] = ()
 
     def party(self, label: str) -> Party:
         """The party with this label."""
@@ -352,6 +371,7 @@ class SeedPlan:
             + len(self.issuances)
             + len(self.movements)
             + len(self.corrections)
+            + len(self.authorizations)
         )
 
 
@@ -600,6 +620,67 @@ def _plan_issuances(projects: Sequence[ProjectPlan]) -> list[IssuancePlan]:
     return issuances
 
 
+AUTHORIZATION_LAG = timedelta(days=14)
+"""From an issuance to the date of a later authorization decision's letter."""
+AUTHORIZATION_DECISION_LAG = timedelta(days=20)
+"""From an issuance to the host members' authorization decision (before the first movement)."""
+
+
+def authorized_later(issuance: IssuancePlan) -> tuple[int, str, date] | None:
+    """Whether an authorizable batch (vintage from 2021) is issued without its authorization and
+    authorized by a later decision of the host party's members, and with what: a quarter of them
+    (own random stream, so the rest of the plan does not change)."""
+    if issuance.authorization == 0:
+        return None
+    rng = random.Random(f"{SEED_NAMESPACE}/authorization/{issuance.project_ref}/{issuance.period}")
+    if rng.random() >= 0.25:
+        return None
+    return (
+        issuance.authorization,
+        issuance.authorization_id,
+        issuance.authorization_date or SEED_START,
+    )
+
+
+def _plan_authorizations(
+    issuances: Sequence[IssuancePlan],
+) -> tuple[list[IssuancePlan], list[AuthorizationPlan]]:
+    """Issuances as decided, and the later authorization decisions.
+
+    - A quarter of the batches from vintage 2021 are issued without authorization and authorized by
+      the host's members three weeks later: their units issued into Japan's registry (Japan's share)
+      are then not first transferred and stay there for voluntary use (``JCMArticle6``: an
+      authorization does not reach back past a movement); the rest are ITMOs from then on.
+    - A fifth of those authorized for NDC use only at issuance are amended to add other
+      international mitigation purposes.
+
+    Vintages before 2021 (before decision 2/CMA.3) are never authorized.
+    """
+    decided: list[IssuancePlan] = []
+    later: list[AuthorizationPlan] = []
+    for index, issuance in enumerate(issuances):
+        rng = random.Random(f"{SEED_NAMESPACE}/amendment/{issuance.project_ref}/{issuance.period}")
+        signer = issuance.partner_signers[0]
+        deferred = authorized_later(issuance)
+        if deferred is not None:
+            kind, reference, _ = deferred
+            issuance = replace(
+                issuance,
+                authorization=0,
+                authorization_id="",
+                authorization_date=None,
+                decided_after=issued_on(issuance),
+            )
+            day = issued_on(issuance) + AUTHORIZATION_LAG
+            later.append(AuthorizationPlan(index, kind, reference, day, False, signer))
+        elif issuance.authorization == 1 and rng.random() < 0.2:
+            day = issued_on(issuance) + AUTHORIZATION_LAG
+            reference = f"{issuance.authorization_id}-A1"
+            later.append(AuthorizationPlan(index, 3, reference, day, True, signer))
+        decided.append(issuance)
+    return decided, later
+
+
 class _History:
     """Plans holders' movements of one batch against its simulated holdings."""
 
@@ -625,51 +706,58 @@ class _History:
         return amount
 
 
-def _plan_article6(history: _History, issuance: IssuancePlan) -> None:
+def _plan_article6(
+    history: _History, issuance: IssuancePlan, final: int, exported: bool, names: dict[str, str]
+) -> None:
     """Article 6 actions the holders' history above leaves out, so every AEF action type occurs:
+    Japan transfers part of its share of an authorized batch back to the partner's registry (units
+    first transferred at issuance crossing again: a transfer), and the partner government cancels
+    those acquired units for other international mitigation purposes when the batch is authorized
+    for them. (The host may not count units first transferred toward its own NDC: rule 9.)
 
-    - Japan's government cancels part of its share of a batch authorized for other purposes
-      (OIMP): units first transferred to Japan at issuance, as an OIMP use needs (rule 9);
-    - Japan transfers part of its share of an authorized batch back to the partner: units already
-      first transferred crossing again. They can never count toward the host's NDC again (rule 9:
-      the host counts only units never first transferred), so the partner cancels half of them
-      voluntarily.
-
-    Its own random stream, so the rest of the plan stays as it was.
+    ``final`` is the batch's authorization after any later decision; ``exported`` whether Japan's
+    share was first transferred at issuance. Its own random stream, so the rest of the plan stays
+    as it was.
     """
     rng = random.Random(f"{SEED_NAMESPACE}/article6/{issuance.project_ref}/{issuance.period}")
     partner = f"gov-{issuance.country.lower()}"
-    if issuance.authorization == 3 and rng.random() < 0.6:
-        history.move(
-            "cancel", "gov-jp", 0.1,
-            reason=CancellationReason.OTHER_INTERNATIONAL_MITIGATION_PURPOSES,
-            note="Cancelled for other international mitigation purposes (CORSIA)",
-        )  # fmt: skip
-    if issuance.authorization == 0 or rng.random() >= 0.3:
+    oimp = final == 3 and rng.random() < 0.6
+    if not exported or rng.random() >= 0.3:
         return
     amount = history.move("transfer", "gov-jp", 0.2, to=partner)
-    if amount >= 2:
+    if amount >= 2 and oimp:
+        # Cancellations take the lowest serials first, and Japan's share has the batch's lowest, so
+        # the partner cancels units it acquired.
         history.held[partner] = history.held.get(partner, 0) + amount
         history.move(
             "cancel", partner, 0, amount // 2,
-            reason=CancellationReason.VOLUNTARY_CANCELLATION,
-            note="Units returned from Japan: no longer countable toward the host's NDC",
+            reason=CancellationReason.OTHER_INTERNATIONAL_MITIGATION_PURPOSES,
+            note="Cancelled for other international mitigation purposes (CORSIA)",
         )  # fmt: skip
 
 
 def _plan_movements(
     issuances: Sequence[IssuancePlan],
+    authorizations: Sequence[AuthorizationPlan],
     projects: dict[str, ProjectPlan],
     names: dict[str, str],
     japan_companies: Sequence[str],
 ) -> tuple[list[Movement], list[CorrectionPlan]]:
-    """Transfers, retirements and cancellations that the simulated holdings always allow."""
+    """Transfers, retirements and cancellations that the simulated holdings and Article 6's rules
+    always allow (``JCMArticle6``): only authorized batches cross registry sides; Japan counts
+    toward its NDC, and cancels for other purposes, only units first transferred to it (its share
+    of a batch authorized at issuance, or units it acquired); the host counts only units never
+    first transferred."""
+    final = {i: issuance.authorization for i, issuance in enumerate(issuances)}
+    for later in authorizations:
+        final[later.issuance] = later.authorization
     movements: list[Movement] = []
     remaining: list[dict[str, int]] = []
     for index, issuance in enumerate(issuances):
         rng = random.Random(f"{SEED_NAMESPACE}/history/{issuance.project_ref}/{issuance.period}")
         history = _History(index, issuance, movements)
-        authorized = issuance.authorization != 0
+        authorized = final[index] != 0
+        exported = issuance.authorization != 0  # Japan's share first transferred at issuance
         country = issuance.country
         gov_partner = f"gov-{country.lower()}"
         japan_participant = projects[issuance.project_ref].japan_participant
@@ -695,7 +783,7 @@ def _plan_movements(
                 buyers = [c for c in japan_companies if c != company]
                 buyer = buyers[rng.randrange(len(buyers))]
                 history.move("transfer", company, rng.choice((0.2, 0.5)), to=buyer)
-            elif roll < 0.85 and issuance.authorization == 3:
+            elif roll < 0.85 and final[index] == 3 and exported:
                 history.move(
                     "cancel", company, 0.5,
                     reason=CancellationReason.OTHER_INTERNATIONAL_MITIGATION_PURPOSES,
@@ -716,13 +804,13 @@ def _plan_movements(
                 reason=CancellationReason.OVERALL_MITIGATION,
                 note="Cancelled for overall mitigation in global emissions",
             )  # fmt: skip
-        if authorized and rng.random() < 0.6:
+        if exported and rng.random() < 0.6:
             history.move(
                 "retire", "gov-jp", rng.choice((0.5, 1.0)),
                 using_party=JAPAN, purpose=RetirementPurpose.NDC,
                 beneficiary=names["gov-jp"], note="Toward Japan's NDC (FY2030 target)",
             )  # fmt: skip
-        _plan_article6(history, issuance)
+        _plan_article6(history, issuance, final[index], exported, names)
         remaining.append(history.held)
     # One correction: a participant's credits of a period whose verification report was later found
     # to double count; the committee decides to move 12 of them to cancellation.
@@ -838,10 +926,12 @@ def build_plan(countries: tuple[str, ...] | None = None) -> SeedPlan:
         names[label] = holder
         parties.append(Party(label, holder, "account holder", side))
         accounts.append(AccountPlan(label, side, AccountKind.HOLDING, holder))
-    issuances = _plan_issuances(projects)
+    issuances, authorizations = _plan_authorizations(_plan_issuances(projects))
     japan_companies = [label for label, (side, _) in companies.items() if side == JAPAN]
     by_ref = {p.ref: p for p in projects}
-    movements, corrections = _plan_movements(issuances, by_ref, names, japan_companies)
+    movements, corrections = _plan_movements(
+        issuances, authorizations, by_ref, names, japan_companies
+    )
     return SeedPlan(
         governance=governance,
         parties=tuple(parties),
@@ -851,17 +941,22 @@ def build_plan(countries: tuple[str, ...] | None = None) -> SeedPlan:
         issuances=tuple(issuances),
         movements=tuple(movements),
         corrections=tuple(corrections),
+        authorizations=tuple(authorizations),
     )
 
 
 #: The phases of one day, in the order they are mined (a later phase may need an earlier one's
 #: result: an issuance its project, a movement its batch id).
-REGISTER, ISSUE, MOVE, CORRECT = range(4)
+REGISTER, ISSUE, MOVE, CORRECT, AUTHORIZE = range(5)
 
 
 def issued_on(issuance: IssuancePlan) -> date:
     """The day of an issuance decision: after verification, and not before its authorization."""
-    return max(issuance.monitoring_end + ISSUANCE_LAG, issuance.authorization_date or SEED_START)
+    return max(
+        issuance.monitoring_end + ISSUANCE_LAG,
+        issuance.authorization_date or SEED_START,
+        issuance.decided_after or SEED_START,
+    )
 
 
 def schedule(plan: SeedPlan, today: date | None = None) -> list[tuple[date, int, int]]:
@@ -892,6 +987,9 @@ def schedule(plan: SeedPlan, today: date | None = None) -> list[tuple[date, int,
     for n, c in enumerate(plan.corrections):
         after = moved.get(c.issuance, issued_on(plan.issuances[c.issuance]))
         items.append((clamp(after + MOVEMENT_SPACING), CORRECT, n))
+    for n, a in enumerate(plan.authorizations):
+        day = issued_on(plan.issuances[a.issuance]) + AUTHORIZATION_DECISION_LAG
+        items.append((clamp(day), AUTHORIZE, n))
     return sorted(items)
 
 
@@ -933,6 +1031,7 @@ GAS_LIMITS = {
     "issue": 2_500_000,
     "correct": 1_000_000,
     "move": 1_500_000,
+    "authorize": 600_000,
 }
 
 
@@ -1201,6 +1300,11 @@ class _Seeder:
                 for index in indexes:
                     self._correct(index, batches, deadline)
                 continue
+            if phase == AUTHORIZE:
+                for index in indexes:
+                    self._authorize(self.plan.authorizations[index], batches, deadline)
+                self.wait()
+                continue
             pending = []
             with self.mining():
                 for index in indexes:
@@ -1279,6 +1383,30 @@ class _Seeder:
         return self._decide(
             decision, [*plan.japan_signers, *plan.partner_signers], "issue", decode=True
         )
+
+    def _authorize(self, plan: AuthorizationPlan, batches: dict[int, int], deadline: int) -> None:
+        """The host's members record or amend a batch's authorization (the partner side's
+        threshold decides it)."""
+        from registry_client.decisions import (
+            Authorization,
+            BatchAuthorization,
+            SetAuthorizationDecision,
+            to_timestamp,
+        )
+
+        country = self.plan.issuances[plan.issuance].country
+        decision = SetAuthorizationDecision(
+            domain=self._domain(country),
+            nonce=0,
+            deadline=deadline,
+            authorization=BatchAuthorization(
+                batch_id=batches[plan.issuance],
+                authorization=Authorization(plan.authorization),
+                authorization_id=plan.authorization_id,
+                authorization_date=to_timestamp(plan.authorization_date),
+            ),
+        )
+        self._decide(decision, [plan.partner_signer], "authorize")
 
     def _move(self, movement: Movement, batches: dict[int, int]) -> None:
         prepare = self.prepare

@@ -19,6 +19,7 @@ from registry_client.seed import (
     build_plan,
     derived_address,
     document_hash,
+    issued_on,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,7 +114,8 @@ def test_issuances_are_valid_decisions(plan: SeedPlan) -> None:
     by_ref = {p.ref: p for p in plan.projects}
     last_end: dict[str, date] = {}
     assert len(plan.issuances) > 100
-    for issuance in plan.issuances:
+    later = {a.issuance for a in plan.authorizations if not a.amendment}
+    for n, issuance in enumerate(plan.issuances):
         assert 2016 <= issuance.vintage <= 2024 and issuance.vintage == issuance.monitoring_end.year
         assert issuance.monitoring_start <= issuance.monitoring_end
         previous = last_end.get(issuance.project_ref)
@@ -126,7 +128,8 @@ def test_issuances_are_valid_decisions(plan: SeedPlan) -> None:
         assert all(a > 0 for _, a in issuance.allocations)
         holders = [h for h, _ in issuance.allocations]
         assert holders[:2] == ["gov-jp", f"gov-{issuance.country.lower()}"]
-        assert (issuance.authorization != 0) == (issuance.vintage >= 2021)
+        authorized = issuance.authorization != 0 or n in later
+        assert authorized == (issuance.vintage >= 2021)  # never before decision 2/CMA.3
         assert (issuance.authorization_date is not None) == (issuance.authorization != 0)
         assert len(issuance.japan_signers) == 2 and len(issuance.partner_signers) == 1
     assert {i.vintage for i in plan.issuances} >= {2016, 2020, 2024}
@@ -139,6 +142,8 @@ def test_history_stays_within_holdings(plan: SeedPlan) -> None:
         for holder, amount in issuance.allocations:
             held[(index, holder)] = amount
     accounts = {a.label: a for a in plan.accounts}
+    final = {n: i.authorization for n, i in enumerate(plan.issuances)}
+    final.update({a.issuance: a.authorization for a in plan.authorizations})
     kinds: dict[str, int] = defaultdict(int)
     for movement in plan.movements:
         key = (movement.issuance, movement.holder)
@@ -152,7 +157,7 @@ def test_history_stays_within_holdings(plan: SeedPlan) -> None:
             )
             sides = accounts[movement.holder].side, accounts[movement.to].side
             if sides[0] != sides[1]:
-                assert issuance.authorization != 0  # only authorized batches cross sides
+                assert final[movement.issuance] != 0  # only authorized batches cross sides
                 kinds["international transfer"] += 1
             else:
                 kinds["domestic transfer"] += 1
@@ -185,17 +190,26 @@ def test_a_smaller_plan_for_some_countries() -> None:
 
 
 def test_schedule_orders_every_action_by_its_date(plan: SeedPlan) -> None:
-    from registry_client.seed import CORRECT, ISSUE, MOVE, REGISTER, SEED_START, schedule
+    from registry_client.seed import (
+        AUTHORIZE,
+        CORRECT,
+        ISSUE,
+        MOVE,
+        REGISTER,
+        SEED_START,
+        schedule,
+    )
 
     today = date(2026, 4, 1)
     items = schedule(plan, today)
     assert items == sorted(items)
-    counts = {phase: sum(1 for _d, p, _i in items if p == phase) for phase in range(4)}
+    counts = {phase: sum(1 for _d, p, _i in items if p == phase) for phase in range(5)}
     assert counts == {
         REGISTER: len(plan.projects),
         ISSUE: len(plan.issuances),
         MOVE: len(plan.movements),
         CORRECT: len(plan.corrections),
+        AUTHORIZE: len(plan.authorizations),
     }
     assert all(SEED_START <= day <= today for day, _p, _i in items)
     when = {(phase, index): (day, phase) for day, phase, index in items}
@@ -204,9 +218,47 @@ def test_schedule_orders_every_action_by_its_date(plan: SeedPlan) -> None:
         assert registered[issuance.project_ref] < when[(ISSUE, n)]
     for n, movement in enumerate(plan.movements):
         assert when[(ISSUE, movement.issuance)] < when[(MOVE, n)]
+    for n, authorization in enumerate(plan.authorizations):
+        moves = [when[(MOVE, m)] for m, mv in enumerate(plan.movements)
+                 if mv.issuance == authorization.issuance]  # fmt: skip
+        assert when[(ISSUE, authorization.issuance)] < when[(AUTHORIZE, n)]
+        assert all(when[(AUTHORIZE, n)] < day for day in moves)  # decided before anything moves
     for n, correction in enumerate(plan.corrections):
         moves = [when[(MOVE, m)] for m, mv in enumerate(plan.movements)
                  if mv.issuance == correction.issuance]  # fmt: skip
         assert all(day < when[(CORRECT, n)] for day in moves)
     years = {day.year for day, _p, _i in items}
     assert len(years) >= 8
+
+
+def test_the_history_keeps_article_6_rules(plan: SeedPlan) -> None:
+    """What ``JCMArticle6`` would refuse never happens: Japan counts toward its NDC, and cancels for
+    other purposes, only units first transferred to it (its share of a batch authorized at issuance
+    or units it acquired); the host never counts units that left its registry."""
+    accounts = {a.label: a for a in plan.accounts}
+    later = {a.issuance: a for a in plan.authorizations}
+    assert any(not a.amendment for a in plan.authorizations)  # authorized after the issuance
+    assert any(a.amendment and a.authorization == 3 for a in plan.authorizations)
+    for a in plan.authorizations:
+        issuance = plan.issuances[a.issuance]
+        assert issuance.vintage >= 2021 and a.authorization_id
+        assert a.authorization_date >= issued_on(issuance)
+        assert a.amendment == (issuance.authorization != 0)
+        assert a.partner_signer.startswith(f"jc-{issuance.country.lower()}-")
+    for movement in plan.movements:
+        issuance = plan.issuances[movement.issuance]
+        exported = issuance.authorization != 0
+        final = (
+            later[movement.issuance].authorization
+            if movement.issuance in later
+            else (issuance.authorization)
+        )
+        side = accounts[movement.holder].side
+        if movement.kind == "retire" and movement.purpose == RetirementPurpose.NDC:
+            assert movement.using_party == side
+            if side == "JP":
+                assert exported, movement  # Japan's share was first transferred at issuance
+        if movement.reason == CancellationReason.OTHER_INTERNATIONAL_MITIGATION_PURPOSES:
+            assert final == 3, movement
+            if side == "JP":
+                assert exported, movement
