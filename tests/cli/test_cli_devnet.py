@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -67,6 +68,19 @@ def _rpc(url: str, method: str) -> object:
     return reply.json()["result"]
 
 
+def _exported_batch(jcm: Jcm, holdings: list[dict[str, Any]], authorized: set[int]) -> int:
+    """An authorized batch of which the holder's lowest serial was first transferred to Japan, so
+    it may cross back (a transfer takes the lowest serials; a batch authorized only after its
+    issuance left Japan's share in Japan's registry for good)."""
+    for holding in holdings:
+        if holding["batch_id"] not in authorized:
+            continue
+        lowest = holding["ranges"][0]["first"]
+        if jcm.json("serial", str(lowest))["first_transfer"]["transferred"]:
+            return int(holding["batch_id"])
+    raise AssertionError("no holding of a batch first transferred to Japan")
+
+
 def test_devnet_up_stop_resume_down_reset(tmp_path: Path) -> None:
     folder = tmp_path / "devnet"
     port, api_port = free_port(), free_port()
@@ -90,7 +104,7 @@ def test_devnet_up_stop_resume_down_reset(tmp_path: Path) -> None:
         assert holdings and all(h["balance"] > 0 for h in holdings)
         authorized = {b["info"]["id"] for b in jcm.json("batch", "list")
                       if b["info"]["authorization"] != "none"}  # fmt: skip
-        batch = next(h["batch_id"] for h in holdings if h["batch_id"] in authorized)
+        batch = _exported_batch(jcm, holdings, authorized)
         moved = jcm.json("transfer", "gov-pw", str(batch), "1", "-k", "gov-jp")
         assert moved["international"] is True
         received = {h["batch_id"]: h["balance"] for h in jcm.json("holdings", "gov-pw")}
@@ -154,7 +168,7 @@ def test_consortium_devnet_up_stop_resume_down_reset(tmp_path: Path) -> None:
         authorized = {b["info"]["id"] for b in jcm.json("batch", "list")
                       if b["info"]["authorization"] != "none"}  # fmt: skip
         holdings = jcm.json("holdings", "gov-jp")
-        batch = next(h["batch_id"] for h in holdings if h["batch_id"] in authorized)
+        batch = _exported_batch(jcm, holdings, authorized)
         moved = jcm.json("transfer", "gov-pw", str(batch), "1", "-k", "gov-jp")
         assert moved["international"] is True
         received = {h["batch_id"]: h["balance"] for h in jcm.json("holdings", "gov-pw")}
