@@ -879,10 +879,19 @@ class RegistryMachine(RuleBasedStateMachine):
 
     @rule()
     def cancel(self) -> None:
-        """A holder cancels credits (the correction reason is reserved for committees)."""
+        """A holder cancels credits (the correction reason is reserved for committees); an OIMP
+        cancellation half the time of a holding an OIMP use may be allowed for (an OIMP-authorized
+        batch), so that Article 6's allowed path is walked as often as its refusals."""
         sender, batch_id = self._pick_holding()
-        quantity = self._pick_quantity(self.model.balance(sender, batch_id))
         reason = self.rnd.choice([0, 1, 2, 0, 1, 2, 3])
+        oimp = [
+            (a, b)
+            for a, b in self.model.non_empty()
+            if self.model.batches[b].authorization & 2 and self.model.accounts[a].kind != 0
+        ]
+        if reason == 1 and oimp and self._chance(1, 2):
+            sender, batch_id = self.rnd.choice(oimp)
+        quantity = self._pick_quantity(self.model.balance(sender, batch_id))
         use = "oimp" if reason == 1 else "voluntary"
         self._step(
             "cancel_oimp" if reason == 1 else "cancel",

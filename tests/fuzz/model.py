@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from registry_client.decisions import decision_id
 from registry_client.domain import (
     MAX_ALLOCATIONS,
     MAX_MEMBERS_PER_SIDE,
@@ -738,6 +739,9 @@ class Model:
             return Expected("ProjectsReportMismatch")
         if report is not None and report[1] + issuance.quantity > report[0]:
             return Expected("ProjectsReportExhausted")
+        if decision_id(issuance.decision_ref) != issuance.decision_id:
+            # a decision id taken from another decision: its reference no longer hashes to it
+            return Expected("ProjectsDecisionRefMismatch", {"decisionRef": issuance.decision_ref})
         count = len(issuance.allocations)
         if count == 0 or count > MAX_ALLOCATIONS:
             return Expected("RegistryAllocationCount", {"count": count, "max": MAX_ALLOCATIONS})
