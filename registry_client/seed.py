@@ -1217,10 +1217,13 @@ class _Seeder:
 
         self.step("funding the parties' gas")
         sender = TransactionSender(self.w3, funder, self.fees)
-        for party in self.plan.parties:
-            request: TxParams = {"to": party.address, "value": Wei(amount)}
-            sender.send(request, lambda receipt: receipt, f"fund {party.label}", gas=21_000)
-            self.tick()
+        # In full blocks, like every other phase: anvil's automine can leave a pipelined transaction
+        # in its pool unmined (foundry-rs/foundry#10122), which stalled the seed on a busy machine.
+        with self.mining():
+            for party in self.plan.parties:
+                request: TxParams = {"to": party.address, "value": Wei(amount)}
+                sender.send(request, lambda receipt: receipt, f"fund {party.label}", gas=21_000)
+                self.tick()
         sender.wait_all()
 
     def deploy(self) -> Deployment:
