@@ -29,12 +29,12 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from registry_client.decisions import JAPAN
+from registry_client.domain import MAX_SERIAL
 from registry_client.errors import InvalidInput
 
 #: The registry's one cooperative approach per partner: the bilateral JCM with Japan.
 APPROACH_PREFIX = "JCM-JP-"
 METRIC = "tCO2e"
-MAX_SERIAL = 2**64 - 1
 
 _UNIT_ID = re.compile(
     r"^(?P<approach>JCM-JP-[A-Z]{2}):(?P<origin>[A-Z]{2}):(?P<party>[A-Z]{2})"

@@ -269,8 +269,12 @@ MAX_FIRST_TRANSFER_RANGES = 1024
 #: ``JCMProjects.MIN_VINTAGE`` / ``MAX_VINTAGE``.
 MIN_VINTAGE = 2013
 MAX_VINTAGE = 2100
-#: Serials are ``uint64``: the highest serial number there can be.
+#: Serials are ``uint64`` in the ABI and the events: the highest serial number a reader accepts
+#: (a registry deployed before the 40-bit ledger could have emitted any of them).
 MAX_SERIAL = 2**64 - 1
+#: ``SerialRanges.MAX_SERIAL`` (internal, so not in the ABI): the ledger stores serials in 40 bits
+#: and refuses an issuance beyond with ``RegistrySerialsExhausted``.
+MAX_ISSUED_SERIAL = 2**40 - 1
 
 #: The value of each contract's public constants, by contract and name.
 CONTRACT_CONSTANTS: dict[str, dict[str, int | str]] = {

@@ -26,12 +26,11 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from registry_client.domain import side_code
+from registry_client.domain import MAX_SERIAL, side_code
 from registry_client.errors import InvalidInput
 from registry_client.models import JAPAN, SerialRange
 from registry_client.text import printable
 
-MAX_SERIAL = 2**64 - 1
 PREFIX = "JCM"
 
 _BLOCK_ID = re.compile(

@@ -10,6 +10,7 @@ from eth_utils import keccak
 
 from registry_client import decisions as d
 from registry_client.domain import (
+    MAX_ISSUED_SERIAL,
     ZERO_ADDRESS,
     AccountKind,
     AccountStatus,
@@ -493,7 +494,6 @@ def test_correction_refusals(world: World) -> None:
 #: ``pausedUntil`` uint64, ``pausedBy`` bytes2 and ``batchCount`` uint40).
 COUNTERS_SLOT = 5
 LAST_SERIAL_SHIFT = 64 + 16 + 40
-MAX_SERIAL = 2**40 - 1  # SerialRanges.MAX_SERIAL: serials are stored in 40 bits
 
 
 def test_issuance_beyond_the_serial_space_is_refused(world: World) -> None:
@@ -507,13 +507,15 @@ def test_issuance_beyond_the_serial_space_is_refused(world: World) -> None:
     # The slot is the one assumed: it holds the batch count and the serial counter the views report.
     assert (word >> LAST_SERIAL_SHIFT) & (2**40 - 1) == registry.latestSerial()
     assert (word >> 80) & (2**40 - 1) == registry.batchCount()
-    near = (word & ~mask) | ((MAX_SERIAL - 5) << LAST_SERIAL_SHIFT)
+    near = (word & ~mask) | ((MAX_ISSUED_SERIAL - 5) << LAST_SERIAL_SHIFT)
     set_storage = "anvil_setStorageAt"
     w3.provider.make_request(
         set_storage, [registry.address, hex(COUNTERS_SLOT), "0x" + near.to_bytes(32, "big").hex()]
     )
     try:
-        with reverts("RegistrySerialsExhausted", lastSerial=MAX_SERIAL + 5, max=MAX_SERIAL):
+        with reverts(
+            "RegistrySerialsExhausted", lastSerial=MAX_ISSUED_SERIAL + 5, max=MAX_ISSUED_SERIAL
+        ):
             world.issue("ID012", [(holder, 10)])
     finally:
         w3.provider.make_request(
