@@ -88,6 +88,9 @@ abstract contract JCMRegistryState is AccessControl {
         uint40 cancellationCount;
     }
 
+    // Slither reads each contract alone: the ledger writes what only the admin module reads, and the other way
+    // round (addCountry in the module, _countries read by the ledger), through delegatecall on this one layout.
+    // slither-disable-start uninitialized-state
     string internal _uri;
     mapping(bytes2 side => Side) internal _sides;
     bytes2[] internal _countries;
@@ -101,6 +104,7 @@ abstract contract JCMRegistryState is AccessControl {
     mapping(uint256 batchId => uint64[]) internal _batchRetirements;
     mapping(uint256 cancellationId => StoredCancellation) internal _cancellations;
     mapping(uint256 batchId => uint64[]) internal _batchCancellations;
+    // slither-disable-end uninitialized-state
 
     /// @dev Stores a record's batch, time (now) and ranges. Serials and batch ids fit 40 bits (issuance
     /// keeps them at most SerialRanges.MAX_SERIAL); the ranges of one movement are at most
