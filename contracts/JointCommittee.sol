@@ -21,8 +21,11 @@ import {CommitteeReplacement, Correction, DecisionTypes, MembershipChange} from 
 /// (`proposeCountry`/`acceptCountry`) and hands over to a successor only by its own `replaceCommittee`
 /// decision. Binding: the EIP-712 domain holds the chain id and this contract's address; every
 /// decision holds the committee's `nonce` (its membership epoch, so a membership change voids every signature
-/// given under the old membership) and a `deadline`. Each exact decision executes once (by digest); issuances
-/// and corrections also carry decision ids the ledger accepts once. Signers are checked in strictly ascending
+/// given under the old membership) and a `deadline`. Each exact decision executes once: registrations, issuances,
+/// corrections and membership changes by their own effect (a project reference and a decision id are accepted
+/// once, a membership change moves the nonce every signature is bound to), so they store nothing for it; the
+/// kinds that could otherwise be replayed (committee replacement, Article 6 authorization and first-transfer
+/// definition, which can set a state back) are recorded by digest. Signers are checked in strictly ascending
 /// address order, so a member counts at most once by construction. Members may be contract wallets (ERC-1271).
 contract JointCommittee is IJointCommittee, EIP712 {
     /// @notice Most members per side; bounds every loop over members and signatures.
@@ -47,6 +50,7 @@ contract JointCommittee is IJointCommittee, EIP712 {
     address[] private _japanMembers;
     address[] private _partnerMembers;
     mapping(uint256 nonce => mapping(address member => MemberSide)) private _sideOf;
+    /// @dev Executed decisions of the kinds `_recordsDigest` names; the others are single-use by their effect.
     mapping(bytes32 digest => bool) private _executed;
 
     /// @param registry_ the JCM ledger; its `projects()` contract receives registrations and issuances
@@ -263,8 +267,8 @@ contract JointCommittee is IJointCommittee, EIP712 {
         return _hashTypedDataV4(DecisionTypes.hashChangeMembers(change, decisionNonce, deadline));
     }
 
-    /// @dev Checks deadline, nonce, single execution and signatures, then marks the decision executed before
-    /// any call out (checks-effects-interactions). `partnerOnly`: the decision is the partner government's
+    /// @dev Checks deadline, nonce, single execution and signatures, then marks the decision executed (kinds
+    /// `_recordsDigest` names) before any call out (checks-effects-interactions). `partnerOnly`: the decision is the partner government's
     /// alone (Article 6 authorizations), so Japan's threshold is not required.
     function _authorize(
         bytes32 structHash,
@@ -278,10 +282,22 @@ contract JointCommittee is IJointCommittee, EIP712 {
         Config memory config = _config;
         if (decisionNonce != config.nonce) revert CommitteeStaleNonce(decisionNonce, config.nonce);
         bytes32 digest = _hashTypedDataV4(structHash);
-        if (_executed[digest]) revert CommitteeDecisionAlreadyExecuted(digest);
+        bool recorded = _recordsDigest(kind);
+        if (recorded && _executed[digest]) revert CommitteeDecisionAlreadyExecuted(digest);
         address[] memory signers = _verifySignatures(digest, signatures, config, partnerOnly);
-        _executed[digest] = true;
+        if (recorded) _executed[digest] = true;
         emit DecisionExecuted(digest, kind, decisionNonce, msg.sender, signers);
+    }
+
+    /// @dev Whether a decision of `kind` must be recorded to run once. Not needed (saving a new storage slot per
+    /// decision): a registration's reference is registered once (`ProjectsAlreadyRegistered`); an issuance's and
+    /// a correction's decision id is used once per country (`ProjectsDecisionAlreadyUsed`); a membership change
+    /// moves the nonce (`CommitteeStaleNonce`). Needed: a committee replacement (the successor can hand the
+    /// country back), an authorization and a first-transfer definition (a later decision can be undone by
+    /// replaying an earlier one).
+    function _recordsDigest(DecisionKind kind) private pure returns (bool) {
+        return kind == DecisionKind.ReplaceCommittee || kind == DecisionKind.SetAuthorization
+            || kind == DecisionKind.SetFirstTransferDefinition;
     }
 
     /// @dev Refuses, before any signature is checked, a decision about a project or batch of another country.

@@ -801,6 +801,12 @@ class Decision(_Model):
     ``partner_only`` kinds (Article 6 authorizations and the first-transfer definition) need only
     the partner side's threshold; every other kind needs both sides'.
 
+    ``recorded_by_digest`` kinds (committee replacement, authorization, first-transfer definition)
+    are the ones ``JointCommittee.executed(digest)`` answers for and a replay of which fails with
+    ``CommitteeDecisionAlreadyExecuted``; the others run once by their own effect (a project
+    reference or decision id accepted once, a membership change moving the nonce) and a replay
+    fails with that effect's error.
+
     Attributes:
         domain: the committee (and chain) the decision is for.
         nonce: the committee's nonce (membership epoch) the signatures are valid under.
@@ -812,6 +818,7 @@ class Decision(_Model):
     digest_function: ClassVar[str]
     decision_kind: ClassVar[DecisionKind]
     partner_only: ClassVar[bool] = False
+    recorded_by_digest: ClassVar[bool] = False
 
     domain: CommitteeDomain
     nonce: Uint256
@@ -1162,6 +1169,7 @@ class ReplaceCommitteeDecision(Decision):
     function_name: ClassVar[str] = "replaceCommittee"
     digest_function: ClassVar[str] = "replaceCommitteeDigest"
     decision_kind: ClassVar[DecisionKind] = DecisionKind.ReplaceCommittee
+    recorded_by_digest: ClassVar[bool] = True
 
     kind: Literal["ReplaceCommittee"] = "ReplaceCommittee"
     replacement: CommitteeReplacement
@@ -1194,6 +1202,7 @@ class SetAuthorizationDecision(Decision):
     digest_function: ClassVar[str] = "setAuthorizationDigest"
     decision_kind: ClassVar[DecisionKind] = DecisionKind.SetAuthorization
     partner_only: ClassVar[bool] = True
+    recorded_by_digest: ClassVar[bool] = True
 
     kind: Literal["SetAuthorization"] = "SetAuthorization"
     authorization: BatchAuthorization
@@ -1231,6 +1240,7 @@ class SetFirstTransferDefinitionDecision(Decision):
     digest_function: ClassVar[str] = "setFirstTransferDefinitionDigest"
     decision_kind: ClassVar[DecisionKind] = DecisionKind.SetFirstTransferDefinition
     partner_only: ClassVar[bool] = True
+    recorded_by_digest: ClassVar[bool] = True
 
     kind: Literal["SetFirstTransferDefinition"] = "SetFirstTransferDefinition"
     rule: FirstTransferRule

@@ -39,7 +39,7 @@ interface IJointCommittee {
     error CommitteeDecisionExpired(uint256 deadline, uint256 timestamp);
     /// @dev The decision was signed for another membership (nonce) than the current one.
     error CommitteeStaleNonce(uint256 signedNonce, uint256 currentNonce);
-    /// @dev This exact decision was already executed.
+    /// @dev This exact decision was already executed (kinds recorded by digest; see `executed`).
     error CommitteeDecisionAlreadyExecuted(bytes32 digest);
     /// @dev More signatures than there are members.
     error CommitteeTooManySignatures(uint256 count, uint256 max);
@@ -182,7 +182,9 @@ interface IJointCommittee {
     /// @notice Which side a current member is on (`None` for non-members).
     function memberSide(address account) external view returns (MemberSide);
 
-    /// @notice Whether the decision with this digest was executed.
+    /// @notice Whether the committee replacement, authorization or first-transfer definition with this digest
+    /// was executed. Registrations, issuances, corrections and membership changes run once by their own effect
+    /// and are not recorded here (always false): their `DecisionExecuted` event is their record.
     function executed(bytes32 digest) external view returns (bool);
 
     /// @notice The EIP-712 digest members sign to register a project.

@@ -7,6 +7,7 @@ given to one committee would be worth something on the other if the EIP-712 doma
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from eth_keys import keys
 from eth_utils import keccak
@@ -34,18 +35,118 @@ def test_replaying_an_executed_decision_is_refused(world: World) -> None:
     world.submit(ID, decision, signatures).expect_ok()
     batch_id = int(world.registry.call("batchCount"))
 
+    used = bytes.fromhex(decision.issuance.decision_id[2:])
     refused(
         world,
         lambda: world.submit(ID, decision, signatures),
-        "CommitteeDecisionAlreadyExecuted",
-        digest=decision.digest,
+        "ProjectsDecisionAlreadyUsed",
+        country=ID,
+        decisionId=used,
     )
     # Other members' signatures over the same decision are the same decision: still executed once.
     japan, partner, _, _ = world.current_members(ID)
     others = world.sign(decision, [japan[1], japan[2], partner[1]])
-    refused(world, lambda: world.submit(ID, decision, others), "CommitteeDecisionAlreadyExecuted")
+    refused(
+        world,
+        lambda: world.submit(ID, decision, others),
+        "ProjectsDecisionAlreadyUsed",
+        country=ID,
+        decisionId=used,
+    )
     assert world.balance(holder, batch_id) == 100
     assert int(world.registry.call("batchCount")) == batch_id
+
+
+def _replay(world: World, decision: d.Decision, error: str, **args: Any) -> None:
+    """Executes ``decision`` with a quorum, then asserts its replay is refused with ``error``."""
+    members = world.partner_quorum(ID) if decision.partner_only else world.quorum(ID)
+    signatures = world.sign(decision, members)
+    world.submit(ID, decision, signatures).expect_ok()
+    refused(world, lambda: world.submit(ID, decision, signatures), error, **args)
+    recorded = bool(world.committees[ID].call("executed", decision.digest))
+    assert recorded is decision.recorded_by_digest
+
+
+def test_every_kind_of_decision_executes_once(world: World) -> None:
+    """The committee records digests only of the kinds a replay could otherwise run again: the
+    others are refused by their own effect (JointCommittee._recordsDigest)."""
+    registration = world.registration(ID, "ID901")
+    _replay(world, registration, "ProjectsAlreadyRegistered", ref="ID901")
+
+    holder = _holder(world)
+    issuance = world.issuance_decision(ID, "ID001", [(holder, 100)], label="once/issuance")
+    _replay(world, issuance, "ProjectsDecisionAlreadyUsed", country=ID)
+    batch_id = int(world.registry.call("batchCount"))
+
+    first = int(world.registry.call("batchState", batch_id)[1])
+    correction = world.correction_decision(ID, holder, batch_id, first, first, label="once/fix")
+    _replay(world, correction, "ProjectsDecisionAlreadyUsed", country=ID)
+
+    # An authorization replayed after a later one would set the batch back: recorded by digest.
+    authorized = world.authorization_decision(ID, batch_id, d.Authorization.NDC, label="A1")
+    _replay(world, authorized, "CommitteeDecisionAlreadyExecuted", digest=authorized.digest)
+    revoked = world.authorization_decision(ID, batch_id, d.Authorization.NONE, label="A2")
+    world.decide(ID, revoked, world.partner_quorum(ID)).expect_ok()
+    refused(
+        world,
+        lambda: world.submit(ID, authorized, world.sign(authorized, world.partner_quorum(ID))),
+        "CommitteeDecisionAlreadyExecuted",
+        digest=authorized.digest,
+    )
+
+    definition = d.SetFirstTransferDefinitionDecision(
+        domain=world.domain(ID),
+        nonce=world.nonce(ID),
+        deadline=FAR_DEADLINE,
+        rule=d.FirstTransferRule(definition=d.FirstTransferDefinition.ISSUANCE),
+    )
+    _replay(world, definition, "CommitteeDecisionAlreadyExecuted", digest=definition.digest)
+
+    # A membership change moves the nonce every decision is signed under.
+    japan, partner, japan_threshold, partner_threshold = world.current_members(ID)
+    change = world.membership_decision(ID, japan, partner, japan_threshold, partner_threshold)
+    nonce = world.nonce(ID)
+    _replay(world, change, "CommitteeStaleNonce", signedNonce=nonce, currentNonce=nonce + 1)
+
+
+def test_a_committee_handed_back_its_country_cannot_replay_the_handover(world: World) -> None:
+    japan, partner, japan_threshold, partner_threshold = world.current_members(ID)
+    old = world.committees[ID]
+    successor = world.deploy(
+        "JointCommittee",
+        world.registry.address,
+        ID,
+        (
+            [m.address for m in japan],
+            [m.address for m in partner],
+            japan_threshold,
+            partner_threshold,
+        ),
+    )
+    handover = d.ReplaceCommitteeDecision(
+        domain=world.domain(ID),
+        nonce=world.nonce(ID),
+        deadline=FAR_DEADLINE,
+        replacement=d.CommitteeReplacement(successor=successor.address),
+    )
+    signatures = world.sign(handover, world.quorum(ID))
+    world.submit(ID, handover, signatures).expect_ok()
+    back = d.ReplaceCommitteeDecision(
+        domain=world.domain(ID, committee=successor.address),
+        nonce=0,
+        deadline=FAR_DEADLINE,
+        replacement=d.CommitteeReplacement(successor=old.address),
+    )
+    world.submit(ID, back, world.sign(back, world.quorum(ID)), committee=successor).expect_ok()
+    assert world.registry.call("committeeOf", ID) == old.address
+    # The old committee acts for the country again, and its handover is still spent.
+    refused(
+        world,
+        lambda: world.submit(ID, handover, signatures, committee=old),
+        "CommitteeDecisionAlreadyExecuted",
+        extra=[successor],
+        digest=handover.digest,
+    )
 
 
 def test_reusing_an_issued_decision_id_in_a_fresh_decision_is_refused(world: World) -> None:
@@ -453,7 +554,6 @@ def test_a_contract_wallet_member_cannot_execute_another_decision_by_reentering_
         japan[1].address,
         wallet_member.address,
     ]
-    assert not committee.call("executed", takeover.digest)
     # It was a valid decision all along: submitted normally, it executes.
     _configure(world, HONEST)
     world.submit(ID, takeover, takeover_signatures).expect_ok()

@@ -129,7 +129,8 @@ class World:
     wallet: Contract
     chain_id: int
     members_by_address: dict[str, Member] = field(default_factory=dict)
-    #: digests of the decisions ``decide`` executed (a replay of any of them must fail)
+    #: digests of the decisions ``decide`` executed that the committee records by digest (a replay
+    #: of the others fails by their own effect)
     executed: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -229,7 +230,7 @@ class World:
         """Signs with ``members`` (default: a quorum) and submits."""
         chosen = self.quorum(country) if members is None else list(members)
         outcome = self.submit(country, decision, self.sign(decision, chosen))
-        if outcome.ok:
+        if outcome.ok and decision.recorded_by_digest:
             self.executed.append(decision.digest_hex)
         return outcome
 
