@@ -95,16 +95,19 @@ def test_a_decision_needs_both_governments_and_credits_move_across_registries(
     for name in ("jp-1", "id-1"):
         assert registry.network.await_block(receipt.block_number, timeout=30, signer=name)
 
-    moved = registry.client(registry.alice, via=["jp-1", "id-1"]).transfer(bob, batch_id, 300)
+    # The batch is authorized for NDC use at issuance, so Japan's share was first transferred to
+    # Japan right then (JCMArticle6): the first international transfer is of the partner's units.
+    moved = registry.client(registry.bob, via=["id-1", "jp-1"]).transfer(alice, batch_id, 300)
     assert isinstance(moved, TransferReceipt)
     assert moved.international and moved.first_international
-    retired = registry.client(registry.bob, via=["id-1", "jp-1"]).retire(
-        batch_id, 100, "ID", "ndc", "PT Bob Hijau Indonesia", "2030 NDC"
+    # Japan counts toward its NDC units first transferred to it and held in its registry.
+    retired = registry.client(registry.alice, via=["jp-1", "id-1"]).retire(
+        batch_id, 100, "JP", "ndc", "Alice Trading K.K.", "2030 NDC"
     )
     assert retired.quantity == 100
     reader = registry.client()
-    assert reader.balance(alice, batch_id) == 700
-    assert reader.balance(bob, batch_id) == 700
+    assert reader.balance(alice, batch_id) == 1_200
+    assert reader.balance(bob, batch_id) == 200
     assert reader.batch_totals(batch_id).retired == 100
 
     # The index of a chain without finality: logs applied once buried under 2 blocks.
@@ -120,7 +123,7 @@ def test_a_decision_needs_both_governments_and_credits_move_across_registries(
         assert stats.events > 0
         with TestClient(create_app(Settings(database_url=database))) as api:
             holdings = api.get(f"/v1/accounts/{bob}/holdings").json()["items"]
-            assert [(h["batch_id"], h["balance"]) for h in holdings] == [(batch_id, 700)]
+            assert [(h["batch_id"], h["balance"]) for h in holdings] == [(batch_id, 200)]
             totals = api.get("/v1/stats").json()["totals"]
             assert (totals["issued"], totals["retired"]) == (1_500, 100)
             retirements = api.get("/v1/retirements").json()["items"]
@@ -184,7 +187,7 @@ def test_one_signer_down_blocks_continue_and_it_rejoins_on_the_same_head(
     # Blocks keep coming while we look, so compare the block at that height, not the moving head.
     rejoined = network.signer("jp-1").rpc("eth_getBlockByNumber", [hex(number), False])
     assert rejoined["hash"] == block_hash
-    assert registry.client(via=["jp-1"]).balance(registry.alice.address, 1) == 670
+    assert registry.client(via=["jp-1"]).balance(registry.alice.address, 1) == 1_170
 
 
 def test_one_government_alone_seals_nothing_and_loses_nothing(
