@@ -332,6 +332,22 @@ def _first_transfers(
     return actions, by_tx
 
 
+def _first_transferred(
+    session: Session, batches: dict[int, _BatchFacts], cutoff: int | None = None
+) -> dict[int, list[Range]]:
+    """The serials first transferred (up to block ``cutoff``), per batch, sorted. A party other
+    than the host holds and uses ITMOs only among these: Japan's share of a batch authorized after
+    its issuance never became one (JCMArticle6)."""
+    f = FirstTransferRange
+    query = select(f.batch_id, f.first, f.last).where(f.batch_id.in_(list(batches)))
+    if cutoff is not None:
+        query = query.where(f.block_number <= cutoff)
+    found: dict[int, list[Range]] = defaultdict(list)
+    for batch_id, first, last in session.execute(query.order_by(f.batch_id, f.first)).all():
+        found[batch_id].append((first, last))
+    return found
+
+
 def derive_actions(session: Session) -> list[Action]:
     """Every party's Article 6 actions of the whole indexed history, in chain order."""
     batches = _batches(session)
@@ -373,6 +389,7 @@ def derive_actions(session: Session) -> list[Action]:
     actions = list(_authorizations(session, batches, segments, since))
     firsts, first_by_tx = _first_transfers(session, batches, segments)
     actions += firsts
+    itmos = _first_transferred(session, batches)
 
     for movement, ranges in moves.values():
         batch = batches[movement.batch_id]
@@ -411,6 +428,8 @@ def derive_actions(session: Session) -> list[Action]:
         if typed is None:
             continue
         party, action_type, using, purpose = typed
+        if party != batch.country:  # another party's use: of its ITMOs only
+            _never, ranges = _partition(ranges, itmos[batch.id])
         for seq, ((a, b), origin) in enumerate(_split(ranges, segments[batch.id])):
             actions.append(
                 Action(
@@ -536,11 +555,15 @@ def holdings(session: Session, party: str, year: int) -> list[AefHolding]:
         )
         .order_by(HoldingRange.batch_id, HoldingRange.first)
     ).scalars()
+    itmos = _first_transferred(session, batches, cutoff)
     rows = []
     for piece in pieces:
         batch = batches[piece.batch_id]
         approach = cooperative_approach(batch.country)
-        for (a, b), origin in _split([(piece.first, piece.last)], sorted(segments[batch.id])):
+        held = [(piece.first, piece.last)]
+        if party != batch.country:  # another party holds ITMOs only among the first transferred
+            _never, held = _partition(held, itmos[batch.id])
+        for (a, b), origin in _split(held, sorted(segments[batch.id])):
             rows.append(
                 AefHolding(
                     cooperative_approach=approach,

@@ -267,3 +267,48 @@ def test_jcm_report_aef_without_an_index(jcm: Callable[..., Ran], tmp_path: Path
     refused = jcm("--party", "JP", "--year", "2023", "--database-url", missing)
     assert refused.returncode == 1 and "no index database" in refused.stderr
     assert not (tmp_path / "none.sqlite3").exists()
+
+
+def test_a_non_host_party_reports_uses_only_of_units_first_transferred(
+    seeded: tuple[TestClient, Web3, SeedResult], reports: dict[tuple[str, int], dict[str, Any]]
+) -> None:
+    """Japan's share of a batch authorized after its issuance never became an ITMO (JCMArticle6):
+    holding or using it is no Article 6 matter of Japan's, even though the batch is authorized
+    now. Every holding, use or cancellation a party other than the host reports covers only
+    serials the chain first transferred."""
+    from sqlalchemy import create_engine, select
+
+    from api.tables import FirstTransferRange
+
+    consumption = {
+        ActionType.USE_TOWARD_NDC,
+        ActionType.CANCELLATION_FOR_OIMP,
+        ActionType.OVERALL_MITIGATION_OR_VOLUNTARY,
+    }
+    engine = create_engine(DATABASE["url"])
+    try:
+        with engine.connect() as connection:
+            transferred: dict[int, list[tuple[int, int]]] = {}
+            for batch_id, first, last in connection.execute(
+                select(
+                    FirstTransferRange.batch_id, FirstTransferRange.first, FirstTransferRange.last
+                )
+            ):
+                transferred.setdefault(batch_id, []).append((first, last))
+    finally:
+        engine.dispose()
+    checked = 0
+    for (party, _year), report in reports.items():
+        for row in [*report["actions"], *report["holdings"]]:
+            host = row["cooperative_approach"].removeprefix("JCM-JP-")
+            if row.get("action_type", "holding") not in {*consumption, "holding"} or party == host:
+                continue
+            first = parse_unit_id(row["first_unique_identifier"]).serial
+            last = parse_unit_id(row["last_unique_identifier"]).serial
+            batch_id = seeded[0].get(f"/v1/serials/{first}").json()["batch"]["id"]
+            covered = sum(
+                max(0, min(last, b) - max(first, a) + 1) for a, b in transferred.get(batch_id, [])
+            )
+            assert covered == last - first + 1, (party, row)
+            checked += 1
+    assert checked > 0  # Japan's NDC uses at least
