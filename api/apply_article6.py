@@ -9,6 +9,7 @@ definition that made them), so the AEF tables (:mod:`api.aef`) report the chain'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from api.tables import (
@@ -38,8 +39,7 @@ def _key(names: tuple[str, ...], value: int) -> str:
 class Article6Handlers:
     """The Article 6 events' handlers (a mixin of :class:`api.apply.Applier`)."""
 
-    def _add(self, model: type[Base], row: dict[str, Any]) -> None:
-        raise NotImplementedError  # provided by Applier
+    _add: Callable[[type[Base], dict[str, Any]], None]  # Applier's
 
     def _on_AuthorizationSet(self, log: DecodedLog) -> None:
         a = log.args

@@ -7,6 +7,7 @@ Kept apart from :mod:`api.apply` (the credits' ledger) so each handler stays a s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -51,8 +52,7 @@ def role_of(role_id: str) -> tuple[str, str | None]:
 class GovernanceHandlers:
     """The governance events' handlers (a mixin of :class:`api.apply.Applier`)."""
 
-    def _add(self, model: type[Base], row: dict[str, Any]) -> None:
-        raise NotImplementedError  # provided by Applier
+    _add: Callable[[type[Base], dict[str, Any]], None]  # Applier's
 
     def _on_CountryProposed(self, log: DecodedLog) -> None:
         a = log.args

@@ -565,6 +565,7 @@ def _draft_authorization(
     authorization_date: str,
     *,
     expect_authorized: bool | None,
+    revoking: bool = False,
     out: Path,
     deadline: str | None,
     valid_days: int,
@@ -574,7 +575,7 @@ def _draft_authorization(
     """Draft a ``SetAuthorization`` decision of the batch's host country (partner side only).
 
     ``expect_authorized``: ``False`` to record (the batch must not be authorized now), ``True`` to
-    amend or revoke (it must be), ``None`` not to check.
+    amend or revoke (it must be), ``None`` not to check. Only ``revoking`` drafts ``none``.
     """
     from registry_client.decisions import (
         Authorization,
@@ -584,6 +585,10 @@ def _draft_authorization(
     from registry_client.errors import InvalidInput
     from registry_client.models import parse_enum
 
+    if not revoking and authorization.strip().lower() == "none":
+        raise InvalidInput(
+            "--authorization none revokes: use jcm decision new revoke-authorization"
+        )
     try:
         kind = parse_enum(Authorization, authorization)
     except ValueError as exc:
@@ -636,12 +641,6 @@ def new_authorize(
 ) -> None:
     """Draft the host country's Article 6 authorization of a batch issued without one (its
     partner-side members' threshold decides it)."""
-    from registry_client.errors import InvalidInput
-
-    if authorization.strip().lower() == "none":
-        raise InvalidInput(
-            "--authorization none revokes: use jcm decision new revoke-authorization"
-        )
     _draft_authorization(
         ctx, batch, authorization, authorization_id, authorization_date,
         expect_authorized=False, out=out, deadline=deadline, valid_days=valid_days, force=force,
@@ -670,12 +669,6 @@ def new_amend_authorization(
     as_json: JsonOption = False,
 ) -> None:
     """Draft an amendment of a batch's Article 6 authorization (its purposes, reference, date)."""
-    from registry_client.errors import InvalidInput
-
-    if authorization.strip().lower() == "none":
-        raise InvalidInput(
-            "--authorization none revokes: use jcm decision new revoke-authorization"
-        )
     _draft_authorization(
         ctx, batch, authorization, authorization_id, authorization_date,
         expect_authorized=True, out=out, deadline=deadline, valid_days=valid_days, force=force,
@@ -704,8 +697,8 @@ def new_revoke_authorization(
     its units was first transferred)."""
     _draft_authorization(
         ctx, batch, "none", authorization_id, authorization_date,
-        expect_authorized=True, out=out, deadline=deadline, valid_days=valid_days, force=force,
-        as_json=as_json,
+        expect_authorized=True, revoking=True, out=out, deadline=deadline, valid_days=valid_days,
+        force=force, as_json=as_json,
     )  # fmt: skip
 
 

@@ -134,3 +134,17 @@ def test_ndc_retirements_rule_9_refuses_read_as_one_line(world: World) -> None:
         "retire", authorized, "50", "--using-party", "ID", "--purpose", "ndc",
         "--beneficiary", "Government of Indonesia", "--keystore", "gov-id",
     )  # fmt: skip
+
+
+def test_authorize_and_amend_send_a_revocation_to_its_own_command(
+    world: World, tmp_path: Path
+) -> None:
+    batch = str(world.batches["unauthorized"])
+    for command in ("authorize", "amend-authorization"):
+        refused = world.jcm(
+            "decision", "new", command, "--batch", batch, "--authorization", " None ",
+            "--authorization-id", "X", "--authorization-date", "2026-01-15",
+            "--out", str(tmp_path / f"{command}.json"),
+        )  # fmt: skip
+        assert_one_line_error(refused, "--authorization none revokes")
+        assert not (tmp_path / f"{command}.json").exists()

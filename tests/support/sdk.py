@@ -13,6 +13,7 @@ to Bob on ID, authorized for NDC use; batch 2: 500 to Alice, not authorized).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,7 +45,7 @@ VINTAGE = 2023
 
 
 @dataclass(kw_only=True)
-class SdkWorld:
+class SdkWorld(ABC):
     """A registry driven through the SDK: who is who, and the Japan-Indonesia committee's
     decisions (ID is the partner; members sign offline, anyone submits)."""
 
@@ -64,9 +65,9 @@ class SdkWorld:
         """A fresh client signing as ``who`` (views only when ``None``)."""
         return RegistryClient.connect(self.rpc_url(), self.deployment, sender=who)
 
+    @abstractmethod
     def rpc_url(self) -> str:
         """The node(s) this world's clients connect to."""
-        raise NotImplementedError
 
     def decision_for(self, client: RegistryClient, **content: Any) -> decisions.Decision:
         """A decision of the ID committee, at its current nonce, valid for a day."""
