@@ -36,7 +36,9 @@ contract JCMArticle6 is IJCMArticle6 {
     uint8 private constant _NDC = 1;
     uint8 private constant _OIMP = 2;
 
-    /// @dev One storage slot, plus the authorization id's; the serials are the ledger's (`batchState`).
+    /// @dev One storage slot, plus the authorization id's; the serials are the ledger's (`batchState`). The
+    /// count of first-transfer records lives here rather than in an array's length slot, so the batch's first
+    /// record writes no slot of its own for it.
     struct StoredBatch {
         bytes2 country;
         Authorization authorization;
@@ -45,13 +47,14 @@ contract JCMArticle6 is IJCMArticle6 {
         uint64 wholeBatchFirstTransferredAt;
         uint64 hostNdcUse;
         uint64 authorizationDate;
+        uint16 recordCount; // at most MAX_FIRST_TRANSFER_RANGES
         string authorizationId;
     }
 
     IJCMRegistry private immutable _registry;
     mapping(uint256 batchId => StoredBatch) private _batches;
     // slither-disable-next-line uninitialized-state (written through storage pointers: `_insert`)
-    mapping(uint256 batchId => FirstTransferRecord[]) private _records;
+    mapping(uint256 batchId => mapping(uint256 index => FirstTransferRecord)) private _records;
     mapping(bytes2 country => FirstTransferDefinition) private _definitions;
     mapping(bytes2 country => bool) private _countryFirstTransferred;
 
@@ -229,7 +232,7 @@ contract JCMArticle6 is IJCMArticle6 {
         info.firstSerial = state.firstSerial;
         info.lastSerial = state.lastSerial;
         info.hostNdcUse = b.hostNdcUse;
-        info.firstTransferRecords = uint32(_records[batchId].length);
+        info.firstTransferRecords = b.recordCount;
         info.internationallyTransferred = b.internationallyTransferred;
     }
 
@@ -242,10 +245,10 @@ contract JCMArticle6 is IJCMArticle6 {
     {
         if (serial == 0 || serial > _registry.latestSerial()) return (false, 0, record);
         batchId = _registry.locateSerial(serial).batchId;
-        FirstTransferRecord[] storage records = _records[batchId];
-        uint256 i = _firstEndingAtOrAfter(records, serial);
-        if (i < records.length && records[i].first <= serial) return (true, batchId, records[i]);
         StoredBatch storage b = _batches[batchId];
+        mapping(uint256 => FirstTransferRecord) storage records = _records[batchId];
+        uint256 i = _firstEndingAtOrAfter(records, b.recordCount, serial);
+        if (i < b.recordCount && records[i].first <= serial) return (true, batchId, records[i]);
         if (b.wholeBatchFirstTransferredAt != 0) {
             BatchState memory state = _registry.batchState(batchId);
             record = FirstTransferRecord({
@@ -261,8 +264,12 @@ contract JCMArticle6 is IJCMArticle6 {
     }
 
     /// @inheritdoc IJCMArticle6
-    function firstTransfers(uint256 batchId) external view returns (FirstTransferRecord[] memory) {
-        return _records[batchId];
+    function firstTransfers(uint256 batchId) external view returns (FirstTransferRecord[] memory list) {
+        uint256 n = _batches[batchId].recordCount;
+        list = new FirstTransferRecord[](n);
+        for (uint256 i = 0; i < n; i++) {
+            list[i] = _records[batchId][i];
+        }
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -286,15 +293,15 @@ contract JCMArticle6 is IJCMArticle6 {
         FirstTransferDefinition trigger
     ) private returns (bool) {
         if (b.wholeBatchFirstTransferredAt != 0) return false;
-        FirstTransferRecord[] storage records = _records[batchId];
-        uint256 n = records.length;
+        mapping(uint256 => FirstTransferRecord) storage records = _records[batchId];
+        uint256 n = b.recordCount;
         // Each range adds at most one part more than the records it overlaps.
         SerialRange[] memory parts = new SerialRange[](ranges.length + n);
         uint256 count = 0;
         for (uint256 k = 0; k < ranges.length; k++) {
             uint64 cursor = ranges[k].first;
             uint64 last = ranges[k].last;
-            for (uint256 i = _firstEndingAtOrAfter(records, cursor); i < n && records[i].first <= last; i++) {
+            for (uint256 i = _firstEndingAtOrAfter(records, n, cursor); i < n && records[i].first <= last; i++) {
                 if (records[i].first > cursor) count = _addPart(parts, count, cursor, records[i].first - 1);
                 cursor = records[i].last + 1;
             }
@@ -314,11 +321,12 @@ contract JCMArticle6 is IJCMArticle6 {
         bytes2 toParty,
         FirstTransferDefinition trigger
     ) private {
-        FirstTransferRecord[] storage records = _records[batchId];
-        if (records.length + parts.length > MAX_FIRST_TRANSFER_RANGES) {
+        uint256 n = b.recordCount;
+        if (n + parts.length > MAX_FIRST_TRANSFER_RANGES) {
             revert Article6TooManyFirstTransferRanges(batchId, MAX_FIRST_TRANSFER_RANGES);
         }
-        _insert(records, parts, toParty, trigger, b.country);
+        _insert(_records[batchId], n, parts, toParty, trigger, b.country);
+        b.recordCount = uint16(n + parts.length);
         _markFirstTransferred(b);
         emit SerialsFirstTransferred(batchId, b.country, toParty, trigger, parts);
     }
@@ -348,18 +356,16 @@ contract JCMArticle6 is IJCMArticle6 {
     /// @dev Merges the sorted `parts` into the sorted records from the back: records below the first part do
     /// not move.
     function _insert(
-        FirstTransferRecord[] storage records,
+        mapping(uint256 => FirstTransferRecord) storage records,
+        uint256 n,
         SerialRange[] memory parts,
         bytes2 toParty,
         FirstTransferDefinition trigger,
         bytes2 country
     ) private {
-        uint256 i = records.length;
+        uint256 i = n;
         uint256 j = parts.length;
-        for (uint256 k = 0; k < j; k++) {
-            records.push();
-        }
-        uint256 w = records.length;
+        uint256 w = n + j;
         while (j > 0) {
             w--;
             if (i > 0 && records[i - 1].first > parts[j - 1].first) {
@@ -384,8 +390,8 @@ contract JCMArticle6 is IJCMArticle6 {
         private
     {
         if (b.hostNdcUse != 0) revert Article6HostAlreadyCounted(batchId, b.hostNdcUse);
-        FirstTransferRecord[] storage records = _records[batchId];
-        uint256 n = records.length;
+        mapping(uint256 => FirstTransferRecord) storage records = _records[batchId];
+        uint256 n = b.recordCount;
         SerialRange[] memory parts = new SerialRange[](n + 1);
         uint256 count = 0;
         BatchState memory state = _registry.batchState(batchId);
@@ -414,12 +420,12 @@ contract JCMArticle6 is IJCMArticle6 {
         view
     {
         if (b.wholeBatchFirstTransferredAt != 0) return;
-        FirstTransferRecord[] storage records = _records[batchId];
-        uint256 n = records.length;
+        mapping(uint256 => FirstTransferRecord) storage records = _records[batchId];
+        uint256 n = b.recordCount;
         for (uint256 k = 0; k < ranges.length; k++) {
             uint64 cursor = ranges[k].first;
             uint64 last = ranges[k].last;
-            uint256 i = _firstEndingAtOrAfter(records, cursor);
+            uint256 i = _firstEndingAtOrAfter(records, n, cursor);
             while (cursor <= last) {
                 if (i == n || records[i].first > cursor) {
                     uint64 gapEnd = i == n || records[i].first > last ? last : records[i].first - 1;
@@ -437,12 +443,13 @@ contract JCMArticle6 is IJCMArticle6 {
         private
         view
     {
-        FirstTransferRecord[] storage records = _records[batchId];
+        mapping(uint256 => FirstTransferRecord) storage records = _records[batchId];
+        uint256 n = b.recordCount;
         for (uint256 k = 0; k < ranges.length; k++) {
             SerialRange calldata r = ranges[k];
             if (b.wholeBatchFirstTransferredAt != 0) revert Article6AlreadyFirstTransferred(batchId, r.first, r.last);
-            uint256 i = _firstEndingAtOrAfter(records, r.first);
-            if (i < records.length && records[i].first <= r.last) {
+            uint256 i = _firstEndingAtOrAfter(records, n, r.first);
+            if (i < n && records[i].first <= r.last) {
                 revert Article6AlreadyFirstTransferred(
                     batchId, _max(r.first, records[i].first), _min(r.last, records[i].last)
                 );
@@ -450,13 +457,13 @@ contract JCMArticle6 is IJCMArticle6 {
         }
     }
 
-    /// @dev The index of the first record whose last serial is at least `serial` (records ascend).
-    function _firstEndingAtOrAfter(FirstTransferRecord[] storage records, uint64 serial)
+    /// @dev The index of the first of the `n` records whose last serial is at least `serial` (records ascend).
+    function _firstEndingAtOrAfter(mapping(uint256 => FirstTransferRecord) storage records, uint256 n, uint64 serial)
         private
         view
         returns (uint256 lo)
     {
-        uint256 hi = records.length;
+        uint256 hi = n;
         while (lo < hi) {
             uint256 mid = (lo + hi) / 2;
             if (records[mid].last < serial) lo = mid + 1;

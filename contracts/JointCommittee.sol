@@ -343,18 +343,23 @@ contract JointCommittee is IJointCommittee, EIP712 {
         }
     }
 
-    /// @dev EOA members: ECDSA with OpenZeppelin's low-`s` and `v` checks, each failure named. Contract members:
-    /// ERC-1271 `isValidSignature` through a static call (it cannot re-enter).
+    /// @dev ECDSA first (OpenZeppelin's low-`s` and `v` checks): a member's valid ECDSA signature is accepted
+    /// without reading its code, which would cost a cold account access per signer. Only when that fails is a
+    /// contract member asked through ERC-1271 `isValidSignature` (a static call: it cannot re-enter), the order of
+    /// OpenZeppelin's `SignatureChecker.isValidSignatureNow`; for a member without code the ECDSA failure is named.
     function _checkSignature(address signer, bytes32 digest, bytes calldata signature) private view {
-        if (signer.code.length == 0) {
-            // slither-disable-next-line unused-return (the third value only details a malformed `s`)
-            (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(digest, signature);
-            if (error == ECDSA.RecoverError.InvalidSignatureLength) revert CommitteeMalformedSignature(signer);
-            if (error == ECDSA.RecoverError.InvalidSignatureS) revert CommitteeMalleableSignature(signer);
-            if (error != ECDSA.RecoverError.NoError || recovered != signer) revert CommitteeInvalidSignature(signer);
-        } else if (!SignatureChecker.isValidERC1271SignatureNow(signer, digest, signature)) {
-            revert CommitteeInvalidSignature(signer);
+        // slither-disable-next-line unused-return (the third value only details a malformed `s`)
+        (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(digest, signature);
+        if (error == ECDSA.RecoverError.NoError && recovered == signer) return;
+        if (signer.code.length != 0) {
+            if (!SignatureChecker.isValidERC1271SignatureNow(signer, digest, signature)) {
+                revert CommitteeInvalidSignature(signer);
+            }
+            return;
         }
+        if (error == ECDSA.RecoverError.InvalidSignatureLength) revert CommitteeMalformedSignature(signer);
+        if (error == ECDSA.RecoverError.InvalidSignatureS) revert CommitteeMalleableSignature(signer);
+        revert CommitteeInvalidSignature(signer);
     }
 
     function _setMembers(MembershipChange memory change) private {
