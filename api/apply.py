@@ -132,26 +132,50 @@ class AccountFacts:
 
 
 @dataclass
-class IndexCache:
-    """Facts that never change once indexed (accounts' sides and kinds, sides' sink accounts), kept
-    across block ranges. Cleared whenever a transaction fails or blocks are rolled back."""
-
-    accounts: dict[str, AccountFacts] = field(default_factory=dict)
-    sinks: dict[tuple[str, str], str] = field(default_factory=dict)
-
-    def clear(self) -> None:
-        """Forget everything (after a rollback or a failed transaction)."""
-        self.accounts.clear()
-        self.sinks.clear()
-
-
-@dataclass
 class _Piece:
     first: int
     last: int
     block_number: int
     log_index: int
     row: dict[str, Any] | None  # the pending insert, if the piece was created in this range
+
+
+HELD_CACHE_LIMIT = 100_000
+"""Most holdings whose pieces and balance :class:`IndexCache` keeps between ranges (about 1 KB
+each); past it the cache starts again empty, so a registry of millions of holdings costs bounded
+memory and the busy ones are soon cached again."""
+
+
+@dataclass
+class IndexCache:
+    """What the applier keeps across block ranges: facts that never change once indexed (accounts'
+    sides and kinds, sides' sink accounts), and the committed pieces and balance of the holdings
+    recent ranges touched, so that a busy holding is not read back from the database in every
+    range (that was one query per holding and range). Cleared whenever a transaction fails or
+    blocks are rolled back; the holdings also when the checkpoint is not the one this cache
+    followed (another indexer wrote the database in between)."""
+
+    accounts: dict[str, AccountFacts] = field(default_factory=dict)
+    sinks: dict[tuple[str, str], str] = field(default_factory=dict)
+    pieces: dict[tuple[str, int], list[_Piece]] = field(default_factory=dict)
+    balances: dict[tuple[str, int], int] = field(default_factory=dict)
+    block: int | None = None
+    """The checkpoint the cached holdings are as of (``None``: none cached)."""
+
+    def follow(self, checkpoint: int) -> None:
+        """Keep the cached holdings only if they are as of ``checkpoint``."""
+        if self.block != checkpoint:
+            self.pieces.clear()
+            self.balances.clear()
+            self.block = checkpoint
+
+    def clear(self) -> None:
+        """Forget everything (after a rollback or a failed transaction)."""
+        self.accounts.clear()
+        self.sinks.clear()
+        self.pieces.clear()
+        self.balances.clear()
+        self.block = None
 
 
 @dataclass
@@ -176,7 +200,10 @@ class Applier(GovernanceHandlers, Article6Handlers):
         self.cache = cache
         self._rows: dict[type[Base], list[dict[str, Any]]] = {}
         self._batches: dict[int, dict[str, Any]] = {}
-        self._pieces: dict[tuple[str, int], list[_Piece]] = {}
+        # Pieces of the holdings this range touched, shared with the cache (their ``row`` is reset
+        # once written; the cache is dropped if the transaction fails).
+        self._pieces = cache.pieces
+        self._touched: set[tuple[str, int]] = set()
         self._spent: list[dict[str, Any]] = []
         self._holdings: dict[tuple[str, int], _HoldingState] = {}
         self.applied = 0
@@ -225,20 +252,24 @@ class Applier(GovernanceHandlers, Article6Handlers):
             ).all()
             pieces = [_Piece(r.first, r.last, r.block_number, r.log_index, None) for r in rows]
             self._pieces[key] = pieces
+        self._touched.add(key)
         return pieces
 
     def _holding(self, account: str, batch_id: int) -> _HoldingState:
         key = (account, batch_id)
         state = self._holdings.get(key)
         if state is None:
-            t = table_of(Holding)
-            row = self.session.execute(
-                select(t.c.balance).where(t.c.account == account, t.c.batch_id == batch_id)
-            ).first()
+            balance = self.cache.balances.get(key)
+            if balance is None:
+                t = table_of(Holding)
+                row = self.session.execute(
+                    select(t.c.balance).where(t.c.account == account, t.c.batch_id == batch_id)
+                ).first()
+                balance = row.balance if row else None
             state = _HoldingState(
-                balance=row.balance if row else 0,
+                balance=balance or 0,
                 row={"account": account, "batch_id": batch_id},
-                stored=row is not None,
+                stored=balance is not None,
             )
             self._holdings[key] = state
         return state
@@ -703,7 +734,12 @@ class Applier(GovernanceHandlers, Article6Handlers):
             )
             self._spent = []
         self._flush_holdings()
-        self._pieces.clear()
+        for key in self._touched:
+            for piece in self._pieces[key]:
+                piece.row = None  # written now: a later spend is an update
+        self._touched.clear()
+        if len(self._pieces) > HELD_CACHE_LIMIT:
+            self._pieces.clear()
 
     def _flush_holdings(self) -> None:
         t = table_of(Holding)
@@ -733,4 +769,9 @@ class Applier(GovernanceHandlers, Article6Handlers):
                 ),
                 changed,
             )
+        balances = self.cache.balances
+        if len(balances) + len(self._holdings) > HELD_CACHE_LIMIT:
+            balances.clear()
+        for key, state in self._holdings.items():
+            balances[key] = state.balance
         self._holdings.clear()

@@ -32,7 +32,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,9 +43,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from api import bulk
-from api.abi import ContractRole, EventDecoder, checksum_hex
-from api.apply import Applier, DecodedLog, IndexCache
+from api.abi import ContractRole, checksum_hex
+from api.apply import Applier, IndexCache
 from api.database import IndexSchemaError, create_schema, make_engine
+from api.reader import ChainChangedError, RangeRead, RangeReader, ThreadReads
 from api.rollback import rollback_to
 from api.tables import FINALIZED_KEY, Block, Checkpoint, CommitteeAssignment, Meta, table_of
 from registry_client.chain import BlockHeader, RpcClient, RpcError, RpcRefused
@@ -64,9 +65,7 @@ MAX_CHAIN_CHANGES = 10
 """Consecutive ranges the node may answer inconsistently (a reorganisation in progress) before the
 indexer gives up."""
 
-
-class ChainChangedError(RuntimeError):
-    """The chain changed while a range was being read; the range is read again."""
+__all__ = ["ChainChangedError", "IndexStats", "IndexTarget", "Indexer", "run"]
 
 
 @dataclass(frozen=True)
@@ -136,20 +135,7 @@ class CheckpointState:
     hash: str
 
 
-@dataclass(frozen=True)
-class _RangeRead:
-    """Blocks ``first..last`` as read from the node: their headers and decoded logs."""
-
-    first: int
-    last: int
-    committees: tuple[str, ...]
-    head: BlockHeader
-    end: BlockHeader
-    headers: list[BlockHeader]
-    decoded: list[DecodedLog]
-
-
-def _reads(read: Future[_RangeRead], first: int, committees: tuple[str, ...], target: int) -> bool:
+def _reads(read: Future[RangeRead], first: int, committees: tuple[str, ...], target: int) -> bool:
     """Whether a range read ahead is the one to apply next: it starts at ``first``, was read with
     the committees known now (a range just applied may have named a new one), and does not go past
     ``target``."""
@@ -181,7 +167,6 @@ class Indexer:
     block_range: int = DEFAULT_BLOCK_RANGE
     before_commit: Callable[[int, int], None] | None = None
     stats: IndexStats = field(default_factory=IndexStats)
-    _decoder: EventDecoder = field(default_factory=EventDecoder)
     _cache: IndexCache = field(default_factory=IndexCache)
     _projects: str = ""
     _governance: str = ""
@@ -311,10 +296,10 @@ class Indexer:
         started = time.perf_counter()
         self._span = self.block_range
         changes = 0
-        # One reading thread: while a range is written, the next one is read and decoded (the
-        # node, the database driver and the JSON parsing each release the GIL for part of it).
-        reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jcm-index-read")
-        ahead: Future[_RangeRead] | None = None
+        # While a range is written, the next one is read and decoded by a thread (the node, the
+        # database driver and the JSON parsing each release the GIL for part of it).
+        reader = ThreadReads(RangeReader(self.rpc, self._contracts(), self.target.start_block))
+        ahead: Future[RangeRead] | None = None
         try:
             while True:
                 target = self.target_block()
@@ -332,14 +317,12 @@ class Indexer:
                 reading, ahead = ahead, None
                 if reading is None or not _reads(reading, cp.number + 1, committees, target):
                     last = min(cp.number + self._span, target)
-                    reading = reader.submit(self._read_range, committees, cp.number + 1, last)
+                    reading = reader.submit(committees, cp.number + 1, last, self._span)
                 try:
                     read = reading.result()
                     if read.last < target:
                         following = min(read.last + self._span, target)
-                        ahead = reader.submit(
-                            self._read_range, committees, read.last + 1, following
-                        )
+                        ahead = reader.submit(committees, read.last + 1, following, self._span)
                     events = self._apply_range(cp, read)
                 except ChainChangedError as exc:
                     ahead = None
@@ -363,7 +346,7 @@ class Indexer:
                 if on_progress is not None:
                     on_progress(read.last, target, events)
         finally:
-            reader.shutdown(wait=True, cancel_futures=True)
+            reader.close()
             self.stats.seconds += time.perf_counter() - started
 
     def _on_chain(self, cp: CheckpointState) -> bool:
@@ -418,108 +401,7 @@ class Indexer:
 
     # -- one range ---------------------------------------------------------------------------------
 
-    def _fetch_logs(
-        self, committees: list[str], first: int, last: int
-    ) -> list[tuple[ContractRole, dict[str, Any]]]:
-        """The logs of blocks ``first..last`` with the role of the contract that emitted each, and
-        the earlier logs of committees first named in these blocks."""
-        roles = self._contracts()
-        fixed = [checksum_hex(address) for address in roles]
-        for committee in committees:
-            roles[committee.lower()] = "committee"
-        raw = self.rpc.logs([*fixed, *committees], first, last)
-        named = self._named_committees(raw, roles)
-        new = [c for c in named if c.lower() not in roles]
-        for committee in new:
-            roles[committee.lower()] = "committee"
-        if new:
-            log.info("learned joint committee(s) %s; reading their earlier logs", ", ".join(new))
-            start = self.target.start_block
-            while start < first:
-                end = min(start + self._span - 1, first - 1)
-                raw.extend(self.rpc.logs(new, start, end))
-                start = end + 1
-            raw.extend(self.rpc.logs(new, first, last))
-        unique = {
-            (int(x["blockNumber"], 16), int(x["logIndex"], 16)): x
-            for x in raw
-            if not x.get("removed")
-        }
-        return [
-            (roles[str(x["address"]).lower()], x)
-            for _key, x in sorted(unique.items())
-            if str(x["address"]).lower() in roles
-        ]
-
-    def _named_committees(
-        self, raw: list[dict[str, Any]], roles: dict[str, ContractRole]
-    ) -> list[str]:
-        topics = {
-            self._decoder.topic("registry", "CountryAdded"),
-            self._decoder.topic("registry", "CommitteeSet"),
-        }
-        named: list[str] = []
-        for entry in raw:
-            if roles.get(str(entry["address"]).lower()) != "registry" or not entry["topics"]:
-                continue
-            if entry["topics"][0].lower() in topics:
-                committee = to_checksum_address("0x" + entry["topics"][-1][-40:])
-                if committee not in named:
-                    named.append(committee)
-        return named
-
-    def _decode(
-        self,
-        logs: list[tuple[ContractRole, dict[str, Any]]],
-        headers: Mapping[int, BlockHeader | None],
-    ) -> list[DecodedLog]:
-        decoded = []
-        for role, entry in logs:
-            number = int(entry["blockNumber"], 16)
-            header = headers.get(number)
-            if header is None or header.hash != str(entry["blockHash"]).lower():
-                raise ChainChangedError(f"block {number} changed while its logs were read")
-            topics = [str(t).lower() for t in entry["topics"]]
-            spec = self._decoder.spec(role, topics[0]) if topics else None
-            if spec is None:
-                log.debug("skipping an unknown log of %s in block %d", entry["address"], number)
-                continue
-            decoded.append(
-                DecodedLog(
-                    role=role,
-                    name=spec.name,
-                    address=checksum_hex(str(entry["address"]).lower()),
-                    args=spec.decode(topics[1:], entry["data"]),
-                    block_number=number,
-                    block_hash=header.hash,
-                    tx_hash=str(entry["transactionHash"]).lower(),
-                    tx_index=int(entry["transactionIndex"], 16),
-                    log_index=int(entry["logIndex"], 16),
-                    timestamp=header.timestamp,
-                )
-            )
-        return decoded
-
-    def _read_range(self, committees: tuple[str, ...], first: int, last: int) -> _RangeRead:
-        """Read and decode blocks ``first..last`` from the node (no database access: this runs in
-        the reading thread while the previous range is written)."""
-        logs = self._fetch_logs(list(committees), first, last)
-        numbers = {int(entry["blockNumber"], 16) for _role, entry in logs} | {first, last}
-        headers = self.rpc.headers(sorted(numbers))
-        head, end = headers.get(first), headers.get(last)
-        if head is None or end is None:
-            raise ChainChangedError(f"blocks {first}-{last} are not on the chain any more")
-        return _RangeRead(
-            first=first,
-            last=last,
-            committees=committees,
-            head=head,
-            end=end,
-            headers=[h for h in headers.values() if h is not None],
-            decoded=self._decode(logs, headers),
-        )
-
-    def _apply_range(self, cp: CheckpointState, read: _RangeRead) -> int:
+    def _apply_range(self, cp: CheckpointState, read: RangeRead) -> int:
         """Apply a range read from the node and move the checkpoint in one database transaction
         (no database transaction stays open while the node is asked)."""
         if cp.hash and read.head.parent_hash != cp.hash:
@@ -531,6 +413,7 @@ class Indexer:
                 checkpoint = session.get(Checkpoint, 1, with_for_update=True)
                 if checkpoint is None or checkpoint.block_number != cp.number:
                     raise ChainChangedError("another indexer moved the checkpoint")
+                self._cache.follow(cp.number)
                 applier = Applier(session, self._cache)
                 for entry in read.decoded:
                     applier.apply(entry)
@@ -546,6 +429,7 @@ class Indexer:
         except BaseException:
             self._cache.clear()
             raise
+        self._cache.block = read.last
         self.stats.events += len(read.decoded)
         self.stats.ranges += 1
         self.stats.blocks += read.last - read.first + 1

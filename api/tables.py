@@ -208,7 +208,9 @@ class Event(Provenance, Base):
 
     tx_index: Mapped[int] = mapped_column(Integer)
     address: Mapped[str] = mapped_column(ADDRESS)
-    name: Mapped[str] = mapped_column(_str(64), index=True)
+    # Not indexed: no query selects events by name, and an index entry per event was a share of the
+    # catch-up's writes.
+    name: Mapped[str] = mapped_column(_str(64))
     args: Mapped[str] = mapped_column(Text)  # JSON, keys sorted
 
 
@@ -495,6 +497,11 @@ class Holding(ProvenanceColumns, Base):
     account: Mapped[str] = mapped_column(ADDRESS, primary_key=True)
     batch_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
     balance: Mapped[int] = mapped_column(UINT64)
+    # The provenance of the latest change, without the indexes of :class:`ProvenanceColumns`: a
+    # balance changes with every movement (each change rewrote four index entries), and nothing
+    # looks holdings up by block or transaction (a rollback recomputes them from the movements).
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    tx_hash: Mapped[str] = mapped_column(HASH)
 
 
 class RetirementRecord(ProvenanceColumns, Base):
