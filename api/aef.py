@@ -72,7 +72,7 @@ from registry_client.article6 import (
     cooperative_approach,
     format_unit_id,
 )
-from registry_client.decisions import JAPAN
+from registry_client.domain import JAPAN, side_code
 from registry_client.serials import format_block_id
 
 FIRST_TRANSFER_DEFINITIONS = {
@@ -596,7 +596,10 @@ def party_code(session: Session, party: str) -> str:
     Raises:
         NotFoundError: no such party.
     """
-    code = party.strip().upper()
+    try:
+        code = side_code(party)
+    except ValueError:
+        raise NotFoundError(f"{party!r} is not a Party's code: JP or a partner country") from None
     if code != JAPAN and session.get(Country, code) is None:
         raise NotFoundError(f"no participating Party {code}: JP or a partner country added")
     return code

@@ -18,6 +18,7 @@ import typer
 
 from api.cli import DatabaseOption
 from registry_client.cli.output import print_json, success
+from registry_client.domain import side_code
 from registry_client.errors import ChainUnavailable, InvalidInput, NotFound, RegistryError
 from registry_client.settings import DEFAULT_API_PORT, LOCALHOST, env_var
 
@@ -74,7 +75,10 @@ def aef(
 
     if output_format is Format.XLSX and output is None:
         raise InvalidInput("an XLSX workbook needs a file: add --output FILE.xlsx")
-    code = party.strip().upper()
+    try:
+        code = side_code(party)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
     report = _from_api(api_url, code, year) if api_url else _from_index(database_url, code, year)
     if output_format is Format.XLSX:
         assert output is not None

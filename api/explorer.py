@@ -41,7 +41,7 @@ from api.queries.common import MAX_DB_INT, BadQueryError, NotFoundError, when
 from api.routes.deps import MAX_LIMIT, SIDE_PATTERN, TEXT_PATTERN, SessionDep, SettingsDep
 from api.tables import Account, Country, Movement as MovementRow, Project
 from api.web import locale_of, page
-from registry_client.domain import AccountKind
+from registry_client.domain import AccountKind, side_code
 
 router = APIRouter(include_in_schema=False)
 
@@ -96,7 +96,7 @@ def _id(text: str, what: str) -> int:
 
 
 def _clean_side(side: str | None) -> str | None:
-    return side.upper() if side else None
+    return side_code(side) if side else None
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -125,8 +125,8 @@ def index(request: Request, session: SessionDep) -> HTMLResponse:
 def _country_code(session: Any, text: str) -> str | None:
     """A registry side named by its code or its name in English or Japanese."""
     codes: set[str] = {"JP", *session.execute(select(Country.code)).scalars()}
-    if _SIDE.fullmatch(text) and text.upper() in codes:
-        return text.upper()
+    if _SIDE.fullmatch(text) and side_code(text) in codes:
+        return side_code(text)
     needle = text.casefold()
     for locale in i18n.LOCALES:
         territories = Locale.parse(locale).territories
@@ -226,7 +226,7 @@ def country_page(request: Request, session: SessionDep, code: str) -> HTMLRespon
     def load() -> dict[str, Any]:
         if not _SIDE.fullmatch(code):
             raise NotFoundError(f"{code!r} is not a country code")
-        country = entities.get_country(session, code.upper())
+        country = entities.get_country(session, code)
         projects = entities.list_projects(session, MAX_LIMIT, 0, country=country.code).items
         batches = entities.list_batches(session, MAX_LIMIT, 0, country=country.code).items
         vintages: dict[int, int] = {}

@@ -58,7 +58,7 @@ from api.tables import (
     Project,
     RetirementRecord,
 )
-from registry_client.domain import JAPAN, AccountStatus, MemberSide
+from registry_client.domain import JAPAN, AccountStatus, MemberSide, side_code
 
 # -- shared expressions ------------------------------------------------------------------------
 
@@ -189,7 +189,7 @@ def get_country(session: Session, code: str) -> CountryDetail:
     Raises:
         NotFoundError: no such partner country.
     """
-    code = code.upper()
+    code = side_code(code)
     country = session.get(Country, code)
     if country is None:
         if code == JAPAN:
@@ -287,7 +287,7 @@ def list_projects(
     """Registered projects in registration order, filtered."""
     query = _project_query()
     if country:
-        query = query.where(Project.country == country.upper())
+        query = query.where(Project.country == side_code(country))
     if methodology:
         query = query.where(Project.methodology == methodology)
     if q:
@@ -374,7 +374,7 @@ def list_batches(
     if project:
         query = query.where(Batch.project_ref == project)
     if country:
-        query = query.where(Batch.country == country.upper())
+        query = query.where(Batch.country == side_code(country))
     if vintage is not None:
         query = query.where(Batch.vintage == vintage)
     if authorization:
@@ -480,7 +480,7 @@ def list_accounts(
     """Accounts in the order they were opened, filtered."""
     query = _account_query()
     if side:
-        query = query.where(Account.side == side.upper())
+        query = query.where(Account.side == side_code(side))
     if kind:
         query = query.where(Account.kind == kind)
     if status:

@@ -19,6 +19,7 @@ from api.models import (
 )
 from api.queries.common import chain_time, count, proof
 from api.tables import Country, CountryProposal, PauseChange, RoleChange
+from registry_client.domain import side_code
 
 
 def _proposals(session: Session, country: str | None = None) -> list[CountryProposalOut]:
@@ -28,7 +29,7 @@ def _proposals(session: Session, country: str | None = None) -> list[CountryProp
     p = CountryProposal
     query = select(p).order_by(p.block_number, p.log_index)
     if country is not None:
-        query = query.where(p.country == country.upper())
+        query = query.where(p.country == side_code(country))
     rows = list(session.execute(query).scalars())
     added = set(session.execute(select(Country.code)).scalars())
     last = {row.country: (row.block_number, row.log_index) for row in rows}
@@ -121,7 +122,7 @@ def role_holders(
     c = RoleChange
     query = select(c).where(c.role != OTHER_ROLE).order_by(c.block_number, c.log_index)
     if side is not None:
-        query = query.where(c.side == side.upper())
+        query = query.where(c.side == side_code(side))
     if role is not None:
         query = query.where(c.role == role)
     holders: dict[tuple[str, str, str], RoleChange] = {}

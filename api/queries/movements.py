@@ -47,6 +47,7 @@ from api.tables import (
     Project,
     RetirementRecord,
 )
+from registry_client.domain import side_code
 from registry_client.errors import InvalidInput
 from registry_client.serials import parse_serial
 
@@ -168,13 +169,14 @@ def _movement_filters(query: AnySelect, **filters: Unpack[MovementFilters]) -> A
     if project:
         query = query.where(Batch.project_ref == project)
     if country:
-        query = query.where(Batch.country == country.upper())
+        query = query.where(Batch.country == side_code(country))
     if isinstance(kind, str):
         query = query.where(m.kind == kind)
     elif kind:
         query = query.where(m.kind.in_(kind))
     if side:
-        query = query.where(or_(m.from_side == side.upper(), m.to_side == side.upper()))
+        code = side_code(side)
+        query = query.where(or_(m.from_side == code, m.to_side == code))
     if since is not None:
         query = query.where(m.timestamp >= unix(since))
     if until is not None:
@@ -502,7 +504,7 @@ def _record_filters(
     if project:
         query = query.where(Batch.project_ref == project)
     if side:
-        query = query.where(record.side == side.upper())
+        query = query.where(record.side == side_code(side))
     if since is not None:
         query = query.where(record.timestamp >= unix(since))
     if until is not None:
@@ -589,7 +591,7 @@ def list_retirements(
     r = RetirementRecord
     query = _retirement_query()
     if using_party:
-        query = query.where(r.using_party == using_party.upper())
+        query = query.where(r.using_party == side_code(using_party))
     if purpose:
         query = query.where(r.purpose == purpose)
     query = _record_filters(

@@ -41,7 +41,7 @@ from api.tables import (
     RetirementRecord,
 )
 from registry_client.chain import RpcClient, RpcError
-from registry_client.domain import JAPAN, AccountKind
+from registry_client.domain import JAPAN, AccountKind, side_code
 from registry_client.node_url import public_node_url
 
 KINDS = AccountKind.keys()[1:]  # every kind but NONE, in on-chain order
@@ -188,8 +188,9 @@ def account_types(session: Session, side: str | None = None) -> AccountTypeRepor
         .group_by(Account.side, Account.kind)
     )
     if side:
-        accounts_q = accounts_q.where(Account.side == side.upper())
-        amounts_q = amounts_q.where(Account.side == side.upper())
+        code = side_code(side)
+        accounts_q = accounts_q.where(Account.side == code)
+        amounts_q = amounts_q.where(Account.side == code)
     accounts = {(s, k): as_int(n) for s, k, n in session.execute(accounts_q).all()}
     amounts = {(s, k): as_int(n) for s, k, n in session.execute(amounts_q).all()}
     rows, totals = _type_rows(accounts, amounts)
@@ -201,6 +202,7 @@ def annual(session: Session, year: int, side: str | None = None) -> AnnualReport
     start = datetime(year, 1, 1, tzinfo=UTC)
     end = datetime(year + 1, 1, 1, tzinfo=UTC) if year < 9999 else datetime.max.replace(tzinfo=UTC)
     lo, hi = int(start.timestamp()), int(end.timestamp())
+    side = side_code(side) if side else None
     m = Movement
     acting_side = func.coalesce(m.from_side, m.to_side)
     tx_q = (
@@ -209,7 +211,7 @@ def annual(session: Session, year: int, side: str | None = None) -> AnnualReport
         .group_by(acting_side, m.kind)
     )
     if side:
-        tx_q = tx_q.where(acting_side == side.upper())
+        tx_q = tx_q.where(acting_side == side)
     transactions = sorted(
         (
             AnnualRow.model_validate(
@@ -237,8 +239,8 @@ def annual(session: Session, year: int, side: str | None = None) -> AnnualReport
     )
     opened = {(s, k): as_int(n) for s, k, n in session.execute(opened_q).all()}
     if side:
-        balances = defaultdict(int, {k: v for k, v in balances.items() if k[0] == side.upper()})
-        opened = {k: v for k, v in opened.items() if k[0] == side.upper()}
+        balances = defaultdict(int, {k: v for k, v in balances.items() if k[0] == side})
+        opened = {k: v for k, v in opened.items() if k[0] == side}
     rows, _totals = _type_rows(opened, dict(balances))
 
     cp = session.get(Checkpoint, 1)

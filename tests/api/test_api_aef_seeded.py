@@ -247,6 +247,7 @@ def test_jcm_report_aef_in_every_format(
     ("args", "message"),
     [
         (("--party", "XX", "--year", "2023"), "no participating Party XX"),
+        (("--party", "J1", "--year", "2023"), "'J1' is not a two-letter country code"),
         (("--party", "JP", "--year", "2023", "--format", "xlsx"), "needs a file"),
     ],
 )

@@ -311,3 +311,31 @@ def test_health_shows_the_node_as_scheme_and_host_only(
         assert health.json()["status"] == "chain_unreachable" and health.json()["error"]
     for secret in ("operator", "s3cret", "PATHKEY", "QUERYKEY", "/v3"):
         assert secret not in health.text and secret not in page.text, secret
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/accounts?side={}",
+        "/v1/projects?country={}",
+        "/v1/batches?country={}",
+        "/v1/transactions?side={}&limit=500",
+        "/v1/retirements?side={}",
+        "/v1/retirements?using_party={}",
+        "/v1/cancellations?side={}",
+        "/v1/governance/roles?side={}",
+        "/v1/reports/account-types?side={}",
+        "/accounts?side={}",
+        "/projects?country={}",
+        "/movements?side={}",
+    ],
+)
+@pytest.mark.parametrize("code", ["JP", "ID"])
+def test_a_side_filter_reads_a_code_in_any_case(client: TestClient, path: str, code: str) -> None:
+    upper = client.get(path.format(code))
+    lower = client.get(path.format(code.lower()))
+    assert upper.status_code == 200, upper.text
+    # a page's language links repeat the query as it was asked
+    asked, normalized = path.format(code.lower()), path.format(code)
+    assert lower.status_code == 200
+    assert lower.text.replace(asked.split("?")[1], normalized.split("?")[1]) == upper.text
