@@ -510,9 +510,11 @@ class Consortium:
         """
         signer = self.signer(name)
         if not signer.running:
+            others = self.running
             self._spawn(signer)
             self._await_rpc(signer, timeout)
             self.await_peers(timeout)
+            self._await_sync(signer, others, timeout)
             if len(self.running) > len(self.signers) // 2:
                 self.seal()
             else:
@@ -546,6 +548,26 @@ class Consortium:
     def _spawn(self, signer: Signer) -> None:
         # Its own session, and SIGTERM if this process dies: no geth outlives its harness.
         signer.process = Child.start(signer.name, self.argv(signer), signer.log)
+
+    def _await_sync(self, signer: Signer, others: list[Signer], timeout: float) -> None:
+        """Wait until a restarted ``signer`` has the blocks the ``others`` sealed while it was down.
+
+        Sealing on an older head would fork the chain; on a loaded machine geth can take seconds
+        to download the missing blocks, and until it does the others may all refuse to seal as
+        "signed recently" while the restarted one builds on its stale head.
+
+        Raises:
+            ConsortiumError: it did not catch up within ``timeout`` seconds.
+        """
+        try:
+            target = max((s.head()[0] for s in others), default=0)
+        except (requests.RequestException, ValueError, ConsortiumError):
+            return  # the others are not answering: nothing to catch up with
+        if not self.await_block(target, timeout, signer=signer.name):
+            raise ConsortiumError(
+                f"geth {signer.name} did not catch up to block {target} within {timeout:.0f} s "
+                f"(log: {signer.log})"
+            )
 
     def _await_rpc(self, signer: Signer, timeout: float) -> None:
         if not _wait_until(signer.answers, timeout, lambda: signer.running):
