@@ -1,8 +1,9 @@
 """Decoding the contracts' logs with the ABIs shipped in ``registry_client/artifacts``.
 
-Logs come straight from ``eth_getLogs`` as JSON (hex strings) and are decoded here by small decoders
-compiled once per event from the ABI (standard head/tail encoding): web3's per-log formatters and
-``eth_abi``'s generic decoders dominated the cost of catching up a long history. A test checks these
+Logs come straight from ``eth_getLogs`` as JSON (hex strings) and are decoded here by a function
+generated once per event (and per struct) from the ABI (standard head/tail encoding), with every
+elementary word read inline: web3's per-log formatters and ``eth_abi``'s generic decoders dominated
+the cost of catching up a long history, and then a call per word did. A test checks these
 decoders against ``eth_abi`` on every event of a chain history. Values are normalised for storage:
 addresses EIP-55 checksummed, ``bytes2`` as their two ASCII letters (every
 ``bytes2`` in these contracts is a registry side or country code), other fixed bytes as ``0x`` hex,
@@ -12,9 +13,10 @@ structs as dicts keyed by component name.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from eth_utils import keccak, to_checksum_address
 
@@ -143,6 +145,9 @@ class _Tuple(_Decoder):
         self.items = items
         self.dynamic = any(i.dynamic for i in items)
         self.head_size = 32 if self.dynamic else sum(i.head_size for i in items)
+        self.decode = _compile(  # type: ignore[method-assign]
+            "data, pos", "data", "pos", "", list(zip(names, items, strict=True))
+        )
 
     def decode(self, data: bytes, pos: int) -> Any:
         return dict(zip(self.names, _sequence(self.items, data, pos), strict=True))
@@ -160,7 +165,54 @@ class _Array(_Decoder):
             count, start = _word(data, pos), pos + 32
         else:
             count, start = self.length, pos
+        if not self.item.dynamic:  # items one after the other
+            item, size = self.item.decode, self.item.head_size
+            return [item(data, start + i * size) for i in range(count)]
         return _sequence([self.item] * count, data, start)
+
+
+_INLINE: dict[Callable[[bytes, int], Any], str] = {
+    _address: "checksum({d}[{p} + 12 : {p} + 32])",
+    _uint: 'int.from_bytes({d}[{p} : {p} + 32], "big")',
+    _bool: 'int.from_bytes({d}[{p} : {p} + 32], "big") != 0',
+    _side: '{d}[{p} : {p} + 2].decode("ascii", errors="replace")',
+}
+"""Elementary decoders written out in the compiled functions (a function call per word was most
+of the decoding time)."""
+
+
+def _compile(
+    signature: str,
+    data: str,
+    base: str,
+    prelude: str,
+    fields: list[tuple[str, _Decoder]],
+    before: list[tuple[str, str]] | None = None,
+    helpers: dict[str, Any] | None = None,
+) -> Callable[..., dict[str, Any]]:
+    """A function of ``signature`` that returns the dict of ``before`` (name, expression) and
+    ``fields`` decoded from the head/tail encoding in ``data`` at offset ``base``: Python source
+    generated once per event or struct from the ABI (as :mod:`dataclasses` does for its methods),
+    each elementary word read inline, other values by their own decoder."""
+    namespace: dict[str, Any] = {"checksum": checksum, **(helpers or {})}
+    entries = [f"{name!r}: {expression}" for name, expression in before or []]
+    offset = 0
+    for i, (name, decoder) in enumerate(fields):
+        at = f"{base} + {offset}" if base else str(offset)
+        inline = _INLINE.get(decoder.decode) if not decoder.dynamic else None
+        if inline is not None:
+            entries.append(f"{name!r}: " + inline.format(d=data, p=at))
+        else:
+            namespace[f"_d{i}"] = decoder.decode
+            where = f'{base} + int.from_bytes({data}[{at} : {at} + 32], "big")'
+            if not base:
+                where = f'int.from_bytes({data}[{at} : {at} + 32], "big")'
+            entries.append(f"{name!r}: _d{i}({data}, {where if decoder.dynamic else at})")
+        offset += 32 if decoder.dynamic else decoder.head_size
+    source = f"def decode({signature}):\n{prelude}    return {{{', '.join(entries)}}}\n"
+    # The source holds only the shipped ABI's parameter names (as literals) and fixed offsets.
+    exec(compile(source, "<api.abi decoder>", "exec"), namespace)
+    return cast(Callable[..., dict[str, Any]], namespace["decode"])
 
 
 def compile_decoder(param: dict[str, Any], kind: str | None = None) -> _Decoder:
@@ -190,26 +242,44 @@ class EventSpec:
     data: tuple[dict[str, Any], ...]
     _indexed: tuple[_Decoder, ...] = field(init=False, repr=False, compare=False)
     _data: tuple[_Decoder, ...] = field(init=False, repr=False, compare=False)
+    _compiled: Callable[..., dict[str, Any]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_indexed", tuple(compile_decoder(p) for p in self.indexed))
+        indexed = tuple(compile_decoder(p) for p in self.indexed)
+        object.__setattr__(self, "_indexed", indexed)
         object.__setattr__(self, "_data", tuple(compile_decoder(p) for p in self.data))
+        # Each topic is one word: read with the elementary decoders from its bytes.
+        topics = [
+            (str(p["name"]), _topic_expression(d, i))
+            for i, (p, d) in enumerate(zip(self.indexed, indexed, strict=True))
+        ]
+        fields = [(str(p["name"]), d) for p, d in zip(self.data, self._data, strict=True)]
+        prelude = f"    if len(topics) != {len(topics)}:\n        raise ValueError('topics')\n"
+        prelude += "    d = bytes.fromhex(data[2:])\n"
+        helpers = {f"_t{i}": d.decode for i, d in enumerate(indexed)}
+        compiled = _compile("topics, data", "d", "", prelude, fields, topics, helpers)
+        object.__setattr__(self, "_compiled", compiled)
 
     def decode(self, topics: list[str], data: str) -> dict[str, Any]:
         """Decode a log's topics (without topic 0) and data into named, normalised arguments.
 
         Indexed dynamic values (strings, arrays, structs) are only their keccak hash in a log.
+
+        Raises:
+            ValueError: the log has another number of topics than the event.
         """
-        args: dict[str, Any] = {}
-        for param, decoder, topic in zip(self.indexed, self._indexed, topics, strict=True):
-            raw = bytes.fromhex(topic[2:])
-            args[str(param["name"])] = (
-                "0x" + raw.hex() if decoder.dynamic else decoder.decode(raw, 0)
-            )
-        values = _sequence(list(self._data), bytes.fromhex(data[2:]), 0)
-        for param, value in zip(self.data, values, strict=True):
-            args[str(param["name"])] = value
-        return args
+        return self._compiled(topics, data)
+
+
+def _topic_expression(decoder: _Decoder, i: int) -> str:
+    """The Python expression of indexed value ``i`` of a log (``topics[i]``, a ``0x`` word)."""
+    if decoder.dynamic:  # only its keccak hash is in the log
+        return f"'0x' + bytes.fromhex(topics[{i}][2:]).hex()"
+    inline = _INLINE.get(decoder.decode)
+    word = f"bytes.fromhex(topics[{i}][2:])"
+    if inline is not None:
+        return inline.format(d=f"({word})", p="0")
+    return f"_t{i}({word}, 0)"
 
 
 def _specs() -> dict[tuple[ContractRole, str], EventSpec]:
