@@ -186,9 +186,11 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
     ) external returns (uint256 cancellationId) {
         _onlyProjects();
         StoredBatch storage batch = _existingBatch(batchId);
-        (address sink, uint256 quantity) = _takeNamedSerials(account, batchId, batch.country, firstSerial, lastSerial);
+        (address sink, uint256 quantity, SerialRanges.Loaded memory loaded) =
+            _takeNamedSerials(account, batchId, batch.country, firstSerial, lastSerial);
         SerialRange[] memory ranges = _single(SerialRange(firstSerial, lastSerial));
-        _depositRanges(sink, batchId, ranges, quantity, true);
+        _depositRanges(sink, batchId, ranges, quantity, true, loaded);
+        _holdings[batchId][account].save(loaded);
         batch.cancelled += uint64(quantity);
         emit TransferSingle(msg.sender, account, sink, batchId, quantity);
         cancellationId =
@@ -274,7 +276,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
 
     /// @notice Credits of batch `id` held by `account` (for retirement and cancellation accounts: consumed).
     function balanceOf(address account, uint256 id) public view returns (uint256) {
-        return _holdings[id][account].balance;
+        return _holdings[id][account].balanceOf();
     }
 
     /// @notice Balances of several (account, batch) pairs.
@@ -366,7 +368,15 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
 
     /// @inheritdoc IJCMRegistry
     function accountInfo(address account) external view returns (AccountInfo memory) {
-        return _accounts[account];
+        StoredAccount storage a = _accounts[account];
+        return AccountInfo({
+            kind: a.kind,
+            status: a.status,
+            side: a.side,
+            openedAt: a.openedAt,
+            nonEmptyHoldings: a.nonEmptyHoldings,
+            holderName: a.holderName
+        });
     }
 
     /// @inheritdoc IJCMRegistry
@@ -486,9 +496,31 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         bytes2 side = _requireReceivingAccount(account).side;
         if (side != JAPAN && side != country) revert RegistryAllocationOutsideCommittee(account, side, country);
         SerialRange memory range = SerialRange(uint64(first), uint64(first + amount - 1));
-        _depositRanges(account, batchId, _single(range), amount, false);
+        _depositAllocation(account, batchId, range, amount);
         emit TransferSingle(msg.sender, address(0), account, batchId, amount);
         emit CreditsIssued(batchId, account, range);
+    }
+
+    /// @dev Credits an allocation of a new batch. Its first allocation's account heads the batch's holder
+    /// list; later new holders are listed after it.
+    function _depositAllocation(address account, uint256 batchId, SerialRange memory range, uint256 amount)
+        private
+    {
+        StoredBatch storage batch = _batches[batchId];
+        uint256 first = batch.firstHolder;
+        uint24 index = _accounts[account].index;
+        SerialRanges.Loaded memory predecessor;
+        if (first == 0 || first == index) {
+            // The first holder links to no one (the list's end); an account already first needs no link.
+            predecessor.nextHolder = SerialRanges.END;
+            batch.firstHolder = index;
+            _depositRanges(account, batchId, _single(range), amount, false, predecessor);
+        } else {
+            SerialRanges.Holding storage head = _holdings[batchId][_accountAt[first]];
+            predecessor = head.load();
+            _depositRanges(account, batchId, _single(range), amount, false, predecessor);
+            head.save(predecessor);
+        }
     }
 
     /// @dev Moves the `quantity` lowest serials of a batch from `from` to `to` and emits `TransferSingle`.
@@ -498,44 +530,58 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
     {
         if (quantity == 0) revert RegistryZeroQuantity();
         SerialRanges.Holding storage source = _holdings[batchId][from];
-        uint256 balance = source.balance;
-        if (balance < quantity) {
+        SerialRanges.Loaded memory held = source.load();
+        if (held.balance < quantity) {
             _existingBatch(batchId);
-            revert RegistryInsufficientCredits(from, batchId, balance, quantity);
+            revert RegistryInsufficientCredits(from, batchId, held.balance, quantity);
         }
         bool ok;
-        (ranges, ok) = source.takeLowest(quantity, MAX_RANGES_PER_MOVE);
+        (ranges, ok) = source.takeLowest(held, quantity, MAX_RANGES_PER_MOVE);
         if (!ok) revert RegistryTooManyRanges(from, batchId, MAX_RANGES_PER_MOVE);
-        if (balance == quantity) _accounts[from].nonEmptyHoldings -= 1;
-        _depositRanges(to, batchId, ranges, quantity, toSink);
+        if (held.balance == 0) _accounts[from].nonEmptyHoldings -= 1;
+        // A new holder of the batch is listed right after the sender, whose holding is written anyway.
+        _depositRanges(to, batchId, ranges, quantity, toSink, held);
+        source.save(held);
         emit TransferSingle(msg.sender, from, to, batchId, quantity);
     }
 
     /// @dev Credits `ranges` (`quantity` serials) of a batch to `account`. Retirement and cancellation
     /// accounts keep only a balance: their serials are kept in the records, so their holdings never fragment.
+    /// A holding receiving its first credits joins two lists: the batch's holders, right after
+    /// `predecessor` (a listed holding of the batch that the caller saves after this call), and the account's
+    /// batches, at their head in the account's slot (written anyway: its count of non-empty holdings grows).
     function _depositRanges(
         address account,
         uint256 batchId,
         SerialRange[] memory ranges,
         uint256 quantity,
-        bool toSink
+        bool toSink,
+        SerialRanges.Loaded memory predecessor
     ) private {
         SerialRanges.Holding storage holding = _holdings[batchId][account];
-        if (holding.balance == 0) _accounts[account].nonEmptyHoldings += 1;
+        SerialRanges.Loaded memory h = holding.load();
+        if (h.balance == 0) {
+            StoredAccount storage info = _accounts[account];
+            info.nonEmptyHoldings += 1;
+            if (h.nextHolder == 0) {
+                // Never listed. Batch ids are list links of 24 bits; every batch is first deposited here, at
+                // its issuance, so no later batch can be listed wrongly.
+                if (batchId >= SerialRanges.END) revert RegistryTooManyBatches(SerialRanges.END - 1);
+                (h.nextHolder, predecessor.nextHolder) = (predecessor.nextHolder, info.index);
+                uint256 firstBatch = info.firstBatch;
+                (h.nextBatch, info.firstBatch) = (firstBatch == 0 ? SerialRanges.END : firstBatch, uint24(batchId));
+            }
+        }
         if (toSink) {
-            holding.balance += uint64(quantity);
+            h.balance += quantity;
         } else {
             for (uint256 i = 0; i < ranges.length; i++) {
-                if (!holding.add(ranges[i], MAX_RANGES_PER_HOLDING)) {
+                if (!holding.add(h, ranges[i], MAX_RANGES_PER_HOLDING)) {
                     revert RegistryHoldingTooFragmented(account, batchId, MAX_RANGES_PER_HOLDING);
                 }
             }
         }
-        if (!holding.listed) {
-            holding.listed = true;
-            _batchHolders[batchId].push(account);
-            _accountBatches[account].push(uint64(batchId));
-        }
+        holding.save(h);
     }
 
     function _recordRetirement(
@@ -571,12 +617,13 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
     }
 
     /// @dev Removes `[first, last]` from a holding account being corrected; returns its side's cancellation
-    /// account and the quantity removed.
+    /// account, the quantity removed and the holding, which the caller saves after the deposit (it is listed, so
+    /// a sink new to the batch is listed after it).
     function _takeNamedSerials(address account, uint256 batchId, bytes2 country, uint64 first, uint64 last)
         private
-        returns (address sink, uint256 quantity)
+        returns (address sink, uint256 quantity, SerialRanges.Loaded memory held)
     {
-        AccountInfo storage info = _accounts[account];
+        StoredAccount storage info = _accounts[account];
         if (info.status == AccountStatus.None) revert RegistryUnknownAccount(account);
         if (!_isHoldingKind(info.kind)) revert RegistryInvalidAccountKind(account, info.kind);
         // A committee corrects only the two registries it decides for: Japan's and its own partner's.
@@ -585,8 +632,11 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         }
         sink = _sideAccount(info.side, AccountKind.Cancellation);
         SerialRanges.Holding storage holding = _holdings[batchId][account];
-        if (!holding.takeExact(first, last)) revert RegistrySerialsNotHeld(account, batchId, first, last);
-        if (holding.balance == 0) info.nonEmptyHoldings -= 1;
+        held = holding.load();
+        (bool found, bool ok) = holding.takeExact(held, first, last);
+        if (!found) revert RegistrySerialsNotHeld(account, batchId, first, last);
+        if (!ok) revert RegistryHoldingTooFragmented(account, batchId, SerialRanges.MAX_RANGES);
+        if (held.balance == 0) info.nonEmptyHoldings -= 1;
         quantity = uint256(last) - uint256(first) + 1;
     }
 
@@ -672,14 +722,14 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         return _batches[batchId];
     }
 
-    function _requireSendingAccount(address account) private view returns (AccountInfo storage info) {
+    function _requireSendingAccount(address account) private view returns (StoredAccount storage info) {
         info = _accounts[account];
         if (info.status == AccountStatus.None) revert RegistryUnknownAccount(account);
         if (!_isHoldingKind(info.kind)) revert RegistryInvalidAccountKind(account, info.kind);
         if (info.status != AccountStatus.Active) revert RegistryAccountNotActive(account, info.status);
     }
 
-    function _requireReceivingAccount(address account) private view returns (AccountInfo storage info) {
+    function _requireReceivingAccount(address account) private view returns (StoredAccount storage info) {
         return _requireSendingAccount(account);
     }
 

@@ -3,7 +3,6 @@ pragma solidity 0.8.28;
 
 import {IJCMRegistry} from "./interfaces/IJCMRegistry.sol";
 import {
-    AccountInfo,
     AccountKind,
     AccountStatus,
     Cancellation,
@@ -61,12 +60,18 @@ contract JCMRegistryAdmin is JCMRegistryState {
             if (existing != address(0)) revert IJCMRegistry.RegistrySideAccountExists(side, kind, existing);
             _sides[side].cancellationAccount = account;
         }
-        _accounts[account] = AccountInfo({
+        // Numbered so that holding lists link accounts in 24 bits (SerialRanges.END marks a list's end).
+        uint256 index = ++_accountCount;
+        if (index >= SerialRanges.END) revert IJCMRegistry.RegistryTooManyAccounts(SerialRanges.END - 1);
+        _accountAt[index] = account;
+        _accounts[account] = StoredAccount({
             kind: kind,
             status: AccountStatus.Active,
             side: side,
             openedAt: uint64(block.timestamp),
             nonEmptyHoldings: 0,
+            index: uint24(index),
+            firstBatch: 0,
             holderName: holderName
         });
         emit IJCMRegistry.AccountOpened(account, side, kind, holderName, msg.sender);
@@ -76,7 +81,7 @@ contract JCMRegistryAdmin is JCMRegistryState {
     /// @dev Requirements: caller is the registrar of the account's side; the account is an active holding or
     /// government holding account (retirement and cancellation accounts are never frozen).
     function freezeAccount(address account) external onlyDelegated {
-        AccountInfo storage info = _managedAccount(account);
+        StoredAccount storage info = _managedAccount(account);
         if (info.status != AccountStatus.Active) revert IJCMRegistry.RegistryAccountNotActive(account, info.status);
         info.status = AccountStatus.Frozen;
         emit IJCMRegistry.AccountFrozen(account, msg.sender);
@@ -85,7 +90,7 @@ contract JCMRegistryAdmin is JCMRegistryState {
     /// @notice See `IJCMRegistry.unfreezeAccount`.
     /// @dev Requirements: caller is the registrar of the account's side; the account is frozen.
     function unfreezeAccount(address account) external onlyDelegated {
-        AccountInfo storage info = _managedAccount(account);
+        StoredAccount storage info = _managedAccount(account);
         if (info.status != AccountStatus.Frozen) revert IJCMRegistry.RegistryAccountNotFrozen(account, info.status);
         info.status = AccountStatus.Active;
         emit IJCMRegistry.AccountUnfrozen(account, msg.sender);
@@ -95,7 +100,7 @@ contract JCMRegistryAdmin is JCMRegistryState {
     /// @dev Requirements: caller is the registrar of the account's side; the account is active or frozen and
     /// holds no credits. A closed account never reopens.
     function closeAccount(address account) external onlyDelegated {
-        AccountInfo storage info = _managedAccount(account);
+        StoredAccount storage info = _managedAccount(account);
         if (info.status == AccountStatus.Closed) revert IJCMRegistry.RegistryAccountNotActive(account, info.status);
         if (info.nonEmptyHoldings != 0) revert IJCMRegistry.RegistryAccountNotEmpty(account, info.nonEmptyHoldings);
         info.status = AccountStatus.Closed;
@@ -103,7 +108,7 @@ contract JCMRegistryAdmin is JCMRegistryState {
     }
 
     /// @dev The account, after checking the caller is the registrar of its side and it is not a sink.
-    function _managedAccount(address account) private view returns (AccountInfo storage info) {
+    function _managedAccount(address account) private view returns (StoredAccount storage info) {
         info = _accounts[account];
         if (info.status == AccountStatus.None) revert IJCMRegistry.RegistryUnknownAccount(account);
         _checkRole(_registrarRole(info.side));
@@ -138,17 +143,44 @@ contract JCMRegistryAdmin is JCMRegistryState {
         onlyDelegated
         returns (SerialRange[] memory)
     {
-        return _holdings[batchId][account].toArray();
+        SerialRanges.Holding storage h = _holdings[batchId][account];
+        return h.toArray(h.load());
     }
 
     /// @notice See `IJCMRegistry`.
-    function accountBatches(address account) external view onlyDelegated returns (uint64[] memory) {
-        return _accountBatches[account];
+    /// @dev Walks the account's batch list (newest first, ending at `SerialRanges.END`) and answers it in the
+    /// order the account first received each batch.
+    function accountBatches(address account) external view onlyDelegated returns (uint64[] memory batches) {
+        uint256 first = _accounts[account].firstBatch;
+        uint256 count = 0;
+        for (uint256 b = first; b != 0 && b != SerialRanges.END; b = _holdings[b][account].load().nextBatch) {
+            count++;
+        }
+        batches = new uint64[](count);
+        for (uint256 b = first; count > 0; b = _holdings[b][account].load().nextBatch) {
+            batches[--count] = uint64(b);
+        }
     }
 
     /// @notice See `IJCMRegistry`.
-    function batchHolders(uint256 batchId) external view onlyDelegated returns (address[] memory) {
-        return _batchHolders[batchId];
+    /// @dev Walks the batch's holder list from its first holder to `SerialRanges.END`.
+    function batchHolders(uint256 batchId) external view onlyDelegated returns (address[] memory holders) {
+        uint256 first = _batches[batchId].firstHolder;
+        uint256 count = 0;
+        for (uint256 i = first; i != 0 && i != SerialRanges.END; i = _nextHolder(batchId, i)) {
+            count++;
+        }
+        holders = new address[](count);
+        uint256 index = first;
+        for (uint256 n = 0; n < count; n++) {
+            holders[n] = _accountAt[index];
+            index = _nextHolder(batchId, index);
+        }
+    }
+
+    /// @dev The holder listed after the account numbered `index` in the batch's holder list.
+    function _nextHolder(uint256 batchId, uint256 index) private view returns (uint256) {
+        return _holdings[batchId][_accountAt[index]].load().nextHolder;
     }
 
     /// @notice See `IJCMRegistry`.
@@ -158,15 +190,19 @@ contract JCMRegistryAdmin is JCMRegistryState {
         if (serial == 0 || serial > _counters.lastSerial) return where;
         uint256 batchId = _batchOfSerial(serial);
         where.batchId = batchId;
-        address[] storage holders = _batchHolders[batchId];
-        for (uint256 i = 0; i < holders.length; i++) {
+        uint256 index = _batches[batchId].firstHolder;
+        while (index != 0 && index != SerialRanges.END) {
+            address holder = _accountAt[index];
+            SerialRanges.Holding storage holding = _holdings[batchId][holder];
+            SerialRanges.Loaded memory loaded = holding.load();
             // slither-disable-next-line unused-return (only whether the holder has it matters here)
-            (bool found,) = _holdings[batchId][holders[i]].find(serial);
+            (bool found,) = holding.find(loaded, serial);
             if (found) {
                 where.location = SerialLocation.Held;
-                where.account = holders[i];
+                where.account = holder;
                 return where;
             }
+            index = loaded.nextHolder;
         }
         uint64[] storage retirementIds = _batchRetirements[batchId];
         for (uint256 i = 0; i < retirementIds.length; i++) {

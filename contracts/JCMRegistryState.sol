@@ -5,8 +5,8 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 
 import {IJCMRegistry} from "./interfaces/IJCMRegistry.sol";
 import {
-    AccountInfo,
     AccountKind,
+    AccountStatus,
     CancellationReason,
     RetirementPurpose,
     SerialRange
@@ -33,11 +33,31 @@ abstract contract JCMRegistryState is AccessControl {
         address cancellationAccount;
     }
 
+    /// @dev An account as stored: `AccountInfo` and the account's place in the holding lists, all but the
+    /// name in one slot, which every movement reads (checks) and a first deposit of a batch writes (count,
+    /// list head).
+    struct StoredAccount {
+        AccountKind kind;
+        AccountStatus status;
+        bytes2 side;
+        uint64 openedAt;
+        uint32 nonEmptyHoldings;
+        // The account's number in `_accountAt` (1 .. SerialRanges.END - 1): how holdings link to it.
+        uint24 index;
+        // The batch the account first held last: the head of its batch list, linked through its holdings'
+        // `nextBatch` (SerialRanges); 0 before its first credits.
+        uint24 firstBatch;
+        string holderName;
+    }
+
     struct StoredBatch {
         uint64 firstSerial;
         uint64 quantity;
         bytes2 country;
         uint64 retired;
+        // The account index of the batch's first holder: the head of its holder list, linked through the
+        // holdings' `nextHolder` (SerialRanges); written with the batch, at its first allocation.
+        uint24 firstHolder;
         uint64 cancelled;
     }
 
@@ -94,16 +114,17 @@ abstract contract JCMRegistryState is AccessControl {
     string internal _uri;
     mapping(bytes2 side => Side) internal _sides;
     bytes2[] internal _countries;
-    mapping(address account => AccountInfo) internal _accounts;
+    mapping(address account => StoredAccount) internal _accounts;
     Counters internal _counters;
     mapping(uint256 batchId => StoredBatch) internal _batches;
     mapping(uint256 batchId => mapping(address account => SerialRanges.Holding)) internal _holdings;
-    mapping(uint256 batchId => address[]) internal _batchHolders;
-    mapping(address account => uint64[]) internal _accountBatches;
     mapping(uint256 retirementId => StoredRetirement) internal _retirements;
     mapping(uint256 batchId => uint64[]) internal _batchRetirements;
     mapping(uint256 cancellationId => StoredCancellation) internal _cancellations;
     mapping(uint256 batchId => uint64[]) internal _batchCancellations;
+    // Every account by its index (`StoredAccount.index`), so 24-bit list links name accounts.
+    uint256 internal _accountCount;
+    mapping(uint256 index => address account) internal _accountAt;
     // slither-disable-end uninitialized-state
 
     /// @dev Stores a record's batch, time (now) and ranges. Serials and batch ids fit 40 bits (issuance

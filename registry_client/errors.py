@@ -473,6 +473,20 @@ ERROR_MESSAGES: dict[str, ErrorMessage] = {
             "serial the registry stores"
         ),
     ),
+    "RegistryTooManyAccounts": _m(
+        InvalidInput,
+        lambda a: (
+            f"the registry has numbered {a['max']} accounts, the most its holder lists can name: "
+            "no further account can be opened"
+        ),
+    ),
+    "RegistryTooManyBatches": _m(
+        InvalidInput,
+        lambda a: (
+            f"the registry holds {a['max']} batches, the most its holder lists can name: no "
+            "further batch can be issued"
+        ),
+    ),
     "RegistryNotSelf": _m(
         NotPermitted,
         lambda a: (

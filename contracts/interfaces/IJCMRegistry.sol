@@ -94,7 +94,10 @@ interface IJCMRegistry {
     error RegistryCorrectionOutsideCommittee(address account, bytes2 side, bytes2 country);
     /// @notice Holders' movements are paused until `until` by the authority of `side`.
     error RegistryPaused(uint64 until, bytes2 side);
-
+    /// @notice Every account number holding lists can name is taken (accounts are numbered 1 .. `max`).
+    error RegistryTooManyAccounts(uint256 max);
+    /// @notice A batch id beyond what holding lists can name (batch ids 1 .. `max`).
+    error RegistryTooManyBatches(uint256 max);
 
     // ------------------------------------------------------------------------------------------------
     // Events

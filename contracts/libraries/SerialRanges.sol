@@ -8,10 +8,12 @@ import {SerialRange} from "../interfaces/RegistryTypes.sol";
 /// ranges are always merged, so the number of ranges only grows when serials arrive out of order. Every
 /// function is bounded by the caller-supplied maximum number of ranges, and reports a refusal through its
 /// return value so the caller can revert with an error naming the account and batch.
-/// @dev Serials are stored as 40-bit numbers (up to 1.1e12; the ledger refuses to issue beyond). The balance,
-/// the range count and the first two ranges share one storage slot, and each further slot holds two ranges:
-/// most holdings are one or two ranges, and a movement then reads and writes one slot per side, and a range
-/// that arrives out of order usually costs no new slot.
+/// @dev A holding is worked on in memory: `load` reads its head slot, the range functions read each further
+/// slot at most once, and `save` writes the head and only the slots that changed, each once. Serials are
+/// 40-bit numbers (up to 1.1e12; the ledger refuses to issue beyond), so the head slot holds the balance, the
+/// range count, the first two ranges and the holding's two list links (the next holder of the batch, the
+/// account's next batch), and each further slot holds two ranges. Most holdings are one or two ranges: a
+/// movement then reads and writes one slot per side, and a new holder's listing rides on slots written anyway.
 library SerialRanges {
     /// @dev An added range overlaps serials already held. Unreachable while serials are unique; checked
     /// because a silent overlap would count credits twice.
@@ -19,24 +21,38 @@ library SerialRanges {
 
     /// @dev Highest serial a holding can store.
     uint64 internal constant MAX_SERIAL = type(uint40).max;
+    /// @dev Most ranges a holding can store (its count is 8 bits).
+    uint256 internal constant MAX_RANGES = type(uint8).max;
+    /// @dev A list link naming no next element: the holding is the last of its list. A zero link means the
+    /// holding was never listed, so list members (account indexes, batch ids) are 1 .. END - 1.
+    uint256 internal constant END = type(uint24).max;
 
+    uint256 private constant MASK40 = type(uint40).max;
+    uint256 private constant MASK160 = type(uint160).max;
+    uint256 private constant COUNT_SHIFT = 40;
+    uint256 private constant RANGES_SHIFT = 48;
+    uint256 private constant NEXT_HOLDER_SHIFT = 208;
+    uint256 private constant NEXT_BATCH_SHIFT = 232;
+
+    /// @dev One (account, batch) holding in storage.
     struct Holding {
-        uint64 balance;
-        uint24 rangeCount;
-        bool listed; // whether the (account, batch) pair was ever recorded in the enumeration lists
-        uint40 first0; // range 0, inline
-        uint40 last0;
-        uint40 first1; // range 1, inline
-        uint40 last1;
-        mapping(uint256 pair => Pair) tail; // ranges 2k and 2k + 1 in tail[k], k >= 1
+        // bits 0-39 balance, 40-47 range count, 48-207 ranges 0 and 1 (first, last, first, last; 40 bits
+        // each), 208-231 next holder of the batch (account index), 232-255 the account's next batch
+        uint256 head;
+        // ranges 2k and 2k + 1 in tail[k], k >= 1, laid out as ranges 0 and 1 in the head
+        mapping(uint256 pair => uint256) tail;
     }
 
-    /// @dev Two ranges in one slot.
-    struct Pair {
-        uint40 firstA;
-        uint40 lastA;
-        uint40 firstB;
-        uint40 lastB;
+    /// @dev A holding read into memory by `load`, written back by `save`.
+    struct Loaded {
+        uint256 balance;
+        uint256 count;
+        uint256 nextHolder;
+        uint256 nextBatch;
+        uint256 pair0; // ranges 0 and 1, as in the head
+        uint256[] tail; // tail[k] once read (bit k of `read`); allocated when a range beyond 1 is touched
+        uint256 read;
+        uint256 changed; // bit k: tail[k] must be written back
     }
 
     /// @dev The number of serials in `r`.
@@ -44,25 +60,61 @@ library SerialRanges {
         return uint256(r.last) - uint256(r.first) + 1;
     }
 
-    /// @dev Removes the `quantity` lowest serials from `h` and returns them as ascending ranges, or returns
+    /// @dev The balance of `h`: one read, for `balanceOf`.
+    function balanceOf(Holding storage h) internal view returns (uint256) {
+        return h.head & MASK40;
+    }
+
+    /// @dev Reads the head of `h` (one slot; further ranges are read when first needed).
+    function load(Holding storage h) internal view returns (Loaded memory m) {
+        uint256 head = h.head;
+        m.balance = head & MASK40;
+        m.count = (head >> COUNT_SHIFT) & 0xff;
+        m.pair0 = (head >> RANGES_SHIFT) & MASK160;
+        m.nextHolder = (head >> NEXT_HOLDER_SHIFT) & END;
+        m.nextBatch = head >> NEXT_BATCH_SHIFT;
+    }
+
+    /// @dev Writes back what changed in `m`: the head, and each changed further slot once.
+    function save(Holding storage h, Loaded memory m) internal {
+        h.head = m.balance | (m.count << COUNT_SHIFT) | (m.pair0 << RANGES_SHIFT)
+            | (m.nextHolder << NEXT_HOLDER_SHIFT) | (m.nextBatch << NEXT_BATCH_SHIFT);
+        uint256 changed = m.changed;
+        for (uint256 k = 1; changed != 0; k++) {
+            changed >>= 1;
+            if (changed & 1 == 1) h.tail[k] = m.tail[k];
+        }
+    }
+
+    /// @dev Removes the `quantity` lowest serials from `m` and returns them as ascending ranges, or returns
     /// `ok = false` when that would take more than `maxRanges` ranges (the caller must then revert).
-    /// The caller has checked `h.balance >= quantity > 0`.
-    function takeLowest(Holding storage h, uint256 quantity, uint256 maxRanges)
+    /// The caller has checked `m.balance >= quantity > 0`.
+    function takeLowest(Holding storage h, Loaded memory m, uint256 quantity, uint256 maxRanges)
         internal
+        view
         returns (SerialRange[] memory taken, bool ok)
     {
+        // The usual movement: part of the lowest range.
+        uint256 first0 = m.pair0 & MASK40;
+        if (m.count > 0 && ((m.pair0 >> 40) & MASK40) - first0 >= quantity) {
+            taken = new SerialRange[](1);
+            taken[0] = SerialRange(uint64(first0), uint64(first0 + quantity - 1));
+            m.pair0 += quantity; // range 0 now starts `quantity` serials later, still at or below its last
+            m.balance -= quantity;
+            return (taken, true);
+        }
         // First pass: how many ranges the quantity spans, so the result is allocated exactly.
         uint256 used = 0;
         uint256 covered = 0;
         while (covered < quantity) {
             if (used == maxRanges) return (taken, false);
-            covered += size(at(h, used));
+            covered += size(at(h, m, used));
             used++;
         }
         taken = new SerialRange[](used);
         uint256 remaining = quantity;
         for (uint256 i = 0; i < used; i++) {
-            SerialRange memory r = at(h, i);
+            SerialRange memory r = at(h, m, i);
             uint256 rangeSize = size(r);
             if (rangeSize <= remaining) {
                 taken[i] = r;
@@ -70,153 +122,186 @@ library SerialRanges {
             } else {
                 uint64 newFirst = r.first + uint64(remaining);
                 taken[i] = SerialRange(r.first, newFirst - 1);
-                _put(h, i, SerialRange(newFirst, r.last));
+                _put(h, m, i, SerialRange(newFirst, r.last));
                 remaining = 0;
             }
         }
         uint256 consumed = covered == quantity ? used : used - 1; // ranges removed entirely
-        if (consumed > 0) _shiftLeft(h, 0, consumed);
-        h.balance -= uint64(quantity);
+        if (consumed > 0) _shiftLeft(h, m, 0, consumed);
+        m.balance -= quantity;
         ok = true;
     }
 
-    /// @dev Removes exactly the serials `[first, last]`, or returns false when they do not all lie inside one
-    /// held range (adjacent ranges are merged, so held consecutive serials always do). Splitting a range adds
-    /// one range without a bound: only joint-committee corrections take exact serials, and a holder must not
-    /// be able to block one by fragmenting its own holding.
-    function takeExact(Holding storage h, uint64 first, uint64 last) internal returns (bool held) {
-        (bool found, uint256 i) = find(h, first);
-        if (!found || first > last) return false;
-        SerialRange memory r = at(h, i);
-        if (r.last < last) return false;
+    /// @dev Removes exactly the serials `[first, last]`. Returns `held = false` when they do not all lie
+    /// inside one held range (adjacent ranges are merged, so held consecutive serials always do), and
+    /// `ok = false` when splitting a range would exceed `MAX_RANGES`; either way nothing changed. Splitting
+    /// beyond the receiving bound is otherwise allowed: only joint-committee corrections take exact serials,
+    /// and a holder must not be able to block one by fragmenting its own holding.
+    function takeExact(Holding storage h, Loaded memory m, uint64 first, uint64 last)
+        internal
+        view
+        returns (bool held, bool ok)
+    {
+        (bool found, uint256 i) = find(h, m, first);
+        if (!found || first > last) return (false, true);
+        SerialRange memory r = at(h, m, i);
+        if (r.last < last) return (false, true);
         if (r.first == first && r.last == last) {
-            _shiftLeft(h, i, 1);
+            _shiftLeft(h, m, i, 1);
         } else if (r.first == first) {
-            _put(h, i, SerialRange(last + 1, r.last));
+            _put(h, m, i, SerialRange(last + 1, r.last));
         } else if (r.last == last) {
-            _put(h, i, SerialRange(r.first, first - 1));
+            _put(h, m, i, SerialRange(r.first, first - 1));
         } else {
-            _shiftRight(h, i + 1);
-            _put(h, i, SerialRange(r.first, first - 1));
-            _put(h, i + 1, SerialRange(last + 1, r.last));
+            if (m.count == MAX_RANGES) return (true, false);
+            _shiftRight(h, m, i + 1);
+            _put(h, m, i, SerialRange(r.first, first - 1));
+            _put(h, m, i + 1, SerialRange(last + 1, r.last));
         }
-        h.balance -= uint64(uint256(last) - uint256(first) + 1);
-        return true;
+        m.balance -= uint256(last) - uint256(first) + 1;
+        return (true, true);
     }
 
-    /// @dev Adds `r` to `h`, merging with adjacent neighbours. Returns false, changing nothing, when a new
-    /// range would make more than `maxRanges`.
-    function add(Holding storage h, SerialRange memory r, uint256 maxRanges) internal returns (bool ok) {
-        uint256 count = h.rangeCount;
-        uint256 p = _firstAbove(h, r.last, count); // ranges [0, p) start at or below r.last
+    /// @dev Adds `r` to `m`, merging with adjacent neighbours. Returns false, changing nothing, when a new
+    /// range would make more than `maxRanges` (at most `MAX_RANGES`).
+    function add(Holding storage h, Loaded memory m, SerialRange memory r, uint256 maxRanges)
+        internal
+        view
+        returns (bool ok)
+    {
+        uint256 count = m.count;
+        // The usual arrival: above every held range, with the last range in the head.
+        if (count <= 2) {
+            uint256 shift = count == 2 ? 80 : 0;
+            uint256 last = (m.pair0 >> (shift + 40)) & MASK40;
+            if (count == 0 || (count == 1 && r.first > last + 1)) {
+                m.pair0 |= (uint256(r.first) | (uint256(r.last) << 40)) << (count * 80);
+                m.count = count + 1;
+                m.balance += size(r);
+                return true;
+            }
+            if (r.first == last + 1) {
+                m.pair0 = (m.pair0 & ~(MASK40 << (shift + 40))) | (uint256(r.last) << (shift + 40));
+                m.balance += size(r);
+                return true;
+            }
+        }
+        uint256 p = _firstAbove(h, m, r.last, count); // ranges [0, p) start at or below r.last
         bool mergeLeft = false;
         bool mergeRight = false;
-        SerialRange memory left = SerialRange(0, 0);
-        SerialRange memory right = SerialRange(0, 0);
+        SerialRange memory left;
+        SerialRange memory right;
         if (p > 0) {
-            left = at(h, p - 1);
+            left = at(h, m, p - 1);
             if (left.last >= r.first) revert SerialRangesOverlap(r.first, r.last);
             mergeLeft = left.last + 1 == r.first;
         }
         if (p < count) {
-            right = at(h, p);
+            right = at(h, m, p);
             mergeRight = right.first == r.last + 1;
         }
 
         if (mergeLeft && mergeRight) {
-            _put(h, p - 1, SerialRange(left.first, right.last));
-            _shiftLeft(h, p, 1);
+            _put(h, m, p - 1, SerialRange(left.first, right.last));
+            _shiftLeft(h, m, p, 1);
         } else if (mergeLeft) {
-            _put(h, p - 1, SerialRange(left.first, r.last));
+            _put(h, m, p - 1, SerialRange(left.first, r.last));
         } else if (mergeRight) {
-            _put(h, p, SerialRange(r.first, right.last));
+            _put(h, m, p, SerialRange(r.first, right.last));
         } else {
             if (count + 1 > maxRanges) return false;
-            _shiftRight(h, p);
-            _put(h, p, r);
+            _shiftRight(h, m, p);
+            _put(h, m, p, r);
         }
-        h.balance += uint64(size(r));
+        m.balance += size(r);
         return true;
     }
 
     /// @dev Whether `serial` is held, and the index of the range holding it (binary search).
-    function find(Holding storage h, uint64 serial) internal view returns (bool found, uint256 index) {
-        uint256 p = _firstAbove(h, serial, h.rangeCount);
+    function find(Holding storage h, Loaded memory m, uint64 serial) internal view returns (bool found, uint256 index) {
+        uint256 p = _firstAbove(h, m, serial, m.count);
         if (p == 0) return (false, 0);
-        if (at(h, p - 1).last >= serial) return (true, p - 1);
+        if (at(h, m, p - 1).last >= serial) return (true, p - 1);
         return (false, 0);
     }
 
-    /// @dev The ranges of `h`, ascending.
-    function toArray(Holding storage h) internal view returns (SerialRange[] memory out) {
-        uint256 count = h.rangeCount;
+    /// @dev The ranges of `m`, ascending.
+    function toArray(Holding storage h, Loaded memory m) internal view returns (SerialRange[] memory out) {
+        uint256 count = m.count;
         out = new SerialRange[](count);
         for (uint256 i = 0; i < count; i++) {
-            out[i] = at(h, i);
+            out[i] = at(h, m, i);
         }
     }
 
-    /// @dev Range `i` of `h`.
-    function at(Holding storage h, uint256 i) internal view returns (SerialRange memory) {
-        if (i == 0) return SerialRange(h.first0, h.last0);
-        if (i == 1) return SerialRange(h.first1, h.last1);
-        Pair storage pair = h.tail[i / 2];
-        return i % 2 == 0 ? SerialRange(pair.firstA, pair.lastA) : SerialRange(pair.firstB, pair.lastB);
+    /// @dev Range `i` of `m`, reading its pair from storage the first time.
+    function at(Holding storage h, Loaded memory m, uint256 i) internal view returns (SerialRange memory) {
+        uint256 word = _pair(h, m, i / 2) >> ((i % 2) * 80);
+        return SerialRange(uint64(word & MASK40), uint64((word >> 40) & MASK40));
+    }
+
+    /// @dev Pair `k` of `m` (ranges 2k and 2k + 1), read from storage the first time it is needed.
+    function _pair(Holding storage h, Loaded memory m, uint256 k) private view returns (uint256 word) {
+        if (k == 0) return m.pair0;
+        // Ranges never exceed MAX_RANGES (255), so pairs are 0 .. 127.
+        if (m.tail.length == 0) m.tail = new uint256[](128);
+        if ((m.read >> k) & 1 == 0) {
+            m.tail[k] = h.tail[k];
+            m.read |= 1 << k;
+        }
+        return m.tail[k];
     }
 
     /// @dev Stores `r` as range `i`; its serials are at most `MAX_SERIAL` (the ledger never issues beyond).
-    function _put(Holding storage h, uint256 i, SerialRange memory r) private {
-        (uint40 first, uint40 last) = (uint40(r.first), uint40(r.last));
-        if (i == 0) {
-            (h.first0, h.last0) = (first, last);
-        } else if (i == 1) {
-            (h.first1, h.last1) = (first, last);
-        } else if (i % 2 == 0) {
-            Pair storage pair = h.tail[i / 2];
-            (pair.firstA, pair.lastA) = (first, last);
+    function _put(Holding storage h, Loaded memory m, uint256 i, SerialRange memory r) private view {
+        uint256 k = i / 2;
+        uint256 shift = (i % 2) * 80;
+        uint256 word = _pair(h, m, k) & ~(((1 << 80) - 1) << shift);
+        word |= (uint256(r.first) | (uint256(r.last) << 40)) << shift;
+        if (k == 0) {
+            m.pair0 = word;
         } else {
-            Pair storage pair = h.tail[i / 2];
-            (pair.firstB, pair.lastB) = (first, last);
+            m.tail[k] = word;
+            m.changed |= 1 << k;
         }
-    }
-
-    /// @dev Clears range `i` (no longer used), so a removed range leaves no stale serials in state.
-    function _clear(Holding storage h, uint256 i) private {
-        _put(h, i, SerialRange(0, 0));
     }
 
     /// @dev Index of the first range whose first serial is above `serial` (binary search). The last range is
     /// checked first: serials usually arrive in ascending order, and then one read answers.
-    function _firstAbove(Holding storage h, uint64 serial, uint256 count) private view returns (uint256 lo) {
-        if (count == 0 || at(h, count - 1).first <= serial) return count;
+    function _firstAbove(Holding storage h, Loaded memory m, uint64 serial, uint256 count)
+        private
+        view
+        returns (uint256 lo)
+    {
+        if (count == 0 || at(h, m, count - 1).first <= serial) return count;
         uint256 hi = count - 1;
         while (lo < hi) {
             uint256 mid = (lo + hi) / 2;
-            if (at(h, mid).first > serial) hi = mid;
+            if (at(h, m, mid).first > serial) hi = mid;
             else lo = mid + 1;
         }
     }
 
-    /// @dev Removes `n` ranges starting at `index`, shifting later ones down.
-    function _shiftLeft(Holding storage h, uint256 index, uint256 n) private {
-        uint256 count = h.rangeCount;
+    /// @dev Removes `n` ranges starting at `index`, shifting later ones down and clearing the freed ones, so a
+    /// removed range leaves no stale serials in state.
+    function _shiftLeft(Holding storage h, Loaded memory m, uint256 index, uint256 n) private view {
+        uint256 count = m.count;
         for (uint256 j = index + n; j < count; j++) {
-            _put(h, j - n, at(h, j));
+            _put(h, m, j - n, at(h, m, j));
         }
         for (uint256 j = count - n; j < count; j++) {
-            _clear(h, j);
+            _put(h, m, j, SerialRange(0, 0));
         }
-        h.rangeCount = uint24(count - n);
+        m.count = count - n;
     }
 
-    /// @dev Opens a gap at `index`, shifting later ranges up.
-    function _shiftRight(Holding storage h, uint256 index) private {
-        uint256 count = h.rangeCount;
+    /// @dev Opens a gap at `index`, shifting later ranges up; the caller has checked the count stays within
+    /// `MAX_RANGES`.
+    function _shiftRight(Holding storage h, Loaded memory m, uint256 index) private view {
+        uint256 count = m.count;
         for (uint256 j = count; j > index; j--) {
-            _put(h, j, at(h, j - 1));
+            _put(h, m, j, at(h, m, j - 1));
         }
-        // Only corrections add ranges beyond the holding bound, one per bilateral decision: 2^24 is out of reach,
-        // and the checked increment reverts rather than wrap if it ever were reached.
-        h.rangeCount = uint24(count) + 1;
+        m.count = count + 1;
     }
 }
