@@ -163,3 +163,31 @@ def test_an_index_of_another_registry_is_refused(seeded_chain: Chain, tmp_path: 
         index_chain(seeded_chain.url, url, other)
     with pytest.raises(IndexSchemaError, match="on chain 1 but the node is on chain"):
         index_chain(seeded_chain.url, url, {**seeded_chain.deployment, "chain_id": 1})
+
+
+def test_two_indexers_taking_turns_on_one_database(seeded_chain: Chain, tmp_path: Path) -> None:
+    """Each indexer keeps the holdings it touched between its ranges; when the other one has
+    moved the checkpoint in between, what it kept is stale and must not be used."""
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    engine = make_engine(url)
+    head = seeded_chain.w3.eth.block_number
+    with RpcClient(seeded_chain.url) as rpc:
+        turns = [
+            Indexer(
+                rpc=rpc,
+                engine=engine,
+                target=IndexTarget.from_deployment(seeded_chain.deployment),
+                block_range=2,
+            )
+            for _ in range(2)
+        ]
+        for indexer in turns:
+            indexer.prepare()
+        start = turns[0].checkpoint().number
+        for step, until in enumerate(range(start + 3, head + 3, 3)):
+            turns[step % 2].sync(until=min(until, head))
+    engine.dispose()
+    assert _state(url)[0] == head
+    fresh = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    index_chain(seeded_chain.url, fresh, seeded_chain.deployment, block_range=100)
+    assert _state(url)[1:] == _state(fresh)[1:]
