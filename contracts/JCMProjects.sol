@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {BatchArticle6, IJCMArticle6} from "./interfaces/IJCMArticle6.sol";
+import {IJCMArticle6} from "./interfaces/IJCMArticle6.sol";
 import {IJCMProjects} from "./interfaces/IJCMProjects.sol";
 import {IJCMRegistry} from "./interfaces/IJCMRegistry.sol";
 import {
     BatchInfo,
     Issuance,
+    MonitoringPeriod,
     ProjectInfo,
     ProjectRegistration
 } from "./interfaces/RegistryTypes.sol";
@@ -18,7 +19,11 @@ import {TextChecks} from "./libraries/TextChecks.sol";
 /// monitoring periods that never overlap, no more credits than the verified reductions, and each decision id
 /// used once. The ledger (`JCMRegistry`) then assigns serials and credits the allocations.
 /// @dev Created by `JCMRegistry`'s constructor, which makes `registry` immutable and this contract its only
-/// minter. Committees are looked up on the registry, so governance keeps one list of them.
+/// minter. Committees are looked up on the registry, so governance keeps one list of them. A batch's issuance
+/// data is not kept in state: `BatchIssued` carries the full record and state keeps its hash, in the slot that
+/// marks the decision id used (`verifyBatch` checks a given record against it), plus only what later checks
+/// need: each batch's monitoring period (overlap check) and each report's use (capacity check). The ledger keeps
+/// the batch's country and serials, `JCMArticle6` its current authorization.
 contract JCMProjects is IJCMProjects {
     /// @notice Longest text (reference, title, methodology, authorization id) stored, in bytes.
     uint256 public constant MAX_TEXT_BYTES = 256;
@@ -38,28 +43,26 @@ contract JCMProjects is IJCMProjects {
         uint64 issued;
     }
 
-    struct StoredBatch {
-        bytes32 projectKey;
-        uint64 firstSerial;
-        uint64 quantity;
-        uint64 verifiedReductions;
-        uint64 monitoringStart;
-        uint64 monitoringEnd;
-        uint64 issuedAt;
-        uint16 vintage;
-        bytes32 decisionId;
-        bytes32 verificationReportHash;
-        string decisionRef;
+    /// @dev A batch's monitoring period, in one slot: what the overlap check of a later period reads.
+    struct StoredPeriod {
+        uint40 batchId; // the ledger's batch ids fit 40 bits (`JCMRegistryState.Counters`)
+        uint64 start;
+        uint64 end;
     }
+
+    /// @dev What a correction's decision id maps to: it was used, and no batch record hashes to it.
+    bytes32 private constant _CORRECTION = bytes32(uint256(1));
 
     IJCMRegistry private immutable _registry;
     IJCMArticle6 private immutable _article6;
     mapping(bytes32 projectKey => ProjectInfo) private _projects;
     string[] private _projectRefs;
     mapping(bytes32 documentHash => bool) private _documentUsed;
-    mapping(bytes32 countryDecisionKey => bool) private _decisionUsed;
-    mapping(uint256 batchId => StoredBatch) private _batches;
-    mapping(bytes32 projectKey => uint256[]) private _projectBatches;
+    /// @dev Zero while unused; then the keccak256 of the `abi.encode`d `BatchInfo` the issuance emitted, or
+    /// `_CORRECTION`.
+    mapping(bytes32 countryDecisionKey => bytes32 outcome) private _decisions;
+    /// @dev Per project, its batches' periods in issuance order; the count is `ProjectInfo.batchCount`.
+    mapping(bytes32 projectKey => mapping(uint256 index => StoredPeriod)) private _periods;
     mapping(bytes32 reportHash => ReportUse) private _reports;
 
     /// @param registry_ the ledger that creates this contract
@@ -114,32 +117,28 @@ contract JCMProjects is IJCMProjects {
         bytes32 key = keccak256(bytes(issuance.projectRef));
         ProjectInfo storage project = _projects[key];
         if (project.registeredAt == 0) revert ProjectsUnknownProject(issuance.projectRef);
-        _onlyCommittee(project.country);
-        _useDecision(project.country, issuance.decisionId);
+        bytes2 country = project.country;
+        _onlyCommittee(country);
+        bytes32 decisionKey = _decisionKey(country, issuance.decisionId);
+        _requireUnusedDecision(decisionKey, country, issuance.decisionId);
         _checkIssuance(issuance, project, key);
         _useReport(issuance);
         _checkText(issuance.authorizationId, false);
         _checkDecisionRef(issuance);
         if (issuance.monitoringEnd > project.lastMonitoringEnd) project.lastMonitoringEnd = issuance.monitoringEnd;
-        project.batchCount += 1;
+        uint32 index = project.batchCount;
+        project.batchCount = index + 1;
 
         // The registry and the Article 6 contract are trusted (the registry created all three) and call back
-        // only views, so storing the batch after the calls cannot be observed half-done.
+        // only views, so writing the batch's period and commitment after the calls cannot be observed half-done.
         uint64 firstSerial;
         // slither-disable-next-line reentrancy-no-eth (the registry created this contract and makes no external call)
-        (batchId, firstSerial) = _registry.mint(project.country, issuance.quantity, issuance.allocations);
-        _storeBatch(batchId, key, firstSerial, issuance);
-        _projectBatches[key].push(batchId);
-        _article6.recordIssuance(
-            batchId,
-            project.country,
-            issuance.authorization,
-            issuance.authorizationId,
-            issuance.authorizationDate,
-            firstSerial,
-            issuance.allocations
-        );
-        emit BatchIssued(batchId, key, issuance.decisionId, batchInfo(batchId));
+        (batchId, firstSerial) = _registry.mint(country, issuance.quantity, issuance.allocations);
+        _periods[key][index] = StoredPeriod(uint40(batchId), issuance.monitoringStart, issuance.monitoringEnd);
+        _recordArticle6(batchId, country, firstSerial, issuance);
+        BatchInfo memory batch = _batchRecord(batchId, country, firstSerial, issuance);
+        _decisions[decisionKey] = keccak256(abi.encode(batch));
+        emit BatchIssued(batchId, key, issuance.decisionId, batch);
     }
 
     /// @inheritdoc IJCMProjects
@@ -149,12 +148,12 @@ contract JCMProjects is IJCMProjects {
         external
         returns (uint256 cancellationId)
     {
-        bytes32 key = _batches[batchId].projectKey;
-        // slither-disable-next-line incorrect-equality (an existence check on a stored key, not a balance)
-        if (key == bytes32(0)) revert ProjectsUnknownBatch(batchId);
-        bytes2 country = _projects[key].country;
+        bytes2 country = batchCountry(batchId);
+        if (country == bytes2(0)) revert ProjectsUnknownBatch(batchId);
         _onlyCommittee(country);
-        _useDecision(country, decisionId);
+        bytes32 decisionKey = _decisionKey(country, decisionId);
+        _requireUnusedDecision(decisionKey, country, decisionId);
+        _decisions[decisionKey] = _CORRECTION;
         cancellationId = _registry.cancelForCorrection(decisionId, account, batchId, firstSerial, lastSerial);
         emit CreditsCorrected(decisionId, batchId, account, firstSerial, lastSerial, cancellationId);
     }
@@ -182,34 +181,14 @@ contract JCMProjects is IJCMProjects {
     }
 
     /// @inheritdoc IJCMProjects
-    function batchInfo(uint256 batchId) public view returns (BatchInfo memory info) {
-        StoredBatch storage b = _batches[batchId];
-        if (b.projectKey == bytes32(0)) revert ProjectsUnknownBatch(batchId);
-        ProjectInfo storage project = _projects[b.projectKey];
-        BatchArticle6 memory article6 = _article6.batchArticle6(batchId);
-        info.id = batchId;
-        info.projectRef = project.ref;
-        info.country = project.country;
-        info.monitoringStart = b.monitoringStart;
-        info.monitoringEnd = b.monitoringEnd;
-        info.vintage = b.vintage;
-        info.quantity = b.quantity;
-        info.verifiedReductions = b.verifiedReductions;
-        info.firstSerial = b.firstSerial;
-        info.lastSerial = b.firstSerial + b.quantity - 1;
-        info.decisionId = b.decisionId;
-        info.decisionRef = b.decisionRef;
-        info.verificationReportHash = b.verificationReportHash;
-        info.authorization = article6.authorization;
-        info.authorizationId = article6.authorizationId;
-        info.authorizationDate = article6.authorizationDate;
-        info.issuedAt = b.issuedAt;
-        info.internationallyTransferred = article6.internationallyTransferred;
+    function verifyBatch(BatchInfo calldata batch) external view returns (bool) {
+        bytes32 outcome = _decisions[_decisionKey(batch.country, batch.decisionId)];
+        return outcome != _CORRECTION && outcome == keccak256(abi.encode(batch));
     }
 
     /// @inheritdoc IJCMProjects
     function decisionUsed(bytes2 country, bytes32 decisionId) external view returns (bool) {
-        return _decisionUsed[_decisionKey(country, decisionId)];
+        return _decisions[_decisionKey(country, decisionId)] != bytes32(0);
     }
 
     /// @inheritdoc IJCMProjects
@@ -219,8 +198,23 @@ contract JCMProjects is IJCMProjects {
     }
 
     /// @inheritdoc IJCMProjects
-    function projectBatches(string calldata ref) external view returns (uint256[] memory) {
-        return _projectBatches[keccak256(bytes(ref))];
+    function projectBatches(string calldata ref) external view returns (uint256[] memory batchIds) {
+        MonitoringPeriod[] memory periods = projectPeriods(ref);
+        batchIds = new uint256[](periods.length);
+        for (uint256 i = 0; i < periods.length; i++) {
+            batchIds[i] = periods[i].batchId;
+        }
+    }
+
+    /// @inheritdoc IJCMProjects
+    function projectPeriods(string calldata ref) public view returns (MonitoringPeriod[] memory periods) {
+        bytes32 key = keccak256(bytes(ref));
+        uint256 count = _projects[key].batchCount;
+        periods = new MonitoringPeriod[](count);
+        for (uint256 i = 0; i < count; i++) {
+            StoredPeriod storage p = _periods[key][i];
+            periods[i] = MonitoringPeriod({batchId: p.batchId, start: p.start, end: p.end});
+        }
     }
 
     /// @inheritdoc IJCMProjects
@@ -229,25 +223,50 @@ contract JCMProjects is IJCMProjects {
     }
 
     /// @inheritdoc IJCMProjects
-    function batchCountry(uint256 batchId) external view returns (bytes2) {
-        return _projects[_batches[batchId].projectKey].country;
+    /// @dev The ledger keeps each batch's country (this contract does not).
+    function batchCountry(uint256 batchId) public view returns (bytes2) {
+        if (batchId == 0 || batchId > _registry.batchCount()) return bytes2(0);
+        return _registry.batchState(batchId).country;
     }
 
-    function _storeBatch(uint256 batchId, bytes32 projectKey, uint64 firstSerial, Issuance calldata issuance)
+    /// @dev Tells `JCMArticle6` of the new batch's authorization and of its allocations (Japan's share of an
+    /// authorized batch is first transferred at issuance).
+    function _recordArticle6(uint256 batchId, bytes2 country, uint64 firstSerial, Issuance calldata issuance) private {
+        _article6.recordIssuance(
+            batchId,
+            country,
+            issuance.authorization,
+            issuance.authorizationId,
+            issuance.authorizationDate,
+            firstSerial,
+            issuance.allocations
+        );
+    }
+
+    /// @dev The issuance's full record as `BatchIssued` carries it and `verifyBatch` checks it: the
+    /// authorization is the issuance's, and nothing was transferred internationally yet.
+    function _batchRecord(uint256 batchId, bytes2 country, uint64 firstSerial, Issuance calldata issuance)
         private
+        view
+        returns (BatchInfo memory b)
     {
-        StoredBatch storage b = _batches[batchId];
-        b.projectKey = projectKey;
-        b.firstSerial = firstSerial;
-        b.quantity = issuance.quantity;
-        b.verifiedReductions = issuance.verifiedReductions;
+        b.id = batchId;
+        b.projectRef = issuance.projectRef;
+        b.country = country;
         b.monitoringStart = issuance.monitoringStart;
         b.monitoringEnd = issuance.monitoringEnd;
-        b.issuedAt = uint64(block.timestamp);
         b.vintage = issuance.vintage;
+        b.quantity = issuance.quantity;
+        b.verifiedReductions = issuance.verifiedReductions;
+        b.firstSerial = firstSerial;
+        b.lastSerial = firstSerial + issuance.quantity - 1;
         b.decisionId = issuance.decisionId;
-        b.verificationReportHash = issuance.verificationReportHash;
         b.decisionRef = issuance.decisionRef;
+        b.verificationReportHash = issuance.verificationReportHash;
+        b.authorization = issuance.authorization;
+        b.authorizationId = issuance.authorizationId;
+        b.authorizationDate = issuance.authorizationDate;
+        b.issuedAt = uint64(block.timestamp);
     }
 
     function _checkIssuance(Issuance calldata issuance, ProjectInfo storage project, bytes32 key) private view {
@@ -264,23 +283,20 @@ contract JCMProjects is IJCMProjects {
         // A period after every issued one (the usual case) overlaps none: O(1). Only a period that arrives
         // out of order is compared with each batch of the project, so a refusal can name the batch.
         if (project.batchCount > 0 && issuance.monitoringStart <= project.lastMonitoringEnd) {
-            _checkNoOverlap(issuance, key);
+            _checkNoOverlap(issuance, key, project.batchCount);
         }
         if (issuance.vintage < MIN_VINTAGE || issuance.vintage > MAX_VINTAGE) {
             revert ProjectsInvalidVintage(issuance.vintage, MIN_VINTAGE, MAX_VINTAGE);
         }
     }
 
-    function _checkNoOverlap(Issuance calldata issuance, bytes32 key) private view {
-        uint256[] storage batchIds = _projectBatches[key];
-        uint256 count = batchIds.length;
+    function _checkNoOverlap(Issuance calldata issuance, bytes32 key, uint256 count) private view {
         if (count >= MAX_BATCHES_PER_PROJECT) revert ProjectsTooManyBatches(issuance.projectRef, MAX_BATCHES_PER_PROJECT);
+        mapping(uint256 => StoredPeriod) storage periods = _periods[key];
         for (uint256 i = 0; i < count; i++) {
-            StoredBatch storage b = _batches[batchIds[i]];
-            if (issuance.monitoringStart <= b.monitoringEnd && b.monitoringStart <= issuance.monitoringEnd) {
-                revert ProjectsMonitoringPeriodOverlaps(
-                    issuance.projectRef, batchIds[i], b.monitoringStart, b.monitoringEnd
-                );
+            StoredPeriod storage p = periods[i];
+            if (issuance.monitoringStart <= p.end && p.start <= issuance.monitoringEnd) {
+                revert ProjectsMonitoringPeriodOverlaps(issuance.projectRef, p.batchId, p.start, p.end);
             }
         }
     }
@@ -310,10 +326,8 @@ contract JCMProjects is IJCMProjects {
 
     /// @dev Decision ids are namespaced by the deciding committee's country: one committee's ids never
     /// block another's, and a successor committee cannot reuse its predecessor's.
-    function _useDecision(bytes2 country, bytes32 decisionId) private {
-        bytes32 key = _decisionKey(country, decisionId);
-        if (_decisionUsed[key]) revert ProjectsDecisionAlreadyUsed(country, decisionId);
-        _decisionUsed[key] = true;
+    function _requireUnusedDecision(bytes32 key, bytes2 country, bytes32 decisionId) private view {
+        if (_decisions[key] != bytes32(0)) revert ProjectsDecisionAlreadyUsed(country, decisionId);
     }
 
     function _decisionKey(bytes2 country, bytes32 decisionId) private pure returns (bytes32) {

@@ -45,6 +45,7 @@ from registry_client.errors import (
     InvalidInput,
     NotFound,
     NotPermitted,
+    RecordMismatch,
     SignatureError,
     TransactionFailed,
 )
@@ -919,13 +920,82 @@ class RegistryClient:
         return int(self._view(self._rf.batchCount(), "read the batch count"))
 
     def batch_info(self, batch_id: int) -> BatchInfo:
-        """A batch's issuance data.
+        """A batch's issuance data (:meth:`batch_record`) with its current authorization and
+        whether it was transferred internationally (``JCMArticle6``).
 
         Raises:
             NotFound: no such batch.
+            RecordMismatch: the node served an issuance record the chain's hash refutes.
         """
-        raw = self._view(self._pf.batchInfo(batch_id), f"read batch {batch_id}")
-        return _batch_info(raw)
+        return self._batch_infos([batch_id])[batch_id]
+
+    def batch_record(self, batch_id: int) -> BatchInfo:
+        """A batch's issuance record as its ``BatchIssued`` event carried it, verified against the
+        hash ``JCMProjects`` keeps (``verifyBatch``): the authorization is the issuance's and
+        ``internationally_transferred`` is false.
+
+        Raises:
+            NotFound: no such batch.
+            RecordMismatch: no ``BatchIssued`` event of an existing batch, or one the chain's hash
+                refutes (a forged or altered event).
+        """
+        return self._batch_records([batch_id])[batch_id]
+
+    def _batch_infos(self, batch_ids: Sequence[int]) -> dict[int, BatchInfo]:
+        found = {}
+        for batch_id, record in self._batch_records(batch_ids).items():
+            article6 = self.batch_article6(batch_id)
+            found[batch_id] = record.model_copy(
+                update={
+                    "authorization": article6.authorization,
+                    "authorization_id": article6.authorization_id,
+                    "authorization_date": article6.authorization_date,
+                    "internationally_transferred": article6.internationally_transferred,
+                }
+            )
+        return found
+
+    def _batch_records(self, batch_ids: Sequence[int]) -> dict[int, BatchInfo]:
+        """The verified issuance records of existing batches, from one ``eth_getLogs`` query."""
+        wanted = [_positive(b, "batch id") for b in batch_ids]
+        count = self.batch_count()
+        for batch_id in wanted:
+            if batch_id > count:
+                raise NotFound(f"there is no batch {batch_id}: check the batch id")
+        event = self.projects_contract.events.BatchIssued().abi
+        codec = self.w3.codec
+        topic = "0x" + bytes(contracts.event_abi_to_log_topic(event)).hex()
+        ids = ["0x" + codec.encode(["uint256"], [b]).hex() for b in sorted(set(wanted))]
+        with rpc_errors(self.rpc_url):
+            logs = self.w3.eth.get_logs(
+                {
+                    "address": self.projects_contract.address,
+                    "fromBlock": 0,
+                    "toBlock": "latest",
+                    "topics": [topic, ids],
+                }
+            )
+        components = next(i for i in event["inputs"] if i["name"] == "batch")["components"]
+        records: dict[int, BatchInfo] = {}
+        for log in logs:
+            args = contracts.event_args(codec, event, log)
+            if args is None:
+                continue
+            raw = args["batch"]
+            as_tuple = tuple(raw[c["name"]] for c in components)
+            if not self._view(self._pf.verifyBatch(as_tuple), "verify a batch record"):
+                raise RecordMismatch(
+                    f"the BatchIssued event of batch {args['batchId']} does not match the hash "
+                    f"JCMProjects keeps for it: the node at {self.rpc_url} served an altered record"
+                )
+            records[int(args["batchId"])] = _batch_info(raw)
+        missing = [b for b in wanted if b not in records]
+        if missing:
+            raise RecordMismatch(
+                f"the node at {self.rpc_url} served no BatchIssued event of batch {missing[0]}, "
+                "which the ledger counts: ask an archive node that keeps every log"
+            )
+        return {b: records[b] for b in wanted}
 
     def batch_state(self, batch_id: int) -> BatchState:
         """What the ledger keeps of a batch."""
@@ -950,8 +1020,9 @@ class RegistryClient:
         return Batch(info=self.batch_info(batch_id), totals=self.batch_totals(batch_id))
 
     def batches(self) -> list[Batch]:
-        """Every batch, in id order."""
-        return [self.batch(b) for b in range(1, self.batch_count() + 1)]
+        """Every batch, in id order (issuance records from one log query, each verified)."""
+        infos = self._batch_infos(range(1, self.batch_count() + 1))
+        return [Batch(info=info, totals=self.batch_totals(b)) for b, info in infos.items()]
 
     def project(self, ref: str) -> ProjectInfo:
         """A registered project by reference.
@@ -1187,12 +1258,10 @@ class RegistryClient:
             except NotFound:
                 found.append(f"project {ref} is not registered")
             else:
-                batch_ids = self._view(
-                    self._pf.projectBatches(issuance.project_ref), "read the project's batches"
+                periods = self._view(
+                    self._pf.projectPeriods(issuance.project_ref), "read the project's periods"
                 )
-                for batch_id in batch_ids:
-                    raw = self._view(self._pf.batchInfo(batch_id), "read a batch")
-                    start, end = int(raw[3]), int(raw[4])  # monitoringStart, monitoringEnd
+                for batch_id, start, end in periods:
                     if issuance.monitoring_start <= end and start <= issuance.monitoring_end:
                         found.append(
                             f"the monitoring period overlaps batch {batch_id} of project {ref}, "
@@ -1315,6 +1384,7 @@ class RegistryClient:
             last_serial=raw.lastSerial,
             host_ndc_use=raw.hostNdcUse,
             first_transfer_records=raw.firstTransferRecords,
+            internationally_transferred=raw.internationallyTransferred,
         )
 
     def first_transfer_definition(self, country: str) -> FirstTransferDefinition:
@@ -1462,27 +1532,28 @@ def _first_transfer(raw: Any) -> FirstTransfer:
     )
 
 
-def _batch_info(raw: Any) -> BatchInfo:
+def _batch_info(raw: Mapping[str, Any]) -> BatchInfo:
+    """A ``BatchInfo`` struct as decoded from an event (field name -> value)."""
     try:
         return BatchInfo(
-            id=raw.id,
-            project_ref=raw.projectRef,
-            country=raw.country,
-            monitoring_start=raw.monitoringStart,
-            monitoring_end=raw.monitoringEnd,
-            vintage=raw.vintage,
-            quantity=raw.quantity,
-            verified_reductions=raw.verifiedReductions,
-            first_serial=raw.firstSerial,
-            last_serial=raw.lastSerial,
-            decision_id=raw.decisionId,
-            decision_ref=raw.decisionRef,
-            verification_report_hash=raw.verificationReportHash,
-            authorization=raw.authorization,
-            authorization_id=raw.authorizationId,
-            authorization_date=raw.authorizationDate,
-            issued_at=raw.issuedAt,
-            internationally_transferred=raw.internationallyTransferred,
+            id=raw["id"],
+            project_ref=raw["projectRef"],
+            country=raw["country"],
+            monitoring_start=raw["monitoringStart"],
+            monitoring_end=raw["monitoringEnd"],
+            vintage=raw["vintage"],
+            quantity=raw["quantity"],
+            verified_reductions=raw["verifiedReductions"],
+            first_serial=raw["firstSerial"],
+            last_serial=raw["lastSerial"],
+            decision_id=raw["decisionId"],
+            decision_ref=raw["decisionRef"],
+            verification_report_hash=raw["verificationReportHash"],
+            authorization=raw["authorization"],
+            authorization_id=raw["authorizationId"],
+            authorization_date=raw["authorizationDate"],
+            issued_at=raw["issuedAt"],
+            internationally_transferred=raw["internationallyTransferred"],
         )
     except ValidationError as exc:
         raise TransactionFailed(f"the registry returned an unreadable batch: {exc}") from exc

@@ -137,6 +137,11 @@ class TransactionFailed(RegistryError):
     """A transaction reverted without a known custom error, or failed after it was sent."""
 
 
+class RecordMismatch(RegistryError):
+    """A record read from the chain's events does not match the hash the chain keeps for it (the
+    node served a forged or altered event), or its event is missing."""
+
+
 class GasPriceTooLow(TransactionFailed):
     """The gas price is below the chain's base fee (or the node's minimum): refused before sending,
     because the node would keep the transaction unmined and every later one of its sender behind it.

@@ -122,7 +122,10 @@ class ProjectInfo(_Model):
 
 
 class BatchInfo(_Model):
-    """One issuance (a batch), with its issuance data from ``JCMProjects.batchInfo``."""
+    """One issuance (a batch): its issuance record (``BatchIssued``, verified against the hash
+    ``JCMProjects`` keeps), with the authorization and international transfer flag either of the
+    issuance (:meth:`RegistryClient.batch_record`) or current
+    (:meth:`RegistryClient.batch_info`)."""
 
     id: int
     project_ref: str
@@ -294,6 +297,8 @@ class BatchArticle6(_Model):
     last_serial: int
     host_ndc_use: int
     first_transfer_records: int
+    #: a transfer between registry sides first-transferred serials of it
+    internationally_transferred: bool = False
 
 
 class CommitteeInfo(_Model):

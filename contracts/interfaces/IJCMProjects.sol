@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {BatchInfo, Issuance, ProjectInfo, ProjectRegistration} from "./RegistryTypes.sol";
+import {BatchInfo, Issuance, MonitoringPeriod, ProjectInfo, ProjectRegistration} from "./RegistryTypes.sol";
 
 /// @title JCM projects: the project cycle's on-chain record, and the only way credits come into existence
 /// @notice Joint committees register projects here, issue batches for verified monitoring periods and correct
@@ -65,7 +65,10 @@ interface IJCMProjects {
     );
 
     /// @notice A joint committee issued a batch; the ledger credited its allocations in the same transaction.
-    /// `batch.decisionRef` is the committee's decision reference as people read it (e.g. "JC-ID-2023-05").
+    /// `batch` is the issuance's full record, which state keeps only as its hash: `verifyBatch(batch)` is true
+    /// for exactly this record. Its authorization is the issuance's (later decisions: `IJCMArticle6`), and its
+    /// `internationallyTransferred` is false. `batch.decisionRef` is the committee's decision reference as people
+    /// read it (e.g. "JC-ID-2023-05").
     event BatchIssued(uint256 indexed batchId, bytes32 indexed projectKey, bytes32 indexed decisionId, BatchInfo batch);
 
     /// @notice A joint committee corrected issued credits; the ledger recorded cancellation `cancellationId`.
@@ -104,8 +107,10 @@ interface IJCMProjects {
     /// @notice The reference of the `index`-th registered project (0-based, in registration order).
     function projectRefAt(uint256 index) external view returns (string memory);
 
-    /// @notice A batch with all its issuance data.
-    function batchInfo(uint256 batchId) external view returns (BatchInfo memory);
+    /// @notice Whether `batch` is exactly the record a `BatchIssued` event carried (every field, hashed with
+    /// `abi.encode`, equals the hash kept for its country's decision id), so a reader of events can prove a
+    /// batch's issuance data against the chain.
+    function verifyBatch(BatchInfo calldata batch) external view returns (bool);
 
     /// @notice Whether `country`'s committee already used a decision id.
     function decisionUsed(bytes2 country, bytes32 decisionId) external view returns (bool);
@@ -116,6 +121,9 @@ interface IJCMProjects {
 
     /// @notice The batch ids of a project, in issuance order.
     function projectBatches(string calldata ref) external view returns (uint256[] memory);
+
+    /// @notice The monitoring periods of a project's batches, in issuance order (what the overlap check reads).
+    function projectPeriods(string calldata ref) external view returns (MonitoringPeriod[] memory);
 
     /// @notice The partner country of a registered project (zero when unknown).
     function projectCountry(string calldata ref) external view returns (bytes2);

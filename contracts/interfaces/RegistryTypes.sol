@@ -112,7 +112,8 @@ struct Issuance {
     Allocation[] allocations;
 }
 
-/// @dev One issuance, as stored; its id is also its ERC-1155 token id.
+/// @dev One issuance's record, as `BatchIssued` carries it (state keeps its hash: `IJCMProjects.verifyBatch`);
+/// its id is also its ERC-1155 token id.
 struct BatchInfo {
     uint256 id;
     string projectRef;
@@ -127,11 +128,18 @@ struct BatchInfo {
     bytes32 decisionId;
     string decisionRef;
     bytes32 verificationReportHash;
-    Authorization authorization; // current (JCMArticle6), as are its id and date
+    Authorization authorization; // the issuance's, as are its id and date (current: JCMArticle6)
     string authorizationId;
     uint64 authorizationDate;
     uint64 issuedAt;
-    bool internationallyTransferred; // a transfer between registry sides first-transferred serials of it
+    bool internationallyTransferred; // false in the record (current: JCMArticle6)
+}
+
+/// @dev One batch's monitoring period.
+struct MonitoringPeriod {
+    uint256 batchId;
+    uint64 start;
+    uint64 end;
 }
 
 /// @dev What the ledger keeps of a batch: its country and its serials (its Article 6 state is in `JCMArticle6`).

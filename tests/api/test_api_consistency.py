@@ -7,7 +7,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from web3 import Web3
 
+from registry_client import contracts
 from support.api_chain import Chain
+from support.batches import BatchRecord, issued_batches
 
 SINKS = {"retirement", "cancellation"}
 LOCATIONS = {1: "held", 2: "retired", 3: "cancelled"}
@@ -22,20 +24,26 @@ def _all(client: TestClient, url: str) -> list[dict[str, Any]]:
 def test_batches_match_batch_totals_and_batch_info(client: TestClient, seeded_chain: Chain) -> None:
     registry, projects = seeded_chain.registry, seeded_chain.projects
     batches = _all(client, "/v1/batches")
+    # the issuance records from BatchIssued, each verified against JCMProjects' hash
+    records = {b: BatchRecord(*r) for b, r in issued_batches(projects).items()}
+    article6_contract = contracts.at(
+        seeded_chain.w3, "JCMArticle6", registry.functions.article6().call()
+    )
     assert [b["id"] for b in batches] == list(range(1, registry.functions.batchCount().call() + 1))
     for batch in batches:
         totals = registry.functions.batchTotals(batch["id"]).call()
         assert [batch["quantities"][k] for k in ("issued", "held", "retired", "cancelled")] == list(
             totals
         )
-        info = projects.functions.batchInfo(batch["id"]).call()
+        info = records[batch["id"]]
         assert (info.projectRef, info.vintage, info.firstSerial, info.lastSerial) == (
             batch["project_ref"],
             batch["vintage"],
             batch["first_serial"],
             batch["last_serial"],
         )
-        assert info.internationallyTransferred == batch["internationally_transferred"]
+        article6 = article6_contract.functions.batchArticle6(batch["id"]).call()
+        assert article6[9] == batch["internationally_transferred"]
         assert "0x" + info.decisionId.hex() == batch["decision_id"]
         assert info.decisionRef == batch["decision_ref"]
         detail = client.get(f"/v1/batches/{batch['id']}").json()

@@ -257,7 +257,7 @@ def test_credits_without_article6_authorization_cannot_leave_their_side(world: W
             toSide=side,
         )
     # never internationally transferred: no serial of it was first transferred
-    assert world.projects.call("batchInfo", batch_id)[17] is False
+    assert world.article6.call("batchArticle6", batch_id)[9] is False
     assert list(world.article6.call("firstTransfers", batch_id)) == []
 
 

@@ -215,4 +215,4 @@ def test_many_small_moves_keep_conservation_and_unique_serials(world: World) -> 
                         addr(holder),
                         batch,
                     )
-    assert world.projects.batchInfo(authorized).internationallyTransferred
+    assert world.article6.batchArticle6(authorized).internationallyTransferred

@@ -51,7 +51,7 @@ def test_transfer_within_a_side(world: World) -> None:
     assert list(registry.batchHolders(batch)) == [addr(a), addr(b)]
     assert list(registry.accountBatches(b)) == [batch]
     assert registry.accountInfo(b).nonEmptyHoldings == 1
-    assert not world.projects.batchInfo(batch).internationallyTransferred
+    assert not world.article6.batchArticle6(batch).internationallyTransferred
 
 
 def test_transfer_takes_lowest_serials_first_and_merges_adjacent_ranges(world: World) -> None:
@@ -90,7 +90,7 @@ def test_international_transfer_only_for_authorized_batches_first_marked(world: 
     (first,) = events(receipt, "CreditsTransferred")
     assert (first["fromSide"], first["toSide"]) == (ID, JP)
     assert first["international"] and first["firstInternational"]
-    assert projects.batchInfo(authorized).internationallyTransferred
+    assert world.article6.batchArticle6(authorized).internationallyTransferred
     # First transfer is per serial: the next serials leaving the host's registry are first
     # transferred by this second transfer, as the per-batch flag of old did not record.
     (second,) = events(registry.transfer(jp_a, authorized, 10, sender=id_a), "CreditsTransferred")
@@ -111,7 +111,7 @@ def test_international_transfer_only_for_authorized_batches_first_marked(world: 
             registry.transfer(recipient, unauthorized, 1, sender=id_a)
     # Within the partner's own registry it moves freely.
     registry.transfer(world.id.companies[1], unauthorized, 10, sender=id_a)
-    assert not projects.batchInfo(unauthorized).internationallyTransferred
+    assert not world.article6.batchArticle6(unauthorized).internationallyTransferred
 
 
 def test_transfer_refusals(world: World) -> None:

@@ -6,6 +6,8 @@ and the committee contract's own checks are tested in ``test_committee.py``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from eth_utils import keccak
 
 from registry_client import decisions as d
@@ -19,6 +21,7 @@ from registry_client.domain import (
     RetirementPurpose,
     SerialLocation,
 )
+from support.batches import BatchRecord
 from support.contracts import (
     BASE_TIME,
     DAY,
@@ -166,7 +169,8 @@ def test_issue_credits_allocations_with_global_serials(world: World) -> None:
     assert len(batch_issued) == 1
     assert batch_issued[0]["decisionId"] == bytes.fromhex(issuance.decision_id[2:])
     assert batch_issued[0]["projectKey"] == keccak(text="ID012")
-    info = projects.batchInfo(1)
+    info = BatchRecord(*batch_issued[0]["batch"])  # the record state keeps as a hash
+    assert projects.verifyBatch(info)
     assert info.id == 1 and info.projectRef == "ID012" and bytes(info.country) == ID
     assert (info.monitoringStart, info.monitoringEnd) == (
         issuance.monitoring_start,
@@ -180,7 +184,6 @@ def test_issue_credits_allocations_with_global_serials(world: World) -> None:
     assert info.authorizationId == "ID-AUTH-2024-001"
     assert info.authorizationDate == BASE_TIME + 400 * DAY
     assert not info.internationallyTransferred
-    assert tuple(batch_issued[0]["batch"]) == tuple(info)
     # Japan's share of an authorized batch entered Japan's registry: first transferred at issuance.
     (first_transfer,) = events(receipt, "SerialsFirstTransferred")
     assert (first_transfer["fromParty"], first_transfer["toParty"]) == (ID, JP)
@@ -197,8 +200,42 @@ def test_issue_credits_allocations_with_global_serials(world: World) -> None:
     # The next batch, of another project and country, continues the one global serial counter.
     batch = world.issue("TH001", [(world.th.companies[0], 7)])
     assert batch == 2
-    assert (projects.batchInfo(2).firstSerial, projects.batchInfo(2).lastSerial) == (5001, 5007)
+    assert tuple(registry.batchState(2))[1:] == (5001, 5007)
     assert registry.latestSerial() == 5007
+
+
+def _forged(value: Any) -> Any:
+    """``value`` changed, keeping its ABI type."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, str):
+        return value + "x"
+    raw = bytes(value)
+    return bytes([raw[0] ^ 1]) + raw[1:]
+
+
+def test_batch_record_verifies_only_as_issued(world: World) -> None:
+    """The issuance record lives in the event; state keeps its hash, so the genuine record
+    verifies and a record with any one field changed does not."""
+    receipt = world.issue_receipt(
+        "ID012", [(world.jp.government, 30)], authorization=Authorization.NDC
+    )
+    (issued,) = events(receipt, "BatchIssued")
+    genuine = tuple(issued["batch"])
+    assert world.projects.verifyBatch(genuine)
+    for index in range(len(genuine)):
+        forged = (*genuine[:index], _forged(genuine[index]), *genuine[index + 1 :])
+        assert not world.projects.verifyBatch(forged), f"field {index} changed still verifies"
+    # A correction's decision id is marked used, and no batch record verifies against it.
+    correction = d.decision_id("ID012/correction/forged")
+    world.projects.correct(
+        correction, world.jp.government, 1, genuine[8], genuine[8], sender=world.committees[ID]
+    )
+    assert world.projects.decisionUsed(ID, correction)
+    reused = (*genuine[:10], bytes.fromhex(correction[2:]), *genuine[11:])
+    assert not world.projects.verifyBatch(reused)
 
 
 def test_monitoring_periods_never_overlap(world: World) -> None:
@@ -303,6 +340,12 @@ def test_periods_may_arrive_out_of_order_but_never_overlap(world: World) -> None
     info = world.projects.projectInfo("ID012")
     assert (info.batchCount, info.lastMonitoringEnd) == (4, BASE_TIME + 3999)
     assert list(world.projects.projectBatches("ID012")) == [1, 2, 3, 4]
+    assert [tuple(p) for p in world.projects.projectPeriods("ID012")] == [
+        (1, BASE_TIME + 1000, BASE_TIME + 1999),
+        (2, BASE_TIME + 3000, BASE_TIME + 3999),
+        (3, BASE_TIME, BASE_TIME + 999),
+        (4, BASE_TIME + 2000, BASE_TIME + 2500),
+    ]
     # A late period overlapping any of them is refused, naming that batch.
     with reverts(
         "ProjectsMonitoringPeriodOverlaps",
@@ -382,7 +425,7 @@ def test_mint_and_cancel_for_correction_only_from_projects(world: World) -> None
 
 
 def test_batch_views_refuse_unknown_batches(world: World) -> None:
-    view_reverts(world.projects, "batchInfo", 1, error="ProjectsUnknownBatch", batchId=1)
+    assert world.projects.batchCountry(1) == b"\x00\x00"
     view_reverts(world.registry, "batchState", 0, error="RegistryUnknownBatch", batchId=0)
     view_reverts(world.registry, "batchTotals", 7, error="RegistryUnknownBatch", batchId=7)
 

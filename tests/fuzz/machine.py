@@ -28,6 +28,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 from registry_client import decisions as d
 from registry_client.domain import MAX_ALLOCATIONS
 from registry_client.models import AccountKind, AccountStatus
+from support.batches import issued_batches
 
 from .checks import ChainState, check_chain
 from .harness import Outcome, actor
@@ -1082,8 +1083,9 @@ def initial_model(world: World) -> Model:
         info = projects.call("projectInfo", projects.call("projectRefAt", index))
         model.projects[info[0]] = ProjectModel(info[0], bytes(info[1]), int(info[7]), int(info[8]))
         model.documents.update("0x" + bytes(info[i]).hex() for i in (4, 5))
+    records = issued_batches(projects)
     for batch_id in range(1, int(registry.call("batchCount")) + 1):
-        info = projects.call("batchInfo", batch_id)
+        info = records[batch_id]  # the issuance's record (the current authorization: article6)
         article6 = world.article6.call("batchArticle6", batch_id)
         model.batches[batch_id] = BatchModel(
             batch_id,
@@ -1091,7 +1093,7 @@ def initial_model(world: World) -> Model:
             info[1],
             int(info[8]),
             int(info[9]),
-            int(info[13]),
+            int(article6[1]),
             first_transfers=[
                 (int(r[0]), int(r[1])) for r in world.article6.call("firstTransfers", batch_id)
             ],

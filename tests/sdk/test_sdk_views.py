@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from eth_account import Account
 
-from registry_client.errors import InvalidInput, NotFound
+from registry_client.errors import InvalidInput, NotFound, RecordMismatch
 from registry_client.models import (
     AccountKind,
     AccountStatus,
@@ -80,6 +81,36 @@ def test_batches(world: World) -> None:
     assert [b.info.id for b in client.batches()] == [1, 2]
     state = client.batch_state(2)
     assert (state.country, state.first_serial, state.last_serial) == ("ID", 10001, 10500)
+
+
+def test_batch_records_come_from_verified_events(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issuance data is read from ``BatchIssued`` and verified against the hash the chain
+    keeps: the genuine record is returned, a node serving an altered one is caught."""
+    client = world.client()
+    record = client.batch_record(1)
+    assert record.decision_ref and record.project_ref == PROJECT
+    assert record == client.batch_info(1)  # nothing changed its authorization since
+    with pytest.raises(NotFound, match="there is no batch 3"):
+        client.batch_record(3)
+
+    genuine = client.w3.eth.get_logs
+
+    def altered(query: Any) -> Any:
+        logs = genuine(query)
+        forged = bytearray(logs[0]["data"])
+        # The record is a dynamic tuple: after its offset word come id, projectRef's offset,
+        # country, monitoringStart, monitoringEnd, then vintage (word 6, bytes 192-223).
+        forged[223] ^= 1
+        return [{**logs[0], "data": bytes(forged)}, *logs[1:]]
+
+    monkeypatch.setattr(client.w3.eth, "get_logs", altered)
+    with pytest.raises(RecordMismatch, match="does not match the hash"):
+        client.batch(1)
+    monkeypatch.setattr(client.w3.eth, "get_logs", lambda query: [])
+    with pytest.raises(RecordMismatch, match="served no BatchIssued event of batch 1"):
+        client.batch_info(1)
 
 
 def test_projects(world: World) -> None:
