@@ -78,7 +78,7 @@ def test_transfer_takes_lowest_serials_first_and_merges_adjacent_ranges(world: W
 
 
 def test_international_transfer_only_for_authorized_batches_first_marked(world: World) -> None:
-    registry, projects = world.registry, world.projects
+    registry = world.registry
     jp_a, id_a, th_a = world.jp.companies[0], world.id.companies[0], world.th.companies[0]
     authorized = world.issue(
         "ID012",
