@@ -19,12 +19,19 @@ from typing import Any
 from sqlalchemy import Column, Connection, Table
 from sqlalchemy.orm import Session
 
+from api.tables import ChainText
+
 
 def _processors(
     connection: Connection, columns: Sequence[Column[Any]]
 ) -> list[Callable[[Any], Any] | None]:
     dialect = connection.dialect
-    return [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    return [
+        None  # stored as it is there: no call per value
+        if isinstance(c.type, ChainText) and dialect.name != "postgresql"
+        else c.type.dialect_impl(dialect).bind_processor(dialect)
+        for c in columns
+    ]
 
 
 def _tuples(

@@ -300,16 +300,25 @@ class Indexer:
         # database driver and the JSON parsing each release the GIL for part of it).
         reader = ThreadReads(RangeReader(self.rpc, self._contracts(), self.target.start_block))
         ahead: Future[RangeRead] | None = None
+        # The node is asked for its head and for the checkpoint's block only when the indexer
+        # reaches the target it knew, or after a failed range: while it catches up, each range's
+        # first block is checked to follow the checkpoint anyway (and a reorganisation found
+        # there is handled on the next turn), and these round trips were on the writing thread.
+        target: int | None = None
+        verified = False  # the checkpoint is the end of a range this loop has just applied
         try:
             while True:
-                target = self.target_block()
-                if until is not None:
-                    target = min(target, until)
                 cp = self.checkpoint()
-                if not self._on_chain(cp):
+                if target is None or cp.number >= target:
+                    target = self.target_block()
+                    if until is not None:
+                        target = min(target, until)
+                    verified = False
+                if not verified and not self._on_chain(cp):
                     ahead = None
                     self._handle_reorg(cp)
                     continue
+                verified = False
                 if cp.number >= target:
                     return cp.number
                 with Session(self.engine) as session:
@@ -324,6 +333,7 @@ class Indexer:
                         following = min(read.last + self._span, target)
                         ahead = reader.submit(committees, read.last + 1, following, self._span)
                     events = self._apply_range(cp, read)
+                    verified = True
                 except ChainChangedError as exc:
                     ahead = None
                     changes += 1
