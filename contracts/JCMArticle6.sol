@@ -68,8 +68,8 @@ contract JCMArticle6 is IJCMArticle6 {
     // ------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IJCMArticle6
-    /// @dev Requirements: caller is `projects`. The sides of the allocations are read from the registry only
-    /// for an authorized batch: its allocations to Japan's registry are first transferred to Japan now, or,
+    /// @dev Requirements: caller is `projects`. For an authorized batch, its allocations to Japan's registry
+    /// (`toJapan`, as the registry credited them) are first transferred to Japan now, or,
     /// for an OIMP-authorized batch of a country whose definition is `Authorization` or `Issuance`, every
     /// serial is.
     function recordIssuance(
@@ -79,7 +79,8 @@ contract JCMArticle6 is IJCMArticle6 {
         string calldata authorizationId,
         uint64 authorizationDate,
         uint64 firstSerial,
-        Allocation[] calldata allocations
+        Allocation[] calldata allocations,
+        uint256 toJapan
     ) external {
         if (msg.sender != _registry.projects()) revert Article6NotProjects(msg.sender);
         StoredBatch storage b = _batches[batchId];
@@ -98,8 +99,7 @@ contract JCMArticle6 is IJCMArticle6 {
         uint64 next = firstSerial;
         for (uint256 i = 0; i < allocations.length; i++) {
             uint64 amount = allocations[i].amount;
-            // slither-disable-next-line calls-loop (the trusted registry's view; at most 32 allocations)
-            if (_registry.accountInfo(allocations[i].account).side != country) {
+            if (toJapan & (1 << i) != 0) {
                 count = _addPart(exported, count, next, next + amount - 1);
             }
             next += amount;

@@ -132,10 +132,11 @@ contract JCMProjects is IJCMProjects {
         // The registry and the Article 6 contract are trusted (the registry created all three) and call back
         // only views, so writing the batch's period and commitment after the calls cannot be observed half-done.
         uint64 firstSerial;
+        uint256 toJapan;
         // slither-disable-next-line reentrancy-no-eth (the registry created this contract and makes no external call)
-        (batchId, firstSerial) = _registry.mint(country, issuance.quantity, issuance.allocations);
+        (batchId, firstSerial, toJapan) = _registry.mint(country, issuance.quantity, issuance.allocations);
         _periods[key][index] = StoredPeriod(uint40(batchId), issuance.monitoringStart, issuance.monitoringEnd);
-        _recordArticle6(batchId, country, firstSerial, issuance);
+        _recordArticle6(batchId, country, firstSerial, toJapan, issuance);
         BatchInfo memory batch = _batchRecord(batchId, country, firstSerial, issuance);
         _decisions[decisionKey] = keccak256(abi.encode(batch));
         emit BatchIssued(batchId, key, issuance.decisionId, batch);
@@ -231,7 +232,13 @@ contract JCMProjects is IJCMProjects {
 
     /// @dev Tells `JCMArticle6` of the new batch's authorization and of its allocations (Japan's share of an
     /// authorized batch is first transferred at issuance).
-    function _recordArticle6(uint256 batchId, bytes2 country, uint64 firstSerial, Issuance calldata issuance) private {
+    function _recordArticle6(
+        uint256 batchId,
+        bytes2 country,
+        uint64 firstSerial,
+        uint256 toJapan,
+        Issuance calldata issuance
+    ) private {
         _article6.recordIssuance(
             batchId,
             country,
@@ -239,7 +246,8 @@ contract JCMProjects is IJCMProjects {
             issuance.authorizationId,
             issuance.authorizationDate,
             firstSerial,
-            issuance.allocations
+            issuance.allocations,
+            toJapan
         );
     }
 

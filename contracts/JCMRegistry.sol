@@ -152,7 +152,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
     /// `country`'s (the two registries of the joint committee that decided the issuance).
     function mint(bytes2 country, uint256 quantity, Allocation[] calldata allocations)
         external
-        returns (uint256 batchId, uint64 firstSerial)
+        returns (uint256 batchId, uint64 firstSerial, uint256 toJapan)
     {
         _onlyProjects();
         if (quantity == 0) revert RegistryZeroQuantity();
@@ -166,7 +166,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
             uint256 amount = allocations[i].amount;
             allocated += amount;
             if (allocated > quantity) revert RegistryAllocationMismatch(allocated, quantity);
-            _allocate(batchId, country, allocations[i].account, next, amount);
+            if (_allocate(batchId, country, allocations[i].account, next, amount)) toJapan |= 1 << i;
             next += amount;
         }
         if (allocated != quantity) revert RegistryAllocationMismatch(allocated, quantity);
@@ -490,11 +490,16 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         emit BatchCreated(batchId, country, firstSerial, uint64(lastSerial));
     }
 
-    /// @dev Credits serials `[first, first + amount - 1]` of a new batch of `country` to `account`.
-    function _allocate(uint256 batchId, bytes2 country, address account, uint256 first, uint256 amount) private {
+    /// @dev Credits serials `[first, first + amount - 1]` of a new batch of `country` to `account`; whether that
+    /// account is of Japan's registry (else it is of `country`'s).
+    function _allocate(uint256 batchId, bytes2 country, address account, uint256 first, uint256 amount)
+        private
+        returns (bool toJapan)
+    {
         if (amount == 0) revert RegistryZeroQuantity();
         bytes2 side = _requireReceivingAccount(account).side;
-        if (side != JAPAN && side != country) revert RegistryAllocationOutsideCommittee(account, side, country);
+        toJapan = side == JAPAN;
+        if (!toJapan && side != country) revert RegistryAllocationOutsideCommittee(account, side, country);
         SerialRange memory range = SerialRange(uint64(first), uint64(first + amount - 1));
         _depositAllocation(account, batchId, range, amount);
         emit TransferSingle(msg.sender, address(0), account, batchId, amount);

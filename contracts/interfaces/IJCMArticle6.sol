@@ -158,7 +158,8 @@ interface IJCMArticle6 {
 
     /// @notice Records a new batch of `country` with the authorization its issuance decision gives, and
     /// first-transfers the allocations to Japan's registry when it is authorized. Only the projects contract,
-    /// right after the registry minted the batch.
+    /// right after the registry minted the batch. `toJapan`: the registry's answer of which allocations went to
+    /// Japan's registry (bit `i` for allocation `i`; `IJCMRegistry.mint`).
     function recordIssuance(
         uint256 batchId,
         bytes2 country,
@@ -166,7 +167,8 @@ interface IJCMArticle6 {
         string calldata authorizationId,
         uint64 authorizationDate,
         uint64 firstSerial,
-        Allocation[] calldata allocations
+        Allocation[] calldata allocations,
+        uint256 toJapan
     ) external;
 
     /// @notice Checks, and records the first transfers of, a movement of `ranges` out of an account of registry

@@ -196,9 +196,11 @@ interface IJCMRegistry {
     /// with serials from the global counter. Only the projects contract, after the committee's checks.
     /// @return batchId the new batch's id
     /// @return firstSerial the batch's first serial number
+    /// @return toJapan bit `i` set when allocation `i` went to an account of Japan's registry (the others went
+    /// to `country`'s), which `JCMArticle6` needs for an authorized batch without asking for each account
     function mint(bytes2 country, uint256 quantity, Allocation[] calldata allocations)
         external
-        returns (uint256 batchId, uint64 firstSerial);
+        returns (uint256 batchId, uint64 firstSerial, uint256 toJapan);
 
     /// @notice Moves the named serials of a holding account into its side's cancellation account with reason
     /// `Correction`. Only the projects contract, after the committee's checks.

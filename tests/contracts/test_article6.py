@@ -421,7 +421,7 @@ def test_only_the_registry_reports_movements_and_only_projects_issuances(world: 
             world.article6.recordMovement(0, batch, ID, JP, [(1, 10)], sender=caller)
     for caller in (world.outsider, world.committees[ID], world.admin):
         with reverts("Article6NotProjects", caller=caller):
-            world.article6.recordIssuance(batch + 1, ID, NDC, "L", 0, 11, [], sender=caller)
+            world.article6.recordIssuance(batch + 1, ID, NDC, "L", 0, 11, [], 0, sender=caller)
     assert world.registry.article6() == world.article6.address
     assert world.article6.registry() == world.registry.address
     assert world.article6.projects() == world.projects.address
