@@ -48,7 +48,7 @@ contract JCMArticle6 is IJCMArticle6 {
         uint64 hostNdcUse;
         uint64 authorizationDate;
         uint16 recordCount; // at most MAX_FIRST_TRANSFER_RANGES
-        string authorizationId;
+        string authorizationId; // set by authorization decisions only (never empty then)
     }
 
     IJCMRegistry private immutable _registry;
@@ -71,12 +71,12 @@ contract JCMArticle6 is IJCMArticle6 {
     /// @dev Requirements: caller is `projects`. For an authorized batch, its allocations to Japan's registry
     /// (`toJapan`, as the registry credited them) are first transferred to Japan now, or,
     /// for an OIMP-authorized batch of a country whose definition is `Authorization` or `Issuance`, every
-    /// serial is.
+    /// serial is. The issuance's authorization id is not stored (a slot per batch): the batch's issuance record
+    /// carries it (`IJCMProjects.BatchIssued`, verified by `verifyBatch`).
     function recordIssuance(
         uint256 batchId,
         bytes2 country,
         Authorization authorization,
-        string calldata authorizationId,
         uint64 authorizationDate,
         uint64 firstSerial,
         Allocation[] calldata allocations,
@@ -86,7 +86,6 @@ contract JCMArticle6 is IJCMArticle6 {
         StoredBatch storage b = _batches[batchId];
         b.country = country;
         b.authorization = authorization;
-        if (bytes(authorizationId).length > 0) b.authorizationId = authorizationId;
         b.authorizationDate = authorizationDate;
         if (authorization == Authorization.None) return;
         if (_batchLevel(country, authorization)) {

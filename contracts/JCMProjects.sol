@@ -243,7 +243,6 @@ contract JCMProjects is IJCMProjects {
             batchId,
             country,
             issuance.authorization,
-            issuance.authorizationId,
             issuance.authorizationDate,
             firstSerial,
             issuance.allocations,

@@ -944,7 +944,7 @@ class RegistryClient:
     def _batch_infos(self, batch_ids: Sequence[int]) -> dict[int, BatchInfo]:
         found = {}
         for batch_id, record in self._batch_records(batch_ids).items():
-            article6 = self.batch_article6(batch_id)
+            article6 = self._batch_article6(batch_id, record)
             found[batch_id] = record.model_copy(
                 update={
                     "authorization": article6.authorization,
@@ -1367,17 +1367,26 @@ class RegistryClient:
 
         Raises:
             NotFound: no such batch.
+            RecordMismatch: the issuance's authorization holds, and the node served an issuance
+                record (which carries its id) that the chain's hash refutes.
         """
-        number = _positive(batch_id, "batch id")
+        return self._batch_article6(_positive(batch_id, "batch id"))
+
+    def _batch_article6(self, number: int, record: BatchInfo | None = None) -> BatchArticle6:
+        """``batch_article6``; ``record``: the batch's verified issuance record, if read already."""
         raw = self._view(
             self.article6_contract.functions.batchArticle6(number),
             f"read the Article 6 state of batch {number}",
         )
+        authorization_id = raw.authorizationId
+        if not authorization_id:
+            # JCMArticle6 keeps only decisions' ids: the issuance's is in its record.
+            authorization_id = (record or self.batch_record(number)).authorization_id
         return BatchArticle6(
             batch_id=number,
             country=raw.country,
             authorization=raw.authorization,
-            authorization_id=raw.authorizationId,
+            authorization_id=authorization_id,
             authorization_date=raw.authorizationDate,
             whole_batch_first_transferred_at=raw.wholeBatchFirstTransferredAt,
             first_serial=raw.firstSerial,

@@ -39,8 +39,10 @@ struct FirstTransferRule {
 struct BatchArticle6 {
     bytes2 country; // the host party (the batch's partner country)
     Authorization authorization; // current authorization
-    string authorizationId; // of the issuance decision, or of the last authorization decision
-    uint64 authorizationDate; // idem
+    // of the last authorization decision; empty while the issuance decision's authorization holds (its id is in
+    // the batch's issuance record, `IJCMProjects.BatchIssued`)
+    string authorizationId;
+    uint64 authorizationDate; // of the last authorization decision, or of the issuance decision
     uint64 wholeBatchFirstTransferredAt; // non-zero when a batch-level definition first-transferred it
     uint64 firstSerial;
     uint64 lastSerial;
@@ -164,7 +166,6 @@ interface IJCMArticle6 {
         uint256 batchId,
         bytes2 country,
         Authorization authorization,
-        string calldata authorizationId,
         uint64 authorizationDate,
         uint64 firstSerial,
         Allocation[] calldata allocations,

@@ -122,11 +122,8 @@ def test_japans_share_of_an_authorized_batch_is_first_transferred_at_issuance(
     assert _first_transfer_of(world, 51)[:2] == (False, batch)
     assert _first_transfer_of(world, 10_000)[:2] == (False, 0)  # never issued
     state = world.article6.batchArticle6(batch)
-    assert (bytes(state.country), state.authorization, state.authorizationId) == (
-        ID,
-        NDC,
-        "ID-LoA-1",
-    )
+    # the issuance's authorization id is in its record (BatchIssued), not kept again
+    assert (bytes(state.country), state.authorization, state.authorizationId) == (ID, NDC, "")
     assert state.firstTransferRecords == 1 and not state.internationallyTransferred
 
 
@@ -421,7 +418,7 @@ def test_only_the_registry_reports_movements_and_only_projects_issuances(world: 
             world.article6.recordMovement(0, batch, ID, JP, [(1, 10)], sender=caller)
     for caller in (world.outsider, world.committees[ID], world.admin):
         with reverts("Article6NotProjects", caller=caller):
-            world.article6.recordIssuance(batch + 1, ID, NDC, "L", 0, 11, [], 0, sender=caller)
+            world.article6.recordIssuance(batch + 1, ID, NDC, 0, 11, [], 0, sender=caller)
     assert world.registry.article6() == world.article6.address
     assert world.article6.registry() == world.registry.address
     assert world.article6.projects() == world.projects.address
