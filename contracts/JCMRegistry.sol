@@ -580,10 +580,8 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         if (toSink) {
             h.balance += quantity;
         } else {
-            for (uint256 i = 0; i < ranges.length; i++) {
-                if (!holding.add(h, ranges[i], MAX_RANGES_PER_HOLDING)) {
-                    revert RegistryHoldingTooFragmented(account, batchId, MAX_RANGES_PER_HOLDING);
-                }
+            if (!holding.addAll(h, ranges, MAX_RANGES_PER_HOLDING)) {
+                revert RegistryHoldingTooFragmented(account, batchId, MAX_RANGES_PER_HOLDING);
             }
         }
         holding.save(h);
@@ -729,9 +727,10 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
 
     function _requireSendingAccount(address account) private view returns (StoredAccount storage info) {
         info = _accounts[account];
-        if (info.status == AccountStatus.None) revert RegistryUnknownAccount(account);
-        if (!_isHoldingKind(info.kind)) revert RegistryInvalidAccountKind(account, info.kind);
-        if (info.status != AccountStatus.Active) revert RegistryAccountNotActive(account, info.status);
+        (AccountStatus status, AccountKind kind) = (info.status, info.kind); // one read of the account's slot
+        if (status == AccountStatus.None) revert RegistryUnknownAccount(account);
+        if (!_isHoldingKind(kind)) revert RegistryInvalidAccountKind(account, kind);
+        if (status != AccountStatus.Active) revert RegistryAccountNotActive(account, status);
     }
 
     function _requireReceivingAccount(address account) private view returns (StoredAccount storage info) {

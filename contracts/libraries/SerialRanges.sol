@@ -12,7 +12,7 @@ import {SerialRange} from "../interfaces/RegistryTypes.sol";
 /// slot at most once, and `save` writes the head and only the slots that changed, each once. Serials are
 /// 40-bit numbers (up to 1.1e12; the ledger refuses to issue beyond), so the head slot holds the balance, the
 /// range count, the first two ranges and the holding's two list links (the next holder of the batch, the
-/// account's next batch), and each further slot holds two ranges. Most holdings are one or two ranges: a
+/// account's next batch), and each further slot holds three ranges. Most holdings are one or two ranges: a
 /// movement then reads and writes one slot per side, and a new holder's listing rides on slots written anyway.
 library SerialRanges {
     /// @dev An added range overlaps serials already held. Unreachable while serials are unique; checked
@@ -39,8 +39,8 @@ library SerialRanges {
         // bits 0-39 balance, 40-47 range count, 48-207 ranges 0 and 1 (first, last, first, last; 40 bits
         // each), 208-231 next holder of the batch (account index), 232-255 the account's next batch
         uint256 head;
-        // ranges 2k and 2k + 1 in tail[k], k >= 1, laid out as ranges 0 and 1 in the head
-        mapping(uint256 pair => uint256) tail;
+        // ranges 3k - 1, 3k and 3k + 1 in tail[k], k >= 1 (bits 0-79, 80-159, 160-239; first, last)
+        mapping(uint256 slot => uint256) tail;
     }
 
     /// @dev A holding read into memory by `load`, written back by `save`.
@@ -51,6 +51,7 @@ library SerialRanges {
         uint256 nextBatch;
         uint256 pair0; // ranges 0 and 1, as in the head
         uint256[] tail; // tail[k] once read (bit k of `read`); allocated when a range beyond 1 is touched
+        // the tail slots read and changed (at most 255 ranges: slots 1 .. 85)
         uint256 read;
         uint256 changed; // bit k: tail[k] must be written back
     }
@@ -103,33 +104,72 @@ library SerialRanges {
             m.balance -= quantity;
             return (taken, true);
         }
-        // First pass: how many ranges the quantity spans, so the result is allocated exactly.
-        uint256 used = 0;
-        uint256 covered = 0;
-        while (covered < quantity) {
-            if (used == maxRanges) return (taken, false);
-            covered += size(at(h, m, used));
-            used++;
-        }
-        taken = new SerialRange[](used);
+        // One pass, lowest range first; the balance covers the quantity, so it ends within `m.count` ranges.
+        uint256 count = m.count;
+        taken = new SerialRange[](count < maxRanges ? count : maxRanges);
         uint256 remaining = quantity;
-        for (uint256 i = 0; i < used; i++) {
-            SerialRange memory r = at(h, m, i);
-            uint256 rangeSize = size(r);
+        uint256 used = 0;
+        uint256 consumed = 0; // ranges removed entirely
+        while (remaining > 0) {
+            if (used == maxRanges) return (taken, false); // nothing changed yet: only the last range is cut
+            (uint256 first, uint256 last) = _get(h, m, used);
+            uint256 rangeSize = last - first + 1;
             if (rangeSize <= remaining) {
-                taken[i] = r;
+                taken[used] = SerialRange(uint64(first), uint64(last));
                 remaining -= rangeSize;
+                consumed++;
             } else {
-                uint64 newFirst = r.first + uint64(remaining);
-                taken[i] = SerialRange(r.first, newFirst - 1);
-                _put(h, m, i, SerialRange(newFirst, r.last));
+                taken[used] = SerialRange(uint64(first), uint64(first + remaining - 1));
+                _set(h, m, used, first + remaining, last);
                 remaining = 0;
             }
+            used++;
         }
-        uint256 consumed = covered == quantity ? used : used - 1; // ranges removed entirely
+        assembly ("memory-safe") {
+            mstore(taken, used) // shorten to the ranges taken (used <= the length allocated)
+        }
         if (consumed > 0) _shiftLeft(h, m, 0, consumed);
         m.balance -= quantity;
         ok = true;
+    }
+
+    /// @dev Adds `ranges` (ascending, disjoint and non-adjacent, as `takeLowest` returns them) to `m`, or
+    /// returns false when that would make more than `maxRanges` ranges (the caller must then revert).
+    function addAll(Holding storage h, Loaded memory m, SerialRange[] memory ranges, uint256 maxRanges)
+        internal
+        view
+        returns (bool ok)
+    {
+        uint256 n = ranges.length;
+        uint256 count = m.count;
+        if (n > 1 && count > 0) {
+            (uint256 lastFirst, uint256 last) = _get(h, m, count - 1);
+            // The usual arrival of several ranges: above every held range, so they append (the first may
+            // extend the last held range) without searching or shifting.
+            if (ranges[0].first > last) {
+                uint256 i = 0;
+                uint256 added = 0;
+                if (ranges[0].first == last + 1) {
+                    _set(h, m, count - 1, lastFirst, ranges[0].last);
+                    added = size(ranges[0]);
+                    i = 1;
+                }
+                if (count + n - i > maxRanges) return false;
+                for (; i < n; i++) {
+                    SerialRange memory r = ranges[i];
+                    _set(h, m, count, r.first, r.last);
+                    added += size(r);
+                    count++;
+                }
+                m.count = count;
+                m.balance += added;
+                return true;
+            }
+        }
+        for (uint256 i = 0; i < n; i++) {
+            if (!add(h, m, ranges[i], maxRanges)) return false;
+        }
+        return true;
     }
 
     /// @dev Removes exactly the serials `[first, last]`. Returns `held = false` when they do not all lie
@@ -234,17 +274,33 @@ library SerialRanges {
         }
     }
 
-    /// @dev Range `i` of `m`, reading its pair from storage the first time.
+    /// @dev Range `i` of `m`, reading its slot from storage the first time.
     function at(Holding storage h, Loaded memory m, uint256 i) internal view returns (SerialRange memory) {
-        uint256 word = _pair(h, m, i / 2) >> ((i % 2) * 80);
-        return SerialRange(uint64(word & MASK40), uint64((word >> 40) & MASK40));
+        (uint256 first, uint256 last) = _get(h, m, i);
+        return SerialRange(uint64(first), uint64(last));
     }
 
-    /// @dev Pair `k` of `m` (ranges 2k and 2k + 1), read from storage the first time it is needed.
-    function _pair(Holding storage h, Loaded memory m, uint256 k) private view returns (uint256 word) {
+    /// @dev The slot of range `i` (0: the head) and the range's bit offset in it.
+    function _position(uint256 i) private pure returns (uint256 k, uint256 shift) {
+        if (i < 2) return (0, i * 80);
+        unchecked {
+            // i >= 2: no underflow
+            return ((i + 1) / 3, ((i + 1) % 3) * 80);
+        }
+    }
+
+    /// @dev First and last serial of range `i`.
+    function _get(Holding storage h, Loaded memory m, uint256 i) private view returns (uint256 first, uint256 last) {
+        (uint256 k, uint256 shift) = _position(i);
+        uint256 word = _slot(h, m, k) >> shift;
+        return (word & MASK40, (word >> 40) & MASK40);
+    }
+
+    /// @dev Slot `k` of `m` (0: the head's ranges), read from storage the first time it is needed.
+    function _slot(Holding storage h, Loaded memory m, uint256 k) private view returns (uint256 word) {
         if (k == 0) return m.pair0;
-        // Ranges never exceed MAX_RANGES (255), so pairs are 0 .. 127.
-        if (m.tail.length == 0) m.tail = new uint256[](128);
+        // Ranges never exceed MAX_RANGES (255), so tail slots are 1 .. 85.
+        if (m.tail.length == 0) m.tail = new uint256[](86);
         if ((m.read >> k) & 1 == 0) {
             m.tail[k] = h.tail[k];
             m.read |= 1 << k;
@@ -254,10 +310,14 @@ library SerialRanges {
 
     /// @dev Stores `r` as range `i`; its serials are at most `MAX_SERIAL` (the ledger never issues beyond).
     function _put(Holding storage h, Loaded memory m, uint256 i, SerialRange memory r) private view {
-        uint256 k = i / 2;
-        uint256 shift = (i % 2) * 80;
-        uint256 word = _pair(h, m, k) & ~(((1 << 80) - 1) << shift);
-        word |= (uint256(r.first) | (uint256(r.last) << 40)) << shift;
+        _set(h, m, i, r.first, r.last);
+    }
+
+    /// @dev Stores `[first, last]` (at most `MAX_SERIAL`) as range `i`.
+    function _set(Holding storage h, Loaded memory m, uint256 i, uint256 first, uint256 last) private view {
+        (uint256 k, uint256 shift) = _position(i);
+        uint256 word = _slot(h, m, k) & ~(((1 << 80) - 1) << shift);
+        word |= (first | (last << 40)) << shift;
         if (k == 0) {
             m.pair0 = word;
         } else {
@@ -273,11 +333,14 @@ library SerialRanges {
         view
         returns (uint256 lo)
     {
-        if (count == 0 || at(h, m, count - 1).first <= serial) return count;
+        if (count == 0) return 0;
+        (uint256 lastFirst,) = _get(h, m, count - 1);
+        if (lastFirst <= serial) return count;
         uint256 hi = count - 1;
         while (lo < hi) {
             uint256 mid = (lo + hi) / 2;
-            if (at(h, m, mid).first > serial) hi = mid;
+            (uint256 first,) = _get(h, m, mid);
+            if (first > serial) hi = mid;
             else lo = mid + 1;
         }
     }
@@ -287,10 +350,21 @@ library SerialRanges {
     function _shiftLeft(Holding storage h, Loaded memory m, uint256 index, uint256 n) private view {
         uint256 count = m.count;
         for (uint256 j = index + n; j < count; j++) {
-            _put(h, m, j - n, at(h, m, j));
+            (uint256 first, uint256 last) = _get(h, m, j);
+            _set(h, m, j - n, first, last);
         }
         for (uint256 j = count - n; j < count; j++) {
-            _put(h, m, j, SerialRange(0, 0));
+            (uint256 k, uint256 shift) = _position(j);
+            if (k > 0 && shift == 0) {
+                // A tail slot whose first range goes: every range in it goes, so clear it without reading.
+                if (m.tail.length == 0) m.tail = new uint256[](86);
+                m.tail[k] = 0;
+                m.read |= 1 << k;
+                m.changed |= 1 << k;
+                j += 2;
+            } else {
+                _set(h, m, j, 0, 0);
+            }
         }
         m.count = count - n;
     }
@@ -300,7 +374,8 @@ library SerialRanges {
     function _shiftRight(Holding storage h, Loaded memory m, uint256 index) private view {
         uint256 count = m.count;
         for (uint256 j = count; j > index; j--) {
-            _put(h, m, j, at(h, m, j - 1));
+            (uint256 first, uint256 last) = _get(h, m, j - 1);
+            _set(h, m, j, first, last);
         }
         m.count = count + 1;
     }
