@@ -55,8 +55,14 @@ contract JCMArticle6 is IJCMArticle6 {
     mapping(uint256 batchId => StoredBatch) private _batches;
     // slither-disable-next-line uninitialized-state (written through storage pointers: `_insert`)
     mapping(uint256 batchId => mapping(uint256 index => FirstTransferRecord)) private _records;
-    mapping(bytes2 country => FirstTransferDefinition) private _definitions;
-    mapping(bytes2 country => bool) private _countryFirstTransferred;
+    /// @dev A country's first-transfer definition and whether any of its units was first transferred (which
+    /// locks the definition), in one slot: a first transfer reads the definition, so its lock check is warm.
+    struct CountryState {
+        FirstTransferDefinition definition;
+        bool anyFirstTransferred;
+    }
+
+    mapping(bytes2 country => CountryState) private _countries;
 
     /// @param registry_ the ledger that creates this contract (and then its projects contract)
     constructor(IJCMRegistry registry_) {
@@ -89,7 +95,7 @@ contract JCMArticle6 is IJCMArticle6 {
         b.authorizationDate = authorizationDate;
         if (authorization == Authorization.None) return;
         if (_batchLevel(country, authorization)) {
-            _firstTransferWholeBatch(batchId, b, _definitions[country]);
+            _firstTransferWholeBatch(batchId, b, _countries[country].definition);
             return;
         }
         // At most `MAX_ALLOCATIONS` (32) allocations, so at most 32 parts.
@@ -148,7 +154,7 @@ contract JCMArticle6 is IJCMArticle6 {
             }
         } else {
             if (uint8(b.authorization) & _OIMP == 0) revert Article6NotAuthorizedForOIMP(batchId, b.authorization);
-            if (side == b.country && _definitions[side] == FirstTransferDefinition.UseOrCancellation) {
+            if (side == b.country && _countries[side].definition == FirstTransferDefinition.UseOrCancellation) {
                 _firstTransfer(batchId, b, ranges, bytes2(0), FirstTransferDefinition.UseOrCancellation);
             } else {
                 _requireFirstTransferred(batchId, b, ranges);
@@ -186,7 +192,7 @@ contract JCMArticle6 is IJCMArticle6 {
             batchId, b.country, previous, requested, decision.authorizationId, decision.authorizationDate
         );
         if (b.wholeBatchFirstTransferredAt == 0 && _batchLevel(b.country, requested)) {
-            _firstTransferWholeBatch(batchId, b, _definitions[b.country]);
+            _firstTransferWholeBatch(batchId, b, _countries[b.country].definition);
         }
     }
 
@@ -195,8 +201,8 @@ contract JCMArticle6 is IJCMArticle6 {
     /// transferred yet. It applies to what is issued, authorized or moved afterwards.
     function setFirstTransferDefinition(bytes2 country, FirstTransferDefinition definition) external {
         _onlyCommittee(country);
-        if (_countryFirstTransferred[country]) revert Article6DefinitionLocked(country);
-        _definitions[country] = definition;
+        if (_countries[country].anyFirstTransferred) revert Article6DefinitionLocked(country);
+        _countries[country].definition = definition;
         emit FirstTransferDefinitionSet(country, definition);
     }
 
@@ -216,7 +222,7 @@ contract JCMArticle6 is IJCMArticle6 {
 
     /// @inheritdoc IJCMArticle6
     function firstTransferDefinition(bytes2 country) external view returns (FirstTransferDefinition) {
-        return _definitions[country];
+        return _countries[country].definition;
     }
 
     /// @inheritdoc IJCMArticle6
@@ -256,7 +262,7 @@ contract JCMArticle6 is IJCMArticle6 {
                 at: b.wholeBatchFirstTransferredAt,
                 fromParty: b.country,
                 toParty: bytes2(0),
-                trigger: _definitions[b.country]
+                trigger: _countries[b.country].definition
             });
             return (true, batchId, record);
         }
@@ -278,7 +284,7 @@ contract JCMArticle6 is IJCMArticle6 {
     /// @dev Whether `country`'s definition first-transfers a whole batch with `authorization` at once: only
     /// OIMP-authorized units may be first transferred by authorization or issuance (2/CMA.3 annex para 2).
     function _batchLevel(bytes2 country, Authorization authorization) private view returns (bool) {
-        FirstTransferDefinition definition = _definitions[country];
+        FirstTransferDefinition definition = _countries[country].definition;
         return uint8(authorization) & _OIMP != 0
             && (definition == FirstTransferDefinition.Authorization || definition == FirstTransferDefinition.Issuance);
     }
@@ -409,7 +415,8 @@ contract JCMArticle6 is IJCMArticle6 {
     function _markFirstTransferred(StoredBatch storage b) private {
         if (!b.anyFirstTransferred) {
             b.anyFirstTransferred = true;
-            if (!_countryFirstTransferred[b.country]) _countryFirstTransferred[b.country] = true;
+            CountryState storage host = _countries[b.country];
+            if (!host.anyFirstTransferred) host.anyFirstTransferred = true;
         }
     }
 

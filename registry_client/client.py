@@ -867,7 +867,7 @@ class RegistryClient:
         return self._holding(account, self.batch_state(batch_id), batch_id)
 
     def _holding(self, account: AccountInfo, state: BatchState, batch_id: int) -> Holding:
-        info = self.batch_info(batch_id)
+        info = self.batch_record(batch_id)  # project and vintage: the issuance's record
         side = account.side or state.country
         if account.kind in (AccountKind.RETIREMENT, AccountKind.CANCELLATION):
             # A retirement or cancellation account keeps only a balance (what its records
@@ -1104,7 +1104,7 @@ class RegistryClient:
     def _record_blocks(
         self, account: str, batch_id: int, ranges: tuple[SerialRange, ...]
     ) -> tuple[str, ...]:
-        info = self.batch_info(batch_id)
+        info = self.batch_record(batch_id)
         side = self.account(account).side or info.country
         return block_ids(side, info.project_ref, info.vintage, ranges)
 
@@ -1132,7 +1132,7 @@ class RegistryClient:
         if location == SerialLocation.UNISSUED:
             return SerialWhereabouts(serial=serial, location=location)
         batch_id = int(raw.batchId)
-        info = self.batch_info(batch_id)
+        info = self.batch_record(batch_id)
         if query.block is not None and (
             query.block.project_ref != info.project_ref or query.block.vintage != info.vintage
         ):
