@@ -627,14 +627,15 @@ class Applier(GovernanceHandlers, Article6Handlers):
         moved = [(r["first"], r["last"]) for r in a["ranges"]]
         self._give(a["from"], a["batchId"], moved, log)
         self._receive(a["to"], a["batchId"], moved, log)
+        # The event leaves the sides out (the accounts' sides never change: AccountOpened has them).
         self._movement(
             log,
             kind="international_transfer" if a["international"] else "transfer",
             batch_id=a["batchId"],
             from_account=a["from"],
             to_account=a["to"],
-            from_side=a["fromSide"],
-            to_side=a["toSide"],
+            from_side=self._account(a["from"]).side,
+            to_side=self._account(a["to"]).side,
             moved=moved,
             first_international=bool(a["firstInternational"]),
         )

@@ -208,16 +208,14 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
     /// authorized batch; from a non-host registry only first-transferred units) and records.
     function transfer(address to, uint256 batchId, uint256 quantity) external {
         _requireNotPaused();
-        bytes2 fromSide = _requireSendingAccount(msg.sender).side;
-        bytes2 toSide = _requireReceivingAccount(to).side;
+        bytes2 fromSide = _requireSendingAccount(msg.sender);
+        bytes2 toSide = _requireReceivingAccount(to);
         if (to == msg.sender) revert RegistrySelfTransfer(to);
         bool international = fromSide != toSide;
         SerialRange[] memory ranges = _move(msg.sender, to, batchId, quantity, false);
         bool firstInternational = international
             && _reportToArticle6(Article6Movement.InternationalTransfer, batchId, fromSide, toSide, ranges);
-        emit CreditsTransferred(
-            batchId, msg.sender, to, quantity, ranges, fromSide, toSide, international, firstInternational
-        );
+        emit CreditsTransferred(batchId, msg.sender, to, ranges, international, firstInternational);
     }
 
     /// @inheritdoc IJCMRegistry
@@ -233,7 +231,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         string calldata note
     ) external returns (uint256 retirementId) {
         _requireNotPaused();
-        bytes2 side = _requireSendingAccount(msg.sender).side;
+        bytes2 side = _requireSendingAccount(msg.sender);
         if (!_sides[usingParty].exists) revert RegistryUnknownUsingParty(usingParty);
         _checkText(beneficiary, false);
         _checkText(note, false);
@@ -257,7 +255,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         returns (uint256 cancellationId)
     {
         _requireNotPaused();
-        bytes2 side = _requireSendingAccount(msg.sender).side;
+        bytes2 side = _requireSendingAccount(msg.sender);
         if (reason == CancellationReason.Correction) revert RegistryReservedCancellationReason(reason);
         _checkText(note, false);
         address sink = _sideAccount(side, AccountKind.Cancellation);
@@ -497,7 +495,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         returns (bool toJapan)
     {
         if (amount == 0) revert RegistryZeroQuantity();
-        bytes2 side = _requireReceivingAccount(account).side;
+        bytes2 side = _requireReceivingAccount(account);
         toJapan = side == JAPAN;
         if (!toJapan && side != country) revert RegistryAllocationOutsideCommittee(account, side, country);
         SerialRange memory range = SerialRange(uint64(first), uint64(first + amount - 1));
@@ -725,15 +723,18 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         return _batches[batchId];
     }
 
-    function _requireSendingAccount(address account) private view returns (StoredAccount storage info) {
-        info = _accounts[account];
-        (AccountStatus status, AccountKind kind) = (info.status, info.kind); // one read of the account's slot
+    /// @dev The side of an active holding or government holding account, from one read of its slot.
+    function _requireSendingAccount(address account) private view returns (bytes2 side) {
+        StoredAccount storage info = _accounts[account];
+        AccountStatus status;
+        AccountKind kind;
+        (status, kind, side) = (info.status, info.kind, info.side);
         if (status == AccountStatus.None) revert RegistryUnknownAccount(account);
         if (!_isHoldingKind(kind)) revert RegistryInvalidAccountKind(account, kind);
         if (status != AccountStatus.Active) revert RegistryAccountNotActive(account, status);
     }
 
-    function _requireReceivingAccount(address account) private view returns (StoredAccount storage info) {
+    function _requireReceivingAccount(address account) private view returns (bytes2 side) {
         return _requireSendingAccount(account);
     }
 

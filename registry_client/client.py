@@ -343,7 +343,7 @@ class PreparedCalls:
                 batch_id=batch,
                 sender_account=event["from"],
                 recipient=event["to"],
-                quantity=event["quantity"],
+                quantity=amount,
                 ranges=_ranges(event["ranges"]),
                 international=event["international"],
                 first_international=event["firstInternational"],

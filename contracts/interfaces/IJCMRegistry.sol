@@ -123,17 +123,16 @@ interface IJCMRegistry {
     event BatchCreated(uint256 indexed batchId, bytes2 indexed country, uint64 firstSerial, uint64 lastSerial);
     /// @notice Part of an issuance was credited to an account.
     event CreditsIssued(uint256 indexed batchId, address indexed account, SerialRange range);
-    /// @notice Credits moved between two holding accounts (振替). A move between registry sides is an
-    /// international transfer; `firstInternational` marks one that first-transferred serials (Article 6: the
-    /// `JCMArticle6.SerialsFirstTransferred` event of the same transaction names exactly which).
+    /// @notice Credits moved between two holding accounts (振替): exactly `ranges` (their size is the
+    /// quantity, also in the `TransferSingle` of the same transaction). A move between registry sides (the
+    /// accounts' sides, from `AccountOpened`) is an international transfer; `firstInternational` marks one
+    /// that first-transferred serials (Article 6: the `JCMArticle6.SerialsFirstTransferred` event of the same
+    /// transaction names exactly which).
     event CreditsTransferred(
         uint256 indexed batchId,
         address indexed from,
         address indexed to,
-        uint256 quantity,
         SerialRange[] ranges,
-        bytes2 fromSide,
-        bytes2 toSide,
         bool international,
         bool firstInternational
     );

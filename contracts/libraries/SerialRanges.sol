@@ -99,9 +99,12 @@ library SerialRanges {
         uint256 first0 = m.pair0 & MASK40;
         if (m.count > 0 && ((m.pair0 >> 40) & MASK40) - first0 >= quantity) {
             taken = new SerialRange[](1);
-            taken[0] = SerialRange(uint64(first0), uint64(first0 + quantity - 1));
-            m.pair0 += quantity; // range 0 now starts `quantity` serials later, still at or below its last
-            m.balance -= quantity;
+            unchecked {
+                // 0 < quantity <= last0 - first0 < 2^40 <= balance's bound: no overflow, no underflow.
+                taken[0] = SerialRange(uint64(first0), uint64(first0 + quantity - 1));
+                m.pair0 += quantity; // range 0 now starts `quantity` serials later, still at or below its last
+                m.balance -= quantity; // the caller checked balance >= quantity
+            }
             return (taken, true);
         }
         // One pass, lowest range first; the balance covers the quantity, so it ends within `m.count` ranges.
@@ -141,8 +144,9 @@ library SerialRanges {
         returns (bool ok)
     {
         uint256 n = ranges.length;
+        if (n == 1) return add(h, m, ranges[0], maxRanges);
         uint256 count = m.count;
-        if (n > 1 && count > 0) {
+        if (count > 0) {
             (uint256 lastFirst, uint256 last) = _get(h, m, count - 1);
             // The usual arrival of several ranges: above every held range, so they append (the first may
             // extend the last held range) without searching or shifting.
@@ -214,16 +218,19 @@ library SerialRanges {
         if (count <= 2) {
             uint256 shift = count == 2 ? 80 : 0;
             uint256 last = (m.pair0 >> (shift + 40)) & MASK40;
-            if (count == 0 || (count == 1 && r.first > last + 1)) {
-                m.pair0 |= (uint256(r.first) | (uint256(r.last) << 40)) << (count * 80);
-                m.count = count + 1;
-                m.balance += size(r);
-                return true;
-            }
-            if (r.first == last + 1) {
-                m.pair0 = (m.pair0 & ~(MASK40 << (shift + 40))) | (uint256(r.last) << (shift + 40));
-                m.balance += size(r);
-                return true;
+            // Serials and balances stay below 2^40 (unique serials, at most MAX_SERIAL): nothing overflows.
+            unchecked {
+                if (count == 0 || (count == 1 && r.first > last + 1)) {
+                    m.pair0 |= (uint256(r.first) | (uint256(r.last) << 40)) << (count * 80);
+                    m.count = count + 1;
+                    m.balance += uint256(r.last) - r.first + 1;
+                    return true;
+                }
+                if (r.first == last + 1) {
+                    m.pair0 = (m.pair0 & ~(MASK40 << (shift + 40))) | (uint256(r.last) << (shift + 40));
+                    m.balance += uint256(r.last) - r.first + 1;
+                    return true;
+                }
             }
         }
         uint256 p = _firstAbove(h, m, r.last, count); // ranges [0, p) start at or below r.last
