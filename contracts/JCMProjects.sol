@@ -50,18 +50,32 @@ contract JCMProjects is IJCMProjects {
         uint64 end;
     }
 
+    /// @dev A project as stored: what every issuance reads (country, registration, latest period end, batch
+    /// count) in its first slot, the texts and documents after it (`projectInfo` returns them as `ProjectInfo`).
+    struct StoredProject {
+        bytes2 country;
+        uint64 registeredAt;
+        uint64 lastMonitoringEnd;
+        uint32 batchCount;
+        string ref;
+        string title;
+        string methodology;
+        bytes32 pddHash;
+        bytes32 validationReportHash;
+    }
+
     /// @dev What a correction's decision id maps to: it was used, and no batch record hashes to it.
     bytes32 private constant _CORRECTION = bytes32(uint256(1));
 
     IJCMRegistry private immutable _registry;
     IJCMArticle6 private immutable _article6;
-    mapping(bytes32 projectKey => ProjectInfo) private _projects;
+    mapping(bytes32 projectKey => StoredProject) private _projects;
     string[] private _projectRefs;
     mapping(bytes32 documentHash => bool) private _documentUsed;
     /// @dev Zero while unused; then the keccak256 of the `abi.encode`d `BatchInfo` the issuance emitted, or
     /// `_CORRECTION`.
     mapping(bytes32 countryDecisionKey => bytes32 outcome) private _decisions;
-    /// @dev Per project, its batches' periods in issuance order; the count is `ProjectInfo.batchCount`.
+    /// @dev Per project, its batches' periods in issuance order; the count is `StoredProject.batchCount`.
     mapping(bytes32 projectKey => mapping(uint256 index => StoredPeriod)) private _periods;
     mapping(bytes32 reportHash => ReportUse) private _reports;
 
@@ -86,7 +100,7 @@ contract JCMProjects is IJCMProjects {
         _useDocument(project.pddHash);
         _useDocument(project.validationReportHash);
 
-        ProjectInfo storage stored = _projects[key];
+        StoredProject storage stored = _projects[key];
         stored.ref = project.ref;
         stored.country = project.country;
         stored.title = project.title;
@@ -115,7 +129,7 @@ contract JCMProjects is IJCMProjects {
     /// `IJCMRegistry.mint` (valid allocations adding up to the quantity).
     function issue(Issuance calldata issuance) external returns (uint256 batchId) {
         bytes32 key = keccak256(bytes(issuance.projectRef));
-        ProjectInfo storage project = _projects[key];
+        StoredProject storage project = _projects[key];
         if (project.registeredAt == 0) revert ProjectsUnknownProject(issuance.projectRef);
         bytes2 country = project.country;
         _onlyCommittee(country);
@@ -166,9 +180,19 @@ contract JCMProjects is IJCMProjects {
 
     /// @inheritdoc IJCMProjects
     function projectInfo(string calldata ref) external view returns (ProjectInfo memory) {
-        ProjectInfo storage project = _projects[keccak256(bytes(ref))];
+        StoredProject storage project = _projects[keccak256(bytes(ref))];
         if (project.registeredAt == 0) revert ProjectsUnknownProject(ref);
-        return project;
+        return ProjectInfo({
+            ref: project.ref,
+            country: project.country,
+            title: project.title,
+            methodology: project.methodology,
+            pddHash: project.pddHash,
+            validationReportHash: project.validationReportHash,
+            registeredAt: project.registeredAt,
+            lastMonitoringEnd: project.lastMonitoringEnd,
+            batchCount: project.batchCount
+        });
     }
 
     /// @inheritdoc IJCMProjects
@@ -276,7 +300,7 @@ contract JCMProjects is IJCMProjects {
         b.issuedAt = uint64(block.timestamp);
     }
 
-    function _checkIssuance(Issuance calldata issuance, ProjectInfo storage project, bytes32 key) private view {
+    function _checkIssuance(Issuance calldata issuance, StoredProject storage project, bytes32 key) private view {
         if (issuance.quantity == 0) revert ProjectsZeroQuantity();
         if (issuance.quantity > issuance.verifiedReductions) {
             revert ProjectsQuantityExceedsVerified(issuance.quantity, issuance.verifiedReductions);
