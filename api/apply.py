@@ -662,9 +662,32 @@ class Applier(GovernanceHandlers, Article6Handlers):
         )
         return sink
 
+    def _check_record(self, log: DecodedLog, sink: str, sink_field: str, time_field: str) -> None:
+        """A record event is the whole record (the ledger keeps only its hash): its quantity is
+        the size of its ranges, it names the holder's side's sink account, and its time is its
+        block's."""
+        a = log.args
+        size = rng.size([(r["first"], r["last"]) for r in a["ranges"]])
+        if a["quantity"] != size:
+            raise IndexIntegrityError(
+                f"{log.name} of batch {a['batchId']}: quantity {a['quantity']} but its ranges "
+                f"hold {size} serials"
+            )
+        if a[sink_field] != sink:
+            raise IndexIntegrityError(
+                f"{log.name} of batch {a['batchId']}: names {a[sink_field]} as the sink, but "
+                f"the account's side's is {sink}"
+            )
+        if a[time_field] != log.timestamp:
+            raise IndexIntegrityError(
+                f"{log.name} of batch {a['batchId']}: dated {a[time_field]}, but its block is "
+                f"of {log.timestamp}"
+            )
+
     def _on_CreditsRetired(self, log: DecodedLog) -> None:
         a = log.args
         sink = self._consume(log, RETIREMENT, "retirement", a["retirementId"])
+        self._check_record(log, sink, "retirementAccount", "retiredAt")
         self._add(
             RetirementRecord,
             {
@@ -687,6 +710,7 @@ class Applier(GovernanceHandlers, Article6Handlers):
         reason = enum_name(CANCELLATION_REASONS, a["reason"])
         kind = "correction" if reason == "correction" else "cancellation"
         sink = self._consume(log, CANCELLATION, kind, a["cancellationId"])
+        self._check_record(log, sink, "cancellationAccount", "cancelledAt")
         zero = "0x" + "00" * 32
         self._add(
             CancellationRecord,

@@ -39,7 +39,10 @@ MovementKind = Literal[
 ]
 MOVEMENT_KINDS: tuple[str, ...] = get_args(MovementKind)
 """Every kind of movement the index records, in the order pages and reports list them."""
-Location = Annotated[str, KeyOf(SerialLocation, without=SerialLocation.UNISSUED)]
+# The index knows which record consumed a serial, so it never answers the ledger's CONSUMED.
+Location = Annotated[
+    str, KeyOf(SerialLocation, without=(SerialLocation.UNISSUED, SerialLocation.CONSUMED))
+]
 
 ChainTime = Annotated[
     datetime | int,

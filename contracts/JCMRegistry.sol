@@ -193,8 +193,20 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         _holdings[batchId][account].save(loaded);
         batch.cancelled += uint64(quantity);
         emit TransferSingle(msg.sender, account, sink, batchId, quantity);
-        cancellationId =
-            _recordCancellation(batchId, account, CancellationReason.Correction, quantity, decisionId, "", ranges);
+        cancellationId = _recordCancellation(
+            Cancellation({
+                id: 0,
+                batchId: batchId,
+                account: account,
+                cancellationAccount: sink,
+                reason: CancellationReason.Correction,
+                quantity: uint64(quantity),
+                cancelledAt: 0,
+                decisionId: decisionId,
+                note: "",
+                ranges: ranges
+            })
+        );
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -238,8 +250,21 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         address sink = _sideAccount(side, AccountKind.Retirement);
         SerialRange[] memory ranges = _move(msg.sender, sink, batchId, quantity, true);
         _batches[batchId].retired += uint64(quantity);
-        retirementId = _recordRetirement(batchId, quantity, usingParty, purpose, ranges);
-        _annotateRetirement(retirementId, ranges, beneficiary, note);
+        retirementId = _recordRetirement(
+            Retirement({
+                id: 0,
+                batchId: batchId,
+                account: msg.sender,
+                retirementAccount: sink,
+                usingParty: usingParty,
+                purpose: purpose,
+                quantity: uint64(quantity),
+                retiredAt: 0,
+                beneficiary: beneficiary,
+                note: note,
+                ranges: ranges
+            })
+        );
         // Last (checks-effects-interactions): Article 6 may still refuse, which undoes all of it.
         if (purpose == RetirementPurpose.NDC) {
             _reportToArticle6(Article6Movement.NdcRetirement, batchId, side, usingParty, ranges);
@@ -261,7 +286,20 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         address sink = _sideAccount(side, AccountKind.Cancellation);
         SerialRange[] memory ranges = _move(msg.sender, sink, batchId, quantity, true);
         _batches[batchId].cancelled += uint64(quantity);
-        cancellationId = _recordCancellation(batchId, msg.sender, reason, quantity, bytes32(0), note, ranges);
+        cancellationId = _recordCancellation(
+            Cancellation({
+                id: 0,
+                batchId: batchId,
+                account: msg.sender,
+                cancellationAccount: sink,
+                reason: reason,
+                quantity: uint64(quantity),
+                cancelledAt: 0,
+                decisionId: bytes32(0),
+                note: note,
+                ranges: ranges
+            })
+        );
         // Last (checks-effects-interactions): Article 6 may still refuse, which undoes all of it.
         if (reason == CancellationReason.OtherInternationalMitigationPurposes) {
             _reportToArticle6(Article6Movement.OimpCancellation, batchId, side, bytes2(0), ranges);
@@ -439,7 +477,13 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
 
     /// @inheritdoc IJCMRegistry
     /// @dev Runs in `JCMRegistryAdmin` (see `_viewInAdmin`).
-    function retirement(uint256) external view returns (Retirement memory) {
+    function retirementHash(uint256) external view returns (bytes32) {
+        _viewInAdmin();
+    }
+
+    /// @inheritdoc IJCMRegistry
+    /// @dev Runs in `JCMRegistryAdmin` (see `_viewInAdmin`).
+    function verifyRetirement(Retirement calldata) external view returns (bool) {
         _viewInAdmin();
     }
 
@@ -450,7 +494,13 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
 
     /// @inheritdoc IJCMRegistry
     /// @dev Runs in `JCMRegistryAdmin` (see `_viewInAdmin`).
-    function cancellation(uint256) external view returns (Cancellation memory) {
+    function cancellationHash(uint256) external view returns (bytes32) {
+        _viewInAdmin();
+    }
+
+    /// @inheritdoc IJCMRegistry
+    /// @dev Runs in `JCMRegistryAdmin` (see `_viewInAdmin`).
+    function verifyCancellation(Cancellation calldata) external view returns (bool) {
         _viewInAdmin();
     }
 
@@ -585,35 +635,25 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         holding.save(h);
     }
 
-    function _recordRetirement(
-        uint256 batchId,
-        uint256 quantity,
-        bytes2 usingParty,
-        RetirementPurpose purpose,
-        SerialRange[] memory ranges
-    ) private returns (uint256 retirementId) {
+    /// @dev Numbers `record` (its `id` and `retiredAt` are set here), commits to it in one slot and emits it
+    /// whole: the event is the record, the hash binds it to state (DESIGN §4).
+    function _recordRetirement(Retirement memory record) private returns (uint256 retirementId) {
         retirementId = ++_counters.retirementCount;
-        StoredRetirement storage record = _retirements[retirementId];
-        record.account = msg.sender;
-        record.quantity = uint64(quantity);
-        record.usingParty = usingParty;
-        record.purpose = purpose;
-        _storeSerials(record.serials, batchId, ranges);
-        _batchRetirements[batchId].push(uint64(retirementId));
-    }
-
-    /// @dev Stores a retirement's texts (empty ones cost nothing) and emits it.
-    function _annotateRetirement(
-        uint256 retirementId,
-        SerialRange[] memory ranges,
-        string calldata beneficiary,
-        string calldata note
-    ) private {
-        StoredRetirement storage r = _retirements[retirementId];
-        if (bytes(beneficiary).length > 0) r.beneficiary = beneficiary;
-        if (bytes(note).length > 0) r.note = note;
+        record.id = retirementId;
+        record.retiredAt = uint64(block.timestamp);
+        _retirementHashes[retirementId] = _retirementDigest(record);
         emit CreditsRetired(
-            retirementId, r.serials.batchId, r.account, r.quantity, ranges, r.usingParty, r.purpose, beneficiary, note
+            retirementId,
+            record.batchId,
+            record.account,
+            record.quantity,
+            record.ranges,
+            record.usingParty,
+            record.purpose,
+            record.beneficiary,
+            record.note,
+            record.retirementAccount,
+            record.retiredAt
         );
     }
 
@@ -641,25 +681,25 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         quantity = uint256(last) - uint256(first) + 1;
     }
 
-    function _recordCancellation(
-        uint256 batchId,
-        address account,
-        CancellationReason reason,
-        uint256 quantity,
-        bytes32 decisionId,
-        string memory note,
-        SerialRange[] memory ranges
-    ) private returns (uint256 cancellationId) {
+    /// @dev Numbers `record` (its `id` and `cancelledAt` are set here), commits to it in one slot and emits it
+    /// whole (see `_recordRetirement`).
+    function _recordCancellation(Cancellation memory record) private returns (uint256 cancellationId) {
         cancellationId = ++_counters.cancellationCount;
-        StoredCancellation storage record = _cancellations[cancellationId];
-        record.account = account;
-        record.quantity = uint64(quantity);
-        record.reason = reason;
-        _storeSerials(record.serials, batchId, ranges);
-        if (decisionId != bytes32(0)) record.decisionId = decisionId;
-        if (bytes(note).length > 0) record.note = note;
-        _batchCancellations[batchId].push(uint64(cancellationId));
-        emit CreditsCancelled(cancellationId, batchId, account, quantity, ranges, reason, decisionId, note);
+        record.id = cancellationId;
+        record.cancelledAt = uint64(block.timestamp);
+        _cancellationHashes[cancellationId] = _cancellationDigest(record);
+        emit CreditsCancelled(
+            cancellationId,
+            record.batchId,
+            record.account,
+            record.quantity,
+            record.ranges,
+            record.reason,
+            record.decisionId,
+            record.note,
+            record.cancellationAccount,
+            record.cancelledAt
+        );
     }
 
     /// @dev One call site for every movement Article 6 checks (it reverts to refuse one). `article6` was

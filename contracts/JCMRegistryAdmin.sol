@@ -17,7 +17,7 @@ import {JCMRegistryState} from "./JCMRegistryState.sol";
 /// @title JCMRegistryAdmin: the ledger's rarely called functions
 /// @notice Account administration (registrars open, freeze, unfreeze and close accounts), governance wiring
 /// (`addCountry`, `setCommittee`) and the record views (holdings' ranges, enumeration lists, `locateSerial`,
-/// retirement and cancellation records). `JCMRegistry` runs them here by `delegatecall`: in the ledger's
+/// the retirement and cancellation commitments and their verification). `JCMRegistry` runs them here by `delegatecall`: in the ledger's
 /// storage, with the original `msg.sender`, emitting the ledger's events from the ledger's address (views go
 /// through a static call of `JCMRegistry.adminView`, so they can change nothing). Keeping them apart keeps
 /// `JCMRegistry` under the 24 KiB code-size limit that consortium chains enforce, while the movements that run
@@ -185,7 +185,7 @@ contract JCMRegistryAdmin is JCMRegistryState {
 
     /// @notice See `IJCMRegistry`.
     /// @dev Finds the batch by binary search over the global serial counter, then the holding by binary search
-    /// in each holder's ranges, then the retirement or cancellation record that consumed it.
+    /// in each holder's ranges; a serial of the batch no holding has is `Consumed`.
     function locateSerial(uint64 serial) external view onlyDelegated returns (SerialWhereabouts memory where) {
         if (serial == 0 || serial > _counters.lastSerial) return where;
         uint256 batchId = _batchOfSerial(serial);
@@ -204,63 +204,37 @@ contract JCMRegistryAdmin is JCMRegistryState {
             }
             index = loaded.nextHolder;
         }
-        uint64[] storage retirementIds = _batchRetirements[batchId];
-        for (uint256 i = 0; i < retirementIds.length; i++) {
-            StoredRetirement storage record = _retirements[retirementIds[i]];
-            if (_contains(record.serials, serial)) {
-                where.location = SerialLocation.Retired;
-                where.account = _sides[_accounts[record.account].side].retirementAccount;
-                where.recordId = retirementIds[i];
-                return where;
-            }
-        }
-        uint64[] storage cancellationIds = _batchCancellations[batchId];
-        for (uint256 i = 0; i < cancellationIds.length; i++) {
-            StoredCancellation storage record = _cancellations[cancellationIds[i]];
-            if (_contains(record.serials, serial)) {
-                where.location = SerialLocation.Cancelled;
-                where.account = _sides[_accounts[record.account].side].cancellationAccount;
-                where.recordId = cancellationIds[i];
-                return where;
-            }
-        }
+        // No holding has it, so a retirement or cancellation consumed it; the ledger keeps those records as
+        // hashes, and the batch's CreditsRetired / CreditsCancelled events say which one.
+        where.location = SerialLocation.Consumed;
     }
 
     /// @notice See `IJCMRegistry`.
-    function retirement(uint256 retirementId) external view onlyDelegated returns (Retirement memory r) {
+    function retirementHash(uint256 retirementId) external view onlyDelegated returns (bytes32) {
         if (retirementId == 0 || retirementId > _counters.retirementCount) {
             revert IJCMRegistry.RegistryUnknownRetirement(retirementId);
         }
-        StoredRetirement storage stored = _retirements[retirementId];
-        r.id = retirementId;
-        r.batchId = stored.serials.batchId;
-        r.account = stored.account;
-        r.retirementAccount = _sides[_accounts[stored.account].side].retirementAccount;
-        r.usingParty = stored.usingParty;
-        r.purpose = stored.purpose;
-        r.quantity = stored.quantity;
-        r.retiredAt = stored.serials.timestamp;
-        r.beneficiary = stored.beneficiary;
-        r.note = stored.note;
-        r.ranges = _loadRanges(stored.serials);
+        return _retirementHashes[retirementId];
     }
 
     /// @notice See `IJCMRegistry`.
-    function cancellation(uint256 cancellationId) external view onlyDelegated returns (Cancellation memory c) {
+    /// @dev An unknown id has no commitment (zero), which no record's hash equals.
+    function verifyRetirement(Retirement calldata record) external view onlyDelegated returns (bool) {
+        return _retirementHashes[record.id] == _retirementDigest(record);
+    }
+
+    /// @notice See `IJCMRegistry`.
+    function cancellationHash(uint256 cancellationId) external view onlyDelegated returns (bytes32) {
         if (cancellationId == 0 || cancellationId > _counters.cancellationCount) {
             revert IJCMRegistry.RegistryUnknownCancellation(cancellationId);
         }
-        StoredCancellation storage stored = _cancellations[cancellationId];
-        c.id = cancellationId;
-        c.batchId = stored.serials.batchId;
-        c.account = stored.account;
-        c.cancellationAccount = _sides[_accounts[stored.account].side].cancellationAccount;
-        c.reason = stored.reason;
-        c.quantity = stored.quantity;
-        c.cancelledAt = stored.serials.timestamp;
-        c.decisionId = stored.decisionId;
-        c.note = stored.note;
-        c.ranges = _loadRanges(stored.serials);
+        return _cancellationHashes[cancellationId];
+    }
+
+    /// @notice See `IJCMRegistry`.
+    /// @dev An unknown id has no commitment (zero), which no record's hash equals.
+    function verifyCancellation(Cancellation calldata record) external view onlyDelegated returns (bool) {
+        return _cancellationHashes[record.id] == _cancellationDigest(record);
     }
 
     function _batchOfSerial(uint64 serial) private view returns (uint256 batchId) {
@@ -272,15 +246,5 @@ contract JCMRegistryAdmin is JCMRegistryState {
             else hi = mid - 1;
         }
         return lo;
-    }
-
-    function _contains(RecordSerials storage serials, uint64 serial) private view returns (bool) {
-        if (serials.first <= serial && serial <= serials.last) return true;
-        uint256 count = serials.rangeCount;
-        for (uint256 i = 1; i < count; i++) {
-            SerialRange storage r = serials.more[i];
-            if (r.first <= serial && serial <= r.last) return true;
-        }
-        return false;
     }
 }

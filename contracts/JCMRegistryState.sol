@@ -4,13 +4,7 @@ pragma solidity 0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 
 import {IJCMRegistry} from "./interfaces/IJCMRegistry.sol";
-import {
-    AccountKind,
-    AccountStatus,
-    CancellationReason,
-    RetirementPurpose,
-    SerialRange
-} from "./interfaces/RegistryTypes.sol";
+import {AccountKind, AccountStatus, Cancellation, Retirement} from "./interfaces/RegistryTypes.sol";
 import {SerialRanges} from "./libraries/SerialRanges.sol";
 import {TextChecks} from "./libraries/TextChecks.sol";
 
@@ -61,39 +55,6 @@ abstract contract JCMRegistryState is AccessControl {
         uint64 cancelled;
     }
 
-    /// @dev The batch, time and serial ranges of a retirement or cancellation record: one slot for a
-    /// record of one range (most are), one more slot per further range.
-    struct RecordSerials {
-        uint40 batchId;
-        uint40 timestamp;
-        uint24 rangeCount;
-        uint40 first; // range 0, inline
-        uint40 last;
-        mapping(uint256 index => SerialRange) more; // ranges 1 .. rangeCount-1
-    }
-
-    /// @dev A retirement as stored: one slot, the serials' slot, and the texts when not empty; its id and
-    /// retirement account are derived when read.
-    struct StoredRetirement {
-        address account;
-        uint64 quantity;
-        bytes2 usingParty;
-        RetirementPurpose purpose;
-        RecordSerials serials;
-        string beneficiary;
-        string note;
-    }
-
-    /// @dev A cancellation as stored (see `StoredRetirement`); the decision id only when not zero.
-    struct StoredCancellation {
-        address account;
-        uint64 quantity;
-        CancellationReason reason;
-        RecordSerials serials;
-        bytes32 decisionId;
-        string note;
-    }
-
     /// @dev The ledger's counters and its pause, in one storage slot: every movement reads the pause, and a
     /// retirement or cancellation then counts its record in the same (warm) slot; an issuance writes both
     /// its counters with one store.
@@ -118,36 +79,23 @@ abstract contract JCMRegistryState is AccessControl {
     Counters internal _counters;
     mapping(uint256 batchId => StoredBatch) internal _batches;
     mapping(uint256 batchId => mapping(address account => SerialRanges.Holding)) internal _holdings;
-    mapping(uint256 retirementId => StoredRetirement) internal _retirements;
-    mapping(uint256 batchId => uint64[]) internal _batchRetirements;
-    mapping(uint256 cancellationId => StoredCancellation) internal _cancellations;
-    mapping(uint256 batchId => uint64[]) internal _batchCancellations;
+    // A record is one slot, its hash: the event carries the record (DESIGN §4), the ledger binds it to state.
+    mapping(uint256 retirementId => bytes32) internal _retirementHashes;
+    mapping(uint256 cancellationId => bytes32) internal _cancellationHashes;
     // Every account by its index (`StoredAccount.index`), so 24-bit list links name accounts.
     uint256 internal _accountCount;
     mapping(uint256 index => address account) internal _accountAt;
     // slither-disable-end uninitialized-state
 
-    /// @dev Stores a record's batch, time (now) and ranges. Serials and batch ids fit 40 bits (issuance
-    /// keeps them at most SerialRanges.MAX_SERIAL); the ranges of one movement are at most
-    /// `MAX_RANGES_PER_MOVE`.
-    function _storeSerials(RecordSerials storage serials, uint256 batchId, SerialRange[] memory ranges) internal {
-        serials.batchId = uint40(batchId);
-        serials.timestamp = uint40(block.timestamp);
-        serials.rangeCount = uint24(ranges.length);
-        (serials.first, serials.last) = (uint40(ranges[0].first), uint40(ranges[0].last));
-        for (uint256 i = 1; i < ranges.length; i++) {
-            serials.more[i] = ranges[i];
-        }
+    /// @dev The commitment to a retirement record: the hash of its ABI encoding (the rule clients and auditors
+    /// rebuild from the `CreditsRetired` event; written once here for the ledger and its verifying view).
+    function _retirementDigest(Retirement memory record) internal pure returns (bytes32) {
+        return keccak256(abi.encode(record));
     }
 
-    /// @dev A record's ranges, ascending as stored.
-    function _loadRanges(RecordSerials storage serials) internal view returns (SerialRange[] memory ranges) {
-        uint256 count = serials.rangeCount;
-        ranges = new SerialRange[](count);
-        ranges[0] = SerialRange(serials.first, serials.last);
-        for (uint256 i = 1; i < count; i++) {
-            ranges[i] = serials.more[i];
-        }
+    /// @dev The commitment to a cancellation record (see `_retirementDigest`).
+    function _cancellationDigest(Cancellation memory record) internal pure returns (bytes32) {
+        return keccak256(abi.encode(record));
     }
 
     /// @dev The role of `side`'s registrars.

@@ -35,7 +35,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.types import TxParams, TxReceipt
 
-from registry_client import contracts, decisions
+from registry_client import contracts, decisions, records
 from registry_client.chain import connect_web3, rpc_errors
 from registry_client.deployment import deploy_committee, load_deployment
 from registry_client.domain import MAX_SERIAL
@@ -86,7 +86,6 @@ from registry_client.models import (
     SideAccounts,
     TransferReceipt,
     checksum,
-    hash_hex,
     parse_enum,
     side_bytes,
     side_code,
@@ -186,6 +185,29 @@ def _day(timestamp: int) -> str:
 
 def _ranges(values: Iterable[Any]) -> tuple[SerialRange, ...]:
     return tuple(SerialRange.of(v) for v in values)
+
+
+RecordT = TypeVar("RecordT", Retirement, Cancellation)
+
+
+def _proven(
+    kind: str,
+    number: int,
+    commitment: bytes,
+    candidates: Sequence[RecordT],
+    digest: Callable[[RecordT], bytes],
+) -> RecordT:
+    """The one of ``candidates`` (records read from events) whose hash is ``commitment``, the
+    ledger's; a node's logs are trusted for nothing else."""
+    for record in candidates:
+        if record.id == number and digest(record) == commitment:
+            return record
+    seen = f"{len(candidates)} event(s) that do not match it" if candidates else "no event"
+    raise RecordMismatch(
+        f"{kind} {number}: the ledger commits to 0x{commitment.hex()}, but the node's logs hold "
+        f"{seen}: use a node that keeps every log since the deployment block, and check the "
+        "deployment file's block_number"
+    )
 
 
 class PreparedCalls:
@@ -1050,73 +1072,122 @@ class RegistryClient:
         return [self.project(ref) for ref in refs]
 
     def retirement(self, retirement_id: int) -> Retirement:
-        """A retirement record.
+        """A retirement record, rebuilt from its ``CreditsRetired`` event and proven against the
+        ledger's commitment (``retirementHash``).
 
         Raises:
             NotFound: no such retirement.
+            RecordMismatch: no event of the node matches the commitment.
         """
-        raw = self._view(
-            self._rf.retirement(retirement_id),
-            f"read retirement {retirement_id}",
+        number = _positive(retirement_id, "retirement id")
+        commitment = bytes(self._view(self._rf.retirementHash(number), f"read retirement {number}"))
+        found = self._record_events("CreditsRetired", retirementId=number)
+        record = _proven(
+            "retirement",
+            number,
+            commitment,
+            [records.retirement_from_event(a) for a in found],
+            records.retirement_hash,
         )
-        ranges = _ranges(raw.ranges)
-        return Retirement(
-            id=raw.id,
-            batch_id=raw.batchId,
-            account=raw.account,
-            retirement_account=raw.retirementAccount,
-            using_party=raw.usingParty,
-            purpose=raw.purpose,
-            quantity=raw.quantity,
-            retired_at=raw.retiredAt,
-            beneficiary=raw.beneficiary,
-            note=raw.note,
-            ranges=ranges,
-            block_ids=self._record_blocks(raw.account, raw.batchId, ranges),
-        )
+        return record.model_copy(update={"block_ids": self._record_blocks(record)})
 
     def cancellation(self, cancellation_id: int) -> Cancellation:
-        """A cancellation record.
+        """A cancellation record, rebuilt from its ``CreditsCancelled`` event and proven against the
+        ledger's commitment (``cancellationHash``).
 
         Raises:
             NotFound: no such cancellation.
+            RecordMismatch: no event of the node matches the commitment.
         """
-        raw = self._view(
-            self._rf.cancellation(cancellation_id),
-            f"read cancellation {cancellation_id}",
+        number = _positive(cancellation_id, "cancellation id")
+        commitment = bytes(
+            self._view(self._rf.cancellationHash(number), f"read cancellation {number}")
         )
-        ranges = _ranges(raw.ranges)
-        decision = hash_hex(raw.decisionId)
-        return Cancellation(
-            id=raw.id,
-            batch_id=raw.batchId,
-            account=raw.account,
-            cancellation_account=raw.cancellationAccount,
-            reason=raw.reason,
-            quantity=raw.quantity,
-            cancelled_at=raw.cancelledAt,
-            decision_id=None if int(decision, 16) == 0 else decision,
-            note=raw.note,
-            ranges=ranges,
-            block_ids=self._record_blocks(raw.account, raw.batchId, ranges),
+        found = self._record_events("CreditsCancelled", cancellationId=number)
+        record = _proven(
+            "cancellation",
+            number,
+            commitment,
+            [records.cancellation_from_event(a) for a in found],
+            records.cancellation_hash,
         )
+        return record.model_copy(update={"block_ids": self._record_blocks(record)})
 
-    def _record_blocks(
-        self, account: str, batch_id: int, ranges: tuple[SerialRange, ...]
-    ) -> tuple[str, ...]:
-        info = self.batch_record(batch_id)
-        side = self.account(account).side or info.country
-        return block_ids(side, info.project_ref, info.vintage, ranges)
+    def _record_events(self, event: str, **indexed: int) -> list[dict[str, Any]]:
+        """The arguments of the registry's ``event`` logs since its deployment block whose indexed
+        arguments equal ``indexed`` (unverified: callers prove them against the commitments)."""
+        with rpc_errors(self.rpc_url):
+            logs = getattr(self.registry_contract.events, event)().get_logs(
+                from_block=self.deployment.block_number, argument_filters=indexed
+            )
+        return [dict(log["args"]) for log in logs]
 
-    def retirements(self) -> list[Retirement]:
-        """Every retirement, in id order."""
+    def _record_blocks(self, record: Retirement | Cancellation) -> tuple[str, ...]:
+        info = self.batch_record(record.batch_id)
+        side = self.account(record.account).side or info.country
+        return block_ids(side, info.project_ref, info.vintage, record.ranges)
+
+    def retirements(self, batch_id: int | None = None) -> list[Retirement]:
+        """Every retirement (or every one of ``batch_id``), in id order, each proven against the
+        ledger's commitment.
+
+        Raises:
+            RecordMismatch: a retirement has no event that matches its commitment.
+        """
         count = int(self._view(self._rf.retirementCount(), "read retirements"))
-        return [self.retirement(i) for i in range(1, count + 1)]
+        batch = {} if batch_id is None else {"batchId": _positive(batch_id, "batch id")}
+        found = self._record_events("CreditsRetired", **batch)
+        return self._proven_all(
+            "retirement",
+            count,
+            [records.retirement_from_event(a) for a in found],
+            self._rf.retirementHash,
+            records.retirement_hash,
+            every=batch_id is None,
+        )
 
-    def cancellations(self) -> list[Cancellation]:
-        """Every cancellation, in id order."""
+    def cancellations(self, batch_id: int | None = None) -> list[Cancellation]:
+        """Every cancellation (or every one of ``batch_id``), in id order, each proven against the
+        ledger's commitment.
+
+        Raises:
+            RecordMismatch: a cancellation has no event that matches its commitment.
+        """
         count = int(self._view(self._rf.cancellationCount(), "read cancellations"))
-        return [self.cancellation(i) for i in range(1, count + 1)]
+        batch = {} if batch_id is None else {"batchId": _positive(batch_id, "batch id")}
+        found = self._record_events("CreditsCancelled", **batch)
+        return self._proven_all(
+            "cancellation",
+            count,
+            [records.cancellation_from_event(a) for a in found],
+            self._rf.cancellationHash,
+            records.cancellation_hash,
+            every=batch_id is None,
+        )
+
+    def _proven_all(
+        self,
+        kind: str,
+        count: int,
+        candidates: list[RecordT],
+        commitment_of: Callable[[int], Any],
+        digest: Callable[[RecordT], bytes],
+        *,
+        every: bool,
+    ) -> list[RecordT]:
+        """The records among ``candidates`` that prove against their commitments, one per id, in id
+        order; with ``every``, ids 1..``count`` must all be there."""
+        by_id: dict[int, list[RecordT]] = {}
+        for record in candidates:
+            if 1 <= record.id <= count:
+                by_id.setdefault(record.id, []).append(record)
+        ids = range(1, count + 1) if every else sorted(by_id)
+        proven = []
+        for number in ids:
+            commitment = bytes(self._view(commitment_of(number), f"read {kind} {number}"))
+            record = _proven(kind, number, commitment, by_id.get(number, []), digest)
+            proven.append(record.model_copy(update={"block_ids": self._record_blocks(record)}))
+        return proven
 
     def locate(self, serial_or_block_id: int | str) -> SerialWhereabouts:
         """Where a serial is now; a block id stands for its first serial.
@@ -1142,25 +1213,26 @@ class RegistryClient:
                 f"{info.project_ref} vintage {info.vintage}: check the block id"
             )
         record_id: int | None = None
+        account = raw.account
         if location == SerialLocation.HELD:
-            owner = self.account(raw.account)
+            owner = self.account(account)
             ranges = self._holding(owner, self.batch_state(batch_id), batch_id).ranges
             side = owner.side or info.country
         else:
-            record_id = int(raw.recordId)
-            record: Retirement | Cancellation = (
-                self.retirement(record_id)
-                if location == SerialLocation.RETIRED
-                else self.cancellation(record_id)
+            location, record = self._consuming_record(batch_id, serial)
+            record_id, ranges = record.id, record.ranges
+            account = (
+                record.retirement_account
+                if isinstance(record, Retirement)
+                else record.cancellation_account
             )
-            ranges = record.ranges
             side = self.account(record.account).side or info.country
         containing = next((r for r in ranges if serial in r), None)
         return SerialWhereabouts(
             serial=serial,
             location=location,
             batch_id=batch_id,
-            account=raw.account,
+            account=account,
             record_id=record_id,
             side=side,
             project_ref=info.project_ref,
@@ -1174,6 +1246,55 @@ class RegistryClient:
                 else None
             ),
         )
+
+    def _consuming_record(
+        self, batch_id: int, serial: int
+    ) -> tuple[SerialLocation, Retirement | Cancellation]:
+        """The proven retirement or cancellation of ``batch_id`` whose ranges hold ``serial`` (the
+        ledger said no holding has it)."""
+        retired = self._record_holding(
+            "CreditsRetired",
+            batch_id,
+            serial,
+            records.retirement_from_event,
+            self._rf.retirementHash,
+            records.retirement_hash,
+        )
+        if retired is not None:
+            return SerialLocation.RETIRED, retired
+        cancelled = self._record_holding(
+            "CreditsCancelled",
+            batch_id,
+            serial,
+            records.cancellation_from_event,
+            self._rf.cancellationHash,
+            records.cancellation_hash,
+        )
+        if cancelled is not None:
+            return SerialLocation.CANCELLED, cancelled
+        raise RecordMismatch(
+            f"serial {serial} of batch {batch_id} is retired or cancelled, but no CreditsRetired "
+            f"or CreditsCancelled event of the node at {self.rpc_url} since block "
+            f"{self.deployment.block_number} that names it matches the ledger's commitment"
+        )
+
+    def _record_holding(
+        self,
+        event: str,
+        batch_id: int,
+        serial: int,
+        parse: Callable[[Mapping[str, Any]], RecordT],
+        commitment_of: Callable[[int], Any],
+        digest: Callable[[RecordT], bytes],
+    ) -> RecordT | None:
+        """The record of ``event`` of ``batch_id`` that holds ``serial`` and proves, if any."""
+        for args in self._record_events(event, batchId=batch_id):
+            record = parse(args)
+            if any(serial in r for r in record.ranges):
+                commitment = bytes(self._view(commitment_of(record.id), f"read record {record.id}"))
+                if digest(record) == commitment:
+                    return record
+        return None
 
     def locate_block(
         self, serial_or_block_id: int | str, *, limit: int = 100

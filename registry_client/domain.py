@@ -166,6 +166,9 @@ class SerialLocation(DomainEnum):
     HELD = 1
     RETIRED = 2
     CANCELLED = 3
+    #: Retired or cancelled: what ``locateSerial`` answers, since the ledger keeps those records as
+    #: hashes; the SDK answers ``RETIRED`` or ``CANCELLED`` from the record's proven event instead.
+    CONSUMED = 4
 
 
 class MemberSide(DomainEnum):
@@ -511,8 +514,11 @@ class KeyOf:
     JSON Schema ``enum``) exactly the keys of the members, so the API's names follow the contracts.
     """
 
-    def __init__(self, cls: type[DomainEnum], *, without: DomainEnum | None = None) -> None:
-        self.keys = [member.key for member in cls if member is not without]
+    def __init__(
+        self, cls: type[DomainEnum], *, without: DomainEnum | tuple[DomainEnum, ...] = ()
+    ) -> None:
+        left_out = without if isinstance(without, tuple) else (without,)
+        self.keys = [member.key for member in cls if member not in left_out]
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler

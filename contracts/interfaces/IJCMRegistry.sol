@@ -136,7 +136,9 @@ interface IJCMRegistry {
         bool international,
         bool firstInternational
     );
-    /// @notice Credits were retired (無効化) into the side's retirement account.
+    /// @notice Credits were retired (無効化) into the side's retirement account. The event is the whole record:
+    /// its fields are those of `Retirement` (`retiredAt` is the block's timestamp), and the ledger keeps only
+    /// the record's hash (`retirementHash`), so anyone holding this event can prove it with `verifyRetirement`.
     event CreditsRetired(
         uint256 indexed retirementId,
         uint256 indexed batchId,
@@ -146,9 +148,13 @@ interface IJCMRegistry {
         bytes2 usingParty,
         RetirementPurpose purpose,
         string beneficiary,
-        string note
+        string note,
+        address retirementAccount,
+        uint64 retiredAt
     );
-    /// @notice Credits were cancelled (取消) into the side's cancellation account.
+    /// @notice Credits were cancelled (取消) into the side's cancellation account. The event is the whole
+    /// record (the fields of `Cancellation`; `cancelledAt` is the block's timestamp), committed in state as
+    /// `cancellationHash` and proven by `verifyCancellation`.
     event CreditsCancelled(
         uint256 indexed cancellationId,
         uint256 indexed batchId,
@@ -157,7 +163,9 @@ interface IJCMRegistry {
         SerialRange[] ranges,
         CancellationReason reason,
         bytes32 decisionId,
-        string note
+        string note,
+        address cancellationAccount,
+        uint64 cancelledAt
     );
 
     // ------------------------------------------------------------------------------------------------
@@ -304,12 +312,22 @@ interface IJCMRegistry {
     /// @notice The number of retirements recorded.
     function retirementCount() external view returns (uint256);
 
-    /// @notice A retirement record by id.
-    function retirement(uint256 retirementId) external view returns (Retirement memory);
+    /// @notice The commitment to retirement `retirementId`: `keccak256(abi.encode(record))` of its full
+    /// `Retirement`, whose fields its `CreditsRetired` event carries. Reverts `RegistryUnknownRetirement`.
+    function retirementHash(uint256 retirementId) external view returns (bytes32);
+
+    /// @notice Whether `record` is exactly retirement `record.id` as the ledger committed it (every field,
+    /// ranges in order); false for any other record, including an unknown id.
+    function verifyRetirement(Retirement calldata record) external view returns (bool);
 
     /// @notice The number of cancellations recorded.
     function cancellationCount() external view returns (uint256);
 
-    /// @notice A cancellation record by id.
-    function cancellation(uint256 cancellationId) external view returns (Cancellation memory);
+    /// @notice The commitment to cancellation `cancellationId`: `keccak256(abi.encode(record))` of its full
+    /// `Cancellation`, whose fields its `CreditsCancelled` event carries. Reverts `RegistryUnknownCancellation`.
+    function cancellationHash(uint256 cancellationId) external view returns (bytes32);
+
+    /// @notice Whether `record` is exactly cancellation `record.id` as the ledger committed it; false for any
+    /// other record, including an unknown id.
+    function verifyCancellation(Cancellation calldata record) external view returns (bool);
 }

@@ -41,12 +41,16 @@ enum CancellationReason {
     Correction
 }
 
-/// @dev Where a serial number is now.
+/// @dev Where a serial number is now. The ledger keeps retirement and cancellation records as hashes, so
+/// `locateSerial` answers `Consumed` for a serial no holding has: the `CreditsRetired` or `CreditsCancelled`
+/// event of its batch that names it says which (clients find it and prove it with `verifyRetirement` or
+/// `verifyCancellation`); `Retired` and `Cancelled` are what clients answer then.
 enum SerialLocation {
     Unissued,
     Held,
     Retired,
-    Cancelled
+    Cancelled,
+    Consumed
 }
 
 /// @dev An inclusive block of consecutive serial numbers `[first, last]`.
@@ -157,7 +161,8 @@ struct BatchTotals {
     uint256 cancelled;
 }
 
-/// @dev A retirement (無効化), kept in state with the exact serials it consumed.
+/// @dev A retirement (無効化) with the exact serials it consumed. Its `CreditsRetired` event carries every
+/// field; the ledger commits to it as `keccak256(abi.encode(record))` (`IJCMRegistry.retirementHash`).
 struct Retirement {
     uint256 id;
     uint256 batchId;
@@ -172,7 +177,8 @@ struct Retirement {
     SerialRange[] ranges;
 }
 
-/// @dev A cancellation (取消), kept in state with the exact serials it consumed.
+/// @dev A cancellation (取消) with the exact serials it consumed. Its `CreditsCancelled` event carries every
+/// field; the ledger commits to it as `keccak256(abi.encode(record))` (`IJCMRegistry.cancellationHash`).
 struct Cancellation {
     uint256 id;
     uint256 batchId;
@@ -186,11 +192,10 @@ struct Cancellation {
     SerialRange[] ranges;
 }
 
-/// @dev Where one serial number is now: the batch, the holding account, and for retired or cancelled
-/// credits the record that consumed them.
+/// @dev Where one serial number is now: the batch and, for a held serial, the holding account (zero for a
+/// consumed one: see `SerialLocation`).
 struct SerialWhereabouts {
     SerialLocation location;
     uint256 batchId;
     address account;
-    uint256 recordId;
 }

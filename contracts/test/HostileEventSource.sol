@@ -7,7 +7,9 @@ import {
     AccountKind,
     Authorization,
     BatchInfo,
+    Cancellation,
     CancellationReason,
+    Retirement,
     RetirementPurpose,
     SerialRange
 } from "../interfaces/RegistryTypes.sol";
@@ -20,8 +22,15 @@ import {
 /// events, can still emit it, so the indexer is tested against this source. Deploy two: one stands in
 /// for the registry, the other for the projects contract. Never deploy outside tests.
 contract HostileEventSource {
-    /// @notice Emits `AccountOpened`.
+    // Each account's side and each side's retirement and cancellation accounts, so the record events name
+    // the holder's sink as the ledger's do.
+    mapping(address account => bytes2) private _sides;
+    mapping(bytes2 side => mapping(AccountKind kind => address)) private _sinks;
+
+    /// @notice Emits `AccountOpened` (and remembers a side's retirement and cancellation accounts).
     function openAccount(address account, bytes2 side, AccountKind kind, string calldata holderName) external {
+        _sides[account] = side;
+        if (kind == AccountKind.Retirement || kind == AccountKind.Cancellation) _sinks[side][kind] = account;
         emit IJCMRegistry.AccountOpened(account, side, kind, holderName, msg.sender);
     }
 
@@ -69,18 +78,26 @@ contract HostileEventSource {
         string calldata beneficiary,
         string calldata note
     ) external {
-        SerialRange[] memory ranges = new SerialRange[](1);
-        ranges[0] = range;
+        Retirement memory record;
+        (record.id, record.batchId, record.account, record.usingParty, record.purpose) =
+            (retirementId, batchId, account, usingParty, purpose);
+        (record.beneficiary, record.note) = (beneficiary, note);
+        record.retirementAccount = _sinks[_sides[account]][AccountKind.Retirement];
+        record.quantity = range.last - range.first + 1;
+        record.ranges = new SerialRange[](1);
+        record.ranges[0] = range;
         emit IJCMRegistry.CreditsRetired(
-            retirementId,
-            batchId,
-            account,
-            uint256(range.last) - range.first + 1,
-            ranges,
-            usingParty,
-            purpose,
-            beneficiary,
-            note
+            record.id,
+            record.batchId,
+            record.account,
+            record.quantity,
+            record.ranges,
+            record.usingParty,
+            record.purpose,
+            record.beneficiary,
+            record.note,
+            record.retirementAccount,
+            uint64(block.timestamp)
         );
     }
 
@@ -94,14 +111,35 @@ contract HostileEventSource {
         uint256 count,
         bytes2 usingParty
     ) external {
-        SerialRange[] memory ranges = new SerialRange[](1);
+        address sink = _sinks[_sides[account]][AccountKind.Retirement];
         for (uint256 i = 0; i < count; i++) {
-            uint64 serial = firstSerial + uint64(i);
-            ranges[0] = SerialRange(serial, serial);
-            emit IJCMRegistry.CreditsRetired(
-                firstRecordId + i, batchId, account, 1, ranges, usingParty, RetirementPurpose.NDC, "", ""
-            );
+            _retireOne(firstRecordId + i, batchId, account, firstSerial + uint64(i), usingParty, sink);
         }
+    }
+
+    function _retireOne(
+        uint256 retirementId,
+        uint256 batchId,
+        address account,
+        uint64 serial,
+        bytes2 usingParty,
+        address sink
+    ) private {
+        SerialRange[] memory ranges = new SerialRange[](1);
+        ranges[0] = SerialRange(serial, serial);
+        emit IJCMRegistry.CreditsRetired(
+            retirementId,
+            batchId,
+            account,
+            1,
+            ranges,
+            usingParty,
+            RetirementPurpose.NDC,
+            "",
+            "",
+            sink,
+            uint64(block.timestamp)
+        );
     }
 
     /// @notice Emits `CreditsCancelled` of one range (never a correction).
@@ -113,10 +151,24 @@ contract HostileEventSource {
         CancellationReason reason,
         string calldata note
     ) external {
-        SerialRange[] memory ranges = new SerialRange[](1);
-        ranges[0] = range;
+        Cancellation memory record;
+        (record.id, record.batchId, record.account, record.reason, record.note) =
+            (cancellationId, batchId, account, reason, note);
+        record.cancellationAccount = _sinks[_sides[account]][AccountKind.Cancellation];
+        record.quantity = range.last - range.first + 1;
+        record.ranges = new SerialRange[](1);
+        record.ranges[0] = range;
         emit IJCMRegistry.CreditsCancelled(
-            cancellationId, batchId, account, uint256(range.last) - range.first + 1, ranges, reason, bytes32(0), note
+            record.id,
+            record.batchId,
+            record.account,
+            record.quantity,
+            record.ranges,
+            record.reason,
+            record.decisionId,
+            record.note,
+            record.cancellationAccount,
+            uint64(block.timestamp)
         );
     }
 }

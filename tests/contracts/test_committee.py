@@ -33,6 +33,7 @@ from support.contracts import (
     reverts,
     sign,
 )
+from support.invariants import cancellation_struct
 
 
 def raw(signatures: list[d.MemberSignature]) -> list[tuple[str, bytes]]:
@@ -151,10 +152,12 @@ def test_correct_credits_by_decision(world: World) -> None:
     receipt = world.submit(correction, sign(correction, *quorum(world)))
     assert events(receipt, "DecisionExecuted")[0]["kind"] == d.DecisionKind.CorrectCredits
     (corrected,) = events(receipt, "CreditsCorrected")
-    record = registry.cancellation(corrected["cancellationId"])
-    assert record.reason == CancellationReason.CORRECTION
-    assert record.cancellationAccount == addr(world.vn.cancellation)
-    assert ranges(record.ranges) == [(first + 10, first + 19)]
+    (record,) = events(receipt, "CreditsCancelled")
+    assert record["cancellationId"] == corrected["cancellationId"]
+    assert record["reason"] == CancellationReason.CORRECTION
+    assert record["cancellationAccount"] == addr(world.vn.cancellation)
+    assert ranges(record["ranges"]) == [(first + 10, first + 19)]
+    assert registry.verifyCancellation(cancellation_struct(record))
     assert ranges(registry.holdingRanges(vn_company, batch)) == [
         (first, first + 9),
         (first + 20, first + 99),

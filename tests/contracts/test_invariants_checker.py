@@ -40,11 +40,35 @@ class _Call:
         return self._value
 
 
+RETIREMENT_FIELDS = (
+    "retirementId", "batchId", "account", "retirementAccount", "usingParty", "purpose",
+    "quantity", "retiredAt", "beneficiary", "note", "ranges",
+)  # fmt: skip
+CANCELLATION_FIELDS = (
+    "cancellationId", "batchId", "account", "cancellationAccount", "reason", "quantity",
+    "cancelledAt", "decisionId", "note", "ranges",
+)  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    """Lists as tuples, so records compare whatever sequences they were built from."""
+    return tuple(_plain(v) for v in value) if isinstance(value, list | tuple) else value
+
+
 class _Functions:
     def __init__(self, state: dict[str, Any]) -> None:
         self._state = state
 
     def __getattr__(self, name: str) -> Any:
+        if name in ("verifyRetirement", "verifyCancellation"):
+            kind = name.removeprefix("verify").lower()
+
+            def verify(record: tuple[Any, ...]) -> _Call:
+                committed = self._state[kind].get(record[0])
+                return _Call(committed is not None and _plain(record) == _plain(committed))
+
+            return verify
+
         def function(*args: Any) -> _Call:
             value = self._state[name]
             for arg in args:
@@ -55,10 +79,24 @@ class _Functions:
 
 
 class FakeRegistry:
-    """Answers the views the checker reads from a plain dict (web3.py-shaped: ``functions``)."""
+    """Answers the views the checker reads from a plain dict (web3.py-shaped: ``functions``).
+
+    ``state["retirement"]`` and ``state["cancellation"]`` are the records the ledger committed to;
+    the record events carry them too, unless ``state["emitted"]`` says what the events carry.
+    """
 
     def __init__(self, state: dict[str, Any]) -> None:
         self.functions = _Functions(state)
+        self._state = state
+
+    def record_events(self, name: str) -> list[dict[str, Any]]:
+        kind, fields = (
+            ("retirement", RETIREMENT_FIELDS)
+            if name == "CreditsRetired"
+            else ("cancellation", CANCELLATION_FIELDS)
+        )
+        emitted = self._state.get("emitted", {}).get(kind, self._state[kind])
+        return [dict(zip(fields, record, strict=True)) for _, record in sorted(emitted.items())]
 
 
 def consistent_state() -> dict[str, Any]:
@@ -105,8 +143,22 @@ def test_a_consistent_state_passes() -> None:
         (lambda s: s["balanceOf"][CAN].update({1: 3}), "sink"),
         (lambda s: s["balanceOf"][A].update({1: 3}), "balanceOf 3 != size"),
         (
-            lambda s: s.update({"cancellationCount": 0}),
+            lambda s: s.update({"cancellationCount": 0, "cancellation": {}}),
             "issued 10 != held 7 + retired 1 + cancelled 0",
+        ),
+        (
+            lambda s: s.update({"cancellationCount": 2}),
+            "cancellation events name ids [1], the ledger counts 2",
+        ),
+        (  # an event that is not the committed record: a forged beneficiary
+            lambda s: s.update(
+                {"emitted": {"retirement": {1: (1, 1, A, RET, JP, 0, 1, 1000, "x", "", [(5, 5)])}}}
+            ),
+            "retirement 1: its event does not match the ledger's hash",
+        ),
+        (  # a cancellation whose event a node withheld
+            lambda s: s.update({"emitted": {"cancellation": {}}}),
+            "cancellation events name ids [], the ledger counts 1",
         ),
         (lambda s: s.update({"latestSerial": 11}), "latestSerial"),
         (lambda s: s["batchState"].update({1: (b"ID", 2, 10, 0, False)}), "starts at 2"),
@@ -132,7 +184,7 @@ def test_finality_violations_are_caught() -> None:
         assert_registry_invariants(FakeRegistry(changed), previous=before)
     # A cancellation that disappears, its serials handed back to a holder.
     undone = consistent_state()
-    undone.update({"cancellationCount": 0, "batchTotals": {1: (10, 9, 1, 0)}})
+    undone.update({"cancellationCount": 0, "cancellation": {}, "batchTotals": {1: (10, 9, 1, 0)}})
     undone["holdingRanges"][B][1] = [(6, 10)]
     undone["balanceOf"][B][1] = 5
     undone["balanceOf"][CAN][1] = 0

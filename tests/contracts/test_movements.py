@@ -6,7 +6,9 @@ See docs/design.md §2 rules 1-3, 7 and 8.
 from __future__ import annotations
 
 import ape
+import eth_abi
 import pytest
+from eth_utils import keccak
 
 from registry_client import decisions as d
 from registry_client.domain import (
@@ -18,17 +20,21 @@ from registry_client.domain import (
     SerialLocation,
 )
 from support.contracts import (
+    CANCELLATION_TYPE,
     ID,
     JP,
+    RETIREMENT_TYPE,
     TH,
     VN,
     World,
     addr,
     events,
+    forgeries,
     ranges,
     reverts,
     view_reverts,
 )
+from support.invariants import assert_registry_invariants, cancellation_struct, retirement_struct
 
 # --- transfer ---------------------------------------------------------------------------------
 
@@ -177,7 +183,9 @@ def test_retirement_is_recorded_with_its_serials(world: World) -> None:
         {"operator": addr(a), "from": addr(a), "to": addr(jp.retirement), "id": batch, "value": 40}
     ]
     (retired,) = events(receipt, "CreditsRetired")
+    record = retirement_struct(retired)
     assert [tuple(r) for r in retired.pop("ranges")] == [(1, 40)]
+    retired_at = world.registry.provider.get_block(receipt.block_number).timestamp
     assert retired == {
         "retirementId": 1,
         "batchId": batch,
@@ -187,35 +195,49 @@ def test_retirement_is_recorded_with_its_serials(world: World) -> None:
         "purpose": RetirementPurpose.NDC,
         "beneficiary": beneficiary,
         "note": note,
+        "retirementAccount": addr(jp.retirement),
+        "retiredAt": retired_at,
     }
-    record = registry.retirement(1)
-    assert (record.id, record.batchId, record.account, record.retirementAccount) == (
-        1,
-        batch,
-        addr(a),
-        addr(jp.retirement),
-    )
-    assert (bytes(record.usingParty), record.purpose, record.quantity) == (
-        JP,
-        RetirementPurpose.NDC,
-        40,
-    )
-    assert (record.beneficiary, record.note) == (beneficiary, note)
-    assert record.retiredAt == world.registry.provider.get_block(receipt.block_number).timestamp
-    assert ranges(record.ranges) == [(1, 40)]
+    # The ledger keeps the record's hash; the event is the record, and the view proves it.
+    assert registry.retirementHash(1) == keccak(eth_abi.encode([RETIREMENT_TYPE], [record]))
+    assert registry.verifyRetirement(record) is True
     assert registry.retirementCount() == 1
     assert registry.balanceOf(jp.retirement, batch) == 40
     assert ranges(registry.holdingRanges(jp.retirement, batch)) == []
     assert tuple(registry.batchTotals(batch)) == (100, 60, 40, 0)
     # A voluntary offset for another party, with empty texts.
-    registry.retire(batch, 10, ID, RetirementPurpose.VOLUNTARY_OFFSET, "", "", sender=a)
-    second = registry.retirement(2)
-    assert bytes(second.usingParty) == ID
-    assert second.purpose == RetirementPurpose.VOLUNTARY_OFFSET
-    assert (second.beneficiary, second.note) == ("", "")
-    assert ranges(second.ranges) == [(41, 50)]
-    view_reverts(registry, "retirement", 0, error="RegistryUnknownRetirement", retirementId=0)
-    view_reverts(registry, "retirement", 3, error="RegistryUnknownRetirement", retirementId=3)
+    receipt = registry.retire(batch, 10, ID, RetirementPurpose.VOLUNTARY_OFFSET, "", "", sender=a)
+    (second,) = events(receipt, "CreditsRetired")
+    assert (second["retirementId"], bytes(second["usingParty"])) == (2, ID)
+    assert second["purpose"] == RetirementPurpose.VOLUNTARY_OFFSET
+    assert (second["beneficiary"], second["note"]) == ("", "")
+    assert ranges(second["ranges"]) == [(41, 50)]
+    assert registry.verifyRetirement(retirement_struct(second)) is True
+    view_reverts(registry, "retirementHash", 0, error="RegistryUnknownRetirement", retirementId=0)
+    view_reverts(registry, "retirementHash", 3, error="RegistryUnknownRetirement", retirementId=3)
+
+
+def test_a_forged_record_fails_verification(world: World) -> None:
+    """Any field of a record changed, one at a time (ranges shifted, split or cut), fails
+    ``verifyRetirement`` / ``verifyCancellation``; the genuine record passes, and so does nothing
+    of another id or an id never recorded."""
+    registry, (a, _, c) = world.registry, world.jp.companies
+    batch = world.issue("ID012", [(a, 10), (c, 10), (a, 10)])  # a: 1-10, 21-30
+    receipt = registry.retire(batch, 15, JP, RetirementPurpose.VOLUNTARY_OFFSET, "B", "N", sender=a)
+    retirement = retirement_struct(events(receipt, "CreditsRetired")[0])
+    assert ranges(retirement[10]) == [(1, 10), (21, 25)]
+    receipt = registry.cancel(batch, 5, CancellationReason.OVERALL_MITIGATION, "why", sender=a)
+    cancellation = cancellation_struct(events(receipt, "CreditsCancelled")[0])
+    assert registry.verifyRetirement(retirement) and registry.verifyCancellation(cancellation)
+    checked = set()
+    for verify, record in (
+        (registry.verifyRetirement, retirement),
+        (registry.verifyCancellation, cancellation),
+    ):
+        for field_index, forged in forgeries(record):
+            assert verify(forged) is False, (record, field_index, forged)
+            checked.add((len(record), field_index))
+    assert len(checked) == len(retirement) + len(cancellation)  # every field of both was forged
 
 
 def test_retirement_refusals(world: World) -> None:
@@ -274,16 +296,20 @@ def test_cancellation_is_recorded_with_its_reason(world: World) -> None:
         assert cancelled["account"] == addr(a) and cancelled["quantity"] == 10
         (moved,) = events(receipt, "TransferSingle")
         assert moved["to"] == addr(idn.cancellation) and moved["value"] == 10
-    record = registry.cancellation(3)
-    assert record.id == 3 and record.batchId == batch and record.account == addr(a)
-    assert record.cancellationAccount == addr(idn.cancellation)
-    assert record.reason == CancellationReason.OVERALL_MITIGATION and record.quantity == 10
-    assert record.note == "reason 2" and record.decisionId == bytes(32)
-    assert ranges(record.ranges) == [(21, 30)]
+    record = cancellation_struct(cancelled)
+    assert record[:9] == (
+        3, batch, addr(a), addr(idn.cancellation), CancellationReason.OVERALL_MITIGATION, 10,
+        world.registry.provider.get_block(receipt.block_number).timestamp, bytes(32), "reason 2",
+    )  # fmt: skip
+    assert ranges(record[9]) == [(21, 30)]
+    assert registry.cancellationHash(3) == keccak(eth_abi.encode([CANCELLATION_TYPE], [record]))
+    assert registry.verifyCancellation(record) is True
     assert registry.cancellationCount() == 3
     assert tuple(registry.batchTotals(batch)) == (30, 0, 0, 30)
     assert registry.accountInfo(a).nonEmptyHoldings == 0
-    view_reverts(registry, "cancellation", 4, error="RegistryUnknownCancellation", cancellationId=4)
+    view_reverts(
+        registry, "cancellationHash", 4, error="RegistryUnknownCancellation", cancellationId=4
+    )
 
 
 def test_cancellation_refusals(world: World) -> None:
@@ -324,8 +350,10 @@ def test_sinks_never_send_and_retired_credits_never_move(world: World) -> None:
     # The holder has nothing left; the serials stay in their records.
     with reverts("RegistryInsufficientCredits", account=a, batchId=batch, balance=0, needed=1):
         registry.transfer(b, batch, 1, sender=a)
-    assert ranges(registry.retirement(1).ranges) == [(1, 5)]
-    assert ranges(registry.cancellation(1).ranges) == [(6, 10)]
+    assert world.registry.retirementCount() == world.registry.cancellationCount() == 1
+    snapshot = assert_registry_invariants(registry, world.projects)
+    assert snapshot.retirements[1].ranges == ((1, 5),)
+    assert snapshot.cancellations[1].ranges == ((6, 10),)
 
 
 # --- locating serials -------------------------------------------------------------------------
@@ -340,23 +368,23 @@ def test_locate_serial(world: World) -> None:
     registry.retire(first, 20, JP, RetirementPurpose.VOLUNTARY_OFFSET, "", "", sender=a)  # 11-30
     registry.cancel(first, 5, CancellationReason.VOLUNTARY_CANCELLATION, "", sender=a)  # 31-35
 
-    def where(serial: int) -> tuple[int, int, str, int]:
+    def where(serial: int) -> tuple[int, int, str]:
         w = registry.locateSerial(serial)
-        return (w.location, w.batchId, w.account, w.recordId)
+        return (w.location, w.batchId, w.account)
 
     zero = "0x0000000000000000000000000000000000000000"
-    assert where(1) == (SerialLocation.HELD, first, addr(b), 0)
-    assert where(10) == (SerialLocation.HELD, first, addr(b), 0)
-    assert where(11) == (SerialLocation.RETIRED, first, addr(jp.retirement), 1)
-    assert where(30) == (SerialLocation.RETIRED, first, addr(jp.retirement), 1)
-    assert where(31) == (SerialLocation.CANCELLED, first, addr(jp.cancellation), 1)
-    assert where(36) == (SerialLocation.HELD, first, addr(a), 0)
-    assert where(100) == (SerialLocation.HELD, first, addr(a), 0)
-    assert where(101) == (SerialLocation.HELD, second, addr(world.th.companies[0]), 0)
-    assert where(150) == (SerialLocation.HELD, second, addr(world.th.companies[0]), 0)
-    assert where(151) == (SerialLocation.UNISSUED, 0, zero, 0)
-    assert where(0) == (SerialLocation.UNISSUED, 0, zero, 0)
-    assert where(2**64 - 1) == (SerialLocation.UNISSUED, 0, zero, 0)
+    assert where(1) == (SerialLocation.HELD, first, addr(b))
+    assert where(10) == (SerialLocation.HELD, first, addr(b))
+    # Retired (11-30) and cancelled (31-35) alike: the records say which (kept as hashes).
+    for serial in (11, 30, 31, 35):
+        assert where(serial) == (SerialLocation.CONSUMED, first, zero)
+    assert where(36) == (SerialLocation.HELD, first, addr(a))
+    assert where(100) == (SerialLocation.HELD, first, addr(a))
+    assert where(101) == (SerialLocation.HELD, second, addr(world.th.companies[0]))
+    assert where(150) == (SerialLocation.HELD, second, addr(world.th.companies[0]))
+    assert where(151) == (SerialLocation.UNISSUED, 0, zero)
+    assert where(0) == (SerialLocation.UNISSUED, 0, zero)
+    assert where(2**64 - 1) == (SerialLocation.UNISSUED, 0, zero)
 
 
 # --- pause ------------------------------------------------------------------------------------

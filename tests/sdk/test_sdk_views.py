@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from eth_account import Account
 
+from registry_client import records
 from registry_client.errors import InvalidInput, NotFound, RecordMismatch
 from registry_client.models import (
     AccountKind,
@@ -165,6 +166,40 @@ def test_records(world: World) -> None:
     [cancellation] = client.cancellations()
     assert cancellation.account == world.bob.address
     assert cancellation.block_ids == (f"JCM-ID-{PROJECT}-{VINTAGE}-000006001-000006003",)
+
+
+def test_records_are_proven_against_the_ledger(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SDK rebuilds each record from its event and hashes it as the ledger does; a node that
+    serves an altered event gets no record out of the SDK, only ``RecordMismatch``."""
+    world.client(world.alice).retire(1, 7, "JP", "voluntary offset", "Alice", "note")
+    world.client(world.bob).cancel(1, 3, "overall mitigation", "why")
+    client = world.client()
+    functions = client.registry_contract.functions
+    retirement, cancellation = client.retirement(1), client.cancellation(1)
+    assert records.retirement_hash(retirement) == bytes(functions.retirementHash(1).call())
+    assert records.cancellation_hash(cancellation) == bytes(functions.cancellationHash(1).call())
+    assert functions.verifyRetirement(records.retirement_struct(retirement)).call()
+    assert functions.verifyCancellation(records.cancellation_struct(cancellation)).call()
+    assert client.retirements(batch_id=1) == [retirement] and client.retirements(batch_id=2) == []
+    assert client.cancellations(batch_id=1) == [cancellation]
+
+    genuine = client._record_events
+
+    def altered(event: str, **indexed: int) -> list[dict[str, Any]]:
+        return [{**a, "note": "altered"} for a in genuine(event, **indexed)]
+
+    monkeypatch.setattr(client, "_record_events", altered)
+    with pytest.raises(RecordMismatch, match="retirement 1: the ledger commits to 0x"):
+        client.retirement(1)
+    with pytest.raises(RecordMismatch, match="cancellation 1"):
+        client.cancellations()
+    with pytest.raises(RecordMismatch, match="serial 1 of batch 1 is retired or cancelled"):
+        client.locate(1)
+    monkeypatch.setattr(client, "_record_events", lambda event, **indexed: [])  # logs pruned
+    with pytest.raises(RecordMismatch, match="the node's logs hold no event"):
+        client.retirement(1)
 
 
 def test_committee_countries_and_sides(world: World) -> None:

@@ -53,6 +53,13 @@ VN = b"VN"
 
 #: 2023-01-01T00:00:00Z: where a project's first test monitoring period starts.
 BASE_TIME = 1672531200
+#: The ABI types of the ``Retirement`` and ``Cancellation`` structs, whose encoding is hashed.
+RETIREMENT_TYPE = (
+    "(uint256,uint256,address,address,bytes2,uint8,uint64,uint64,string,string,(uint64,uint64)[])"
+)
+CANCELLATION_TYPE = (
+    "(uint256,uint256,address,address,uint8,uint64,uint64,bytes32,string,(uint64,uint64)[])"
+)
 URI = DEFAULT_METADATA_URI
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
@@ -206,6 +213,31 @@ def events(receipt: Any, name: str) -> list[dict[str, Any]]:
 def ranges(raw: Any) -> list[tuple[int, int]]:
     """Serial ranges as ``[(first, last), ...]``."""
     return [(int(r[0]), int(r[1])) for r in raw]
+
+
+def forgeries(record: tuple[Any, ...]) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """``record`` (a ``Retirement`` or ``Cancellation`` tuple) with one field changed at a time,
+    as ``(field index, forged record)``; ranges are forged by shifting, splitting and dropping."""
+    for i, value in enumerate(record):
+        if isinstance(value, bool):
+            changed: list[Any] = [not value]
+        elif isinstance(value, int):  # ids, amounts, times, and enums (kept in range)
+            changed = [value ^ 1]
+        elif isinstance(value, str) and value.startswith("0x") and len(value) == 42:
+            changed = [to_checksum_address("0x" + ("%040x" % (int(value, 16) ^ 1)))]
+        elif isinstance(value, str):
+            changed = [value + "x"]
+        elif isinstance(value, bytes):
+            changed = [bytes([value[0] ^ 1]) + value[1:]]
+        else:  # ranges
+            (first, last), rest = value[0], list(value[1:])
+            changed = [[(first + 1, last + 1), *rest], [(first, last), (last + 1, last + 1), *rest]]
+            if first < last:
+                changed.append([(first, first), (first + 1, last), *rest])
+            if rest:
+                changed.append([(first, last)])
+        for forged in changed:
+            yield i, (*record[:i], forged, *record[i + 1 :])
 
 
 # ------------------------------------------------------------------------------------------------
