@@ -186,11 +186,8 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
     ) external returns (uint256 cancellationId) {
         _onlyProjects();
         StoredBatch storage batch = _existingBatch(batchId);
-        (address sink, uint256 quantity, SerialRanges.Loaded memory loaded) =
-            _takeNamedSerials(account, batchId, batch.country, firstSerial, lastSerial);
         SerialRange[] memory ranges = _single(SerialRange(firstSerial, lastSerial));
-        _depositRanges(sink, batchId, ranges, quantity, true, loaded);
-        _holdings[batchId][account].save(loaded);
+        (address sink, uint256 quantity) = _cancelNamedSerials(account, batchId, batch.country, ranges);
         batch.cancelled += uint64(quantity);
         emit TransferSingle(msg.sender, account, sink, batchId, quantity);
         cancellationId = _recordCancellation(
@@ -224,7 +221,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         bytes2 toSide = _requireReceivingAccount(to);
         if (to == msg.sender) revert RegistrySelfTransfer(to);
         bool international = fromSide != toSide;
-        SerialRange[] memory ranges = _move(msg.sender, to, batchId, quantity, false);
+        SerialRange[] memory ranges = _move(msg.sender, to, batchId, quantity, 0);
         bool firstInternational = international
             && _reportToArticle6(Article6Movement.InternationalTransfer, batchId, fromSide, toSide, ranges);
         emit CreditsTransferred(batchId, msg.sender, to, ranges, international, firstInternational);
@@ -247,8 +244,8 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         if (!_sides[usingParty].exists) revert RegistryUnknownUsingParty(usingParty);
         _checkText(beneficiary, false);
         _checkText(note, false);
-        address sink = _sideAccount(side, AccountKind.Retirement);
-        SerialRange[] memory ranges = _move(msg.sender, sink, batchId, quantity, true);
+        (address sink, uint256 sinkIndex) = _sideAccount(side, AccountKind.Retirement);
+        SerialRange[] memory ranges = _move(msg.sender, sink, batchId, quantity, sinkIndex);
         _batches[batchId].retired += uint64(quantity);
         retirementId = _recordRetirement(
             Retirement({
@@ -283,8 +280,8 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         bytes2 side = _requireSendingAccount(msg.sender);
         if (reason == CancellationReason.Correction) revert RegistryReservedCancellationReason(reason);
         _checkText(note, false);
-        address sink = _sideAccount(side, AccountKind.Cancellation);
-        SerialRange[] memory ranges = _move(msg.sender, sink, batchId, quantity, true);
+        (address sink, uint256 sinkIndex) = _sideAccount(side, AccountKind.Cancellation);
+        SerialRange[] memory ranges = _move(msg.sender, sink, batchId, quantity, sinkIndex);
         _batches[batchId].cancelled += uint64(quantity);
         cancellationId = _recordCancellation(
             Cancellation({
@@ -567,17 +564,18 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
             // The first holder links to no one (the list's end); an account already first needs no link.
             predecessor.nextHolder = SerialRanges.END;
             batch.firstHolder = index;
-            _depositRanges(account, batchId, _single(range), amount, false, predecessor);
+            _depositRanges(account, batchId, _single(range), amount, 0, predecessor);
         } else {
             SerialRanges.Holding storage head = _holdings[batchId][_accountAt[first]];
             predecessor = head.load();
-            _depositRanges(account, batchId, _single(range), amount, false, predecessor);
+            _depositRanges(account, batchId, _single(range), amount, 0, predecessor);
             head.save(predecessor);
         }
     }
 
     /// @dev Moves the `quantity` lowest serials of a batch from `from` to `to` and emits `TransferSingle`.
-    function _move(address from, address to, uint256 batchId, uint256 quantity, bool toSink)
+    /// `sinkIndex` is the account number of `to` when it is a retirement or cancellation account, else 0.
+    function _move(address from, address to, uint256 batchId, uint256 quantity, uint256 sinkIndex)
         private
         returns (SerialRange[] memory ranges)
     {
@@ -593,7 +591,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         if (!ok) revert RegistryTooManyRanges(from, batchId, MAX_RANGES_PER_MOVE);
         if (held.balance == 0) _accounts[from].nonEmptyHoldings -= 1;
         // A new holder of the batch is listed right after the sender, whose holding is written anyway.
-        _depositRanges(to, batchId, ranges, quantity, toSink, held);
+        _depositRanges(to, batchId, ranges, quantity, sinkIndex, held);
         source.save(held);
         emit TransferSingle(msg.sender, from, to, batchId, quantity);
     }
@@ -603,16 +601,28 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
     /// A holding receiving its first credits joins two lists: the batch's holders, right after
     /// `predecessor` (a listed holding of the batch that the caller saves after this call), and the account's
     /// batches, at their head in the account's slot (written anyway: its count of non-empty holdings grows).
+    /// A sink (`sinkIndex` its account number, else 0) joins only the batch's holders: it never closes, so
+    /// neither its count nor its batch list is kept (`accountBatches` finds its batches by their balances),
+    /// and its first deposit of a batch costs the new slot alone.
     function _depositRanges(
         address account,
         uint256 batchId,
         SerialRange[] memory ranges,
         uint256 quantity,
-        bool toSink,
+        uint256 sinkIndex,
         SerialRanges.Loaded memory predecessor
     ) private {
         SerialRanges.Holding storage holding = _holdings[batchId][account];
         SerialRanges.Loaded memory h = holding.load();
+        if (sinkIndex != 0) {
+            if (h.nextHolder == 0) {
+                if (batchId >= SerialRanges.END) revert RegistryTooManyBatches(SerialRanges.END - 1);
+                (h.nextHolder, predecessor.nextHolder) = (predecessor.nextHolder, sinkIndex);
+            }
+            h.balance += quantity;
+            holding.save(h);
+            return;
+        }
         if (h.balance == 0) {
             StoredAccount storage info = _accounts[account];
             info.nonEmptyHoldings += 1;
@@ -625,12 +635,8 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
                 (h.nextBatch, info.firstBatch) = (firstBatch == 0 ? SerialRanges.END : firstBatch, uint24(batchId));
             }
         }
-        if (toSink) {
-            h.balance += quantity;
-        } else {
-            if (!holding.addAll(h, ranges, MAX_RANGES_PER_HOLDING)) {
-                revert RegistryHoldingTooFragmented(account, batchId, MAX_RANGES_PER_HOLDING);
-            }
+        if (!holding.addAll(h, ranges, MAX_RANGES_PER_HOLDING)) {
+            revert RegistryHoldingTooFragmented(account, batchId, MAX_RANGES_PER_HOLDING);
         }
         holding.save(h);
     }
@@ -657,12 +663,11 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         );
     }
 
-    /// @dev Removes `[first, last]` from a holding account being corrected; returns its side's cancellation
-    /// account, the quantity removed and the holding, which the caller saves after the deposit (it is listed, so
-    /// a sink new to the batch is listed after it).
-    function _takeNamedSerials(address account, uint256 batchId, bytes2 country, uint64 first, uint64 last)
+    /// @dev Moves exactly `ranges[0]` from a holding account being corrected to its side's cancellation
+    /// account; returns that account and the quantity moved.
+    function _cancelNamedSerials(address account, uint256 batchId, bytes2 country, SerialRange[] memory ranges)
         private
-        returns (address sink, uint256 quantity, SerialRanges.Loaded memory held)
+        returns (address sink, uint256 quantity)
     {
         StoredAccount storage info = _accounts[account];
         if (info.status == AccountStatus.None) revert RegistryUnknownAccount(account);
@@ -671,14 +676,19 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         if (info.side != JAPAN && info.side != country) {
             revert RegistryCorrectionOutsideCommittee(account, info.side, country);
         }
-        sink = _sideAccount(info.side, AccountKind.Cancellation);
+        uint256 sinkIndex;
+        (sink, sinkIndex) = _sideAccount(info.side, AccountKind.Cancellation);
         SerialRanges.Holding storage holding = _holdings[batchId][account];
-        held = holding.load();
+        SerialRanges.Loaded memory held = holding.load();
+        (uint64 first, uint64 last) = (ranges[0].first, ranges[0].last);
         (bool found, bool ok) = holding.takeExact(held, first, last);
         if (!found) revert RegistrySerialsNotHeld(account, batchId, first, last);
         if (!ok) revert RegistryHoldingTooFragmented(account, batchId, SerialRanges.MAX_RANGES);
         if (held.balance == 0) info.nonEmptyHoldings -= 1;
         quantity = uint256(last) - uint256(first) + 1;
+        // The holding is listed, so a sink new to the batch is listed after it: saved after the deposit.
+        _depositRanges(sink, batchId, ranges, quantity, sinkIndex, held);
+        holding.save(held);
     }
 
     /// @dev Numbers `record` (its `id` and `cancelledAt` are set here), commits to it in one slot and emits it
@@ -778,8 +788,12 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         return _requireSendingAccount(account);
     }
 
-    function _sideAccount(bytes2 side, AccountKind kind) private view returns (address sink) {
-        sink = kind == AccountKind.Retirement ? _sides[side].retirementAccount : _sides[side].cancellationAccount;
+    /// @dev The side's retirement or cancellation account and its number (one slot read).
+    function _sideAccount(bytes2 side, AccountKind kind) private view returns (address sink, uint256 index) {
+        Side storage s = _sides[side];
+        (sink, index) = kind == AccountKind.Retirement
+            ? (s.retirementAccount, uint256(s.retirementIndex))
+            : (s.cancellationAccount, uint256(s.cancellationIndex));
         if (sink == address(0)) revert RegistryNoSideAccount(side, kind);
     }
 

@@ -51,19 +51,19 @@ contract JCMRegistryAdmin is JCMRegistryState {
         if (_accounts[account].status != AccountStatus.None) revert IJCMRegistry.RegistryAccountAlreadyExists(account);
         if (kind == AccountKind.None) revert IJCMRegistry.RegistryInvalidAccountKind(account, kind);
         _checkText(holderName, true);
-        if (kind == AccountKind.Retirement) {
-            address existing = _sides[side].retirementAccount;
-            if (existing != address(0)) revert IJCMRegistry.RegistrySideAccountExists(side, kind, existing);
-            _sides[side].retirementAccount = account;
-        } else if (kind == AccountKind.Cancellation) {
-            address existing = _sides[side].cancellationAccount;
-            if (existing != address(0)) revert IJCMRegistry.RegistrySideAccountExists(side, kind, existing);
-            _sides[side].cancellationAccount = account;
-        }
         // Numbered so that holding lists link accounts in 24 bits (SerialRanges.END marks a list's end).
         uint256 index = ++_accountCount;
         if (index >= SerialRanges.END) revert IJCMRegistry.RegistryTooManyAccounts(SerialRanges.END - 1);
         _accountAt[index] = account;
+        if (kind == AccountKind.Retirement) {
+            address existing = _sides[side].retirementAccount;
+            if (existing != address(0)) revert IJCMRegistry.RegistrySideAccountExists(side, kind, existing);
+            (_sides[side].retirementAccount, _sides[side].retirementIndex) = (account, uint24(index));
+        } else if (kind == AccountKind.Cancellation) {
+            address existing = _sides[side].cancellationAccount;
+            if (existing != address(0)) revert IJCMRegistry.RegistrySideAccountExists(side, kind, existing);
+            (_sides[side].cancellationAccount, _sides[side].cancellationIndex) = (account, uint24(index));
+        }
         _accounts[account] = StoredAccount({
             kind: kind,
             status: AccountStatus.Active,
@@ -120,7 +120,12 @@ contract JCMRegistryAdmin is JCMRegistryState {
     /// consent and the committee.
     function addCountry(bytes2 country, address committee, address authority) external onlyDelegated {
         _sides[country] = Side({
-            exists: true, committee: committee, retirementAccount: address(0), cancellationAccount: address(0)
+            exists: true,
+            committee: committee,
+            retirementAccount: address(0),
+            retirementIndex: 0,
+            cancellationAccount: address(0),
+            cancellationIndex: 0
         });
         _countries.push(country);
         _setUpAuthority(country, authority);
@@ -151,6 +156,7 @@ contract JCMRegistryAdmin is JCMRegistryState {
     /// @dev Walks the account's batch list (newest first, ending at `SerialRanges.END`) and answers it in the
     /// order the account first received each batch.
     function accountBatches(address account) external view onlyDelegated returns (uint64[] memory batches) {
+        if (!_isHoldingKind(_accounts[account].kind)) return _sinkBatches(account);
         uint256 first = _accounts[account].firstBatch;
         uint256 count = 0;
         for (uint256 b = first; b != 0 && b != SerialRanges.END; b = _holdings[b][account].load().nextBatch) {
@@ -159,6 +165,22 @@ contract JCMRegistryAdmin is JCMRegistryState {
         batches = new uint64[](count);
         for (uint256 b = first; count > 0; b = _holdings[b][account].load().nextBatch) {
             batches[--count] = uint64(b);
+        }
+    }
+
+    /// @dev The batches a retirement or cancellation account (or an address without an account: none) has
+    /// received, ascending: it keeps no batch list (it never closes, and deposits into it stay cheap), and its
+    /// balances never fall, so every batch it ever held has a balance. Reads every batch's holding twice.
+    function _sinkBatches(address account) private view returns (uint64[] memory batches) {
+        uint256 batchCount = _counters.batchCount;
+        uint256 count = 0;
+        for (uint256 b = 1; b <= batchCount; b++) {
+            if (_holdings[b][account].balanceOf() != 0) count++;
+        }
+        batches = new uint64[](count);
+        count = 0;
+        for (uint256 b = 1; count < batches.length; b++) {
+            if (_holdings[b][account].balanceOf() != 0) batches[count++] = uint64(b);
         }
     }
 

@@ -24,7 +24,11 @@ abstract contract JCMRegistryState is AccessControl {
         bool exists;
         address committee;
         address retirementAccount;
+        // The sinks' account numbers beside their addresses: a deposit that lists a sink among a batch's
+        // holders reads no more than the address it deposits to.
+        uint24 retirementIndex;
         address cancellationAccount;
+        uint24 cancellationIndex;
     }
 
     /// @dev An account as stored: `AccountInfo` and the account's place in the holding lists, all but the

@@ -297,7 +297,8 @@ interface IJCMRegistry {
     /// cancellation accounts, whose serials are kept in their records.
     function holdingRanges(address account, uint256 batchId) external view returns (SerialRange[] memory);
 
-    /// @notice Every batch the account has ever held (some may now be empty).
+    /// @notice Every batch the account has ever held (some may now be empty), in the order it first received
+    /// them; for a retirement or cancellation account, the batches it received, ascending.
     function accountBatches(address account) external view returns (uint64[] memory);
 
     /// @notice Every account that has ever held credits of the batch (some may now be empty).

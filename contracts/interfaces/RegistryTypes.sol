@@ -65,7 +65,7 @@ struct AccountInfo {
     AccountStatus status;
     bytes2 side;
     uint64 openedAt;
-    uint32 nonEmptyHoldings;
+    uint32 nonEmptyHoldings; // batches held now; 0 for retirement and cancellation accounts (never closed)
     string holderName;
 }
 

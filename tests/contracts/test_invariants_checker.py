@@ -114,8 +114,8 @@ def consistent_state() -> dict[str, Any]:
         "accountInfo": {
             A: (1, 1, JP, 0, 1, "A"),
             B: (1, 1, JP, 0, 1, "B"),
-            RET: (3, 1, JP, 0, 1, "R"),
-            CAN: (4, 1, JP, 0, 1, "C"),
+            RET: (3, 1, JP, 0, 0, "R"),  # sinks: no count (they never close)
+            CAN: (4, 1, JP, 0, 0, "C"),
         },
         "balanceOf": {A: {1: 4}, B: {1: 3}, RET: {1: 1}, CAN: {1: 2}},
         "holdingRanges": {A: {1: [(1, 4)]}, B: {1: [(6, 8)]}, RET: {1: []}, CAN: {1: []}},
