@@ -205,3 +205,40 @@ def test_admin_module_runs_only_through_the_ledger(world: World) -> None:
     call = registry.accountBatches.as_transaction(jp.companies[0]).data
     with reverts("RegistryNotSelf", caller=addr(world.outsider)):
         registry.adminView(call, sender=world.outsider)
+
+
+#: Storage slot of the ledger's account counter (JCMRegistryState: after AccessControl's roles, the
+#: URI, sides, countries, accounts, counters, batches, holdings and the two record-hash maps).
+ACCOUNT_COUNT_SLOT = 10
+#: Most accounts holding lists can name (24-bit links, the top value marking a list's end).
+MAX_LISTED_ACCOUNTS = 2**24 - 2
+
+
+def test_accounts_beyond_what_holding_lists_can_name_are_refused(world: World) -> None:
+    """Accounts are numbered for the holder lists' 24-bit links: once every number is taken,
+    opening one more is refused. The counter is moved to the ceiling with anvil's setStorageAt, and
+    put back after."""
+    w3, registry = world.registry.provider.web3, world.registry
+    original = w3.eth.get_storage_at(registry.address, ACCOUNT_COUNT_SLOT)
+    count = int.from_bytes(original, "big")
+    # The slot is the one assumed: the last number given names the last account opened.
+    last = w3.eth.get_storage_at(
+        registry.address,
+        keccak(count.to_bytes(32, "big") + (ACCOUNT_COUNT_SLOT + 1).to_bytes(32, "big")),
+    )
+    assert count > 0 and int.from_bytes(last, "big") != 0
+    full = "0x" + MAX_LISTED_ACCOUNTS.to_bytes(32, "big").hex()
+    w3.provider.make_request(
+        "anvil_setStorageAt", [registry.address, hex(ACCOUNT_COUNT_SLOT), full]
+    )
+    try:
+        with reverts("RegistryTooManyAccounts", max=MAX_LISTED_ACCOUNTS):
+            registry.openAccount(
+                world.spare[0], JP, AccountKind.HOLDING, "X", sender=world.jp.registrar
+            )
+    finally:
+        w3.provider.make_request(
+            "anvil_setStorageAt",
+            [registry.address, hex(ACCOUNT_COUNT_SLOT), "0x" + original.hex()],
+        )
+    assert registry.accountInfo(world.spare[0]).status == AccountStatus.NONE
