@@ -90,6 +90,7 @@ from registry_client.models import (
     side_bytes,
     side_code,
 )
+from registry_client.records import RecordT
 from registry_client.serials import block_ids, format_block_id, parse_serial
 from registry_client.text import printable
 from registry_client.transactions import (
@@ -185,9 +186,6 @@ def _day(timestamp: int) -> str:
 
 def _ranges(values: Iterable[Any]) -> tuple[SerialRange, ...]:
     return tuple(SerialRange.of(v) for v in values)
-
-
-RecordT = TypeVar("RecordT", Retirement, Cancellation)
 
 
 def _proven(
@@ -1079,17 +1077,7 @@ class RegistryClient:
             NotFound: no such retirement.
             RecordMismatch: no event of the node matches the commitment.
         """
-        number = _positive(retirement_id, "retirement id")
-        commitment = bytes(self._view(self._rf.retirementHash(number), f"read retirement {number}"))
-        found = self._record_events("CreditsRetired", retirementId=number)
-        record = _proven(
-            "retirement",
-            number,
-            commitment,
-            [records.retirement_from_event(a) for a in found],
-            records.retirement_hash,
-        )
-        return record.model_copy(update={"block_ids": self._record_blocks(record)})
+        return self._record(records.RETIREMENT, retirement_id)
 
     def cancellation(self, cancellation_id: int) -> Cancellation:
         """A cancellation record, rebuilt from its ``CreditsCancelled`` event and proven against the
@@ -1099,17 +1087,15 @@ class RegistryClient:
             NotFound: no such cancellation.
             RecordMismatch: no event of the node matches the commitment.
         """
-        number = _positive(cancellation_id, "cancellation id")
-        commitment = bytes(
-            self._view(self._rf.cancellationHash(number), f"read cancellation {number}")
-        )
-        found = self._record_events("CreditsCancelled", cancellationId=number)
+        return self._record(records.CANCELLATION, cancellation_id)
+
+    def _record(self, kind: records.RecordKind[RecordT], record_id: int) -> RecordT:
+        number = _positive(record_id, f"{kind.name} id")
+        commitment_of = getattr(self._rf, kind.commitment_view)
+        commitment = bytes(self._view(commitment_of(number), f"read {kind.name} {number}"))
+        found = self._record_events(kind.event, **{kind.id_argument: number})
         record = _proven(
-            "cancellation",
-            number,
-            commitment,
-            [records.cancellation_from_event(a) for a in found],
-            records.cancellation_hash,
+            kind.name, number, commitment, [kind.from_event(a) for a in found], kind.digest
         )
         return record.model_copy(update={"block_ids": self._record_blocks(record)})
 
@@ -1134,17 +1120,7 @@ class RegistryClient:
         Raises:
             RecordMismatch: a retirement has no event that matches its commitment.
         """
-        count = int(self._view(self._rf.retirementCount(), "read retirements"))
-        batch = {} if batch_id is None else {"batchId": _positive(batch_id, "batch id")}
-        found = self._record_events("CreditsRetired", **batch)
-        return self._proven_all(
-            "retirement",
-            count,
-            [records.retirement_from_event(a) for a in found],
-            self._rf.retirementHash,
-            records.retirement_hash,
-            every=batch_id is None,
-        )
+        return self._records(records.RETIREMENT, batch_id)
 
     def cancellations(self, batch_id: int | None = None) -> list[Cancellation]:
         """Every cancellation (or every one of ``batch_id``), in id order, each proven against the
@@ -1153,15 +1129,18 @@ class RegistryClient:
         Raises:
             RecordMismatch: a cancellation has no event that matches its commitment.
         """
-        count = int(self._view(self._rf.cancellationCount(), "read cancellations"))
+        return self._records(records.CANCELLATION, batch_id)
+
+    def _records(self, kind: records.RecordKind[RecordT], batch_id: int | None) -> list[RecordT]:
+        count = int(self._view(getattr(self._rf, kind.count_view)(), f"read {kind.name}s"))
         batch = {} if batch_id is None else {"batchId": _positive(batch_id, "batch id")}
-        found = self._record_events("CreditsCancelled", **batch)
+        found = self._record_events(kind.event, **batch)
         return self._proven_all(
-            "cancellation",
+            kind.name,
             count,
-            [records.cancellation_from_event(a) for a in found],
-            self._rf.cancellationHash,
-            records.cancellation_hash,
+            [kind.from_event(a) for a in found],
+            getattr(self._rf, kind.commitment_view),
+            kind.digest,
             every=batch_id is None,
         )
 
@@ -1252,24 +1231,10 @@ class RegistryClient:
     ) -> tuple[SerialLocation, Retirement | Cancellation]:
         """The proven retirement or cancellation of ``batch_id`` whose ranges hold ``serial`` (the
         ledger said no holding has it)."""
-        retired = self._record_holding(
-            "CreditsRetired",
-            batch_id,
-            serial,
-            records.retirement_from_event,
-            self._rf.retirementHash,
-            records.retirement_hash,
-        )
+        retired = self._record_holding(records.RETIREMENT, batch_id, serial)
         if retired is not None:
             return SerialLocation.RETIRED, retired
-        cancelled = self._record_holding(
-            "CreditsCancelled",
-            batch_id,
-            serial,
-            records.cancellation_from_event,
-            self._rf.cancellationHash,
-            records.cancellation_hash,
-        )
+        cancelled = self._record_holding(records.CANCELLATION, batch_id, serial)
         if cancelled is not None:
             return SerialLocation.CANCELLED, cancelled
         raise RecordMismatch(
@@ -1279,20 +1244,15 @@ class RegistryClient:
         )
 
     def _record_holding(
-        self,
-        event: str,
-        batch_id: int,
-        serial: int,
-        parse: Callable[[Mapping[str, Any]], RecordT],
-        commitment_of: Callable[[int], Any],
-        digest: Callable[[RecordT], bytes],
+        self, kind: records.RecordKind[RecordT], batch_id: int, serial: int
     ) -> RecordT | None:
-        """The record of ``event`` of ``batch_id`` that holds ``serial`` and proves, if any."""
-        for args in self._record_events(event, batchId=batch_id):
-            record = parse(args)
+        """The ``kind`` record of ``batch_id`` that holds ``serial`` and proves, if any."""
+        commitment_of = getattr(self._rf, kind.commitment_view)
+        for args in self._record_events(kind.event, batchId=batch_id):
+            record = kind.from_event(args)
             if any(serial in r for r in record.ranges):
                 commitment = bytes(self._view(commitment_of(record.id), f"read record {record.id}"))
-                if digest(record) == commitment:
+                if kind.digest(record) == commitment:
                     return record
         return None
 

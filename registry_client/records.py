@@ -14,9 +14,10 @@ contracts and is not written again here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
@@ -128,3 +129,41 @@ def retirement_hash(record: Retirement) -> bytes:
 def cancellation_hash(record: Cancellation) -> bytes:
     """The ledger's commitment to ``record``: ``keccak256(abi.encode(Cancellation))``."""
     return keccak(abi_encode([_struct_type("verifyCancellation")], [cancellation_struct(record)]))
+
+
+RecordT = TypeVar("RecordT", Retirement, Cancellation)
+
+
+@dataclass(frozen=True)
+class RecordKind(Generic[RecordT]):
+    """Where the ledger keeps one kind of record and how a reader proves it: the names of its
+    event, the event's indexed id, the ledger's count and commitment views, and the functions that
+    rebuild the record from the event and hash it."""
+
+    name: str
+    event: str
+    id_argument: str
+    count_view: str
+    commitment_view: str
+    from_event: Callable[[Mapping[str, Any]], RecordT]
+    digest: Callable[[RecordT], bytes]
+
+
+RETIREMENT = RecordKind(
+    name="retirement",
+    event="CreditsRetired",
+    id_argument="retirementId",
+    count_view="retirementCount",
+    commitment_view="retirementHash",
+    from_event=retirement_from_event,
+    digest=retirement_hash,
+)
+CANCELLATION = RecordKind(
+    name="cancellation",
+    event="CreditsCancelled",
+    id_argument="cancellationId",
+    count_view="cancellationCount",
+    commitment_view="cancellationHash",
+    from_event=cancellation_from_event,
+    digest=cancellation_hash,
+)
