@@ -446,13 +446,21 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
 
     /// @inheritdoc IJCMRegistry
     /// @dev Runs in `JCMRegistryAdmin` (see `_viewInAdmin`).
-    function accountBatches(address) external view returns (uint64[] memory) {
+    function accountBatches(address, uint256, uint256)
+        external
+        view
+        returns (uint64[] memory batches, uint256 next)
+    {
         _viewInAdmin();
     }
 
     /// @inheritdoc IJCMRegistry
     /// @dev Runs in `JCMRegistryAdmin` (see `_viewInAdmin`).
-    function batchHolders(uint256) external view returns (address[] memory) {
+    function batchHolders(uint256, uint256, uint256)
+        external
+        view
+        returns (address[] memory holders, uint256 next)
+    {
         _viewInAdmin();
     }
 

@@ -153,51 +153,86 @@ contract JCMRegistryAdmin is JCMRegistryState {
     }
 
     /// @notice See `IJCMRegistry`.
-    /// @dev Walks the account's batch list (newest first, ending at `SerialRanges.END`) and answers it in the
-    /// order the account first received each batch.
-    function accountBatches(address account) external view onlyDelegated returns (uint64[] memory batches) {
-        if (!_isHoldingKind(_accounts[account].kind)) return _sinkBatches(account);
-        uint256 first = _accounts[account].firstBatch;
-        uint256 count = 0;
-        for (uint256 b = first; b != 0 && b != SerialRanges.END; b = _holdings[b][account].load().nextBatch) {
-            count++;
+    /// @dev Walks the account's batch list (newest first, ending at `SerialRanges.END`) from `cursor`, a batch
+    /// on it; a listed holding's link is never 0, which tells a cursor on the list from any other number.
+    function accountBatches(address account, uint256 cursor, uint256 limit)
+        external
+        view
+        onlyDelegated
+        returns (uint64[] memory batches, uint256 next)
+    {
+        _checkLimit(cursor, limit);
+        if (!_isHoldingKind(_accounts[account].kind)) return _sinkBatches(account, cursor, limit);
+        uint256 batchId = cursor == 0 ? _accounts[account].firstBatch : cursor;
+        if (cursor != 0 && (cursor >= SerialRanges.END || _holdings[cursor][account].load().nextBatch == 0)) {
+            revert IJCMRegistry.RegistryInvalidPage(cursor, limit, MAX_PAGE_SIZE);
         }
-        batches = new uint64[](count);
-        for (uint256 b = first; count > 0; b = _holdings[b][account].load().nextBatch) {
-            batches[--count] = uint64(b);
+        batches = new uint64[](limit);
+        uint256 count = 0;
+        while (batchId != 0 && batchId != SerialRanges.END && count < limit) {
+            batches[count++] = uint64(batchId);
+            batchId = _holdings[batchId][account].load().nextBatch;
+        }
+        next = batchId == SerialRanges.END ? 0 : batchId;
+        assembly ("memory-safe") {
+            mstore(batches, count) // the page's length: fewer than `limit` on the last page
         }
     }
 
-    /// @dev The batches a retirement or cancellation account (or an address without an account: none) has
-    /// received, ascending: it keeps no batch list (it never closes, and deposits into it stay cheap), and its
-    /// balances never fall, so every batch it ever held has a balance. Reads every batch's holding twice.
-    function _sinkBatches(address account) private view returns (uint64[] memory batches) {
+    /// @dev A page of the batches a retirement or cancellation account (or an address without an account:
+    /// none) has received, ascending. It keeps no batch list (it never closes, and deposits into it stay
+    /// cheap), and its balances never fall, so every batch it ever held has a balance: the page checks
+    /// `limit` batch ids from `cursor` (0: the first batch).
+    function _sinkBatches(address account, uint256 cursor, uint256 limit)
+        private
+        view
+        returns (uint64[] memory batches, uint256 next)
+    {
         uint256 batchCount = _counters.batchCount;
+        uint256 from = cursor == 0 ? 1 : cursor;
+        if (from > batchCount + 1) revert IJCMRegistry.RegistryInvalidPage(cursor, limit, MAX_PAGE_SIZE);
+        uint256 to = from + limit; // exclusive; no overflow: both are bounded (batch ids, MAX_PAGE_SIZE)
+        if (to > batchCount + 1) to = batchCount + 1;
+        batches = new uint64[](to - from);
         uint256 count = 0;
-        for (uint256 b = 1; b <= batchCount; b++) {
-            if (_holdings[b][account].balanceOf() != 0) count++;
-        }
-        batches = new uint64[](count);
-        count = 0;
-        for (uint256 b = 1; count < batches.length; b++) {
+        for (uint256 b = from; b < to; b++) {
             if (_holdings[b][account].balanceOf() != 0) batches[count++] = uint64(b);
+        }
+        next = to > batchCount ? 0 : to;
+        assembly ("memory-safe") {
+            mstore(batches, count)
         }
     }
 
     /// @notice See `IJCMRegistry`.
-    /// @dev Walks the batch's holder list from its first holder to `SerialRanges.END`.
-    function batchHolders(uint256 batchId) external view onlyDelegated returns (address[] memory holders) {
-        uint256 first = _batches[batchId].firstHolder;
-        uint256 count = 0;
-        for (uint256 i = first; i != 0 && i != SerialRanges.END; i = _nextHolder(batchId, i)) {
-            count++;
+    /// @dev Walks the batch's holder list from `cursor` (an account number on it; 0: its first holder) to
+    /// `SerialRanges.END`.
+    function batchHolders(uint256 batchId, uint256 cursor, uint256 limit)
+        external
+        view
+        onlyDelegated
+        returns (address[] memory holders, uint256 next)
+    {
+        _checkLimit(cursor, limit);
+        uint256 index = cursor == 0 ? _batches[batchId].firstHolder : cursor;
+        if (cursor != 0 && (cursor >= SerialRanges.END || _nextHolder(batchId, cursor) == 0)) {
+            revert IJCMRegistry.RegistryInvalidPage(cursor, limit, MAX_PAGE_SIZE);
         }
-        holders = new address[](count);
-        uint256 index = first;
-        for (uint256 n = 0; n < count; n++) {
-            holders[n] = _accountAt[index];
+        holders = new address[](limit);
+        uint256 count = 0;
+        while (index != 0 && index != SerialRanges.END && count < limit) {
+            holders[count++] = _accountAt[index];
             index = _nextHolder(batchId, index);
         }
+        next = index == SerialRanges.END ? 0 : index;
+        assembly ("memory-safe") {
+            mstore(holders, count)
+        }
+    }
+
+    /// @dev A page's `limit` is 1 .. `MAX_PAGE_SIZE`.
+    function _checkLimit(uint256 cursor, uint256 limit) private pure {
+        if (limit == 0 || limit > MAX_PAGE_SIZE) revert IJCMRegistry.RegistryInvalidPage(cursor, limit, MAX_PAGE_SIZE);
     }
 
     /// @dev The holder listed after the account numbered `index` in the batch's holder list.

@@ -16,6 +16,9 @@ import {TextChecks} from "./libraries/TextChecks.sol";
 abstract contract JCMRegistryState is AccessControl {
     /// @notice Longest text (names, notes) stored, in bytes.
     uint256 public constant MAX_TEXT_BYTES = 256;
+    /// @notice Most items one page of a list view (`batchHolders`, `accountBatches`) answers: each costs a
+    /// few storage reads, so a page stays far below a node's gas cap for `eth_call`.
+    uint256 public constant MAX_PAGE_SIZE = 512;
 
     bytes private constant REGISTRAR_ROLE_PREFIX = "JCM_REGISTRAR_";
     bytes private constant AUTHORITY_ROLE_PREFIX = "JCM_AUTHORITY_";

@@ -38,7 +38,7 @@ from web3.types import TxParams, TxReceipt
 from registry_client import contracts, decisions, records
 from registry_client.chain import connect_web3, rpc_errors
 from registry_client.deployment import deploy_committee, load_deployment
-from registry_client.domain import MAX_SERIAL
+from registry_client.domain import MAX_PAGE_SIZE, MAX_SERIAL
 from registry_client.errors import (
     ChainUnavailable,
     DeploymentError,
@@ -921,9 +921,11 @@ class RegistryClient:
     def holdings(self, address: str, *, include_empty: bool = False) -> list[Holding]:
         """Every batch the account holds, with serial ranges and block ids (batch order)."""
         account = self.account(address)
-        batch_ids = self._view(
-            self._rf.accountBatches(account.address),
-            "read the account's batches",
+        batch_ids = sorted(
+            self._pages(
+                lambda cursor: self._rf.accountBatches(account.address, cursor, MAX_PAGE_SIZE),
+                "read the account's batches",
+            )
         )
         found = [self._holding(account, self.batch_state(b), b) for b in batch_ids]
         return [h for h in found if include_empty or h.balance]
@@ -931,9 +933,23 @@ class RegistryClient:
     def batch_holdings(self, batch_id: int, *, include_empty: bool = False) -> list[Holding]:
         """Every account's holding of one batch."""
         state = self.batch_state(batch_id)
-        holders = self._view(self._rf.batchHolders(batch_id), "read batch holders")
+        holders = self._pages(
+            lambda cursor: self._rf.batchHolders(batch_id, cursor, MAX_PAGE_SIZE),
+            "read batch holders",
+        )
         found = [self._holding(self.account(a), state, batch_id) for a in holders]
         return [h for h in found if include_empty or h.balance]
+
+    def _pages(self, page: Callable[[int], Any], what: str) -> list[Any]:
+        """Every item of a paged list view: ``page(cursor)`` answers ``(items, next cursor)``, and
+        the cursor 0 starts the list and ends it."""
+        items: list[Any] = []
+        cursor = 0
+        while True:
+            found, cursor = self._view(page(cursor), what)
+            items.extend(found)
+            if cursor == 0:
+                return items
 
     def batch_count(self) -> int:
         """The number of batches issued (ids run from 1)."""

@@ -257,6 +257,8 @@ MAX_ALLOCATIONS = 32
 MAX_RANGES_PER_MOVE = 32
 #: ``JCMRegistry.MAX_RANGES_PER_HOLDING``: serial ranges one holding may keep.
 MAX_RANGES_PER_HOLDING = 128
+#: ``JCMRegistry.MAX_PAGE_SIZE``: most items one page of ``batchHolders`` / ``accountBatches``.
+MAX_PAGE_SIZE = 512
 #: ``JCMRegistry.MAX_TEXT_BYTES`` and ``JCMProjects.MAX_TEXT_BYTES`` (UTF-8 bytes, not characters).
 MAX_TEXT_BYTES = 256
 #: ``JCMProjects.MAX_ISSUANCE_QUANTITY``: most credits one issuance creates.
@@ -287,8 +289,9 @@ CONTRACT_CONSTANTS: dict[str, dict[str, int | str]] = {
         "MAX_RANGES_PER_HOLDING": MAX_RANGES_PER_HOLDING,
         "MAX_ALLOCATIONS": MAX_ALLOCATIONS,
         "MAX_TEXT_BYTES": MAX_TEXT_BYTES,
+        "MAX_PAGE_SIZE": MAX_PAGE_SIZE,
     },
-    "JCMRegistryAdmin": {"MAX_TEXT_BYTES": MAX_TEXT_BYTES},
+    "JCMRegistryAdmin": {"MAX_TEXT_BYTES": MAX_TEXT_BYTES, "MAX_PAGE_SIZE": MAX_PAGE_SIZE},
     "JCMProjects": {
         "MAX_TEXT_BYTES": MAX_TEXT_BYTES,
         "MIN_VINTAGE": MIN_VINTAGE,

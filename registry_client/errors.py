@@ -492,6 +492,14 @@ ERROR_MESSAGES: dict[str, ErrorMessage] = {
             "further batch can be issued"
         ),
     ),
+    "RegistryInvalidPage": _m(
+        InvalidInput,
+        lambda a: (
+            f"no page of that list starts at cursor {a['cursor']} with limit {a['limit']}: start "
+            f"at 0, continue at the cursor the previous page gave, and ask for 1 to "
+            f"{a['maxLimit']} items"
+        ),
+    ),
     "RegistryNotSelf": _m(
         NotPermitted,
         lambda a: (

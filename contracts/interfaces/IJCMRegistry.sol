@@ -98,6 +98,9 @@ interface IJCMRegistry {
     error RegistryTooManyAccounts(uint256 max);
     /// @notice A batch id beyond what holding lists can name (batch ids 1 .. `max`).
     error RegistryTooManyBatches(uint256 max);
+    /// @notice A page of a list view asked from a `cursor` that is not on the list, or of a `limit` outside
+    /// 1 .. `maxLimit`.
+    error RegistryInvalidPage(uint256 cursor, uint256 limit, uint256 maxLimit);
 
     // ------------------------------------------------------------------------------------------------
     // Events
@@ -287,7 +290,7 @@ interface IJCMRegistry {
     /// @notice The number of batches issued; batch ids run from 1 to this number.
     function batchCount() external view returns (uint256);
 
-    /// @notice What the ledger keeps of a batch (its issuance data is in `JCMProjects.batchInfo`).
+    /// @notice What the ledger keeps of a batch (its issuance record is committed in `JCMProjects`: `verifyBatch`).
     function batchState(uint256 batchId) external view returns (BatchState memory);
 
     /// @notice Conservation figures of a batch.
@@ -297,12 +300,23 @@ interface IJCMRegistry {
     /// cancellation accounts, whose serials are kept in their records.
     function holdingRanges(address account, uint256 batchId) external view returns (SerialRange[] memory);
 
-    /// @notice Every batch the account has ever held (some may now be empty), in the order it first received
-    /// them; for a retirement or cancellation account, the batches it received, ascending.
-    function accountBatches(address account) external view returns (uint64[] memory);
+    /// @notice One page of the batches the account has ever held (some may now be empty): at most `limit`
+    /// (1 .. `MAX_PAGE_SIZE`) batch ids from `cursor` (0 for the first page), and the cursor of the next
+    /// page (0 after the last). A holding or government holding account's batches come newest first; a
+    /// retirement or cancellation account keeps no list, so its page scans `limit` batch ids from `cursor`
+    /// upwards and answers those it received (a page may be empty while `next` is not 0).
+    function accountBatches(address account, uint256 cursor, uint256 limit)
+        external
+        view
+        returns (uint64[] memory batches, uint256 next);
 
-    /// @notice Every account that has ever held credits of the batch (some may now be empty).
-    function batchHolders(uint256 batchId) external view returns (address[] memory);
+    /// @notice One page of the accounts that have ever held credits of the batch (some may now be empty):
+    /// at most `limit` (1 .. `MAX_PAGE_SIZE`) holders from `cursor` (0 for the first page), and the cursor
+    /// of the next page (0 after the last).
+    function batchHolders(uint256 batchId, uint256 cursor, uint256 limit)
+        external
+        view
+        returns (address[] memory holders, uint256 next);
 
     /// @notice Where a serial number is now. Meant for `eth_call`: it scans the batch's holders.
     function locateSerial(uint64 serial) external view returns (SerialWhereabouts memory);

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from web3 import Web3
 
 from registry_client import contracts
-from registry_client.domain import SerialLocation
+from registry_client.domain import MAX_PAGE_SIZE, SerialLocation
 from support.api_chain import Chain
 from support.batches import BatchRecord, issued_batches
 
@@ -26,6 +26,17 @@ def _all(client: TestClient, url: str) -> list[dict[str, Any]]:
     page = client.get(url, params={"limit": 500}).json()
     assert page["total"] == len(page["items"])
     return list(page["items"])
+
+
+def _whole(view: Any, key: Any) -> list[Any]:
+    """Every item of a paged list view of the ledger (``batchHolders``, ``accountBatches``)."""
+    items: list[Any] = []
+    cursor = 0
+    while True:
+        page, cursor = view(key, cursor, MAX_PAGE_SIZE).call()
+        items.extend(page)
+        if cursor == 0:
+            return items
 
 
 def test_batches_match_batch_totals_and_batch_info(client: TestClient, seeded_chain: Chain) -> None:
@@ -56,7 +67,7 @@ def test_batches_match_batch_totals_and_batch_info(client: TestClient, seeded_ch
         detail = client.get(f"/v1/batches/{batch['id']}").json()
         on_chain_holders = {
             h: registry.functions.balanceOf(h, batch["id"]).call()
-            for h in registry.functions.batchHolders(batch["id"]).call()
+            for h in _whole(registry.functions.batchHolders, batch["id"])
         }
         assert {h["account"]: h["balance"] for h in detail["holders"]} == {
             h: b for h, b in on_chain_holders.items() if b > 0
@@ -80,7 +91,7 @@ def test_accounts_match_balances_and_holding_ranges(
             h["batch_id"]: h
             for h in _all(client, f"/v1/accounts/{address}/holdings?include_empty=true")
         }
-        on_chain_batches = registry.functions.accountBatches(address).call()
+        on_chain_batches = _whole(registry.functions.accountBatches, address)
         assert sorted(holdings) == sorted(on_chain_batches)
         non_empty = 0
         for batch_id in on_chain_batches:

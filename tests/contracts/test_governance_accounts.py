@@ -19,6 +19,7 @@ from support.contracts import (
     events,
     reverts,
     view_reverts,
+    whole_list,
 )
 
 
@@ -186,7 +187,7 @@ def test_frozen_empty_account_may_close(world: World) -> None:
 def test_unknown_account_info_is_empty(world: World) -> None:
     info = world.registry.accountInfo(world.spare[0])
     assert info.kind == AccountKind.NONE and info.status == AccountStatus.NONE
-    assert world.registry.accountBatches(world.spare[0]) == []
+    assert whole_list(world.registry.accountBatches, world.spare[0]) == []
 
 
 # --- the admin module ------------------------------------------------------------------------
@@ -201,8 +202,10 @@ def test_admin_module_runs_only_through_the_ledger(world: World) -> None:
         module.openAccount(world.spare[0], JP, AccountKind.HOLDING, "Direct", sender=jp.registrar)
     with reverts("RegistryAdminNotDelegated"):
         module.freezeAccount(jp.companies[0], sender=jp.registrar)
-    view_reverts(module, "accountBatches", addr(jp.companies[0]), error="RegistryAdminNotDelegated")
-    call = registry.accountBatches.as_transaction(jp.companies[0]).data
+    view_reverts(
+        module, "accountBatches", addr(jp.companies[0]), 0, 1, error="RegistryAdminNotDelegated"
+    )
+    call = registry.accountBatches.as_transaction(jp.companies[0], 0, 1).data
     with reverts("RegistryNotSelf", caller=addr(world.outsider)):
         registry.adminView(call, sender=world.outsider)
 

@@ -69,6 +69,15 @@ class _Functions:
 
             return verify
 
+        if name == "batchHolders":  # paged: the cursor here is the position in the list
+
+            def page(batch_id: int, cursor: int, limit: int) -> _Call:
+                holders = self._state[name][batch_id]
+                end = cursor + limit
+                return _Call((holders[cursor:end], end if end < len(holders) else 0))
+
+            return page
+
         def function(*args: Any) -> _Call:
             value = self._state[name]
             for arg in args:

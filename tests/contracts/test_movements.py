@@ -33,6 +33,7 @@ from support.contracts import (
     ranges,
     reverts,
     view_reverts,
+    whole_list,
 )
 from support.invariants import assert_registry_invariants, cancellation_struct, retirement_struct
 
@@ -53,8 +54,8 @@ def test_transfer_within_a_side(world: World) -> None:
     assert ranges(registry.holdingRanges(a, batch)) == [(31, 100)]
     assert ranges(registry.holdingRanges(b, batch)) == [(1, 30)]
     assert registry.balanceOf(a, batch) == 70 and registry.balanceOf(b, batch) == 30
-    assert list(registry.batchHolders(batch)) == [addr(a), addr(b)]
-    assert list(registry.accountBatches(b)) == [batch]
+    assert whole_list(registry.batchHolders, batch) == [addr(a), addr(b)]
+    assert whole_list(registry.accountBatches, b) == [batch]
     assert registry.accountInfo(b).nonEmptyHoldings == 1
     assert not world.article6.batchArticle6(batch).internationallyTransferred
 

@@ -36,6 +36,7 @@ from support.contracts import (
     ranges,
     reverts,
     view_reverts,
+    whole_list,
 )
 from support.invariants import cancellation_struct
 
@@ -192,8 +193,8 @@ def test_issue_credits_allocations_with_global_serials(world: World) -> None:
     assert projects.decisionUsed(ID, issuance.decision_id)
     assert registry.balanceOf(jp_gov, 1) == 3000 and registry.balanceOf(id_company, 1) == 2000
     assert ranges(registry.holdingRanges(id_company, 1)) == [(3001, 5000)]
-    assert list(registry.batchHolders(1)) == [addr(jp_gov), addr(id_company)]
-    assert list(registry.accountBatches(jp_gov)) == [1]
+    assert whole_list(registry.batchHolders, 1) == [addr(jp_gov), addr(id_company)]
+    assert whole_list(registry.accountBatches, jp_gov) == [1]
     assert tuple(registry.batchTotals(1)) == (5000, 5000, 0, 0)
     project = projects.projectInfo("ID012")
     assert project.batchCount == 1 and project.lastMonitoringEnd == issuance.monitoring_end
@@ -411,7 +412,7 @@ def test_issue_several_allocations_to_one_account_merge(world: World) -> None:
     batch = world.issue("ID012", [(holder, 5), (holder, 5), (other, 1), (holder, 3)])
     assert ranges(world.registry.holdingRanges(holder, batch)) == [(1, 10), (12, 14)]
     assert world.registry.balanceOf(holder, batch) == 13
-    assert list(world.registry.batchHolders(batch)) == [addr(holder), addr(other)]
+    assert whole_list(world.registry.batchHolders, batch) == [addr(holder), addr(other)]
     assert world.registry.accountInfo(holder).nonEmptyHoldings == 1
 
 

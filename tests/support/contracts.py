@@ -40,6 +40,7 @@ from web3.exceptions import ContractCustomError as Web3ContractCustomError
 
 from registry_client import decisions as d
 from registry_client.domain import (
+    MAX_PAGE_SIZE,
     AccountKind,
     Authorization,
 )
@@ -208,6 +209,18 @@ def addr(account: Any) -> str:
 def events(receipt: Any, name: str) -> list[dict[str, Any]]:
     """The decoded arguments of every ``name`` event in the receipt, in log order."""
     return [dict(log.event_arguments) for log in receipt.events if log.event_name == name]
+
+
+def whole_list(view: Any, key: Any, page_size: int = MAX_PAGE_SIZE) -> list[Any]:
+    """Every item of a paged list view of the ledger (``registry.batchHolders`` /
+    ``registry.accountBatches`` of an Ape contract, asked for ``key``), page after page."""
+    items: list[Any] = []
+    cursor = 0
+    while True:
+        page, cursor = view(key, cursor, page_size)
+        items.extend(page)
+        if cursor == 0:
+            return items
 
 
 def ranges(raw: Any) -> list[tuple[int, int]]:

@@ -43,6 +43,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from registry_client.domain import MAX_PAGE_SIZE
 from support.batches import issued_batches
 
 SINK_KINDS = frozenset({3, 4})  # AccountKind.Retirement, AccountKind.Cancellation
@@ -151,6 +152,15 @@ class _Reader:
         return [self(name, *args) for name, args in calls]
 
 
+def _all_holders(reg: _Reader, batch_id: int, first_page: Any) -> list[str]:
+    """Every holder of ``batch_id``: the first page of ``batchHolders``, then the rest."""
+    holders, cursor = list(first_page[0]), int(first_page[1])
+    while cursor:
+        page, cursor = reg("batchHolders", batch_id, cursor, MAX_PAGE_SIZE)
+        holders.extend(page)
+    return holders
+
+
 def _ranges(raw: Any) -> tuple[Range, ...]:
     return tuple(
         (int(r["first"]), int(r["last"])) if isinstance(r, dict) else (int(r[0]), int(r[1]))
@@ -251,11 +261,19 @@ def assert_registry_invariants(
     batch_ids = range(1, batch_count + 1)
     raw_retirements, raw_cancellations = _proven_records(reg, retirement_count, cancellation_count)
     per_batch = reg.many(
-        [(view, (b,)) for b in batch_ids for view in ("batchState", "batchTotals", "batchHolders")]
+        [
+            call
+            for b in batch_ids
+            for call in (
+                ("batchState", (b,)),
+                ("batchTotals", (b,)),
+                ("batchHolders", (b, 0, MAX_PAGE_SIZE)),
+            )
+        ]
     )
     states = {b: per_batch[3 * (b - 1)] for b in batch_ids}
     totals_of = {b: [int(x) for x in per_batch[3 * (b - 1) + 1]] for b in batch_ids}
-    holders_of = {b: list(per_batch[3 * (b - 1) + 2]) for b in batch_ids}
+    holders_of = {b: _all_holders(reg, b, per_batch[3 * (b - 1) + 2]) for b in batch_ids}
     infos = issued_batches(proj.contract) if proj else {}
     if proj:
         assert sorted(infos) == list(batch_ids), (
