@@ -188,7 +188,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         StoredBatch storage batch = _existingBatch(batchId);
         SerialRange[] memory ranges = _single(SerialRange(firstSerial, lastSerial));
         (address sink, uint256 quantity) = _cancelNamedSerials(account, batchId, batch.country, ranges);
-        batch.cancelled += uint64(quantity);
+        batch.cancelled += uint40(quantity);
         emit TransferSingle(msg.sender, account, sink, batchId, quantity);
         cancellationId = _recordCancellation(
             Cancellation({
@@ -246,7 +246,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         _checkText(note, false);
         (address sink, uint256 sinkIndex) = _sideAccount(side, AccountKind.Retirement);
         SerialRange[] memory ranges = _move(msg.sender, sink, batchId, quantity, sinkIndex);
-        _batches[batchId].retired += uint64(quantity);
+        _batches[batchId].retired += uint40(quantity);
         retirementId = _recordRetirement(
             Retirement({
                 id: 0,
@@ -282,7 +282,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         _checkText(note, false);
         (address sink, uint256 sinkIndex) = _sideAccount(side, AccountKind.Cancellation);
         SerialRange[] memory ranges = _move(msg.sender, sink, batchId, quantity, sinkIndex);
-        _batches[batchId].cancelled += uint64(quantity);
+        _batches[batchId].cancelled += uint40(quantity);
         cancellationId = _recordCancellation(
             Cancellation({
                 id: 0,
@@ -423,7 +423,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         return BatchState({
             country: b.country,
             firstSerial: b.firstSerial,
-            lastSerial: b.firstSerial + b.quantity - 1
+            lastSerial: uint64(b.firstSerial) + b.quantity - 1
         });
     }
 
@@ -537,8 +537,9 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         }
         (counters.batchCount, counters.lastSerial) = (uint40(batchId), uint40(lastSerial));
         StoredBatch storage batch = _batches[batchId];
-        batch.firstSerial = firstSerial;
-        batch.quantity = uint64(quantity);
+        // Both fit 40 bits: lastSerial is at most SerialRanges.MAX_SERIAL (checked above).
+        batch.firstSerial = uint40(firstSerial);
+        batch.quantity = uint40(quantity);
         batch.country = country;
         emit BatchCreated(batchId, country, firstSerial, uint64(lastSerial));
     }

@@ -51,15 +51,18 @@ abstract contract JCMRegistryState is AccessControl {
         string holderName;
     }
 
+    /// @dev One storage slot (200 bits): serials, quantities and totals fit 40 bits, as issuance keeps every
+    /// serial at most `SerialRanges.MAX_SERIAL`; so a batch's first cancellation updates the slot its
+    /// issuance wrote rather than filling a new one.
     struct StoredBatch {
-        uint64 firstSerial;
-        uint64 quantity;
+        uint40 firstSerial;
+        uint40 quantity;
         bytes2 country;
-        uint64 retired;
+        uint40 retired;
         // The account index of the batch's first holder: the head of its holder list, linked through the
         // holdings' `nextHolder` (SerialRanges); written with the batch, at its first allocation.
         uint24 firstHolder;
-        uint64 cancelled;
+        uint40 cancelled;
     }
 
     /// @dev The ledger's counters and its pause, in one storage slot: every movement reads the pause, and a
