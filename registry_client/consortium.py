@@ -51,6 +51,7 @@ from eth_utils import keccak, to_checksum_address
 from registry_client.anvil import free_port
 from registry_client.devnet import Child, find_executable
 from registry_client.errors import RegistryError
+from registry_client.keystore import encrypt_key
 from registry_client.settings import LOCALHOST, env_var, load_settings
 
 GETH_VERSION = "1.13.15"
@@ -385,7 +386,7 @@ class Consortium:
         keystore = signer.datadir / "keystore"
         keystore.mkdir()
         # A light scrypt (like geth's --lightkdf): the password is public, the key is local.
-        encrypted = Account.encrypt(signer.account.key, KEY_PASSWORD, kdf="scrypt", iterations=4096)
+        encrypted = encrypt_key(signer.account.key, KEY_PASSWORD, kdf="scrypt", iterations=4096)
         (keystore / f"{signer.address.lower()[2:]}.json").write_text(
             json.dumps(encrypted), encoding="utf-8"
         )

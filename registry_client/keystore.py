@@ -132,6 +132,26 @@ def _normalise_key(text: str | bytes) -> str:
     return "0x" + digits.lower()
 
 
+def encrypt_key(
+    private_key: str | bytes,
+    password: str,
+    *,
+    kdf: Literal["scrypt", "pbkdf2"],
+    iterations: int | None,
+) -> dict[str, Any]:
+    """A version-3 keystore of ``private_key`` (``Account.encrypt``) that geth reads too.
+
+    eth-keyfile writes the AES IV as an integer's hex, so one IV in 256 (leading zero byte) comes
+    out as 15 bytes: eth-account still decrypts it, but geth panics with "bad IV length" when it
+    unlocks the account. The same IV as its full 16 bytes decrypts the same in both.
+    """
+    key = HexStr(private_key) if isinstance(private_key, str) else private_key
+    encrypted: dict[str, Any] = Account.encrypt(key, password, kdf=kdf, iterations=iterations)
+    params = encrypted["crypto"]["cipherparams"]
+    params["iv"] = str(params["iv"]).zfill(32)
+    return encrypted
+
+
 class Keystore:
     """A folder of encrypted keys.
 
@@ -206,9 +226,7 @@ class Keystore:
         secret = password if password is not None else read_password(confirm=True)
         if not secret:
             raise KeystoreError("the password is empty")
-        encrypted = Account.encrypt(
-            HexStr(private_key), secret, kdf=self.kdf, iterations=self.iterations
-        )
+        encrypted = encrypt_key(private_key, secret, kdf=self.kdf, iterations=self.iterations)
         if not self.directory.exists():
             self.directory.mkdir(parents=True, mode=0o700)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

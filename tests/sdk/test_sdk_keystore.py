@@ -15,6 +15,7 @@ from registry_client.keystore import (
     PASSWORD_ENV,
     Keystore,
     default_directory,
+    encrypt_key,
     read_password,
     read_private_key,
 )
@@ -153,3 +154,17 @@ def test_a_keystore_whose_stated_address_is_not_its_key_is_refused(
     info.path.write_text(json.dumps(data))
     with pytest.raises(KeystoreError, match=f"its key is that of {ADDRESS}: the file was altered"):
         store.load("edited", password="pw")
+
+
+def test_an_iv_with_a_leading_zero_byte_is_written_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """eth-keyfile writes the IV as an integer's hex: a leading zero byte would leave 15 bytes,
+    on which geth panics ("bad IV length") when it unlocks a signer's key."""
+    import eth_keyfile.keyfile
+
+    monkeypatch.setattr(
+        eth_keyfile.keyfile.Random, "get_random_bytes", lambda n: bytes(1) + b"\x11" * (n - 1)
+    )
+    key = "0x" + "42" * 32
+    encrypted = encrypt_key(key, "pw", kdf="pbkdf2", iterations=2)
+    assert encrypted["crypto"]["cipherparams"]["iv"] == "00" + "11" * 15
+    assert Account.decrypt(encrypted, "pw").hex() == key[2:]
