@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             The tables are created if missing, so a fresh database serves an empty index.
     """
     settings = settings or load_settings()
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url, settings.api_pool_size)
     create_schema(engine)
     app = FastAPI(
         title="JCM registry API",

@@ -103,11 +103,15 @@ def serve(
         ),
     ] = False,
     workers: Annotated[
-        int,
+        int | None,
         typer.Option(
-            "--workers", min=1, max=64, help="API worker processes (one per core in production)."
+            "--workers",
+            min=1,
+            max=64,
+            help="API worker processes (one per core in production); default: JCM_API_WORKERS, "
+            "else one per CPU core.",
         ),
-    ] = 1,
+    ] = None,
 ) -> None:
     """Serve the query API (/v1, /docs) and the explorer (/) over the index database."""
     import logging

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.tables import EVENT_TABLES, MAX_INT64, SCHEMA_VERSION, Base, Meta, table_of
+from registry_client.settings import DEFAULT_API_POOL_SIZE
 
 
 class IndexSchemaError(RuntimeError):
@@ -76,18 +77,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.create_aggregate("sum", 1, ExactSum)
 
 
-POOL_SIZE = 8
-"""Connections each engine keeps open. An API process answers requests on a thread pool; this many
-serve them without reconnecting (up to :data:`POOL_OVERFLOW` more are opened under bursts), so
-four API processes hold at most 64 of PostgreSQL's default 100 connections."""
-POOL_OVERFLOW = 8
+def make_engine(url: str, pool_size: int = DEFAULT_API_POOL_SIZE) -> Engine:
+    """Create an engine for the index database at ``url`` (tables are not created here).
 
-
-def make_engine(url: str) -> Engine:
-    """Create an engine for the index database at ``url`` (tables are not created here), with a
-    pool of :data:`POOL_SIZE` connections."""
+    Args:
+        url: the database URL (:func:`normalize_url`).
+        pool_size: connections kept open (``api_pool_size`` in an API worker). An API process
+            answers requests on a thread pool; this many serve them without reconnecting, and as
+            many again are opened under bursts, so ``workers x 2 x pool_size`` bounds what the API
+            holds of PostgreSQL's ``max_connections``.
+    """
     normalized = normalize_url(url)
-    pool = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+    pool = {"pool_size": pool_size, "max_overflow": pool_size}
     if make_url(normalized).get_backend_name() == "sqlite":
         engine = create_engine(normalized, connect_args={"check_same_thread": False}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)

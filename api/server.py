@@ -57,7 +57,15 @@ def start_indexer_thread(settings: Settings, stop: threading.Event) -> threading
 
 
 API_SETTINGS = frozenset(
-    {"database_url", "rpc_url", "rpc_timeout", "deployment", "confirmations", "title"}
+    {
+        "database_url",
+        "api_pool_size",
+        "rpc_url",
+        "rpc_timeout",
+        "deployment",
+        "confirmations",
+        "title",
+    }
 )
 """The settings a worker process's app reads (:func:`api.app.create_app`)."""
 
@@ -83,7 +91,7 @@ def serve(
     *,
     with_indexer: bool = False,
     log_level: str = "info",
-    workers: int = 1,
+    workers: int | None = None,
 ) -> None:
     """Serve the API (and the explorer) until interrupted; the entry point of ``jcm api``.
 
@@ -94,13 +102,15 @@ def serve(
         with_indexer: also run the indexer (``rpc_url``, ``deployment``, ``confirmations``) in a
             background thread of this process, writing to the same database.
         log_level: uvicorn's log level.
-        workers: API processes. One process answers about 140 look-ups per second on one core
-            (the time goes to Python: routing, validation, serialisation), so a production server
-            runs one per core; each has its own connection pool (:func:`api.database.make_engine`).
-            With several, this process supervises them (and runs the indexer thread, if any).
+        workers: API processes (default: ``settings.api_workers``, else one per CPU core). A
+            process answers requests on one core (the time goes to Python: routing, validation,
+            serialisation), so a production server runs one per core; each has its own connection
+            pool of ``settings.api_pool_size`` (:func:`api.database.make_engine`). With several,
+            this process supervises them (and runs the indexer thread, if any).
     """
     settings = settings or load_settings()
-    engine = make_engine(settings.database_url)
+    workers = workers or settings.api_worker_count
+    engine = make_engine(settings.database_url, settings.api_pool_size)
     create_schema(engine)
     stop = threading.Event()
     indexer = start_indexer_thread(settings, stop) if with_indexer else None
@@ -138,7 +148,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=settings.port)
     parser.add_argument("--with-indexer", action="store_true", help="run the indexer in-process")
     parser.add_argument("--log-level", default="info", help="uvicorn's log level")
-    parser.add_argument("--workers", type=int, default=1, help="API worker processes")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=settings.api_workers,
+        help="API worker processes (default: JCM_API_WORKERS, else one per CPU core)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     serve(

@@ -66,8 +66,6 @@ if TYPE_CHECKING:
 
 HOST = LOCALHOST
 DEFAULT_PORT = DEFAULT_NODE_PORT
-API_WORKERS = 2
-"""Query API processes the devnet runs (``jcm api --workers``): one per core of a small machine."""
 STATE_DIR_ENV = env_var("devnet_dir")
 ANVIL_ENV = env_var("anvil")
 DEMO_PASSWORD = "jcm-demo"
@@ -679,27 +677,27 @@ class Devnet:
                 list(pool.map(write, missing))
         return len(plan.parties)
 
-    def _start_services(self, reporter: Reporter) -> None:
-        # The API as in production: API_WORKERS processes, each with its own connection pool, and
-        # the indexer in their supervising process.
+    def api_command(self) -> list[str]:
+        """The command that runs the indexer and the query API: the API as in production, in
+        ``api_workers`` processes (``JCM_API_WORKERS``; default one per core), each with its own
+        connection pool, and the indexer in their supervising process."""
         database_url = f"sqlite:///{self.paths.database.resolve()}"
-        base = [
+        return [
             sys.executable, "-m", "registry_client.cli",
             "--rpc-url", self.rpc_url,
             "--deployment", str(self.paths.deployment.resolve()),
+            "api", "--host", HOST, "--port", str(self.api_port),
+            "--database-url", database_url, "--with-indexer",
+            "--workers", str(load_settings().api_worker_count),
         ]  # fmt: skip
+
+    def _start_services(self, reporter: Reporter) -> None:
         reporter.status(f"starting the indexer and the query API on {self.api_url}")
         # Clique has no finality: the indexer applies a log only once it is buried that deep.
         depth = (
             {env_var("confirmations"): str(CONSORTIUM_CONFIRMATIONS)} if self.consortium else None
         )
-        api = Child.start(
-            "api",
-            [*base, "api", "--host", HOST, "--port", str(self.api_port),
-             "--database-url", database_url, "--with-indexer", "--workers", str(API_WORKERS)],
-            self.paths.log("api"),
-            env=depth,
-        )  # fmt: skip
+        api = Child.start("api", self.api_command(), self.paths.log("api"), env=depth)
         self.children.append(api)
         self._write_record()
         health = f"{self.api_url}/v1/health"

@@ -17,6 +17,7 @@ ports) are the ``DEFAULT_*`` constants below, which the fields use too.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -46,6 +47,8 @@ DEFAULT_RPC_TIMEOUT = 30.0
 DEFAULT_METADATA_URI = "https://jcm-registry.local/v1/batches/{id}.json"
 """ERC-1155 metadata URI template of a new registry (``{id}`` per the ERC-1155 spec)."""
 DEFAULT_TITLE = "JCM registry explorer"
+DEFAULT_API_POOL_SIZE = 8
+"""Database connections each API worker process keeps open."""
 FUZZ_RUNS = {"short": (6, 30), "long": (80, 60)}
 """Random runs and steps per run of each fuzzing profile, unless ``fuzz_examples``/``fuzz_steps``
 say otherwise."""
@@ -188,6 +191,23 @@ class Settings(BaseSettings):
         description="Port the API server listens on.",
         json_schema_extra={"section": "index"},
     )
+    api_workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="Worker processes of the query API (`jcm api`, the devnet): each answers "
+        "requests on its own core with its own connection pool; default: one per CPU core.",
+        json_schema_extra={"section": "index"},
+    )
+    api_pool_size: int = Field(
+        default=DEFAULT_API_POOL_SIZE,
+        ge=1,
+        le=1_000,
+        description="Database connections each API worker keeps open (as many again are opened "
+        "under bursts and closed after): on PostgreSQL, `api_workers` x 2 x this must stay under "
+        "the server's `max_connections`.",
+        json_schema_extra={"section": "index"},
+    )
     title: str = Field(
         default=DEFAULT_TITLE,
         description="Name shown by the explorer and the OpenAPI document.",
@@ -249,6 +269,11 @@ class Settings(BaseSettings):
     def deployment_path(self) -> Path:
         """The deployment file ``jcm`` reads: ``deployment`` if set, else the devnet's."""
         return self.deployment or self.devnet_dir / DEFAULT_DEPLOYMENT_FILE
+
+    @property
+    def api_worker_count(self) -> int:
+        """The query API's worker processes: ``api_workers``, or one per CPU core."""
+        return self.api_workers or os.cpu_count() or 1
 
     @property
     def fuzz_runs(self) -> tuple[int, int]:

@@ -122,3 +122,21 @@ def test_the_fuzz_profile_sets_runs_unless_told(monkeypatch: pytest.MonkeyPatch)
     assert short.fuzz_runs != long.fuzz_runs
     monkeypatch.setenv("JCM_FUZZ_STEPS", "7")
     assert load_settings(fuzz_profile="long").fuzz_runs == (long.fuzz_runs[0], 7)
+
+
+def test_api_workers_default_to_one_per_core_and_refuse_nonsense(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: 6)
+    assert load_settings().api_worker_count == 6
+    monkeypatch.setenv("JCM_API_WORKERS", "3")
+    monkeypatch.setenv("JCM_API_POOL_SIZE", "4")
+    settings = load_settings()
+    assert (settings.api_worker_count, settings.api_pool_size) == (3, 4)
+    monkeypatch.setenv("JCM_API_WORKERS", "0")
+    with pytest.raises(ConfigurationError, match=r"JCM_API_WORKERS: .*greater than or equal to 1"):
+        load_settings()
+    monkeypatch.delenv("JCM_API_WORKERS")
+    monkeypatch.setenv("JCM_API_POOL_SIZE", "0")
+    with pytest.raises(ConfigurationError, match=r"JCM_API_POOL_SIZE: "):
+        load_settings()

@@ -3,6 +3,7 @@ that has the current answer, and long-lived caching only of finalized data (``ap
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -108,14 +109,29 @@ def test_unfinalized_answers_are_revalidated_on_every_use(sandbox: Chain, tmp_pa
         engine.dispose()
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux ``/proc``)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def test_several_workers_serve_the_index(sqlite_url: str) -> None:
-    """``python -m api.server --workers 2``: worker processes built from the environment answer
-    with the same validators (the entity tag depends on the index, not on the process)."""
+    """``JCM_API_WORKERS=2 python -m api.server``: two worker processes, built from the
+    environment, answer with the same validators (the entity tag depends on the index, not on the
+    process)."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "api.server", "--database-url", sqlite_url, "--port", str(port),
-         "--workers", "2", "--log-level", "warning"],
+         "--log-level", "warning"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env={**os.environ, "JCM_API_WORKERS": "2"},
     )  # fmt: skip
     try:
         base = f"http://127.0.0.1:{port}"
@@ -129,6 +145,10 @@ def test_several_workers_serve_the_index(sqlite_url: str) -> None:
                 assert time.monotonic() < deadline, "the API workers did not start"
                 time.sleep(0.2)
         assert first.status_code == 200 and first.headers["etag"]
+        workers = [
+            p for p in _children(server.pid) if b"spawn" in Path(f"/proc/{p}/cmdline").read_bytes()
+        ]
+        assert len(workers) == 2
         tag = first.headers["etag"]
         for _ in range(8):  # a new connection each: any worker may answer
             again = httpx.get(f"{base}/v1/stats", headers={"If-None-Match": tag}, timeout=10)

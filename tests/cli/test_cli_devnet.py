@@ -15,10 +15,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 
 from registry_client.anvil import free_port
-from registry_client.devnet import DEMO_PASSWORD, _alive, down, port_in_use
+from registry_client.devnet import DEMO_PASSWORD, Devnet, _alive, down, port_in_use
 from support.cli import Jcm
 
 
@@ -202,3 +203,12 @@ def test_consortium_devnet_up_stop_resume_down_reset(tmp_path: Path) -> None:
         _stop(process, folder)
     wiped = jcm.ok("devnet", "reset", "--no-start", "--state-dir", str(folder))
     assert "deleted" in wiped.stderr and not folder.exists()
+
+
+def test_the_devnet_serves_the_api_with_the_configured_workers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("JCM_API_WORKERS", "3")
+    command = Devnet(state_dir=tmp_path / "devnet").api_command()
+    assert command[command.index("--workers") + 1] == "3"
+    assert "--with-indexer" in command
