@@ -50,7 +50,7 @@ class Anvil:
 
     def stop(self) -> None:
         """Stop the process this object started (by its handle) and close the connection."""
-        if self._node is not None and self._node.process.poll() is None:
+        if self._node is not None:
             self._node.stop()
 
     def __enter__(self) -> Anvil:

@@ -120,7 +120,7 @@ class HistoryNode:
                 node = anvil.start_anvil(*ANVIL_ARGS, "--load-state", str(state), accounts=4,
                                          timeout=900)  # fmt: skip
                 self.load_seconds = time.perf_counter() - started
-                self.process = node.process
+                self.node, self.process = node, node.process
                 described = json.loads(meta.read_text(encoding="utf-8"))
                 self.history = History(**{**described, "url": node.url, "cached": True})
                 return
@@ -130,7 +130,7 @@ class HistoryNode:
             node = anvil.start_anvil(*ANVIL_ARGS, "--dump-state", str(partial), accounts=4)
         else:
             node = anvil.start_anvil(*ANVIL_ARGS, accounts=4)
-        self.process = node.process
+        self.node, self.process = node, node.process
         try:
             self.history = build_history(node.url, transfers, senders)
         except BaseException:
@@ -146,9 +146,8 @@ class HistoryNode:
             try:
                 self.process.wait(900)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-                return
+                self._keep = None  # killed: its dump is incomplete
+        self.node.stop()  # kills it if it still runs; removes its cache of old states
         if self._keep is None:
             return
         partial, state, meta = self._keep
@@ -165,12 +164,6 @@ class HistoryNode:
 
 ANVIL_ARGS = ("--base-fee", "0", "--silent")
 """Base fee 0: full blocks for hundreds of blocks."""
-
-
-def start_anvil() -> tuple[subprocess.Popen[bytes], str]:
-    """anvil on a random port with base fee 0 (full blocks for hundreds of blocks)."""
-    node = anvil.start_anvil(*ANVIL_ARGS, accounts=4)
-    return node.process, node.url
 
 
 def _send(rpc: RpcClient, transactions: list[dict[str, Any]], chunk: int = 500) -> None:

@@ -6,15 +6,23 @@ handle for raw JSON-RPC calls (``evm_snapshot``, ``anvil_reorg``, ...) and for s
 executable is found as the devnet finds it (``$JCM_ANVIL`` or ``node_modules/.bin/anvil``). The
 devnet itself (``registry_client.devnet``) manages its long-lived anvil with kept state; this module
 is for nodes that live as long as one test session or benchmark.
+
+Each node gets a cache directory of its own (``--cache-path``), removed when it stops: anvil writes
+older blocks' states there once it holds more than it keeps in memory, and removes them neither on
+SIGTERM nor on SIGINT, so nodes left to anvil's default (``~/.foundry/anvil/tmp``) filled the disk
+of a machine running tests and benchmarks all day (67 GB in one day here).
 """
 
 from __future__ import annotations
 
 import random
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from registry_client.chain import RpcClient, RpcError
@@ -56,10 +64,11 @@ def free_port() -> int:
 
 @dataclass
 class Anvil:
-    """A running anvil: its URL and process."""
+    """A running anvil: its URL, its process and the cache directory it writes old states to."""
 
     url: str
     process: subprocess.Popen[bytes]
+    cache: Path | None = None
 
     def __post_init__(self) -> None:
         self.client = RpcClient(self.url, timeout=120.0)
@@ -76,15 +85,19 @@ class Anvil:
         """The chain head."""
         return int(self.rpc("eth_blockNumber"), 16)
 
-    def stop(self) -> None:
-        """Terminate the process this handle started (by its handle, never by port or name)."""
+    def stop(self, timeout: float = 10) -> None:
+        """Terminate the process this handle started (by its handle, never by port or name),
+        killing it after ``timeout`` seconds, and remove its cache directory."""
         self.client.close()
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.cache is not None:
+            shutil.rmtree(self.cache, ignore_errors=True)
 
 
 def start_anvil(
@@ -96,15 +109,17 @@ def start_anvil(
         RuntimeError: it exited or did not answer within ``timeout`` seconds.
     """
     port = free_port()
+    cache = Path(tempfile.mkdtemp(prefix="jcm-anvil-"))
     process = subprocess.Popen(
         [
             find_anvil(), "--hardfork", "paris", "--host", LOCALHOST, "--port", str(port),
-            "--accounts", str(accounts), "--mnemonic", mnemonic, *extra,
+            "--accounts", str(accounts), "--mnemonic", mnemonic, "--cache-path", str(cache),
+            *extra,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    node = Anvil(f"http://{LOCALHOST}:{port}", process)
+    node = Anvil(f"http://{LOCALHOST}:{port}", process, cache)
     deadline = time.monotonic() + timeout
     while True:
         try:

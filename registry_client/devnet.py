@@ -119,6 +119,12 @@ class DevnetPaths:
         return self.root / "anvil-state.json"
 
     @property
+    def anvil_cache(self) -> Path:
+        """Where anvil writes older blocks' states (``--cache-path``); removed when it stops,
+        since anvil itself never removes them."""
+        return self.root / "anvil-cache"
+
+    @property
     def deployment(self) -> Path:
         """The deployment file every ``jcm`` command reads by default."""
         return self.root / "deployment.json"
@@ -157,8 +163,8 @@ class DevnetPaths:
         database = [self.database.with_name(self.database.name + s) for s in ("", "-wal", "-shm")]
         logs = [self.log(n) for n in ("anvil", "indexer", "api")]
         return [
-            self.state, self.consortium, self.deployment, self.seed, self.keys, self.processes,
-            *database, *logs,
+            self.state, self.anvil_cache, self.consortium, self.deployment, self.seed, self.keys,
+            self.processes, *database, *logs,
         ]  # fmt: skip
 
 
@@ -597,7 +603,9 @@ class Devnet:
             "--mnemonic", ANVIL_MNEMONIC,
             "--state", str(self.paths.state),
             "--state-interval", str(STATE_INTERVAL),
+            "--cache-path", str(self.paths.anvil_cache),
         ]  # fmt: skip
+        shutil.rmtree(self.paths.anvil_cache, ignore_errors=True)  # left by a killed devnet
         loading = self.paths.state.is_file()
         if not loading:
             from registry_client.seed import GENESIS_TIME
@@ -723,6 +731,7 @@ class Devnet:
             child.stop(timeout=10 if child.name == "api" else 30)
         self.children.clear()
         self.paths.processes.unlink(missing_ok=True)
+        shutil.rmtree(self.paths.anvil_cache, ignore_errors=True)
 
     def _write_record(self) -> None:
         record = {
@@ -789,6 +798,7 @@ def down(state_dir: Path | None = None, timeout: float = 60) -> bool:
         return True
     stopped = _stop_recorded(record)
     paths.processes.unlink(missing_ok=True)
+    shutil.rmtree(paths.anvil_cache, ignore_errors=True)
     return stopped
 
 

@@ -92,6 +92,11 @@ def test_devnet_up_stop_resume_down_reset(tmp_path: Path) -> None:
         health = _wait_for_api(process, api, first_log)
         deployment = json.loads((folder / "deployment.json").read_text())
         assert health["registry"] == deployment["registry"] and deployment["rpc_url"] == rpc
+        # anvil keeps old blocks' states in the devnet's folder (removed at each stop), not in
+        # ~/.foundry, where it never removes them.
+        anvil_argv = json.loads((folder / "devnet.json").read_text())["children"]["anvil"]["argv"]
+        cache = anvil_argv[anvil_argv.index("--cache-path") + 1]
+        assert cache == str(folder / "anvil-cache")
         seed = json.loads((folder / "seed.json").read_text())
         assert seed["countries"] == ["PW"] and seed["projects"] == 5 and seed["batches"] > 5
         # The demo keys and the printed password work with the CLI.
@@ -116,6 +121,7 @@ def test_devnet_up_stop_resume_down_reset(tmp_path: Path) -> None:
         assert "JCM devnet ready" in output and "devnet stopped" in output
         assert "Traceback" not in output
         assert not (folder / "devnet.json").exists()
+        assert not (folder / "anvil-cache").exists()
     finally:
         _stop(process, folder)
 
