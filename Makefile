@@ -26,7 +26,8 @@ MAKEFLAGS += --no-print-directory
 
 ROOT := $(CURDIR)
 VENV := $(ROOT)/.venv
-export PATH := $(VENV)/bin:$(ROOT)/node_modules/.bin:$(PATH)
+# tools/ape/anvil: the anvil ape-foundry finds on PATH, with a cache of old states it removes at exit.
+export PATH := $(VENV)/bin:$(ROOT)/tools/ape:$(ROOT)/node_modules/.bin:$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
