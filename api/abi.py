@@ -306,6 +306,8 @@ class EventDecoder:
 
     def __init__(self) -> None:
         self._specs = _specs()
+        # Contracts that share an event share its signature, so topic 0 alone names the decoder.
+        self._by_topic = {topic: spec for (_role, topic), spec in self._specs.items()}
 
     def spec(self, role: ContractRole, topic0: str) -> EventSpec | None:
         """The event of contract ``role`` with topic ``topic0``, if it has one."""
@@ -321,3 +323,16 @@ class EventDecoder:
             if spec_role == role and spec.name == name:
                 return topic
         raise KeyError(f"{ROLES[role]} has no event {name}")
+
+    def decode_verbatim(self, topics: str, data: str) -> dict[str, Any] | None:
+        """The arguments of a log kept verbatim by the index (``topics`` space-separated, topic 0
+        first), or ``None`` when no shipped contract has its event or it does not decode as
+        that event."""
+        words = topics.split()
+        spec = self._by_topic.get(words[0].lower()) if words else None
+        if spec is None:
+            return None
+        try:
+            return spec.decode([w.lower() for w in words[1:]], data)
+        except (ValueError, IndexError, UnicodeDecodeError):
+            return None

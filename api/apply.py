@@ -10,7 +10,7 @@ ranges); nothing is read back from the chain.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +18,7 @@ from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from api import bulk, ranges as rng
-from api.abi import ContractRole
+from api.abi import ContractRole, EventSpec
 from api.apply_article6 import Article6Handlers
 from api.apply_governance import GovernanceHandlers
 from api.tables import (
@@ -67,8 +67,23 @@ NOT_INDEXED: dict[str, str] = {
 """Events of the indexed contracts that have no handler, and why (every event is still kept
 verbatim in ``events``); ``tests/api/test_api_units.py`` fails on an event in neither place."""
 
-_ARGS_JSON = json.JSONEncoder(sort_keys=True).encode
-"""An event's arguments as stored (keys sorted), with one encoder made once: this runs per log."""
+# The rows every movement writes, built as tuples (lists while they may still change) in these
+# columns' order and handed to the driver as they are: a dict per row, then a tuple made of it,
+# was a large share of catching up a long history.
+EVENT_COLUMNS = ("block_number", "log_index", "block_hash", "tx_hash", "timestamp", "tx_index",
+                 "address", "name", "topics", "data")  # fmt: skip
+MOVEMENT_COLUMNS = ("block_number", "log_index", "block_hash", "tx_hash", "timestamp", "kind",
+                    "batch_id", "from_account", "to_account", "from_side", "to_side", "quantity",
+                    "first_international", "record_id")  # fmt: skip
+MOVEMENT_RANGE_COLUMNS = ("block_number", "log_index", "seq", "batch_id", "first", "last", "kind",
+                          "block_hash", "tx_hash", "timestamp")  # fmt: skip
+HOLDING_RANGE_COLUMNS = ("batch_id", "first", "block_number", "log_index", "account", "last",
+                         "block_hash", "tx_hash", "timestamp", "spent_block_number",
+                         "spent_log_index", "spent_block_hash", "spent_tx_hash")  # fmt: skip
+_SPENT = slice(9, 13)
+"""Where a pending holding-range row keeps the event that spent it."""
+HOLDING_COLUMNS = ("account", "batch_id", "balance", "block_number", "log_index", "block_hash",
+                   "tx_hash", "timestamp")  # fmt: skip
 
 
 class IndexIntegrityError(RuntimeError):
@@ -96,37 +111,51 @@ def enum_name(names: tuple[str, ...], value: int) -> str:
     return names[value]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class DecodedLog:
-    """A decoded log with where it came from."""
+    """A log with where it came from, its topics and data kept as the node answered them; its
+    arguments are decoded on first use (:attr:`args`), so a log that is only kept verbatim
+    (:data:`NOT_INDEXED`, half of a transfer's logs) is never decoded."""
 
     role: ContractRole
     name: str
     address: str
-    args: dict[str, Any]
+    topics: list[str]
+    data: str
     block_number: int
     block_hash: str
     tx_hash: str
     tx_index: int
     log_index: int
     timestamp: int
+    spec: EventSpec = field(repr=False, compare=False)
+    _args: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
+    _provenance: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def args(self) -> dict[str, Any]:
+        """The decoded, normalised arguments (:meth:`api.abi.EventSpec.decode`).
+
+        Raises:
+            ValueError: the log does not decode as its event.
+        """
+        args = self._args
+        if args is None:
+            args = self._args = self.spec.decode(self.topics[1:], self.data)
+        return args
 
     @property
     def provenance(self) -> dict[str, Any]:
-        """The provenance columns of rows this log creates (computed once; callers copy it).
-
-        Kept in the instance's ``__dict__`` by hand: ``functools.cached_property`` takes a lock
-        on every read in Python 3.11, a visible share of applying a long history."""
-        kept: dict[str, Any] | None = self.__dict__.get("_provenance")
+        """The provenance columns of rows this log creates (computed once; callers copy it)."""
+        kept = self._provenance
         if kept is None:
-            kept = {
+            kept = self._provenance = {
                 "block_number": self.block_number,
                 "log_index": self.log_index,
                 "block_hash": self.block_hash,
                 "tx_hash": self.tx_hash,
                 "timestamp": self.timestamp,
             }
-            object.__setattr__(self, "_provenance", kept)
         return kept
 
 
@@ -138,13 +167,13 @@ class AccountFacts:
     kind: str
 
 
-@dataclass
+@dataclass(slots=True)
 class _Piece:
     first: int
     last: int
     block_number: int
     log_index: int
-    row: dict[str, Any] | None  # the pending insert, if the piece was created in this range
+    row: list[Any] | None  # the pending insert (HOLDING_RANGE_COLUMNS), if created in this range
 
 
 HELD_CACHE_LIMIT = 100_000
@@ -185,11 +214,11 @@ class IndexCache:
         self.block = None
 
 
-@dataclass
+@dataclass(slots=True)
 class _HoldingState:
     balance: int
-    row: dict[str, Any]
     stored: bool
+    log: DecodedLog | None = None  # the latest movement that changed it
 
 
 def _ignore(_applier: Applier, _log: DecodedLog) -> None:
@@ -210,6 +239,10 @@ class Applier(GovernanceHandlers, Article6Handlers):
         self.session = session
         self.cache = cache
         self._rows: dict[type[Base], list[dict[str, Any]]] = {}
+        self._events: list[tuple[Any, ...]] = []
+        self._movements: list[tuple[Any, ...]] = []
+        self._movement_ranges: list[tuple[Any, ...]] = []
+        self._holding_ranges: list[list[Any]] = []
         self._batches: dict[int, dict[str, Any]] = {}
         # Pieces of the holdings this range touched, shared with the cache (their ``row`` is reset
         # once written; the cache is dropped if the transaction fails).
@@ -278,11 +311,7 @@ class Applier(GovernanceHandlers, Article6Handlers):
                     select(t.c.balance).where(t.c.account == account, t.c.batch_id == batch_id)
                 ).first()
                 balance = row.balance if row else None
-            state = _HoldingState(
-                balance=balance or 0,
-                row={"account": account, "batch_id": batch_id},
-                stored=balance is not None,
-            )
+            state = _HoldingState(balance=balance or 0, stored=balance is not None)
             self._holdings[key] = state
         return state
 
@@ -296,39 +325,22 @@ class Applier(GovernanceHandlers, Article6Handlers):
     ) -> None:
         """Replace a holding's pieces by ``new``: pieces no longer present are spent by ``log``,
         new ones are created by it."""
-        old = self._load_pieces(account, batch_id)
-        kept = {(p.first, p.last): p for p in old}
+        key = (account, batch_id)
+        kept = {(p.first, p.last): p for p in self._pieces[key]}
         result: list[_Piece] = []
         for first, last in new:
             piece = kept.pop((first, last), None)
             if piece is None:
-                row = {
-                    "batch_id": batch_id,
-                    "first": first,
-                    "last": last,
-                    "account": account,
-                    "block_number": log.block_number,
-                    "log_index": log.log_index,
-                    "block_hash": log.block_hash,
-                    "tx_hash": log.tx_hash,
-                    "timestamp": log.timestamp,
-                    "spent_block_number": None,
-                    "spent_log_index": None,
-                    "spent_block_hash": None,
-                    "spent_tx_hash": None,
-                }
-                self._add(HoldingRange, row)
+                row: list[Any] = [
+                    batch_id, first, log.block_number, log.log_index, account, last,
+                    log.block_hash, log.tx_hash, log.timestamp, None, None, None, None,
+                ]  # fmt: skip
+                self._holding_ranges.append(row)
                 piece = _Piece(first, last, log.block_number, log.log_index, row)
             result.append(piece)
         for piece in kept.values():
-            spent = {
-                "spent_block_number": log.block_number,
-                "spent_log_index": log.log_index,
-                "spent_block_hash": log.block_hash,
-                "spent_tx_hash": log.tx_hash,
-            }
             if piece.row is not None:
-                piece.row.update(spent)
+                piece.row[_SPENT] = (log.block_number, log.log_index, log.block_hash, log.tx_hash)
             else:
                 self._spent.append(
                     {
@@ -336,15 +348,18 @@ class Applier(GovernanceHandlers, Article6Handlers):
                         "k_first": piece.first,
                         "k_block": piece.block_number,
                         "k_log": piece.log_index,
-                        **{f"v_{k}": v for k, v in spent.items()},
+                        "v_spent_block_number": log.block_number,
+                        "v_spent_log_index": log.log_index,
+                        "v_spent_block_hash": log.block_hash,
+                        "v_spent_tx_hash": log.tx_hash,
                     }
                 )
-        self._pieces[(account, batch_id)] = result
+        self._pieces[key] = result
 
     def _credit(self, account: str, batch_id: int, quantity: int, log: DecodedLog) -> None:
         state = self._holding(account, batch_id)
         state.balance += quantity
-        state.row.update(log.provenance)
+        state.log = log
 
     def _debit(self, account: str, batch_id: int, quantity: int, log: DecodedLog) -> None:
         state = self._holding(account, batch_id)
@@ -353,7 +368,7 @@ class Applier(GovernanceHandlers, Article6Handlers):
                 f"{account} moved {quantity} credits of batch {batch_id} but holds {state.balance}"
             )
         state.balance -= quantity
-        state.row.update(log.provenance)
+        state.log = log
 
     def _receive(
         self, account: str, batch_id: int, moved: list[rng.Range], log: DecodedLog
@@ -387,37 +402,17 @@ class Applier(GovernanceHandlers, Article6Handlers):
         first_international: bool = False,
         record_id: int | None = None,
     ) -> None:
-        self._add(
-            Movement,
-            {
-                **log.provenance,
-                "kind": kind,
-                "batch_id": batch_id,
-                "from_account": from_account,
-                "to_account": to_account,
-                "from_side": from_side,
-                "to_side": to_side,
-                "quantity": rng.size(moved),
-                "first_international": first_international,
-                "record_id": record_id,
-            },
-        )
+        quantity = rng.size(moved)
+        self._movements.append(
+            (log.block_number, log.log_index, log.block_hash, log.tx_hash, log.timestamp, kind,
+             batch_id, from_account, to_account, from_side, to_side, quantity,
+             first_international, record_id)
+        )  # fmt: skip
         for seq, (first, last) in enumerate(moved):
-            self._add(
-                MovementRange,
-                {
-                    "block_number": log.block_number,
-                    "log_index": log.log_index,
-                    "seq": seq,
-                    "batch_id": batch_id,
-                    "first": first,
-                    "last": last,
-                    "kind": kind,
-                    "block_hash": log.block_hash,
-                    "tx_hash": log.tx_hash,
-                    "timestamp": log.timestamp,
-                },
-            )
+            self._movement_ranges.append(
+                (log.block_number, log.log_index, seq, batch_id, first, last, kind,
+                 log.block_hash, log.tx_hash, log.timestamp)
+            )  # fmt: skip
 
     # -- events ------------------------------------------------------------------------------------
 
@@ -427,16 +422,10 @@ class Applier(GovernanceHandlers, Article6Handlers):
         Raises:
             IndexIntegrityError: the log contradicts what was indexed before it.
         """
-        self._add(
-            Event,
-            {
-                **log.provenance,
-                "tx_index": log.tx_index,
-                "address": log.address,
-                "name": log.name,
-                "args": _ARGS_JSON(log.args),
-            },
-        )
+        self._events.append(
+            (log.block_number, log.log_index, log.block_hash, log.tx_hash, log.timestamp,
+             log.tx_index, log.address, log.name, " ".join(log.topics), log.data)
+        )  # fmt: skip
         handler = self._handlers.get(log.name)
         if handler is None:
             handler = getattr(type(self), f"_on_{log.name}", _ignore)
@@ -751,6 +740,14 @@ class Applier(GovernanceHandlers, Article6Handlers):
             bulk.insert_rows(self.session, table_of(model), rows)
         self._rows.clear()
         self._batches.clear()
+        for table, columns, tuples in (
+            (table_of(Event), EVENT_COLUMNS, self._events),
+            (table_of(Movement), MOVEMENT_COLUMNS, self._movements),
+            (table_of(MovementRange), MOVEMENT_RANGE_COLUMNS, self._movement_ranges),
+            (table_of(HoldingRange), HOLDING_RANGE_COLUMNS, self._holding_ranges),
+        ):
+            bulk.insert_tuples(self.session, table, columns, tuples)
+            tuples.clear()
         if self._spent:
             t = table_of(HoldingRange)
             self.session.execute(
@@ -782,13 +779,19 @@ class Applier(GovernanceHandlers, Article6Handlers):
 
     def _flush_holdings(self) -> None:
         t = table_of(Holding)
-        new = [{**s.row, "balance": s.balance} for s in self._holdings.values() if not s.stored]
-        changed = [
-            {f"v_{k}": v for k, v in {**s.row, "balance": s.balance}.items()}
-            for s in self._holdings.values()
-            if s.stored
-        ]
-        bulk.insert_rows(self.session, t, new)
+        new: list[Sequence[Any]] = []
+        changed: list[dict[str, Any]] = []
+        for (account, batch_id), state in self._holdings.items():
+            log = state.log
+            if log is None:  # looked at, never changed
+                continue
+            row = (account, batch_id, state.balance, log.block_number, log.log_index,
+                   log.block_hash, log.tx_hash, log.timestamp)  # fmt: skip
+            if state.stored:
+                changed.append({f"v_{k}": v for k, v in zip(HOLDING_COLUMNS, row, strict=True)})
+            else:
+                new.append(row)
+        bulk.insert_tuples(self.session, t, HOLDING_COLUMNS, new)
         if changed:
             self.session.execute(
                 update(t)

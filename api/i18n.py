@@ -77,6 +77,7 @@ LABELS: dict[str, str] = {
     # index health
     "ok": N_("Up to date"),
     "lagging": N_("Lagging"),
+    "catching_up": N_("Catching up"),
     "chain_unreachable": N_("Chain unreachable"),
     "empty": N_("Empty"),
     # first-transfer definitions (FirstTransferDefinition; the others share their movement's or

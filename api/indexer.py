@@ -42,7 +42,7 @@ from eth_utils import to_checksum_address
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from api import bulk
+from api import bulk, catchup
 from api.abi import ContractRole, checksum_hex
 from api.apply import Applier, IndexCache
 from api.database import IndexSchemaError, create_schema, make_engine
@@ -174,6 +174,7 @@ class Indexer:
     _span: int = 0  # blocks per eth_getLogs call now (halved while the node refuses bigger ranges)
     _without_finality: bool = False  # the node answered the ``finalized`` tag with an error
     _finalized: int | None = None  # the node's ``finalized`` block when last asked
+    _catching_up: bool | None = None  # the secondary indexes are set aside (None: not looked)
 
     # -- set-up ------------------------------------------------------------------------------------
 
@@ -314,12 +315,14 @@ class Indexer:
                     if until is not None:
                         target = min(target, until)
                     verified = False
+                    self._start_catch_up(cp, target)
                 if not verified and not self._on_chain(cp):
                     ahead = None
                     self._handle_reorg(cp)
                     continue
                 verified = False
                 if cp.number >= target:
+                    self._end_catch_up()
                     return cp.number
                 with Session(self.engine) as session:
                     committees = tuple(self._committees(session))
@@ -358,6 +361,32 @@ class Indexer:
         finally:
             reader.close()
             self.stats.seconds += time.perf_counter() - started
+
+    def _start_catch_up(self, cp: CheckpointState, target: int) -> None:
+        """Set the API's secondary indexes aside (:mod:`api.catchup`) when an empty index has more
+        than one block range to apply; or go on with a catch-up a crash interrupted."""
+        if self._catching_up is None:
+            with Session(self.engine) as session:
+                self._catching_up = catchup.catching_up(session)
+        fresh = cp.number == self.target.start_block - 1
+        if self._catching_up or not fresh or target - cp.number <= self.block_range:
+            return
+        with Session(self.engine) as session, session.begin():
+            checkpoint = session.get(Checkpoint, 1, with_for_update=True)
+            if checkpoint is None or checkpoint.block_number != cp.number:
+                return  # another indexer has started meanwhile
+            if not catchup.catching_up(session):
+                catchup.enter(session, cp.number)
+        self._catching_up = True
+
+    def _end_catch_up(self) -> None:
+        """Build the indexes set aside once the index has caught up with the chain."""
+        if self._catching_up is False:
+            return
+        with Session(self.engine) as session, session.begin():
+            if catchup.catching_up(session):
+                catchup.leave(session)
+        self._catching_up = False
 
     def _on_chain(self, cp: CheckpointState) -> bool:
         if cp.number < 0 or not cp.hash:

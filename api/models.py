@@ -618,7 +618,11 @@ class CommitteeAddress(_Out):
 class Health(_Out):
     """What the API serves, so anyone can check it against the chain itself."""
 
-    status: Literal["ok", "lagging", "chain_unreachable", "empty"]
+    status: Literal["ok", "lagging", "catching_up", "chain_unreachable", "empty"] = Field(
+        description="``catching_up``: the indexer is applying a long history with the API's "
+        "secondary indexes set aside (every answer is correct, look-ups are slower) and builds "
+        "them when it is done"
+    )
     node: str | None = Field(
         default=None,
         description="The node the index follows, as scheme and host only (never credentials, "

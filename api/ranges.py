@@ -9,7 +9,8 @@ and removes the ranges the events carry.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 
 Range = tuple[int, int]
 
@@ -37,13 +38,32 @@ def normalize(ranges: Iterable[Range]) -> list[Range]:
     return merged
 
 
-def add(held: list[Range], added: Iterable[Range]) -> list[Range]:
+def add(held: list[Range], added: Sequence[Range]) -> list[Range]:
     """The holding ``held`` after receiving ``added``.
 
     Raises:
         RangeError: an added serial is already held.
     """
-    return normalize([*held, *added])
+    if len(added) != 1:
+        return normalize([*held, *added])
+    # One range, the usual movement: placed by bisection and merged with its neighbours, rather
+    # than the whole holding sorted again (this runs for every movement of a long history).
+    first, last = added[0]
+    if first > last:
+        raise RangeError(f"empty range [{first}, {last}]")
+    at = bisect_left(held, (first,))
+    if at > 0 and held[at - 1][1] >= first:
+        before = held[at - 1]
+        raise RangeError(f"range [{first}, {last}] overlaps [{before[0]}, {before[1]}]")
+    if at < len(held) and held[at][0] <= last:
+        after = held[at]
+        raise RangeError(f"range [{after[0]}, {after[1]}] overlaps [{first}, {last}]")
+    start, end = at, at
+    if at > 0 and held[at - 1][1] + 1 == first:
+        start, first = at - 1, held[at - 1][0]
+    if at < len(held) and held[at][0] == last + 1:
+        end, last = at + 1, held[at][1]
+    return [*held[:start], (first, last), *held[end:]]
 
 
 def subtract(held: list[Range], removed: Iterable[Range]) -> list[Range]:
@@ -68,8 +88,10 @@ def subtract(held: list[Range], removed: Iterable[Range]) -> list[Range]:
     return result
 
 
-def size(ranges: Iterable[Range]) -> int:
+def size(ranges: Sequence[Range]) -> int:
     """The number of serials in ``ranges``."""
+    if len(ranges) == 1:
+        return ranges[0][1] - ranges[0][0] + 1
     return sum(last - first + 1 for first, last in ranges)
 
 

@@ -110,15 +110,10 @@ class RangeReader:
                 raw.extend(self.rpc.logs(new, start, end))
                 start = end + 1
             raw.extend(self.rpc.logs(new, first, last))
-        unique = {
-            (int(x["blockNumber"], 16), int(x["logIndex"], 16)): x
-            for x in raw
-            if not x.get("removed")
-        }
         return [
-            (roles[str(x["address"]).lower()], x)
-            for _key, x in sorted(unique.items())
-            if str(x["address"]).lower() in roles
+            (role, x)
+            for x in raw
+            if not x.get("removed") and (role := roles.get(str(x["address"]).lower())) is not None
         ]
 
     def _named_committees(
@@ -139,12 +134,27 @@ class RangeReader:
         logs: list[tuple[ContractRole, dict[str, Any]]],
         headers: Mapping[int, BlockHeader | None],
     ) -> list[DecodedLog]:
+        """The logs with their provenance, each checked against its block's header, in chain
+        order (their arguments are decoded when a handler reads them: :class:`DecodedLog`).
+
+        Raises:
+            ChainChangedError: a log's block is not the header read.
+        """
         decoded = []
         spec_of = self._decoder.spec
+        previous = (-1, -1)
+        in_order = True  # as nodes answer eth_getLogs; otherwise put in order below
+        header: BlockHeader | None = None
         for role, entry in logs:
             number = int(entry["blockNumber"], 16)
-            header = headers.get(number)
-            if header is None or header.hash != str(entry["blockHash"]).lower():
+            log_index = int(entry["logIndex"], 16)
+            if (number, log_index) <= previous:
+                in_order = False
+            previous = (number, log_index)
+            if header is None or header.number != number:
+                header = headers.get(number)
+            block_hash = str(entry["blockHash"]).lower()
+            if header is None or header.hash != block_hash:
                 raise ChainChangedError(f"block {number} changed while its logs were read")
             topics = [str(t).lower() for t in entry["topics"]]
             spec = spec_of(role, topics[0]) if topics else None
@@ -153,18 +163,23 @@ class RangeReader:
                 continue
             decoded.append(
                 DecodedLog(
-                    role=role,
-                    name=spec.name,
-                    address=checksum_hex(str(entry["address"]).lower()),
-                    args=spec.decode(topics[1:], entry["data"]),
-                    block_number=number,
-                    block_hash=header.hash,
-                    tx_hash=str(entry["transactionHash"]).lower(),
-                    tx_index=int(entry["transactionIndex"], 16),
-                    log_index=int(entry["logIndex"], 16),
-                    timestamp=header.timestamp,
+                    role,
+                    spec.name,
+                    checksum_hex(str(entry["address"]).lower()),
+                    topics,
+                    str(entry["data"]),
+                    number,
+                    block_hash,
+                    str(entry["transactionHash"]).lower(),
+                    int(entry["transactionIndex"], 16),
+                    log_index,
+                    header.timestamp,
+                    spec,
                 )
             )
+        if not in_order:
+            unique = {(d.block_number, d.log_index): d for d in decoded}
+            decoded = [unique[key] for key in sorted(unique)]
         return decoded
 
 

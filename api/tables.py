@@ -34,7 +34,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 
 MAX_UINT64 = 2**64 - 1
 MAX_INT64 = 2**63 - 1
@@ -201,8 +201,10 @@ class Block(Base):
 
 
 class Event(Provenance, Base):
-    """Every decoded log of the registry, projects and committee contracts, as emitted (audit
-    log)."""
+    """Every log of the registry, projects, governance, Article 6 and committee contracts, kept
+    verbatim (audit log): its topics and data exactly as the node answered them, so a row proves
+    itself against the chain's receipt and storing it costs no re-encoding. The API decodes them
+    when it shows an event (:meth:`api.abi.EventDecoder.decode_verbatim`)."""
 
     __tablename__ = "events"
 
@@ -211,7 +213,8 @@ class Event(Provenance, Base):
     # Not indexed: no query selects events by name, and an index entry per event was a share of the
     # catch-up's writes.
     name: Mapped[str] = mapped_column(_str(64))
-    args: Mapped[str] = mapped_column(Text)  # JSON, keys sorted
+    topics: Mapped[str] = mapped_column(Text)  # the 0x-hex topics, space-separated, topic 0 first
+    data: Mapped[str] = mapped_column(Text)  # the 0x-hex data
 
 
 # ------------------------------------------------------------------------------------------------

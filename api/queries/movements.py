@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import ColumnElement, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from api.abi import EventDecoder
 from api.models import (
     BatchRef,
     CancellationOut,
@@ -213,6 +214,17 @@ def movements_quantity(session: Session, **filters: Unpack[MovementFilters]) -> 
     return as_int(session.execute(_movement_filters(query, **filters)).scalar())
 
 
+@cache
+def _event_decoder() -> EventDecoder:
+    return EventDecoder()
+
+
+def _verbatim_args(topics: str, data: str) -> dict[str, object]:
+    """A stored log's arguments; its topics and data as stored if no shipped event decodes it."""
+    args = _event_decoder().decode_verbatim(topics, data)
+    return {"topics": topics.split(), "data": data} if args is None else args
+
+
 def get_transaction(session: Session, tx_hash: str) -> TransactionOut:
     """Everything one transaction did.
 
@@ -244,7 +256,12 @@ def get_transaction(session: Session, tx_hash: str) -> TransactionOut:
         timestamp=when(first.timestamp),
         movements=movements_out(session, rows),
         events=[
-            EventOut(name=e.name, address=e.address, log_index=e.log_index, args=json.loads(e.args))
+            EventOut(
+                name=e.name,
+                address=e.address,
+                log_index=e.log_index,
+                args=_verbatim_args(e.topics, e.data),
+            )
             for e in events
         ],
     )

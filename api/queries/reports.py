@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api.catchup import CATCH_UP_KEY
 from api.models import (
     MOVEMENT_KINDS,
     AccountTypeReport,
@@ -285,6 +286,8 @@ def health(
         status = "empty"
     elif head is None:
         status = "chain_unreachable"
+    elif CATCH_UP_KEY in meta:
+        status = "catching_up"  # correct answers, slow ones: the API's indexes are set aside
     else:
         status = "ok" if lag is not None and lag <= allowed_lag else "lagging"
     return Health(

@@ -171,6 +171,18 @@ def test_transaction_and_countries(client: TestClient, seeded_chain: Chain) -> N
         "CreditsCancelled",
         "CreditsCorrected",
     ]
+    # Each event's arguments, decoded from the log kept verbatim (the indexer never decodes a
+    # TransferSingle: it only keeps it).
+    mirror, cancelled = tx["events"][0]["args"], tx["events"][1]["args"]
+    assert (mirror["from"], mirror["id"], mirror["value"]) == (
+        correction["account"],
+        correction["batch_id"],
+        correction["quantity"],
+    )
+    assert (cancelled["cancellationId"], cancelled["quantity"]) == (
+        correction["id"],
+        correction["quantity"],
+    )
     assert correction["decision_id"] is not None
 
     vietnam = client.get("/v1/countries/vn").json()

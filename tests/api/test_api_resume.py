@@ -11,15 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
+from api import catchup
 from api.database import IndexSchemaError, dump, make_engine
 from api.indexer import Indexer, IndexTarget
 from api.tables import Checkpoint, Event
 from registry_client.chain import RpcClient, RpcError
 from support import crash_indexer
-from support.api_chain import Chain, index_chain
+from support.api_chain import Chain, index_chain, make_client
 from support.crash_indexer import CRASH_EXIT_CODE
 
 
@@ -34,6 +35,22 @@ def _state(url: str) -> tuple[int, int, int, dict[str, Any]]:
         rows = dump(session)
     engine.dispose()
     return cp.block_number, events, highest, rows
+
+
+def _catch_up_state(url: str) -> tuple[bool, set[str]]:
+    """Whether the index says it is catching up, and which of the API's secondary indexes that
+    a catch-up sets aside exist."""
+    engine = make_engine(url)
+    with Session(engine) as session:
+        flagged = catchup.catching_up(session)
+        inspector = inspect(session.connection())
+        present = {
+            index["name"]
+            for model in catchup.GROWING_TABLES
+            for index in inspector.get_indexes(model.__tablename__)
+        }
+    engine.dispose()
+    return flagged, present & {str(index.name) for index in catchup.deferred_indexes()}
 
 
 def _crash(chain: Chain, url: str, at_range: int, block_range: int) -> None:
@@ -61,11 +78,22 @@ def _check_resume(chain: Chain, url: str, fresh: str) -> None:
     crashed_at, events_before, highest, _rows = _state(url)
     assert chain.start_block <= crashed_at < head
     assert highest <= crashed_at, "rows of the crashed range were committed"
+    # The crash came while catching up an empty index: the API's secondary indexes are still set
+    # aside, the index says so, and the API answers from the tables meanwhile.
+    assert _catch_up_state(url) == (True, set())
+    client, engine = make_client(url, chain.url)
+    with client:
+        assert client.get("/v1/health").json()["status"] == "catching_up"
+        assert client.get("/v1/stats").json()["indexed_block"] == crashed_at
+    engine.dispose()
     stats = index_chain(chain.url, url, chain.deployment, block_range=3)
     resumed_at, events_after, _highest, rows = _state(url)
     assert resumed_at == head
     assert stats.events == events_after - events_before
+    every = {str(index.name) for index in catchup.deferred_indexes()}
+    assert _catch_up_state(url) == (False, every), "the resumed catch-up built the indexes"
     index_chain(chain.url, fresh, chain.deployment, block_range=100)
+    assert _catch_up_state(fresh) == (False, every)
     _, fresh_events, _, fresh_rows = _state(fresh)
     assert events_after == fresh_events
     for table in fresh_rows:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, strategies as st
 
 from api import ranges
 from api.database import normalize_url
@@ -30,6 +31,31 @@ def test_ranges_merge_split_and_refuse() -> None:
         ranges.subtract([(1, 5)], [(4, 6)])
     with pytest.raises(ranges.RangeError, match="empty"):
         ranges.normalize([(3, 2)])
+
+
+@given(
+    st.lists(st.integers(0, 60), unique=True, max_size=12).map(sorted),
+    st.integers(0, 60),
+    st.integers(-1, 6),
+)
+def test_adding_one_range_equals_the_general_merge(
+    points: list[int], first: int, size: int
+) -> None:
+    """The applier's usual case (one range received) takes a shortcut; it must answer what
+    merging the whole holding again answers, refusals included."""
+    # sorted distinct points taken in pairs: disjoint ranges, adjacent ones merged
+    held = ranges.normalize([(points[i], points[i + 1]) for i in range(0, len(points) - 1, 2)])
+
+    def outcome(add: object) -> object:
+        try:
+            return add()  # type: ignore[operator]
+        except ranges.RangeError as exc:
+            return type(exc)
+
+    added = [(first, first + size)]
+    assert outcome(lambda: ranges.add(held, added)) == outcome(
+        lambda: ranges.normalize([*held, *added])
+    )
 
 
 def test_index_target_from_any_deployment(tmp_path: Path) -> None:
