@@ -10,7 +10,7 @@ import {
     IJCMArticle6
 } from "./interfaces/IJCMArticle6.sol";
 import {IJCMRegistry} from "./interfaces/IJCMRegistry.sol";
-import {Allocation, Authorization, BatchState, SerialRange} from "./interfaces/RegistryTypes.sol";
+import {Authorization, BatchState, SerialRange} from "./interfaces/RegistryTypes.sol";
 import {TextChecks} from "./libraries/TextChecks.sol";
 
 /// @title JCMArticle6: Article 6.2 authorizations and first transfers of JCM credits
@@ -75,18 +75,17 @@ contract JCMArticle6 is IJCMArticle6 {
 
     /// @inheritdoc IJCMArticle6
     /// @dev Requirements: caller is `projects`. For an authorized batch, its allocations to Japan's registry
-    /// (`toJapan`, as the registry credited them) are first transferred to Japan now, or,
-    /// for an OIMP-authorized batch of a country whose definition is `Authorization` or `Issuance`, every
-    /// serial is. The issuance's authorization id is not stored (a slot per batch): the batch's issuance record
-    /// carries it (`IJCMProjects.BatchIssued`, verified by `verifyBatch`).
+    /// (the batch's `toJapan` lowest serials, as the registry credited them) are first transferred to Japan now,
+    /// as one record, or, for an OIMP-authorized batch of a country whose definition is `Authorization` or
+    /// `Issuance`, every serial is. The issuance's authorization id is not stored (a slot per batch): the
+    /// batch's issuance record carries it (`IJCMProjects.BatchIssued`, verified by `verifyBatch`).
     function recordIssuance(
         uint256 batchId,
         bytes2 country,
         Authorization authorization,
         uint64 authorizationDate,
         uint64 firstSerial,
-        Allocation[] calldata allocations,
-        uint256 toJapan
+        uint64 toJapan
     ) external {
         if (msg.sender != _registry.projects()) revert Article6NotProjects(msg.sender);
         StoredBatch storage b = _batches[batchId];
@@ -98,19 +97,9 @@ contract JCMArticle6 is IJCMArticle6 {
             _firstTransferWholeBatch(batchId, b, _countries[country].definition);
             return;
         }
-        // At most `MAX_ALLOCATIONS` (32) allocations, so at most 32 parts.
-        SerialRange[] memory exported = new SerialRange[](allocations.length);
-        uint256 count = 0;
-        uint64 next = firstSerial;
-        for (uint256 i = 0; i < allocations.length; i++) {
-            uint64 amount = allocations[i].amount;
-            if (toJapan & (1 << i) != 0) {
-                count = _addPart(exported, count, next, next + amount - 1);
-            }
-            next += amount;
-        }
-        if (count > 0) {
-            _shorten(exported, count);
+        if (toJapan > 0) {
+            SerialRange[] memory exported = new SerialRange[](1);
+            exported[0] = SerialRange(firstSerial, firstSerial + toJapan - 1);
             _record(batchId, b, exported, JAPAN, FirstTransferDefinition.InternationalTransfer);
         }
     }

@@ -146,7 +146,7 @@ contract JCMProjects is IJCMProjects {
         // The registry and the Article 6 contract are trusted (the registry created all three) and call back
         // only views, so writing the batch's period and commitment after the calls cannot be observed half-done.
         uint64 firstSerial;
-        uint256 toJapan;
+        uint64 toJapan;
         // slither-disable-next-line reentrancy-no-eth (the registry created this contract and makes no external call)
         (batchId, firstSerial, toJapan) = _registry.mint(country, issuance.quantity, issuance.allocations);
         _periods[key][index] = StoredPeriod(uint40(batchId), issuance.monitoringStart, issuance.monitoringEnd);
@@ -254,23 +254,17 @@ contract JCMProjects is IJCMProjects {
         return _registry.batchState(batchId).country;
     }
 
-    /// @dev Tells `JCMArticle6` of the new batch's authorization and of its allocations (Japan's share of an
-    /// authorized batch is first transferred at issuance).
+    /// @dev Tells `JCMArticle6` of the new batch's authorization and of Japan's share, the batch's `toJapan`
+    /// lowest serials (first transferred at issuance when the batch is authorized).
     function _recordArticle6(
         uint256 batchId,
         bytes2 country,
         uint64 firstSerial,
-        uint256 toJapan,
+        uint64 toJapan,
         Issuance calldata issuance
     ) private {
         _article6.recordIssuance(
-            batchId,
-            country,
-            issuance.authorization,
-            issuance.authorizationDate,
-            firstSerial,
-            issuance.allocations,
-            toJapan
+            batchId, country, issuance.authorization, issuance.authorizationDate, firstSerial, toJapan
         );
     }
 

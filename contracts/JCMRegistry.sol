@@ -149,27 +149,33 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
     /// @inheritdoc IJCMRegistry
     /// @dev Requirements: caller is `projects` (issuance is not paused: see `JCMGovernance`); 1-32 allocations with non-zero amounts adding up
     /// to `quantity`, each to an active holding or government holding account of Japan's registry or of
-    /// `country`'s (the two registries of the joint committee that decided the issuance).
+    /// `country`'s (the two registries of the joint committee that decided the issuance). Every allocation is
+    /// checked before the batch is counted, then Japan's allocations take the batch's lowest serials and the
+    /// host's the rest, each side in the decision's order: what an authorized batch first-transfers to Japan at
+    /// issuance is then one range, so `JCMArticle6` keeps it without a record per allocation.
     function mint(bytes2 country, uint256 quantity, Allocation[] calldata allocations)
         external
-        returns (uint256 batchId, uint64 firstSerial, uint256 toJapan)
+        returns (uint256 batchId, uint64 firstSerial, uint64 toJapan)
     {
         _onlyProjects();
         if (quantity == 0) revert RegistryZeroQuantity();
         uint256 count = allocations.length;
         if (count == 0 || count > MAX_ALLOCATIONS) revert RegistryAllocationCount(count, MAX_ALLOCATIONS);
+        (uint256 japanMask, uint256 japanShare) = _checkAllocations(country, quantity, allocations);
         (batchId, firstSerial) = _createBatch(country, quantity);
-
-        uint256 next = firstSerial;
-        uint256 allocated = 0;
+        toJapan = uint64(japanShare); // at most `quantity`, which `_createBatch` kept within 40 bits
+        uint256 japanNext = firstSerial;
+        uint256 hostNext = firstSerial + japanShare;
         for (uint256 i = 0; i < count; i++) {
             uint256 amount = allocations[i].amount;
-            allocated += amount;
-            if (allocated > quantity) revert RegistryAllocationMismatch(allocated, quantity);
-            if (_allocate(batchId, country, allocations[i].account, next, amount)) toJapan |= 1 << i;
-            next += amount;
+            if (japanMask & (1 << i) != 0) {
+                _allocate(batchId, allocations[i].account, japanNext, amount);
+                japanNext += amount;
+            } else {
+                _allocate(batchId, allocations[i].account, hostNext, amount);
+                hostNext += amount;
+            }
         }
-        if (allocated != quantity) revert RegistryAllocationMismatch(allocated, quantity);
     }
 
     /// @inheritdoc IJCMRegistry
@@ -544,16 +550,33 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         emit BatchCreated(batchId, country, firstSerial, uint64(lastSerial));
     }
 
-    /// @dev Credits serials `[first, first + amount - 1]` of a new batch of `country` to `account`; whether that
-    /// account is of Japan's registry (else it is of `country`'s).
-    function _allocate(uint256 batchId, bytes2 country, address account, uint256 first, uint256 amount)
+    /// @dev Checks an issuance's allocations (see `mint`): which go to Japan's registry (bit `i` of
+    /// `japanMask` for allocation `i`) and how many serials that is.
+    function _checkAllocations(bytes2 country, uint256 quantity, Allocation[] calldata allocations)
         private
-        returns (bool toJapan)
+        view
+        returns (uint256 japanMask, uint256 japanShare)
     {
-        if (amount == 0) revert RegistryZeroQuantity();
-        bytes2 side = _requireReceivingAccount(account);
-        toJapan = side == JAPAN;
-        if (!toJapan && side != country) revert RegistryAllocationOutsideCommittee(account, side, country);
+        uint256 allocated = 0;
+        for (uint256 i = 0; i < allocations.length; i++) {
+            uint256 amount = allocations[i].amount;
+            if (amount == 0) revert RegistryZeroQuantity();
+            allocated += amount;
+            if (allocated > quantity) revert RegistryAllocationMismatch(allocated, quantity);
+            address account = allocations[i].account;
+            bytes2 side = _requireReceivingAccount(account);
+            if (side == JAPAN) {
+                japanMask |= 1 << i;
+                japanShare += amount;
+            } else if (side != country) {
+                revert RegistryAllocationOutsideCommittee(account, side, country);
+            }
+        }
+        if (allocated != quantity) revert RegistryAllocationMismatch(allocated, quantity);
+    }
+
+    /// @dev Credits serials `[first, first + amount - 1]` of a new batch to `account` (checked by `mint`).
+    function _allocate(uint256 batchId, address account, uint256 first, uint256 amount) private {
         SerialRange memory range = SerialRange(uint64(first), uint64(first + amount - 1));
         _depositAllocation(account, batchId, range, amount);
         emit TransferSingle(msg.sender, address(0), account, batchId, amount);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {Allocation, Authorization, SerialRange} from "./RegistryTypes.sol";
+import {Authorization, SerialRange} from "./RegistryTypes.sol";
 
 /// @dev What makes an authorized unit "first transferred" in a partner country's cooperative approach
 /// (decision 2/CMA.3 annex para 2). Whatever the definition, a unit is also first transferred when it
@@ -160,16 +160,15 @@ interface IJCMArticle6 {
 
     /// @notice Records a new batch of `country` with the authorization its issuance decision gives, and
     /// first-transfers the allocations to Japan's registry when it is authorized. Only the projects contract,
-    /// right after the registry minted the batch. `toJapan`: the registry's answer of which allocations went to
-    /// Japan's registry (bit `i` for allocation `i`; `IJCMRegistry.mint`).
+    /// right after the registry minted the batch. `toJapan`: how many of the batch's lowest serials, from
+    /// `firstSerial`, the registry credited to Japan's registry (`IJCMRegistry.mint`).
     function recordIssuance(
         uint256 batchId,
         bytes2 country,
         Authorization authorization,
         uint64 authorizationDate,
         uint64 firstSerial,
-        Allocation[] calldata allocations,
-        uint256 toJapan
+        uint64 toJapan
     ) external;
 
     /// @notice Checks, and records the first transfers of, a movement of `ranges` out of an account of registry

@@ -203,14 +203,15 @@ interface IJCMRegistry {
     // ------------------------------------------------------------------------------------------------
 
     /// @notice Creates batch `batchCount() + 1` of a partner country's project and credits its allocations,
-    /// with serials from the global counter. Only the projects contract, after the committee's checks.
+    /// with serials from the global counter. Only the projects contract, after the committee's checks. Japan's
+    /// allocations take the batch's lowest serials, the host's the rest (each side in the decision's order).
     /// @return batchId the new batch's id
     /// @return firstSerial the batch's first serial number
-    /// @return toJapan bit `i` set when allocation `i` went to an account of Japan's registry (the others went
-    /// to `country`'s), which `JCMArticle6` needs for an authorized batch without asking for each account
+    /// @return toJapan how many serials went to accounts of Japan's registry: the batch's lowest, from
+    /// `firstSerial` (the rest went to `country`'s), which `JCMArticle6` needs for an authorized batch
     function mint(bytes2 country, uint256 quantity, Allocation[] calldata allocations)
         external
-        returns (uint256 batchId, uint64 firstSerial, uint256 toJapan);
+        returns (uint256 batchId, uint64 firstSerial, uint64 toJapan);
 
     /// @notice Moves the named serials of a holding account into its side's cancellation account with reason
     /// `Correction`. Only the projects contract, after the committee's checks.

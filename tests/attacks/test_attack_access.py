@@ -514,7 +514,7 @@ TABLE: tuple[Case, ...] = (
         "JCMArticle6",
         "recordIssuance",
         NON_PROJECTS,
-        lambda c: (c.batch_id + 1, ID, 1, 1, c.first + 20, [(c.holder, 10)], 1),
+        lambda c: (c.batch_id + 1, ID, 1, 1, c.first + 20, 10),
         "Article6NotProjects",
         not_projects,
     ),

@@ -347,7 +347,7 @@ TABLE: tuple[Case, ...] = (
     Case(
         "JCMArticle6",
         "recordIssuance",
-        lambda a: (a.batch_id + 1, COUNTRY, 1, 1, 10**6, [(a.authority, 10)], 1),
+        lambda a: (a.batch_id + 1, COUNTRY, 1, 1, 10**6, 10),
         "Article6NotProjects",
         caller_is,
     ),

@@ -32,7 +32,7 @@ def test_retirement_and_cancellation_accounts_hold_what_balance_of_says(world: W
 
 def test_serial_of_a_block_describes_every_piece(world: World) -> None:
     jcm, batch = world.jcm, world.batches["authorized"]
-    block = "JCM-JP-ID012-2023-000000701-000000950"  # acme's whole holding of batch 1
+    block = "JCM-JP-ID012-2023-000000501-000000750"  # acme's whole holding of batch 1
     jcm.ok("retire", str(batch), "30", "--using-party", "JP", "--purpose", "ndc", "-k", "acme")
     jcm.ok("cancel", str(batch), "20", "--reason", "overall-mitigation", "-k", "acme")
     jcm.ok("transfer", "globex", str(batch), "50", "-k", "acme")
@@ -43,15 +43,15 @@ def test_serial_of_a_block_describes_every_piece(world: World) -> None:
         for p in described["pieces"]
     ]
     assert pieces == [
-        (701, 730, "retired", world.address("retirement-jp"), 1),
-        (731, 750, "cancelled", world.address("cancellation-jp"), 1),
-        (751, 800, "held", world.address("globex"), None),
-        (801, 950, "held", world.address("acme"), None),
+        (501, 530, "retired", world.address("retirement-jp"), 1),
+        (531, 550, "cancelled", world.address("cancellation-jp"), 1),
+        (551, 600, "held", world.address("globex"), None),
+        (601, 750, "held", world.address("acme"), None),
     ]
     table = jcm.ok("serial", block).stdout
-    for text in ("701 .. 730", "retirement 1", "731 .. 750", "cancellation 1", "801 .. 950"):
+    for text in ("501 .. 530", "retirement 1", "531 .. 550", "cancellation 1", "601 .. 750"):
         assert text in table, text
-    single = jcm.json("serial", "760")  # one serial: where it is, as before
+    single = jcm.json("serial", "560")  # one serial: where it is, as before
     assert (single["location"], single["account"]) == ("held", world.address("globex"))
 
 

@@ -84,13 +84,13 @@ def test_registry_views(world: World) -> None:
     holdings = jcm.json("holdings", "acme")
     assert [(h["batch_id"], h["balance"]) for h in holdings] == [(1, 250), (2, 300)]
     block = holdings[0]["block_ids"][0]
-    assert block == "JCM-JP-ID012-2023-000000701-000000950"
-    assert "JCM-JP-ID012-2023-000000701-000000950" in jcm.ok("holdings", "acme").stdout
+    assert block == "JCM-JP-ID012-2023-000000501-000000750"
+    assert "JCM-JP-ID012-2023-000000501-000000750" in jcm.ok("holdings", "acme").stdout
     located = jcm.json("serial", block)  # a block id: every piece of the block
     assert located["complete"] and len(located["pieces"]) == 1
     piece = located["pieces"][0]
     assert (piece["location"], piece["account"]) == ("held", world.address("acme"))
-    assert (piece["range"]["first"], piece["range"]["last"]) == (701, 950)
+    assert (piece["range"]["first"], piece["range"]["last"]) == (501, 750)
     assert jcm.json("serial", "951")["account"] == world.address("nusantara")
     assert "has not been issued" in jcm.ok("serial", "99999").stdout
     account = jcm.json("account", "show", "nusantara")
@@ -104,7 +104,7 @@ def test_transfer_retire_cancel(world: World) -> None:
     jcm = world.jcm
     batch = world.batches["authorized"]
     moved = jcm.json("transfer", "globex", str(batch), "40", "-k", "acme")
-    assert moved["international"] is False and moved["ranges"] == [{"first": 701, "last": 740}]
+    assert moved["international"] is False and moved["ranges"] == [{"first": 501, "last": 540}]
     abroad = jcm.json("transfer", "acme", str(batch), "30", "-k", "nusantara")
     assert abroad["international"] is True and abroad["first_international"] is True
     text = jcm.ok("transfer", "acme", str(batch), "5", "-k", "nusantara").stdout

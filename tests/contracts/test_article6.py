@@ -32,7 +32,9 @@ from support.contracts import (
     TH,
     VN,
     World,
+    addr,
     events,
+    ranges,
     reverts,
     sign,
 )
@@ -125,6 +127,35 @@ def test_japans_share_of_an_authorized_batch_is_first_transferred_at_issuance(
     # the issuance's authorization id is in its record (BatchIssued), not kept again
     assert (bytes(state.country), state.authorization, state.authorizationId) == (ID, NDC, "")
     assert state.firstTransferRecords == 1 and not state.internationallyTransferred
+
+
+def test_japans_interleaved_allocations_take_the_lowest_serials_and_one_record(
+    world: World,
+) -> None:
+    jp_a, jp_b = world.jp.companies[0], world.jp.companies[1]
+    id_a, id_b = world.id.companies[0], world.id.companies[1]
+    receipt = world.issue_receipt(
+        "ID012",
+        [(id_a, 7), (jp_a, 20), (id_b, 5), (jp_b, 30), (jp_a, 1)],
+        authorization=NDC,
+        authorization_id="ID-LoA-1",
+    )
+    batch = int(world.registry.batchCount())
+    # Japan's allocations first, in the decision's order, then the host's: Japan's share is one
+    # range.
+    expected = {addr(jp_a): [(1, 20), (51, 51)], addr(jp_b): [(21, 50)]}
+    expected |= {addr(id_a): [(52, 58)], addr(id_b): [(59, 63)]}
+    for holder, held in expected.items():
+        assert ranges(world.registry.holdingRanges(holder, batch)) == held
+    assert _first_transfers(receipt) == [
+        (ID, JP, FirstTransferDefinition.INTERNATIONAL_TRANSFER, [(1, 51)])
+    ]
+    assert world.article6.batchArticle6(batch).firstTransferRecords == 1
+    assert _first_transfer_of(world, 51)[:2] == (True, batch)
+    assert _first_transfer_of(world, 52)[:2] == (False, batch)
+    # The host's units leave its registry later: their own first transfer, after Japan's record.
+    world.registry.transfer(jp_b, batch, 7, sender=id_a)
+    assert _first_transfer_of(world, 52)[2]["first"] == 52
 
 
 def test_japans_share_of_an_unauthorized_batch_is_no_itmo_even_if_authorized_later(
@@ -418,7 +449,7 @@ def test_only_the_registry_reports_movements_and_only_projects_issuances(world: 
             world.article6.recordMovement(0, batch, ID, JP, [(1, 10)], sender=caller)
     for caller in (world.outsider, world.committees[ID], world.admin):
         with reverts("Article6NotProjects", caller=caller):
-            world.article6.recordIssuance(batch + 1, ID, NDC, 0, 11, [], 0, sender=caller)
+            world.article6.recordIssuance(batch + 1, ID, NDC, 0, 11, 0, sender=caller)
     assert world.registry.article6() == world.article6.address
     assert world.article6.registry() == world.registry.address
     assert world.article6.projects() == world.projects.address

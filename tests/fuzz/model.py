@@ -794,16 +794,19 @@ class Model:
             issuance.verification_report_hash, [issuance.verified_reductions, 0]
         )
         report[1] += issuance.quantity
+        # Japan's allocations take the batch's lowest serials, the host's the rest, each side in the
+        # decision's order.
+        japan = [a for a in issuance.allocations if self.accounts[a.account].side != country]
+        host = [a for a in issuance.allocations if self.accounts[a.account].side == country]
         cursor = first
-        exported: list[Range] = []
-        for allocation in issuance.allocations:
+        for allocation in japan + host:
             piece = (cursor, cursor + allocation.amount - 1)
             cursor += allocation.amount
             merged = add_range(self.holdings.get((allocation.account, batch_id), []), piece)
             assert merged is not None
             self.holdings[(allocation.account, batch_id)] = merged
-            if self.accounts[allocation.account].side != country:
-                exported.append(piece)
+        japan_share = sum(a.amount for a in japan)
+        exported: list[Range] = [(first, first + japan_share - 1)] if japan_share else []
         batch = self.batches[batch_id]
         if batch.authorization and self._batch_level(batch):
             self._first_transfer_whole(batch)
