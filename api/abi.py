@@ -311,7 +311,8 @@ class EventDecoder:
 
     def spec(self, role: ContractRole, topic0: str) -> EventSpec | None:
         """The event of contract ``role`` with topic ``topic0``, if it has one."""
-        return self._specs.get((role, topic0.lower()))
+        found = self._specs.get((role, topic0))
+        return found if found is not None else self._specs.get((role, topic0.lower()))
 
     def topic(self, role: ContractRole, name: str) -> str:
         """The topic 0 of event ``name`` of contract ``role``.

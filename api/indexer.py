@@ -120,6 +120,8 @@ class IndexStats:
     reorgs: int = 0
     events_undone: int = 0
     seconds: float = 0.0
+    index_build_seconds: float = 0.0
+    """Of :attr:`seconds`, those spent building the indexes a catch-up set aside."""
 
     @property
     def events_per_second(self) -> float:
@@ -383,10 +385,12 @@ class Indexer:
         """Build the indexes set aside once the index has caught up with the chain."""
         if self._catching_up is False:
             return
+        started = time.perf_counter()
         with Session(self.engine) as session, session.begin():
             if catchup.catching_up(session):
                 catchup.leave(session)
         self._catching_up = False
+        self.stats.index_build_seconds += time.perf_counter() - started
 
     def _on_chain(self, cp: CheckpointState) -> bool:
         if cp.number < 0 or not cp.hash:

