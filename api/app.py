@@ -71,7 +71,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
-    app.state.close_sessions_inline = engine.dialect.name == "sqlite"
     problems.install(app)
     app.add_exception_handler(NotModified, not_modified)
     for router in (

@@ -24,10 +24,8 @@ import hashlib
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, select
 
-from api.routes.deps import SessionDep
 from api.tables import FINALIZED_KEY, Checkpoint, Meta
 
 FINAL_MAX_AGE = 10
@@ -61,9 +59,16 @@ _INDEX_STATE = select(
 request)."""
 
 
-def cache_headers(session: Session, request: Request) -> dict[str, str]:
-    """``ETag`` and ``Cache-Control`` for an answer to ``request`` from the index as it is now."""
-    checkpoint = session.execute(_INDEX_STATE).first()
+def cache_headers(engine: Engine, request: Request) -> dict[str, str]:
+    """``ETag`` and ``Cache-Control`` for an answer to ``request`` from the index as it is now.
+
+    The state is read on a connection of its own, returned at once: the answer's session checks
+    its connection out later, in the endpoint's thread, so no request holds a connection while it
+    waits for a thread (see :func:`api.routes.deps.get_session`). The answer's data is then at
+    least as new as the entity tag, so a client never keeps a tag that names older data than it
+    got."""
+    with engine.connect() as connection:
+        checkpoint = connection.execute(_INDEX_STATE).first()
     state = f"{checkpoint.block_number}:{checkpoint.block_hash}" if checkpoint else "empty"
     digest = hashlib.sha256(
         f"{state}\n{request.url.path}\n{request.url.query}".encode()
@@ -79,7 +84,7 @@ def cache_headers(session: Session, request: Request) -> dict[str, str]:
     }
 
 
-def http_cache(request: Request, response: Response, session: SessionDep) -> None:
+def http_cache(request: Request, response: Response) -> None:
     """A router dependency: sets the caching headers of the answer, or answers ``304`` at once
     when the request's ``If-None-Match`` names the current entity tag.
 
@@ -88,7 +93,7 @@ def http_cache(request: Request, response: Response, session: SessionDep) -> Non
     """
     if request.method not in ("GET", "HEAD") or request.url.path in UNCACHED_PATHS:
         return
-    headers = cache_headers(session, request)
+    headers = cache_headers(request.app.state.engine, request)
     wanted = request.headers.get("if-none-match")
     if wanted is not None and (wanted.strip() == "*" or headers["ETag"] in _tags(wanted)):
         raise NotModified(headers)

@@ -16,10 +16,10 @@ from fastapi.responses import Response
 from api import documents, i18n
 from api.models import CancellationOut, RetirementOut
 from api.queries import movements, reports
-from api.routes.deps import IdPath, SessionDep
+from api.routes.deps import IdPath, SessionDep, SessionRoute
 from api.web import locale_of, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=SessionRoute)
 
 Format = Annotated[str, Path(pattern="^(csv|pdf)$")]
 Year = Annotated[int, Path(ge=1970, le=9998)]

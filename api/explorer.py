@@ -38,12 +38,19 @@ from api.models import (
 )
 from api.queries import entities, governance, movements, reports
 from api.queries.common import MAX_DB_INT, BadQueryError, NotFoundError, when
-from api.routes.deps import MAX_LIMIT, SIDE_PATTERN, TEXT_PATTERN, SessionDep, SettingsDep
+from api.routes.deps import (
+    MAX_LIMIT,
+    SIDE_PATTERN,
+    TEXT_PATTERN,
+    SessionDep,
+    SessionRoute,
+    SettingsDep,
+)
 from api.tables import Account, Country, Movement as MovementRow, Project
 from api.web import locale_of, page
 from registry_client.domain import AccountKind, side_code
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=SessionRoute)
 
 _TX = re.compile(r"0[xX][0-9a-fA-F]{64}")
 _ADDRESS = re.compile(r"0[xX][0-9a-fA-F]{40}")

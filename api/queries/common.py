@@ -93,6 +93,13 @@ def count(session: Session, query: AnySelect) -> int:
     )
 
 
+def known_total(found: int, limit: int, offset: int) -> int | None:
+    """The length of a list one page of which (at ``offset``, up to ``limit``) held ``found``
+    items, when that page tells it: a page neither full nor past the end is the list's last (the
+    common look-up: an account's few holdings, one serial's movements). ``None``: count."""
+    return offset + found if found < limit and (found or not offset) else None
+
+
 def paginate(
     session: Session,
     query: AnySelect,
@@ -100,7 +107,10 @@ def paginate(
     offset: int,
     convert: Callable[[Sequence[Any]], list[T]],
 ) -> Page[T]:
-    """Run ``query`` (already ordered) for one page and convert its rows."""
-    total = count(session, query)
-    rows = session.execute(query.limit(limit).offset(offset)).all() if offset < total else []
+    """Run ``query`` (already ordered) for one page and convert its rows (the total counted only
+    when the page does not tell it, :func:`known_total`)."""
+    rows = session.execute(query.limit(limit).offset(offset)).all()
+    total = known_total(len(rows), limit, offset)
+    if total is None:
+        total = count(session, query)
     return Page[T](items=convert(rows), total=total, limit=limit, offset=offset)

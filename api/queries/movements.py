@@ -32,6 +32,7 @@ from api.queries.common import (
     NotFoundError,
     as_int,
     block_id,
+    known_total,
     paginate,
     proof,
     unix,
@@ -299,10 +300,10 @@ def _chunks(keys: Sequence[tuple[int, int]]) -> list[Sequence[tuple[int, int]]]:
 
 
 def _total(session: Session, rows: Any, found: int, limit: int, offset: int) -> int:
-    """How many ``rows`` there are, given that one page of them held ``found``: known without
-    counting when the page was not full (the common look-up of one serial)."""
-    if found < limit and (found or not offset):
-        return offset + found
+    """How many ``rows`` there are, given that one page of them held ``found``."""
+    known = known_total(found, limit, offset)
+    if known is not None:
+        return known
     return as_int(session.execute(select(func.count()).select_from(rows)).scalar())
 
 

@@ -22,12 +22,13 @@ from api.routes.deps import (
     IdQuery,
     PageDep,
     SessionDep,
+    SessionRoute,
     SideQuery,
     TextQuery,
     checksum,
 )
 
-router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
+router = APIRouter(prefix="/v1/accounts", tags=["accounts"], route_class=SessionRoute)
 
 
 @router.get("", response_model=Page[AccountOut], summary="Accounts")

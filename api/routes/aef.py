@@ -10,10 +10,10 @@ from fastapi.responses import Response
 
 from api import aef
 from api.problems import problem_responses
-from api.routes.deps import SIDE_PATTERN, SessionDep
+from api.routes.deps import SIDE_PATTERN, SessionDep, SessionRoute
 from registry_client.article6 import CSV_TABLES, AefReport, report_xlsx
 
-router = APIRouter(prefix="/v1/reports/aef", tags=["article 6"])
+router = APIRouter(prefix="/v1/reports/aef", tags=["article 6"], route_class=SessionRoute)
 
 Party = Annotated[
     str, Path(pattern=SIDE_PATTERN, description="JP or a partner country", examples=["JP"])

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import functools
+import inspect
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from eth_utils import to_checksum_address
 from fastapi import Depends, Path, Query, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from api.queries.common import MAX_DB_INT
@@ -28,18 +30,46 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
     Asynchronous so that FastAPI spends no thread hand-off on it (a synchronous dependency runs in
     the thread pool, its exit in another hand-off): opening a session connects nothing, the
-    endpoint's thread checks a connection out at its first query. Closing returns the connection
-    to the pool with a rollback, done here on SQLite (in process, microseconds) and in the thread
-    pool on a database server, whose round trip must not stall the event loop.
+    endpoint's thread checks a connection out at its first query, and :class:`SessionRoute`
+    returns it when the endpoint returns. Closing here again is for endpoints run otherwise.
     """
     session: Session = request.app.state.sessions()
     try:
         yield session
     finally:
-        if request.app.state.close_sessions_inline:
-            session.close()
-        else:
-            await run_in_threadpool(session.close)
+        session.close()
+
+
+def _closing_sessions(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """``endpoint``, closing the sessions it was given as it returns, in its own thread."""
+    if inspect.iscoroutinefunction(endpoint):
+        return endpoint
+
+    @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return endpoint(*args, **kwargs)
+        finally:
+            for value in kwargs.values():
+                if isinstance(value, Session):
+                    value.close()
+
+    return run
+
+
+class SessionRoute(APIRoute):
+    """A route whose synchronous endpoint returns its database connection before it returns.
+
+    FastAPI runs a synchronous endpoint in the thread pool and then validates its answer in another
+    hand-off to the pool, and the dependency's exit comes after that. A request that kept its
+    connection until then waited for a thread while holding it: with every thread waiting for a
+    connection, a worker stalled until the pool's timeout and answered 500. Closed in the
+    endpoint's thread (answers are built from plain values, nothing is loaded later), a request
+    holds a connection only while a thread runs it.
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, _closing_sessions(endpoint), **kwargs)
 
 
 async def get_settings(request: Request) -> Settings:

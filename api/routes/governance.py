@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query
 
 from api.models import CountryProposalOut, GovernanceOut, Page, PauseOut, RoleHolderOut, RoleName
 from api.queries import governance
-from api.routes.deps import PageDep, SessionDep, SideQuery
+from api.routes.deps import PageDep, SessionDep, SessionRoute, SideQuery
 
-router = APIRouter(prefix="/v1/governance", tags=["governance"])
+router = APIRouter(prefix="/v1/governance", tags=["governance"], route_class=SessionRoute)
 
 
 @router.get("", response_model=GovernanceOut, summary="The bilateral governance now")

@@ -28,6 +28,7 @@ from api.routes.deps import (
     IdQuery,
     PageDep,
     SessionDep,
+    SessionRoute,
     SideQuery,
     SinceQuery,
     TextQuery,
@@ -36,7 +37,7 @@ from api.routes.deps import (
 )
 from api.web import page
 
-router = APIRouter(prefix="/v1", tags=["movements"])
+router = APIRouter(prefix="/v1", tags=["movements"], route_class=SessionRoute)
 
 HTML_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {"schema": {"type": "string"}}}}

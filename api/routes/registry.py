@@ -25,11 +25,12 @@ from api.routes.deps import (
     IdPath,
     PageDep,
     SessionDep,
+    SessionRoute,
     SideQuery,
     TextQuery,
 )
 
-router = APIRouter(prefix="/v1", tags=["registry"])
+router = APIRouter(prefix="/v1", tags=["registry"], route_class=SessionRoute)
 
 
 @router.get("/stats", response_model=Stats, summary="Registry-wide totals")

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Path
 
 from api.models import AccountTypeReport, AnnualReport, Health
 from api.queries import reports
-from api.routes.deps import SessionDep, SettingsDep, SideQuery
+from api.routes.deps import SessionDep, SessionRoute, SettingsDep, SideQuery
 
-router = APIRouter(prefix="/v1", tags=["reports"])
+router = APIRouter(prefix="/v1", tags=["reports"], route_class=SessionRoute)
 
 
 @router.get(

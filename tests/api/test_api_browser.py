@@ -12,8 +12,6 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,15 +19,13 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from openpyxl import load_workbook
 
 from api.app import create_app
 from api.database import make_engine
 from api.i18n import translations
-from registry_client.anvil import free_port
 from registry_client.settings import Settings, load_settings
-from support.api_chain import REPO, Chain
+from support.api_chain import REPO, Chain, served
 from support.debian import ensure_chromium
 
 HERE = Path(__file__).resolve().parent
@@ -50,19 +46,10 @@ def explorer_url(sqlite_url: str, seeded_chain: Chain) -> Iterator[str]:
     """The API and explorer served by uvicorn on a random port."""
     engine = make_engine(sqlite_url)
     app = create_app(Settings(database_url=sqlite_url, rpc_url=seeded_chain.url), engine=engine)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        with served(app) as url:
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(10)
         engine.dispose()
 
 

@@ -75,6 +75,12 @@ def test_pagination_and_filters(client: TestClient, seeded_chain: Chain) -> None
     assert len(set(keys)) == 10
     beyond = client.get("/v1/transactions?offset=100").json()
     assert beyond["items"] == [] and beyond["total"] == 19
+    # A full page is counted; a last page, short, tells the total; a page past the end counts.
+    full = client.get("/v1/accounts?limit=3").json()
+    last = client.get("/v1/accounts?limit=3&offset=9").json()
+    past = client.get("/v1/accounts?limit=3&offset=12").json()
+    assert full["total"] == last["total"] == past["total"] == 10
+    assert (len(full["items"]), len(last["items"]), past["items"]) == (3, 1, [])
     oldest = client.get("/v1/transactions?order=asc&limit=1").json()["items"][0]
     assert oldest["kind"] == "issuance"
 

@@ -10,13 +10,19 @@ proposed and accepted, a proposal pending, roles granted, a pause started and li
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 from eth_account import Account as EthAccount
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from web3 import Web3
@@ -26,6 +32,7 @@ from api.app import create_app
 from api.database import make_engine
 from api.indexer import Indexer, IndexStats, IndexTarget
 from registry_client import contracts, decisions
+from registry_client.anvil import free_port
 from registry_client.chain import RpcClient
 from registry_client.domain import (
     AccountKind,
@@ -414,3 +421,21 @@ def make_client(database_url: str, rpc_url: str | None) -> tuple[TestClient, Eng
     engine = make_engine(database_url)
     app = create_app(Settings(database_url=database_url, rpc_url=rpc_url), engine=engine)
     return TestClient(app), engine
+
+
+@contextmanager
+def served(app: FastAPI) -> Iterator[str]:
+    """``app`` served by uvicorn (one process, in a thread) on a random port; yields its URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
