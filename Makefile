@@ -6,6 +6,7 @@
 #   make test          the whole pytest suite through `ape test` (anvil --hardfork paris; the
 #                      consortium tests on four geth Clique signers)
 #   make geth          build geth v1.13.15 (Clique) into .tools/bin (skipped when there)
+#   make vegeta        build vegeta v12.13.0 (the API benchmark's load) into .tools/bin (same)
 #   make install       .venv (pip -e .[dev]) + node_modules (npm ci) + solc wrapper for py-solc-x,
 #                      and (as root) Debian's fonts-noto-cjk and pango for the PDF certificates
 #   make debs          (as root) apt-get the Debian packages of the PDFs: fonts-noto-cjk, pango;
@@ -39,7 +40,7 @@ PYTEST_ARGS ?= -q --tb=short
 PIP_STAMP := $(VENV)/.stamp-pip
 NPM_STAMP := node_modules/.stamp-npm
 
-.PHONY: help install solc geth build fresh-cache test demo devnet-stop lint audit format clean distclean
+.PHONY: help install solc geth vegeta build fresh-cache test demo devnet-stop lint audit format clean distclean
 
 help:
 	@awk 'NR > 1 && /^#/ { sub(/^# /, ""); print; next } NR > 1 { exit }' Makefile
@@ -100,6 +101,11 @@ install: solc debs
 # .tools/bin (~6.5 min cold on 2 cores, seconds with warm Go caches), skipped when there.
 geth:
 	@tools/install-geth.sh
+
+# vegeta v12.13.0, the HTTP load generator of the API benchmark (bench/index_api.py): built from
+# the Go module proxy into .tools/bin (about a minute cold), skipped when there.
+vegeta:
+	@tools/install-vegeta.sh
 
 # --- build and test -----------------------------------------------------------------------------
 
@@ -184,7 +190,7 @@ distclean: clean devnet-stop
 
 # Gas, throughput, indexer and API benchmarks, and the consortium section (four geth Clique
 # signers): prints the results table, writes bench/results.json and bench/growth.png.
-bench: install geth
+bench: install geth vegeta
 	python -m bench.run
 
 # Re-measure the gas of every registry and committee operation into tests/gas/gas_snapshot.json

@@ -19,26 +19,30 @@ catch-up rate of both databases at a million events.
 
 What this module adds is the load: the API served as in production, by uvicorn with
 :data:`API_WORKERS` worker processes (``api.app:create_app``, each with its connection pool, no
-access log) on 127.0.0.1, and :data:`CLIENTS` concurrent ``httpx.AsyncClient`` clients in this
-process. The look-ups cycle through three kinds:
+access log) on 127.0.0.1, and vegeta (a Go load generator, ``tools/install-vegeta.sh``) holding
+:data:`CLIENTS` connections to it, so that the load generator takes little of the two cores it
+measures (a Python client parsing every answer took a large share of them). The look-ups cycle
+through :data:`REQUESTS` random subjects of three kinds:
 
 - holdings: ``GET /v1/accounts/{address}/holdings`` of a random sender or receiver;
 - serial: ``GET /v1/serials/{serial}`` of a random serial of the history;
 - transaction: ``GET /v1/transactions/{hash}`` of a random transfer's transaction.
 
-Two loads, both bounded by a request count and a time limit:
+Two loads, each for a time limit:
 
-- saturating: each client sends its next request as soon as it has the previous answer (a closed
-  loop), up to :data:`REQUESTS` requests or :data:`SECONDS`. The server is always busy, so latency
+- saturating: each of the :data:`CLIENTS` connections sends its next request as soon as it has
+  the previous answer (a closed loop) for :data:`SECONDS`. The server is always busy, so latency
   is mostly waiting in line: about 50 / throughput.
-- paced: each client sends one request every :data:`PACED_INTERVAL` seconds (100 requests per
-  second in all, schedules staggered) for :data:`PACED_SECONDS`; latency counts from the scheduled
-  moment, so a slow answer that delays a client's next request still counts (no coordinated
+- paced: requests leave on vegeta's schedule, 100 per second (``CLIENTS / PACED_INTERVAL``), for
+  :data:`PACED_SECONDS`, from :data:`CLIENTS` connections; vegeta opens more only when all of them
+  wait for answers, so a slow answer never delays the requests due after it (no coordinated
   omission).
 
-Latency is measured by the client, from sending a request to reading its whole answer. The same
-look-ups sent by one client at a time give the service time without any queueing, reported beside.
-A request whose connection the server closed is retried on a new one and counted as retried.
+Latency is measured by vegeta, from sending a request to reading its whole answer; every answer
+must be ``200``. The same look-ups sent by one client at a time (``httpx``, one after the other)
+give the service time without any queueing, reported beside. The CPU time the worker processes
+spent during each load, per request served, is what a look-up costs the server whatever else the
+machine runs; the load average after each load is recorded beside it.
 
 This runs for three history sizes (:data:`SIZES`: 5,000, 50,000 and 500,000 transfers, about
 10,000, 100,000 and 1,000,000 events, since a transfer emits ``TransferSingle`` and
@@ -50,7 +54,8 @@ every look-up runs its query (the HTTP cache would only hide the index's speed).
 
 from __future__ import annotations
 
-import asyncio
+import csv
+import json
 import os
 import random
 import shutil
@@ -81,6 +86,9 @@ CLIENTS = 50
 API_WORKERS = 2
 """uvicorn worker processes: one per core of this machine (which the load generator shares)."""
 REQUESTS = 8_000
+"""Distinct look-ups of each history that the loads cycle through."""
+WARM_UP = 30
+"""Look-ups sent once before the loads (connections, caches)."""
 SECONDS = 30.0
 PACED_INTERVAL = 0.5
 """Seconds between two look-ups of one client under the paced load (50 clients: 100 per second)."""
@@ -123,7 +131,8 @@ class LoadResult:
     seconds: float
     requests_per_second: float
     offered_per_second: float | None
-    retried: int
+    worker_cpu_seconds: float
+    """CPU time the API's worker processes spent in the load (their own cores' share)."""
     load_after: float
 
     def to_json(self) -> dict[str, Any]:
@@ -134,7 +143,9 @@ class LoadResult:
             "requests": sum(x.samples for x in self.latency.values()),
             "seconds": round(self.seconds, 1),
             "requests_per_second": round(self.requests_per_second, 1),
-            "transport_errors_retried": self.retried,
+            "worker_cpu_ms_per_request": round(
+                1000 * self.worker_cpu_seconds / sum(x.samples for x in self.latency.values()), 2
+            ),
             "load_average_1m_after": self.load_after,
             "latency_ms": {k: vars(v) for k, v in self.latency.items()},
         }
@@ -204,6 +215,19 @@ class ApiServer:
                 raise RuntimeError("the API server did not start")
             time.sleep(0.2)
 
+    def worker_cpu_seconds(self) -> float:
+        """CPU time (user and system) the worker processes have used so far (Linux ``/proc``)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # a process that ended meanwhile
+            if int(fields[1]) == self.process.pid:
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+
     def stop(self) -> None:
         """Stop the server process this object started."""
         if self.process.poll() is None:
@@ -247,68 +271,76 @@ def look_ups(
     return [(KINDS[i % 3], paths[KINDS[i % 3]]()) for i in range(count)]
 
 
-async def _get(http: httpx.AsyncClient, path: str) -> int:
-    """GET ``path``; the number of transport errors retried on the way (a connection the server
-    closed while the request was sent is retried on a new one)."""
-    for attempt in range(3):
-        try:
-            response = await http.get(path)
-        except httpx.TransportError:
-            if attempt == 2:
-                raise
-            continue
-        if response.status_code != 200:
-            raise RuntimeError(f"{path}: {response.status_code} {response.text[:200]}")
-        return attempt
-    raise AssertionError("unreachable")
+VEGETA = ROOT / ".tools" / "bin" / "vegeta"
+"""The load generator (``make vegeta`` builds it: ``tools/install-vegeta.sh``)."""
 
 
-async def _load(
+def vegeta() -> str:
+    """The vegeta executable: this checkout's, else one on ``PATH``.
+
+    Raises:
+        RuntimeError: there is none.
+    """
+    found = str(VEGETA) if VEGETA.is_file() else shutil.which("vegeta")
+    if found is None:
+        raise RuntimeError(f"vegeta is missing: `make vegeta` builds it into {VEGETA.parent}")
+    return found
+
+
+def kind_of(url: str) -> str:
+    """The look-up kind of a request URL (:data:`KINDS`)."""
+    path = httpx.URL(url).path
+    if path.endswith("/holdings"):
+        return "holdings"
+    return "serial" if path.startswith("/v1/serials/") else "transaction"
+
+
+def _attack(
     base_url: str,
     queries: list[tuple[str, str]],
-    clients: int,
     seconds: float,
-    interval: float | None = None,
-) -> tuple[dict[str, list[float]], float, int]:
-    """Run ``clients`` concurrent clients over ``queries`` for at most ``seconds``.
+    rate: float | None,
+    workdir: Path,
+) -> tuple[dict[str, list[float]], float]:
+    """Load ``base_url`` with vegeta for ``seconds``, cycling through ``queries``.
 
-    With ``interval`` ``None`` each client sends its next request as soon as it has the previous
-    answer (closed loop). With an interval, each client sends one request every ``interval``
-    seconds (their schedules evenly staggered), and latency counts from the scheduled moment, so a
-    late answer that delays the client's next request still counts against the server.
+    With ``rate`` ``None``, :data:`CLIENTS` connections each send their next request as soon as
+    they have the previous answer (closed loop). With a rate, requests leave on vegeta's schedule
+    (``rate`` per second in all) from :data:`CLIENTS` connections, and vegeta opens more only when
+    all of them wait for answers (then ``CLIENTS / rate`` seconds behind), so a slow answer never
+    delays the requests due after it: no coordinated omission.
 
     Returns:
-        Latencies per kind (milliseconds), the elapsed seconds, and the transport errors retried.
+        Latencies per kind (milliseconds, from sending a request to reading its whole answer) and
+        the seconds from the first request sent to the last answer read.
+
+    Raises:
+        RuntimeError: an answer was not ``200`` (or the transport failed).
     """
+    targets = workdir / "targets.json"
+    lines = [json.dumps({"method": "GET", "url": base_url + path}) for _, path in queries]
+    targets.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    results = workdir / "results.bin"
+    pacing = ["-max-workers", str(CLIENTS)] if rate is None else []
+    subprocess.run(
+        [vegeta(), "attack", "-format", "json", "-targets", str(targets),
+         "-duration", f"{seconds:g}s", "-rate", "0" if rate is None else f"{rate:g}/s",
+         "-workers", str(CLIENTS), *pacing, "-timeout", "120s", "-output", str(results)],
+        check=True,
+    )  # fmt: skip
+    encoded = subprocess.run(
+        [vegeta(), "encode", "--to", "csv", str(results)],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
     timings: dict[str, list[float]] = {k: [] for k in KINDS}
-    next_query = 0
-    retried = 0
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=120) as http:
-
-        async def client(number: int) -> None:
-            nonlocal next_query, retried
-            scheduled = started + (interval or 0.0) * number / clients
-            while next_query < len(queries):
-                if interval is not None:
-                    await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
-                    sent = scheduled
-                    scheduled += interval
-                else:
-                    sent = time.perf_counter()
-                if sent >= deadline:
-                    return
-                kind, path = queries[next_query]
-                next_query += 1
-                retried += await _get(http, path)
-                timings[kind].append((time.perf_counter() - sent) * 1000)
-
-        for _kind, path in queries[:30]:  # warm-up: connections, caches
-            await _get(http, path)
-        started = time.perf_counter()
-        deadline = started + seconds
-        await asyncio.gather(*(client(n) for n in range(clients)))
-        return timings, time.perf_counter() - started, retried
+    begun, ended = float("inf"), 0.0
+    for row in csv.reader(encoded.splitlines()):
+        sent_ns, code, latency_ns, error, url = int(row[0]), row[1], int(row[2]), row[5], row[10]
+        if code != "200":
+            raise RuntimeError(f"{url}: {code} {error}")
+        timings[kind_of(url)].append(latency_ns / 1e6)
+        begun, ended = min(begun, sent_ns / 1e9), max(ended, (sent_ns + latency_ns) / 1e9)
+    return timings, ended - begun
 
 
 def _service_times(base_url: str, queries: list[tuple[str, str]]) -> dict[str, list[float]]:
@@ -333,13 +365,15 @@ class _Timings:
     interval: float | None
     latency: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
     seconds: float = 0.0
-    retried: int = 0
+    cpu: float = 0.0
+    load_after: list[float] = field(default_factory=list)
 
-    def add(self, latency: dict[str, list[float]], seconds: float, retried: int) -> None:
+    def add(self, latency: dict[str, list[float]], seconds: float, cpu: float) -> None:
         for kind, values in latency.items():
             self.latency[kind] += values
         self.seconds += seconds
-        self.retried += retried
+        self.cpu += cpu
+        self.load_after.append(os.getloadavg()[0])
 
     def result(self) -> LoadResult:
         return LoadResult(
@@ -347,8 +381,8 @@ class _Timings:
             seconds=self.seconds,
             requests_per_second=sum(len(v) for v in self.latency.values()) / self.seconds,
             offered_per_second=CLIENTS / self.interval if self.interval else None,
-            retried=self.retried,
-            load_after=round(os.getloadavg()[0], 2),
+            worker_cpu_seconds=self.cpu,
+            load_after=round(max(self.load_after), 2),
         )
 
 
@@ -359,8 +393,8 @@ class _Served:
     result: SizeResult
     server: ApiServer
     service: list[tuple[str, str]]
-    saturating: list[tuple[str, str]]
-    paced: list[tuple[str, str]]
+    queries: list[tuple[str, str]]
+    """The look-ups both loads cycle through."""
     service_timings: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
     saturating_timings: _Timings = field(default_factory=lambda: _Timings(None))
     paced_timings: _Timings = field(default_factory=lambda: _Timings(PACED_INTERVAL))
@@ -401,26 +435,23 @@ def index_postgres(history: api_bench.History, workdir: Path) -> dict[str, Any]:
         server.cleanup()
 
 
-def _round(served: _Served, rounds: int, say: Callable[[str], None]) -> None:
+def _round(served: _Served, rounds: int, workdir: Path, say: Callable[[str], None]) -> None:
     """One share of each load on one history size: 1 / ``rounds`` of the look-ups left (``rounds``
     is the number of rounds left), and 1 / :data:`ROUNDS` of each load's time limit."""
-    size, url = served.result.transfers, served.server.url
-    n, m = len(served.service) // rounds, len(served.saturating) // rounds
-    for kind, values in _service_times(url, served.service[:n]).items():
+    size, server = served.result.transfers, served.server
+    n = len(served.service) // rounds
+    for kind, values in _service_times(server.url, served.service[:n]).items():
         served.service_timings[kind] += values
     served.service = served.service[n:]
-    say(f"{size:,}: {CLIENTS} clients, closed loop, up to {m} look-ups")
-    timings, elapsed, retried = asyncio.run(
-        _load(url, served.saturating[:m], CLIENTS, SECONDS / ROUNDS, None)
-    )
-    served.saturating_timings.add(timings, elapsed, retried)
-    served.saturating = served.saturating[m:]
-    say(f"{size:,}: {CLIENTS} clients, one look-up each every {PACED_INTERVAL:g} s")
-    timings, elapsed, retried = asyncio.run(
-        _load(url, served.paced[:m], CLIENTS, PACED_SECONDS / ROUNDS, PACED_INTERVAL)
-    )
-    served.paced_timings.add(timings, elapsed, retried)
-    served.paced = served.paced[m:]
+    for what, timings, rate, seconds in (
+        ("closed loop", served.saturating_timings, None, SECONDS),
+        (f"{CLIENTS / PACED_INTERVAL:g} look-ups/s", served.paced_timings, CLIENTS / PACED_INTERVAL,
+         PACED_SECONDS),
+    ):  # fmt: skip
+        say(f"{size:,}: {CLIENTS} clients, {what}, {seconds / ROUNDS:g} s")
+        cpu = server.worker_cpu_seconds()
+        latency, elapsed = _attack(server.url, served.queries, seconds / ROUNDS, rate, workdir)
+        timings.add(latency, elapsed, server.worker_cpu_seconds() - cpu)
 
 
 @dataclass
@@ -455,16 +486,13 @@ def measure(
             largest = size == max(sizes)
             history, database_url, result = index_history(size, workdirs[-1], say, largest)
             server = ApiServer(database_url)
-            served.append(_Served(result, server, [], [], []))
-            total = 2 * REQUESTS + 3 * SERVICE_SAMPLES
-            queries = look_ups(history, database_url, server.url, total)
-            served[-1].saturating = queries[:REQUESTS]
-            served[-1].paced = queries[REQUESTS : 2 * REQUESTS]
-            served[-1].service = queries[2 * REQUESTS :]
+            queries = look_ups(history, database_url, server.url, REQUESTS + 3 * SERVICE_SAMPLES)
+            served.append(_Served(result, server, queries[REQUESTS:], queries[:REQUESTS]))
+            _service_times(server.url, queries[:WARM_UP])  # connections, caches
         for number in range(ROUNDS):
             say(f"load round {number + 1} of {ROUNDS}")
             for one in served if number % 2 == 0 else reversed(served):
-                _round(one, ROUNDS - number, say)
+                _round(one, ROUNDS - number, workdirs[0], say)
         results = IndexApiResults()
         for one in served:
             one.result.service = {k: Latency.of(v) for k, v in one.service_timings.items()}
@@ -497,10 +525,12 @@ def table(results: IndexApiResults) -> str:
                 f"  into PostgreSQL: {pg['seconds']} s = {pg['events_per_second']:,} events/s"
             )
         sat, paced = r.saturating, r.paced
+        cpu = {k: v.to_json()["worker_cpu_ms_per_request"] for k, v in (("s", sat), ("p", paced))}
         lines.append(
-            f"  {CLIENTS} clients, closed loop: {sat.requests_per_second:.0f} req/s served; "
-            f"paced: {paced.offered_per_second:.0f} req/s offered, "
-            f"{paced.requests_per_second:.0f} served"
+            f"  {CLIENTS} clients, closed loop: {sat.requests_per_second:.0f} req/s served "
+            f"({cpu['s']} ms of worker CPU each, load {sat.load_after}); paced: "
+            f"{paced.offered_per_second:.0f} req/s offered, {paced.requests_per_second:.0f} "
+            f"served ({cpu['p']} ms of worker CPU each, load {paced.load_after})"
         )
         lines.append(
             f"  {'look-up':<12} {'saturating median/p99 ms':>25} {'paced median/p99 ms':>21} "

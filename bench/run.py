@@ -292,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
             gas.table(gas_results),
             "THROUGHPUT (registry transfers through the SDK and through raw web3.py)",
             throughput.table(tp),
-            f"INDEX AND API (SQLite; uvicorn, {index_api.API_WORKERS} workers; httpx clients)",
+            f"INDEX AND API (SQLite; uvicorn, {index_api.API_WORKERS} workers; vegeta load)",
             index_api.table(ia),
             *(
                 [
