@@ -32,10 +32,12 @@ def key(label: str) -> LocalAccount:
 
 class Anvil:
     """``anvil --hardfork paris`` on a free port of 127.0.0.1 (started by
-    :func:`registry_client.anvil.start_anvil`); a context manager that stops it."""
+    :func:`registry_client.anvil.start_anvil`, with ``extra`` options such as
+    ``--steps-tracing``); a context manager that stops it."""
 
-    def __init__(self) -> None:
+    def __init__(self, *extra: str) -> None:
         self._node: local_anvil.Anvil | None = None
+        self._extra = extra
 
     @property
     def url(self) -> str:
@@ -45,7 +47,7 @@ class Anvil:
 
     def start(self) -> Anvil:
         """Start the process and wait until it answers."""
-        self._node = local_anvil.start_anvil("--silent", accounts=1)
+        self._node = local_anvil.start_anvil("--silent", *self._extra, accounts=1)
         return self
 
     def stop(self) -> None:
@@ -65,6 +67,15 @@ class Anvil:
         self.stop()
 
     # -- JSON-RPC ----------------------------------------------------------------------------------
+
+    def rpc(self, method: str, params: Sequence[Any] = ()) -> Any:
+        """One JSON-RPC call; its result.
+
+        Raises:
+            RpcError: the call was answered with an error.
+        """
+        assert self._node is not None, "start the node first"
+        return self._node.rpc(method, list(params))
 
     def rpc_batch(self, calls: Iterable[tuple[str, Sequence[Any]]]) -> list[Any]:
         """Several JSON-RPC calls in one HTTP request (a JSON-RPC batch); their results in order.

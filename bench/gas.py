@@ -146,6 +146,10 @@ def _operations() -> dict[str, str]:
             "retire.voluntary_offset": "retire 1 range as a voluntary offset (no Article 6 call)",
             "cancel.first_of_batch": "cancel 1 range, the side's first of the batch",
             "cancel.next": "cancel 1 range, later cancellation of the batch",
+            "retire.third_registry.first_of_batch": (
+                "retire 1 range in a third registry, its first of the batch"
+            ),
+            "retire.third_registry.next": "retire 1 range in a third registry, later",
         }
     )
     return ops
@@ -153,6 +157,10 @@ def _operations() -> dict[str, str]:
 
 OPERATIONS: dict[str, str] = _operations()
 """Every registry and committee operation measured (the gas snapshot's keys), with a description."""
+
+OnRecord = Callable[[str, World], None]
+"""Told each measured operation's name and the world (node, deployment), right after its
+transaction was mined."""
 
 
 @dataclass
@@ -274,14 +282,17 @@ def targets_table(found: list[GasTarget]) -> str:
 class _Run(World):
     """One measurement: the world, and the results it records."""
 
-    def __init__(self, node: Anvil) -> None:
+    def __init__(self, node: Anvil, on_record: OnRecord | None = None) -> None:
         super().__init__(node)
         self.results = GasResults()
+        self.on_record = on_record
 
     def record(self, name: str, gas: int) -> None:
         if name not in OPERATIONS:
             raise KeyError(f"{name} is not a declared operation")
         self.results.operations[name] = int(gas)
+        if self.on_record is not None:
+            self.on_record(name, self)
 
     # -- phases ------------------------------------------------------------------------------------
 
@@ -397,6 +408,28 @@ class _Run(World):
         )
         receipt = self.submit(self.decision(correction=correction))
         self.record("committee.correct_credits", receipt.gas_used)
+        self.third_registry_sink(batch)
+
+    def third_registry_sink(self, batch: int) -> None:
+        """Retirements in Thailand's registry of credits of Indonesia's batch ``batch`` that Japan's
+        registry passed on: the sinks of the batch's own two registries count in the batch's slot,
+        a third registry's sink keeps a holding slot of its own, which its first retirement of the
+        batch fills (the worst case of a retirement)."""
+        registrar = key("registrar-TH")
+        self.node.fund([registrar.address])
+        self.client(self.authorities["TH"]).grant_registrar("TH", registrar.address)
+        self.registrars["TH"] = registrar
+        self.client(registrar).open_account(
+            key("retirement-TH").address, "TH", AccountKind.RETIREMENT, "TH retirement account"
+        )
+        holder = self.account("thai-company", "TH")
+        self.transfer("retiring-company", holder, batch, 1_000)
+        client = self.client(key("thai-company"))
+        for name in ("retire.third_registry.first_of_batch", "retire.third_registry.next"):
+            receipt = client.retire(
+                batch, 100, "TH", RetirementPurpose.NDC, "Government of Thailand", "FY2030 NDC"
+            )
+            self.record(name, receipt.gas_used)
 
     def lifecycle(self) -> None:
         registrar = self.client(self.registrars["JP"])
@@ -463,15 +496,27 @@ def _gas(receipt: TxReceipt) -> int:
     return int(receipt["gasUsed"])
 
 
-def measure(progress: Callable[[str], None] | None = None) -> GasResults:
+def measure(
+    progress: Callable[[str], None] | None = None,
+    *,
+    on_record: OnRecord | None = None,
+    node_options: tuple[str, ...] = (),
+) -> GasResults:
     """Measure every operation on a fresh anvil (about half a minute); see the module docs.
+
+    Args:
+        progress: told the name of each phase as it starts.
+        on_record: called with each operation's name and the world right after the operation's
+            transaction was mined (the latest block's only transaction), e.g. to trace it
+            (:mod:`bench.trace`).
+        node_options: further anvil options (``--steps-tracing`` for :mod:`bench.trace`).
 
     Raises:
         AssertionError: an operation declared in :data:`OPERATIONS` was not measured.
     """
     started = time.perf_counter()
-    with Anvil() as node:
-        run = _Run(node)
+    with Anvil(*node_options) as node:
+        run = _Run(node, on_record)
         phases: list[tuple[str, Callable[[], None]]] = [
             ("deploying the registry and the committee", run.deploy_all),
             ("opening accounts", run.accounts),

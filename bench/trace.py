@@ -1,36 +1,33 @@
-"""Where an issuance's gas goes: the measured 2+2 / 4 issuance, traced opcode by opcode.
+"""Where a measured operation's gas goes: its transaction traced opcode by opcode.
 
-``python -m bench.trace`` builds the gas benchmark's world on its own ``anvil --hardfork paris
---steps-tracing``, issues the batch that ``bench.gas`` reports as
-``committee.issue_credits.2+2_signatures.4_allocations`` (the project's next batch, NDC-authorized,
-four allocations alternating Japan / Indonesia, a new verification report) and reads the
-transaction's struct logs (``debug_traceTransaction``). It prints, per contract (a delegate-called
-module counts as its own code), the gas its own opcodes used and how many of them were new storage
-slots (SSTORE of a zero slot), other storage writes, cold storage reads, calls, KECCAK256 and log
-bytes; then the intrinsic gas (base and calldata).
+``python -m bench.trace [OPERATION ...]`` runs the whole :mod:`bench.gas` scenario on its own
+``anvil --hardfork paris --steps-tracing`` (so each transaction is the one ``bench.gas`` measures:
+same keys, texts and signed bytes, same state before it) and, right after each named operation
+(default: ``committee.issue_credits.2+2_signatures.4_allocations``) is mined, reads its struct logs
+(``debug_traceTransaction``). It prints, per contract (a delegate-called module counts as its own
+code), the gas its own opcodes used and how many of them were new storage slots (SSTORE of a zero
+slot), other storage writes, cold and warm storage reads, calls, KECCAK256 and log bytes; then the
+intrinsic gas (base and calldata) and any refund, which add up to the receipt's ``gasUsed``.
 
 A call's own cost (cold address, value, memory) counts for the caller; what the callee runs counts
-for the callee. Figures are reproducible to the unit: keys, texts and the signed bytes are fixed.
+for the callee. Figures are reproducible to the unit.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from eth_utils import to_checksum_address
+from eth_utils import keccak
 
-from bench.chain import Anvil
-from bench.gas import _Run
-from bench.world import PARTNER
-from registry_client import anvil as local_anvil
-from registry_client.contracts import abi
+from bench.gas import OPERATIONS, measure
+from bench.world import World
 
-JAPAN_SIGNATURES = 2
-PARTNER_SIGNATURES = 2
-ALLOCATIONS = 4
+DEFAULT_OPERATION = "committee.issue_credits.2+2_signatures.4_allocations"
 CALLS = {"CALL", "STATICCALL", "DELEGATECALL", "CALLCODE"}
 #: The EVM's cost of a store that makes a zero slot non-zero, without the cold surcharge (2,100).
 NEW_SLOT = 20_000
@@ -54,12 +51,29 @@ class Part:
     opcodes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
-class _TracingAnvil(Anvil):
-    """The benchmark's anvil, recording every opcode for ``debug_traceTransaction``."""
+@dataclass
+class Traced:
+    """One traced transaction.
 
-    def start(self) -> _TracingAnvil:
-        self._node = local_anvil.start_anvil("--silent", "--steps-tracing", accounts=1)
-        return self
+    Attributes:
+        gas_used: the receipt's ``gasUsed``.
+        intrinsic: base and calldata: the transaction's gas limit less its first step's gas.
+        parts: each contract's own opcodes (:func:`breakdown`).
+    """
+
+    gas_used: int
+    intrinsic: int
+    parts: dict[str, Part]
+
+    @property
+    def executed(self) -> int:
+        """Gas of every opcode, before any refund."""
+        return sum(p.gas for p in self.parts.values())
+
+    @property
+    def refund(self) -> int:
+        """What the receipt's figure implies was refunded (cleared slots)."""
+        return self.intrinsic + self.executed - self.gas_used
 
 
 def own_costs(steps: list[dict[str, Any]]) -> list[int]:
@@ -122,71 +136,106 @@ def breakdown(steps: list[dict[str, Any]], to: str, names: dict[str, str]) -> di
     return parts
 
 
-def trace(transaction: str, node: Anvil) -> list[dict[str, Any]]:
-    """The struct logs of ``transaction`` (no memory, no storage: the stack is enough here)."""
-    options = {"disableMemory": True, "disableStorage": True, "enableReturnData": False}
-    result = node.rpc_batch([("debug_traceTransaction", [transaction, options])])[0]
-    return list(result["structLogs"])
-
-
-def report(parts: dict[str, Part], gas_used: int) -> str:
-    """The breakdown as a text table, with the intrinsic gas (what no opcode used) last."""
+def report(traced: Traced) -> str:
+    """The breakdown as a text table, with the intrinsic gas and the refund last."""
     header = (
         f"{'code':<16} {'gas':>9} {'new slots':>9} {'updates':>7} {'cold reads':>10} "
         f"{'warm reads':>10} {'calls':>5} {'keccak (bytes)':>15} {'logs (bytes)':>13}"
     )
     lines = [header, "-" * len(header)]
-    for name, p in sorted(parts.items(), key=lambda item: -item[1].gas):
+    for name, p in sorted(traced.parts.items(), key=lambda item: -item[1].gas):
         lines.append(
             f"{name:<16} {p.gas:>9,} {p.new_slots:>9} {p.updates:>7} {p.cold_reads:>10} "
             f"{p.warm_reads:>10} {p.calls:>5} {f'{p.keccaks} ({p.keccak_bytes:,})':>15} "
             f"{f'{p.logs} ({p.log_bytes:,})':>13}"
         )
-    executed = sum(p.gas for p in parts.values())
-    lines.append(f"{'intrinsic':<16} {gas_used - executed:>9,}   (base 21,000 and calldata)")
-    lines.append(f"{'total':<16} {gas_used:>9,}")
+    lines.append(f"{'intrinsic':<16} {traced.intrinsic:>9,}   (base 21,000 and calldata)")
+    if traced.refund:
+        lines.append(f"{'refund':<16} {-traced.refund:>9,}")
+    lines.append(f"{'total':<16} {traced.gas_used:>9,}")
     return "\n".join(lines)
 
 
-def measure() -> tuple[dict[str, Part], int]:
-    """Build the world, issue the measured batch and trace it: the parts and the gas used."""
-    with _TracingAnvil() as node:
-        run = _Run(node)
-        run.deploy_all()
-        run.accounts()
-        run.project()
-        accounts = [
-            run.account(f"trace-allocation-{i}", ("JP", PARTNER)[i % 2]) for i in range(ALLOCATIONS)
-        ]
-        run.issue([(a, 1) for a in accounts])  # each account already holds another batch
-        _, gas = run.issue([(a, 1_000) for a in accounts], JAPAN_SIGNATURES, PARTNER_SIGNATURES)
-        block = run.w3.eth.get_block("latest", full_transactions=True)
-        tx: Any = block["transactions"][0]
-        assert run.deployment is not None
-        d = run.deployment
-        names = {
-            str(run.committee).lower(): "JointCommittee",
-            str(d.registry).lower(): "JCMRegistry",
-            str(d.projects).lower(): "JCMProjects",
-            str(d.article6).lower(): "JCMArticle6",
-        }
-        registry = run.w3.eth.contract(
-            address=to_checksum_address(d.registry), abi=abi("JCMRegistry")
+def _names(world: World) -> dict[str, str]:
+    """Contract names by address (lower case) for the traced world's deployment."""
+    deployment = world.deployment
+    assert deployment is not None
+
+    def address_of(view: str) -> str:
+        selector = "0x" + keccak(text=f"{view}()")[:4].hex()
+        answer = world.node.rpc(
+            "eth_call", [{"to": deployment.registry, "data": selector}, "latest"]
         )
-        names[str(registry.functions.adminModule().call()).lower()] = "JCMRegistryAdmin"
-        steps = trace("0x" + bytes(tx["hash"]).hex(), node)
-    return breakdown(steps, str(tx["to"]), names), gas
+        return "0x" + str(answer)[-40:]
+
+    names = {
+        deployment.registry.lower(): "JCMRegistry",
+        deployment.projects.lower(): "JCMProjects",
+        address_of("adminModule"): "JCMRegistryAdmin",
+        address_of("governance"): "JCMGovernance",
+        "0x0000000000000000000000000000000000000001": "ecrecover",
+    }
+    if deployment.article6 is not None:
+        names[deployment.article6.lower()] = "JCMArticle6"
+    for committee in deployment.committees.values():
+        names[committee.lower()] = "JointCommittee"
+    return names
+
+
+def _trace_latest(world: World) -> Traced:
+    """The latest block's only transaction, traced (no memory, no storage: the stack is enough)."""
+    node = world.node
+    block = node.rpc("eth_getBlockByNumber", ["latest", True])
+    (tx,) = block["transactions"]
+    receipt = node.rpc("eth_getTransactionReceipt", [tx["hash"]])
+    options = {"disableMemory": True, "disableStorage": True, "enableReturnData": False}
+    steps = list(node.rpc("debug_traceTransaction", [tx["hash"], options])["structLogs"])
+    return Traced(
+        gas_used=int(receipt["gasUsed"], 16),
+        intrinsic=int(tx["gas"], 16) - int(steps[0]["gas"]),
+        parts=breakdown(steps, str(tx["to"]), _names(world)),
+    )
+
+
+def trace(operations: Sequence[str]) -> dict[str, Traced]:
+    """Run :func:`bench.gas.measure` on a tracing anvil and trace each of ``operations``.
+
+    Raises:
+        KeyError: an operation ``bench.gas`` does not measure.
+    """
+    unknown = sorted(set(operations) - set(OPERATIONS))
+    if unknown:
+        raise KeyError(f"not measured by bench.gas: {unknown}")
+    found: dict[str, Traced] = {}
+
+    def on_record(name: str, world: World) -> None:
+        if name in operations:
+            found[name] = _trace_latest(world)
+
+    measure(on_record=on_record, node_options=("--steps-tracing",))
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.parse_args(argv)
-    parts, gas = measure()
-    print(
-        f"committee.issue_credits.{JAPAN_SIGNATURES}+{PARTNER_SIGNATURES}_signatures."
-        f"{ALLOCATIONS}_allocations: {gas:,} gas"
+    """``python -m bench.trace [OPERATION ...]``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.trace", description=(__doc__ or "").splitlines()[0]
     )
-    print(report(parts, gas))
+    parser.add_argument(
+        "operations",
+        nargs="*",
+        metavar="OPERATION",
+        help=f"a bench.gas operation (default {DEFAULT_OPERATION})",
+    )
+    args = parser.parse_args(argv)
+    operations = args.operations or [DEFAULT_OPERATION]
+    try:
+        found = trace(operations)
+    except KeyError as error:
+        print(f"bench.trace: {error.args[0]}", file=sys.stderr)
+        return 2
+    for name in operations:
+        print(f"\n{name}: {found[name].gas_used:,} gas\n{report(found[name])}")
     return 0
 
 

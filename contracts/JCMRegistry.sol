@@ -46,8 +46,6 @@ import {JCMRegistryState} from "./JCMRegistryState.sol";
 contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IERC1155Errors {
     using SerialRanges for SerialRanges.Holding;
 
-    /// @notice Registry side code of Japan's JCM registry.
-    bytes2 public constant JAPAN = "JP";
     /// @notice Most serial ranges one movement may take from a holding; move fewer credits per call beyond it.
     uint256 public constant MAX_RANGES_PER_MOVE = 32;
     /// @notice Most disjoint serial ranges one holding may reach by receiving credits. Adjacent ranges merge,
@@ -191,10 +189,9 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         uint64 lastSerial
     ) external returns (uint256 cancellationId) {
         _onlyProjects();
-        StoredBatch storage batch = _existingBatch(batchId);
+        bytes2 country = _existingBatch(batchId).country;
         SerialRange[] memory ranges = _single(SerialRange(firstSerial, lastSerial));
-        (address sink, uint256 quantity) = _cancelNamedSerials(account, batchId, batch.country, ranges);
-        batch.cancelled += uint40(quantity);
+        (address sink, uint256 quantity) = _cancelNamedSerials(account, batchId, country, ranges);
         emit TransferSingle(msg.sender, account, sink, batchId, quantity);
         cancellationId = _recordCancellation(
             Cancellation({
@@ -227,7 +224,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         bytes2 toSide = _requireReceivingAccount(to);
         if (to == msg.sender) revert RegistrySelfTransfer(to);
         bool international = fromSide != toSide;
-        SerialRange[] memory ranges = _move(msg.sender, to, batchId, quantity, 0);
+        SerialRange[] memory ranges = _move(msg.sender, to, batchId, quantity);
         bool firstInternational = international
             && _reportToArticle6(Article6Movement.InternationalTransfer, batchId, fromSide, toSide, ranges);
         emit CreditsTransferred(batchId, msg.sender, to, ranges, international, firstInternational);
@@ -250,9 +247,8 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         if (!_sides[usingParty].exists) revert RegistryUnknownUsingParty(usingParty);
         _checkText(beneficiary, false);
         _checkText(note, false);
-        (address sink, uint256 sinkIndex) = _sideAccount(side, AccountKind.Retirement);
-        SerialRange[] memory ranges = _move(msg.sender, sink, batchId, quantity, sinkIndex);
-        _batches[batchId].retired += uint40(quantity);
+        (address sink, SerialRange[] memory ranges) =
+            _consumeLowest(msg.sender, side, AccountKind.Retirement, batchId, quantity);
         retirementId = _recordRetirement(
             Retirement({
                 id: 0,
@@ -286,9 +282,8 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         bytes2 side = _requireSendingAccount(msg.sender);
         if (reason == CancellationReason.Correction) revert RegistryReservedCancellationReason(reason);
         _checkText(note, false);
-        (address sink, uint256 sinkIndex) = _sideAccount(side, AccountKind.Cancellation);
-        SerialRange[] memory ranges = _move(msg.sender, sink, batchId, quantity, sinkIndex);
-        _batches[batchId].cancelled += uint40(quantity);
+        (address sink, SerialRange[] memory ranges) =
+            _consumeLowest(msg.sender, side, AccountKind.Cancellation, batchId, quantity);
         cancellationId = _recordCancellation(
             Cancellation({
                 id: 0,
@@ -315,6 +310,11 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
 
     /// @notice Credits of batch `id` held by `account` (for retirement and cancellation accounts: consumed).
     function balanceOf(address account, uint256 id) public view returns (uint256) {
+        StoredAccount storage info = _accounts[account];
+        (AccountKind kind, bytes2 side) = (info.kind, info.side);
+        if (kind == AccountKind.Retirement || kind == AccountKind.Cancellation) {
+            return _sinkBalance(account, kind, side, id);
+        }
         return _holdings[id][account].balanceOf();
     }
 
@@ -434,14 +434,9 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
     }
 
     /// @inheritdoc IJCMRegistry
-    function batchTotals(uint256 batchId) external view returns (BatchTotals memory) {
-        StoredBatch storage b = _existingBatch(batchId);
-        return BatchTotals({
-            issued: b.quantity,
-            held: uint256(b.quantity) - b.retired - b.cancelled,
-            retired: b.retired,
-            cancelled: b.cancelled
-        });
+    /// @dev Runs in `JCMRegistryAdmin` (see `_viewInAdmin`).
+    function batchTotals(uint256) external view returns (BatchTotals memory) {
+        _viewInAdmin();
     }
 
     /// @inheritdoc IJCMRegistry
@@ -541,6 +536,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         if (lastSerial > SerialRanges.MAX_SERIAL) {
             revert RegistrySerialsExhausted(lastSerial, SerialRanges.MAX_SERIAL);
         }
+        if (quantity > MAX_BATCH_QUANTITY) revert RegistryBatchTooLarge(quantity, MAX_BATCH_QUANTITY);
         (counters.batchCount, counters.lastSerial) = (uint40(batchId), uint40(lastSerial));
         StoredBatch storage batch = _batches[batchId];
         // Both fit 40 bits: lastSerial is at most SerialRanges.MAX_SERIAL (checked above).
@@ -605,15 +601,45 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         }
     }
 
-    /// @dev Moves the `quantity` lowest serials of a batch from `from` to `to` and emits `TransferSingle`.
-    /// `sinkIndex` is the account number of `to` when it is a retirement or cancellation account, else 0.
-    function _move(address from, address to, uint256 batchId, uint256 quantity, uint256 sinkIndex)
+    /// @dev Moves the `quantity` lowest serials of a batch from `from` to the holding account `to` and emits
+    /// `TransferSingle`.
+    function _move(address from, address to, uint256 batchId, uint256 quantity)
         private
         returns (SerialRange[] memory ranges)
     {
-        if (quantity == 0) revert RegistryZeroQuantity();
         SerialRanges.Holding storage source = _holdings[batchId][from];
         SerialRanges.Loaded memory held = source.load();
+        ranges = _takeLowest(source, held, from, batchId, quantity);
+        // A new holder of the batch is listed right after the sender, whose holding is written anyway.
+        _depositRanges(to, batchId, ranges, quantity, 0, held);
+        source.save(held);
+        emit TransferSingle(msg.sender, from, to, batchId, quantity);
+    }
+
+    /// @dev Moves the `quantity` lowest serials of a batch from `from`, an account of registry `side`, to that
+    /// side's retirement or cancellation account (`kind`), emits `TransferSingle`, and returns that account.
+    function _consumeLowest(address from, bytes2 side, AccountKind kind, uint256 batchId, uint256 quantity)
+        private
+        returns (address sink, SerialRange[] memory ranges)
+    {
+        SerialRanges.Holding storage source = _holdings[batchId][from];
+        SerialRanges.Loaded memory held = source.load();
+        ranges = _takeLowest(source, held, from, batchId, quantity);
+        sink = _consume(side, kind, batchId, ranges, quantity, held);
+        source.save(held);
+        emit TransferSingle(msg.sender, from, sink, batchId, quantity);
+    }
+
+    /// @dev Takes the `quantity` lowest serials from `held`, `from`'s holding `source` of a batch loaded in
+    /// memory: the caller saves it after depositing them.
+    function _takeLowest(
+        SerialRanges.Holding storage source,
+        SerialRanges.Loaded memory held,
+        address from,
+        uint256 batchId,
+        uint256 quantity
+    ) private returns (SerialRange[] memory ranges) {
+        if (quantity == 0) revert RegistryZeroQuantity();
         if (held.balance < quantity) {
             _existingBatch(batchId);
             revert RegistryInsufficientCredits(from, batchId, held.balance, quantity);
@@ -622,14 +648,43 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         (ranges, ok) = source.takeLowest(held, quantity, MAX_RANGES_PER_MOVE);
         if (!ok) revert RegistryTooManyRanges(from, batchId, MAX_RANGES_PER_MOVE);
         if (held.balance == 0) _accounts[from].nonEmptyHoldings -= 1;
-        // A new holder of the batch is listed right after the sender, whose holding is written anyway.
-        _depositRanges(to, batchId, ranges, quantity, sinkIndex, held);
-        source.save(held);
-        emit TransferSingle(msg.sender, from, to, batchId, quantity);
     }
 
-    /// @dev Credits `ranges` (`quantity` serials) of a batch to `account`. Retirement and cancellation
-    /// accounts keep only a balance: their serials are kept in the records, so their holdings never fragment.
+    /// @dev Counts `quantity` credits of a batch (its serials `ranges`, taken from the holding `predecessor`,
+    /// which the caller saves afterwards) into registry `side`'s retirement or cancellation account (`kind`),
+    /// and returns that account. Japan's and the host's sinks count them in the batch's slot (`StoredBatch`),
+    /// which is read and written once; a third registry's sink keeps a holding of its own, listed among the
+    /// batch's holders after `predecessor`.
+    function _consume(
+        bytes2 side,
+        AccountKind kind,
+        uint256 batchId,
+        SerialRange[] memory ranges,
+        uint256 quantity,
+        SerialRanges.Loaded memory predecessor
+    ) private returns (address sink) {
+        uint256 sinkIndex;
+        (sink, sinkIndex) = _sideAccount(side, kind);
+        StoredBatch storage batch = _batches[batchId];
+        // Fits: quantity is at most the batch's, itself at most MAX_BATCH_QUANTITY (uint32), and so is the sum of
+        // what the batch's sinks consumed (conservation); checked arithmetic reverts if it ever were not.
+        uint32 amount = uint32(quantity);
+        bool retirement = kind == AccountKind.Retirement;
+        if (side == JAPAN) {
+            if (retirement) batch.retiredInJapan += amount;
+            else batch.cancelledInJapan += amount;
+        } else if (side == batch.country) {
+            if (retirement) batch.retiredInHost += amount;
+            else batch.cancelledInHost += amount;
+        } else {
+            if (!batch.consumedElsewhere) batch.consumedElsewhere = true;
+            _depositRanges(sink, batchId, ranges, quantity, sinkIndex, predecessor);
+        }
+    }
+
+    /// @dev Credits `ranges` (`quantity` serials) of a batch to `account`. A third registry's retirement or
+    /// cancellation account (see `_consume`) keeps only a balance: its serials are kept in the records, so its
+    /// holdings never fragment.
     /// A holding receiving its first credits joins two lists: the batch's holders, right after
     /// `predecessor` (a listed holding of the batch that the caller saves after this call), and the account's
     /// batches, at their head in the account's slot (written anyway: its count of non-empty holdings grows).
@@ -708,8 +763,6 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         if (info.side != JAPAN && info.side != country) {
             revert RegistryCorrectionOutsideCommittee(account, info.side, country);
         }
-        uint256 sinkIndex;
-        (sink, sinkIndex) = _sideAccount(info.side, AccountKind.Cancellation);
         SerialRanges.Holding storage holding = _holdings[batchId][account];
         SerialRanges.Loaded memory held = holding.load();
         (uint64 first, uint64 last) = (ranges[0].first, ranges[0].last);
@@ -718,8 +771,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         if (!ok) revert RegistryHoldingTooFragmented(account, batchId, SerialRanges.MAX_RANGES);
         if (held.balance == 0) info.nonEmptyHoldings -= 1;
         quantity = uint256(last) - uint256(first) + 1;
-        // The holding is listed, so a sink new to the batch is listed after it: saved after the deposit.
-        _depositRanges(sink, batchId, ranges, quantity, sinkIndex, held);
+        sink = _consume(info.side, AccountKind.Cancellation, batchId, ranges, quantity, held);
         holding.save(held);
     }
 

@@ -5,6 +5,7 @@ import {IJCMRegistry} from "./interfaces/IJCMRegistry.sol";
 import {
     AccountKind,
     AccountStatus,
+    BatchTotals,
     Cancellation,
     Retirement,
     SerialLocation,
@@ -32,6 +33,9 @@ contract JCMRegistryAdmin is JCMRegistryState {
     error RegistryAdminNotDelegated();
 
     address private immutable _self = address(this);
+
+    /// @dev `batchHolders`' cursor of the first home sink (`_homeSinks`): above every account number.
+    uint256 private constant _HOME_SINKS = SerialRanges.END + 1;
 
     modifier onlyDelegated() {
         if (address(this) == _self) revert RegistryAdminNotDelegated();
@@ -162,7 +166,8 @@ contract JCMRegistryAdmin is JCMRegistryState {
         returns (uint64[] memory batches, uint256 next)
     {
         _checkLimit(cursor, limit);
-        if (!_isHoldingKind(_accounts[account].kind)) return _sinkBatches(account, cursor, limit);
+        AccountKind kind = _accounts[account].kind;
+        if (!_isHoldingKind(kind)) return _sinkBatches(account, kind, cursor, limit);
         uint256 batchId = cursor == 0 ? _accounts[account].firstBatch : cursor;
         if (cursor != 0 && (cursor >= SerialRanges.END || _holdings[cursor][account].load().nextBatch == 0)) {
             revert IJCMRegistry.RegistryInvalidPage(cursor, limit, MAX_PAGE_SIZE);
@@ -183,11 +188,12 @@ contract JCMRegistryAdmin is JCMRegistryState {
     /// none) has received, ascending. It keeps no batch list (it never closes, and deposits into it stay
     /// cheap), and its balances never fall, so every batch it ever held has a balance: the page checks
     /// `limit` batch ids from `cursor` (0: the first batch).
-    function _sinkBatches(address account, uint256 cursor, uint256 limit)
+    function _sinkBatches(address account, AccountKind kind, uint256 cursor, uint256 limit)
         private
         view
         returns (uint64[] memory batches, uint256 next)
     {
+        bytes2 side = _accounts[account].side;
         uint256 batchCount = _counters.batchCount;
         uint256 from = cursor == 0 ? 1 : cursor;
         if (from > batchCount + 1) revert IJCMRegistry.RegistryInvalidPage(cursor, limit, MAX_PAGE_SIZE);
@@ -196,7 +202,7 @@ contract JCMRegistryAdmin is JCMRegistryState {
         batches = new uint64[](to - from);
         uint256 count = 0;
         for (uint256 b = from; b < to; b++) {
-            if (_holdings[b][account].balanceOf() != 0) batches[count++] = uint64(b);
+            if (kind != AccountKind.None && _sinkBalance(account, kind, side, b) != 0) batches[count++] = uint64(b);
         }
         next = to > batchCount ? 0 : to;
         assembly ("memory-safe") {
@@ -206,7 +212,8 @@ contract JCMRegistryAdmin is JCMRegistryState {
 
     /// @notice See `IJCMRegistry`.
     /// @dev Walks the batch's holder list from `cursor` (an account number on it; 0: its first holder) to
-    /// `SerialRanges.END`.
+    /// `SerialRanges.END`, then the home sinks (`_homeSinks`) that consumed any, from cursor `_HOME_SINKS`
+    /// + k for the k-th of them: cursors above every account number.
     function batchHolders(uint256 batchId, uint256 cursor, uint256 limit)
         external
         view
@@ -214,20 +221,75 @@ contract JCMRegistryAdmin is JCMRegistryState {
         returns (address[] memory holders, uint256 next)
     {
         _checkLimit(cursor, limit);
-        uint256 index = cursor == 0 ? _batches[batchId].firstHolder : cursor;
-        if (cursor != 0 && (cursor >= SerialRanges.END || _nextHolder(batchId, cursor) == 0)) {
-            revert IJCMRegistry.RegistryInvalidPage(cursor, limit, MAX_PAGE_SIZE);
-        }
         holders = new address[](limit);
         uint256 count = 0;
-        while (index != 0 && index != SerialRanges.END && count < limit) {
-            holders[count++] = _accountAt[index];
-            index = _nextHolder(batchId, index);
+        uint256 sinkFrom = 0;
+        if (cursor < SerialRanges.END) {
+            uint256 index = cursor == 0 ? _batches[batchId].firstHolder : cursor;
+            if (cursor != 0 && _nextHolder(batchId, cursor) == 0) {
+                revert IJCMRegistry.RegistryInvalidPage(cursor, limit, MAX_PAGE_SIZE);
+            }
+            while (index != 0 && index != SerialRanges.END && count < limit) {
+                holders[count++] = _accountAt[index];
+                index = _nextHolder(batchId, index);
+            }
+            if (index != 0 && index != SerialRanges.END) next = index;
+        } else if (cursor >= _HOME_SINKS && cursor < _HOME_SINKS + 4) {
+            sinkFrom = cursor - _HOME_SINKS;
+        } else {
+            revert IJCMRegistry.RegistryInvalidPage(cursor, limit, MAX_PAGE_SIZE);
         }
-        next = index == SerialRanges.END ? 0 : index;
+        if (next == 0) {
+            (address[4] memory sinks, uint256[4] memory balances) = _homeSinks(batchId);
+            for (uint256 k = sinkFrom; k < 4; k++) {
+                if (balances[k] == 0) continue;
+                if (count == limit) {
+                    next = _HOME_SINKS + k;
+                    break;
+                }
+                holders[count++] = sinks[k];
+            }
+        }
         assembly ("memory-safe") {
             mstore(holders, count)
         }
+    }
+
+    /// @dev The retirement and cancellation accounts of Japan's and the batch's host's registries (Japan's
+    /// retirement, the host's retirement, Japan's cancellation, the host's cancellation account) and what each
+    /// consumed of the batch, from the batch's slot (see `StoredBatch`).
+    function _homeSinks(uint256 batchId) private view returns (address[4] memory sinks, uint256[4] memory balances) {
+        StoredBatch storage batch = _batches[batchId];
+        (Side storage japan, Side storage host) = (_sides[JAPAN], _sides[batch.country]);
+        sinks = [japan.retirementAccount, host.retirementAccount, japan.cancellationAccount, host.cancellationAccount];
+        balances = [
+            uint256(batch.retiredInJapan),
+            batch.retiredInHost,
+            batch.cancelledInJapan,
+            batch.cancelledInHost
+        ];
+    }
+
+    /// @notice See `IJCMRegistry`.
+    /// @dev Japan's and the host's sinks are counted in the batch's slot; a third registry's sink only when
+    /// `consumedElsewhere` says one has any, then each partner's (at most one retirement and one cancellation
+    /// account per partner, so the loop is bounded by the partner countries governance admitted).
+    function batchTotals(uint256 batchId) external view onlyDelegated returns (BatchTotals memory totals) {
+        if (batchId == 0 || batchId > _counters.batchCount) revert IJCMRegistry.RegistryUnknownBatch(batchId);
+        StoredBatch storage batch = _batches[batchId];
+        totals.issued = batch.quantity;
+        totals.retired = uint256(batch.retiredInJapan) + batch.retiredInHost;
+        totals.cancelled = uint256(batch.cancelledInJapan) + batch.cancelledInHost;
+        if (batch.consumedElsewhere) {
+            bytes2 host = batch.country;
+            for (uint256 i = 0; i < _countries.length; i++) {
+                if (_countries[i] == host) continue;
+                Side storage third = _sides[_countries[i]];
+                totals.retired += _holdings[batchId][third.retirementAccount].balanceOf();
+                totals.cancelled += _holdings[batchId][third.cancellationAccount].balanceOf();
+            }
+        }
+        totals.held = totals.issued - totals.retired - totals.cancelled;
     }
 
     /// @dev A page's `limit` is 1 .. `MAX_PAGE_SIZE`.

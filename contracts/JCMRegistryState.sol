@@ -14,6 +14,13 @@ import {TextChecks} from "./libraries/TextChecks.sol";
 /// inherit this contract and nothing else that declares state: their layouts are the same by construction.
 /// @dev Add state variables only here, and only at the end, never in a contract that inherits this one.
 abstract contract JCMRegistryState is AccessControl {
+    using SerialRanges for SerialRanges.Holding;
+
+    /// @notice Registry side code of Japan's JCM registry.
+    bytes2 public constant JAPAN = "JP";
+    /// @notice Most credits one batch may hold (2^32 - 1): what a batch's sinks consumed is counted in 32 bits
+    /// (`StoredBatch`). `JCMProjects` allows far fewer per issuance.
+    uint256 public constant MAX_BATCH_QUANTITY = 4_294_967_295;
     /// @notice Longest text (names, notes) stored, in bytes.
     uint256 public constant MAX_TEXT_BYTES = 256;
     /// @notice Most items one page of a list view (`batchHolders`, `accountBatches`) answers: each costs a
@@ -51,18 +58,27 @@ abstract contract JCMRegistryState is AccessControl {
         string holderName;
     }
 
-    /// @dev One storage slot (200 bits): serials, quantities and totals fit 40 bits, as issuance keeps every
-    /// serial at most `SerialRanges.MAX_SERIAL`; so a batch's first cancellation updates the slot its
-    /// issuance wrote rather than filling a new one.
+    /// @dev One storage slot (248 bits): serials and the quantity fit 40 bits, as issuance keeps every serial at
+    /// most `SerialRanges.MAX_SERIAL`.
+    /// What the retirement and cancellation accounts of the batch's two registries (Japan's and the host's)
+    /// consumed of it is kept here, as their balances of the batch: a retirement or cancellation writes this
+    /// slot anyway (it must count its credits), so a sink's first credits of a batch fill no slot of their own.
+    /// Such an account cannot change (a side has one of each kind, opened once, never closed), so the counters
+    /// are its balances. A sink of any third registry (credits transferred there) keeps a holding slot of its
+    /// own, and `consumedElsewhere` says one exists. The counters take 32 bits: a batch holds at most
+    /// `MAX_BATCH_QUANTITY` serials, and conservation keeps every sum of them within its quantity.
     struct StoredBatch {
         uint40 firstSerial;
         uint40 quantity;
         bytes2 country;
-        uint40 retired;
         // The account index of the batch's first holder: the head of its holder list, linked through the
         // holdings' `nextHolder` (SerialRanges); written with the batch, at its first allocation.
         uint24 firstHolder;
-        uint40 cancelled;
+        uint32 retiredInJapan;
+        uint32 retiredInHost;
+        uint32 cancelledInJapan;
+        uint32 cancelledInHost;
+        bool consumedElsewhere;
     }
 
     /// @dev The ledger's counters and its pause, in one storage slot: every movement reads the pause, and a
@@ -106,6 +122,20 @@ abstract contract JCMRegistryState is AccessControl {
     /// @dev The commitment to a cancellation record (see `_retirementDigest`).
     function _cancellationDigest(Cancellation memory record) internal pure returns (bytes32) {
         return keccak256(abi.encode(record));
+    }
+
+    /// @dev The balance of batch `batchId` of the retirement or cancellation account `sink` (of `kind`, on
+    /// registry `side`): the batch's counter for Japan's or the host's sinks, else the sink's holding.
+    function _sinkBalance(address sink, AccountKind kind, bytes2 side, uint256 batchId)
+        internal
+        view
+        returns (uint256)
+    {
+        StoredBatch storage batch = _batches[batchId];
+        bool retirement = kind == AccountKind.Retirement;
+        if (side == JAPAN) return retirement ? batch.retiredInJapan : batch.cancelledInJapan;
+        if (side == batch.country) return retirement ? batch.retiredInHost : batch.cancelledInHost;
+        return _holdings[batchId][sink].balanceOf();
     }
 
     /// @dev The role of `side`'s registrars.

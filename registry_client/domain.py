@@ -261,6 +261,9 @@ MAX_RANGES_PER_HOLDING = 128
 MAX_PAGE_SIZE = 512
 #: ``JCMRegistry.MAX_TEXT_BYTES`` and ``JCMProjects.MAX_TEXT_BYTES`` (UTF-8 bytes, not characters).
 MAX_TEXT_BYTES = 256
+#: ``JCMRegistry.MAX_BATCH_QUANTITY`` (2^32 - 1): most credits a batch may hold, as the ledger
+#: counts what its sinks consumed in 32 bits (``RegistryBatchTooLarge`` beyond).
+MAX_BATCH_QUANTITY = 2**32 - 1
 #: ``JCMProjects.MAX_ISSUANCE_QUANTITY``: most credits one issuance creates.
 MAX_ISSUANCE_QUANTITY = 1_000_000_000
 #: ``JCMProjects.MAX_BATCHES_PER_PROJECT``: issuances one project may have.
@@ -290,8 +293,14 @@ CONTRACT_CONSTANTS: dict[str, dict[str, int | str]] = {
         "MAX_ALLOCATIONS": MAX_ALLOCATIONS,
         "MAX_TEXT_BYTES": MAX_TEXT_BYTES,
         "MAX_PAGE_SIZE": MAX_PAGE_SIZE,
+        "MAX_BATCH_QUANTITY": MAX_BATCH_QUANTITY,
     },
-    "JCMRegistryAdmin": {"MAX_TEXT_BYTES": MAX_TEXT_BYTES, "MAX_PAGE_SIZE": MAX_PAGE_SIZE},
+    "JCMRegistryAdmin": {
+        "JAPAN": JAPAN,
+        "MAX_TEXT_BYTES": MAX_TEXT_BYTES,
+        "MAX_PAGE_SIZE": MAX_PAGE_SIZE,
+        "MAX_BATCH_QUANTITY": MAX_BATCH_QUANTITY,
+    },
     "JCMProjects": {
         "MAX_TEXT_BYTES": MAX_TEXT_BYTES,
         "MIN_VINTAGE": MIN_VINTAGE,

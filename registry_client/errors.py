@@ -478,6 +478,13 @@ ERROR_MESSAGES: dict[str, ErrorMessage] = {
             "serial the registry stores"
         ),
     ),
+    "RegistryBatchTooLarge": _m(
+        InvalidInput,
+        lambda a: (
+            f"a batch of {a['quantity']:,} credits is beyond {a['max']:,}, the most one batch may "
+            "hold: issue it as several batches"
+        ),
+    ),
     "RegistryTooManyAccounts": _m(
         InvalidInput,
         lambda a: (

@@ -88,6 +88,8 @@ interface IJCMRegistry {
     error RegistryNotGovernance(address caller);
     /// @dev Issuing would take serials beyond `max`, the highest serial a holding can store.
     error RegistrySerialsExhausted(uint256 lastSerial, uint256 max);
+    /// @dev A batch of `quantity` credits is beyond `max`, the most a batch's consumption counters hold.
+    error RegistryBatchTooLarge(uint256 quantity, uint256 max);
     /// @dev `adminView` was called by someone other than the registry itself.
     error RegistryNotSelf(address caller);
     /// @notice A correction named an account of `side`, outside the batch's committee registries (JP, `country`).
@@ -313,7 +315,9 @@ interface IJCMRegistry {
 
     /// @notice One page of the accounts that have ever held credits of the batch (some may now be empty):
     /// at most `limit` (1 .. `MAX_PAGE_SIZE`) holders from `cursor` (0 for the first page), and the cursor
-    /// of the next page (0 after the last).
+    /// of the next page (0 after the last). Holding accounts and third registries' retirement and
+    /// cancellation accounts come in the order they first received credits; the retirement and
+    /// cancellation accounts of Japan's and the host's registries that consumed any come last.
     function batchHolders(uint256 batchId, uint256 cursor, uint256 limit)
         external
         view
