@@ -33,7 +33,8 @@ from eth_utils import keccak
 from pydantic import ValidationError
 from web3 import Web3
 from web3.contract import Contract
-from web3.types import TxParams, TxReceipt
+from web3.exceptions import Web3RPCError
+from web3.types import FilterParams, TxParams, TxReceipt
 
 from registry_client import contracts, decisions, records
 from registry_client.chain import connect_web3, rpc_errors
@@ -90,8 +91,10 @@ from registry_client.models import (
     side_bytes,
     side_code,
 )
+from registry_client.node_url import public_node_url
 from registry_client.records import RecordT
 from registry_client.serials import block_ids, format_block_id, parse_serial
+from registry_client.settings import DEFAULT_LOG_BLOCK_RANGE, env_var
 from registry_client.text import printable
 from registry_client.transactions import (
     DEFAULT_TIMEOUT,
@@ -534,7 +537,10 @@ class RegistryClient:
         *,
         fees: FeeSettings | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        log_block_range: int = DEFAULT_LOG_BLOCK_RANGE,
     ) -> None:
+        if log_block_range < 1:
+            raise InvalidInput(f"log_block_range must be at least 1 block, not {log_block_range}")
         self.w3 = w3
         self.deployment = deployment
         self.registry_contract: Contract = contracts.at(w3, "JCMRegistry", deployment.registry)
@@ -545,6 +551,7 @@ class RegistryClient:
         self._article6: Contract | None = None
         self.fees = fees or FeeSettings()
         self.timeout = timeout
+        self.log_block_range = log_block_range
         self._sender = TransactionSender(w3, sender, self.fees, timeout=timeout) if sender else None
         self._chain_id: int | None = None
         self.prepare = PreparedCalls(self)
@@ -561,6 +568,7 @@ class RegistryClient:
         sender: LocalAccount | None = None,
         fees: FeeSettings | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        log_block_range: int = DEFAULT_LOG_BLOCK_RANGE,
     ) -> RegistryClient:
         """Connect to a registry.
 
@@ -573,6 +581,8 @@ class RegistryClient:
             sender: the account that signs writes; views need none.
             fees: gas price settings (e.g. ``FeeSettings(gas_price=0)``).
             timeout: seconds to wait for a receipt.
+            log_block_range: most blocks asked for in one ``eth_getLogs`` call when reading
+                records (``Settings.log_block_range``).
 
         Raises:
             ChainUnavailable: the node cannot be reached, or serves another chain than the
@@ -607,7 +617,9 @@ class RegistryClient:
                     f"there is no registry contract at {loaded.registry} on chain {actual_chain} "
                     f"({url}): the chain may have been reset; deploy again"
                 )
-        client = cls(w3, loaded, sender, fees=fees, timeout=timeout)
+        client = cls(
+            w3, loaded, sender, fees=fees, timeout=timeout, log_block_range=log_block_range
+        )
         client._chain_id = actual_chain
         return client
 
@@ -650,7 +662,12 @@ class RegistryClient:
     def with_sender(self, sender: LocalAccount) -> RegistryClient:
         """A client on the same connection and deployment that signs with ``sender``."""
         client = RegistryClient(
-            self.w3, self.deployment, sender, fees=self.fees, timeout=self.timeout
+            self.w3,
+            self.deployment,
+            sender,
+            fees=self.fees,
+            timeout=self.timeout,
+            log_block_range=self.log_block_range,
         )
         client._chain_id = self._chain_id
         return client
@@ -862,13 +879,15 @@ class RegistryClient:
         account = _address(address, "account")
         info = self._view(self._rf.accountInfo(account), f"read account {account}")
         status = AccountStatus(info.status)
+        sink = AccountKind(info.kind) in (AccountKind.RETIREMENT, AccountKind.CANCELLATION)
         return AccountInfo(
             address=account,
             kind=info.kind,
             status=status,
             side=info.side if status != AccountStatus.NONE else None,
             opened_at=info.openedAt,
-            non_empty_holdings=info.nonEmptyHoldings,
+            # The ledger reads 0 for sinks: it keeps no count of their batches.
+            non_empty_holdings=None if sink else info.nonEmptyHoldings,
             holder_name=info.holderName,
         )
 
@@ -1002,15 +1021,10 @@ class RegistryClient:
         codec = self.w3.codec
         topic = "0x" + bytes(contracts.event_abi_to_log_topic(event)).hex()
         ids = ["0x" + codec.encode(["uint256"], [b]).hex() for b in sorted(set(wanted))]
-        with rpc_errors(self.rpc_url):
-            logs = self.w3.eth.get_logs(
-                {
-                    "address": self.projects_contract.address,
-                    "fromBlock": 0,
-                    "toBlock": "latest",
-                    "topics": [topic, ids],
-                }
-            )
+        query: FilterParams = {"address": self.projects_contract.address, "topics": [topic, ids]}
+        logs = self._chunked(
+            lambda first, last: self.w3.eth.get_logs({**query, "fromBlock": first, "toBlock": last})
+        )
         components = next(i for i in event["inputs"] if i["name"] == "batch")["components"]
         records: dict[int, BatchInfo] = {}
         for log in logs:
@@ -1118,11 +1132,35 @@ class RegistryClient:
     def _record_events(self, event: str, **indexed: int) -> list[dict[str, Any]]:
         """The arguments of the registry's ``event`` logs since its deployment block whose indexed
         arguments equal ``indexed`` (unverified: callers prove them against the commitments)."""
-        with rpc_errors(self.rpc_url):
-            logs = getattr(self.registry_contract.events, event)().get_logs(
-                from_block=self.deployment.block_number, argument_filters=indexed
+        kind = getattr(self.registry_contract.events, event)()
+        logs = self._chunked(
+            lambda first, last: kind.get_logs(
+                from_block=first, to_block=last, argument_filters=indexed
             )
+        )
         return [dict(log["args"]) for log in logs]
+
+    def _chunked(self, read: Callable[[int, int], Sequence[R]]) -> list[R]:
+        """What ``read(first, last)`` answers for every block from the deployment's to the
+        chain's head, asked ``log_block_range`` blocks at a time, in chain order: a node may
+        refuse one ``eth_getLogs`` over a long chain (Besu: ``--rpc-max-logs-range``)."""
+        found: list[R] = []
+        with rpc_errors(self.rpc_url):
+            head = int(self.w3.eth.block_number)
+            first = self.deployment.block_number
+            while first <= head:
+                last = min(first + self.log_block_range - 1, head)
+                try:
+                    found.extend(read(first, last))
+                except Web3RPCError as exc:
+                    raise ChainUnavailable(
+                        f"the node at {public_node_url(self.rpc_url)} refused the logs of blocks "
+                        f"{first}..{last} ({printable(str(exc.message))[:200]}): if it limits "
+                        f"eth_getLogs ranges, set {env_var('log_block_range')} below "
+                        f"{self.log_block_range}"
+                    ) from exc
+                first = last + 1
+        return found
 
     def _record_blocks(self, record: Retirement | Cancellation) -> tuple[str, ...]:
         info = self.batch_record(record.batch_id)

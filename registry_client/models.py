@@ -98,7 +98,10 @@ class AccountInfo(_Model):
     status: Annotated[AccountStatus, _enum(AccountStatus)]
     side: Side | None
     opened_at: Timestamp
-    non_empty_holdings: int
+    #: Batches of which the account holds credits now, as the ledger counts them; ``None`` for a
+    #: retirement or cancellation account, whose batches the ledger does not count (it never
+    #: closes): :meth:`RegistryClient.holdings` lists them.
+    non_empty_holdings: int | None
     holder_name: str
 
     @property

@@ -96,7 +96,9 @@ def show(ctx: typer.Context, account: AccountArgument, as_json: JsonOption = Fal
     if as_json:
         output.print_json({"account": info, "holdings": holdings})
         return
-    output.show(account_fields(info))
+    # A sink's count is not kept by the ledger (None): the holdings read here are its batches.
+    held = info.non_empty_holdings
+    output.show(account_fields(info, len(holdings) if held is None else held))
     if holdings:
         output.show(
             output.table(
@@ -112,8 +114,9 @@ def show(ctx: typer.Context, account: AccountArgument, as_json: JsonOption = Fal
         output.notice("no credits held")
 
 
-def account_fields(info: AccountInfo) -> object:
-    """The account's public information as a two-column table."""
+def account_fields(info: AccountInfo, batches_held: int) -> object:
+    """The account's public information as a two-column table, with the number of batches of
+    which it holds credits now."""
     return output.fields(
         f"Account {info.address}",
         [
@@ -122,7 +125,7 @@ def account_fields(info: AccountInfo) -> object:
             ("side", info.side),
             ("status", output.label(info.status)),
             ("opened", output.when(info.opened_at)),
-            ("batches held", info.non_empty_holdings),
+            ("batches held", batches_held),
         ],
     )
 

@@ -1,6 +1,7 @@
 """Right answers and machine-readable refusals of ``jcm`` (issue 11, parts 3 and 5).
 
-- Retirement and cancellation accounts hold what ERC-1155 ``balanceOf`` says they hold.
+- Retirement and cancellation accounts hold what ERC-1155 ``balanceOf`` says they hold, and
+  ``jcm account show`` counts the batches they hold (the ledger keeps no count for them).
 - ``jcm serial <block id>`` describes every piece of the block, not only its first serial.
 - With ``--json`` a refusal is a JSON error object with a stable code on standard output, and its
   one-line message on standard error.
@@ -10,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from support.cli import World, assert_one_line_error
@@ -27,6 +29,10 @@ def test_retirement_and_cancellation_accounts_hold_what_balance_of_says(world: W
         assert [(h["batch_id"], h["balance"]) for h in held] == [(batch, expected)], sink
         shown = jcm.json("account", "show", sink)
         assert [(h["batch_id"], h["balance"]) for h in shown["holdings"]] == [(batch, expected)]
+        # The ledger counts no sink's batches: JSON says so (null), the table counts the holdings.
+        assert shown["account"]["non_empty_holdings"] is None
+        table = jcm.ok("account", "show", sink).stdout
+        assert re.search(r"batches held\W+1\b", table), table
         assert f"{expected}" in jcm.ok("holdings", sink).stdout
 
 

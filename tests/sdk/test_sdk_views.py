@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from eth_account import Account
+from web3.exceptions import Web3RPCError
 
 from registry_client import records
-from registry_client.errors import InvalidInput, NotFound, RecordMismatch
+from registry_client.client import RegistryClient
+from registry_client.errors import ChainUnavailable, InvalidInput, NotFound, RecordMismatch
 from registry_client.models import (
     AccountKind,
     AccountStatus,
@@ -35,6 +38,7 @@ def test_account(world: World) -> None:
     assert alice.opened_at is not None and alice.opened_at.tzinfo == UTC
     sink = client.account(world.sinks["ID-retirement"])
     assert (sink.kind, sink.side) == (AccountKind.RETIREMENT, "ID")
+    assert sink.non_empty_holdings is None  # the ledger counts no sink's batches
     nobody = client.account(Account.create().address)
     assert not nobody.exists and nobody.side is None and nobody.opened_at is None
 
@@ -254,3 +258,52 @@ def test_tally_against_the_committee_on_chain(world: World) -> None:
     assert (tally.partner.side, tally.partner.count, tally.partner.met) == ("ID", 1, True)
     assert [c.signer for c in tally.rejected] == [world.outsider.address]
     assert client.tally(decision, world.sign(decision)).ready
+
+
+def test_records_are_read_in_block_ranges_a_node_accepts(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A node that refuses ``eth_getLogs`` over more than a few blocks (as Besu does beyond its
+    ``--rpc-max-logs-range``) still serves every record, read ``log_block_range`` blocks at a
+    time from the deployment block to the head; one query wider than it allows is a typed error
+    that names the setting."""
+    world.client(world.alice).retire(1, 7, "JP", "voluntary offset", "Alice", "note")
+    world.client(world.bob).cancel(1, 3, "overall mitigation", "why")
+    limit = 3
+
+    def refusing(client: RegistryClient) -> list[tuple[int, int]]:
+        asked: list[tuple[int, int]] = []
+        genuine = client.w3.eth.get_logs
+
+        def get_logs(params: Any) -> Any:
+            first, last = (_block(params[k]) for k in ("fromBlock", "toBlock"))
+            asked.append((first, last))
+            if last - first + 1 > limit:
+                raise Web3RPCError(f"exceed maximum block range: {limit}")
+            return genuine(params)
+
+        monkeypatch.setattr(client.w3.eth, "get_logs", get_logs)
+        return asked
+
+    client = RegistryClient.connect(world.rpc_url(), world.deployment, log_block_range=limit)
+    asked = refusing(client)
+    assert client.retirement(1).quantity == 7
+    assert [c.quantity for c in client.cancellations(batch_id=1)] == [3]
+    assert client.batch_record(1).quantity > 0
+    head = int(client.w3.eth.block_number)
+    first_pass = asked[: next(i for i, (_, last) in enumerate(asked) if last == head) + 1]
+    assert len(first_pass) > 1, "the chain is longer than one range: several queries"
+    assert first_pass[0][0] == world.deployment.block_number
+    assert all(b - a + 1 <= limit for a, b in asked)
+    assert all(b + 1 == c for (_, b), (c, _) in itertools.pairwise(first_pass))
+
+    wide = RegistryClient.connect(world.rpc_url(), world.deployment, log_block_range=10_000)
+    refusing(wide)
+    with pytest.raises(ChainUnavailable, match="JCM_LOG_BLOCK_RANGE below 10000"):
+        wide.retirement(1)
+    with pytest.raises(InvalidInput, match="log_block_range"):
+        RegistryClient(world.client().w3, world.deployment, log_block_range=0)
+
+
+def _block(value: Any) -> int:
+    return int(value, 16) if isinstance(value, str) else int(value)
