@@ -38,16 +38,22 @@ contract JCMArticle6 is IJCMArticle6 {
 
     /// @dev One storage slot, plus the authorization id's; the serials are the ledger's (`batchState`). The
     /// count of first-transfer records lives here rather than in an array's length slot, so the batch's first
-    /// record writes no slot of its own for it.
+    /// record writes no slot of its own for it. Times, dates and counts of serials take 40 bits (serials do in
+    /// the ledger), which leaves room for the issuance's record: Japan's share of an authorized batch is the
+    /// batch's lowest serials (`IJCMRegistry.mint`), first transferred to Japan at issuance, so that record is
+    /// its last serial and its time, kept here while the batch has no other record (`issuedToJapanLast`
+    /// non-zero, `recordCount` zero) and written out as record 0 when another is added (`_materialize`).
     struct StoredBatch {
         bytes2 country;
         Authorization authorization;
         bool anyFirstTransferred; // locks revocation and dropping a purpose
         bool internationallyTransferred;
-        uint64 wholeBatchFirstTransferredAt;
-        uint64 hostNdcUse;
-        uint64 authorizationDate;
+        uint40 wholeBatchFirstTransferredAt;
+        uint40 hostNdcUse;
+        uint40 authorizationDate;
         uint16 recordCount; // at most MAX_FIRST_TRANSFER_RANGES
+        uint40 issuedToJapanLast; // the issuance's record, while not in `_records`: its last serial (0: none)
+        uint40 issuedAt; // and its time
         string authorizationId; // set by authorization decisions only (never empty then)
     }
 
@@ -74,11 +80,12 @@ contract JCMArticle6 is IJCMArticle6 {
     // ------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IJCMArticle6
-    /// @dev Requirements: caller is `projects`. For an authorized batch, its allocations to Japan's registry
-    /// (the batch's `toJapan` lowest serials, as the registry credited them) are first transferred to Japan now,
-    /// as one record, or, for an OIMP-authorized batch of a country whose definition is `Authorization` or
-    /// `Issuance`, every serial is. The issuance's authorization id is not stored (a slot per batch): the
-    /// batch's issuance record carries it (`IJCMProjects.BatchIssued`, verified by `verifyBatch`).
+    /// @dev Requirements: caller is `projects`; the authorization date fits 40 bits. For an authorized batch,
+    /// its allocations to Japan's registry (the batch's `toJapan` lowest serials, as the registry credited them)
+    /// are first transferred to Japan now, as one record kept in the batch's slot, or, for an OIMP-authorized
+    /// batch of a country whose definition is `Authorization` or `Issuance`, every serial is. The issuance's
+    /// authorization id is not stored (a slot per batch): the batch's issuance record carries it
+    /// (`IJCMProjects.BatchIssued`, verified by `verifyBatch`).
     function recordIssuance(
         uint256 batchId,
         bytes2 country,
@@ -88,10 +95,13 @@ contract JCMArticle6 is IJCMArticle6 {
         uint64 toJapan
     ) external {
         if (msg.sender != _registry.projects()) revert Article6NotProjects(msg.sender);
+        if (authorizationDate > type(uint40).max) {
+            revert Article6InvalidAuthorizationDate(authorizationDate, block.timestamp);
+        }
         StoredBatch storage b = _batches[batchId];
         b.country = country;
         b.authorization = authorization;
-        b.authorizationDate = authorizationDate;
+        b.authorizationDate = uint40(authorizationDate);
         if (authorization == Authorization.None) return;
         if (_batchLevel(country, authorization)) {
             _firstTransferWholeBatch(batchId, b, _countries[country].definition);
@@ -100,7 +110,12 @@ contract JCMArticle6 is IJCMArticle6 {
         if (toJapan > 0) {
             SerialRange[] memory exported = new SerialRange[](1);
             exported[0] = SerialRange(firstSerial, firstSerial + toJapan - 1);
-            _record(batchId, b, exported, JAPAN, FirstTransferDefinition.InternationalTransfer);
+            // The ledger keeps every serial within 40 bits, and the batch has no record yet.
+            (b.issuedToJapanLast, b.issuedAt) = (uint40(exported[0].last), uint40(block.timestamp));
+            _markFirstTransferred(b);
+            emit SerialsFirstTransferred(
+                batchId, country, JAPAN, FirstTransferDefinition.InternationalTransfer, exported
+            );
         }
     }
 
@@ -136,7 +151,7 @@ contract JCMArticle6 is IJCMArticle6 {
             if (counterpart != side) revert Article6UsingPartyNotHolder(batchId, counterpart, side);
             if (side == b.country) {
                 _requireNeverFirstTransferred(batchId, b, ranges);
-                b.hostNdcUse += _size(ranges);
+                b.hostNdcUse += uint40(_size(ranges)); // at most the batch's quantity (40 bits)
             } else {
                 if (uint8(b.authorization) & _NDC == 0) revert Article6NotAuthorizedForNDC(batchId, b.authorization);
                 _requireFirstTransferred(batchId, b, ranges);
@@ -176,7 +191,7 @@ contract JCMArticle6 is IJCMArticle6 {
         }
         b.authorization = requested;
         b.authorizationId = decision.authorizationId;
-        b.authorizationDate = decision.authorizationDate;
+        b.authorizationDate = uint40(decision.authorizationDate); // not in the future: fits 40 bits
         emit AuthorizationSet(
             batchId, b.country, previous, requested, decision.authorizationId, decision.authorizationDate
         );
@@ -226,7 +241,7 @@ contract JCMArticle6 is IJCMArticle6 {
         info.firstSerial = state.firstSerial;
         info.lastSerial = state.lastSerial;
         info.hostNdcUse = b.hostNdcUse;
-        info.firstTransferRecords = b.recordCount;
+        info.firstTransferRecords = b.issuedToJapanLast != 0 ? 1 : b.recordCount;
         info.internationallyTransferred = b.internationallyTransferred;
     }
 
@@ -240,6 +255,10 @@ contract JCMArticle6 is IJCMArticle6 {
         if (serial == 0 || serial > _registry.latestSerial()) return (false, 0, record);
         batchId = _registry.locateSerial(serial).batchId;
         StoredBatch storage b = _batches[batchId];
+        if (b.issuedToJapanLast != 0) {
+            if (serial <= b.issuedToJapanLast) return (true, batchId, _issuanceRecord(batchId, b));
+            return (false, batchId, record);
+        }
         mapping(uint256 => FirstTransferRecord) storage records = _records[batchId];
         uint256 i = _firstEndingAtOrAfter(records, b.recordCount, serial);
         if (i < b.recordCount && records[i].first <= serial) return (true, batchId, records[i]);
@@ -259,7 +278,13 @@ contract JCMArticle6 is IJCMArticle6 {
 
     /// @inheritdoc IJCMArticle6
     function firstTransfers(uint256 batchId) external view returns (FirstTransferRecord[] memory list) {
-        uint256 n = _batches[batchId].recordCount;
+        StoredBatch storage b = _batches[batchId];
+        if (b.issuedToJapanLast != 0) {
+            list = new FirstTransferRecord[](1);
+            list[0] = _issuanceRecord(batchId, b);
+            return list;
+        }
+        uint256 n = b.recordCount;
         list = new FirstTransferRecord[](n);
         for (uint256 i = 0; i < n; i++) {
             list[i] = _records[batchId][i];
@@ -287,6 +312,7 @@ contract JCMArticle6 is IJCMArticle6 {
         FirstTransferDefinition trigger
     ) private returns (bool) {
         if (b.wholeBatchFirstTransferredAt != 0) return false;
+        _materialize(batchId, b);
         mapping(uint256 => FirstTransferRecord) storage records = _records[batchId];
         uint256 n = b.recordCount;
         // Each range adds at most one part more than the records it overlaps.
@@ -384,6 +410,7 @@ contract JCMArticle6 is IJCMArticle6 {
         private
     {
         if (b.hostNdcUse != 0) revert Article6HostAlreadyCounted(batchId, b.hostNdcUse);
+        _materialize(batchId, b);
         mapping(uint256 => FirstTransferRecord) storage records = _records[batchId];
         uint256 n = b.recordCount;
         SerialRange[] memory parts = new SerialRange[](n + 1);
@@ -396,9 +423,29 @@ contract JCMArticle6 is IJCMArticle6 {
         }
         if (cursor <= state.lastSerial) count = _addPart(parts, count, cursor, state.lastSerial);
         _shorten(parts, count);
-        b.wholeBatchFirstTransferredAt = uint64(block.timestamp);
+        b.wholeBatchFirstTransferredAt = uint40(block.timestamp);
         _markFirstTransferred(b);
         emit SerialsFirstTransferred(batchId, b.country, bytes2(0), trigger, parts);
+    }
+
+    /// @dev Writes the issuance's record kept in the batch's slot out as record 0, before a record is added
+    /// (it is the batch's lowest range, so it stays first). Nothing is first transferred by this.
+    function _materialize(uint256 batchId, StoredBatch storage b) private {
+        if (b.issuedToJapanLast == 0) return;
+        _records[batchId][0] = _issuanceRecord(batchId, b);
+        (b.recordCount, b.issuedToJapanLast, b.issuedAt) = (1, 0, 0);
+    }
+
+    /// @dev The issuance's record kept in the batch's slot: Japan's share, from the batch's first serial.
+    function _issuanceRecord(uint256 batchId, StoredBatch storage b) private view returns (FirstTransferRecord memory) {
+        return FirstTransferRecord({
+            first: _registry.batchState(batchId).firstSerial,
+            last: b.issuedToJapanLast,
+            at: b.issuedAt,
+            fromParty: b.country,
+            toParty: JAPAN,
+            trigger: FirstTransferDefinition.InternationalTransfer
+        });
     }
 
     function _markFirstTransferred(StoredBatch storage b) private {
@@ -415,6 +462,15 @@ contract JCMArticle6 is IJCMArticle6 {
         view
     {
         if (b.wholeBatchFirstTransferredAt != 0) return;
+        uint64 issuedLast = b.issuedToJapanLast;
+        if (issuedLast != 0) {
+            // The only record: the batch's serials up to `issuedLast` (a range's first is the batch's).
+            for (uint256 k = 0; k < ranges.length; k++) {
+                SerialRange calldata r = ranges[k];
+                if (r.last > issuedLast) revert Article6NotFirstTransferred(batchId, _max(r.first, issuedLast + 1), r.last);
+            }
+            return;
+        }
         mapping(uint256 => FirstTransferRecord) storage records = _records[batchId];
         uint256 n = b.recordCount;
         for (uint256 k = 0; k < ranges.length; k++) {
@@ -440,9 +496,13 @@ contract JCMArticle6 is IJCMArticle6 {
     {
         mapping(uint256 => FirstTransferRecord) storage records = _records[batchId];
         uint256 n = b.recordCount;
+        uint64 issuedLast = b.issuedToJapanLast;
         for (uint256 k = 0; k < ranges.length; k++) {
             SerialRange calldata r = ranges[k];
             if (b.wholeBatchFirstTransferredAt != 0) revert Article6AlreadyFirstTransferred(batchId, r.first, r.last);
+            // The issuance's record starts at the batch's first serial, so a range of the batch overlaps it
+            // exactly when it starts within it.
+            if (r.first <= issuedLast) revert Article6AlreadyFirstTransferred(batchId, r.first, _min(r.last, issuedLast));
             uint256 i = _firstEndingAtOrAfter(records, n, r.first);
             if (i < n && records[i].first <= r.last) {
                 revert Article6AlreadyFirstTransferred(

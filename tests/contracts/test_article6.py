@@ -158,6 +158,91 @@ def test_japans_interleaved_allocations_take_the_lowest_serials_and_one_record(
     assert _first_transfer_of(world, 52)[2]["first"] == 52
 
 
+def _records(world: World, batch: int) -> list[tuple[int, int, int, bytes, bytes, int]]:
+    """``firstTransfers(batch)`` as (first, last, at, from, to, trigger)."""
+    return [
+        (int(r[0]), int(r[1]), int(r[2]), bytes(r[3]), bytes(r[4]), int(r[5]))
+        for r in world.article6.firstTransfers(batch)
+    ]
+
+
+def test_japans_share_kept_in_the_batch_slot_answers_and_moves_like_a_record(world: World) -> None:
+    registry = world.registry
+    jp_a, id_a, id_b = world.jp.companies[0], world.id.companies[0], world.id.companies[1]
+    receipt = world.issue_receipt(
+        "ID012", [(id_a, 10), (jp_a, 10)], authorization=NDC, authorization_id="L-lazy"
+    )
+    batch = int(registry.batchCount())
+    issued_at = registry.provider.get_block(receipt.block_number).timestamp
+    transfer = FirstTransferDefinition.INTERNATIONAL_TRANSFER
+    issuance = (1, 10, issued_at, ID, JP, transfer)
+    assert _records(world, batch) == [issuance]
+    assert world.article6.batchArticle6(batch).firstTransferRecords == 1
+    # Japan's units go to the host's registry and on: they stay first transferred at issuance.
+    receipt = registry.transfer(id_b, batch, 4, sender=jp_a)  # 1-4
+    assert _first_transfers(receipt) == []
+    transferred, _, record = _first_transfer_of(world, 4)
+    assert transferred and (record["first"], record["last"], record["at"]) == (1, 10, issued_at)
+    assert _first_transfer_of(world, 11)[0] is False
+    with reverts("Article6AlreadyFirstTransferred", batchId=batch, first=1, last=2):
+        _retire_ndc(world, id_b, batch, 2, ID)  # the host cannot count what Japan acquired
+    # The host's own units are first transferred later: the issuance's record is written out first.
+    receipt = registry.transfer(jp_a, batch, 5, sender=id_a)  # 11-15
+    assert _first_transfers(receipt) == [(ID, JP, transfer, [(11, 15)])]
+    later = registry.provider.get_block(receipt.block_number).timestamp
+    assert _records(world, batch) == [issuance, (11, 15, later, ID, JP, transfer)]
+    assert world.article6.batchArticle6(batch).firstTransferRecords == 2
+    receipt = registry.transfer(jp_a, batch, 4, sender=id_b)  # 1-4 come back: nothing new
+    assert _first_transfers(receipt) == [] and len(_records(world, batch)) == 2
+    _retire_ndc(world, jp_a, batch, 15, JP)  # 1-15, all first transferred to Japan
+    _retire_ndc(world, id_a, batch, 5, ID)  # 16-20, never first transferred
+
+
+def _issue_under(world: World, definition: int, authorization: int) -> tuple[int, int]:
+    """Under ``definition``, issue 10 to the host and 5 to Japan (serials 1-5 are Japan's share);
+    the batch id and its issuance time."""
+    jp_a, id_a = world.jp.companies[0], world.id.companies[0]
+    world.article6.setFirstTransferDefinition(ID, definition, sender=world.committees[ID])
+    receipt = world.issue_receipt(
+        "ID012", [(id_a, 10), (jp_a, 5)], authorization=authorization, authorization_id="L-share"
+    )
+    issued_at = world.registry.provider.get_block(receipt.block_number).timestamp
+    return int(world.registry.batchCount()), int(issued_at)
+
+
+def test_authorizing_other_purposes_later_keeps_japans_share_as_issued(world: World) -> None:
+    batch, issued_at = _issue_under(world, FirstTransferDefinition.AUTHORIZATION, NDC)
+    # NDC use only: no batch-level first transfer; Japan's share 1-5 went at issuance.
+    assert world.article6.batchArticle6(batch).wholeBatchFirstTransferredAt == 0
+    receipt = _authorize(world, batch, BOTH)
+    assert _first_transfers(receipt) == [
+        (ID, ZERO_SIDE, FirstTransferDefinition.AUTHORIZATION, [(6, 15)])
+    ]
+    transfer = FirstTransferDefinition.INTERNATIONAL_TRANSFER
+    assert _records(world, batch) == [(1, 5, issued_at, ID, JP, transfer)]
+    assert _first_transfer_of(world, 3)[2]["toParty"] == JP
+    whole = _first_transfer_of(world, 6)[2]
+    assert (whole["toParty"], whole["trigger"]) == (
+        ZERO_SIDE,
+        FirstTransferDefinition.AUTHORIZATION,
+    )
+
+
+def test_use_or_cancellation_adds_its_record_after_japans_share(world: World) -> None:
+    jp_a, id_a = world.jp.companies[0], world.id.companies[0]
+    batch, issued_at = _issue_under(world, FirstTransferDefinition.USE_OR_CANCELLATION, OIMP)
+    assert _first_transfers(_cancel_oimp(world, jp_a, batch, 2)) == []  # 1-2, Japan's share
+    receipt = _cancel_oimp(world, id_a, batch, 3)  # 6-8 in the host's registry
+    cancellation = FirstTransferDefinition.USE_OR_CANCELLATION
+    assert _first_transfers(receipt) == [(ID, ZERO_SIDE, cancellation, [(6, 8)])]
+    at = world.registry.provider.get_block(receipt.block_number).timestamp
+    transfer = FirstTransferDefinition.INTERNATIONAL_TRANSFER
+    assert _records(world, batch) == [
+        (1, 5, issued_at, ID, JP, transfer),
+        (6, 8, at, ID, ZERO_SIDE, cancellation),
+    ]
+
+
 def test_japans_share_of_an_unauthorized_batch_is_no_itmo_even_if_authorized_later(
     world: World,
 ) -> None:
