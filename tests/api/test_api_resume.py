@@ -15,7 +15,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from api import catchup
-from api.database import IndexSchemaError, dump, make_engine
+from api.database import IndexSchemaError, create_schema, dump, make_engine
 from api.indexer import Indexer, IndexTarget
 from api.tables import Checkpoint, Event
 from registry_client.chain import RpcClient, RpcError
@@ -219,3 +219,38 @@ def test_two_indexers_taking_turns_on_one_database(seeded_chain: Chain, tmp_path
     fresh = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
     index_chain(seeded_chain.url, fresh, seeded_chain.deployment, block_range=100)
     assert _state(url)[1:] == _state(fresh)[1:]
+
+
+class _Crash(RuntimeError):
+    pass
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_setting_indexes_aside_and_building_them_are_each_one_transaction(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A crash while the indexes are dropped or built leaves the flag and the indexes as they
+    were: the database never says it has its indexes when it has not, nor the other way round."""
+    url = (
+        f"sqlite:///{tmp_path / 'aside.sqlite3'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("postgres")()
+    )
+    engine = make_engine(url)
+    create_schema(engine)
+    every = {str(index.name) for index in catchup.deferred_indexes()}
+    with pytest.raises(_Crash), Session(engine) as session, session.begin():
+        catchup.enter(session, -1)
+        raise _Crash
+    assert _catch_up_state(url) == (False, every)
+    with Session(engine) as session, session.begin():
+        catchup.enter(session, -1)
+    assert _catch_up_state(url) == (True, set())
+    with pytest.raises(_Crash), Session(engine) as session, session.begin():
+        catchup.leave(session)
+        raise _Crash
+    assert _catch_up_state(url) == (True, set())
+    with Session(engine) as session, session.begin():
+        catchup.leave(session)
+    engine.dispose()
+    assert _catch_up_state(url) == (False, every)
