@@ -36,9 +36,11 @@ import json
 import logging
 import os
 import random
+import shlex
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -408,11 +410,11 @@ def measure_index(history: History, database_url: str, block_range: int) -> dict
     }
 
 
-def write_catch_up(index: dict[str, Any], transfers: int, path: Path) -> None:
+def write_catch_up(index: dict[str, Any], transfers: int, path: Path, command: str) -> None:
     """Put this run's catch-up figures into the benchmark results file ``path`` (written by
     ``python -m bench.run``): the history's ``index`` (SQLite) or ``index_postgres`` figures and
-    the catch-up target of that database, stamped with the time and the command
-    (``measured_alone``), leaving everything else as it was."""
+    the catch-up target of that database, stamped with the time and ``command``, the command line
+    that measured them (``measured_alone``), leaving everything else as it was."""
     from bench.run import INDEX_TARGET
 
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
@@ -422,9 +424,7 @@ def write_catch_up(index: dict[str, Any], transfers: int, path: Path) -> None:
         **index,
         "measured_alone": {
             "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "command": f"python -m bench.history --transfers {transfers} --index-only"
-            + (" --postgres" if postgres else "")
-            + " --write",
+            "command": command,
         },
     }
     label = "PostgreSQL" if postgres else "SQLite"
@@ -462,8 +462,6 @@ def _timed(endpoint: str, calls: list[Any]) -> Latency:
 
 def _serve(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
     """``python -m api.server`` on the index, in its own process, on a random port."""
-    import sys
-
     import httpx
 
     port = anvil.free_port()
@@ -623,7 +621,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"written to {args.out}")
         if args.write:
-            write_catch_up(index, args.transfers, REPO / "bench" / "results.json")
+            command = shlex.join(["python", "-m", "bench.history", *(argv or sys.argv[1:])])
+            write_catch_up(index, args.transfers, REPO / "bench" / "results.json", command)
             print("catch-up figures written to bench/results.json")
     finally:
         node.stop()
