@@ -14,7 +14,9 @@ from typing import Any
 
 import ape
 import pytest
+from eth_utils import keccak
 
+from registry_client import decisions as d
 from registry_client.domain import (
     CancellationReason,
     RetirementPurpose,
@@ -221,3 +223,39 @@ def test_the_checker_reads_web3_contracts(world: World) -> None:
     assert snapshot.batch_count == 1
     assert snapshot.retirements[1].quantity == 5 and snapshot.cancellations[1].quantity == 5
     assert snapshot.sink_balances[(addr(jp.retirement), batch)] == 5
+
+
+#: Where ``JCMArticle6`` keeps a batch: ``_batches`` is its first state variable (slot 0), and the
+#: issuance's record sits in bits 176-215 (last serial) and 216-255 (time) of the batch's slot.
+ARTICLE6_BATCHES_SLOT = 0
+ISSUED_LAST_SHIFT = 176
+
+
+def test_first_transfer_records_are_checked_against_their_events(world: World) -> None:
+    """A batch whose kept issuance record differs from what ``SerialsFirstTransferred`` announced
+    fails the check (the slot is altered with anvil's setStorageAt, and put back after)."""
+    w3, article6 = world.registry.provider.web3, world.article6
+    batch = world.issue(
+        "ID012",
+        [(world.jp.companies[0], 5), (world.id.companies[0], 5)],
+        authorization=d.Authorization.NDC,
+        authorization_id="ID-LoA-check",
+    )
+    key = batch.to_bytes(32, "big") + ARTICLE6_BATCHES_SLOT.to_bytes(32, "big")
+    slot = int.from_bytes(keccak(key), "big")
+    original = w3.eth.get_storage_at(article6.address, slot)
+    word = int.from_bytes(original, "big")
+    # The slot is the one assumed: it holds the last serial of Japan's share, 1-5.
+    assert (word >> ISSUED_LAST_SHIFT) & (2**40 - 1) == 5
+    shortened = (word & ~((2**40 - 1) << ISSUED_LAST_SHIFT)) | (3 << ISSUED_LAST_SHIFT)
+    set_storage = "anvil_setStorageAt"
+    w3.provider.make_request(
+        set_storage, [article6.address, hex(slot), "0x" + shortened.to_bytes(32, "big").hex()]
+    )
+    try:
+        assert [tuple(r)[:2] for r in article6.firstTransfers(batch)] == [(1, 3)]
+        with pytest.raises(AssertionError, match=f"batch {batch}: first-transfer records"):
+            assert_registry_invariants(world.registry, world.projects)
+    finally:
+        w3.provider.make_request(set_storage, [article6.address, hex(slot), "0x" + original.hex()])
+    assert_registry_invariants(world.registry, world.projects)

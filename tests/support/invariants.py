@@ -43,7 +43,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from registry_client.domain import MAX_PAGE_SIZE
+from registry_client.domain import MAX_PAGE_SIZE, FirstTransferDefinition
 from support.batches import issued_batches
 
 SINK_KINDS = frozenset({3, 4})  # AccountKind.Retirement, AccountKind.Cancellation
@@ -104,7 +104,11 @@ class _Reader:
     def record_events(self) -> dict[str, list[dict[str, Any]]]:
         """The decoded arguments of every ``CreditsRetired`` and ``CreditsCancelled`` log of the
         contract since block 0, by event name, in log order (unverified)."""
-        names = ("CreditsRetired", "CreditsCancelled")
+        return self.events("JCMRegistry", ("CreditsRetired", "CreditsCancelled"))
+
+    def events(self, contract_name: str, names: tuple[str, ...]) -> dict[str, list[dict[str, Any]]]:
+        """The decoded arguments of every log named in ``names`` (events of the packaged
+        ``contract_name`` ABI) of the contract since block 0, by event name, in log order."""
         contract = self._contract
         if hasattr(contract, "record_events"):  # the checker's own test double
             return {name: list(contract.record_events(name)) for name in names}
@@ -114,7 +118,7 @@ class _Reader:
 
         events = {
             e["name"]: e
-            for e in contracts.abi("JCMRegistry")
+            for e in contracts.abi(contract_name)  # type: ignore[arg-type]
             if e.get("type") == "event" and e["name"] in names
         }
         rpc = getattr(contract, "rpc", None)
@@ -470,6 +474,35 @@ def _article6_reader(registry: _Reader) -> _Reader | None:
     return _Reader(contract.w3.eth.contract(address=address, abi=abi))  # type: ignore[union-attr]
 
 
+def _assert_records_as_emitted(
+    batch: int, records: list[tuple[Any, ...]], whole: bool, emitted: list[dict[str, Any]]
+) -> None:
+    """A batch's first-transfer records are exactly the ranges its ``SerialsFirstTransferred``
+    events announced, each with its parties and trigger, however ``JCMArticle6`` keeps them (the
+    issuance's record lives in the batch's slot until another is added). A batch-level first
+    transfer (trigger ``Authorization`` or ``Issuance``: the rest of the batch at once) is the
+    batch's flag, not records, and happens at most once."""
+    batch_level = {FirstTransferDefinition.AUTHORIZATION, FirstTransferDefinition.ISSUANCE}
+    at_once = [e for e in emitted if int(e["trigger"]) in batch_level]
+    assert len(at_once) == (1 if whole else 0), (
+        f"batch {batch}: {len(at_once)} batch-level first transfers announced, flag {whole}"
+    )
+    announced = sorted(
+        (
+            int(r["first"]),
+            int(r["last"]),
+            bytes(e["fromParty"]),
+            bytes(e["toParty"]),
+            int(e["trigger"]),
+        )
+        for e in emitted
+        if int(e["trigger"]) not in batch_level
+        for r in e["ranges"]
+    )
+    kept = [(int(r[0]), int(r[1]), bytes(r[3]), bytes(r[4]), int(r[5])) for r in records]
+    assert kept == announced, f"batch {batch}: first-transfer records {kept}, announced {announced}"
+
+
 def _assert_article6(
     article6: _Reader,
     states: dict[int, Any],
@@ -488,6 +521,11 @@ def _assert_article6(
     read = article6.many(
         [(view, (b,)) for b in batch_ids for view in ("batchArticle6", "firstTransfers")]
     )
+    emitted: dict[int, list[dict[str, Any]]] = {}
+    for event in article6.events("JCMArticle6", ("SerialsFirstTransferred",))[
+        "SerialsFirstTransferred"
+    ]:
+        emitted.setdefault(int(event["batchId"]), []).append(event)
     # BatchArticle6: country, authorization, authorizationId, authorizationDate,
     # wholeBatchFirstTransferredAt, firstSerial, lastSerial, hostNdcUse, records, international
     info = {b: read[2 * i] for i, b in enumerate(batch_ids)}
@@ -499,6 +537,7 @@ def _assert_article6(
             int(states[b][1]),
             int(states[b][2]),
         ), f"batch {b}: JCMArticle6 knows it otherwise than the ledger"
+        _assert_records_as_emitted(b, records[b], int(info[b][4]) != 0, emitted.get(b, []))
         cursor = first
         for r in records[b]:
             # FirstTransferRecord: first, last, at, fromParty, toParty, trigger
