@@ -133,7 +133,9 @@ abstract contract JCMRegistryState is AccessControl {
     {
         StoredBatch storage batch = _batches[batchId];
         bool retirement = kind == AccountKind.Retirement;
+        // slither-disable-next-line incorrect-equality (registry side codes, not balances)
         if (side == JAPAN) return retirement ? batch.retiredInJapan : batch.cancelledInJapan;
+        // slither-disable-next-line incorrect-equality (registry side codes, not balances)
         if (side == batch.country) return retirement ? batch.retiredInHost : batch.cancelledInHost;
         return _holdings[batchId][sink].balanceOf();
     }
