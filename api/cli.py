@@ -112,6 +112,14 @@ def serve(
             "else one per CPU core.",
         ),
     ] = None,
+    rebuild_stale_index: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild-stale-index",
+            help="Drop an index of an older schema version and rebuild it from the chain "
+            "(for an index nobody else keeps, such as the devnet's) instead of refusing it.",
+        ),
+    ] = False,
 ) -> None:
     """Serve the query API (/v1, /docs) and the explorer (/) over the index database."""
     import logging
@@ -129,7 +137,12 @@ def serve(
         overrides["deployment"] = options.deployment_path
     _quiet_http_logs()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    run_server(options.model_copy(update=overrides), with_indexer=with_indexer, workers=workers)
+    run_server(
+        options.model_copy(update=overrides),
+        with_indexer=with_indexer,
+        workers=workers,
+        rebuild_stale_index=rebuild_stale_index,
+    )
 
 
 def _quiet_http_logs() -> None:

@@ -9,6 +9,7 @@ with a busy timeout, so the API reads while the indexer writes.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,6 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.tables import EVENT_TABLES, MAX_INT64, SCHEMA_VERSION, Base, Meta, table_of
 from registry_client.settings import DEFAULT_API_POOL_SIZE
+
+logger = logging.getLogger(__name__)
 
 
 class IndexSchemaError(RuntimeError):
@@ -96,22 +99,40 @@ def make_engine(url: str, pool_size: int = DEFAULT_API_POOL_SIZE) -> Engine:
     return create_engine(normalized, pool_pre_ping=True, **pool)
 
 
-def create_schema(engine: Engine) -> None:
+def create_schema(engine: Engine, *, rebuild_stale: bool = False) -> None:
     """Create the index tables if missing and check the stored schema version.
 
+    Args:
+        rebuild_stale: an index of another schema version is dropped and created empty (the
+            indexer then rebuilds it from the chain) instead of refused. For an index that is
+            only ever derived from the chain and that nobody else keeps, such as the devnet's.
+
     Raises:
-        IndexSchemaError: the database was written by another schema version.
+        IndexSchemaError: the database was written by another schema version (and
+            ``rebuild_stale`` is not set).
     """
     Base.metadata.create_all(engine)
     with Session(engine) as session, session.begin():
         stored = session.get(Meta, "schema_version")
         if stored is None:
             session.add(Meta(key="schema_version", value=SCHEMA_VERSION))
-        elif stored.value != SCHEMA_VERSION:
-            raise IndexSchemaError(
-                f"the index database has schema version {stored.value}, this code writes "
-                f"{SCHEMA_VERSION}: index into a new database"
-            )
+            return
+        if stored.value == SCHEMA_VERSION:
+            return
+        found = stored.value
+    if not rebuild_stale:
+        raise IndexSchemaError(
+            f"the index database has schema version {found}, this code writes "
+            f"{SCHEMA_VERSION}: index into a new database"
+        )
+    logger.warning(
+        "the index database has schema version %s, this code writes %s: dropping it to rebuild "
+        "it from the chain",
+        found,
+        SCHEMA_VERSION,
+    )
+    Base.metadata.drop_all(engine)
+    create_schema(engine)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

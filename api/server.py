@@ -92,6 +92,7 @@ def serve(
     with_indexer: bool = False,
     log_level: str = "info",
     workers: int | None = None,
+    rebuild_stale_index: bool = False,
 ) -> None:
     """Serve the API (and the explorer) until interrupted; the entry point of ``jcm api``.
 
@@ -107,11 +108,13 @@ def serve(
             serialisation), so a production server runs one per core; each has its own connection
             pool of ``settings.api_pool_size`` (:func:`api.database.make_engine`). With several,
             this process supervises them (and runs the indexer thread, if any).
+        rebuild_stale_index: an index of an older schema version is dropped and rebuilt from the
+            chain (:func:`api.database.create_schema`) instead of refused.
     """
     settings = settings or load_settings()
     workers = workers or settings.api_worker_count
     engine = make_engine(settings.database_url, settings.api_pool_size)
-    create_schema(engine)
+    create_schema(engine, rebuild_stale=rebuild_stale_index)
     stop = threading.Event()
     indexer = start_indexer_thread(settings, stop) if with_indexer else None
     try:

@@ -697,6 +697,9 @@ class Devnet:
             "api", "--host", HOST, "--port", str(self.api_port),
             "--database-url", database_url, "--with-indexer",
             "--workers", str(load_settings().api_worker_count),
+            # The devnet's index is only derived from its chain: after an upgrade that changed the
+            # index's schema, a resumed devnet rebuilds it rather than refusing to start.
+            "--rebuild-stale-index",
         ]  # fmt: skip
 
     def _start_services(self, reporter: Reporter) -> None:

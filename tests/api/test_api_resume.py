@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from api import catchup
 from api.database import IndexSchemaError, create_schema, dump, make_engine
 from api.indexer import Indexer, IndexTarget
-from api.tables import Checkpoint, Event
+from api.tables import SCHEMA_VERSION, Checkpoint, Event, Meta
 from registry_client.chain import RpcClient, RpcError
 from support import crash_indexer
 from support.api_chain import Chain, index_chain, make_client
@@ -191,6 +191,34 @@ def test_an_index_of_another_registry_is_refused(seeded_chain: Chain, tmp_path: 
         index_chain(seeded_chain.url, url, other)
     with pytest.raises(IndexSchemaError, match="on chain 1 but the node is on chain"):
         index_chain(seeded_chain.url, url, {**seeded_chain.deployment, "chain_id": 1})
+
+
+def test_an_index_of_an_older_schema_is_refused_unless_rebuilding_is_asked(
+    seeded_chain: Chain, tmp_path: Path
+) -> None:
+    """A resumed devnet after an upgrade (``jcm api --rebuild-stale-index``) rebuilds its index
+    from the chain; any other index of an older schema is refused, and kept as it was."""
+    url = f"sqlite:///{tmp_path / 'older.sqlite3'}"
+    index_chain(seeded_chain.url, url, seeded_chain.deployment)
+    engine = make_engine(url)
+    with Session(engine) as session, session.begin():
+        stored = session.get(Meta, "schema_version")
+        assert stored is not None and stored.value == SCHEMA_VERSION
+        stored.value = "older"
+    with pytest.raises(IndexSchemaError, match="schema version older, this code writes"):
+        create_schema(engine)
+    assert _state(url)[1] > 0  # refused, and nothing dropped
+
+    create_schema(engine, rebuild_stale=True)
+    with Session(engine) as session:
+        assert session.execute(select(func.count()).select_from(Event)).scalar_one() == 0
+        version = session.get(Meta, "schema_version")
+        assert version is not None and version.value == SCHEMA_VERSION
+    engine.dispose()
+    index_chain(seeded_chain.url, url, seeded_chain.deployment)
+    fresh = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    index_chain(seeded_chain.url, fresh, seeded_chain.deployment)
+    assert _state(url)[1:] == _state(fresh)[1:]
 
 
 def test_two_indexers_taking_turns_on_one_database(seeded_chain: Chain, tmp_path: Path) -> None:

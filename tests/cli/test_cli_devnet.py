@@ -218,3 +218,4 @@ def test_the_devnet_serves_the_api_with_the_configured_workers(
     command = Devnet(state_dir=tmp_path / "devnet").api_command()
     assert command[command.index("--workers") + 1] == "3"
     assert "--with-indexer" in command
+    assert "--rebuild-stale-index" in command  # the devnet's index is only derived from its chain
