@@ -445,6 +445,9 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         _viewInAdmin();
     }
 
+    // The two paged views return through `_viewInAdmin`'s assembly `return` with the module's encoding of both
+    // outputs; slither reads the assembly as returning two words.
+    // slither-disable-start incorrect-return
     /// @inheritdoc IJCMRegistry
     /// @dev Runs in `JCMRegistryAdmin` (see `_viewInAdmin`).
     function accountBatches(address, uint256, uint256)
@@ -464,6 +467,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
     {
         _viewInAdmin();
     }
+    // slither-disable-end incorrect-return
 
     /// @inheritdoc IJCMRegistry
     /// @dev Runs in `JCMRegistryAdmin` (see `_viewInAdmin`).
@@ -587,6 +591,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         StoredBatch storage batch = _batches[batchId];
         uint256 first = batch.firstHolder;
         uint24 index = _accounts[account].index;
+        // slither-disable-next-line uninitialized-local (a zeroed holding: the first holder's links are set below)
         SerialRanges.Loaded memory predecessor;
         if (first == 0 || first == index) {
             // The first holder links to no one (the list's end); an account already first needs no link.

@@ -236,7 +236,9 @@ library SerialRanges {
         uint256 p = _firstAbove(h, m, r.last, count); // ranges [0, p) start at or below r.last
         bool mergeLeft = false;
         bool mergeRight = false;
+        // slither-disable-next-line uninitialized-local (read only when mergeLeft, set with it, is true)
         SerialRange memory left;
+        // slither-disable-next-line uninitialized-local (read only when mergeRight, set with it, is true)
         SerialRange memory right;
         if (p > 0) {
             left = at(h, m, p - 1);
