@@ -54,6 +54,7 @@ every look-up runs its query (the HTTP cache would only hide the index's speed).
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import os
@@ -65,7 +66,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -400,12 +401,42 @@ class _Served:
     paced_timings: _Timings = field(default_factory=lambda: _Timings(PACED_INTERVAL))
 
 
+def kept_index(transfers: int, keep: Path) -> tuple[Path, Path]:
+    """The SQLite index of a history of ``transfers`` kept in ``keep``, and its description."""
+    return keep / f"index-{transfers}.sqlite3", keep / f"index-{transfers}.json"
+
+
+def reuse_index(
+    transfers: int, keep: Path, say: Callable[[str], None]
+) -> tuple[api_bench.History, str, SizeResult] | None:
+    """The index of ``transfers`` transfers kept in ``keep`` by an earlier run of the same
+    history (:func:`bench.history.history_key`), with the figures measured when it was built;
+    ``None`` if there is none."""
+    database, description = kept_index(transfers, keep)
+    if not (database.is_file() and description.is_file()):
+        return None
+    kept = json.loads(description.read_text(encoding="utf-8"))
+    if kept["key"] != api_bench.history_key(transfers, min(SENDERS, transfers)):
+        return None
+    say(f"{transfers:,} transfers: the index kept in {database} (built {kept['built_at']})")
+    history = api_bench.History(**kept["history"])
+    result = SizeResult(transfers, history.seconds, kept["index"], cached=history.cached)
+    return history, f"sqlite:///{database}", result
+
+
 def index_history(
-    transfers: int, workdir: Path, say: Callable[[str], None], postgres: bool = False
+    transfers: int,
+    workdir: Path,
+    say: Callable[[str], None],
+    postgres: bool = False,
+    keep: Path | None = None,
 ) -> tuple[api_bench.History, str, SizeResult]:
     """Build a history of ``transfers`` transfers on its own anvil (stopped afterwards) and index
-    it into a SQLite file in ``workdir`` (and, with ``postgres``, into an embedded PostgreSQL)."""
-    database_url = f"sqlite:///{workdir / 'index.sqlite3'}"
+    it into a SQLite file in ``workdir``, or kept in ``keep`` (and, with ``postgres``, into an
+    embedded PostgreSQL)."""
+    database = kept_index(transfers, keep)[0] if keep else workdir / "index.sqlite3"
+    database.unlink(missing_ok=True)
+    database_url = f"sqlite:///{database}"
     say(f"{transfers:,} transfers: from the cache, or built (bench.history.HistoryNode)")
     node = api_bench.HistoryNode(transfers, min(SENDERS, transfers))
     try:
@@ -421,6 +452,14 @@ def index_history(
             result.index_postgres = index_postgres(history, workdir)
     finally:
         node.stop()
+    if keep is not None:
+        described = {
+            "key": api_bench.history_key(transfers, min(SENDERS, transfers)),
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "history": {**asdict(history), "url": ""},
+            "index": index,
+        }
+        kept_index(transfers, keep)[1].write_text(json.dumps(described) + "\n", encoding="utf-8")
     return history, database_url, result
 
 
@@ -472,11 +511,23 @@ class IndexApiResults:
 
 
 def measure(
-    sizes: tuple[int, ...] = SIZES, progress: Callable[[str], None] | None = None
+    sizes: tuple[int, ...] = SIZES,
+    progress: Callable[[str], None] | None = None,
+    keep: Path | None = None,
+    reuse: bool = False,
 ) -> IndexApiResults:
     """Build and index a history of each size, then load the API serving each in :data:`ROUNDS`
     rounds that alternate between the sizes (in alternating order), so that a busy moment of a
-    shared machine does not fall on one size only."""
+    shared machine does not fall on one size only.
+
+    Args:
+        sizes: the histories' transfers.
+        progress: called with a line of text at each step.
+        keep: a folder to keep each SQLite index in (with its history's description and figures).
+        reuse: serve the indexes kept in ``keep`` for the same history instead of indexing again
+            (the API's load alone; their catch-up figures are those measured when they were built,
+            and PostgreSQL is left out).
+    """
     say = progress or (lambda _text: None)
     workdirs: list[Path] = []
     served: list[_Served] = []
@@ -484,7 +535,10 @@ def measure(
         for size in sizes:
             workdirs.append(Path(tempfile.mkdtemp(prefix="jcm-bench-index-")))
             largest = size == max(sizes)
-            history, database_url, result = index_history(size, workdirs[-1], say, largest)
+            found = reuse_index(size, keep, say) if keep and reuse else None
+            history, database_url, result = found or index_history(
+                size, workdirs[-1], say, largest and not reuse, keep
+            )
             server = ApiServer(database_url)
             queries = look_ups(history, database_url, server.url, REQUESTS + 3 * SERVICE_SAMPLES)
             served.append(_Served(result, server, queries[REQUESTS:], queries[:REQUESTS]))
@@ -545,6 +599,22 @@ def table(results: IndexApiResults) -> str:
     return "\n".join(lines)
 
 
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.index_api``: this part alone, its table printed."""
+    parser = argparse.ArgumentParser(prog="python -m bench.index_api", description=__doc__)
+    parser.add_argument("transfers", type=int, nargs="*", default=list(SIZES))
+    parser.add_argument("--keep", type=Path, help="keep each SQLite index in this folder")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="serve the indexes kept (--keep) of the same histories: the API's load alone",
+    )
+    args = parser.parse_args(argv)
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+    print(table(measure(tuple(args.transfers), print, args.keep, args.reuse)))
+    return 0
+
+
 if __name__ == "__main__":
-    sizes = tuple(int(a) for a in sys.argv[1:]) or SIZES
-    print(table(measure(sizes, progress=print)))
+    raise SystemExit(main())
