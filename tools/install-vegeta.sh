@@ -11,7 +11,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN_DIR="$ROOT/.tools/bin"
 VEGETA="$BIN_DIR/vegeta"
 
-if [ -x "$VEGETA" ] && "$VEGETA" -version 2>/dev/null | grep -q "^Version: ${VEGETA_VERSION}$"; then
+# grep and sed read all their input: with pipefail, a reader that stops early (grep -q, head) can
+# make the writer die of SIGPIPE and the pipeline fail (exit 141), at random.
+if [ -x "$VEGETA" ] && "$VEGETA" -version 2>/dev/null | grep "^Version: ${VEGETA_VERSION}$" >/dev/null; then
   exit 0
 fi
 command -v go >/dev/null || { echo "install-vegeta: Go is needed to build vegeta ${VEGETA_VERSION} (apt-get install golang or https://go.dev)" >&2; exit 1; }
@@ -19,4 +21,4 @@ mkdir -p "$BIN_DIR"
 echo "install-vegeta: building vegeta ${VEGETA_VERSION} into ${BIN_DIR}" >&2
 GOTOOLCHAIN=local CGO_ENABLED=0 GOBIN="$BIN_DIR" \
   go install -trimpath -ldflags="-X main.Version=${VEGETA_VERSION}" "github.com/tsenart/vegeta/v12@${VEGETA_VERSION}"
-"$VEGETA" -version | head -1 >&2
+"$VEGETA" -version | sed -n '1,1p' >&2
