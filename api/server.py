@@ -9,12 +9,15 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
+import socket
 import threading
 from pathlib import Path
 
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from api.app import create_app
 from api.database import create_schema, make_engine
@@ -68,6 +71,27 @@ API_SETTINGS = frozenset(
     }
 )
 """The settings a worker process's app reads (:func:`api.app.create_app`)."""
+
+
+class NoDelayProtocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with ``TCP_NODELAY`` set on every connection.
+
+    asyncio sets it only on a socket whose protocol number it knows. A worker of ``uvicorn
+    --workers N`` accepts on the listening socket rebuilt from its descriptor (protocol 0), so its
+    connections kept Nagle's algorithm: an answer goes out as headers and then body, and the body
+    waited for the client's delayed acknowledgement of the headers, 40 ms on every request
+    (measured: 48 ms against 3.5 ms for a holdings look-up with one client, at a load of 1.8).
+    """
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)
+
+
+HTTP_PROTOCOL = "api.server:NoDelayProtocol"
+"""The HTTP protocol every API process serves with (``uvicorn --http``)."""
 
 
 WORKER_STARTUP_SECONDS = 60
@@ -125,13 +149,16 @@ def serve(
                 factory=True,
                 workers=workers,
                 timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
+                http=HTTP_PROTOCOL,
                 host=settings.host,
                 port=settings.port,
                 log_level=log_level,
             )
         else:
             app = create_app(settings, engine=engine)
-            uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level)
+            uvicorn.run(
+                app, host=settings.host, port=settings.port, log_level=log_level, http=HTTP_PROTOCOL
+            )
     finally:
         stop.set()
         if indexer is not None:

@@ -75,7 +75,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.database import make_engine
-from api.server import WORKER_STARTUP_SECONDS
+from api.server import HTTP_PROTOCOL, WORKER_STARTUP_SECONDS
 from api.tables import Movement
 from bench import history as api_bench
 from bench.chain import ROOT
@@ -198,7 +198,8 @@ class ApiServer:
         env = {**os.environ, "JCM_DATABASE_URL": database_url}
         args = ["--factory", "--host", "127.0.0.1", "--port", str(self.port),
                 "--workers", str(API_WORKERS),
-                "--timeout-worker-healthcheck", str(WORKER_STARTUP_SECONDS)]  # fmt: skip
+                "--timeout-worker-healthcheck", str(WORKER_STARTUP_SECONDS),
+                "--http", HTTP_PROTOCOL]  # fmt: skip
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "api.app:create_app", *args,
              "--log-level", "warning", "--no-access-log"],

@@ -4,14 +4,20 @@ pool together is answered, not stalled (``api.routes.deps.get_session``, ``api.c
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
+from uvicorn.server import ServerState
 
 from api.app import create_app
 from api.database import make_engine
+from api.server import HTTP_PROTOCOL
 from registry_client.settings import Settings
 from support.api_chain import served
 
@@ -46,3 +52,39 @@ def test_a_burst_beyond_the_pools_is_answered(small_pool_api: str) -> None:
     assert [a.status_code for a in answers] == [200] * BURST
     assert all(a.headers["etag"] for a in answers)
     assert time.monotonic() - started < 20
+
+
+class _Transport:
+    """What uvicorn's protocol asks of an asyncio transport when a connection is made."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+
+    def get_extra_info(self, name: str) -> object:
+        return {
+            "socket": self.sock,
+            "peername": self.sock.getpeername(),
+            "sockname": self.sock.getsockname(),
+        }.get(name)
+
+
+def test_every_connection_sends_without_delay(tmp_path: Path) -> None:
+    # A worker of `uvicorn --workers N` accepts on a socket rebuilt from its descriptor, on which
+    # asyncio does not set TCP_NODELAY: each answer's body then waited 40 ms for the client's
+    # delayed acknowledgement of its headers.
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        rebuilt = socket.socket(fileno=os.dup(listener.fileno()))  # as a worker gets it
+        with rebuilt, socket.create_connection(listener.getsockname()) as _client:
+            accepted, _ = rebuilt.accept()
+            with accepted:
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+                app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'empty.sqlite3'}"))
+                config = uvicorn.Config(app, http=HTTP_PROTOCOL)
+                config.load()
+                loop = asyncio.new_event_loop()
+                protocol = config.http_protocol_class(
+                    config=config, server_state=ServerState(), app_state={}, _loop=loop
+                )
+                protocol.connection_made(_Transport(accepted))  # type: ignore[arg-type]
+                loop.close()
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
