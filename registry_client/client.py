@@ -94,7 +94,7 @@ from registry_client.models import (
 from registry_client.node_url import public_node_url
 from registry_client.records import RecordT
 from registry_client.serials import block_ids, format_block_id, parse_serial
-from registry_client.settings import DEFAULT_LOG_BLOCK_RANGE, env_var
+from registry_client.settings import DEFAULT_BLOCK_RANGE, env_var
 from registry_client.text import printable
 from registry_client.transactions import (
     DEFAULT_TIMEOUT,
@@ -537,7 +537,7 @@ class RegistryClient:
         *,
         fees: FeeSettings | None = None,
         timeout: float = DEFAULT_TIMEOUT,
-        log_block_range: int = DEFAULT_LOG_BLOCK_RANGE,
+        log_block_range: int = DEFAULT_BLOCK_RANGE,
     ) -> None:
         if log_block_range < 1:
             raise InvalidInput(f"log_block_range must be at least 1 block, not {log_block_range}")
@@ -568,7 +568,7 @@ class RegistryClient:
         sender: LocalAccount | None = None,
         fees: FeeSettings | None = None,
         timeout: float = DEFAULT_TIMEOUT,
-        log_block_range: int = DEFAULT_LOG_BLOCK_RANGE,
+        log_block_range: int = DEFAULT_BLOCK_RANGE,
     ) -> RegistryClient:
         """Connect to a registry.
 
@@ -582,7 +582,7 @@ class RegistryClient:
             fees: gas price settings (e.g. ``FeeSettings(gas_price=0)``).
             timeout: seconds to wait for a receipt.
             log_block_range: most blocks asked for in one ``eth_getLogs`` call when reading
-                records (``Settings.log_block_range``).
+                records (``Settings.block_range``).
 
         Raises:
             ChainUnavailable: the node cannot be reached, or serves another chain than the
@@ -1156,7 +1156,7 @@ class RegistryClient:
                     raise ChainUnavailable(
                         f"the node at {public_node_url(self.rpc_url)} refused the logs of blocks "
                         f"{first}..{last} ({printable(str(exc.message))[:200]}): if it limits "
-                        f"eth_getLogs ranges, set {env_var('log_block_range')} below "
+                        f"eth_getLogs ranges, set {env_var('block_range')} below "
                         f"{self.log_block_range}"
                     ) from exc
                 first = last + 1

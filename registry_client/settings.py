@@ -40,11 +40,9 @@ DEFAULT_DEVNET_DIR = Path(".devnet")
 DEFAULT_KEYSTORE_DIR = Path("~/.jcm/keys")
 DEFAULT_DATABASE_URL = "sqlite:///jcm-index.sqlite3"
 DEFAULT_CONFIRMATIONS = 0
-DEFAULT_BLOCK_RANGE = 2_000
-DEFAULT_LOG_BLOCK_RANGE = 1_000
-"""Blocks per ``eth_getLogs`` call of the SDK: nodes refuse wider ranges when configured to
-(Besu's ``--rpc-max-logs-range`` was 1,000 blocks by default when it was introduced; geth sets no
-range limit by default)."""
+DEFAULT_BLOCK_RANGE = 1_000
+"""Most blocks per ``eth_getLogs`` call, of the indexer and of the SDK alike: Besu refuses wider
+ranges by default (``--rpc-max-logs-range``, 1,000 blocks since 22.10.3); geth sets no limit."""
 DEFAULT_POLL_INTERVAL = 2.0
 DEFAULT_RPC_TIMEOUT = 30.0
 """Seconds before a JSON-RPC request is abandoned (SDK, indexer, API health check)."""
@@ -93,15 +91,6 @@ class Settings(BaseSettings):
         ge=0,
         description="Fixed gas price in wei (`0` on a zero-gas consortium chain); default: the "
         "node's.",
-        json_schema_extra={"section": "node"},
-    )
-    log_block_range: int = Field(
-        default=DEFAULT_LOG_BLOCK_RANGE,
-        ge=1,
-        le=1_000_000,
-        description="Most blocks the SDK and `jcm` ask for in one `eth_getLogs` call when they "
-        "read records (retirements, cancellations, issuances) from the deployment block on: a "
-        "node may refuse wider ranges (Besu: `--rpc-max-logs-range`).",
         json_schema_extra={"section": "node"},
     )
     rpc_timeout: float = Field(
@@ -182,9 +171,11 @@ class Settings(BaseSettings):
         default=DEFAULT_BLOCK_RANGE,
         ge=1,
         le=1_000_000,
-        description="Most blocks asked for in one `eth_getLogs` call (and applied in one database "
-        "transaction).",
-        json_schema_extra={"section": "index"},
+        description="Most blocks asked for in one `eth_getLogs` call: by the indexer (which "
+        "applies each range in one database transaction) and by the SDK and `jcm` reading records "
+        "from the deployment block on. A node may refuse wider ranges (Besu: "
+        "`--rpc-max-logs-range`, 1,000 by default).",
+        json_schema_extra={"section": "node"},
     )
     poll_interval: float = Field(
         default=DEFAULT_POLL_INTERVAL,

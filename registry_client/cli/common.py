@@ -93,7 +93,7 @@ def connect(ctx: typer.Context, sender: LocalAccount | None = None) -> RegistryC
         options.deployment_path,
         sender=sender,
         fees=fees,
-        log_block_range=options.log_block_range,
+        log_block_range=options.block_range,
     )
 
 

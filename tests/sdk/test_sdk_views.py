@@ -299,7 +299,7 @@ def test_records_are_read_in_block_ranges_a_node_accepts(
 
     wide = RegistryClient.connect(world.rpc_url(), world.deployment, log_block_range=10_000)
     refusing(wide)
-    with pytest.raises(ChainUnavailable, match="JCM_LOG_BLOCK_RANGE below 10000"):
+    with pytest.raises(ChainUnavailable, match="JCM_BLOCK_RANGE below 10000"):
         wide.retirement(1)
     with pytest.raises(InvalidInput, match="log_block_range"):
         RegistryClient(world.client().w3, world.deployment, log_block_range=0)
