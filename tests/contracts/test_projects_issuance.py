@@ -297,6 +297,16 @@ def test_issuance_refusals(world: World) -> None:
     # Texts.
     with reverts("ProjectsTextTooLong", length=257, max=256):
         world.issue("ID012", [(holder, 1)], authorization_id="a" * 257)
+    # An authorization date beyond the 40 bits JCMArticle6 keeps it in (the year 36812).
+    beyond = 2**40
+    with reverts("Article6InvalidAuthorizationDate", authorizationDate=beyond):
+        world.issue(
+            "ID012",
+            [(holder, 1)],
+            authorization=Authorization.NDC,
+            authorization_id="ID-LoA-1",
+            authorization_date=beyond,
+        )
 
 
 def test_issuance_recipients_must_be_active_holding_accounts(world: World) -> None:
