@@ -2,11 +2,15 @@
 
 Not part of the test suite. It starts its own anvil (``--hardfork paris``, random port), deploys the
 packaged contracts, opens ``2 x senders`` accounts, issues one batch per sender, then makes
-``transfers`` real ``JCMRegistry.transfer`` transactions (one credit each, so every transfer splits
-the sender's holding and merges into the receiver's): sent by the senders impersonated on anvil
-(``anvil_impersonateAccount``: anvil executes them as signed ones, and no time goes to signing in
-Python) in JSON-RPC batches with automine off, mined in full blocks. Every transfer is a real
-chain event; nothing is written into the database directly.
+``transfers`` real ``JCMRegistry.transfer`` calls (one credit each, so every transfer splits the
+sender's holding and merges into the receiver's). Every fifth sender is an account of its own that
+sends one transfer per transaction; the others hold their batch in a ``HistorySender`` contract
+(``contracts/bench``) that makes ten transfers per transaction, each a registry call of its own
+with the contract as the sending account, so the registry emits the same events as for any holder
+(anvil's work per transaction, not per transfer, was the cost of building a long history). The
+transactions are sent by the senders impersonated on anvil (``anvil_impersonateAccount``: no time
+goes to signing in Python) in JSON-RPC batches with automine off, and mined in blocks of 15M gas.
+Every transfer is a real chain event; nothing is written into the database directly.
 
 It then measures:
 
@@ -51,12 +55,30 @@ from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 
+from bench.references import HISTORY_SENDER, compile_references
 from registry_client import anvil
 from registry_client.chain import RpcClient
 
 REPO = Path(__file__).resolve().parents[1]
 GAS_PRICE = 10**9
 TRANSFER_GAS = 300_000
+"""Gas limit per transfer a transaction makes (a transfer of one credit uses about 50,000)."""
+PER_TRANSACTION = 10
+"""Transfers each transaction of a :data:`HISTORY_SENDER` contract makes."""
+SINGLE_EVERY = 5
+"""Every fifth sender is an externally owned account making one transfer per transaction: a fifth
+of the transfers, a quarter of them international like the others', are transactions of one
+transfer (those the API's transaction look-ups sample)."""
+BLOCK_GAS_LIMIT = 15_000_000
+"""The blocks' gas limit while the transfers are mined (anvil's default of 30M while deploying the
+registry, which needs more than 15M): a transfer inside a contract's transaction of ten costs about
+half a transaction of its own (warm slots), so blocks hold about 1,200 events as the histories of
+one transfer per transaction did in 30M-gas blocks, and the indexer's ranges of 50 blocks stay as
+large."""
+SETUP_GAS = 3_000_000
+"""Gas limit of each setup transaction (deploying a sender, opening an account, an issuance)."""
+SEND_CHUNK = 5_000
+"""Transfers sent to the pool before mining it empty."""
 
 
 # ------------------------------------------------------------------------------------------------
@@ -88,11 +110,15 @@ and the history's description): about 5.5 KB per transfer, 2.75 GB for 500,000 t
 
 def history_key(transfers: int, senders: int) -> str:
     """What a cached history depends on: the contracts' bytecode (the packaged artifacts), the
-    build procedure (:func:`build_history`'s source), the anvil version and the size."""
+    build procedure (:func:`build_history`'s source, anvil's options and the source of the
+    senders' contract), the anvil version and the size."""
     digest = hashlib.sha256(f"{transfers}/{senders}".encode())
     for artifact in sorted((REPO / "registry_client" / "artifacts").glob("*.json")):
         digest.update(json.loads(artifact.read_text(encoding="utf-8"))["bytecode"].encode())
     digest.update(inspect.getsource(build_history).encode())
+    digest.update(" ".join(ANVIL_ARGS).encode())
+    for path in HISTORY_SENDER.values():
+        digest.update((REPO / path).read_bytes())
     version = subprocess.run(
         [anvil.find_anvil(), "--version"], capture_output=True, text=True, check=True
     ).stdout
@@ -181,12 +207,57 @@ ANVIL_ARGS = ("--base-fee", "0", "--silent")
 """Base fee 0: full blocks for hundreds of blocks."""
 
 
-def _send(rpc: RpcClient, transactions: list[dict[str, Any]], chunk: int = 500) -> None:
+def _send(rpc: RpcClient, transactions: list[dict[str, Any]], chunk: int = 500) -> list[str]:
     """Send transactions of impersonated senders (anvil signs nothing: signing in Python was the
-    cost of building a long history) in JSON-RPC batches."""
+    cost of building a long history) in JSON-RPC batches; their hashes."""
+    hashes: list[str] = []
     for start in range(0, len(transactions), chunk):
         part = transactions[start : start + chunk]
-        rpc.batch([("eth_sendTransaction", [tx]) for tx in part])
+        hashes += rpc.batch([("eth_sendTransaction", [tx]) for tx in part])
+    return hashes
+
+
+class _Stage:
+    """Transactions of impersonated accounts sent together and mined in full blocks (automine
+    off), each sender's nonces counted here: a setup step of hundreds of transactions in a few
+    requests instead of a web3 round trip and a block each."""
+
+    def __init__(self, rpc: RpcClient) -> None:
+        self.rpc = rpc
+        self.transactions: list[dict[str, Any]] = []
+        self._nonces: dict[str, int] = {}
+
+    def add(self, sender: str, to: str | None, data: bytes) -> None:
+        """Queue a call of ``to`` (a deployment when ``None``) with ``data`` from ``sender``."""
+        if sender not in self._nonces:
+            self._nonces[sender] = int(
+                self.rpc.call("eth_getTransactionCount", sender, "latest"), 16
+            )
+        nonce = self._nonces[sender]
+        transaction = {"from": sender, "data": "0x" + data.hex(), "nonce": hex(nonce),
+                       "gas": hex(SETUP_GAS), "gasPrice": hex(GAS_PRICE)}  # fmt: skip
+        if to is not None:
+            transaction["to"] = to
+        self._nonces[sender] += 1
+        self.transactions.append(transaction)
+
+    def mine(self) -> list[dict[str, Any]]:
+        """Send and mine the queued transactions; their receipts.
+
+        Raises:
+            RuntimeError: one of them failed.
+        """
+        hashes = _send(self.rpc, self.transactions)
+        self.transactions = []
+        _mine_all(self.rpc)
+        receipts: list[dict[str, Any]] = []
+        for start in range(0, len(hashes), 500):
+            part = hashes[start : start + 500]
+            receipts += self.rpc.batch([("eth_getTransactionReceipt", [h]) for h in part])
+        failed = [r["transactionHash"] for r in receipts if int(r["status"], 16) != 1]
+        if failed:
+            raise RuntimeError(f"{len(failed)} of {len(receipts)} setup transactions failed")
+        return receipts
 
 
 def _mine_all(rpc: RpcClient) -> None:
@@ -244,67 +315,85 @@ def build_history(url: str, transfers: int, senders: int) -> History:
     receivers: list[str] = [
         to_checksum_address(keccak(text=f"jcm bench receiver {i}")[-20:]) for i in range(senders)
     ]
-    for i, signer in enumerate(signers):
-        w3.provider.make_request("anvil_setBalance", [signer.address, hex(10**21)])  # type: ignore[arg-type]
-        transact(
-            registry.functions.openAccount(signer.address, b"JP", 1, f"Sender {i} KK"), registrar
-        )
+    for signer in signers:
+        rpc.call("anvil_impersonateAccount", signer.address)
+        rpc.call("anvil_setBalance", signer.address, hex(10**21))
+    rpc.call("evm_setAutomine", False)
+    # The holders: a HistorySender contract deployed by each sender, or every SINGLE_EVERY-th
+    # sender's own address.
+    compiled = compile_references(sources=HISTORY_SENDER)["HistorySender"]
+    stage = _Stage(rpc)
+    contract_senders = [i for i in range(senders) if i % SINGLE_EVERY]
+    for i in contract_senders:
+        code = bytes.fromhex(compiled.bytecode.removeprefix("0x"))
+        stage.add(signers[i].address, None, code + abi_encode(["address"], [registry.address]))
+    deployed = dict(zip(contract_senders, stage.mine(), strict=True))
+    holders = [
+        to_checksum_address(deployed[i]["contractAddress"]) if i in deployed else signer.address
+        for i, signer in enumerate(signers)
+    ]
+    for i, holder in enumerate(holders):
         side = b"ID" if i % 4 == 0 else b"JP"  # a quarter of the transfers are international
-        transact(registry.functions.openAccount(receivers[i], side, 1, f"Receiver {i}"), registrar)
-    transact(
-        projects.functions.registerProject(
-            (
-                "ID900",
-                b"ID",
-                "Benchmark project",
-                "ID_AM001",
-                keccak(text="pdd"),
-                keccak(text="val"),
+        for account, account_side, name in ((holder, b"JP", f"Sender {i} KK"),
+                                            (receivers[i], side, f"Receiver {i}")):  # fmt: skip
+            opening = registry.functions.openAccount(account, account_side, 1, name)
+            stage.add(registrar, registry.address, _calldata(opening))
+    stage.add(
+        committee,
+        projects.address,
+        _calldata(
+            projects.functions.registerProject(
+                ("ID900", b"ID", "Benchmark project", "ID_AM001", keccak(text="pdd"),
+                 keccak(text="val"))
             )
         ),
-        committee,
-    )
+    )  # fmt: skip
+    stage.mine()
     per_sender = -(-transfers // senders)
-    batches = []
-    last = None
-    for i, signer in enumerate(signers):
+    for i, holder in enumerate(holders):
         period = 1_600_000_000 + i * 10
         issuance = (
             keccak(text=f"bench decision {i}"), f"bench decision {i}", "ID900", period, period + 5,
             2024, per_sender,
             per_sender, keccak(text=f"verification {i}"), 1, "AUTH-BENCH", 1_700_000_000,
-            [(signer.address, per_sender)],
+            [(holder, per_sender)],
         )  # fmt: skip
-        last = transact(projects.functions.issue(issuance), committee)
-        batches.append(i + 1)
-    assert last is not None
-    w3.eth.wait_for_transaction_receipt(last)
+        stage.add(committee, projects.address, _calldata(projects.functions.issue(issuance)))
+    stage.mine()
+    batches = list(range(1, senders + 1))
     assert registry.functions.batchCount().call() == senders
 
-    calls = [
-        "0x"
-        + (
-            _TRANSFER + abi_encode(["address", "uint256", "uint256"], [receivers[i], batches[i], 1])
-        ).hex()
-        for i in range(senders)
-    ]
-    for signer in signers:
-        rpc.call("anvil_impersonateAccount", signer.address)
-    rpc.call("evm_setAutomine", False)
+    # Each sender's transactions: its share of the transfers, one per transaction from its own
+    # address or PER_TRANSACTION per transaction through its contract; spread evenly over the
+    # sending rounds, so that every block mixes both kinds.
+    scheduled: list[tuple[float, int, dict[str, Any]]] = []
+    for i, signer in enumerate(signers):
+        share = transfers // senders + (i < transfers % senders)
+        per_tx = 1 if holders[i] == signer.address else PER_TRANSACTION
+        counts = [per_tx] * (share // per_tx) + ([share % per_tx] if share % per_tx else [])
+        nonce = int(rpc.call("eth_getTransactionCount", signer.address, "latest"), 16)
+        for j, count in enumerate(counts):
+            if per_tx == 1:
+                to, data = registry.address, _TRANSFER + _encode(receivers[i], batches[i], 1)
+            else:
+                to, data = holders[i], _TRANSFER_EACH + _encode(receivers[i], batches[i], count)
+            transaction = {
+                "from": signer.address, "to": to, "data": "0x" + data.hex(),
+                "nonce": hex(nonce + j), "gas": hex(TRANSFER_GAS * count),
+                "gasPrice": hex(GAS_PRICE),
+            }  # fmt: skip
+            scheduled.append(((j + 0.5) / len(counts), count, transaction))
+    scheduled.sort(key=lambda entry: entry[0])  # stable: each sender's nonces stay in order
+    rpc.call("evm_setBlockGasLimit", hex(BLOCK_GAS_LIMIT))
     pending: list[dict[str, Any]] = []
-    made = 0
-    for nonce in range(per_sender):
-        for i, signer in enumerate(signers):
-            if made + len(pending) < transfers:
-                pending.append(
-                    {"from": signer.address, "to": registry.address, "data": calls[i],
-                     "nonce": hex(nonce), "gas": hex(TRANSFER_GAS), "gasPrice": hex(GAS_PRICE)}
-                )  # fmt: skip
-        if len(pending) >= 4_000 or (pending and made + len(pending) >= transfers):
+    queued = made = 0
+    for _, count, transaction in scheduled:
+        pending.append(transaction)
+        queued += count
+        if queued >= SEND_CHUNK or made + queued == transfers:
             _send(rpc, pending)
             _mine_all(rpc)
-            made += len(pending)
-            pending = []
+            made, queued, pending = made + queued, 0, []
             print(
                 f"\r  {made:,} transfers mined (block {rpc.block_number():,})", end="", flush=True
             )
@@ -325,7 +414,7 @@ def build_history(url: str, transfers: int, senders: int) -> History:
             "projects": projects.address,
             "block_number": start_block,
         },
-        senders=[s.address for s in signers],
+        senders=holders,
         receivers=receivers,
         batches=batches,
         transfers=transfers,
@@ -335,6 +424,16 @@ def build_history(url: str, transfers: int, senders: int) -> History:
 
 
 _TRANSFER = keccak(text="transfer(address,uint256,uint256)")[:4]
+_TRANSFER_EACH = keccak(text="transferEach(address,uint256,uint256)")[:4]
+
+
+def _calldata(call: Any) -> bytes:
+    """A web3 contract function call's call data."""
+    return bytes.fromhex(call._encode_transaction_data().removeprefix("0x"))
+
+
+def _encode(to: str, batch: int, count: int) -> bytes:
+    return abi_encode(["address", "uint256", "uint256"], [to, batch, count])
 
 
 # ------------------------------------------------------------------------------------------------

@@ -26,6 +26,8 @@ SOURCES = {
     "ReferenceERC1155": "contracts/bench/ReferenceERC1155.sol",
     "ReferenceERC20": "contracts/bench/ReferenceERC20.sol",
 }
+HISTORY_SENDER = {"HistorySender": "contracts/bench/HistorySender.sol"}
+"""The holding account that makes several transfers per transaction in :mod:`bench.history`."""
 OPENZEPPELIN = ROOT / "node_modules" / "@openzeppelin" / "contracts"
 
 
@@ -70,14 +72,18 @@ def openzeppelin_version() -> str:
     return str(package["version"])
 
 
-def compile_references(settings: CompilerSettings | None = None) -> dict[str, Compiled]:
-    """Compile the reference contracts; name -> ABI and creation bytecode.
+def compile_references(
+    settings: CompilerSettings | None = None, sources: dict[str, str] | None = None
+) -> dict[str, Compiled]:
+    """Compile the reference contracts (or other ``sources`` of ``contracts/bench``, name -> path,
+    such as :data:`HISTORY_SENDER`); name -> ABI and creation bytecode.
 
     Raises:
         CompileError: node or the OpenZeppelin sources are missing, the wrapper's solc is another
             version than ``ape-config.yaml``'s, or the compiler reported an error.
     """
     settings = settings or CompilerSettings.from_ape_config()
+    sources = sources or SOURCES
     node = shutil.which("node")
     if node is None or not OPENZEPPELIN.exists():
         raise CompileError("node or node_modules/@openzeppelin/contracts missing: run make install")
@@ -89,7 +95,7 @@ def compile_references(settings: CompilerSettings | None = None) -> dict[str, Co
         raise CompileError(f"the solc wrapper is not solc {settings.version}: {version.strip()}")
     request = {
         "language": "Solidity",
-        "sources": {path: {"urls": [path]} for path in SOURCES.values()},
+        "sources": {path: {"urls": [path]} for path in sources.values()},
         "settings": {
             "evmVersion": settings.evm_version,
             "optimizer": {"enabled": settings.optimize, "runs": settings.runs},
@@ -112,7 +118,7 @@ def compile_references(settings: CompilerSettings | None = None) -> dict[str, Co
     if errors:
         raise CompileError("; ".join(e.get("formattedMessage", e["message"]) for e in errors))
     compiled = {}
-    for name, path in SOURCES.items():
+    for name, path in sources.items():
         contract = output["contracts"][path][name]
         compiled[name] = Compiled(
             name=name, abi=contract["abi"], bytecode="0x" + contract["evm"]["bytecode"]["object"]
