@@ -47,6 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -179,6 +180,11 @@ class HistoryNode:
             self.stop()
             raise
 
+    def discard(self) -> None:
+        """Stop anvil without keeping a history built now."""
+        self._keep = None
+        self.stop()
+
     def stop(self) -> None:
         """Stop anvil; a history built now is kept in the cache (anvil writes its state as it
         exits: tens of seconds for the largest)."""
@@ -201,6 +207,30 @@ class HistoryNode:
                 old.unlink()
         partial.rename(state)
         meta.write_text(json.dumps({**asdict(self.history), "url": ""}) + "\n", encoding="utf-8")
+
+
+def prepare(
+    sizes: Iterable[int], senders: int, say: Callable[[str], None] = lambda _text: None
+) -> dict[int, HistoryNode]:
+    """A running node of each size's history, loaded from :data:`CACHE_DIR` or built, largest
+    first; the caller stops them (a history built now is kept when its node stops). On a failure
+    the nodes started are stopped, none kept."""
+    nodes: dict[int, HistoryNode] = {}
+    try:
+        for size in sorted(sizes, reverse=True):
+            say(f"history of {size:,} transfers: from the cache, or built")
+            nodes[size] = HistoryNode(size, min(senders, size))
+            history = nodes[size].history
+            if history.cached:
+                say(f"{size:,}: loaded in {nodes[size].load_seconds:.0f} s (built in "
+                    f"{history.seconds:.0f} s before)")  # fmt: skip
+            else:
+                say(f"{size:,}: built in {history.seconds:.0f} s ({history.blocks:,} blocks)")
+    except BaseException:
+        for node in nodes.values():
+            node.discard()
+        raise
+    return nodes
 
 
 ANVIL_ARGS = ("--base-fee", "0", "--silent")

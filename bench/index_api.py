@@ -437,15 +437,17 @@ def index_history(
     say: Callable[[str], None],
     postgres: bool = False,
     keep: Path | None = None,
+    node: api_bench.HistoryNode | None = None,
 ) -> tuple[api_bench.History, str, SizeResult]:
-    """Build a history of ``transfers`` transfers on its own anvil (stopped afterwards) and index
-    it into a SQLite file in ``workdir``, or kept in ``keep`` (and, with ``postgres``, into an
-    embedded PostgreSQL)."""
+    """Build a history of ``transfers`` transfers on its own anvil, or take ``node`` (built or
+    loaded before: :func:`bench.history.prepare`), index it into a SQLite file in ``workdir``, or
+    kept in ``keep`` (and, with ``postgres``, into an embedded PostgreSQL), and stop the node."""
     database = kept_index(transfers, keep)[0] if keep else workdir / "index.sqlite3"
     database.unlink(missing_ok=True)
     database_url = f"sqlite:///{database}"
-    say(f"{transfers:,} transfers: from the cache, or built (bench.history.HistoryNode)")
-    node = api_bench.HistoryNode(transfers, min(SENDERS, transfers))
+    if node is None:
+        say(f"{transfers:,} transfers: from the cache, or built (bench.history.HistoryNode)")
+        node = api_bench.HistoryNode(transfers, min(SENDERS, transfers))
     try:
         history = node.history
         if history.cached:
@@ -522,6 +524,7 @@ def measure(
     progress: Callable[[str], None] | None = None,
     keep: Path | None = None,
     reuse: bool = False,
+    nodes: dict[int, api_bench.HistoryNode] | None = None,
 ) -> IndexApiResults:
     """Build and index a history of each size, then load the API serving each in :data:`ROUNDS`
     rounds that alternate between the sizes (in alternating order), so that a busy moment of a
@@ -534,6 +537,8 @@ def measure(
         reuse: serve the indexes kept in ``keep`` for the same history instead of indexing again
             (the API's load alone; their catch-up figures are those measured when they were built,
             and PostgreSQL is left out).
+        nodes: the histories already built or loaded, by size (:func:`bench.history.prepare`);
+            each is stopped once indexed. Sizes missing are built here.
     """
     say = progress or (lambda _text: None)
     workdirs: list[Path] = []
@@ -544,8 +549,9 @@ def measure(
             largest = size == max(sizes)
             found = reuse_index(size, keep, say) if keep and reuse else None
             history, database_url, result = found or index_history(
-                size, workdirs[-1], say, largest and not reuse, keep
-            )
+                size, workdirs[-1], say, largest and not reuse, keep,
+                (nodes or {}).pop(size, None),
+            )  # fmt: skip
             server = ApiServer(database_url)
             queries = look_ups(history, database_url, server.url, REQUESTS + 3 * SERVICE_SAMPLES)
             served.append(_Served(result, server, queries[REQUESTS:], queries[:REQUESTS]))
