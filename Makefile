@@ -189,8 +189,10 @@ distclean: clean devnet-stop
 .PHONY: bench gas-snapshot
 
 # Gas, throughput, indexer and API benchmarks, and the consortium section (four geth Clique
-# signers): prints the results table, writes bench/results.json and bench/growth.png.
-bench: install geth vegeta
+# signers): prints the results table, writes bench/results.json and bench/growth.png. bench.run
+# builds vegeta and geth itself (tools/install-*.sh, as `make vegeta geth`) while the chain
+# histories build, when no timed part runs.
+bench: install
 	python -m bench.run
 
 # Re-measure the gas of every registry and committee operation into tests/gas/gas_snapshot.json

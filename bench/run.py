@@ -4,7 +4,8 @@ Runs, each on its own private anvil:
 
 0. the chain histories of :mod:`bench.index_api` (:func:`bench.history.prepare`: loaded from
    ``bench/.cache`` or built), first, with the gas part beside them on its own anvil (gas does not
-   depend on the CPU it gets; every timed part below runs alone);
+   depend on the CPU it gets) and the builds of vegeta and geth (:class:`ToolBuilds`); every
+   timed part below runs alone;
 1. gas (:mod:`bench.gas`): every registry and committee operation beside OpenZeppelin references;
 2. throughput (:mod:`bench.throughput`): the SDK against raw web3.py, sequential and pipelined;
 3. index and API (:mod:`bench.index_api`): indexer catch-up (SQLite, and PostgreSQL at the
@@ -32,6 +33,7 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import consortium, gas, history, index_api, throughput
+from bench.chain import ROOT
 
 OUT_DIR = Path(__file__).resolve().parent
 GAS_TARGET = 1.5
@@ -62,6 +65,42 @@ class Target:
     goal: str
     value: str
     met: bool
+
+
+class ToolBuilds:
+    """The Go tools of the timed parts, vegeta (the API's load) and geth (the consortium), built by
+    their install scripts (``tools/install-<name>.sh``: from the Go module proxy into
+    ``.tools/bin``, skipped when there) in the background while the histories build, since no
+    timed part runs then."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.processes = {
+            name: subprocess.Popen(
+                ["bash", str(ROOT / "tools" / f"install-{name}.sh")],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for name in names
+        }
+
+    def wait(self) -> None:
+        """Wait for every build.
+
+        Raises:
+            RuntimeError: a build failed (its output in the message).
+        """
+        for name, process in self.processes.items():
+            output, _ = process.communicate()
+            if process.returncode != 0:
+                raise RuntimeError(f"tools/install-{name}.sh failed: {output.strip()[-2000:]}")
+
+    def stop(self) -> None:
+        """Stop the builds still running (after a failure elsewhere)."""
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+                process.communicate()
 
 
 def _say(text: str) -> None:
@@ -272,13 +311,15 @@ def main(argv: list[str] | None = None) -> int:
     # The histories are built (or loaded) first, with the gas part beside them: gas is
     # deterministic, so it may share the cores; every timed part runs alone after.
     _say("gas: every operation on one anvil, beside the histories' builds")
+    tools = ToolBuilds(["vegeta"] + ([] if args.no_consortium else ["geth"]))
     nodes: dict[int, history.HistoryNode] = {}
     try:
         with ThreadPoolExecutor(1) as beside:
             gas_done = beside.submit(gas.measure, lambda what: _say(f"gas: {what}"))
             nodes = history.prepare(args.sizes, index_api.SENDERS, lambda w: _say(f"history: {w}"))
             gas_results = gas_done.result()
-        seconds["histories_and_gas"] = time.perf_counter() - started
+        tools.wait()
+        seconds["histories_gas_and_tools"] = time.perf_counter() - started
 
         _say("throughput: SDK against raw web3.py")
         mark = time.perf_counter()
@@ -291,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         seconds["index_api"] = time.perf_counter() - mark
     finally:
+        tools.stop()
         for node in nodes.values():  # those index_api did not take (it stops those it took)
             node.stop()
 
