@@ -17,7 +17,15 @@ from api.caching import NotModified, http_cache, not_modified
 from api.database import create_schema, make_engine, session_factory
 from api.downloads import router as downloads_router
 from api.explorer import router as explorer_router
-from api.routes import accounts, aef as aef_routes, governance, movements, registry, reports
+from api.routes import (
+    accounts,
+    aef as aef_routes,
+    governance,
+    lookups,
+    movements,
+    registry,
+    reports,
+)
 from api.web import STATIC_DIR
 from registry_client.settings import Settings, load_settings
 
@@ -73,6 +81,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.sessions = session_factory(engine)
     problems.install(app)
     app.add_exception_handler(NotModified, not_modified)
+    # First: the most frequent requests are routed without trying the others' patterns.
+    app.include_router(lookups.router)
     for router in (
         registry.router,
         accounts.router,

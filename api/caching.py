@@ -24,7 +24,7 @@ import hashlib
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from api.tables import FINALIZED_KEY, Checkpoint, Meta
 
@@ -59,16 +59,11 @@ _INDEX_STATE = select(
 request)."""
 
 
-def cache_headers(engine: Engine, request: Request) -> dict[str, str]:
-    """``ETag`` and ``Cache-Control`` for an answer to ``request`` from the index as it is now.
-
-    The state is read on a connection of its own, returned at once: the answer's session checks
-    its connection out later, in the endpoint's thread, so no request holds a connection while it
-    waits for a thread (see :func:`api.routes.deps.get_session`). The answer's data is then at
-    least as new as the entity tag, so a client never keeps a tag that names older data than it
-    got."""
-    with engine.connect() as connection:
-        checkpoint = connection.execute(_INDEX_STATE).first()
+def index_headers(connection: Connection, request: Request) -> dict[str, str]:
+    """``ETag`` and ``Cache-Control`` for an answer to ``request`` from the index as
+    ``connection`` reads it now (read before the answer's data, so the answer is at least as new
+    as its entity tag and a client never keeps a tag that names older data than it got)."""
+    checkpoint = connection.execute(_INDEX_STATE).first()
     state = f"{checkpoint.block_number}:{checkpoint.block_hash}" if checkpoint else "empty"
     digest = hashlib.sha256(
         f"{state}\n{request.url.path}\n{request.url.query}".encode()
@@ -84,6 +79,20 @@ def cache_headers(engine: Engine, request: Request) -> dict[str, str]:
     }
 
 
+def cache_headers(engine: Engine, request: Request) -> dict[str, str]:
+    """:func:`index_headers` read on a connection of its own, returned at once: the answer's
+    session checks its connection out later, in the endpoint's thread, so no request holds a
+    connection while it waits for a thread (see :func:`api.routes.deps.get_session`)."""
+    with engine.connect() as connection:
+        return index_headers(connection, request)
+
+
+def client_is_current(request: Request, headers: dict[str, str]) -> bool:
+    """Whether the request's ``If-None-Match`` names the entity tag of ``headers`` (or ``*``)."""
+    wanted = request.headers.get("if-none-match")
+    return wanted is not None and (wanted.strip() == "*" or headers["ETag"] in _tags(wanted))
+
+
 def http_cache(request: Request, response: Response) -> None:
     """A router dependency: sets the caching headers of the answer, or answers ``304`` at once
     when the request's ``If-None-Match`` names the current entity tag.
@@ -94,8 +103,7 @@ def http_cache(request: Request, response: Response) -> None:
     if request.method not in ("GET", "HEAD") or request.url.path in UNCACHED_PATHS:
         return
     headers = cache_headers(request.app.state.engine, request)
-    wanted = request.headers.get("if-none-match")
-    if wanted is not None and (wanted.strip() == "*" or headers["ETag"] in _tags(wanted)):
+    if client_is_current(request, headers):
         raise NotModified(headers)
     response.headers.update(headers)
 

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from api.models import AuthorizationChangeOut, FirstTransferOut, Page
-from api.queries.common import maybe_chain_time, paginate, proof
-from api.tables import AuthorizationChange, Batch, FirstTransferDefinitionChange, FirstTransferRange
+from api.queries.common import PagedQuery, maybe_chain_time, proof
+from api.tables import (
+    AuthorizationChange,
+    Batch,
+    FirstTransferDefinitionChange,
+    FirstTransferRange,
+    table_of,
+)
 from registry_client.domain import FirstTransferDefinition
 
 DEFAULT_DEFINITION = FirstTransferDefinition.INTERNATIONAL_TRANSFER.key
@@ -65,7 +71,7 @@ def authorization_history(session: Session, batch_id: int) -> list[Authorization
     ]
 
 
-def _first_transfer(row: FirstTransferRange, first: int, last: int) -> FirstTransferOut:
+def _first_transfer(row: Any, first: int, last: int) -> FirstTransferOut:
     lo, hi = max(row.first, first), min(row.last, last)
     return FirstTransferOut(
         batch_id=row.batch_id,
@@ -77,6 +83,18 @@ def _first_transfer(row: FirstTransferRange, first: int, last: int) -> FirstTran
         trigger=row.trigger,
         proof=proof(row),
     )
+
+
+_first_transfer_ranges = table_of(FirstTransferRange)
+_FIRST_TRANSFERS = PagedQuery.of(
+    select(_first_transfer_ranges)
+    .where(
+        _first_transfer_ranges.c.batch_id == bindparam("batch_id"),
+        _first_transfer_ranges.c.first <= bindparam("last"),
+        _first_transfer_ranges.c.last >= bindparam("first"),
+    )
+    .order_by(_first_transfer_ranges.c.first)
+)
 
 
 def first_transfers(
@@ -92,17 +110,11 @@ def first_transfers(
     A serial is first transferred at most once, so the pieces never overlap; serials in none of
     them were never first transferred.
     """
-    f = FirstTransferRange
-    query = (
-        select(f).where(f.batch_id == batch_id, f.first <= last, f.last >= first).order_by(f.first)
+    rows, total = _FIRST_TRANSFERS.run(
+        session, limit, offset, batch_id=batch_id, first=first, last=last
     )
-    return paginate(
-        session,
-        query,
-        limit,
-        offset,
-        lambda rows: [_first_transfer(r.FirstTransferRange, first, last) for r in rows],
-    )
+    items = [_first_transfer(row, first, last) for row in rows]
+    return Page[FirstTransferOut](items=items, total=total, limit=limit, offset=offset)
 
 
 def definition(session: Session, country: str) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from api.models import Page, Proof
@@ -59,6 +60,10 @@ def unix(value: datetime) -> int:
     """A datetime (naive means UTC) as unix seconds, clamped to the stored range."""
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
     return max(-MAX_DB_INT, min(MAX_DB_INT, int(aware.timestamp())))
+
+
+PROVENANCE = ("block_number", "block_hash", "tx_hash", "log_index", "timestamp")
+"""The columns :func:`proof` reads."""
 
 
 def proof(row: Any) -> Proof:
@@ -114,3 +119,38 @@ def paginate(
     if total is None:
         total = count(session, query)
     return Page[T](items=convert(rows), total=total, limit=limit, offset=offset)
+
+
+@dataclass(frozen=True)
+class PagedQuery:
+    """A list query built once, with bound parameters: one page of it (``limit`` and ``offset``
+    bound too) and its count.
+
+    A statement built per request costs more Python than running it (SQLAlchemy builds the
+    expression, then hashes it for its compiled cache); one built once is compiled once and only
+    bound on each run. It runs on the session's connection, outside the ORM, and its rows are
+    tuples.
+    """
+
+    page: AnySelect
+    count: AnySelect
+
+    @classmethod
+    def of(cls, query: AnySelect) -> PagedQuery:
+        """``query`` (ordered, its parameters bound by name) paged and counted."""
+        return cls(
+            page=query.limit(bindparam("limit")).offset(bindparam("offset")),
+            count=select(func.count()).select_from(query.order_by(None).subquery()),
+        )
+
+    def run(
+        self, session: Session, limit: int, offset: int, **params: Any
+    ) -> tuple[Sequence[Row[Any]], int]:
+        """One page of rows with ``params`` bound, and how many rows there are in all (counted
+        only when the page does not tell it, :func:`known_total`)."""
+        connection = session.connection()
+        rows = connection.execute(self.page, {**params, "limit": limit, "offset": offset}).all()
+        total = known_total(len(rows), limit, offset)
+        if total is None:
+            total = as_int(connection.execute(self.count, params).scalar())
+        return rows, total

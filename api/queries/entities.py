@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from api.models import (
@@ -32,8 +33,10 @@ from api.models import (
 from api.queries import article6, governance
 from api.queries.common import (
     MAX_DB_INT,
+    PROVENANCE,
     AnySelect,
     NotFoundError,
+    PagedQuery,
     as_int,
     block_id,
     chain_time,
@@ -57,6 +60,7 @@ from api.tables import (
     Movement,
     Project,
     RetirementRecord,
+    table_of,
 )
 from registry_client.domain import JAPAN, AccountStatus, MemberSide, side_code
 
@@ -515,6 +519,45 @@ def get_account(session: Session, address: str) -> AccountDetail:
     )
 
 
+_accounts, _holding_ranges = table_of(Account), table_of(HoldingRange)
+
+_ACCOUNT_SIDE = select(_accounts.c.side).where(_accounts.c.address == bindparam("address"))
+
+
+@cache
+def _holdings_query(include_empty: bool, by_batch: bool, by_project: bool) -> PagedQuery:
+    """An account's holdings with their batches' project, country and vintage, by batch: one
+    statement per combination of filters, built once."""
+    h, b = table_of(Holding), table_of(Batch)
+    query = (
+        select(h.c.batch_id, h.c.balance, b.c.project_ref, b.c.country, b.c.vintage,
+               *(h.c[name] for name in PROVENANCE))
+        .join(b, b.c.id == h.c.batch_id)
+        .where(h.c.account == bindparam("address"))
+        .order_by(h.c.batch_id)
+    )  # fmt: skip
+    if not include_empty:
+        query = query.where(h.c.balance > 0)
+    if by_batch:
+        query = query.where(h.c.batch_id == bindparam("batch_id"))
+    if by_project:
+        query = query.where(b.c.project_ref == bindparam("project"))
+    return PagedQuery.of(query)
+
+
+_HELD_PIECES = (
+    select(*(_holding_ranges.c[name] for name in ("batch_id", "first", "last", *PROVENANCE)))
+    .where(
+        _holding_ranges.c.account == bindparam("address"),
+        _holding_ranges.c.spent_block_number.is_(None),
+        _holding_ranges.c.batch_id.between(bindparam("from_batch"), bindparam("to_batch")),
+    )
+    .order_by(_holding_ranges.c.batch_id, _holding_ranges.c.first)
+)
+"""The unspent pieces of an account's holdings of batches ``from_batch..to_batch`` (a page of
+holdings, in batch order, spans them; pieces of batches the page filtered out are not shown)."""
+
+
 def list_holdings(
     session: Session,
     address: str,
@@ -529,54 +572,40 @@ def list_holdings(
     Raises:
         NotFoundError: the address has no account.
     """
-    account = session.get(Account, address)
-    if account is None:
+    connection = session.connection()
+    side = connection.execute(_ACCOUNT_SIDE, {"address": address}).scalar()
+    if side is None:
         raise NotFoundError(f"{address} has no registry account")
-    query = (
-        select(Holding, Batch.project_ref, Batch.country, Batch.vintage)
-        .join(Batch, Batch.id == Holding.batch_id)
-        .where(Holding.account == address)
-    )
-    if not include_empty:
-        query = query.where(Holding.balance > 0)
-    if batch_id is not None:
-        query = query.where(Holding.batch_id == batch_id)
-    if project:
-        query = query.where(Batch.project_ref == project)
-    query = query.order_by(Holding.batch_id)
-
-    def convert(rows: Sequence[Any]) -> list[HoldingOut]:
-        ids = [r.Holding.batch_id for r in rows]
-        t = HoldingRange
-        pieces: dict[int, list[Any]] = defaultdict(list)
-        if ids:
-            for piece in session.execute(
-                select(t)
-                .where(t.account == address, t.batch_id.in_(ids), t.spent_block_number.is_(None))
-                .order_by(t.batch_id, t.first)
-            ).scalars():
-                pieces[piece.batch_id].append(piece)
-        return [
-            HoldingOut(
-                account=address,
-                batch_id=r.Holding.batch_id,
-                project_ref=r.project_ref,
-                country=r.country,
-                vintage=r.vintage,
-                balance=r.Holding.balance,
-                ranges=[
-                    ProvenRange(
-                        first=p.first,
-                        last=p.last,
-                        quantity=p.last - p.first + 1,
-                        block_id=block_id(account.side, r.project_ref, r.vintage, p.first, p.last),
-                        proof=proof(p),
-                    )
-                    for p in pieces[r.Holding.batch_id]
-                ],
-                proof=proof(r.Holding),
-            )
-            for r in rows
-        ]
-
-    return paginate(session, query, limit, offset, convert)
+    query = _holdings_query(include_empty, batch_id is not None, bool(project))
+    params = {"address": address, "batch_id": batch_id, "project": project}
+    rows, total = query.run(session, limit, offset, **params)
+    pieces: dict[int, list[Any]] = defaultdict(list)
+    if rows:
+        for piece in connection.execute(
+            _HELD_PIECES,
+            {"address": address, "from_batch": rows[0].batch_id, "to_batch": rows[-1].batch_id},
+        ):
+            pieces[piece.batch_id].append(piece)
+    items = [
+        HoldingOut(
+            account=address,
+            batch_id=r.batch_id,
+            project_ref=r.project_ref,
+            country=r.country,
+            vintage=r.vintage,
+            balance=r.balance,
+            ranges=[
+                ProvenRange(
+                    first=p.first,
+                    last=p.last,
+                    quantity=p.last - p.first + 1,
+                    block_id=block_id(side, r.project_ref, r.vintage, p.first, p.last),
+                    proof=proof(p),
+                )
+                for p in pieces[r.batch_id]
+            ],
+            proof=proof(r),
+        )
+        for r in rows
+    ]
+    return Page[HoldingOut](items=items, total=total, limit=limit, offset=offset)

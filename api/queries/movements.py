@@ -6,9 +6,20 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
+from itertools import groupby
 from typing import Any, TypedDict, Unpack
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from api.abi import EventDecoder
@@ -27,9 +38,11 @@ from api.models import (
 from api.queries import article6
 from api.queries.common import (
     MAX_DB_INT,
+    PROVENANCE,
     AnySelect,
     BadQueryError,
     NotFoundError,
+    PagedQuery,
     as_int,
     block_id,
     known_total,
@@ -48,6 +61,7 @@ from api.tables import (
     MovementRange,
     Project,
     RetirementRecord,
+    table_of,
 )
 from registry_client.domain import side_code
 from registry_client.errors import InvalidInput
@@ -91,6 +105,34 @@ def _range_out(
     ]
 
 
+def movement_out(
+    m: Any,
+    project_ref: str,
+    vintage: int,
+    ranges: list[tuple[int, int]],
+    from_name: str | None,
+    to_name: str | None,
+) -> Movement:
+    """A movement from a row with the columns of :class:`api.tables.Movement`."""
+    return Movement(
+        kind=m.kind,
+        batch_id=m.batch_id,
+        project_ref=project_ref,
+        vintage=vintage,
+        from_account=m.from_account,
+        to_account=m.to_account,
+        from_name=from_name,
+        to_name=to_name,
+        from_side=m.from_side,
+        to_side=m.to_side,
+        quantity=m.quantity,
+        ranges=_range_out(m.to_side, project_ref, vintage, ranges),
+        first_international=bool(m.first_international),
+        record_id=m.record_id,
+        proof=proof(m),
+    )
+
+
 def movements_out(session: Session, rows: Sequence[Any]) -> list[Movement]:
     """Movements from rows of ``(MovementRow, project_ref, vintage)``."""
     keys = [(r.Movement.block_number, r.Movement.log_index) for r in rows]
@@ -98,31 +140,57 @@ def movements_out(session: Session, rows: Sequence[Any]) -> list[Movement]:
     names = holder_names(
         session, {a for r in rows for a in (r.Movement.from_account, r.Movement.to_account) if a}
     )
-    result = []
-    for r in rows:
-        m: MovementRow = r.Movement
-        result.append(
-            Movement(
-                kind=m.kind,  # type: ignore[arg-type]
-                batch_id=m.batch_id,
-                project_ref=r.project_ref,
-                vintage=r.vintage,
-                from_account=m.from_account,
-                to_account=m.to_account,
-                from_name=names.get(m.from_account) if m.from_account else None,
-                to_name=names.get(m.to_account),
-                from_side=m.from_side,
-                to_side=m.to_side,
-                quantity=m.quantity,
-                ranges=_range_out(
-                    m.to_side, r.project_ref, r.vintage, ranges[(m.block_number, m.log_index)]
-                ),
-                first_international=bool(m.first_international),
-                record_id=m.record_id,
-                proof=proof(m),
-            )
+    return [
+        movement_out(
+            r.Movement,
+            r.project_ref,
+            r.vintage,
+            ranges[(r.Movement.block_number, r.Movement.log_index)],
+            names.get(r.Movement.from_account) if r.Movement.from_account else None,
+            names.get(r.Movement.to_account),
         )
-    return result
+        for r in rows
+    ]
+
+
+_movements, _movement_ranges = table_of(MovementRow), table_of(MovementRange)
+_holding_ranges = table_of(HoldingRange)
+_senders, _receivers = table_of(Account).alias("senders"), table_of(Account).alias("receivers")
+
+
+def _movements_with_ranges(keys: Any) -> AnySelect:
+    """The movements at the ``(block_number, log_index)`` of ``keys`` (a subquery), oldest first,
+    one row per recorded range (``first``, ``last``, in order), with their batches' project and
+    vintage and their accounts' holder names: a movement's whole answer in one statement."""
+    m, r, b = _movements, _movement_ranges, table_of(Batch)
+    return (
+        select(
+            m, b.c.project_ref, b.c.vintage,
+            _senders.c.holder_name.label("from_name"), _receivers.c.holder_name.label("to_name"),
+            r.c.first, r.c.last,
+        )
+        .join(keys, and_(keys.c.block_number == m.c.block_number,
+                         keys.c.log_index == m.c.log_index))
+        .join(b, b.c.id == m.c.batch_id)
+        .outerjoin(_senders, _senders.c.address == m.c.from_account)
+        .outerjoin(_receivers, _receivers.c.address == m.c.to_account)
+        .outerjoin(r, and_(r.c.block_number == m.c.block_number, r.c.log_index == m.c.log_index))
+        .order_by(m.c.block_number, m.c.log_index, r.c.seq)
+    )  # fmt: skip
+
+
+def _grouped_movements(rows: Sequence[Any]) -> list[Movement]:
+    """The movements of :func:`_movements_with_ranges`' rows (one row per range)."""
+    found: list[Movement] = []
+    for (_block, _log), group in groupby(rows, key=lambda row: (row.block_number, row.log_index)):
+        parts = list(group)
+        first = parts[0]
+        ranges = [(p.first, p.last) for p in parts if p.first is not None]
+        found.append(
+            movement_out(first, first.project_ref, first.vintage, ranges, first.from_name,
+                         first.to_name)
+        )  # fmt: skip
+    return found
 
 
 def _movement_query() -> AnySelect:
@@ -226,6 +294,23 @@ def _verbatim_args(topics: str, data: str) -> dict[str, object]:
     return {"topics": topics.split(), "data": data} if args is None else args
 
 
+_TX_EVENTS = (
+    select(*(table_of(Event).c[name] for name in
+             ("block_number", "block_hash", "timestamp", "log_index", "name", "address", "topics",
+              "data")))
+    .where(table_of(Event).c.tx_hash == bindparam("tx_hash"))
+    .order_by(table_of(Event).c.block_number, table_of(Event).c.log_index)
+)  # fmt: skip
+"""The events of one transaction, in order."""
+
+_TX_MOVEMENTS = _movements_with_ranges(
+    select(_movements.c.block_number, _movements.c.log_index)
+    .where(_movements.c.tx_hash == bindparam("tx_hash"))
+    .subquery()
+)
+"""The movements of one transaction, one row per range."""
+
+
 def get_transaction(session: Session, tx_hash: str) -> TransactionOut:
     """Everything one transaction did.
 
@@ -233,29 +318,18 @@ def get_transaction(session: Session, tx_hash: str) -> TransactionOut:
         NotFoundError: no indexed event came from this transaction.
     """
     tx_hash = tx_hash.lower()
-    events = (
-        session.execute(
-            select(Event)
-            .where(Event.tx_hash == tx_hash)
-            .order_by(Event.block_number, Event.log_index)
-        )
-        .scalars()
-        .all()
-    )
+    connection = session.connection()
+    events = connection.execute(_TX_EVENTS, {"tx_hash": tx_hash}).all()
     if not events:
         raise NotFoundError(f"no registry event was emitted by transaction {tx_hash}")
-    rows = session.execute(
-        _movement_query()
-        .where(MovementRow.tx_hash == tx_hash)
-        .order_by(MovementRow.block_number, MovementRow.log_index)
-    ).all()
+    moved = connection.execute(_TX_MOVEMENTS, {"tx_hash": tx_hash}).all()
     first = events[0]
     return TransactionOut(
         tx_hash=tx_hash,
         block_number=first.block_number,
         block_hash=first.block_hash,
         timestamp=when(first.timestamp),
-        movements=movements_out(session, rows),
+        movements=_grouped_movements(moved),
         events=[
             EventOut(
                 name=e.name,
@@ -271,173 +345,138 @@ def get_transaction(session: Session, tx_hash: str) -> TransactionOut:
 # -- serials -----------------------------------------------------------------------------------
 
 
-def _batch_of(session: Session, serial: int) -> Batch | None:
-    batch = session.execute(
-        select(Batch)
-        .where(Batch.first_serial <= serial)
-        .order_by(Batch.first_serial.desc())
+_batches, _holders = table_of(Batch), table_of(Account)
+
+_SERIAL_BATCH = (
+    select(
+        *(_batches.c[name] for name in
+          ("id", "project_ref", "country", "vintage", "first_serial", "last_serial")),
+        article6.current_authorization().label("authorization"),
+    )
+    .where(_batches.c.first_serial <= bindparam("first"))
+    .order_by(_batches.c.first_serial.desc())
+    .limit(1)
+)  # fmt: skip
+"""The batch that starts at or before serial ``first`` (it holds it if it ends at or after it),
+with its authorization now."""
+
+
+def _whereabouts_query() -> PagedQuery:
+    """Where serials ``first..last`` of batch ``batch_id`` are now, by serial: held pieces (with
+    their holders) and the consuming records' ranges (with their accounts). Held pieces and
+    consuming records are disjoint, so one ordered union of both, paged in SQL, stays bounded
+    however many records consumed the range."""
+    t, r, m = _holding_ranges, _movement_ranges, _movements
+    held_by, consumed_by = _holders.alias("held_by"), _holders.alias("consumed_by")
+    unspent = (t.c.batch_id == bindparam("batch_id"), t.c.spent_block_number.is_(None))
+    # The start of the disjoint held piece that contains `first`, if any: lets both databases
+    # answer "piece overlaps [first, last]" from the index on the pieces' starts.
+    containing = (
+        select(t.c.first)
+        .where(*unspent, t.c.first <= bindparam("first"))
+        .order_by(t.c.first.desc())
         .limit(1)
-    ).scalar_one_or_none()
-    return batch if batch is not None and batch.last_serial >= serial else None
+        .scalar_subquery()
+    )
+    held = (
+        select(
+            t.c.first, t.c.last, literal("held").label("kind"), t.c.account.label("account"),
+            held_by.c.holder_name, held_by.c.side, null().label("record_id"),
+            *(t.c[name] for name in PROVENANCE),
+        )
+        .join(held_by, held_by.c.address == t.c.account)
+        .where(
+            *unspent,
+            t.c.first >= func.coalesce(containing, bindparam("first")),
+            t.c.first <= bindparam("last"),
+            t.c.last >= bindparam("first"),
+        )
+    )  # fmt: skip
+    consumed = (
+        select(
+            r.c.first, r.c.last, r.c.kind, m.c.to_account, consumed_by.c.holder_name,
+            m.c.to_side, m.c.record_id, *(m.c[name] for name in PROVENANCE),
+        )
+        .join(m, and_(m.c.block_number == r.c.block_number, m.c.log_index == r.c.log_index))
+        .join(consumed_by, consumed_by.c.address == m.c.to_account)
+        .where(
+            r.c.batch_id == bindparam("batch_id"),
+            r.c.kind.in_(CONSUMING),
+            r.c.first <= bindparam("last"),
+            r.c.last >= bindparam("first"),
+        )
+    )  # fmt: skip
+    pieces = union_all(held, consumed).subquery()
+    return PagedQuery.of(select(pieces).order_by(pieces.c.first))
 
 
-def _lower_bound(session: Session, column: Any, first: int, *where: Any) -> int:
-    """The start of the disjoint range that contains ``first`` (if any), else ``first``: lets both
-    databases answer ``range overlaps [first, last]`` from an index on the ranges' starts."""
-    containing = session.execute(
-        select(column).where(*where, column <= first).order_by(column.desc()).limit(1)
-    ).scalar()
-    return containing if containing is not None else first
+_WHEREABOUTS = _whereabouts_query()
+_LOCATIONS = {"held": "held", "retirement": "retired", "cancellation": "cancelled",
+              "correction": "cancelled"}  # fmt: skip
+"""Where a piece is, by the kind of its row in :data:`_WHEREABOUTS`."""
 
+_TOUCHING = (
+    select(_movement_ranges.c.block_number, _movement_ranges.c.log_index)
+    .where(
+        _movement_ranges.c.batch_id == bindparam("batch_id"),
+        _movement_ranges.c.first <= bindparam("last"),
+        _movement_ranges.c.last >= bindparam("first"),
+    )
+    .distinct()
+)
+"""The movements that moved any of serials ``first..last`` of batch ``batch_id``."""
 
-#: Keys per ``at_events`` query: an OR of a few hundred equalities stays within SQLite's
-#: expression depth (1000) and answers from the primary key.
-KEYS_PER_QUERY = 200
+_HISTORY = _movements_with_ranges(
+    _TOUCHING.order_by(_movement_ranges.c.block_number, _movement_ranges.c.log_index)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+    .subquery()
+)
+"""One page of :data:`_TOUCHING`, oldest first, one row per range."""
 
-
-def _chunks(keys: Sequence[tuple[int, int]]) -> list[Sequence[tuple[int, int]]]:
-    return [keys[i : i + KEYS_PER_QUERY] for i in range(0, len(keys), KEYS_PER_QUERY)]
-
-
-def _total(session: Session, rows: Any, found: int, limit: int, offset: int) -> int:
-    """How many ``rows`` there are, given that one page of them held ``found``."""
-    known = known_total(found, limit, offset)
-    if known is not None:
-        return known
-    return as_int(session.execute(select(func.count()).select_from(rows)).scalar())
+_HISTORY_COUNT = select(func.count()).select_from(_TOUCHING.subquery())
 
 
 def _whereabouts(
-    session: Session, batch: Batch, first: int, last: int, limit: int, offset: int
+    session: Session, batch: Any, first: int, last: int, limit: int, offset: int
 ) -> tuple[list[Whereabouts], int]:
     """One page of where serials ``first..last`` of ``batch`` are now (by serial), and how many
-    pieces there are in all. Held pieces and consuming records are disjoint, so one ordered union
-    of both, paged in SQL, stays bounded however many records consumed the range."""
-    t, r = HoldingRange, MovementRange
-    unspent = (t.batch_id == batch.id, t.spent_block_number.is_(None))
-    consuming = (r.batch_id == batch.id, r.kind.in_(CONSUMING))
-    held = select(
-        t.first.label("first"),
-        t.last.label("last"),
-        literal("held").label("kind"),
-        t.block_number.label("block_number"),
-        t.log_index.label("log_index"),
-    ).where(
-        *unspent,
-        t.first >= _lower_bound(session, t.first, first, *unspent),
-        t.first <= last,
-        t.last >= first,
+    pieces there are in all."""
+    rows, total = _WHEREABOUTS.run(
+        session, limit, offset, batch_id=batch.id, first=first, last=last
     )
-    consumed = select(
-        r.first.label("first"),
-        r.last.label("last"),
-        r.kind.label("kind"),
-        r.block_number.label("block_number"),
-        r.log_index.label("log_index"),
-    ).where(*consuming, r.first <= last, r.last >= first)
-    pieces = union_all(held, consumed).subquery()
-    page = session.execute(
-        select(pieces).order_by(pieces.c.first).limit(limit).offset(offset)
-    ).all()
-    total = _total(session, pieces, len(page), limit, offset)
-
-    held_keys = [(p.block_number, p.log_index, p.first) for p in page if p.kind == "held"]
-    holders: dict[tuple[int, int, int], Any] = {}
-    for part in [
-        held_keys[i : i + KEYS_PER_QUERY] for i in range(0, len(held_keys), KEYS_PER_QUERY)
-    ]:
-        for row in session.execute(
-            select(t, Account.holder_name, Account.side)
-            .join(Account, Account.address == t.account)
-            .where(
-                t.batch_id == batch.id,
-                or_(
-                    *(and_(t.block_number == b, t.log_index == i, t.first == f) for b, i, f in part)
-                ),
-            )
-        ).all():
-            piece: HoldingRange = row.HoldingRange
-            holders[(piece.block_number, piece.log_index, piece.first)] = row
-    consumer_keys = sorted({(p.block_number, p.log_index) for p in page if p.kind != "held"})
-    consumers: dict[tuple[int, int], Any] = {}
-    m = MovementRow
-    for keys in _chunks(consumer_keys):
-        for consumer in session.execute(
-            select(m, Account.holder_name)
-            .join(Account, Account.address == m.to_account)
-            .where(at_events(m.block_number, m.log_index, keys))
-        ).all():
-            consumers[(consumer.Movement.block_number, consumer.Movement.log_index)] = consumer
-
     found: list[Whereabouts] = []
-    for p in page:
+    for p in rows:
         a, b = max(p.first, first), min(p.last, last)
-        if p.kind == "held":
-            row = holders[(p.block_number, p.log_index, p.first)]
-            found.append(
-                Whereabouts(
-                    first=a,
-                    last=b,
-                    quantity=b - a + 1,
-                    location="held",
-                    account=row.HoldingRange.account,
-                    holder_name=row.holder_name,
-                    side=row.side,
-                    record_id=None,
-                    block_id=block_id(row.side, batch.project_ref, batch.vintage, a, b),
-                    proof=proof(row.HoldingRange),
-                )
+        found.append(
+            Whereabouts(
+                first=a,
+                last=b,
+                quantity=b - a + 1,
+                location=_LOCATIONS[p.kind],
+                account=p.account,
+                holder_name=p.holder_name,
+                side=p.side,
+                record_id=p.record_id,
+                block_id=block_id(p.side, batch.project_ref, batch.vintage, a, b),
+                proof=proof(p),
             )
-        else:
-            row = consumers[(p.block_number, p.log_index)]
-            mv: MovementRow = row.Movement
-            found.append(
-                Whereabouts(
-                    first=a,
-                    last=b,
-                    quantity=b - a + 1,
-                    location="retired" if mv.kind == "retirement" else "cancelled",
-                    account=mv.to_account,
-                    holder_name=row.holder_name,
-                    side=mv.to_side,
-                    record_id=mv.record_id,
-                    block_id=block_id(mv.to_side, batch.project_ref, batch.vintage, a, b),
-                    proof=proof(mv),
-                )
-            )
+        )
     return found, total
 
 
 def _history(
-    session: Session, batch: Batch, first: int, last: int, limit: int, offset: int
+    session: Session, batch: Any, first: int, last: int, limit: int, offset: int
 ) -> Page[Movement]:
     """One page of the movements that moved any of serials ``first..last``, oldest first."""
-    r, m = MovementRange, MovementRow
-    touching = (
-        select(r.block_number, r.log_index)
-        .where(r.batch_id == batch.id, r.first <= last, r.last >= first)
-        .distinct()
-        .subquery()
-    )
-    keys = [
-        (row.block_number, row.log_index)
-        for row in session.execute(
-            select(touching)
-            .order_by(touching.c.block_number, touching.c.log_index)
-            .limit(limit)
-            .offset(offset)
-        ).all()
-    ]
-    total = _total(session, touching, len(keys), limit, offset)
-    rows: list[Any] = []
-    for part in _chunks(keys):
-        rows += session.execute(
-            _movement_query().where(at_events(m.block_number, m.log_index, part))
-        ).all()
-    rows.sort(key=lambda row: (row.Movement.block_number, row.Movement.log_index))
-    return Page[Movement](
-        items=movements_out(session, rows), total=total, limit=limit, offset=offset
-    )
+    connection = session.connection()
+    params = {"batch_id": batch.id, "first": first, "last": last}
+    rows = connection.execute(_HISTORY, {**params, "limit": limit, "offset": offset}).all()
+    items = _grouped_movements(rows)
+    total = known_total(len(items), limit, offset)
+    if total is None:
+        total = as_int(connection.execute(_HISTORY_COUNT, params).scalar())
+    return Page[Movement](items=items, total=total, limit=limit, offset=offset)
 
 
 def lookup_serials(session: Session, text: str, limit: int, offset: int) -> SerialLookup:
@@ -455,8 +494,8 @@ def lookup_serials(session: Session, text: str, limit: int, offset: int) -> Seri
     except InvalidInput as exc:
         raise BadQueryError(str(exc)) from None
     first, last = asked.first, asked.last  # 1 <= first <= last <= 2**64 - 1
-    batch = _batch_of(session, first)
-    if batch is None:
+    batch = session.connection().execute(_SERIAL_BATCH, {"first": first}).first()
+    if batch is None or batch.last_serial < first:
         raise NotFoundError(f"serial {first} has not been issued")
     if last > batch.last_serial:
         raise BadQueryError(
@@ -487,9 +526,7 @@ def lookup_serials(session: Session, text: str, limit: int, offset: int) -> Seri
             vintage=batch.vintage,
             first_serial=batch.first_serial,
             last_serial=batch.last_serial,
-            authorization=session.execute(
-                select(article6.current_authorization()).where(Batch.id == batch.id)
-            ).scalar_one(),
+            authorization=batch.authorization,
         ),
         whereabouts=whereabouts,
         whereabouts_total=pieces,

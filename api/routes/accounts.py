@@ -11,7 +11,6 @@ from api.models import (
     AccountKindName,
     AccountOut,
     AccountStatusName,
-    HoldingOut,
     Page,
 )
 from api.problems import problem_responses
@@ -19,12 +18,10 @@ from api.queries import entities
 from api.routes.deps import (
     TEXT_PATTERN,
     AddressPath,
-    IdQuery,
     PageDep,
     SessionDep,
     SessionRoute,
     SideQuery,
-    TextQuery,
     checksum,
 )
 
@@ -64,32 +61,3 @@ def list_accounts(
 def get_account(session: SessionDep, address: AddressPath) -> AccountDetail:
     """An account with its status history."""
     return entities.get_account(session, checksum(address) or "")
-
-
-@router.get(
-    "/{address}/holdings",
-    response_model=Page[HoldingOut],
-    responses=problem_responses(404),
-    summary="An account's holdings",
-)
-def list_holdings(
-    session: SessionDep,
-    address: AddressPath,
-    page: PageDep,
-    batch_id: IdQuery = None,
-    project: TextQuery = None,
-    include_empty: Annotated[
-        bool, Query(description="also batches the account no longer holds")
-    ] = False,
-) -> Page[HoldingOut]:
-    """Per batch: the balance and the exact serial ranges with their serial block ids, each with the
-    event that left it as it is."""
-    return entities.list_holdings(
-        session,
-        checksum(address) or "",
-        page.limit,
-        page.offset,
-        batch_id=batch_id,
-        project=project,
-        include_empty=include_empty,
-    )

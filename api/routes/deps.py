@@ -90,10 +90,12 @@ class PageParams:
     offset: int
 
 
-async def page_params(
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="items per page")] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_DB_INT, description="items to skip")] = 0,
-) -> PageParams:
+LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="items per page")]
+OffsetQuery = Annotated[int, Query(ge=0, le=MAX_DB_INT, description="items to skip")]
+DEFAULT_LIMIT = 50
+
+
+async def page_params(limit: LimitQuery = DEFAULT_LIMIT, offset: OffsetQuery = 0) -> PageParams:
     """Pagination parameters."""
     return PageParams(limit=limit, offset=offset)
 

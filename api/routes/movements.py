@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from api.models import (
@@ -15,14 +15,10 @@ from api.models import (
     PurposeName,
     ReasonName,
     RetirementOut,
-    SerialLookup,
-    TransactionOut,
 )
 from api.problems import problem_responses
 from api.queries import movements
 from api.routes.deps import (
-    TEXT_PATTERN,
-    TX_HASH_PATTERN,
     AddressQuery,
     IdPath,
     IdQuery,
@@ -42,33 +38,6 @@ router = APIRouter(prefix="/v1", tags=["movements"], route_class=SessionRoute)
 HTML_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {"schema": {"type": "string"}}}}
 }
-
-
-@router.get(
-    "/serials/{serial_or_block_id}",
-    response_model=SerialLookup,
-    responses=problem_responses(400, 404),
-    summary="Where serials are and how they got there",
-)
-def lookup_serials(
-    session: SessionDep,
-    serial_or_block_id: Annotated[
-        str,
-        Path(
-            min_length=1,
-            max_length=300,
-            pattern=TEXT_PATTERN,
-            description="a serial number or a serial block id",
-            examples=["131", "JCM-JP-ID012-2022-000000131-000000140"],
-        ),
-    ],
-    page: PageDep,
-) -> SerialLookup:
-    """Where a serial, or every serial of a block id (``JCM-JP-ID012-2023-000100001-000105000``),
-    is now (held by which account, or retired or cancelled by which record), and every movement
-    that brought them there. Both lists are paginated with ``limit``/``offset``: the whereabouts by
-    serial (``whereabouts_total`` pieces in all), the movements oldest first."""
-    return movements.lookup_serials(session, serial_or_block_id, page.limit, page.offset)
 
 
 @router.get("/transactions", response_model=Page[Movement], summary="Movements of credits")
@@ -100,19 +69,6 @@ def list_transactions(
         until=until,
         newest_first=order == "desc",
     )
-
-
-@router.get(
-    "/transactions/{tx_hash}",
-    response_model=TransactionOut,
-    responses=problem_responses(404),
-    summary="One transaction",
-)
-def get_transaction(
-    session: SessionDep, tx_hash: Annotated[str, Path(pattern=TX_HASH_PATTERN)]
-) -> TransactionOut:
-    """Every movement and every registry event of one transaction."""
-    return movements.get_transaction(session, tx_hash)
 
 
 @router.get("/retirements", response_model=Page[RetirementOut], summary="Retirements")
