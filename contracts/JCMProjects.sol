@@ -36,6 +36,9 @@ contract JCMProjects is IJCMProjects {
     uint64 public constant MAX_ISSUANCE_QUANTITY = 1_000_000_000;
     /// @notice Most batches one project may have; bounds the overlap search of an out-of-order period.
     uint256 public constant MAX_BATCHES_PER_PROJECT = 512;
+    /// @notice Latest time a monitoring period may end (2^40 - 1 seconds, in the year 36812): periods are
+    /// kept in 40 bits.
+    uint64 public constant MAX_MONITORING_TIME = 1_099_511_627_775;
 
     /// @dev How much of a verification report's verified reductions issuances have used.
     struct ReportUse {
@@ -43,11 +46,17 @@ contract JCMProjects is IJCMProjects {
         uint64 issued;
     }
 
-    /// @dev A batch's monitoring period, in one slot: what the overlap check of a later period reads.
-    struct StoredPeriod {
-        uint40 batchId; // the ledger's batch ids fit 40 bits (`JCMRegistryState.Counters`)
-        uint64 start;
-        uint64 end;
+    /// @dev Two consecutive batches' monitoring periods of a project (its `2k`-th and `2k+1`-th), in one slot:
+    /// what the overlap check of a later period reads. Batch ids fit 40 bits (`JCMRegistryState.Counters`) and
+    /// so do the times (`MAX_MONITORING_TIME`), so every other issuance of a project updates the slot its
+    /// previous one filled instead of filling a new one (a batch id of zero: no second period yet).
+    struct StoredPeriodPair {
+        uint40 firstBatchId;
+        uint40 firstStart;
+        uint40 firstEnd;
+        uint40 secondBatchId;
+        uint40 secondStart;
+        uint40 secondEnd;
     }
 
     /// @dev A project as stored: what every issuance reads (country, registration, latest period end, batch
@@ -75,8 +84,9 @@ contract JCMProjects is IJCMProjects {
     /// @dev Zero while unused; then the keccak256 of the `abi.encode`d `BatchInfo` the issuance emitted, or
     /// `_CORRECTION`.
     mapping(bytes32 countryDecisionKey => bytes32 outcome) private _decisions;
-    /// @dev Per project, its batches' periods in issuance order; the count is `StoredProject.batchCount`.
-    mapping(bytes32 projectKey => mapping(uint256 index => StoredPeriod)) private _periods;
+    /// @dev Per project, its batches' periods in issuance order, two a slot (period `i` is in pair `i / 2`);
+    /// the count is `StoredProject.batchCount`.
+    mapping(bytes32 projectKey => mapping(uint256 pair => StoredPeriodPair)) private _periods;
     mapping(bytes32 reportHash => ReportUse) private _reports;
 
     /// @param registry_ the ledger that creates this contract
@@ -149,7 +159,7 @@ contract JCMProjects is IJCMProjects {
         uint64 toJapan;
         // slither-disable-next-line reentrancy-no-eth (the registry created this contract and makes no external call)
         (batchId, firstSerial, toJapan) = _registry.mint(country, issuance.quantity, issuance.allocations);
-        _periods[key][index] = StoredPeriod(uint40(batchId), issuance.monitoringStart, issuance.monitoringEnd);
+        _storePeriod(key, index, batchId, issuance);
         _recordArticle6(batchId, country, firstSerial, toJapan, issuance);
         BatchInfo memory batch = _batchRecord(batchId, country, firstSerial, issuance);
         _decisions[decisionKey] = keccak256(abi.encode(batch));
@@ -237,8 +247,8 @@ contract JCMProjects is IJCMProjects {
         uint256 count = _projects[key].batchCount;
         periods = new MonitoringPeriod[](count);
         for (uint256 i = 0; i < count; i++) {
-            StoredPeriod storage p = _periods[key][i];
-            periods[i] = MonitoringPeriod({batchId: p.batchId, start: p.start, end: p.end});
+            (uint256 batchId, uint64 start, uint64 end) = _period(key, i);
+            periods[i] = MonitoringPeriod({batchId: batchId, start: start, end: end});
         }
     }
 
@@ -302,7 +312,7 @@ contract JCMProjects is IJCMProjects {
         if (issuance.quantity > MAX_ISSUANCE_QUANTITY) {
             revert ProjectsQuantityAboveCeiling(issuance.quantity, MAX_ISSUANCE_QUANTITY);
         }
-        if (issuance.monitoringStart > issuance.monitoringEnd) {
+        if (issuance.monitoringStart > issuance.monitoringEnd || issuance.monitoringEnd > MAX_MONITORING_TIME) {
             revert ProjectsInvalidMonitoringPeriod(issuance.monitoringStart, issuance.monitoringEnd);
         }
         // A period after every issued one (the usual case) overlaps none: O(1). Only a period that arrives
@@ -317,13 +327,34 @@ contract JCMProjects is IJCMProjects {
 
     function _checkNoOverlap(Issuance calldata issuance, bytes32 key, uint256 count) private view {
         if (count >= MAX_BATCHES_PER_PROJECT) revert ProjectsTooManyBatches(issuance.projectRef, MAX_BATCHES_PER_PROJECT);
-        mapping(uint256 => StoredPeriod) storage periods = _periods[key];
         for (uint256 i = 0; i < count; i++) {
-            StoredPeriod storage p = periods[i];
-            if (issuance.monitoringStart <= p.end && p.start <= issuance.monitoringEnd) {
-                revert ProjectsMonitoringPeriodOverlaps(issuance.projectRef, p.batchId, p.start, p.end);
+            (uint256 batchId, uint64 start, uint64 end) = _period(key, i);
+            if (issuance.monitoringStart <= end && start <= issuance.monitoringEnd) {
+                revert ProjectsMonitoringPeriodOverlaps(issuance.projectRef, batchId, start, end);
             }
         }
+    }
+
+    /// @dev Keeps batch `batchId`'s monitoring period as its project's `index`-th: in a new slot when `index`
+    /// is even, else beside the previous one (one read and one write of the whole slot). `_checkIssuance`
+    /// kept both times within 40 bits.
+    function _storePeriod(bytes32 key, uint256 index, uint256 batchId, Issuance calldata issuance) private {
+        StoredPeriodPair storage stored = _periods[key][index / 2];
+        (uint40 id, uint40 start, uint40 end) =
+            (uint40(batchId), uint40(issuance.monitoringStart), uint40(issuance.monitoringEnd));
+        if (index % 2 == 0) {
+            (stored.firstBatchId, stored.firstStart, stored.firstEnd) = (id, start, end);
+        } else {
+            (stored.secondBatchId, stored.secondStart, stored.secondEnd) = (id, start, end);
+        }
+    }
+
+    /// @dev The project's `index`-th period and its batch.
+    function _period(bytes32 key, uint256 index) private view returns (uint256 batchId, uint64 start, uint64 end) {
+        StoredPeriodPair storage pair = _periods[key][index / 2];
+        return index % 2 == 0
+            ? (pair.firstBatchId, pair.firstStart, pair.firstEnd)
+            : (pair.secondBatchId, pair.secondStart, pair.secondEnd);
     }
 
     /// @dev One verification report backs at most its verified reductions, however many issuances cite it;

@@ -160,17 +160,20 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         uint256 count = allocations.length;
         if (count == 0 || count > MAX_ALLOCATIONS) revert RegistryAllocationCount(count, MAX_ALLOCATIONS);
         (uint256 japanMask, uint256 japanShare) = _checkAllocations(country, quantity, allocations);
-        (batchId, firstSerial) = _createBatch(country, quantity);
+        // The first allocation's account heads the batch's holder list; every later new holder is listed
+        // after it, whose address is at hand here (no look-up of the head by its account number).
+        address head = allocations[0].account;
+        (batchId, firstSerial) = _createBatch(country, quantity, _accounts[head].index);
         toJapan = uint64(japanShare); // at most `quantity`, which `_createBatch` kept within 40 bits
         uint256 japanNext = firstSerial;
         uint256 hostNext = firstSerial + japanShare;
         for (uint256 i = 0; i < count; i++) {
             uint256 amount = allocations[i].amount;
             if (japanMask & (1 << i) != 0) {
-                _allocate(batchId, allocations[i].account, japanNext, amount);
+                _allocate(batchId, allocations[i].account, head, japanNext, amount);
                 japanNext += amount;
             } else {
-                _allocate(batchId, allocations[i].account, hostNext, amount);
+                _allocate(batchId, allocations[i].account, head, hostNext, amount);
                 hostNext += amount;
             }
         }
@@ -526,8 +529,9 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
     // Internals
     // ------------------------------------------------------------------------------------------------
 
-    /// @dev Counts a new batch of `quantity` serials from the global counter, stores and announces it.
-    function _createBatch(bytes2 country, uint256 quantity)
+    /// @dev Counts a new batch of `quantity` serials from the global counter, stores and announces it, with the
+    /// account number `firstHolder` (its first allocation's) at the head of its holder list.
+    function _createBatch(bytes2 country, uint256 quantity, uint24 firstHolder)
         private
         returns (uint256 batchId, uint64 firstSerial)
     {
@@ -547,6 +551,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         batch.firstSerial = uint40(firstSerial);
         batch.quantity = uint40(quantity);
         batch.country = country;
+        batch.firstHolder = firstHolder;
         emit BatchCreated(batchId, country, firstSerial, uint64(lastSerial));
     }
 
@@ -575,34 +580,34 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         if (allocated != quantity) revert RegistryAllocationMismatch(allocated, quantity);
     }
 
-    /// @dev Credits serials `[first, first + amount - 1]` of a new batch to `account` (checked by `mint`).
-    function _allocate(uint256 batchId, address account, uint256 first, uint256 amount) private {
+    /// @dev Credits serials `[first, first + amount - 1]` of a new batch to `account` (checked by `mint`), whose
+    /// holder list `head` heads.
+    function _allocate(uint256 batchId, address account, address head, uint256 first, uint256 amount) private {
         SerialRange memory range = SerialRange(uint64(first), uint64(first + amount - 1));
-        _depositAllocation(account, batchId, range, amount);
+        _depositAllocation(account, head, batchId, range, amount);
         emit TransferSingle(msg.sender, address(0), account, batchId, amount);
         emit CreditsIssued(batchId, account, range);
     }
 
-    /// @dev Credits an allocation of a new batch. Its first allocation's account heads the batch's holder
-    /// list; later new holders are listed after it.
-    function _depositAllocation(address account, uint256 batchId, SerialRange memory range, uint256 amount)
-        private
-    {
-        StoredBatch storage batch = _batches[batchId];
-        uint256 first = batch.firstHolder;
-        uint24 index = _accounts[account].index;
-        // slither-disable-next-line uninitialized-local (a zeroed holding: the first holder's links are set below)
+    /// @dev Credits an allocation of a new batch. The head of its holder list (the first allocation's account,
+    /// which `_createBatch` listed) links to no one, the list's end; a later new holder is listed after it.
+    function _depositAllocation(
+        address account,
+        address head,
+        uint256 batchId,
+        SerialRange memory range,
+        uint256 amount
+    ) private {
+        // slither-disable-next-line uninitialized-local (a zeroed holding: only its link is used)
         SerialRanges.Loaded memory predecessor;
-        if (first == 0 || first == index) {
-            // The first holder links to no one (the list's end); an account already first needs no link.
+        if (account == head) {
             predecessor.nextHolder = SerialRanges.END;
-            batch.firstHolder = index;
             _depositRanges(account, batchId, _single(range), amount, 0, predecessor);
         } else {
-            SerialRanges.Holding storage head = _holdings[batchId][_accountAt[first]];
-            predecessor = head.load();
+            SerialRanges.Holding storage first = _holdings[batchId][head];
+            predecessor = first.load();
             _depositRanges(account, batchId, _single(range), amount, 0, predecessor);
-            head.save(predecessor);
+            first.save(predecessor);
         }
     }
 

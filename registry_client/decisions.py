@@ -78,6 +78,7 @@ from registry_client.domain import (
     MAX_ALLOCATIONS,
     MAX_ISSUANCE_QUANTITY,
     MAX_MEMBERS_PER_SIDE,
+    MAX_MONITORING_TIME,
     MAX_TEXT_BYTES,
     MAX_VINTAGE,
     MIN_VINTAGE,
@@ -529,6 +530,11 @@ class Issuance(_Model):
             )
         if self.monitoring_start > self.monitoring_end:
             found.append("the monitoring period ends before it starts")
+        if self.monitoring_end > MAX_MONITORING_TIME:
+            found.append(
+                f"the monitoring period ends after {MAX_MONITORING_TIME:,} seconds (in the year "
+                "36812), the latest time the registry keeps"
+            )
         if not MIN_VINTAGE <= self.vintage <= MAX_VINTAGE:
             found.append(f"the vintage {self.vintage} is outside {MIN_VINTAGE}..{MAX_VINTAGE}")
         if not 1 <= len(self.allocations) <= MAX_ALLOCATIONS:

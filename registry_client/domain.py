@@ -268,6 +268,9 @@ MAX_BATCH_QUANTITY = 2**32 - 1
 MAX_ISSUANCE_QUANTITY = 1_000_000_000
 #: ``JCMProjects.MAX_BATCHES_PER_PROJECT``: issuances one project may have.
 MAX_BATCHES_PER_PROJECT = 512
+#: ``JCMProjects.MAX_MONITORING_TIME`` (2^40 - 1 seconds): the latest end of a monitoring period, as
+#: the projects contract keeps periods in 40 bits (``ProjectsInvalidMonitoringPeriod`` beyond).
+MAX_MONITORING_TIME = 2**40 - 1
 #: ``JCMGovernance.MAX_PAUSE_DURATION``: the longest emergency pause, in seconds (7 days).
 MAX_PAUSE_DURATION = 7 * 86_400
 #: ``JCMGovernance.PAUSE_COOLDOWN``: seconds after a pause before a side may pause again (7 days).
@@ -307,6 +310,7 @@ CONTRACT_CONSTANTS: dict[str, dict[str, int | str]] = {
         "MAX_VINTAGE": MAX_VINTAGE,
         "MAX_ISSUANCE_QUANTITY": MAX_ISSUANCE_QUANTITY,
         "MAX_BATCHES_PER_PROJECT": MAX_BATCHES_PER_PROJECT,
+        "MAX_MONITORING_TIME": MAX_MONITORING_TIME,
     },
     "JCMGovernance": {
         "JAPAN": JAPAN,

@@ -45,7 +45,7 @@ from typing import Any
 from eth_abi import decode as abi_decode
 from eth_utils import keccak, to_checksum_address
 
-from registry_client.domain import CONTRACT_NAMES
+from registry_client.domain import CONTRACT_NAMES, MAX_MONITORING_TIME
 from registry_client.models import (
     AccountKind,
     AccountStatus,
@@ -705,7 +705,11 @@ ERROR_MESSAGES: dict[str, ErrorMessage] = {
     "ProjectsInvalidMonitoringPeriod": _m(
         InvalidInput,
         lambda a: (
-            f"the monitoring period ends ({_date(a['end'])}) before it starts ({_date(a['start'])})"
+            f"the monitoring period ends ({a['end']}) after 2^40 - 1 seconds (in the year 36812), "
+            "the latest time the registry keeps"
+            if a["end"] > MAX_MONITORING_TIME
+            else f"the monitoring period ends ({_date(a['end'])}) before it starts "
+            f"({_date(a['start'])})"
         ),
     ),
     "ProjectsMonitoringPeriodOverlaps": _m(

@@ -26,7 +26,7 @@ interface IJCMProjects {
     error ProjectsUnknownProject(string ref);
     /// @dev No batch with this id was issued.
     error ProjectsUnknownBatch(uint256 batchId);
-    /// @dev The monitoring period ends before it starts.
+    /// @dev The monitoring period ends before it starts, or after `MAX_MONITORING_TIME`.
     error ProjectsInvalidMonitoringPeriod(uint64 start, uint64 end);
     /// @dev The monitoring period overlaps the period of the project's batch `batchId`.
     error ProjectsMonitoringPeriodOverlaps(string ref, uint256 batchId, uint64 batchStart, uint64 batchEnd);

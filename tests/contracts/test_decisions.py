@@ -210,6 +210,12 @@ def test_problems_name_what_the_contracts_refuse() -> None:
         "ends before" in p
         for p in issuance(monitoring_start="2024-01-01", monitoring_end="2023-01-01").problems()
     )
+    # JCMProjects keeps periods in 40 bits: the last second it keeps is fine, the next is not.
+    assert issuance(monitoring_end=2**40 - 1).problems() == []
+    assert any(
+        "ends after 1,099,511,627,775 seconds" in p
+        for p in issuance(monitoring_end=2**40).problems()
+    )
     long_japanese = "二" * 86  # 258 bytes of UTF-8
     assert any("258 bytes" in p for p in issuance(authorization_id=long_japanese).problems())
     change = d.MembershipChange(

@@ -13,6 +13,7 @@ from eth_utils import keccak
 from registry_client import decisions as d
 from registry_client.domain import (
     MAX_ISSUED_SERIAL,
+    MAX_MONITORING_TIME,
     ZERO_ADDRESS,
     AccountKind,
     AccountStatus,
@@ -342,6 +343,19 @@ def test_issuance_allocates_only_within_the_joint_committees_two_registries(worl
     assert world.registry.balanceOf(world.th.government, batch) == 5
 
 
+def test_issuance_lists_each_holder_once_when_the_first_account_is_allocated_again(
+    world: World,
+) -> None:
+    """The first allocation's account heads the batch's holder list and every later new holder is
+    linked after it; allocated again (before and after others), it is not listed twice."""
+    head, jp_other = world.jp.companies[0], world.jp.companies[1]
+    id_holder = world.id.companies[0]
+    batch = world.issue("ID012", [(head, 3), (id_holder, 2), (head, 4), (jp_other, 1)])
+    holders = whole_list(world.registry.batchHolders, batch)
+    assert holders == [head, jp_other, id_holder]
+    assert [world.registry.balanceOf(a, batch) for a in holders] == [7, 1, 2]
+
+
 def test_periods_may_arrive_out_of_order_but_never_overlap(world: World) -> None:
     holder = world.jp.companies[0]
     world.issue("ID012", [(holder, 10)], start=BASE_TIME + 1000, end=BASE_TIME + 1999)
@@ -370,6 +384,45 @@ def test_periods_may_arrive_out_of_order_but_never_overlap(world: World) -> None
     with reverts("ProjectsMonitoringPeriodOverlaps", ref="ID012", batchId=2):
         world.issue("ID012", [(holder, 10)], start=BASE_TIME + 2999, end=BASE_TIME + 3000)
     world.issue("ID012", [(holder, 10)], start=BASE_TIME + 2501, end=BASE_TIME + 2999)
+
+
+def test_periods_kept_two_a_slot_are_each_checked_and_read_back(world: World) -> None:
+    """JCMProjects keeps a project's periods two a storage slot (its 2k-th and 2k+1-th): each half
+    of a pair, and the lone first half of the last pair, is compared with a late period and read
+    back by the views; times up to MAX_MONITORING_TIME (2^40 - 1) are kept exactly, later ones
+    are refused."""
+    holder = world.jp.companies[0]
+    top = MAX_MONITORING_TIME
+    spans = [(BASE_TIME + 1000 * k, BASE_TIME + 1000 * k + 499) for k in (1, 3, 5, 7, 9)]
+    batches = [world.issue("ID012", [(holder, 1)], start=s, end=e) for s, e in spans]
+    assert [tuple(p) for p in world.projects.projectPeriods("ID012")] == [
+        (b, s, e) for b, (s, e) in zip(batches, spans, strict=True)
+    ]
+    # Each of the five (first halves: 0, 2, 4; second halves: 1, 3) refuses a late overlapping
+    # period, named by its batch.
+    for index, (start, end) in enumerate(spans):
+        with reverts(
+            "ProjectsMonitoringPeriodOverlaps",
+            ref="ID012",
+            batchId=batches[index],
+            batchStart=start,
+            batchEnd=end,
+        ):
+            world.issue("ID012", [(holder, 1)], start=end, end=end + 100)
+    # The gaps still take late periods, into the second half of the last pair and on.
+    late = world.issue("ID012", [(holder, 1)], start=BASE_TIME + 2000, end=BASE_TIME + 2999)
+    last = world.issue("ID012", [(holder, 1)], start=top - 10, end=top)
+    periods = [tuple(p) for p in world.projects.projectPeriods("ID012")]
+    assert periods[5:] == [(late, BASE_TIME + 2000, BASE_TIME + 2999), (last, top - 10, top)]
+    assert list(world.projects.projectBatches("ID012")) == [*batches, late, last]
+    assert world.projects.projectInfo("ID012").lastMonitoringEnd == top
+    with reverts("ProjectsMonitoringPeriodOverlaps", ref="ID012", batchId=last):
+        world.issue("ID012", [(holder, 1)], start=top, end=top)
+    # A period ending after 2^40 - 1 seconds is refused, whether or not it starts within.
+    for start in (top, top + 1):
+        with reverts("ProjectsInvalidMonitoringPeriod", start=start, end=top + 1):
+            world.issue("ID013", [(holder, 1)], start=start, end=top + 1)
+    assert world.projects.projectInfo("ID013").batchCount == 0
 
 
 def test_a_verification_report_backs_at_most_its_verified_reductions(world: World) -> None:

@@ -18,6 +18,7 @@ from registry_client.decisions import decision_id
 from registry_client.domain import (
     MAX_ALLOCATIONS,
     MAX_MEMBERS_PER_SIDE,
+    MAX_MONITORING_TIME,
     MAX_RANGES_PER_HOLDING,
     MAX_RANGES_PER_MOVE,
     MAX_TEXT_BYTES,
@@ -723,7 +724,10 @@ class Model:
                 "ProjectsQuantityExceedsVerified",
                 {"quantity": issuance.quantity, "verifiedReductions": issuance.verified_reductions},
             )
-        if issuance.monitoring_start > issuance.monitoring_end:
+        if (
+            issuance.monitoring_start > issuance.monitoring_end
+            or issuance.monitoring_end > MAX_MONITORING_TIME
+        ):
             return Expected("ProjectsInvalidMonitoringPeriod")
         for batch_id, start, end in project.periods:
             # periods may arrive in any order; the first overlapping batch is named
