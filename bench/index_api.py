@@ -3,7 +3,7 @@
 The history and the indexer measurement are :mod:`bench.history`'s, reused unchanged:
 ``build_history`` deploys the packaged contracts on its own anvil (``--hardfork paris``, random
 port, base fee 0), issues one batch per sender and makes N real ``JCMRegistry.transfer`` calls
-(one credit each, a quarter of them international; a fifth in transactions of their own, the
+(one credit each, a quarter of them international; a tenth in transactions of their own, the
 others ten per transaction by the senders' contracts), sent by impersonated accounts in JSON-RPC
 batches with automine off and mined in full blocks;
 ``measure_index`` indexes it from the deployment block into a fresh SQLite file
@@ -27,7 +27,7 @@ through :data:`REQUESTS` random subjects of three kinds:
 
 - holdings: ``GET /v1/accounts/{address}/holdings`` of a random sender or receiver;
 - serial: ``GET /v1/serials/{serial}`` of a random serial of the history;
-- transaction: ``GET /v1/transactions/{hash}`` of a random transaction of one transfer (a fifth
+- transaction: ``GET /v1/transactions/{hash}`` of a random transaction of one transfer (a tenth
   of the history's transfers; the others are made ten per transaction by contracts).
 
 Two loads, each for a time limit:

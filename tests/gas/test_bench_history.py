@@ -16,7 +16,8 @@ from bench.history import PER_TRANSACTION, SINGLE_EVERY, History, build_history
 from registry_client import anvil
 from registry_client.chain import RpcClient, RpcError
 
-SENDERS = 10
+SENDERS = 2 * SINGLE_EVERY
+"""Two groups: the first's transfers international, the second's not."""
 TRANSFERS = 2 * PER_TRANSACTION * SENDERS + 7
 """Two full contract transactions per sender, and a remainder spread over the first senders."""
 
@@ -64,7 +65,7 @@ def test_every_transfer_is_a_registry_transfer_with_its_events(
     assert pairs == {(s.lower(), r.lower()) for s, r in expected}
 
 
-def test_contract_senders_batch_transfers_and_every_fifth_sender_sends_one_per_transaction(
+def test_contract_senders_batch_transfers_and_every_tenth_sender_sends_one_per_transaction(
     built: tuple[History, RpcClient],
 ) -> None:
     history, rpc = built
@@ -81,6 +82,15 @@ def test_contract_senders_batch_transfers_and_every_fifth_sender_sends_one_per_t
         else:
             assert 1 <= count <= PER_TRANSACTION
     assert Counter(per_transaction.values())[PER_TRANSACTION] >= 2 * (SENDERS - len(single_senders))
+    # both kinds of transaction carry international and domestic transfers
+    kinds = {
+        (
+            sender_of[log["transactionHash"]] in single_senders,
+            int(log["data"][2 + 64 : 2 + 128], 16),
+        )
+        for log in _logs(rpc, history, _CREDITS_TRANSFERRED)
+    }
+    assert kinds == {(True, 1), (True, 0), (False, 1), (False, 0)}
     # the single senders are accounts of their own, the others contracts
     for i, holder in enumerate(history.senders):
         code = rpc.call("eth_getCode", holder, "latest")
