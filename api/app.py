@@ -6,8 +6,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -53,7 +56,19 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     settings = settings or load_settings()
     engine = engine or make_engine(settings.database_url, settings.api_pool_size)
     create_schema(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Synchronous endpoints run in this loop's thread pool, 40 threads by default. A worker's
+        # look-ups are Python under one interpreter lock, so more threads than connections only
+        # take turns at the lock: under 50 clients back to back, p99 fell from 397-428 ms with 40
+        # threads to 264-329 ms with 6 (1M events, 2 workers, load 8-10); and with a thread per
+        # pooled connection no request holds a thread while it waits for a connection.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api_pool_size
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="JCM registry API",
         version="1.0.0",
         description=DESCRIPTION,

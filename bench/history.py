@@ -50,7 +50,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_abi import encode as abi_encode
 from eth_account import Account
@@ -59,6 +59,9 @@ from eth_utils import keccak, to_checksum_address
 from bench.references import HISTORY_SENDER, compile_references
 from registry_client import anvil
 from registry_client.chain import RpcClient
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 REPO = Path(__file__).resolve().parents[1]
 GAS_PRICE = 10**9
@@ -484,14 +487,25 @@ class Latency:
     max_ms: float
 
 
+def indexed_transfers(session: Session) -> int:
+    """The transfers an index holds (domestic and international)."""
+    from sqlalchemy import func, select
+
+    from api.tables import Movement
+
+    return session.execute(
+        select(func.count())
+        .select_from(Movement)
+        .where(Movement.kind.in_(("transfer", "international_transfer")))
+    ).scalar_one()
+
+
 def measure_index(history: History, database_url: str, block_range: int) -> dict[str, Any]:
     """Index the whole history; return the figures."""
-    from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
     from api.database import make_engine
     from api.indexer import Indexer, IndexTarget, _Progress
-    from api.tables import Movement
 
     engine = make_engine(database_url)
     with RpcClient(history.url, timeout=300) as rpc:
@@ -513,11 +527,7 @@ def measure_index(history: History, database_url: str, block_range: int) -> dict
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu
     with Session(engine) as session:
-        transfers = session.execute(
-            select(func.count())
-            .select_from(Movement)
-            .where(Movement.kind.in_(("transfer", "international_transfer")))
-        ).scalar_one()
+        transfers = indexed_transfers(session)
     engine.dispose()
     if transfers != history.transfers:
         raise SystemExit(f"indexed {transfers} transfers, expected {history.transfers}")

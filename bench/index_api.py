@@ -78,7 +78,7 @@ from sqlalchemy.orm import Session
 
 from api.database import make_engine
 from api.server import HTTP_PROTOCOL, WORKER_STARTUP_SECONDS
-from api.tables import Movement
+from api.tables import Account, Batch, Event, Movement
 from bench import history as api_bench
 from bench.chain import ROOT
 from registry_client.anvil import free_port
@@ -248,10 +248,10 @@ class ApiServer:
 # ------------------------------------------------------------------------------------------------
 
 
-def look_ups(
-    history: api_bench.History, database_url: str, base_url: str, count: int, seed: int = 7
-) -> list[tuple[str, str]]:
-    """``count`` look-ups ``(kind, path)`` cycling through :data:`KINDS`, on random subjects."""
+def look_ups(database_url: str, count: int, seed: int = 7) -> list[tuple[str, str]]:
+    """``count`` look-ups ``(kind, path)`` cycling through :data:`KINDS`, on random subjects of
+    the index at ``database_url``: its accounts (the history's senders and receivers), serials up
+    to the last batch's last, transactions of one transfer."""
     rng = random.Random(seed)
     engine = make_engine(database_url)
     with Session(engine) as session:
@@ -267,10 +267,11 @@ def look_ups(
                 .limit(2_000)
             ).scalars()
         )
+        accounts = list(
+            session.execute(select(Account.address).order_by(Account.address)).scalars()
+        )
+        latest_serial = int(session.execute(select(func.max(Batch.last_serial))).scalar_one())
     engine.dispose()
-    last = httpx.get(f"{base_url}/v1/batches/{history.batches[-1]}", timeout=30).json()
-    latest_serial = int(last["last_serial"])
-    accounts = history.senders + history.receivers
     paths = {
         "holdings": lambda: f"/v1/accounts/{rng.choice(accounts)}/holdings",
         "serial": lambda: f"/v1/serials/{rng.randint(1, latest_serial)}",
@@ -519,12 +520,28 @@ class IndexApiResults:
         }
 
 
+def kept_file(database: Path) -> tuple[str, SizeResult]:
+    """An index kept in a SQLite file (``python -m bench.history --index-only --database-url
+    sqlite:///FILE`` keeps one) to serve as it is: its URL, and its size in transfers and events
+    (no build or catch-up figures)."""
+    if not database.is_file():
+        raise FileNotFoundError(f"no index at {database}")
+    url = f"sqlite:///{database.resolve()}"
+    engine = make_engine(url)
+    with Session(engine) as session:
+        transfers = api_bench.indexed_transfers(session)
+        events = session.execute(select(func.count()).select_from(Event)).scalar_one()
+    engine.dispose()
+    return url, SizeResult(transfers, 0.0, {"events": events, "kept_in": str(database)})
+
+
 def measure(
     sizes: tuple[int, ...] = SIZES,
     progress: Callable[[str], None] | None = None,
     keep: Path | None = None,
     reuse: bool = False,
     nodes: dict[int, api_bench.HistoryNode] | None = None,
+    index_files: tuple[Path, ...] = (),
 ) -> IndexApiResults:
     """Build and index a history of each size, then load the API serving each in :data:`ROUNDS`
     rounds that alternate between the sizes (in alternating order), so that a busy moment of a
@@ -539,21 +556,26 @@ def measure(
             and PostgreSQL is left out).
         nodes: the histories already built or loaded, by size (:func:`bench.history.prepare`);
             each is stopped once indexed. Sizes missing are built here.
+        index_files: serve these SQLite indexes as they are instead of ``sizes`` (the API's
+            load alone, :func:`kept_file`).
     """
     say = progress or (lambda _text: None)
-    workdirs: list[Path] = []
+    workdirs: list[Path] = [Path(tempfile.mkdtemp(prefix="jcm-bench-index-"))]
     served: list[_Served] = []
     try:
-        for size in sizes:
+        indexes = [kept_file(path) for path in index_files]
+        for size in () if index_files else sizes:
             workdirs.append(Path(tempfile.mkdtemp(prefix="jcm-bench-index-")))
             largest = size == max(sizes)
             found = reuse_index(size, keep, say) if keep and reuse else None
-            history, database_url, result = found or index_history(
+            _history, database_url, result = found or index_history(
                 size, workdirs[-1], say, largest and not reuse, keep,
                 (nodes or {}).pop(size, None),
             )  # fmt: skip
+            indexes.append((database_url, result))
+        for database_url, result in indexes:
             server = ApiServer(database_url)
-            queries = look_ups(history, database_url, server.url, REQUESTS + 3 * SERVICE_SAMPLES)
+            queries = look_ups(database_url, REQUESTS + 3 * SERVICE_SAMPLES)
             served.append(_Served(result, server, queries[REQUESTS:], queries[:REQUESTS]))
             _service_times(server.url, queries[:WARM_UP])  # connections, caches
         for number in range(ROUNDS):
@@ -580,12 +602,16 @@ def table(results: IndexApiResults) -> str:
     for size, r in results.sizes.items():
         idx = r.index
         assert r.saturating is not None and r.paced is not None
-        lines.append(
-            f"history {size:,} transfers: built in {r.build_seconds:.0f} s"
-            f"{' (loaded from the cache)' if r.cached else ''}; indexed "
-            f"{idx['events']:,} events in {idx['seconds']} s = {idx['events_per_second']:,} "
-            f"events/s ({idx['transfers_per_second']:,} transfers/s) into SQLite"
-        )
+        if "kept_in" in idx:
+            lines.append(f"index kept in {idx['kept_in']}: {idx['events']:,} events, {size:,} "
+                         "transfers (served as it is)")  # fmt: skip
+        else:
+            lines.append(
+                f"history {size:,} transfers: built in {r.build_seconds:.0f} s"
+                f"{' (loaded from the cache)' if r.cached else ''}; indexed "
+                f"{idx['events']:,} events in {idx['seconds']} s = {idx['events_per_second']:,} "
+                f"events/s ({idx['transfers_per_second']:,} transfers/s) into SQLite"
+            )
         if r.index_postgres is not None:
             pg = r.index_postgres
             lines.append(
@@ -622,10 +648,22 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="serve the indexes kept (--keep) of the same histories: the API's load alone",
     )
+    parser.add_argument(
+        "--index",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="serve this SQLite index as it is (repeatable; instead of the sizes): the API's load "
+        "alone, e.g. on an index kept by python -m bench.history --index-only --database-url",
+    )
     args = parser.parse_args(argv)
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
-    print(table(measure(tuple(args.transfers), print, args.keep, args.reuse)))
+    results = measure(
+        tuple(args.transfers), print, args.keep, args.reuse, index_files=tuple(args.index)
+    )
+    print(table(results))
     return 0
 
 

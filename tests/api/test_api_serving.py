@@ -10,9 +10,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import anyio.to_thread
 import httpx
 import pytest
 import uvicorn
+from fastapi.testclient import TestClient
 from uvicorn.server import ServerState
 
 from api.app import create_app
@@ -22,7 +24,8 @@ from registry_client.settings import Settings
 from support.api_chain import served
 
 BURST = 120
-"""Concurrent requests: three times the thread pool's 40 threads, on 2 connections."""
+"""Concurrent requests: on a thread pool and a connection pool of one each (and one more
+connection under bursts)."""
 
 
 @pytest.fixture
@@ -44,14 +47,28 @@ def test_a_burst_beyond_the_pools_is_answered(small_pool_api: str) -> None:
     async def burst() -> list[httpx.Response]:
         limits = httpx.Limits(max_connections=BURST)
         async with httpx.AsyncClient(base_url=small_pool_api, limits=limits, timeout=20) as http:
-            paths = ["/v1/stats", "/v1/accounts", "/v1/batches", "/v1/transactions"]
-            return await asyncio.gather(*(http.get(paths[i % 4]) for i in range(BURST)))
+            paths = ["/v1/stats", "/v1/accounts", "/v1/batches", "/v1/transactions",
+                     "/v1/serials/520"]  # fmt: skip
+            return await asyncio.gather(*(http.get(paths[i % 5]) for i in range(BURST)))
 
     started = time.monotonic()
     answers = asyncio.run(burst())
     assert [a.status_code for a in answers] == [200] * BURST
     assert all(a.headers["etag"] for a in answers)
     assert time.monotonic() - started < 20
+
+
+def test_a_worker_runs_as_many_threads_as_it_pools_connections(sqlite_url: str) -> None:
+    # More threads would only take turns at the interpreter lock (and wait for connections).
+    settings = Settings(database_url=sqlite_url, api_pool_size=3)
+    engine = make_engine(sqlite_url, settings.api_pool_size)
+    try:
+        with TestClient(create_app(settings, engine=engine)) as client:
+            assert client.portal is not None
+            limiter = client.portal.call(anyio.to_thread.current_default_thread_limiter)
+            assert limiter.total_tokens == 3
+    finally:
+        engine.dispose()
 
 
 class _Transport:
