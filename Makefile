@@ -192,8 +192,10 @@ distclean: clean devnet-stop
 # signers): prints the results table, writes bench/results.json and bench/growth.png. bench.run
 # builds vegeta and geth itself (tools/install-*.sh, as `make vegeta geth`) while the chain
 # histories build, when no timed part runs.
+# BENCH_SINCE: when make started, before installing (the whole time goes into results.json).
+bench: BENCH_SINCE := $(shell date +%s.%N)
 bench: install
-	python -m bench.run
+	python -m bench.run --since $(BENCH_SINCE)
 
 # Re-measure the gas of every registry and committee operation into tests/gas/gas_snapshot.json
 # (checked by tests/gas in `make test`).
