@@ -99,23 +99,37 @@ contract JCMArticle6 is IJCMArticle6 {
             revert Article6InvalidAuthorizationDate(authorizationDate, block.timestamp);
         }
         StoredBatch storage b = _batches[batchId];
-        b.country = country;
-        b.authorization = authorization;
-        b.authorizationDate = uint40(authorizationDate);
-        if (authorization == Authorization.None) return;
-        if (_batchLevel(country, authorization)) {
-            _firstTransferWholeBatch(batchId, b, _countries[country].definition);
+        bool batchLevel = _batchLevel(country, authorization);
+        if (authorization == Authorization.None || batchLevel || toJapan == 0) {
+            _storeIssuance(b, country, authorization, authorizationDate, 0);
+            if (batchLevel) _firstTransferWholeBatch(batchId, b, _countries[country].definition);
             return;
         }
-        if (toJapan > 0) {
-            SerialRange[] memory exported = new SerialRange[](1);
-            exported[0] = SerialRange(firstSerial, firstSerial + toJapan - 1);
-            // The ledger keeps every serial within 40 bits, and the batch has no record yet.
-            (b.issuedToJapanLast, b.issuedAt) = (uint40(exported[0].last), uint40(block.timestamp));
-            _markFirstTransferred(b);
-            emit SerialsFirstTransferred(
-                batchId, country, JAPAN, FirstTransferDefinition.InternationalTransfer, exported
-            );
+        SerialRange[] memory exported = new SerialRange[](1);
+        exported[0] = SerialRange(firstSerial, firstSerial + toJapan - 1);
+        // The ledger keeps every serial within 40 bits, and the batch has no record yet: Japan's share is kept
+        // in the batch's slot (see `StoredBatch`).
+        _storeIssuance(b, country, authorization, authorizationDate, uint40(exported[0].last));
+        CountryState storage host = _countries[country];
+        if (!host.anyFirstTransferred) host.anyFirstTransferred = true;
+        emit SerialsFirstTransferred(batchId, country, JAPAN, FirstTransferDefinition.InternationalTransfer, exported);
+    }
+
+    /// @dev Writes a new batch's slot in at most two stores (one tuple of six fields is too deep for the
+    /// stack): its country and authorization, then, when `issuedToJapanLast` is not zero, Japan's share first
+    /// transferred now (the issuance's record; the batch is first-transferred).
+    function _storeIssuance(
+        StoredBatch storage b,
+        bytes2 country,
+        Authorization authorization,
+        uint64 authorizationDate,
+        uint40 issuedToJapanLast
+    ) private {
+        // `recordIssuance` checked that the date fits 40 bits.
+        (b.country, b.authorization, b.authorizationDate) = (country, authorization, uint40(authorizationDate));
+        if (issuedToJapanLast != 0) {
+            (b.anyFirstTransferred, b.issuedToJapanLast, b.issuedAt) =
+                (true, issuedToJapanLast, uint40(block.timestamp));
         }
     }
 
@@ -298,9 +312,11 @@ contract JCMArticle6 is IJCMArticle6 {
     /// @dev Whether `country`'s definition first-transfers a whole batch with `authorization` at once: only
     /// OIMP-authorized units may be first transferred by authorization or issuance (2/CMA.3 annex para 2).
     function _batchLevel(bytes2 country, Authorization authorization) private view returns (bool) {
+        // The definition is read only for an OIMP authorization: an unauthorized or NDC-only batch reads no
+        // country state for it.
+        if (uint8(authorization) & _OIMP == 0) return false;
         FirstTransferDefinition definition = _countries[country].definition;
-        return uint8(authorization) & _OIMP != 0
-            && (definition == FirstTransferDefinition.Authorization || definition == FirstTransferDefinition.Issuance);
+        return definition == FirstTransferDefinition.Authorization || definition == FirstTransferDefinition.Issuance;
     }
 
     /// @dev First-transfers the parts of `ranges` (ascending, disjoint) not first transferred yet, to `toParty`.

@@ -149,9 +149,11 @@ contract JCMProjects is IJCMProjects {
         _useReport(issuance);
         _checkText(issuance.authorizationId, false);
         _checkDecisionRef(issuance);
-        if (issuance.monitoringEnd > project.lastMonitoringEnd) project.lastMonitoringEnd = issuance.monitoringEnd;
         uint32 index = project.batchCount;
-        project.batchCount = index + 1;
+        uint64 lastEnd = project.lastMonitoringEnd;
+        // One write of the project's slot: its latest period end and its batch count.
+        (project.lastMonitoringEnd, project.batchCount) =
+            (issuance.monitoringEnd > lastEnd ? issuance.monitoringEnd : lastEnd, index + 1);
 
         // The registry and the Article 6 contract are trusted (the registry created all three) and call back
         // only views, so writing the batch's period and commitment after the calls cannot be observed half-done.
@@ -363,16 +365,17 @@ contract JCMProjects is IJCMProjects {
         bytes32 reportHash = issuance.verificationReportHash;
         if (reportHash == bytes32(0)) revert ProjectsMissingVerificationReport();
         ReportUse storage use = _reports[reportHash];
-        if (use.verifiedReductions == 0) {
-            use.verifiedReductions = issuance.verifiedReductions;
-        } else if (use.verifiedReductions != issuance.verifiedReductions) {
-            revert ProjectsReportMismatch(reportHash, use.verifiedReductions, issuance.verifiedReductions);
+        (uint64 verified, uint64 issued) = (use.verifiedReductions, use.issued);
+        if (verified == 0) {
+            verified = issuance.verifiedReductions;
+        } else if (verified != issuance.verifiedReductions) {
+            revert ProjectsReportMismatch(reportHash, verified, issuance.verifiedReductions);
         }
-        uint64 issued = use.issued;
-        if (uint256(issued) + issuance.quantity > use.verifiedReductions) {
-            revert ProjectsReportExhausted(reportHash, issued, issuance.quantity, use.verifiedReductions);
+        if (uint256(issued) + issuance.quantity > verified) {
+            revert ProjectsReportExhausted(reportHash, issued, issuance.quantity, verified);
         }
-        use.issued = issued + issuance.quantity;
+        // One write of the report's slot, new or not.
+        (use.verifiedReductions, use.issued) = (verified, issued + issuance.quantity);
     }
 
     function _onlyCommittee(bytes2 country) private view {

@@ -722,14 +722,18 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         }
         if (h.balance == 0) {
             StoredAccount storage info = _accounts[account];
-            info.nonEmptyHoldings += 1;
+            uint32 nonEmpty = info.nonEmptyHoldings + 1;
             if (h.nextHolder == 0) {
                 // Never listed. Batch ids are list links of 24 bits; every batch is first deposited here, at
                 // its issuance, so no later batch can be listed wrongly.
                 if (batchId >= SerialRanges.END) revert RegistryTooManyBatches(SerialRanges.END - 1);
                 (h.nextHolder, predecessor.nextHolder) = (predecessor.nextHolder, info.index);
                 uint256 firstBatch = info.firstBatch;
-                (h.nextBatch, info.firstBatch) = (firstBatch == 0 ? SerialRanges.END : firstBatch, uint24(batchId));
+                h.nextBatch = firstBatch == 0 ? SerialRanges.END : firstBatch;
+                // One write of the account's slot: its count and its batch list's new head.
+                (info.nonEmptyHoldings, info.firstBatch) = (nonEmpty, uint24(batchId));
+            } else {
+                info.nonEmptyHoldings = nonEmpty;
             }
         }
         if (!holding.addAll(h, ranges, MAX_RANGES_PER_HOLDING)) {
