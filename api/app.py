@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -65,6 +66,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         # threads to 264-329 ms with 6 (1M events, 2 workers, load 8-10); and with a thread per
         # pooled connection no request holds a thread while it waits for a connection.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api_pool_size
+        # The app's own objects (modules, routes, models, compiled statements: about 170,000)
+        # live as long as the process; frozen, the collector's full passes no longer walk them:
+        # one took 217 ms (7.6 ms frozen) in 3,000 look-ups, a pause every request in flight
+        # waits for.
+        gc.freeze()
         yield
 
     app = FastAPI(

@@ -4,6 +4,7 @@ pool together is answered, not stalled (``api.routes.deps.get_session``, ``api.c
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import socket
 import time
@@ -59,14 +60,17 @@ def test_a_burst_beyond_the_pools_is_answered(small_pool_api: str) -> None:
 
 
 def test_a_worker_runs_as_many_threads_as_it_pools_connections(sqlite_url: str) -> None:
-    # More threads would only take turns at the interpreter lock (and wait for connections).
+    # More threads would only take turns at the interpreter lock (and wait for connections); the
+    # app's objects, frozen, are not walked by the collector's full passes.
     settings = Settings(database_url=sqlite_url, api_pool_size=3)
     engine = make_engine(sqlite_url, settings.api_pool_size)
+    gc.unfreeze()
     try:
         with TestClient(create_app(settings, engine=engine)) as client:
             assert client.portal is not None
             limiter = client.portal.call(anyio.to_thread.current_default_thread_limiter)
             assert limiter.total_tokens == 3
+            assert gc.get_freeze_count() > 0
     finally:
         engine.dispose()
 
