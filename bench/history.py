@@ -49,6 +49,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +57,7 @@ from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 
-from bench.references import HISTORY_SENDER, compile_references
+from bench.references import HISTORY_SENDER, Compiled, compile_references
 from registry_client import anvil
 from registry_client.chain import RpcClient
 
@@ -355,7 +356,7 @@ def build_history(url: str, transfers: int, senders: int) -> History:
     rpc.call("evm_setAutomine", False)
     # The holders: a HistorySender contract deployed by each sender, or, for the first of each
     # group of SINGLE_EVERY, the sender's own address.
-    compiled = compile_references(sources=HISTORY_SENDER)["HistorySender"]
+    compiled = _history_sender()
     stage = _Stage(rpc)
     contract_senders = [i for i in range(senders) if i % SINGLE_EVERY]
     for i in contract_senders:
@@ -460,6 +461,12 @@ def build_history(url: str, transfers: int, senders: int) -> History:
 
 _TRANSFER = keccak(text="transfer(address,uint256,uint256)")[:4]
 _TRANSFER_EACH = keccak(text="transferEach(address,uint256,uint256)")[:4]
+
+
+@cache
+def _history_sender() -> Compiled:
+    """The senders' contract, compiled once per process (solc-js takes seconds)."""
+    return compile_references(sources=HISTORY_SENDER)["HistorySender"]
 
 
 def _calldata(call: Any) -> bytes:
