@@ -47,7 +47,7 @@ from api import bulk, catchup
 from api.abi import ContractRole, checksum_hex
 from api.apply import Applier, IndexCache
 from api.database import IndexSchemaError, create_schema, make_engine
-from api.reader import ChainChangedError, RangeRead, RangeReader, ThreadReads
+from api.reader import ChainChangedError, ProcessReads, RangeRead, RangeReader, Reads, ThreadReads
 from api.rollback import rollback_to
 from api.tables import FINALIZED_KEY, Block, Checkpoint, CommitteeAssignment, Meta, table_of
 from registry_client.chain import BlockHeader, RpcClient, RpcError, RpcRefused
@@ -61,6 +61,10 @@ from registry_client.settings import (
 
 log = logging.getLogger("api.indexer")
 
+
+READING_PROCESS_RANGES = 8
+"""Block ranges to go from which an indexer reads in a process of its own (starting one takes
+about a second; a catch-up of a long history saves far more)."""
 
 MAX_CHAIN_CHANGES = 10
 """Consecutive ranges the node may answer inconsistently (a reorganisation in progress) before the
@@ -161,6 +165,9 @@ class Indexer:
         block_range: most blocks per ``eth_getLogs`` call and per database transaction.
         before_commit: called inside each range's transaction, after its rows are written and before
             the commit, with ``(first_block, last_block)`` (tests use it to simulate crashes).
+        reading_process: read in a process of its own (:class:`api.reader.ProcessReads`) or in a
+            thread (``False``); ``None``: in a process when more than
+            :data:`READING_PROCESS_RANGES` ranges are to go.
     """
 
     rpc: RpcClient
@@ -169,6 +176,7 @@ class Indexer:
     confirmations: int = DEFAULT_CONFIRMATIONS
     block_range: int = DEFAULT_BLOCK_RANGE
     before_commit: Callable[[int, int], None] | None = None
+    reading_process: bool | None = None
     stats: IndexStats = field(default_factory=IndexStats)
     _cache: IndexCache = field(default_factory=IndexCache)
     _projects: str = ""
@@ -300,9 +308,9 @@ class Indexer:
         started = time.perf_counter()
         self._span = self.block_range
         changes = 0
-        # While a range is written, the next one is read and decoded by a thread (the node, the
-        # database driver and the JSON parsing each release the GIL for part of it).
-        reader = ThreadReads(RangeReader(self.rpc, self._contracts(), self.target.start_block))
+        # While a range is written, the next one is read: by a thread, or by a process of its own
+        # when far behind (chosen on the first range to go: :meth:`_reads_for`).
+        reader: Reads | None = None
         ahead: Future[RangeRead] | None = None
         # The node is asked for its head and for the checkpoint's block only when the indexer
         # reaches the target it knew, or after a failed range: while it catches up, each range's
@@ -338,6 +346,8 @@ class Indexer:
                     return cp.number
                 with Session(self.engine) as session:
                     committees = tuple(self._committees(session))
+                if reader is None:
+                    reader = self._reads_for(target - cp.number)
                 reading, ahead = ahead, None
                 if reading is None or not _reads(reading, cp.number + 1, committees, target):
                     last = min(cp.number + self._span, target)
@@ -372,10 +382,21 @@ class Indexer:
                 if on_progress is not None:
                     on_progress(read.last, target, events)
         finally:
-            reader.close()
+            if reader is not None:
+                reader.close()
             if collecting:
                 gc.enable()
             self.stats.seconds += time.perf_counter() - started
+
+    def _reads_for(self, blocks: int) -> Reads:
+        """Where to read ``blocks`` blocks to go (:attr:`reading_process`)."""
+        contracts = self._contracts()
+        # The process makes a client of its own from the node URLs: automatically only when that
+        # is what this indexer was given (not a client that behaves otherwise, as tests' are).
+        far = blocks > READING_PROCESS_RANGES * self.block_range and type(self.rpc) is RpcClient
+        if self.reading_process or (self.reading_process is None and far):
+            return ProcessReads(self.rpc, contracts, self.target.start_block)
+        return ThreadReads(RangeReader(self.rpc, contracts, self.target.start_block))
 
     def _start_catch_up(self, cp: CheckpointState, target: int) -> None:
         """Set the API's secondary indexes aside (:mod:`api.catchup`) when an empty index has more

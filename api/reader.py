@@ -1,21 +1,29 @@
 """Reading block ranges from the node: logs, headers and decoded events, with no database access.
 
-The indexer (:mod:`api.indexer`) reads the next range in a thread (:class:`ThreadReads`) while it
-writes the current one in its own. Reading in a process of its own was tried (``python -m
-api.reader`` over a pipe, ranges pickled): it took this process's CPU per event from 110 to 75 µs
-but made the catch-up slower on the shared two-core machine the benchmark runs on (13-16 s against
-18-21 s for 51,412 events at a load average of 6-7): the child's work plus pickling both ways
-is more CPU in all, and there was no idle core for it.
+The indexer (:mod:`api.indexer`) reads the next range while it writes the current one: in a thread
+of its own process (:class:`ThreadReads`) when it follows the chain, or in a process of its own
+(:class:`ProcessReads`) when it catches up a long history, where parsing the node's answers
+(about a third of the catch-up's CPU) would otherwise share the interpreter lock with the writer.
+The process hands each range over as compact tuples of the logs' fields, in one pickle, which
+this process turns into :class:`api.apply.DecodedLog` objects in a few microseconds a log (an
+earlier attempt pickled the objects themselves, which cost more than it saved).
 """
 
 from __future__ import annotations
 
+import gc
 import logging
+import os
+import pickle
+import subprocess
+import sys
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from multiprocessing.connection import Connection
+from typing import Any, Protocol
 
 from eth_utils import to_checksum_address
 
@@ -212,3 +220,158 @@ class ThreadReads:
     def close(self) -> None:
         """Stop reading (a read under way is waited for)."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Reads(Protocol):
+    """Where the indexer's reads run."""
+
+    def submit(
+        self, committees: tuple[str, ...], first: int, last: int, span: int
+    ) -> Future[RangeRead]:
+        """Start reading blocks ``first..last``."""
+        ...
+
+    def close(self) -> None:
+        """Stop reading."""
+        ...
+
+
+# A range as the reading process hands it over: its bounds, committees and headers as tuples, and
+# each log as the fields of a DecodedLog but the ones this process derives (its name and spec).
+_Packed = tuple[
+    int, int, tuple[str, ...], list[tuple[int, str, str, int]],
+    list[tuple[ContractRole, str, list[str], str, int, str, str, int, int, int]],
+]  # fmt: skip
+
+
+def _pack(read: RangeRead) -> _Packed:
+    headers = [(h.number, h.hash, h.parent_hash, h.timestamp) for h in read.headers]
+    logs = [
+        (d.role, d.address, d.topics, d.data, d.block_number, d.block_hash, d.tx_hash,
+         d.tx_index, d.log_index, d.timestamp)
+        for d in read.decoded
+    ]  # fmt: skip
+    return read.first, read.last, read.committees, headers, logs
+
+
+def _unpack(packed: _Packed, decoder: EventDecoder) -> RangeRead:
+    first, last, committees, header_rows, log_rows = packed
+    headers = [BlockHeader(*row) for row in header_rows]
+    by_number = {h.number: h for h in headers}
+    spec_of = decoder.spec
+    decoded = []
+    for role, address, topics, data, number, block_hash, tx_hash, tx_index, index, ts in log_rows:
+        spec = spec_of(role, _lower(topics[0]))
+        if spec is None:  # the process decoded it with the same ABIs: never
+            raise RuntimeError(f"the reading process sent an unknown log of {address}")
+        decoded.append(
+            DecodedLog(role, spec.name, address, topics, data, number, block_hash, tx_hash,
+                       tx_index, index, ts, spec)
+        )  # fmt: skip
+    return RangeRead(
+        first=first,
+        last=last,
+        committees=committees,
+        head=by_number[first],
+        end=by_number[last],
+        headers=headers,
+        decoded=decoded,
+    )
+
+
+def _serve(requests: Connection, answers: Connection) -> None:
+    """The reading process (``python -m api.reader``, started by :class:`ProcessReads`): reads
+    each range asked for and sends it back packed, or the exception that stopped it, until asked
+    for ``None`` or the indexer's end of the pipe closes. Its first message is what to read."""
+    urls, timeout, contracts, start_block = requests.recv()
+    gc.disable()  # as the indexer does while it syncs (api.indexer): a range's objects die with it
+    with RpcClient(urls, timeout=timeout) as rpc:
+        reader = RangeReader(rpc, contracts, start_block)
+        while True:
+            try:
+                request = requests.recv()
+            except EOFError:
+                return
+            if request is None:
+                return
+            try:
+                answer: tuple[str, Any] = ("read", _pack(reader.read(*request)))
+            except Exception as exc:  # handed to the indexer, which decides what it means
+                answer = ("failed", exc)
+            try:
+                payload = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:  # an exception that does not pickle: its message does
+                payload = pickle.dumps(("failed", RuntimeError(repr(answer[1]))))
+            answers.send_bytes(payload)
+            del answer, payload
+            gc.collect(1)
+
+
+class ProcessReads:
+    """Reads in a process of its own, with a node client of its own (same node URLs and
+    timeout); a thread of this process waits for each answer and unpacks it.
+
+    Raises (from each read's future):
+        ChainChangedError, RpcError: as :meth:`RangeReader.read`.
+        RuntimeError: the reading process stopped.
+    """
+
+    def __init__(self, rpc: RpcClient, contracts: Mapping[str, ContractRole], start_block: int):
+        # A command of its own rather than multiprocessing: nothing of the caller's ``__main__``
+        # is imported again and none of its threads' locks are copied. The pipes carry pickles
+        # between this process and its own child only.
+        self.process = subprocess.Popen(  # the reading process
+            [sys.executable, "-m", "api.reader"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self._requests = Connection(os.dup(self.process.stdin.fileno()), readable=False)
+        self._answers = Connection(os.dup(self.process.stdout.fileno()), writable=False)
+        self.process.stdin.close()
+        self.process.stdout.close()
+        self._requests.send((rpc.urls, rpc.timeout, dict(contracts), start_block))
+        self._decoder = EventDecoder()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jcm-index-read")
+
+    def _read(self, committees: tuple[str, ...], first: int, last: int, span: int) -> RangeRead:
+        try:
+            self._requests.send((committees, first, last, span))
+            kind, value = pickle.loads(self._answers.recv_bytes())
+        except (EOFError, OSError) as exc:
+            raise RuntimeError(
+                f"the indexer's reading process stopped (exit code {self.process.poll()})"
+            ) from exc
+        if kind == "failed":
+            raise value
+        return _unpack(value, self._decoder)
+
+    def submit(
+        self, committees: tuple[str, ...], first: int, last: int, span: int
+    ) -> Future[RangeRead]:
+        """Start reading blocks ``first..last``."""
+        return self._pool.submit(self._read, committees, first, last, span)
+
+    def close(self) -> None:
+        """Stop reading (a read under way is waited for) and the process."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        with suppress(OSError):  # already gone
+            self._requests.send(None)
+        self._requests.close()
+        self._answers.close()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def main() -> int:
+    """``python -m api.reader``: the reading process of :class:`ProcessReads` (requests on
+    standard input, answers on standard output; anything else printed goes to standard error)."""
+    answers = Connection(os.dup(1), readable=False)
+    os.dup2(2, 1)
+    _serve(Connection(0, writable=False), answers)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -40,6 +40,7 @@ import json
 import logging
 import os
 import random
+import resource
 import shlex
 import shutil
 import statistics
@@ -526,13 +527,16 @@ def measure_index(history: History, database_url: str, block_range: int) -> dict
         progress = _Progress(True, indexer.checkpoint().number)
         load_before = round(os.getloadavg()[0], 2)
         cpu = time.process_time()
+        children = _children_cpu()
         started = time.perf_counter()
         try:
             indexer.sync(on_progress=progress)
         finally:
             progress.close()
         seconds = time.perf_counter() - started
-        cpu = time.process_time() - cpu
+        # The reading process (api.reader.ProcessReads) has been waited for when sync returns.
+        reading_cpu = _children_cpu() - children
+        cpu = time.process_time() - cpu + reading_cpu
     with Session(engine) as session:
         transfers = indexed_transfers(session)
     engine.dispose()
@@ -546,16 +550,23 @@ def measure_index(history: History, database_url: str, block_range: int) -> dict
         "seconds": round(seconds, 2),
         "events_per_second": round(indexer.stats.events / seconds),
         "transfers_per_second": round(transfers / seconds),
-        # This process's CPU time (both indexer threads, SQLite's own work; not PostgreSQL's or
-        # the node's): on a shared machine, events per CPU second say what the indexer would do
-        # with a core of its own.
+        # The indexer's CPU time (this process's threads, SQLite's own work, and its reading
+        # process; not PostgreSQL's or the node's): on a shared machine, events per CPU second
+        # say what the indexer would do with a core of its own.
         "process_cpu_seconds": round(cpu, 2),
+        "reading_process_cpu_seconds": round(reading_cpu, 2),
         "events_per_process_cpu_second": round(indexer.stats.events / cpu),
         # Of ``seconds``: building the API's indexes set aside while catching up (api.catchup).
         "index_build_seconds": round(indexer.stats.index_build_seconds, 2),
         "load_average_1m_before": load_before,
         "load_average_1m_after": round(os.getloadavg()[0], 2),
     }
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's children that have ended and been waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def write_catch_up(index: dict[str, Any], transfers: int, path: Path, command: str) -> None:

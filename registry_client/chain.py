@@ -298,6 +298,7 @@ class RpcClient:
     def __init__(self, url: str | Sequence[str], timeout: float = DEFAULT_RPC_TIMEOUT) -> None:
         self.urls = node_urls(url)
         self.url = self.urls[0]
+        self.timeout = timeout
         # A short connect timeout when there is another node to try.
         connect = min(CONNECT_TIMEOUT, timeout) if len(self.urls) > 1 else timeout
         self._client = httpx.Client(timeout=httpx.Timeout(timeout, connect=connect))

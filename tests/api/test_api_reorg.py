@@ -4,12 +4,11 @@ had indexed past the fork and ends equal to a fresh index of the final chain."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 
-from api.database import dump, make_engine
+from api.database import make_engine
 from api.indexer import Indexer, IndexTarget
 from api.tables import Checkpoint
 from registry_client.chain import RpcClient
@@ -19,18 +18,11 @@ from support.api_chain import (
     VOLUNTARY_OFFSET,
     Chain,
     deploy_committee,
+    dump_index,
     index_chain,
     join,
 )
 from support.invariants import assert_registry_invariants
-
-
-def _dump(url: str) -> dict[str, Any]:
-    engine = make_engine(url)
-    with Session(engine) as session:
-        rows = dump(session)
-    engine.dispose()
-    return rows
 
 
 def _checkpoint(url: str) -> int:
@@ -83,7 +75,7 @@ def test_reorg_rolls_back_to_the_fork(sandbox: Chain, tmp_path: Path, extra_bloc
     dropped_head = chain.w3.eth.block_number
     index_chain(chain.url, url, chain.deployment, block_range=4)
     assert _checkpoint(url) == dropped_head
-    dropped = _dump(url)
+    dropped = dump_index(url)
     assert any(row[0] == "ID099" for row in dropped["projects"])
     assert any(row[0] == committee for row in dropped["committee_memberships"])
 
@@ -101,7 +93,7 @@ def test_reorg_rolls_back_to_the_fork(sandbox: Chain, tmp_path: Path, extra_bloc
 
     fresh = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
     index_chain(chain.url, fresh, chain.deployment, block_range=50)
-    followed_rows, fresh_rows = _dump(url), _dump(fresh)
+    followed_rows, fresh_rows = dump_index(url), dump_index(fresh)
     for table in fresh_rows:
         assert followed_rows[table] == fresh_rows[table], table
     projects = [row[0] for row in fresh_rows["projects"]]

@@ -25,11 +25,12 @@ from eth_utils import keccak
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 from web3 import Web3
 from web3.contract import Contract
 
 from api.app import create_app
-from api.database import make_engine
+from api.database import dump, make_engine
 from api.indexer import Indexer, IndexStats, IndexTarget
 from registry_client import contracts, decisions
 from registry_client.anvil import free_port
@@ -414,6 +415,15 @@ def index_chain(
             return indexer.stats
     finally:
         engine.dispose()
+
+
+def dump_index(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every event-derived row of an index (:func:`api.database.dump`), to compare two."""
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        rows = dump(session)
+    engine.dispose()
+    return rows
 
 
 def make_client(database_url: str, rpc_url: str | None) -> tuple[TestClient, Engine]:
