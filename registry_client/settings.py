@@ -208,8 +208,8 @@ class Settings(BaseSettings):
         ge=1,
         le=1_000,
         description="Database connections each API worker keeps open (as many again are opened "
-        "under bursts and closed after): on PostgreSQL, `api_workers` x 2 x this must stay under "
-        "the server's `max_connections`.",
+        "under bursts and closed after), and the threads it answers requests on: on PostgreSQL, "
+        "`api_workers` x 2 x this must stay under the server's `max_connections`.",
         json_schema_extra={"section": "index"},
     )
     title: str = Field(
