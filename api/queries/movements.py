@@ -401,7 +401,7 @@ def _whereabouts_query() -> PagedQuery:
         .join(consumed_by, consumed_by.c.address == m.c.to_account)
         .where(
             r.c.batch_id == bindparam("batch_id"),
-            r.c.kind.in_(CONSUMING),
+            r.c.kind.in_([literal(kind) for kind in CONSUMING]),  # bound once, no expanding
             r.c.first <= bindparam("last"),
             r.c.last >= bindparam("first"),
         )
