@@ -48,7 +48,7 @@ from web3.types import TxParams, TxReceipt
 
 from bench.chain import Anvil, key
 from bench.references import compile_references
-from bench.world import PARTNER, World
+from bench.world import PARTNER, PROJECT, World
 from registry_client import decisions
 from registry_client.models import AccountKind, CancellationReason, RetirementPurpose
 from registry_client.transactions import TransactionSender
@@ -98,6 +98,9 @@ def _ranges(k: int) -> str:
 
 def _issue(japan: int, partner: int, count: int) -> str:
     return f"committee.issue_credits.{japan}+{partner}_signatures.{count}_allocations"
+
+
+OTHER_PERIOD_POSITION = f"{_issue(2, 2, 4)}.other_period_position"
 
 
 def _operations() -> dict[str, str]:
@@ -150,6 +153,9 @@ def _operations() -> dict[str, str]:
                 "retire 1 range in a third registry, its first of the batch"
             ),
             "retire.third_registry.next": "retire 1 range in a third registry, later",
+            OTHER_PERIOD_POSITION: (
+                "issue a batch, 4 allocations, 2+2 sigs, the project's period at the other position"
+            ),
         }
     )
     return ops
@@ -339,9 +345,20 @@ class _Run(World):
         seasoned = [a for accounts in allocations.values() for a in accounts] + new_recipients
         for start in range(0, len(seasoned), 32):
             self.issue([(a, 1) for a in seasoned[start : start + 32]])
+        target_index = 0
         for (japan, partner, count), accounts in allocations.items():
+            if (japan, partner, count) == (2, 2, 4):
+                target_index = self.client(self.governance).project(PROJECT).batch_count
             _, gas = self.issue([(a, 1_000) for a in accounts], japan, partner)
             self.record(_issue(japan, partner, count), gas)
+        # JCMProjects keeps a project's monitoring periods two a slot: a project's issuance at an
+        # even position opens a new slot, one at an odd position fills the previous one's other
+        # half. The target's issuance again at the position it was not measured at, so neither is
+        # hidden.
+        if self.client(self.governance).project(PROJECT).batch_count % 2 == target_index % 2:
+            self.issue([(allocations[2, 2, 4][0], 1)])  # unmeasured: moves to the other position
+        _, gas = self.issue([(a, 1_000) for a in allocations[2, 2, 4]], 2, 2)
+        self.record(OTHER_PERIOD_POSITION, gas)
 
     def transfers(self) -> None:
         dealer = self.account("dealer", "JP")

@@ -3,21 +3,26 @@
 The storage layout's promise, checked where it is paid: a batch's first retirement into Japan's or
 the host's retirement account fills exactly one new storage slot in any contract, its record's
 commitment (the sink counts in the batch's slot, written anyway); a third registry's sink fills its
-own holding slot too. The breakdown adds up to the receipt's ``gasUsed``.
+own holding slot too. An issuance's monitoring period takes half a slot of JCMProjects: the
+project's issuance at one position opens the slot, the next fills it. The breakdown adds up to the
+receipt's ``gasUsed``.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from bench.gas import OTHER_PERIOD_POSITION
 from bench.trace import Traced, trace
 
-TRACED = (
+ISSUANCE = "committee.issue_credits.2+2_signatures.4_allocations"
+RETIREMENTS = (
     "retire.first_of_batch",
     "retire.next",
     "cancel.first_of_batch",
     "retire.third_registry.first_of_batch",
 )
+TRACED = (*RETIREMENTS, ISSUANCE, OTHER_PERIOD_POSITION)
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +37,9 @@ def _new_slots(traced: Traced) -> int:
 
 def test_each_breakdown_adds_up_to_the_receipt(traced: dict[str, Traced]) -> None:
     for name, t in traced.items():
+        assert t.intrinsic + t.executed == t.gas_used, name
+    for name in RETIREMENTS:
+        t = traced[name]
         assert t.refund == 0, f"{name}: a retirement clears no slot, so nothing is refunded"
         assert t.intrinsic > 21_000, name
         assert t.intrinsic + t.executed == t.gas_used, name
@@ -50,3 +58,15 @@ def test_a_third_registrys_first_retirement_of_a_batch_fills_its_sinks_slot_too(
     traced: dict[str, Traced],
 ) -> None:
     assert _new_slots(traced["retire.third_registry.first_of_batch"]) == 2
+
+
+def test_an_issuances_period_opens_a_pair_slot_or_fills_its_other_half(
+    traced: dict[str, Traced],
+) -> None:
+    """The measured target fills a pair's second half; the same issuance at the other position
+    opens a new slot: one new slot more in JCMProjects, and in no other contract."""
+    filling, opening = traced[ISSUANCE], traced[OTHER_PERIOD_POSITION]
+    assert opening.parts["JCMProjects"].new_slots == filling.parts["JCMProjects"].new_slots + 1
+    assert _new_slots(opening) == _new_slots(filling) + 1
+    assert _new_slots(filling) == 8  # 4 holdings, the batch in the ledger and in JCMArticle6,
+    # the decision's commitment, the verification report's use
