@@ -75,6 +75,7 @@ contract JointCommittee is IJointCommittee, EIP712 {
         uint256 deadline,
         MemberSignature[] calldata signatures
     ) external {
+        // The projects contract refuses another country's project too; here it costs no call and names both.
         if (project.country != _country) revert CommitteeWrongCountry(project.country, _country);
         bytes32 structHash = DecisionTypes.hashRegisterProject(project, decisionNonce, deadline);
         _authorize(structHash, DecisionKind.RegisterProject, decisionNonce, deadline, signatures, false);
@@ -82,28 +83,28 @@ contract JointCommittee is IJointCommittee, EIP712 {
     }
 
     /// @inheritdoc IJointCommittee
-    /// @dev Requirements: valid signatures (see contract docs) and `IJCMProjects.issue`'s requirements.
+    /// @dev Requirements: valid signatures (see contract docs) and `IJCMProjects.issue`'s requirements, which
+    /// include that this is the committee of the project's country (`ProjectsNotCommittee` otherwise).
     function issueCredits(
         Issuance calldata issuance,
         uint256 decisionNonce,
         uint256 deadline,
         MemberSignature[] calldata signatures
     ) external returns (uint256 batchId) {
-        _checkCountry(_projects.projectCountry(issuance.projectRef));
         bytes32 structHash = DecisionTypes.hashIssueCredits(issuance, decisionNonce, deadline);
         _authorize(structHash, DecisionKind.IssueCredits, decisionNonce, deadline, signatures, false);
         batchId = _projects.issue(issuance);
     }
 
     /// @inheritdoc IJointCommittee
-    /// @dev Requirements: valid signatures (see contract docs) and `IJCMProjects.correct`'s requirements.
+    /// @dev Requirements: valid signatures (see contract docs) and `IJCMProjects.correct`'s requirements, which
+    /// include that this is the committee of the batch's country (`ProjectsNotCommittee` otherwise).
     function correctCredits(
         Correction calldata correction,
         uint256 decisionNonce,
         uint256 deadline,
         MemberSignature[] calldata signatures
     ) external returns (uint256 cancellationId) {
-        _checkCountry(_projects.batchCountry(correction.batchId));
         bytes32 structHash = DecisionTypes.hashCorrectCredits(correction, decisionNonce, deadline);
         _authorize(structHash, DecisionKind.CorrectCredits, decisionNonce, deadline, signatures, false);
         cancellationId = _projects.correct(
@@ -142,15 +143,15 @@ contract JointCommittee is IJointCommittee, EIP712 {
     }
 
     /// @inheritdoc IJointCommittee
-    /// @dev Requirements: valid signatures of at least the partner side's threshold (see contract docs); the
-    /// batch is of this committee's country; and `IJCMArticle6.setAuthorization`'s requirements.
+    /// @dev Requirements: valid signatures of at least the partner side's threshold (see contract docs) and
+    /// `IJCMArticle6.setAuthorization`'s requirements, which include that this is the committee of the batch's
+    /// country (`Article6NotCommittee` otherwise).
     function setAuthorization(
         BatchAuthorization calldata authorization,
         uint256 decisionNonce,
         uint256 deadline,
         MemberSignature[] calldata signatures
     ) external {
-        _checkCountry(_projects.batchCountry(authorization.batchId));
         bytes32 structHash = DecisionTypes.hashSetAuthorization(authorization, decisionNonce, deadline);
         _authorize(structHash, DecisionKind.SetAuthorization, decisionNonce, deadline, signatures, true);
         _article6.setAuthorization(authorization);
@@ -298,12 +299,6 @@ contract JointCommittee is IJointCommittee, EIP712 {
     function _recordsDigest(DecisionKind kind) private pure returns (bool) {
         return kind == DecisionKind.ReplaceCommittee || kind == DecisionKind.SetAuthorization
             || kind == DecisionKind.SetFirstTransferDefinition;
-    }
-
-    /// @dev Refuses, before any signature is checked, a decision about a project or batch of another country.
-    /// An unknown project or batch (zero country) is left to the projects contract, which names it.
-    function _checkCountry(bytes2 subject) private view {
-        if (subject != bytes2(0) && subject != _country) revert CommitteeWrongCountry(subject, _country);
     }
 
     function _verifySignatures(

@@ -242,17 +242,17 @@ def test_signatures_given_to_one_committee_are_refused_by_another_where_the_same
         "CommitteeInvalidSignature",
         signer=_first_signer(japanese),
     )
-    # Valid TH signatures over an issuance for an ID project: the TH committee refuses a decision
-    # about another country's project before checking any signature.
+    # Valid TH signatures over an issuance for an ID project: the projects contract refuses the TH
+    # committee, which is not the project's country's.
     for_id_project = world.issuance_decision(
         ID, "ID001", [(_holder(world), 100)], domain=world.domain(TH), nonce=world.nonce(TH)
     )
     refused(
         world,
         lambda: world.decide(TH, for_id_project),
-        "CommitteeWrongCountry",
+        "ProjectsNotCommittee",
         country=ID,
-        committeeCountry=TH,
+        caller=world.committees[TH].address,
     )
 
 

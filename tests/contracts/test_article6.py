@@ -584,7 +584,7 @@ def test_the_committee_decides_authorizations_only_for_its_own_countrys_batches(
 ) -> None:
     batch = world.issue("ID012", [(world.id.companies[0], 10)])
     decision = _vn_authorization(world, batch, NDC)
-    with reverts("CommitteeWrongCountry", country=ID, committeeCountry=VN):
+    with reverts("Article6NotCommittee", country=ID, caller=world.joint):
         world.submit(decision, sign(decision, world.partner_members[0]))
 
 

@@ -395,14 +395,15 @@ def test_a_project_of_another_country_is_refused(world: World) -> None:
 
 
 def test_the_committee_issues_and_corrects_only_its_countrys_credits(world: World) -> None:
-    """The committee checks the country of the project or batch of every decision kind before it
-    checks a signature; the projects contract checks the calling committee again."""
+    """A registration names its country and the committee refuses another before any signature; for
+    an issuance or a correction the projects contract, which reads the project's or batch's country
+    anyway, refuses any caller but that country's committee, after the signatures were checked."""
     members = quorum(world)
     decision = world.vn_issuance_decision([(world.vn.companies[0], 5)])
     foreign = decision.model_copy(
         update={"issuance": world.issuance("ID012", [(world.vn.companies[0], 5)])}
     )
-    with reverts("CommitteeWrongCountry", country=b"ID", committeeCountry=VN):
+    with reverts("ProjectsNotCommittee", country=b"ID", caller=world.joint):
         world.submit(foreign, sign(foreign, *members))
     batch = world.issue("ID012", [(world.jp.companies[0], 5)])
     correction = d.CorrectCreditsDecision(
@@ -417,7 +418,7 @@ def test_the_committee_issues_and_corrects_only_its_countrys_credits(world: Worl
             last_serial=1,
         ),
     )
-    with reverts("CommitteeWrongCountry", country=b"ID", committeeCountry=VN):
+    with reverts("ProjectsNotCommittee", country=b"ID", caller=world.joint):
         world.submit(correction, sign(correction, *members))
     registration = d.RegisterProjectDecision(
         domain=world.domain(),

@@ -317,19 +317,6 @@ class RegistryMachine(RuleBasedStateMachine):
         signatures = self.world.sign(decision, members)
         return signatures, [SignatureEntry(s.signer, True) for s in signatures]
 
-    def _subject(self, decision: d.Decision) -> bytes | None:
-        """The country of the project or batch a decision is about (None if unknown or none)."""
-        if isinstance(decision, d.IssueCreditsDecision):
-            project = self.model.projects.get(decision.issuance.project_ref)
-            return project.country if project else None
-        if isinstance(decision, d.CorrectCreditsDecision):
-            batch = self.model.batches.get(decision.correction.batch_id)
-            return batch.country if batch else None
-        if isinstance(decision, d.SetAuthorizationDecision):
-            batch = self.model.batches.get(decision.authorization.batch_id)
-            return batch.country if batch else None
-        return None
-
     def _predict_effect(self, country: bytes, decision: d.Decision) -> Prediction:
         """What the contracts refuse a decision for after its signatures: how a replay of a kind the
         committee does not record by digest fails (its reference or decision id was used)."""
@@ -357,8 +344,7 @@ class RegistryMachine(RuleBasedStateMachine):
     ) -> Outcome:
         """Submits a decision with ``signatures`` (in their order); predicts and checks."""
         expected = (
-            self.model.predict_subject(country, self._subject(submitted))
-            or self.model.predict_authorize(
+            self.model.predict_authorize(
                 country,
                 submitted.nonce,
                 submitted.deadline,

@@ -475,6 +475,11 @@ class Model:
         batch = self.batches.get(authorization.batch_id)
         if batch is None:
             return Expected("Article6UnknownBatch", {"batchId": authorization.batch_id})
+        if batch.country != country:
+            return Expected(
+                "Article6NotCommittee",
+                {"country": batch.country, "caller": self.committees[country].address},
+            )
         previous, requested = batch.authorization, int(authorization.authorization)
         if batch.any_first_transfer and requested & previous != previous:
             return Expected(
@@ -610,14 +615,6 @@ class Model:
     def apply_unpause(self) -> None:
         """Effect of lifting the pause."""
         self.paused = False
-
-    def predict_subject(self, committee_country: bytes, subject: bytes | None) -> Prediction:
-        """``JointCommittee._checkCountry``: a decision about another country's project or batch."""
-        if subject is not None and subject != committee_country:
-            return Expected(
-                "CommitteeWrongCountry", {"country": subject, "committeeCountry": committee_country}
-            )
-        return None
 
     # --- joint committees -------------------------------------------------------------------------
 
