@@ -160,23 +160,10 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         uint256 count = allocations.length;
         if (count == 0 || count > MAX_ALLOCATIONS) revert RegistryAllocationCount(count, MAX_ALLOCATIONS);
         (uint256 japanMask, uint256 japanShare) = _checkAllocations(country, quantity, allocations);
-        // The first allocation's account heads the batch's holder list; every later new holder is listed
-        // after it, whose address is at hand here (no look-up of the head by its account number).
-        address head = allocations[0].account;
-        (batchId, firstSerial) = _createBatch(country, quantity, _accounts[head].index);
+        // The first allocation's account heads the batch's holder list (see `_allocateAll`).
+        (batchId, firstSerial) = _createBatch(country, quantity, _accounts[allocations[0].account].index);
         toJapan = uint64(japanShare); // at most `quantity`, which `_createBatch` kept within 40 bits
-        uint256 japanNext = firstSerial;
-        uint256 hostNext = firstSerial + japanShare;
-        for (uint256 i = 0; i < count; i++) {
-            uint256 amount = allocations[i].amount;
-            if (japanMask & (1 << i) != 0) {
-                _allocate(batchId, allocations[i].account, head, japanNext, amount);
-                japanNext += amount;
-            } else {
-                _allocate(batchId, allocations[i].account, head, hostNext, amount);
-                hostNext += amount;
-            }
-        }
+        _allocateAll(batchId, firstSerial, japanMask, japanShare, allocations);
     }
 
     /// @inheritdoc IJCMRegistry
@@ -545,6 +532,9 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
             revert RegistrySerialsExhausted(lastSerial, SerialRanges.MAX_SERIAL);
         }
         if (quantity > MAX_BATCH_QUANTITY) revert RegistryBatchTooLarge(quantity, MAX_BATCH_QUANTITY);
+        // Batch ids are the links of accounts' batch lists (24 bits, SerialRanges.END marking a list's end),
+        // which every allocation joins.
+        if (batchId >= SerialRanges.END) revert RegistryTooManyBatches(SerialRanges.END - 1);
         (counters.batchCount, counters.lastSerial) = (uint40(batchId), uint40(lastSerial));
         StoredBatch storage batch = _batches[batchId];
         // Both fit 40 bits: lastSerial is at most SerialRanges.MAX_SERIAL (checked above).
@@ -580,35 +570,65 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         if (allocated != quantity) revert RegistryAllocationMismatch(allocated, quantity);
     }
 
-    /// @dev Credits serials `[first, first + amount - 1]` of a new batch to `account` (checked by `mint`), whose
-    /// holder list `head` heads.
-    function _allocate(uint256 batchId, address account, address head, uint256 first, uint256 amount) private {
-        SerialRange memory range = SerialRange(uint64(first), uint64(first + amount - 1));
-        _depositAllocation(account, head, batchId, range, amount);
-        emit TransferSingle(msg.sender, address(0), account, batchId, amount);
-        emit CreditsIssued(batchId, account, range);
+    /// @dev Credits the allocations of the new batch `batchId` (checked by `mint`): Japan's (bits of `japanMask`)
+    /// take `japanShare` serials from `firstSerial` on, the host's the rest, each side in the decision's order.
+    /// The first allocation's account heads the batch's holder list and every later new holder is listed
+    /// right after it, so the head's link is kept here and written once, after the loop.
+    function _allocateAll(
+        uint256 batchId,
+        uint256 firstSerial,
+        uint256 japanMask,
+        uint256 japanShare,
+        Allocation[] calldata allocations
+    ) private {
+        uint256 japanNext = firstSerial;
+        uint256 hostNext = firstSerial + japanShare;
+        uint256 afterHead = SerialRanges.END;
+        uint256 count = allocations.length;
+        for (uint256 i = 0; i < count; i++) {
+            uint256 amount = allocations[i].amount;
+            uint256 first;
+            if (japanMask & (1 << i) != 0) {
+                (first, japanNext) = (japanNext, japanNext + amount);
+            } else {
+                (first, hostNext) = (hostNext, hostNext + amount);
+            }
+            afterHead = _allocate(batchId, allocations[i].account, i == 0, first, amount, afterHead);
+        }
+        if (afterHead != SerialRanges.END) _holdings[batchId][allocations[0].account].setNextHolder(afterHead);
     }
 
-    /// @dev Credits an allocation of a new batch. The head of its holder list (the first allocation's account,
-    /// which `_createBatch` listed) links to no one, the list's end; a later new holder is listed after it.
-    function _depositAllocation(
-        address account,
-        address head,
-        uint256 batchId,
-        SerialRange memory range,
-        uint256 amount
-    ) private {
-        // slither-disable-next-line uninitialized-local (a zeroed holding: only its link is used)
-        SerialRanges.Loaded memory predecessor;
-        if (account == head) {
-            predecessor.nextHolder = SerialRanges.END;
-            _depositRanges(account, batchId, _single(range), amount, 0, predecessor);
+    /// @dev Credits serials `[first, first + amount - 1]` of the new batch `batchId` to `account` (checked by
+    /// `mint`) and returns the holder to list right after the batch's head: `afterHead`, or `account` when it
+    /// is a new holder other than the head (`isHead`: the first allocation's account).
+    /// A new batch's holdings are blank until its allocations, so an account's first allocation writes its
+    /// holding whole: one range, linked before the holders listed after the head so far (the head's own link
+    /// is written by `mint`) and before the account's earlier batches, whose list it now heads. Only an
+    /// account named again by a later allocation takes the general path, adding a range to its holding.
+    function _allocate(uint256 batchId, address account, bool isHead, uint256 first, uint256 amount, uint256 afterHead)
+        private
+        returns (uint256)
+    {
+        uint256 last = first + amount - 1;
+        SerialRanges.Holding storage holding = _holdings[batchId][account];
+        if (holding.isBlank()) {
+            StoredAccount storage info = _accounts[account];
+            (uint32 nonEmpty, uint24 index, uint24 firstBatch) = (info.nonEmptyHoldings, info.index, info.firstBatch);
+            holding.initialize(first, last, afterHead, firstBatch == 0 ? SerialRanges.END : firstBatch);
+            // One write of the account's slot (warm: `_checkAllocations` read it): its count and its batch
+            // list's new head. `_createBatch` checked that the batch id fits a link.
+            (info.nonEmptyHoldings, info.firstBatch) = (nonEmpty + 1, uint24(batchId));
+            if (!isHead) afterHead = index;
         } else {
-            SerialRanges.Holding storage first = _holdings[batchId][head];
-            predecessor = first.load();
-            _depositRanges(account, batchId, _single(range), amount, 0, predecessor);
-            first.save(predecessor);
+            SerialRanges.Loaded memory h = holding.load();
+            if (!holding.add(h, SerialRange(uint64(first), uint64(last)), MAX_RANGES_PER_HOLDING)) {
+                revert RegistryHoldingTooFragmented(account, batchId, MAX_RANGES_PER_HOLDING);
+            }
+            holding.save(h);
         }
+        emit TransferSingle(msg.sender, address(0), account, batchId, amount);
+        emit CreditsIssued(batchId, account, SerialRange(uint64(first), uint64(last)));
+        return afterHead;
     }
 
     /// @dev Moves the `quantity` lowest serials of a batch from `from` to the holding account `to` and emits
@@ -724,8 +744,8 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
             StoredAccount storage info = _accounts[account];
             uint32 nonEmpty = info.nonEmptyHoldings + 1;
             if (h.nextHolder == 0) {
-                // Never listed. Batch ids are list links of 24 bits; every batch is first deposited here, at
-                // its issuance, so no later batch can be listed wrongly.
+                // Never listed. Batch ids are list links of 24 bits; `_createBatch` refuses a batch beyond, so
+                // this holds for every existing batch, and is checked again where the link is written.
                 if (batchId >= SerialRanges.END) revert RegistryTooManyBatches(SerialRanges.END - 1);
                 (h.nextHolder, predecessor.nextHolder) = (predecessor.nextHolder, info.index);
                 uint256 firstBatch = info.firstBatch;

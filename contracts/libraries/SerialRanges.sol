@@ -76,6 +76,26 @@ library SerialRanges {
         m.nextBatch = head >> NEXT_BATCH_SHIFT;
     }
 
+    /// @dev Whether `h` was never written: no credits and no list links (a holding of a new batch until its
+    /// first allocation). Its reading is paid for anyway when the caller then writes the cold slot.
+    function isBlank(Holding storage h) internal view returns (bool) {
+        return h.head == 0;
+    }
+
+    /// @dev Writes a blank holding (`isBlank`) as the one range `[first, last]` (at most `MAX_SERIAL`) with its
+    /// list links: one store, and nothing loaded or built in memory (an issuance's new holdings).
+    function initialize(Holding storage h, uint256 first, uint256 last, uint256 nextHolder, uint256 nextBatch)
+        internal
+    {
+        h.head = (last - first + 1) | (1 << COUNT_SHIFT) | ((first | (last << 40)) << RANGES_SHIFT)
+            | (nextHolder << NEXT_HOLDER_SHIFT) | (nextBatch << NEXT_BATCH_SHIFT);
+    }
+
+    /// @dev Sets the holding that follows `h` in its batch's holder list, keeping the rest of its head.
+    function setNextHolder(Holding storage h, uint256 nextHolder) internal {
+        h.head = (h.head & ~(END << NEXT_HOLDER_SHIFT)) | (nextHolder << NEXT_HOLDER_SHIFT);
+    }
+
     /// @dev Writes back what changed in `m`: the head, and each changed further slot once.
     function save(Holding storage h, Loaded memory m) internal {
         h.head = m.balance | (m.count << COUNT_SHIFT) | (m.pair0 << RANGES_SHIFT)

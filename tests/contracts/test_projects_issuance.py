@@ -356,6 +356,27 @@ def test_issuance_lists_each_holder_once_when_the_first_account_is_allocated_aga
     assert [world.registry.balanceOf(a, batch) for a in holders] == [7, 1, 2]
 
 
+def test_an_account_named_by_two_allocations_holds_both_in_one_holding(world: World) -> None:
+    """An issuance writes each new holding whole at its account's first allocation; an account named
+    again adds its next range to that holding: two ranges when another account's allocation of its
+    side came between, one merged range when none did. Each holding is counted and listed once."""
+    registry = world.registry
+    a, b = world.jp.companies[0], world.jp.companies[1]
+    host = world.id.companies[0]
+    count_a = registry.accountInfo(a).nonEmptyHoldings
+    batch = world.issue("ID012", [(a, 3), (host, 2), (b, 2), (host, 5), (a, 4)])
+    first = int(registry.batchState(batch).firstSerial)
+    # Japan's allocations first, each side in the decision's order.
+    assert ranges(registry.holdingRanges(a, batch)) == [(first, first + 2), (first + 5, first + 8)]
+    assert ranges(registry.holdingRanges(b, batch)) == [(first + 3, first + 4)]
+    assert ranges(registry.holdingRanges(host, batch)) == [(first + 9, first + 15)]
+    assert [registry.balanceOf(x, batch) for x in (a, b, host)] == [7, 2, 7]
+    assert whole_list(registry.batchHolders, batch) == [a, b, host]
+    assert registry.accountInfo(a).nonEmptyHoldings == count_a + 1
+    assert whole_list(registry.accountBatches, a).count(batch) == 1
+    assert whole_list(registry.accountBatches, host)[0] == batch
+
+
 def test_periods_may_arrive_out_of_order_but_never_overlap(world: World) -> None:
     holder = world.jp.companies[0]
     world.issue("ID012", [(holder, 10)], start=BASE_TIME + 1000, end=BASE_TIME + 1999)
