@@ -16,14 +16,25 @@ import {TextChecks} from "./libraries/TextChecks.sol";
 /// @title JCMProjects: projects and issuance decisions of the JCM joint committees
 /// @notice Joint committees register projects here and issue credits for verified monitoring periods. This
 /// contract enforces what makes an issuance legitimate: a registered project of the committee's own country,
-/// monitoring periods that never overlap, no more credits than the verified reductions, and each decision id
-/// used once. The ledger (`JCMRegistry`) then assigns serials and credits the allocations.
+/// monitoring periods that never overlap, no more credits than the verified reductions, and one issuance per
+/// verification report (so an issuance decision executes once). The ledger (`JCMRegistry`) then assigns
+/// serials and credits the allocations.
 /// @dev Created by `JCMRegistry`'s constructor, which makes `registry` immutable and this contract its only
 /// minter. Committees are looked up on the registry, so governance keeps one list of them. A batch's issuance
 /// data is not kept in state: `BatchIssued` carries the full record and state keeps its hash, in the slot that
-/// marks the decision id used (`verifyBatch` checks a given record against it), plus only what later checks
-/// need: each batch's monitoring period (overlap check) and each report's use (capacity check). The ledger keeps
-/// the batch's country and serials, `JCMArticle6` its current authorization.
+/// marks its verification report used (`verifyBatch` checks a given record against it), plus only what later
+/// checks need: each batch's monitoring period (overlap check). The ledger keeps the batch's country and
+/// serials, `JCMArticle6` its current authorization.
+///
+/// In the JCM a verification report leads to one request for issuance and one issuance decision of the joint
+/// committee, which may issue fewer credits than verified but never a second batch from the same verification.
+/// So the report, not the decision id, is what an issuance uses up: one new slot per issuance (besides the
+/// period), keyed by the report hash, holds the batch and the record's commitment. A replayed issuance cites
+/// the same report and is refused. An issuance's decision id is the keccak256 of the committee's decision
+/// reference (`ProjectsDecisionRefMismatch` otherwise), which ties the record people read to the signed
+/// decision; it is not stored, so the ledger does not refuse an issuance for sharing its decision reference
+/// with another decision (two decisions both signed by the committee's two sides). A correction writes no
+/// batch, so its decision id is its marker (`correctionDecisionUsed`).
 contract JCMProjects is IJCMProjects {
     /// @notice Longest text (reference, title, methodology, authorization id) stored, in bytes.
     uint256 public constant MAX_TEXT_BYTES = 256;
@@ -40,10 +51,13 @@ contract JCMProjects is IJCMProjects {
     /// kept in 40 bits.
     uint64 public constant MAX_MONITORING_TIME = 1_099_511_627_775;
 
-    /// @dev How much of a verification report's verified reductions issuances have used.
-    struct ReportUse {
-        uint64 verifiedReductions;
-        uint64 issued;
+    /// @dev What a verification report's issuance leaves, in one slot: its batch (a batch id fits 40 bits,
+    /// `JCMRegistryState.Counters`; zero: the report was never cited) and the record's commitment, the high 27
+    /// bytes of the keccak256 of the `abi.encode`d `BatchInfo` that `BatchIssued` carried (216 bits: finding
+    /// another record with the same commitment still takes about 2^216 hashes).
+    struct ReportIssuance {
+        uint40 batchId;
+        bytes27 recordHash;
     }
 
     /// @dev Two consecutive batches' monitoring periods of a project (its `2k`-th and `2k+1`-th), in one slot:
@@ -73,21 +87,18 @@ contract JCMProjects is IJCMProjects {
         bytes32 validationReportHash;
     }
 
-    /// @dev What a correction's decision id maps to: it was used, and no batch record hashes to it.
-    bytes32 private constant _CORRECTION = bytes32(uint256(1));
-
     IJCMRegistry private immutable _registry;
     IJCMArticle6 private immutable _article6;
     mapping(bytes32 projectKey => StoredProject) private _projects;
     string[] private _projectRefs;
     mapping(bytes32 documentHash => bool) private _documentUsed;
-    /// @dev Zero while unused; then the keccak256 of the `abi.encode`d `BatchInfo` the issuance emitted, or
-    /// `_CORRECTION`.
-    mapping(bytes32 countryDecisionKey => bytes32 outcome) private _decisions;
+    /// @dev Correction decision ids used, per deciding committee's country (`_decisionKey`).
+    mapping(bytes32 countryDecisionKey => bool) private _corrections;
     /// @dev Per project, its batches' periods in issuance order, two a slot (period `i` is in pair `i / 2`);
     /// the count is `StoredProject.batchCount`.
     mapping(bytes32 projectKey => mapping(uint256 pair => StoredPeriodPair)) private _periods;
-    mapping(bytes32 reportHash => ReportUse) private _reports;
+    /// @dev The issuance of each verification report cited (at most one).
+    mapping(bytes32 reportHash => ReportIssuance) private _issuances;
 
     /// @param registry_ the ledger that creates this contract
     /// @param article6_ the ledger's Article 6 contract, which records each batch's authorization
@@ -131,22 +142,20 @@ contract JCMProjects is IJCMProjects {
     }
 
     /// @inheritdoc IJCMProjects
-    /// @dev Requirements: caller is the committee of the project's country; the decision id is new for that
-    /// country; 0 < quantity <= min(verified reductions, `MAX_ISSUANCE_QUANTITY`); the verification report hash
-    /// is non-zero and, across every issuance citing it, backs no more than its verified reductions; the
-    /// monitoring period is well formed and overlaps none of the project's batches (periods may arrive out of
-    /// order); the vintage is within `[MIN_VINTAGE, MAX_VINTAGE]`; and the ledger's requirements of
-    /// `IJCMRegistry.mint` (valid allocations adding up to the quantity).
+    /// @dev Requirements: caller is the committee of the project's country; the verification report hash is
+    /// non-zero and no earlier issuance cited it; 0 < quantity <= min(verified reductions,
+    /// `MAX_ISSUANCE_QUANTITY`); the monitoring period is well formed and overlaps none of the project's batches
+    /// (periods may arrive out of order); the vintage is within `[MIN_VINTAGE, MAX_VINTAGE]`; the decision id is
+    /// the keccak256 of the decision reference; and the ledger's requirements of `IJCMRegistry.mint` (valid
+    /// allocations adding up to the quantity).
     function issue(Issuance calldata issuance) external returns (uint256 batchId) {
         bytes32 key = keccak256(bytes(issuance.projectRef));
         StoredProject storage project = _projects[key];
         if (project.registeredAt == 0) revert ProjectsUnknownProject(issuance.projectRef);
         bytes2 country = project.country;
         _onlyCommittee(country);
-        bytes32 decisionKey = _decisionKey(country, issuance.decisionId);
-        _requireUnusedDecision(decisionKey, country, issuance.decisionId);
+        ReportIssuance storage report = _unusedReport(issuance.verificationReportHash);
         _checkIssuance(issuance, project, key);
-        _useReport(issuance);
         _checkText(issuance.authorizationId, false);
         _checkDecisionRef(issuance);
         uint32 index = project.batchCount;
@@ -164,13 +173,14 @@ contract JCMProjects is IJCMProjects {
         _storePeriod(key, index, batchId, issuance);
         _recordArticle6(batchId, country, firstSerial, toJapan, issuance);
         BatchInfo memory batch = _batchRecord(batchId, country, firstSerial, issuance);
-        _decisions[decisionKey] = keccak256(abi.encode(batch));
+        (report.batchId, report.recordHash) = (uint40(batchId), bytes27(keccak256(abi.encode(batch))));
         emit BatchIssued(batchId, key, issuance.decisionId, batch);
     }
 
     /// @inheritdoc IJCMProjects
-    /// @dev Requirements: caller is the committee of the batch's country; the decision id is new for that
-    /// country; and the ledger's requirements of `IJCMRegistry.cancelForCorrection`.
+    /// @dev Requirements: caller is the committee of the batch's country; no earlier correction of that
+    /// country's committees used the decision id; and the ledger's requirements of
+    /// `IJCMRegistry.cancelForCorrection`.
     function correct(bytes32 decisionId, address account, uint256 batchId, uint64 firstSerial, uint64 lastSerial)
         external
         returns (uint256 cancellationId)
@@ -179,8 +189,8 @@ contract JCMProjects is IJCMProjects {
         if (country == bytes2(0)) revert ProjectsUnknownBatch(batchId);
         _onlyCommittee(country);
         bytes32 decisionKey = _decisionKey(country, decisionId);
-        _requireUnusedDecision(decisionKey, country, decisionId);
-        _decisions[decisionKey] = _CORRECTION;
+        if (_corrections[decisionKey]) revert ProjectsDecisionAlreadyUsed(country, decisionId);
+        _corrections[decisionKey] = true;
         cancellationId = _registry.cancelForCorrection(decisionId, account, batchId, firstSerial, lastSerial);
         emit CreditsCorrected(decisionId, batchId, account, firstSerial, lastSerial, cancellationId);
     }
@@ -219,19 +229,19 @@ contract JCMProjects is IJCMProjects {
 
     /// @inheritdoc IJCMProjects
     function verifyBatch(BatchInfo calldata batch) external view returns (bool) {
-        bytes32 outcome = _decisions[_decisionKey(batch.country, batch.decisionId)];
-        return outcome != _CORRECTION && outcome == keccak256(abi.encode(batch));
+        ReportIssuance storage report = _issuances[batch.verificationReportHash];
+        return report.batchId != 0 && report.batchId == batch.id
+            && report.recordHash == bytes27(keccak256(abi.encode(batch)));
     }
 
     /// @inheritdoc IJCMProjects
-    function decisionUsed(bytes2 country, bytes32 decisionId) external view returns (bool) {
-        return _decisions[_decisionKey(country, decisionId)] != bytes32(0);
+    function correctionDecisionUsed(bytes2 country, bytes32 decisionId) external view returns (bool) {
+        return _corrections[_decisionKey(country, decisionId)];
     }
 
     /// @inheritdoc IJCMProjects
-    function reportUse(bytes32 reportHash) external view returns (uint64 verifiedReductions, uint64 issued) {
-        ReportUse storage use = _reports[reportHash];
-        return (use.verifiedReductions, use.issued);
+    function reportBatch(bytes32 reportHash) external view returns (uint256) {
+        return _issuances[reportHash].batchId;
     }
 
     /// @inheritdoc IJCMProjects
@@ -359,23 +369,13 @@ contract JCMProjects is IJCMProjects {
             : (pair.secondBatchId, pair.secondStart, pair.secondEnd);
     }
 
-    /// @dev One verification report backs at most its verified reductions, however many issuances cite it;
-    /// every issuance citing it must state the same verified reductions.
-    function _useReport(Issuance calldata issuance) private {
-        bytes32 reportHash = issuance.verificationReportHash;
+    /// @dev The slot of a verification report no issuance cited yet (`issue` fills it with the new batch). One
+    /// report, one issuance: this is also what makes an issuance decision execute once.
+    function _unusedReport(bytes32 reportHash) private view returns (ReportIssuance storage report) {
         if (reportHash == bytes32(0)) revert ProjectsMissingVerificationReport();
-        ReportUse storage use = _reports[reportHash];
-        (uint64 verified, uint64 issued) = (use.verifiedReductions, use.issued);
-        if (verified == 0) {
-            verified = issuance.verifiedReductions;
-        } else if (verified != issuance.verifiedReductions) {
-            revert ProjectsReportMismatch(reportHash, verified, issuance.verifiedReductions);
-        }
-        if (uint256(issued) + issuance.quantity > verified) {
-            revert ProjectsReportExhausted(reportHash, issued, issuance.quantity, verified);
-        }
-        // One write of the report's slot, new or not.
-        (use.verifiedReductions, use.issued) = (verified, issued + issuance.quantity);
+        report = _issuances[reportHash];
+        uint256 batchId = report.batchId;
+        if (batchId != 0) revert ProjectsReportAlreadyUsed(reportHash, batchId);
     }
 
     function _onlyCommittee(bytes2 country) private view {
@@ -383,12 +383,8 @@ contract JCMProjects is IJCMProjects {
         if (committee == address(0) || committee != msg.sender) revert ProjectsNotCommittee(country, msg.sender);
     }
 
-    /// @dev Decision ids are namespaced by the deciding committee's country: one committee's ids never
-    /// block another's, and a successor committee cannot reuse its predecessor's.
-    function _requireUnusedDecision(bytes32 key, bytes2 country, bytes32 decisionId) private view {
-        if (_decisions[key] != bytes32(0)) revert ProjectsDecisionAlreadyUsed(country, decisionId);
-    }
-
+    /// @dev Correction decision ids are namespaced by the deciding committee's country: one committee's ids
+    /// never block another's, and a successor committee cannot reuse its predecessor's.
     function _decisionKey(bytes2 country, bytes32 decisionId) private pure returns (bytes32) {
         return keccak256(abi.encode(country, decisionId));
     }

@@ -22,8 +22,9 @@ import {CommitteeReplacement, Correction, DecisionTypes, MembershipChange} from 
 /// decision. Binding: the EIP-712 domain holds the chain id and this contract's address; every
 /// decision holds the committee's `nonce` (its membership epoch, so a membership change voids every signature
 /// given under the old membership) and a `deadline`. Each exact decision executes once: registrations, issuances,
-/// corrections and membership changes by their own effect (a project reference and a decision id are accepted
-/// once, a membership change moves the nonce every signature is bound to), so they store nothing for it; the
+/// corrections and membership changes by their own effect (a project reference, an issuance's verification
+/// report and a correction's decision id are accepted once, a membership change moves the nonce every signature
+/// is bound to), so they store nothing for it; the
 /// kinds that could otherwise be replayed (committee replacement, Article 6 authorization and first-transfer
 /// definition, which can set a state back) are recorded by digest. Signers are checked in strictly ascending
 /// address order, so a member counts at most once by construction. Members may be contract wallets (ERC-1271).
@@ -291,8 +292,9 @@ contract JointCommittee is IJointCommittee, EIP712 {
     }
 
     /// @dev Whether a decision of `kind` must be recorded to run once. Not needed (saving a new storage slot per
-    /// decision): a registration's reference is registered once (`ProjectsAlreadyRegistered`); an issuance's and
-    /// a correction's decision id is used once per country (`ProjectsDecisionAlreadyUsed`); a membership change
+    /// decision): a registration's reference is registered once (`ProjectsAlreadyRegistered`); an issuance's
+    /// verification report is issued for once (`ProjectsReportAlreadyUsed`); a correction's decision id is used
+    /// once per country (`ProjectsDecisionAlreadyUsed`); a membership change
     /// moves the nonce (`CommitteeStaleNonce`). Needed: a committee replacement (the successor can hand the
     /// country back), an authorization and a first-transfer definition (a later decision can be undone by
     /// replaying an earlier one).

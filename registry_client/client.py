@@ -142,6 +142,16 @@ def _side(value: object, what: str = "registry side") -> str:
         ) from None
 
 
+def _hash32(value: str, what: str) -> bytes:
+    try:
+        raw = bytes.fromhex(value.removeprefix("0x"))
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        raise InvalidInput(f"{what} {value!r} is not 0x followed by 64 hex digits")
+    return raw
+
+
 def _positive(value: object, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         try:
@@ -1363,20 +1373,29 @@ class RegistryClient:
             serial = end + 1
         return found
 
-    def decision_used(self, country: str, decision_id: str) -> bool:
-        """Whether ``country``'s joint committee used an issuance or correction decision id
-        already (ids are namespaced per committee; each is used once)."""
-        raw = bytes.fromhex(decision_id.removeprefix("0x"))
+    def correction_decision_used(self, country: str, decision_id: str) -> bool:
+        """Whether a correction of ``country``'s joint committees used a decision id already
+        (correction ids are namespaced per country; each is used once). Issuances keep no such
+        marker: each uses up its verification report (:meth:`report_batch`)."""
+        raw = _hash32(decision_id, "decision id")
         code = side_bytes(_side(country, "country"))
-        fn = self._pf.decisionUsed(code, raw)
-        return bool(self._view(fn, "read whether a decision id was used"))
+        fn = self._pf.correctionDecisionUsed(code, raw)
+        return bool(self._view(fn, "read whether a correction decision id was used"))
+
+    def report_batch(self, report_hash: str) -> int | None:
+        """The batch issued for a verification report, or None if no issuance cited it (a
+        report is issued for once: a second issuance citing it is refused)."""
+        raw = _hash32(report_hash, "verification report hash")
+        batch = int(self._view(self._pf.reportBatch(raw), "read a verification report's batch"))
+        return batch or None
 
     def decision_warnings(self, decision: decisions.Decision) -> list[str]:
         """What the chain would refuse in ``decision`` as it stands now, as sentences (empty if
         nothing): an unknown or already registered project, a monitoring period that overlaps one
-        of the project's batches, a decision id the committee used already, an allocation or
-        correction account that is not an active account. The chain may change before the decision
-        is submitted, so these are warnings for whoever drafts or signs it; the contracts decide.
+        of the project's batches, a verification report issued for already, a correction decision
+        id the committee used already, an allocation or correction account that is not an active
+        account. The chain may change before the decision is submitted, so these are warnings for
+        whoever drafts or signs it; the contracts decide.
         """
         found: list[str] = []
         if isinstance(decision, decisions.RegisterProjectDecision):
@@ -1406,14 +1425,18 @@ class RegistryClient:
                 sides = {JAPAN, project.country}
                 for allocation in issuance.allocations:
                     found += self._receiving_problems(allocation.account, sides)
-                if self.decision_used(project.country, issuance.decision_id):
-                    found.append(f"decision id {issuance.decision_id} was used already")
+                batch_id = self.report_batch(issuance.verification_report_hash)
+                if batch_id is not None:
+                    found.append(
+                        f"verification report {issuance.verification_report_hash} was issued "
+                        f"for already, as batch {batch_id}"
+                    )
         elif isinstance(decision, decisions.CorrectCreditsDecision):
             correction = decision.correction
             country = self._view(
                 self._pf.batchCountry(correction.batch_id), "read the batch's country"
             )
-            if int.from_bytes(country, "big") and self.decision_used(
+            if int.from_bytes(country, "big") and self.correction_decision_used(
                 side_code(country), correction.decision_id
             ):
                 found.append(f"decision id {correction.decision_id} was used already")

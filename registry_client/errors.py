@@ -756,19 +756,12 @@ ERROR_MESSAGES: dict[str, ErrorMessage] = {
     "ProjectsMissingVerificationReport": _m(
         InvalidInput, lambda a: "an issuance needs the hash of its verification report (not zero)"
     ),
-    "ProjectsReportMismatch": _m(
-        InvalidInput,
+    "ProjectsReportAlreadyUsed": _m(
+        AlreadyExists,
         lambda a: (
-            f"verification report 0x{a['reportHash'].hex()} was cited before with "
-            f"{a['recorded']:,} t of verified reductions, now with {a['given']:,} t: cite it "
-            "with the same figure"
-        ),
-    ),
-    "ProjectsReportExhausted": _m(
-        InvalidInput,
-        lambda a: (
-            f"verification report 0x{a['reportHash'].hex()} verified {a['verifiedReductions']:,} "
-            f"t and already backs {_credits(a['issued'])}: {a['quantity']:,} more would exceed it"
+            f"verification report 0x{a['reportHash'].hex()} was already issued for, as batch "
+            f"{a['batchId']}: a verification leads to one issuance; cite the report of another "
+            "verified monitoring period"
         ),
     ),
     "ProjectsTooManyBatches": _m(
@@ -778,8 +771,8 @@ ERROR_MESSAGES: dict[str, ErrorMessage] = {
     "ProjectsDecisionAlreadyUsed": _m(
         AlreadyExists,
         lambda a: (
-            f"decision id 0x{a['decisionId'].hex()} was already used by the joint committee of "
-            f"{_side(a['country'])}: every issuance or correction needs a new decision id"
+            f"decision id 0x{a['decisionId'].hex()} was already used by a correction of the joint "
+            f"committee of {_side(a['country'])}: every correction needs a new decision id"
         ),
     ),
     "ProjectsDecisionRefMismatch": _m(

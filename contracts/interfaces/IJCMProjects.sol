@@ -36,7 +36,7 @@ interface IJCMProjects {
     error ProjectsQuantityExceedsVerified(uint256 quantity, uint256 verifiedReductions);
     /// @dev The vintage is outside `[min, max]`.
     error ProjectsInvalidVintage(uint16 vintage, uint16 min, uint16 max);
-    /// @dev The decision id was already used by an issuance or a correction of `country`'s committee.
+    /// @dev The correction decision id was already used by a correction of `country`'s committee.
     error ProjectsDecisionAlreadyUsed(bytes2 country, bytes32 decisionId);
     /// @dev A project reference is not the project's country code followed by three digits (`ID012`).
     error ProjectsInvalidRef(string ref, bytes2 country);
@@ -44,10 +44,9 @@ interface IJCMProjects {
     error ProjectsQuantityAboveCeiling(uint256 quantity, uint256 max);
     /// @dev The verification report hash is zero.
     error ProjectsMissingVerificationReport();
-    /// @dev The report was cited before with `recorded` verified reductions, now with `given`.
-    error ProjectsReportMismatch(bytes32 reportHash, uint64 recorded, uint64 given);
-    /// @dev The report backed `issued` credits already; `quantity` more would exceed its `verifiedReductions`.
-    error ProjectsReportExhausted(bytes32 reportHash, uint64 issued, uint64 quantity, uint64 verifiedReductions);
+    /// @dev The verification report was already issued for, as batch `batchId`: one verification, one issuance
+    /// (a replayed issuance decision cites the same report).
+    error ProjectsReportAlreadyUsed(bytes32 reportHash, uint256 batchId);
     /// @dev The decision id is not the keccak256 of the decision reference text.
     error ProjectsDecisionRefMismatch(string decisionRef, bytes32 decisionId);
     /// @dev The project has `max` batches, the most an out-of-order period is compared with.
@@ -84,7 +83,8 @@ interface IJCMProjects {
     /// @notice Registers a project. Only the joint committee of the project's country.
     function registerProject(ProjectRegistration calldata project) external;
 
-    /// @notice Issues one batch and credits its allocations. Only the joint committee of the project's country.
+    /// @notice Issues one batch for one verification report, never cited before, and credits its allocations.
+    /// Only the joint committee of the project's country.
     /// @return batchId the new batch's id (its ERC-1155 token id on the ledger)
     function issue(Issuance calldata issuance) external returns (uint256 batchId);
 
@@ -107,17 +107,18 @@ interface IJCMProjects {
     /// @notice The reference of the `index`-th registered project (0-based, in registration order).
     function projectRefAt(uint256 index) external view returns (string memory);
 
-    /// @notice Whether `batch` is exactly the record a `BatchIssued` event carried (every field, hashed with
-    /// `abi.encode`, equals the hash kept for its country's decision id), so a reader of events can prove a
-    /// batch's issuance data against the chain.
+    /// @notice Whether `batch` is exactly the record a `BatchIssued` event carried (its id is the batch issued
+    /// for its verification report, and every field, hashed with `abi.encode`, matches the commitment kept
+    /// for that report), so a reader of events can prove a batch's issuance data against the chain.
     function verifyBatch(BatchInfo calldata batch) external view returns (bool);
 
-    /// @notice Whether `country`'s committee already used a decision id.
-    function decisionUsed(bytes2 country, bytes32 decisionId) external view returns (bool);
+    /// @notice Whether a correction of `country`'s committees already used a decision id. Issuances keep no
+    /// decision-id marker: each uses up its verification report (`reportBatch`).
+    function correctionDecisionUsed(bytes2 country, bytes32 decisionId) external view returns (bool);
 
-    /// @notice The verified reductions a verification report states and how many credits issuances citing it
-    /// created so far.
-    function reportUse(bytes32 reportHash) external view returns (uint64 verifiedReductions, uint64 issued);
+    /// @notice The batch issued for a verification report, zero if no issuance cited it (each report is
+    /// issued for at most once).
+    function reportBatch(bytes32 reportHash) external view returns (uint256 batchId);
 
     /// @notice The batch ids of a project, in issuance order.
     function projectBatches(string calldata ref) external view returns (uint256[] memory);

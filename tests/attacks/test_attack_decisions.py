@@ -35,13 +35,13 @@ def test_replaying_an_executed_decision_is_refused(world: World) -> None:
     world.submit(ID, decision, signatures).expect_ok()
     batch_id = int(world.registry.call("batchCount"))
 
-    used = bytes.fromhex(decision.issuance.decision_id[2:])
+    used = bytes.fromhex(decision.issuance.verification_report_hash[2:])
     refused(
         world,
         lambda: world.submit(ID, decision, signatures),
-        "ProjectsDecisionAlreadyUsed",
-        country=ID,
-        decisionId=used,
+        "ProjectsReportAlreadyUsed",
+        reportHash=used,
+        batchId=batch_id,
     )
     # Other members' signatures over the same decision are the same decision: still executed once.
     japan, partner, _, _ = world.current_members(ID)
@@ -49,9 +49,9 @@ def test_replaying_an_executed_decision_is_refused(world: World) -> None:
     refused(
         world,
         lambda: world.submit(ID, decision, others),
-        "ProjectsDecisionAlreadyUsed",
-        country=ID,
-        decisionId=used,
+        "ProjectsReportAlreadyUsed",
+        reportHash=used,
+        batchId=batch_id,
     )
     assert world.balance(holder, batch_id) == 100
     assert int(world.registry.call("batchCount")) == batch_id
@@ -75,7 +75,7 @@ def test_every_kind_of_decision_executes_once(world: World) -> None:
 
     holder = _holder(world)
     issuance = world.issuance_decision(ID, "ID001", [(holder, 100)], label="once/issuance")
-    _replay(world, issuance, "ProjectsDecisionAlreadyUsed", country=ID)
+    _replay(world, issuance, "ProjectsReportAlreadyUsed")
     batch_id = int(world.registry.call("batchCount"))
 
     first = int(world.registry.call("batchState", batch_id)[1])
@@ -149,20 +149,24 @@ def test_a_committee_handed_back_its_country_cannot_replay_the_handover(world: W
     )
 
 
-def test_reusing_an_issued_decision_id_in_a_fresh_decision_is_refused(world: World) -> None:
+def test_reusing_an_issued_verification_report_in_a_fresh_decision_is_refused(
+    world: World,
+) -> None:
     holder = _holder(world)
     first = world.issuance_decision(ID, "ID001", [(holder, 100)], label="JC-ID-7")
     world.decide(ID, first).expect_ok()
-    # A later period, properly signed again, but under the decision id already used: a second issue.
-    again = world.issuance_decision(
-        ID, "ID001", [(holder, 100)], decision_ref=first.issuance.decision_ref
-    )
+    batch_id = int(world.registry.call("batchCount"))
+    report = first.issuance.verification_report_hash
+    # A later period under a new decision reference, properly signed again by both sides, but
+    # citing the verification report already issued for: a second issuance from one verification.
+    again = world.issuance_decision(ID, "ID001", [(holder, 100)], label="JC-ID-8", report=report)
+    assert again.issuance.decision_id != first.issuance.decision_id
     refused(
         world,
         lambda: world.decide(ID, again),
-        "ProjectsDecisionAlreadyUsed",
-        country=ID,
-        decisionId=bytes.fromhex(first.issuance.decision_id[2:]),
+        "ProjectsReportAlreadyUsed",
+        reportHash=bytes.fromhex(report[2:]),
+        batchId=batch_id,
     )
 
 

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 import pyte
+from eth_utils import keccak
 
 from registry_client import decisions
 from registry_client.cli import output
@@ -101,18 +102,23 @@ def test_sign_runs_the_decisions_own_checks_first(world: World, tmp_path: Path) 
 
 
 def test_decision_new_warns_when_the_chain_would_refuse(world: World, tmp_path: Path) -> None:
-    """ID012 had its last period end on 2024-06-30 and decision id JC-ID-2024-01 is used."""
+    """ID012 had its last period end on 2024-06-30, and batch 1 was issued for the verification
+    report of decision JC-ID-2024-01 (tests/support/cli.py)."""
     world.jcm.ok("account", "freeze", "globex", "--keystore", "registrar-jp")
+    used_report = "0x" + keccak(text="report JC-ID-2024-01").hex()
     drafted = world.jcm.json(
         "decision", "new", "issue", "--project", "ID012", "--decision-id", "JC-ID-2024-01",
         "--monitoring-start", "2024-06-01", "--monitoring-end", "2024-12-31",
-        "--quantity", "10", "--verification-report-hash", "0x" + "5e" * 32,
+        "--quantity", "10", "--verification-report-hash", used_report,
         "--allocate", "globex=5", "--allocate", "retirement-jp=5",
         "--out", str(tmp_path / "refused.json"),
     )  # fmt: skip
     warnings = "\n".join(drafted["warnings"])
     assert "overlaps batch 2 of project ID012, which covers 2024-01-01 to 2024-06-30" in warnings
-    assert "decision id 0x" in warnings and "was used already" in warnings
+    batch = world.batches["authorized"]
+    assert f"verification report {used_report} was issued for already, as batch {batch}" in (
+        warnings
+    )
     assert f"allocation account {world.address('globex')} is frozen" in warnings
     assert f"allocation account {world.address('retirement-jp')} is a retirement account" in (
         warnings

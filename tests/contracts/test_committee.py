@@ -123,8 +123,7 @@ def test_issue_credits_by_decision_to_both_sides(world: World) -> None:
     assert events(receipt, "BatchIssued")[0]["batchId"] == batch
     assert registry.balanceOf(jp_gov, batch) == 600 and registry.balanceOf(vn_company, batch) == 400
     assert bytes(registry.batchState(batch).country) == VN
-    assert world.projects.decisionUsed(VN, decision.issuance.decision_id)
-    assert not world.projects.decisionUsed(ID, decision.issuance.decision_id)
+    assert world.projects.reportBatch(decision.issuance.verification_report_hash) == batch
     # Every member signing (more than the thresholds) is accepted too.
     second = world.vn_issuance_decision([(vn_company, 10)])
     world.submit(second, sign(second, *world.japan_members, *world.partner_members))
@@ -373,19 +372,25 @@ def test_a_decision_executes_once(world: World) -> None:
     decision = world.vn_issuance_decision([(world.vn.companies[0], 5)])
     signatures = sign(decision, *members)
     world.submit(decision, signatures)
-    # An issuance runs once by its decision id: the committee records no digest, the ledger refuses.
-    with reverts("ProjectsDecisionAlreadyUsed", decisionId=decision.issuance.decision_id):
+    batch = int(world.registry.batchCount())
+    report = decision.issuance.verification_report_hash
+    # An issuance runs once by its verification report: the committee records no digest, the
+    # ledger refuses the report it used up.
+    with reverts("ProjectsReportAlreadyUsed", reportHash=report, batchId=batch):
         world.submit(decision, signatures)
     assert not world.joint.executed(decision.digest)
-    # The same issuance under a new deadline is another digest; the ledger refuses its id too.
+    # The same issuance under a new deadline, for a later period, is another digest; the ledger
+    # refuses its report too.
     again = world.vn_issuance_decision(
         [(world.vn.companies[0], 5)],
         decision=decision.issuance.decision_ref,
         start=decision.issuance.monitoring_end + 1,
         deadline=decision.deadline + 1,
+        report=bytes.fromhex(report[2:]),
     )
-    with reverts("ProjectsDecisionAlreadyUsed", decisionId=decision.issuance.decision_id):
+    with reverts("ProjectsReportAlreadyUsed", reportHash=report, batchId=batch):
         world.submit(again, sign(again, *members))
+    assert int(world.registry.batchCount()) == batch
 
 
 def test_a_project_of_another_country_is_refused(world: World) -> None:

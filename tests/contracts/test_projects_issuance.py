@@ -191,7 +191,9 @@ def test_issue_credits_allocations_with_global_serials(world: World) -> None:
     (first_transfer,) = events(receipt, "SerialsFirstTransferred")
     assert (first_transfer["fromParty"], first_transfer["toParty"]) == (ID, JP)
     assert [tuple(r) for r in first_transfer["ranges"]] == [(1, 3000)]
-    assert projects.decisionUsed(ID, issuance.decision_id)
+    # The verification report is used up by this batch; an issuance leaves no decision-id marker.
+    assert projects.reportBatch(issuance.verification_report_hash) == 1
+    assert not projects.correctionDecisionUsed(ID, issuance.decision_id)
     assert registry.balanceOf(jp_gov, 1) == 3000 and registry.balanceOf(id_company, 1) == 2000
     assert ranges(registry.holdingRanges(id_company, 1)) == [(3001, 5000)]
     assert whole_list(registry.batchHolders, 1) == [addr(jp_gov), addr(id_company)]
@@ -236,9 +238,16 @@ def test_batch_record_verifies_only_as_issued(world: World) -> None:
     world.projects.correct(
         correction, world.jp.government, 1, genuine[8], genuine[8], sender=world.committees[ID]
     )
-    assert world.projects.decisionUsed(ID, correction)
+    assert world.projects.correctionDecisionUsed(ID, correction)
     reused = (*genuine[:10], bytes.fromhex(correction[2:]), *genuine[11:])
     assert not world.projects.verifyBatch(reused)
+    # A record is looked up by its verification report: another batch's genuine record, given this
+    # batch's report, does not verify, nor does a record of an unused report.
+    second = world.issue_receipt("ID012", [(world.jp.government, 5)])
+    other = tuple(events(second, "BatchIssued")[0]["batch"])
+    assert world.projects.verifyBatch(other)
+    assert not world.projects.verifyBatch((*other[:12], genuine[12], *other[13:]))
+    assert not world.projects.verifyBatch((*genuine[:12], keccak(text="unused"), *genuine[13:]))
 
 
 def test_monitoring_periods_never_overlap(world: World) -> None:
@@ -446,21 +455,44 @@ def test_periods_kept_two_a_slot_are_each_checked_and_read_back(world: World) ->
     assert world.projects.projectInfo("ID013").batchCount == 0
 
 
-def test_a_verification_report_backs_at_most_its_verified_reductions(world: World) -> None:
+def test_a_verification_report_is_issued_for_once(world: World) -> None:
+    """One verification, one issuance: a second issuance citing the report is refused, whatever
+    its quantity, verified reductions, project or committee, and changes nothing."""
     holder = world.jp.companies[0]
     report = keccak(text="ID012 verification 2023")
-    world.issue("ID012", [(holder, 60)], verified=100, report=report)
-    assert tuple(world.projects.reportUse(report)) == (100, 60)
-    with reverts("ProjectsReportExhausted", reportHash=report, issued=60, quantity=41):
-        world.issue("ID012", [(holder, 41)], verified=100, report=report)
-    with reverts("ProjectsReportMismatch", reportHash=report, recorded=100, given=200):
-        world.issue("ID012", [(holder, 41)], verified=200, report=report)
-    world.issue("ID012", [(holder, 40)], verified=100, report=report)
-    assert tuple(world.projects.reportUse(report)) == (100, 100)
-    with reverts("ProjectsReportExhausted", issued=100, quantity=1, verifiedReductions=100):
-        world.issue("ID013", [(holder, 1)], verified=100, report=report)
+    assert world.projects.reportBatch(report) == 0
+    batch = world.issue("ID012", [(holder, 60)], verified=100, report=report)
+    assert world.projects.reportBatch(report) == batch
+    retries = (
+        ("ID012", 40, 100, world.committees[ID]),  # the rest of its verified reductions
+        ("ID012", 1, 100, world.committees[ID]),
+        ("ID012", 41, 200, world.committees[ID]),  # stating other verified reductions
+        ("ID013", 1, 100, world.committees[ID]),  # another project of the committee
+        ("TH001", 1, 100, world.committees[TH]),  # another country's committee
+    )
+    for ref, quantity, verified, committee in retries:
+        issuance = world.issuance(ref, [(holder, quantity)], verified=verified, report=report)
+        with reverts("ProjectsReportAlreadyUsed", reportHash=report, batchId=batch):
+            world.projects.issue(issuance.as_tuple(), sender=committee)
+    assert world.registry.batchCount() == batch
+    assert world.projects.projectInfo("ID012").batchCount == 1
+    assert world.projects.projectInfo("ID013").batchCount == 0
+    # The report check comes before the caller's other mistakes, so a replay reads as one.
+    with reverts("ProjectsReportAlreadyUsed", reportHash=report, batchId=batch):
+        world.issue("ID012", [(holder, 0)], report=report)
     with reverts("ProjectsMissingVerificationReport"):
         world.issue("ID012", [(holder, 1)], report=bytes(32))
+    # Only the project's committee reaches the report check: others are refused as callers.
+    with reverts("ProjectsNotCommittee", country=ID, caller=world.outsider):
+        world.projects.issue(
+            world.issuance("ID012", [(holder, 1)], report=report).as_tuple(),
+            sender=world.outsider,
+        )
+    # Another report of the same project is a new verification: issued for.
+    world.issue(
+        "ID012", [(holder, 40)], verified=100, report=keccak(text="ID012 verification 2024")
+    )
+    assert world.projects.reportBatch(keccak(text="ID012 verification 2024")) == batch + 1
 
 
 def test_one_issuance_cannot_exhaust_the_serial_space(world: World) -> None:
@@ -475,20 +507,44 @@ def test_one_issuance_cannot_exhaust_the_serial_space(world: World) -> None:
     assert world.registry.latestSerial() == ceiling
 
 
-def test_decision_ids_are_used_once_per_committee(world: World) -> None:
+def test_correction_decision_ids_are_used_once_per_committee(world: World) -> None:
+    holder = world.jp.companies[0]
+    batch = world.issue("ID012", [(holder, 10)])
+    th_batch = world.issue("TH001", [(world.th.companies[0], 10)])
+    decision = d.decision_id("JC-2024-fix-01")
+    world.projects.correct(decision, holder, batch, 1, 1, sender=world.committees[ID])
+    assert world.projects.correctionDecisionUsed(ID, decision)
+    assert not world.projects.correctionDecisionUsed(TH, decision)
+    with reverts("ProjectsDecisionAlreadyUsed", country=ID, decisionId=decision):
+        world.projects.correct(decision, holder, batch, 2, 2, sender=world.committees[ID])
+    # Another committee's ids are its own: the same id passes TH's check and reaches the ledger
+    # (which refuses only because TH has no cancellation account yet).
+    first = int(world.registry.batchState(th_batch).firstSerial)
+    with reverts("RegistryNoSideAccount", side=TH, kind=AccountKind.CANCELLATION):
+        world.projects.correct(
+            decision, world.th.companies[0], th_batch, first, first, sender=world.committees[TH]
+        )
+    assert not world.projects.correctionDecisionUsed(TH, decision)
+
+
+def test_an_issuances_decision_id_names_it_and_marks_nothing(world: World) -> None:
+    """An issuance uses up its verification report, not its decision id: the id is the keccak256
+    of the decision reference the record carries. Two issuance decisions signed with the same
+    reference but citing two verifications are two batches, each record proven on its own; a
+    correction may use the same reference."""
     holder = world.jp.companies[0]
     reference = "JC-ID-2024-01"
-    decision = d.decision_id(reference)
-    batch = world.issue("ID012", [(holder, 10)], decision=reference)
-    assert world.projects.decisionUsed(ID, decision)
-    assert not world.projects.decisionUsed(TH, decision)
-    with reverts("ProjectsDecisionAlreadyUsed", country=ID, decisionId=decision):
-        world.issue("ID012", [(holder, 10)], decision=reference)
-    with reverts("ProjectsDecisionAlreadyUsed", country=ID, decisionId=decision):
-        world.projects.correct(decision, holder, batch, 1, 1, sender=world.committees[ID])
-    # Another committee's ids are its own: the same text does not block it.
-    world.issue("TH001", [(holder, 10)], decision=reference)
-    assert world.projects.decisionUsed(TH, decision)
+    decision = bytes.fromhex(d.decision_id(reference)[2:])
+    receipts = [world.issue_receipt("ID012", [(holder, 10)], decision=reference) for _ in range(2)]
+    records = [BatchRecord(*events(r, "BatchIssued")[0]["batch"]) for r in receipts]
+    assert [r.id for r in records] == [1, 2]
+    assert records[0].verificationReportHash != records[1].verificationReportHash
+    for record in records:
+        assert record.decisionId == decision and record.decisionRef == reference
+        assert world.projects.verifyBatch(record)
+    assert not world.projects.correctionDecisionUsed(ID, decision)
+    world.projects.correct(decision, holder, 1, 1, 1, sender=world.committees[ID])
+    assert world.projects.correctionDecisionUsed(ID, decision)
 
 
 def test_issue_several_allocations_to_one_account_merge(world: World) -> None:

@@ -90,8 +90,8 @@ def _check_projects(
     assert len(set(documents)) == len(documents), "a project document hash was used twice"
 
     periods: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-    decision_ids: list[tuple[bytes, bytes]] = []
-    reports: dict[bytes, list[int]] = {}
+    correction_ids: list[tuple[bytes, bytes]] = []
+    report_batch: dict[bytes, int] = {}
     country_of: dict[int, bytes] = {}
     records = issued_batches(world.projects)
     assert sorted(records) == list(range(1, batch_count + 1)), "a batch without its BatchIssued"
@@ -100,21 +100,20 @@ def _check_projects(
         assert start <= end, f"batch {batch_id}: monitoring period ends before it starts"
         periods[info[1]].append((start, end, batch_id))
         country_of[batch_id] = bytes(info[2])
-        decision_ids.append((bytes(info[2]), bytes(info[10])))
         # the decision reference people read is the text the decision id hashes
         assert keccak(text=info[11]) == bytes(info[10]), f"batch {batch_id}: decision reference"
-        report = reports.setdefault(bytes(info[12]), [int(info[7]), 0])
-        assert report[0] == int(info[7]), f"batch {batch_id}: its report states other reductions"
-        report[1] += int(info[6])
-    for report_hash, (verified, issued) in reports.items():
-        assert issued <= verified, (
-            f"report 0x{report_hash.hex()} backs {issued} credits, verified {verified}"
+        # one verification, one issuance, of no more than its verified reductions
+        report = bytes(info[12])
+        assert report not in report_batch, (
+            f"batches {report_batch.get(report)} and {batch_id} cite report 0x{report.hex()}"
         )
+        report_batch[report] = batch_id
+        assert int(info[6]) <= int(info[7]), f"batch {batch_id}: more than its verified reductions"
     for record in snapshot.cancellations.values():
         decision = record.details[2]
         if decision != b"\x00" * 32:
-            decision_ids.append((country_of[record.batch_id], decision))
-    assert len(set(decision_ids)) == len(decision_ids), "a committee used a decision id twice"
+            correction_ids.append((country_of[record.batch_id], decision))
+    assert len(set(correction_ids)) == len(correction_ids), "a correction decision id used twice"
     for ref, spans in periods.items():
         spans.sort()
         for (_, end, earlier), (start, _, later) in pairwise(spans):

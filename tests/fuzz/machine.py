@@ -71,7 +71,7 @@ REFUSED_DECISIONS = (
     "tampered",
     "duplicate",
     "unsorted",
-    "reused_decision_id",
+    "reused_report",
     "overlap",
     "exceeds_verified",
     "wrong_committee",
@@ -620,10 +620,10 @@ class RegistryMachine(RuleBasedStateMachine):
             update["nonce"] = committee.nonce - 1 if committee.nonce else committee.nonce + 1
         elif variant == "expired":
             update["deadline"] = 1000
-        elif variant == "reused_decision_id" and self.model.decision_ids:
-            # an id of this committee (refused) or of the other one (namespaced: accepted)
-            _, reused = self.rnd.choice(sorted(self.model.decision_ids))
-            issuance = issuance.model_copy(update={"decision_id": reused})
+        elif variant == "reused_report" and self.model.reports:
+            # a verification report either committee issued for already: refused, whatever else
+            reused = self.rnd.choice(sorted(self.model.reports))
+            issuance = issuance.model_copy(update={"verification_report_hash": reused})
         elif variant == "overlap":
             project = self.model.projects[issuance.project_ref]
             if project.batches:
@@ -704,8 +704,9 @@ class RegistryMachine(RuleBasedStateMachine):
             label=self._label("correct"),
             nonce=self.model.committees[country].nonce,
         )
-        if roll == 10 and self.model.decision_ids:
-            _, reused = self.rnd.choice(sorted(self.model.decision_ids))
+        if roll == 10 and self.model.correction_ids:
+            # a correction id of this committee (refused) or of the other one (namespaced)
+            _, reused = self.rnd.choice(sorted(self.model.correction_ids))
             decision = rebuilt(
                 decision, correction=decision.correction.model_copy(update={"decision_id": reused})
             )
@@ -1088,10 +1089,8 @@ def initial_model(world: World) -> Model:
         )
         if model.batches[batch_id].any_first_transfer:
             model.first_transferring.add(bytes(info[2]))
-        model.decision_ids.add((bytes(info[2]), "0x" + bytes(info[10]).hex()))
         model.projects[info[1]].periods.append((batch_id, int(info[3]), int(info[4])))
-        report = model.reports.setdefault("0x" + bytes(info[12]).hex(), [int(info[7]), 0])
-        report[1] += int(info[6])
+        model.reports["0x" + bytes(info[12]).hex()] = batch_id
         for address, account in model.accounts.items():
             ranges = [
                 (int(a), int(b)) for a, b in registry.call("holdingRanges", address, batch_id)

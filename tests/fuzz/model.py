@@ -240,10 +240,11 @@ class Model:
     holdings: dict[tuple[str, int], list[Range]] = field(default_factory=dict)
     batches: dict[int, BatchModel] = field(default_factory=dict)
     projects: dict[str, ProjectModel] = field(default_factory=dict)
-    #: (country, decision id): ids are namespaced by the deciding committee's country
-    decision_ids: set[tuple[bytes, str]] = field(default_factory=set)
-    #: verification report hash -> [verified reductions, credits issued citing it]
-    reports: dict[str, list[int]] = field(default_factory=dict)
+    #: (country, decision id) of corrections: ids are namespaced by the deciding committee's
+    #: country (issuances keep no decision-id marker: each uses up its report)
+    correction_ids: set[tuple[bytes, str]] = field(default_factory=set)
+    #: verification report hash -> the batch issued for it (one issuance per report)
+    reports: dict[str, int] = field(default_factory=dict)
     documents: set[str] = field(default_factory=set)
     executed: set[str] = field(default_factory=set)
     paused: bool = False
@@ -712,8 +713,14 @@ class Model:
                 "ProjectsNotCommittee",
                 {"country": project.country, "caller": self.committees[country].address},
             )
-        if (project.country, issuance.decision_id) in self.decision_ids:
-            return Expected("ProjectsDecisionAlreadyUsed", {"country": project.country})
+        report = issuance.verification_report_hash
+        if int(report, 16) == 0:
+            return Expected("ProjectsMissingVerificationReport")
+        if report in self.reports:
+            return Expected(
+                "ProjectsReportAlreadyUsed",
+                {"reportHash": bytes.fromhex(report[2:]), "batchId": self.reports[report]},
+            )
         if issuance.quantity == 0:
             return Expected("ProjectsZeroQuantity")
         if issuance.quantity > issuance.verified_reductions:
@@ -735,11 +742,6 @@ class Model:
                 )
         if not MIN_VINTAGE <= issuance.vintage <= MAX_VINTAGE:
             return Expected("ProjectsInvalidVintage")
-        report = self.reports.get(issuance.verification_report_hash)
-        if report is not None and report[0] != issuance.verified_reductions:
-            return Expected("ProjectsReportMismatch")
-        if report is not None and report[1] + issuance.quantity > report[0]:
-            return Expected("ProjectsReportExhausted")
         if decision_id(issuance.decision_ref) != issuance.decision_id:
             # a decision id taken from another decision: its reference no longer hashes to it
             return Expected("ProjectsDecisionRefMismatch", {"decisionRef": issuance.decision_ref})
@@ -790,11 +792,7 @@ class Model:
         project.last_end = max(project.last_end, issuance.monitoring_end)
         project.batches += 1
         project.periods.append((batch_id, issuance.monitoring_start, issuance.monitoring_end))
-        self.decision_ids.add((country, issuance.decision_id))
-        report = self.reports.setdefault(
-            issuance.verification_report_hash, [issuance.verified_reductions, 0]
-        )
-        report[1] += issuance.quantity
+        self.reports[issuance.verification_report_hash] = batch_id
         # Japan's allocations take the batch's lowest serials, the host's the rest, each side in the
         # decision's order.
         japan = [a for a in issuance.allocations if self.accounts[a.account].side != country]
@@ -825,7 +823,7 @@ class Model:
                 "ProjectsNotCommittee",
                 {"country": batch.country, "caller": self.committees[country].address},
             )
-        if (country, correction.decision_id) in self.decision_ids:
+        if (country, correction.decision_id) in self.correction_ids:
             return Expected("ProjectsDecisionAlreadyUsed", {"country": country})
         account = self._account(correction.account)
         if account is None:
@@ -856,7 +854,7 @@ class Model:
         )
         assert ranges is not None and not problem
         self.holdings[key] = ranges
-        self.decision_ids.add((country, correction.decision_id))
+        self.correction_ids.add((country, correction.decision_id))
 
     def predict_members(self, country: bytes, change: Any) -> Prediction:
         """``JointCommittee._setMembers`` after authorization."""

@@ -272,8 +272,10 @@ class World:
         deadline: int = FAR_DEADLINE,
         domain: d.CommitteeDomain | None = None,
         decision_ref: str | None = None,
+        report: str | None = None,
     ) -> d.IssueCreditsDecision:
-        """An issuance decision for the project's next monitoring period (or from ``start``)."""
+        """An issuance decision for the project's next monitoring period (or from ``start``),
+        citing verification report ``report`` (a hash; by default one of its own)."""
         info = self.projects.call("projectInfo", ref)
         batches, last_end = int(info[8]), int(info[7])
         if start is None:
@@ -288,8 +290,8 @@ class World:
             vintage=2023,
             quantity=quantity,
             verified_reductions=quantity if verified is None else verified,
-            verification_report_hash="0x"
-            + keccak(text=f"{ref}/report/{label or batches + 1}").hex(),
+            verification_report_hash=report
+            or "0x" + keccak(text=f"{ref}/report/{label or batches + 1}").hex(),
             authorization=d.Authorization(authorization),
             authorization_id="ITMO-AUTH-1" if authorization else "",
             authorization_date=BASE_TIME if authorization else 0,

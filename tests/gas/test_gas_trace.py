@@ -68,5 +68,7 @@ def test_an_issuances_period_opens_a_pair_slot_or_fills_its_other_half(
     filling, opening = traced[ISSUANCE], traced[OTHER_PERIOD_POSITION]
     assert opening.parts["JCMProjects"].new_slots == filling.parts["JCMProjects"].new_slots + 1
     assert _new_slots(opening) == _new_slots(filling) + 1
-    assert _new_slots(filling) == 8  # 4 holdings, the batch in the ledger and in JCMArticle6,
-    # the decision's commitment, the verification report's use
+    # 4 holdings, the batch in the ledger and in JCMArticle6, and in JCMProjects the verification
+    # report's marker, which holds the batch record's commitment (one report, one issuance)
+    assert _new_slots(filling) == 7
+    assert filling.parts["JCMProjects"].new_slots == 1

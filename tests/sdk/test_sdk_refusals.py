@@ -147,7 +147,7 @@ def test_too_few_signatures_on_one_side(world: World) -> None:
 def test_decision_refusals(world: World) -> None:
     anyone = world.client(world.outsider)
     issuance = world.issuance(
-        "JC-ID-2024-issuance-1",  # the id batch 1 already used
+        "JC-ID-2024-issuance-1",  # batch 1's decision, citing its verification report
         [(world.carol.address, 10)],
         start="2024-01-01",
         end="2024-01-31",
@@ -155,7 +155,7 @@ def test_decision_refusals(world: World) -> None:
     decision = world.decision_for(anyone, issuance=issuance)
     refused(
         world, world.outsider, lambda c: c.submit_decision(decision, world.sign(decision)),
-        AlreadyExists, "was already used",
+        AlreadyExists, "was already issued for, as batch 1",
     )  # fmt: skip
     stale = type(decision).model_validate({**decision.model_dump(), "nonce": 5})
     refused(
