@@ -18,8 +18,8 @@ import {TextChecks} from "./libraries/TextChecks.sol";
 /// the rules, the treatment of Japan's share at issuance and why only the host party's members sign
 /// authorizations). First transfer is a property of each serial: the serials a movement first-transfers are
 /// recorded with when, from which party and to which, and emitted as exactly those ranges.
-/// @dev Created by `JCMRegistry`'s constructor, so `registry` is immutable and trusted; it calls back into the
-/// registry only to read a country's current committee. Per batch, first-transfer records are kept sorted by
+/// @dev Created by `JCMRegistry`'s constructor, so `registry` and `projects` are immutable and trusted; it calls
+/// back into the registry only to read a country's current committee and a batch's serials. Per batch, first-transfer records are kept sorted by
 /// serial and disjoint, at most `MAX_FIRST_TRANSFER_RANGES` of them: a lookup is a binary search, and one
 /// movement inserts all its new records in one merge from the back, so a movement costs O(records after its
 /// serials + its ranges), and a first transfer at the batch's end (the usual case) shifts nothing.
@@ -58,6 +58,7 @@ contract JCMArticle6 is IJCMArticle6 {
     }
 
     IJCMRegistry private immutable _registry;
+    address private immutable _projects;
     mapping(uint256 batchId => StoredBatch) private _batches;
     // slither-disable-next-line uninitialized-state (written through storage pointers: `_insert`)
     mapping(uint256 batchId => mapping(uint256 index => FirstTransferRecord)) private _records;
@@ -71,8 +72,11 @@ contract JCMArticle6 is IJCMArticle6 {
     mapping(bytes2 country => CountryState) private _countries;
 
     /// @param registry_ the ledger that creates this contract (and then its projects contract)
-    constructor(IJCMRegistry registry_) {
+    /// @param projects_ the projects contract the ledger creates next, whose address it knows in advance: the only
+    /// caller of `recordIssuance`, kept here so that an issuance does not ask the ledger for it
+    constructor(IJCMRegistry registry_, address projects_) {
         _registry = registry_;
+        _projects = projects_;
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -94,7 +98,7 @@ contract JCMArticle6 is IJCMArticle6 {
         uint64 firstSerial,
         uint64 toJapan
     ) external {
-        if (msg.sender != _registry.projects()) revert Article6NotProjects(msg.sender);
+        if (msg.sender != _projects) revert Article6NotProjects(msg.sender);
         if (authorizationDate > type(uint40).max) {
             revert Article6InvalidAuthorizationDate(authorizationDate, block.timestamp);
         }
@@ -235,7 +239,7 @@ contract JCMArticle6 is IJCMArticle6 {
 
     /// @inheritdoc IJCMArticle6
     function projects() external view returns (address) {
-        return _registry.projects();
+        return _projects;
     }
 
     /// @inheritdoc IJCMArticle6

@@ -172,9 +172,9 @@ contract JCMProjects is IJCMProjects {
         (batchId, firstSerial, toJapan) = _registry.mint(country, issuance.quantity, issuance.allocations);
         _storePeriod(key, index, batchId, issuance);
         _recordArticle6(batchId, country, firstSerial, toJapan, issuance);
-        BatchInfo memory batch = _batchRecord(batchId, country, firstSerial, issuance);
-        (report.batchId, report.recordHash) = (uint40(batchId), bytes27(keccak256(abi.encode(batch))));
-        emit BatchIssued(batchId, key, issuance.decisionId, batch);
+        bytes memory record = abi.encode(_batchRecord(batchId, country, firstSerial, issuance));
+        (report.batchId, report.recordHash) = (uint40(batchId), bytes27(keccak256(record)));
+        _emitBatchIssued(batchId, key, issuance.decisionId, record);
     }
 
     /// @inheritdoc IJCMProjects
@@ -288,6 +288,16 @@ contract JCMProjects is IJCMProjects {
         _article6.recordIssuance(
             batchId, country, issuance.authorization, issuance.authorizationDate, firstSerial, toJapan
         );
+    }
+
+    /// @dev Emits `BatchIssued(batchId, projectKey, decisionId, batch)` with `record` = `abi.encode(batch)` as
+    /// its data, which is exactly what `emit` would log (an event's data is the ABI encoding of its non-indexed
+    /// arguments, here one tuple), so the record is encoded once for its commitment and its event.
+    function _emitBatchIssued(uint256 batchId, bytes32 projectKey, bytes32 decisionId, bytes memory record) private {
+        bytes32 topic = BatchIssued.selector;
+        assembly ("memory-safe") {
+            log4(add(record, 0x20), mload(record), topic, batchId, projectKey, decisionId)
+        }
     }
 
     /// @dev The issuance's full record as `BatchIssued` carries it and `verifyBatch` checks it: the

@@ -78,10 +78,24 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         _uri = uri_;
         _sides[JAPAN].exists = true;
         _setUpAuthority(JAPAN, japanAuthority);
-        article6 = address(new JCMArticle6(this));
-        projects = address(new JCMProjects(this, IJCMArticle6(article6)));
+        // JCMArticle6 takes issuances only from the projects contract, which needs JCMArticle6's address to be
+        // created: the projects contract's address is known first, as this constructor's second creation.
+        address expectedProjects = _createdAddress(2);
+        article6 = address(new JCMArticle6(this, expectedProjects));
+        address projects_ = address(new JCMProjects(this, IJCMArticle6(article6)));
+        assert(projects_ == expectedProjects);
+        projects = projects_;
         governance = address(new JCMGovernance(this));
         adminModule = address(new JCMRegistryAdmin());
+    }
+
+    /// @dev The address of this contract's `nonce`-th creation (a contract's nonce starts at 1, EIP-161; here at
+    /// most 127): the last 20 bytes of keccak256(rlp([address(this), nonce])), whose RLP is 0xd6, 0x94, the
+    /// address, then the nonce as one byte.
+    function _createdAddress(uint8 nonce) private view returns (address) {
+        return address(
+            uint160(uint256(keccak256(abi.encodePacked(bytes1(0xd6), bytes1(0x94), address(this), bytes1(nonce)))))
+        );
     }
 
     // ------------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from registry_client.domain import (
     RetirementPurpose,
     SerialLocation,
 )
-from support.batches import BatchRecord
+from support.batches import BatchRecord, encode_record
 from support.contracts import (
     BASE_TIME,
     DAY,
@@ -209,6 +209,13 @@ def test_issue_credits_allocations_with_global_serials(world: World) -> None:
     assert registry.latestSerial() == 5007
 
 
+#: ``BatchInfo``'s field types in order (RegistryTypes.sol), as the event signature spells them.
+BATCH_INFO_TYPES = (
+    "uint256,string,bytes2,uint64,uint64,uint16,uint64,uint64,uint64,uint64,bytes32,string,"
+    "bytes32,uint8,string,uint64,uint64,bool"
+)
+
+
 def _forged(value: Any) -> Any:
     """``value`` changed, keeping its ABI type."""
     if isinstance(value, bool):
@@ -230,6 +237,16 @@ def test_batch_record_verifies_only_as_issued(world: World) -> None:
     (issued,) = events(receipt, "BatchIssued")
     genuine = tuple(issued["batch"])
     assert world.projects.verifyBatch(genuine)
+    # The log is exactly what `emit BatchIssued(...)` would write (JCMProjects logs the bytes it
+    # hashed): the three indexed topics, and the record's ABI encoding as the data.
+    (log,) = [g for g in receipt.logs if g["address"] == world.projects.address]
+    assert [bytes(t) for t in log["topics"]] == [
+        keccak(text=f"BatchIssued(uint256,bytes32,bytes32,({BATCH_INFO_TYPES}))"),
+        (1).to_bytes(32, "big"),
+        keccak(text="ID012"),
+        bytes(genuine[10]),
+    ]
+    assert bytes(log["data"]) == encode_record(genuine)
     for index in range(len(genuine)):
         forged = (*genuine[:index], _forged(genuine[index]), *genuine[index + 1 :])
         assert not world.projects.verifyBatch(forged), f"field {index} changed still verifies"

@@ -19,7 +19,7 @@ from collections import namedtuple
 from collections.abc import Mapping
 from typing import Any, cast
 
-from eth_abi import decode as abi_decode
+from eth_abi import decode as abi_decode, encode as abi_encode
 from eth_typing import ABIEvent
 from eth_utils import event_abi_to_log_topic
 from eth_utils.abi import collapse_if_tuple
@@ -55,6 +55,11 @@ def _logs(projects: Any) -> list[Mapping[str, Any]]:
 
 def _bytes(value: Any) -> bytes:
     return bytes.fromhex(value[2:]) if isinstance(value, str) else bytes(value)
+
+
+def encode_record(record: tuple[Any, ...]) -> bytes:
+    """``record`` ABI-encoded as the data of its ``BatchIssued`` log (the one tuple argument)."""
+    return abi_encode([collapse_if_tuple(_BATCH)], [record])
 
 
 def decode_records(logs: list[Mapping[str, Any]]) -> list[tuple[int, tuple[Any, ...]]]:
