@@ -87,32 +87,33 @@ library DecisionTypes {
         );
     }
 
-    function hashIssueCredits(Issuance calldata i, uint256 nonce, uint256 deadline) internal pure returns (bytes32) {
-        // Two encodings of static words concatenated equal one encoding, and keep the stack shallow.
-        return keccak256(
-            bytes.concat(
-                abi.encode(
-                    ISSUE_CREDITS_TYPEHASH,
-                    i.decisionId,
-                    keccak256(bytes(i.decisionRef)),
-                    keccak256(bytes(i.projectRef)),
-                    i.monitoringStart,
-                    i.monitoringEnd,
-                    i.vintage,
-                    i.quantity,
-                    i.verifiedReductions
-                ),
-                abi.encode(
-                    i.verificationReportHash,
-                    uint8(i.authorization),
-                    keccak256(bytes(i.authorizationId)),
-                    i.authorizationDate,
-                    _hashAllocations(i.allocations),
-                    nonce,
-                    deadline
-                )
-            )
-        );
+    /// @dev `ISSUE_CREDITS_TYPEHASH` lists `Issuance`'s members in their declaration order, so the struct's
+    /// ABI head in calldata (13 words) is the typed-data encoding's words 1-13 except for the four dynamic
+    /// members, whose offsets are overwritten with their hashes: one copy instead of decoding each member.
+    /// Static members are hashed as given; with dirty high bits (no standard encoder produces them) the digest
+    /// is one no member signed, and `JCMProjects` refuses to decode them anyway.
+    function hashIssueCredits(Issuance calldata i, uint256 nonce, uint256 deadline)
+        internal
+        pure
+        returns (bytes32 structHash)
+    {
+        bytes32 decisionRefHash = _hashCalldata(bytes(i.decisionRef));
+        bytes32 projectRefHash = _hashCalldata(bytes(i.projectRef));
+        bytes32 authorizationIdHash = _hashCalldata(bytes(i.authorizationId));
+        bytes32 allocationsHash = _hashAllocations(i.allocations);
+        bytes32 typeHash = ISSUE_CREDITS_TYPEHASH;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, typeHash)
+            calldatacopy(add(m, 0x20), i, 0x1a0)
+            mstore(add(m, 0x40), decisionRefHash)
+            mstore(add(m, 0x60), projectRefHash)
+            mstore(add(m, 0x160), authorizationIdHash)
+            mstore(add(m, 0x1a0), allocationsHash)
+            mstore(add(m, 0x1c0), nonce)
+            mstore(add(m, 0x1e0), deadline)
+            structHash := keccak256(m, 0x200)
+        }
     }
 
     function hashCorrectCredits(Correction calldata c, uint256 nonce, uint256 deadline)
@@ -186,11 +187,30 @@ library DecisionTypes {
         return keccak256(abi.encode(SET_FIRST_TRANSFER_DEFINITION_TYPEHASH, uint8(r.definition), nonce, deadline));
     }
 
-    function _hashAllocations(Allocation[] calldata allocations) private pure returns (bytes32) {
-        bytes32[] memory hashes = new bytes32[](allocations.length);
-        for (uint256 k = 0; k < allocations.length; k++) {
-            hashes[k] = keccak256(abi.encode(ALLOCATION_TYPEHASH, allocations[k].account, allocations[k].amount));
+    /// @dev `keccak256` of the concatenated `Allocation` struct hashes. An allocation's two static words are
+    /// its encoding after the type hash, copied as given (see `hashIssueCredits`). Scratch memory past the free
+    /// pointer holds the hashes, then one allocation's encoding.
+    function _hashAllocations(Allocation[] calldata allocations) private pure returns (bytes32 result) {
+        bytes32 typeHash = ALLOCATION_TYPEHASH;
+        assembly ("memory-safe") {
+            let hashes := mload(0x40)
+            let size := shl(5, allocations.length)
+            let encoding := add(hashes, size)
+            mstore(encoding, typeHash)
+            for { let k := 0 } lt(k, size) { k := add(k, 0x20) } {
+                calldatacopy(add(encoding, 0x20), add(allocations.offset, shl(1, k)), 0x40)
+                mstore(add(hashes, k), keccak256(encoding, 0x60))
+            }
+            result := keccak256(hashes, size)
         }
-        return keccak256(abi.encodePacked(hashes));
+    }
+
+    /// @dev `keccak256` of bytes in calldata, hashed in scratch memory without allocating a copy.
+    function _hashCalldata(bytes calldata data) private pure returns (bytes32 result) {
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            calldatacopy(m, data.offset, data.length)
+            result := keccak256(m, data.length)
+        }
     }
 }
