@@ -3,8 +3,9 @@
 One :class:`Applier` applies the events of one block range inside one database transaction. It keeps
 the holdings the range touches in memory (loaded on first use), appends rows to write, and flushes
 everything at the end with bulk statements. Holdings are derived from the movement events alone
-(``CreditsIssued``, ``CreditsTransferred``, ``CreditsRetired``, ``CreditsCancelled`` carry the exact
-ranges); nothing is read back from the chain.
+(``CreditsTransferred``, ``CreditsRetired``, ``CreditsCancelled`` carry the exact ranges; an
+issuance's follow from its mints and its ``BatchIssued``: :meth:`Applier._on_BatchIssued`); nothing
+is read back from the chain.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from api.tables import (
     table_of,
 )
 from registry_client.domain import (
+    JAPAN,
     AccountKind,
     AccountStatus,
     Authorization,
@@ -53,8 +55,6 @@ from registry_client.domain import (
 )
 
 NOT_INDEXED: dict[str, str] = {
-    "TransferSingle": "the ERC-1155 mirror of CreditsIssued, CreditsTransferred, CreditsRetired "
-    "and CreditsCancelled, which carry the exact serial ranges the index keeps",
     "TransferBatch": "the registry never moves several batches in one call, so never emitted",
     "ApprovalForAll": "never emitted: registry credits have no operators (setApprovalForAll "
     "reverts)",
@@ -115,7 +115,8 @@ def enum_name(names: tuple[str, ...], value: int) -> str:
 class DecodedLog:
     """A log with where it came from, its topics and data kept as the node answered them; its
     arguments are decoded on first use (:attr:`args`), so a log that is only kept verbatim
-    (:data:`NOT_INDEXED`, half of a transfer's logs) is never decoded."""
+    (:data:`NOT_INDEXED`, or a ``TransferSingle`` that is not a mint: half of a transfer's logs)
+    is never decoded."""
 
     role: ContractRole
     name: str
@@ -165,6 +166,15 @@ class AccountFacts:
 
     side: str
     kind: str
+
+
+@dataclass(slots=True)
+class _Mint:
+    """One allocation of an issuance, as its ``TransferSingle`` from the zero address gave it."""
+
+    account: str
+    quantity: int
+    log: DecodedLog
 
 
 @dataclass(slots=True)
@@ -243,7 +253,9 @@ class Applier(GovernanceHandlers, Article6Handlers):
         self._movements: list[tuple[Any, ...]] = []
         self._movement_ranges: list[tuple[Any, ...]] = []
         self._holding_ranges: list[list[Any]] = []
-        self._batches: dict[int, dict[str, Any]] = {}
+        # Each batch's mints, in log order, until its BatchIssued (same transaction) gives their
+        # serials.
+        self._mints: dict[int, list[_Mint]] = {}
         # Pieces of the holdings this range touched, shared with the cache (their ``row`` is reset
         # once written; the cache is dropped if the transaction fails).
         self._pieces = cache.pieces
@@ -560,26 +572,40 @@ class Applier(GovernanceHandlers, Article6Handlers):
             },
         )
 
-    def _on_BatchCreated(self, log: DecodedLog) -> None:
+    def _on_TransferSingle(self, log: DecodedLog) -> None:
+        """Keep an issuance's mint (from the zero address) until its batch's ``BatchIssued``. Any
+        other ``TransferSingle`` mirrors a ``CreditsTransferred``, ``CreditsRetired`` or
+        ``CreditsCancelled`` of the same transaction, which carries its exact ranges: it is only
+        kept verbatim, undecoded (``from`` is read from its topic)."""
+        if log.role != "registry" or int(log.topics[2], 16) != 0:
+            return
         a = log.args
-        self._batches[a["batchId"]] = {
-            "id": a["batchId"],
-            "created_log_index": log.log_index,
-            "country": a["country"],
-            "first_serial": a["firstSerial"],
-            "last_serial": a["lastSerial"],
-            "quantity": a["lastSerial"] - a["firstSerial"] + 1,
-        }
+        self._mints.setdefault(a["id"], []).append(_Mint(a["to"], a["value"], log))
 
     def _on_BatchIssued(self, log: DecodedLog) -> None:
+        """A batch and its allocations: the ledger's mints before it in the same transaction credit
+        the accounts, and their serials follow the rule of ``IJCMRegistry.mint`` (Japan's
+        allocations take the batch's lowest serials, the host's the rest, each side in the
+        decision's order, which is the mints' log order)."""
         info = log.args["batch"]
         batch_id = log.args["batchId"]
-        pending = self._batches.get(batch_id)
-        if pending is None:
-            raise IndexIntegrityError(f"BatchIssued for batch {batch_id} without its BatchCreated")
-        pending.update(
+        mints = self._mints.pop(batch_id, None)
+        if mints is None:
+            raise IndexIntegrityError(
+                f"BatchIssued for batch {batch_id} without its mints (TransferSingle from the "
+                "zero address)"
+            )
+        self._credit_allocations(batch_id, info, mints)
+        self._add(
+            Batch,
             {
                 **log.provenance,
+                "id": batch_id,
+                "created_log_index": mints[0].log.log_index,
+                "country": info["country"],
+                "first_serial": info["firstSerial"],
+                "last_serial": info["lastSerial"],
+                "quantity": info["quantity"],
                 "project_ref": info["projectRef"],
                 "vintage": info["vintage"],
                 "monitoring_start": info["monitoringStart"],
@@ -591,25 +617,48 @@ class Applier(GovernanceHandlers, Article6Handlers):
                 "authorization": enum_name(AUTHORIZATIONS, info["authorization"]),
                 "authorization_id": info["authorizationId"],
                 "authorization_date": info["authorizationDate"],
-            }
+            },
         )
-        self._add(Batch, pending)
 
-    def _on_CreditsIssued(self, log: DecodedLog) -> None:
-        a = log.args
-        account = a["account"]
-        moved = [(a["range"]["first"], a["range"]["last"])]
-        self._receive(account, a["batchId"], moved, log)
-        self._movement(
-            log,
-            kind="issuance",
-            batch_id=a["batchId"],
-            from_account=None,
-            to_account=account,
-            from_side=None,
-            to_side=self._account(account).side,
-            moved=moved,
+    def _credit_allocations(self, batch_id: int, info: dict[str, Any], mints: list[_Mint]) -> None:
+        """Credit each mint of a batch its serials: Japan's from the batch's first serial on, the
+        host's after Japan's share, each side in log order."""
+        country, first, last = info["country"], info["firstSerial"], info["lastSerial"]
+        quantity = info["quantity"]
+        minted = sum(m.quantity for m in mints)
+        if last - first + 1 != quantity or minted != quantity:
+            raise IndexIntegrityError(
+                f"batch {batch_id}: serials {first}-{last} and quantity {quantity}, but its mints "
+                f"credit {minted}"
+            )
+        sides = [self._account(m.account).side for m in mints]
+        for mint, side in zip(mints, sides, strict=True):
+            if mint.quantity <= 0 or side not in (JAPAN, country):
+                raise IndexIntegrityError(
+                    f"batch {batch_id} of {country}: {mint.quantity} credits minted to "
+                    f"{mint.account} of registry {side}"
+                )
+        japan_next = first
+        host_next = first + sum(
+            m.quantity for m, side in zip(mints, sides, strict=True) if side == JAPAN
         )
+        for mint, side in zip(mints, sides, strict=True):
+            if side == JAPAN:
+                start, japan_next = japan_next, japan_next + mint.quantity
+            else:
+                start, host_next = host_next, host_next + mint.quantity
+            moved = [(start, start + mint.quantity - 1)]
+            self._receive(mint.account, batch_id, moved, mint.log)
+            self._movement(
+                mint.log,
+                kind="issuance",
+                batch_id=batch_id,
+                from_account=None,
+                to_account=mint.account,
+                from_side=None,
+                to_side=side,
+                moved=moved,
+            )
 
     def _on_CreditsTransferred(self, log: DecodedLog) -> None:
         a = log.args
@@ -735,11 +784,18 @@ class Applier(GovernanceHandlers, Article6Handlers):
     # -- flush -------------------------------------------------------------------------------------
 
     def flush(self) -> None:
-        """Write everything applied so far with bulk statements (still inside the transaction)."""
+        """Write everything applied so far with bulk statements (still inside the transaction).
+
+        Raises:
+            IndexIntegrityError: credits were minted without their batch's ``BatchIssued`` (a range
+                holds whole transactions, so the ledger never leaves one pending).
+        """
+        if self._mints:
+            batch_id = next(iter(self._mints))
+            raise IndexIntegrityError(f"credits of batch {batch_id} minted without its BatchIssued")
         for model, rows in self._rows.items():
             bulk.insert_rows(self.session, table_of(model), rows)
         self._rows.clear()
-        self._batches.clear()
         for table, columns, tuples in (
             (table_of(Event), EVENT_COLUMNS, self._events),
             (table_of(Movement), MOVEMENT_COLUMNS, self._movements),

@@ -269,7 +269,10 @@ class BatchOut(_Out):
     internationally_transferred: bool
     quantities: Quantities
     proof: Proof
-    ledger_log_index: int = Field(description="log index of the ledger's BatchCreated event")
+    ledger_log_index: int = Field(
+        description="log index of the ledger's first mint of the batch (the TransferSingle of its "
+        "first allocation)"
+    )
 
 
 class AuthorizationChangeOut(_Out):

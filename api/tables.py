@@ -34,7 +34,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 
 MAX_UINT64 = 2**64 - 1
 MAX_INT64 = 2**63 - 1
@@ -370,8 +370,9 @@ class Project(ProvenanceColumns, Base):
 
 
 class Batch(ProvenanceColumns, Base):
-    """One issuance (``BatchCreated`` on the ledger, then ``BatchIssued`` with its data, in one
-    transaction). Provenance is the ``BatchIssued`` log; ``created_log_index`` the ledger's log."""
+    """One issuance (the ledger's mints, a ``TransferSingle`` from the zero address per allocation,
+    then ``BatchIssued`` with its data, in one transaction). Provenance is the ``BatchIssued`` log;
+    ``created_log_index`` the ledger's first mint's."""
 
     __tablename__ = "batches"
 
@@ -400,9 +401,10 @@ class Batch(ProvenanceColumns, Base):
 
 
 class Movement(Provenance, Base):
-    """One movement of credits: ``issuance`` (``CreditsIssued``), ``transfer`` and
-    ``international_transfer`` (``CreditsTransferred``), ``retirement`` (``CreditsRetired``),
-    ``cancellation`` and ``correction`` (``CreditsCancelled``, reason ``Correction``).
+    """One movement of credits: ``issuance`` (a mint ``TransferSingle``, its serials derived with
+    the batch's ``BatchIssued``), ``transfer`` and ``international_transfer``
+    (``CreditsTransferred``), ``retirement`` (``CreditsRetired``), ``cancellation`` and
+    ``correction`` (``CreditsCancelled``, reason ``Correction``).
 
     ``from_account`` is empty for an issuance; ``to_account`` is the side's retirement or
     cancellation account for retirements, cancellations and corrections, whose record id is

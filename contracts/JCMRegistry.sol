@@ -530,7 +530,7 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
     // Internals
     // ------------------------------------------------------------------------------------------------
 
-    /// @dev Counts a new batch of `quantity` serials from the global counter, stores and announces it, with the
+    /// @dev Counts a new batch of `quantity` serials from the global counter and stores it, with the
     /// account number `firstHolder` (its first allocation's) at the head of its holder list.
     function _createBatch(bytes2 country, uint256 quantity, uint24 firstHolder)
         private
@@ -556,7 +556,6 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         batch.quantity = uint40(quantity);
         batch.country = country;
         batch.firstHolder = firstHolder;
-        emit BatchCreated(batchId, country, firstSerial, uint64(lastSerial));
     }
 
     /// @dev Checks an issuance's allocations (see `mint`): which go to Japan's registry (bit `i` of
@@ -641,7 +640,6 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
             holding.save(h);
         }
         emit TransferSingle(msg.sender, address(0), account, batchId, amount);
-        emit CreditsIssued(batchId, account, SerialRange(uint64(first), uint64(last)));
         return afterHead;
     }
 

@@ -123,11 +123,6 @@ interface IJCMRegistry {
     event AccountUnfrozen(address indexed account, address registrar);
     /// @notice A registrar closed an empty account for good.
     event AccountClosed(address indexed account, address registrar);
-    /// @notice A batch was created on the ledger; `JCMProjects` emits its issuance data (with its Article 6
-    /// authorization) as `BatchIssued`.
-    event BatchCreated(uint256 indexed batchId, bytes2 indexed country, uint64 firstSerial, uint64 lastSerial);
-    /// @notice Part of an issuance was credited to an account.
-    event CreditsIssued(uint256 indexed batchId, address indexed account, SerialRange range);
     /// @notice Credits moved between two holding accounts (振替): exactly `ranges` (their size is the
     /// quantity, also in the `TransferSingle` of the same transaction). A move between registry sides (the
     /// accounts' sides, from `AccountOpened`) is an international transfer; `firstInternational` marks one
@@ -207,6 +202,10 @@ interface IJCMRegistry {
     /// @notice Creates batch `batchCount() + 1` of a partner country's project and credits its allocations,
     /// with serials from the global counter. Only the projects contract, after the committee's checks. Japan's
     /// allocations take the batch's lowest serials, the host's the rest (each side in the decision's order).
+    /// Each allocation, in the decision's order, emits the ERC-1155 mint `TransferSingle(projects, 0, account,
+    /// batchId, amount)` and nothing else: its serials follow from that rule, the accounts' sides
+    /// (`AccountOpened`) and the batch's first serial, which `JCMProjects.BatchIssued` of the same transaction
+    /// carries with the batch's country and quantity (the indexer derives every allocation's range so).
     /// @return batchId the new batch's id
     /// @return firstSerial the batch's first serial number
     /// @return toJapan how many serials went to accounts of Japan's registry: the batch's lowest, from

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
+
 import {IJCMProjects} from "../interfaces/IJCMProjects.sol";
 import {IJCMRegistry} from "../interfaces/IJCMRegistry.sol";
 import {
@@ -52,13 +54,12 @@ contract HostileEventSource {
         );
     }
 
-    /// @notice Emits, in one transaction and in the shipped contracts' order, `BatchCreated` and
-    /// `CreditsIssued` here and `BatchIssued` on `projects`: one issuance to one account.
+    /// @notice Emits, in one transaction and in the shipped contracts' order, the mint `TransferSingle` here
+    /// and `BatchIssued` on `projects`: one issuance of `info.quantity` credits to one account.
     function issue(HostileEventSource projects, address account, bytes32 projectKey, BatchInfo calldata info)
         external
     {
-        emit IJCMRegistry.BatchCreated(info.id, info.country, info.firstSerial, info.lastSerial);
-        emit IJCMRegistry.CreditsIssued(info.id, account, SerialRange(info.firstSerial, info.lastSerial));
+        emit IERC1155.TransferSingle(address(projects), address(0), account, info.id, info.quantity);
         projects.batchIssued(projectKey, info);
     }
 

@@ -178,7 +178,7 @@ def test_transaction_and_countries(client: TestClient, seeded_chain: Chain) -> N
         "CreditsCorrected",
     ]
     # Each event's arguments, decoded from the log kept verbatim (the indexer never decodes a
-    # TransferSingle: it only keeps it).
+    # TransferSingle that is not a mint: it only keeps it).
     mirror, cancelled = tx["events"][0]["args"], tx["events"][1]["args"]
     assert (mirror["from"], mirror["id"], mirror["value"]) == (
         correction["account"],

@@ -72,3 +72,14 @@ def test_an_issuances_period_opens_a_pair_slot_or_fills_its_other_half(
     # report's marker, which holds the batch record's commitment (one report, one issuance)
     assert _new_slots(filling) == 7
     assert filling.parts["JCMProjects"].new_slots == 1
+
+
+def test_an_issuance_logs_only_each_allocations_mint_on_the_ledger(
+    traced: dict[str, Traced],
+) -> None:
+    """The ledger's part of the 2+2/4 issuance: one ERC-1155 mint per allocation and no other log
+    (the allocations' serials follow from ``BatchIssued``), and its new slots are the batch and the
+    four holdings."""
+    ledger = traced[ISSUANCE].parts["JCMRegistry"]
+    assert ledger.logs == 4
+    assert ledger.new_slots == 5
