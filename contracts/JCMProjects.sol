@@ -151,18 +151,20 @@ contract JCMProjects is IJCMProjects {
     function issue(Issuance calldata issuance) external returns (uint256 batchId) {
         bytes32 key = keccak256(bytes(issuance.projectRef));
         StoredProject storage project = _projects[key];
-        if (project.registeredAt == 0) revert ProjectsUnknownProject(issuance.projectRef);
-        bytes2 country = project.country;
+        // The project's first slot, read once: what every issuance checks and updates.
+        (bytes2 country, uint64 registeredAt, uint64 lastEnd, uint32 index) =
+            (project.country, project.registeredAt, project.lastMonitoringEnd, project.batchCount);
+        if (registeredAt == 0) revert ProjectsUnknownProject(issuance.projectRef);
         _onlyCommittee(country);
         ReportIssuance storage report = _unusedReport(issuance.verificationReportHash);
-        _checkIssuance(issuance, project, key);
+        _checkIssuance(issuance, key, index, lastEnd);
         _checkText(issuance.authorizationId, false);
         _checkDecisionRef(issuance);
-        uint32 index = project.batchCount;
-        uint64 lastEnd = project.lastMonitoringEnd;
-        // One write of the project's slot: its latest period end and its batch count.
-        (project.lastMonitoringEnd, project.batchCount) =
-            (issuance.monitoringEnd > lastEnd ? issuance.monitoringEnd : lastEnd, index + 1);
+        {
+            // One write of the project's slot: its latest period end and its batch count.
+            uint64 end = issuance.monitoringEnd;
+            (project.lastMonitoringEnd, project.batchCount) = (end > lastEnd ? end : lastEnd, index + 1);
+        }
 
         // The registry and the Article 6 contract are trusted (the registry created all three) and call back
         // only views, so writing the batch's period and commitment after the calls cannot be observed half-done.
@@ -326,24 +328,21 @@ contract JCMProjects is IJCMProjects {
         b.issuedAt = uint64(block.timestamp);
     }
 
-    function _checkIssuance(Issuance calldata issuance, StoredProject storage project, bytes32 key) private view {
-        if (issuance.quantity == 0) revert ProjectsZeroQuantity();
-        if (issuance.quantity > issuance.verifiedReductions) {
-            revert ProjectsQuantityExceedsVerified(issuance.quantity, issuance.verifiedReductions);
-        }
-        if (issuance.quantity > MAX_ISSUANCE_QUANTITY) {
-            revert ProjectsQuantityAboveCeiling(issuance.quantity, MAX_ISSUANCE_QUANTITY);
-        }
-        if (issuance.monitoringStart > issuance.monitoringEnd || issuance.monitoringEnd > MAX_MONITORING_TIME) {
-            revert ProjectsInvalidMonitoringPeriod(issuance.monitoringStart, issuance.monitoringEnd);
-        }
+    /// @dev `count` and `lastEnd`: the project's batch count and latest period end.
+    function _checkIssuance(Issuance calldata issuance, bytes32 key, uint256 count, uint64 lastEnd) private view {
+        // Each calldata field read once (every read of a calldata struct's field is decoded and range-checked).
+        (uint64 quantity, uint64 verified, uint64 start, uint64 end) =
+            (issuance.quantity, issuance.verifiedReductions, issuance.monitoringStart, issuance.monitoringEnd);
+        if (quantity == 0) revert ProjectsZeroQuantity();
+        if (quantity > verified) revert ProjectsQuantityExceedsVerified(quantity, verified);
+        if (quantity > MAX_ISSUANCE_QUANTITY) revert ProjectsQuantityAboveCeiling(quantity, MAX_ISSUANCE_QUANTITY);
+        if (start > end || end > MAX_MONITORING_TIME) revert ProjectsInvalidMonitoringPeriod(start, end);
         // A period after every issued one (the usual case) overlaps none: O(1). Only a period that arrives
         // out of order is compared with each batch of the project, so a refusal can name the batch.
-        if (project.batchCount > 0 && issuance.monitoringStart <= project.lastMonitoringEnd) {
-            _checkNoOverlap(issuance, key, project.batchCount);
-        }
-        if (issuance.vintage < MIN_VINTAGE || issuance.vintage > MAX_VINTAGE) {
-            revert ProjectsInvalidVintage(issuance.vintage, MIN_VINTAGE, MAX_VINTAGE);
+        if (count > 0 && start <= lastEnd) _checkNoOverlap(issuance, key, count);
+        uint16 vintage = issuance.vintage;
+        if (vintage < MIN_VINTAGE || vintage > MAX_VINTAGE) {
+            revert ProjectsInvalidVintage(vintage, MIN_VINTAGE, MAX_VINTAGE);
         }
     }
 
@@ -402,9 +401,10 @@ contract JCMProjects is IJCMProjects {
     /// @dev The decision reference is plain text whose keccak256 is the decision id, so the id people read
     /// and the id the ledger keys decisions by cannot disagree.
     function _checkDecisionRef(Issuance calldata issuance) private pure {
-        _checkText(issuance.decisionRef, true);
-        if (keccak256(bytes(issuance.decisionRef)) != issuance.decisionId) {
-            revert ProjectsDecisionRefMismatch(issuance.decisionRef, issuance.decisionId);
+        string calldata decisionRef = issuance.decisionRef;
+        _checkText(decisionRef, true);
+        if (keccak256(bytes(decisionRef)) != issuance.decisionId) {
+            revert ProjectsDecisionRefMismatch(decisionRef, issuance.decisionId);
         }
     }
 
