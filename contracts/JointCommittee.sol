@@ -33,6 +33,8 @@ contract JointCommittee is IJointCommittee, EIP712 {
     uint256 public constant MAX_MEMBERS_PER_SIDE = 16;
     /// @notice Registry side code of Japan.
     bytes2 public constant JAPAN = "JP";
+    /// @dev secp256k1's order divided by 2: the largest `s` of a non-malleable signature (EIP-2).
+    uint256 private constant _HALF_CURVE_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
 
     IJCMRegistry private immutable _registry;
     IJCMProjects private immutable _projects;
@@ -326,7 +328,7 @@ contract JointCommittee is IJointCommittee, EIP712 {
             if (i != 0) _checkOrder(signers[i - 1], signer);
             MemberSide side = sideOf[signer];
             if (side == MemberSide.None) revert CommitteeNotMember(signer);
-            _checkSignature(signer, digest, entry);
+            if (!_isPlainSignatureBy(signer, digest, entry.signature)) _checkSignature(signer, digest, entry.signature);
             if (side == MemberSide.Japan) ++japanCount;
             else ++partnerCount;
             signers[i] = signer;
@@ -345,13 +347,40 @@ contract JointCommittee is IJointCommittee, EIP712 {
         if (signer < previous) revert CommitteeSignersNotSorted(previous, signer);
     }
 
-    /// @dev ECDSA first (OpenZeppelin's low-`s` and `v` checks): a member's valid ECDSA signature is accepted
-    /// without reading its code, which would cost a cold account access per signer. Only when that fails is a
-    /// contract member asked through ERC-1271 `isValidSignature` (a static call: it cannot re-enter), the order of
-    /// OpenZeppelin's `SignatureChecker.isValidSignatureNow`; for a member without code the ECDSA failure is named.
-    function _checkSignature(address signer, bytes32 digest, MemberSignature calldata entry) private view {
-        bytes calldata signature = entry.signature;
-        (address recovered, ECDSA.RecoverError error) = _tryRecover(digest, signature);
+    /// @dev The common case, a member's own 65-byte `r ‖ s ‖ v` ECDSA signature, checked as Safe's
+    /// `checkNSignatures` does, on calldata: `s` in the lower half of the curve order (EIP-2) and the ecrecover
+    /// precompile returning `signer`. That is exactly what `ECDSA.tryRecover` accepts for `signer` (a member,
+    /// never zero), without copying the signature to memory. Anything else is left to `_checkSignature`, which
+    /// names the refusal or asks a contract member.
+    function _isPlainSignatureBy(address signer, bytes32 digest, bytes calldata signature)
+        private
+        view
+        returns (bool valid)
+    {
+        assembly ("memory-safe") {
+            let s := calldataload(add(signature.offset, 0x20))
+            if and(eq(signature.length, 65), iszero(gt(s, _HALF_CURVE_ORDER))) {
+                let m := mload(0x40)
+                mstore(m, digest)
+                mstore(add(m, 0x20), byte(0, calldataload(add(signature.offset, 0x40))))
+                mstore(add(m, 0x40), calldataload(signature.offset))
+                mstore(add(m, 0x60), s)
+                // The precompile returns nothing when it recovers no key: the zeroed word then fails the match.
+                mstore(0x00, 0)
+                let called := staticcall(gas(), 0x01, m, 0x80, 0x00, 0x20)
+                valid := and(called, eq(mload(0x00), signer))
+            }
+        }
+    }
+
+    /// @dev Any signature `_isPlainSignatureBy` did not accept: OpenZeppelin's `ECDSA.tryRecover` (low `s`, 65
+    /// bytes) first, so that a member's valid ECDSA signature is accepted without reading its code (a cold account
+    /// access); only when that fails is a contract member asked through ERC-1271 `isValidSignature` (a static
+    /// call: it cannot re-enter), the order of OpenZeppelin's `SignatureChecker.isValidSignatureNow`; for a member
+    /// without code the ECDSA failure is named.
+    function _checkSignature(address signer, bytes32 digest, bytes calldata signature) private view {
+        // slither-disable-next-line unused-return (the third value only details a malformed `s`)
+        (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(digest, signature);
         if (error == ECDSA.RecoverError.NoError && recovered == signer) return;
         if (signer.code.length != 0) {
             if (!SignatureChecker.isValidERC1271SignatureNow(signer, digest, signature)) {
@@ -362,26 +391,6 @@ contract JointCommittee is IJointCommittee, EIP712 {
         if (error == ECDSA.RecoverError.InvalidSignatureLength) revert CommitteeMalformedSignature(signer);
         if (error == ECDSA.RecoverError.InvalidSignatureS) revert CommitteeMalleableSignature(signer);
         revert CommitteeInvalidSignature(signer);
-    }
-
-    /// @dev `ECDSA.tryRecover(digest, signature)` read from calldata: the same 65-byte `r`, `s`, `v` split
-    /// (OpenZeppelin's own assembly for it, on `calldataload`) without copying the signature to memory first.
-    function _tryRecover(bytes32 digest, bytes calldata signature)
-        private
-        pure
-        returns (address recovered, ECDSA.RecoverError error)
-    {
-        if (signature.length != 65) return (address(0), ECDSA.RecoverError.InvalidSignatureLength);
-        bytes32 r;
-        bytes32 s;
-        uint8 v;
-        assembly ("memory-safe") {
-            r := calldataload(signature.offset)
-            s := calldataload(add(signature.offset, 0x20))
-            v := byte(0, calldataload(add(signature.offset, 0x40)))
-        }
-        // slither-disable-next-line unused-return (the third value only details a malformed `s`)
-        (recovered, error,) = ECDSA.tryRecover(digest, v, r, s);
     }
 
     /// @dev `_projects.issue(issuance)`, passing on the issuance's own calldata instead of encoding the decoded
