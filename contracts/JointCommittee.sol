@@ -12,6 +12,7 @@ import {IJCMProjects} from "./interfaces/IJCMProjects.sol";
 import {IJCMRegistry} from "./interfaces/IJCMRegistry.sol";
 import {Issuance, ProjectRegistration} from "./interfaces/RegistryTypes.sol";
 import {CommitteeReplacement, Correction, DecisionTypes, MembershipChange} from "./libraries/DecisionTypes.sol";
+import {MemberRoster} from "./libraries/MemberRoster.sol";
 
 /// @title JointCommittee: one partner country's joint committee (合同委員会) as a bilateral multisig
 /// @notice Members of the Government of Japan and of the partner government sign decisions offline as EIP-712
@@ -41,18 +42,17 @@ contract JointCommittee is IJointCommittee, EIP712 {
     IJCMArticle6 private immutable _article6;
     bytes2 private immutable _country;
 
-    /// @dev What every decision reads, in one storage slot: the membership epoch, its size and the thresholds.
+    /// @dev What every decision reads, in one storage slot: the membership epoch, its size, the thresholds and
+    /// the contract whose code lists the members (`MemberRoster`).
     struct Config {
         uint64 nonce;
         uint8 memberCount; // both sides, at most 2 * MAX_MEMBERS_PER_SIDE
         uint8 japanThreshold;
         uint8 partnerThreshold;
+        address roster;
     }
 
     Config private _config;
-    address[] private _japanMembers;
-    address[] private _partnerMembers;
-    mapping(uint256 nonce => mapping(address member => MemberSide)) private _sideOf;
     /// @dev Executed decisions of the kinds `_recordsDigest` names; the others are single-use by their effect.
     mapping(bytes32 digest => bool) private _executed;
 
@@ -222,12 +222,17 @@ contract JointCommittee is IJointCommittee, EIP712 {
         view
         returns (address[] memory japanMembers, address[] memory partnerMembers, uint8 japanThreshold, uint8 partnerThreshold)
     {
-        return (_japanMembers, _partnerMembers, _config.japanThreshold, _config.partnerThreshold);
+        Config memory config = _config;
+        (bytes memory roster, uint256 japanCount) = MemberRoster.load(config.roster, config.memberCount);
+        (japanMembers, partnerMembers) = MemberRoster.lists(roster, japanCount);
+        return (japanMembers, partnerMembers, config.japanThreshold, config.partnerThreshold);
     }
 
     /// @inheritdoc IJointCommittee
     function memberSide(address account) external view returns (MemberSide) {
-        return _sideOf[_config.nonce][account];
+        Config memory config = _config;
+        (bytes memory roster, uint256 japanCount) = MemberRoster.load(config.roster, config.memberCount);
+        return MemberRoster.sideOf(roster, japanCount, account);
     }
 
     /// @inheritdoc IJointCommittee
@@ -319,25 +324,25 @@ contract JointCommittee is IJointCommittee, EIP712 {
             revert CommitteeTooManySignatures(signatures.length, config.memberCount);
         }
         signers = new address[](signatures.length);
-        mapping(address member => MemberSide) storage sideOf = _sideOf[config.nonce];
-        uint256 japanCount = 0;
-        uint256 partnerCount = 0;
+        (bytes memory roster, uint256 japanCount) = MemberRoster.load(config.roster, config.memberCount);
+        uint256 japanSigners = 0;
+        uint256 partnerSigners = 0;
         for (uint256 i = 0; i < signatures.length; ++i) {
             MemberSignature calldata entry = signatures[i];
             address signer = entry.signer;
             if (i != 0) _checkOrder(signers[i - 1], signer);
-            MemberSide side = sideOf[signer];
+            MemberSide side = MemberRoster.sideOf(roster, japanCount, signer);
             if (side == MemberSide.None) revert CommitteeNotMember(signer);
             if (!_isPlainSignatureBy(signer, digest, entry.signature)) _checkSignature(signer, digest, entry.signature);
-            if (side == MemberSide.Japan) ++japanCount;
-            else ++partnerCount;
+            if (side == MemberSide.Japan) ++japanSigners;
+            else ++partnerSigners;
             signers[i] = signer;
         }
-        if (!partnerOnly && japanCount < config.japanThreshold) {
-            revert CommitteeInsufficientSignatures(JAPAN, japanCount, config.japanThreshold);
+        if (!partnerOnly && japanSigners < config.japanThreshold) {
+            revert CommitteeInsufficientSignatures(JAPAN, japanSigners, config.japanThreshold);
         }
-        if (partnerCount < config.partnerThreshold) {
-            revert CommitteeInsufficientSignatures(_country, partnerCount, config.partnerThreshold);
+        if (partnerSigners < config.partnerThreshold) {
+            revert CommitteeInsufficientSignatures(_country, partnerSigners, config.partnerThreshold);
         }
     }
 
@@ -422,15 +427,13 @@ contract JointCommittee is IJointCommittee, EIP712 {
         uint64 nextNonce = config.memberCount == 0 ? 0 : config.nonce + 1;
         _checkSide(JAPAN, change.japanMembers.length, change.japanThreshold);
         _checkSide(_country, change.partnerMembers.length, change.partnerThreshold);
-        _addMembers(nextNonce, change.japanMembers, MemberSide.Japan);
-        _addMembers(nextNonce, change.partnerMembers, MemberSide.Partner);
-        _japanMembers = change.japanMembers;
-        _partnerMembers = change.partnerMembers;
+        _checkDistinct(change.japanMembers, change.partnerMembers);
         _config = Config({
             nonce: nextNonce,
             memberCount: uint8(change.japanMembers.length + change.partnerMembers.length),
             japanThreshold: change.japanThreshold,
-            partnerThreshold: change.partnerThreshold
+            partnerThreshold: change.partnerThreshold,
+            roster: MemberRoster.create(change.japanMembers, change.partnerMembers)
         });
         emit MembersChanged(
             nextNonce, change.japanMembers, change.partnerMembers, change.japanThreshold, change.partnerThreshold
@@ -444,14 +447,18 @@ contract JointCommittee is IJointCommittee, EIP712 {
         if (threshold == 0 || threshold > memberCount) revert CommitteeInvalidThreshold(side, threshold, memberCount);
     }
 
-    /// @dev Membership is keyed by nonce, so a new epoch starts empty and old members need no deleting.
-    function _addMembers(uint256 epoch, address[] memory list, MemberSide side) private {
-        for (uint256 i = 0; i < list.length; i++) {
-            address member = list[i];
-            if (member == address(0) || _sideOf[epoch][member] != MemberSide.None) {
-                revert CommitteeInvalidMember(member);
+    /// @dev No member is zero, and none appears twice, on one side or on both (at most 32 members: 496 pairs).
+    function _checkDistinct(address[] memory japanMembers, address[] memory partnerMembers) private pure {
+        uint256 japanCount = japanMembers.length;
+        uint256 count = japanCount + partnerMembers.length;
+        for (uint256 i = 0; i < count; i++) {
+            address member = i < japanCount ? japanMembers[i] : partnerMembers[i - japanCount];
+            if (member == address(0)) revert CommitteeInvalidMember(member);
+            for (uint256 j = 0; j < i; j++) {
+                if (member == (j < japanCount ? japanMembers[j] : partnerMembers[j - japanCount])) {
+                    revert CommitteeInvalidMember(member);
+                }
             }
-            _sideOf[epoch][member] = side;
         }
     }
 }

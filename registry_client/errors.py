@@ -983,6 +983,13 @@ ERROR_MESSAGES: dict[str, ErrorMessage] = {
         InvalidInput,
         lambda a: f"member {a['member']} is the zero address, listed twice, or on both sides",
     ),
+    "MemberRosterNotCreated": _m(
+        TransactionFailed,
+        lambda a: (
+            "the committee could not create its new member roster contract: send the "
+            "decision again with more gas"
+        ),
+    ),
 }
 
 

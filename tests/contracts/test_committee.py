@@ -234,6 +234,24 @@ def test_membership_change_validation(world: World) -> None:
     assert len(world.joint.members()[0]) == 16
 
 
+def test_largest_committee_decides_with_every_member(world: World) -> None:
+    """32 members (16 a side), all required: every signer is found in the roster, the last
+    partner member included, and one missing signature is still refused."""
+    new_jp = [member_key(f"JP-full-{i}") for i in range(16)]
+    new_vn = [member_key(f"VN-full-{i}") for i in range(16)]
+    change = change_decision(world, new_jp, new_vn, 16, 16)
+    world.submit(change, sign(change, *quorum(world)))
+    listed = ([m.address for m in new_jp], [m.address for m in new_vn], 16, 16)
+    assert world.joint.members() == listed
+    assert world.joint.memberSide(new_vn[-1].address) == MemberSide.PARTNER
+    assert world.joint.memberSide(new_jp[-1].address) == MemberSide.JAPAN
+    decision = world.vn_issuance_decision([(world.vn.companies[0], 7)])
+    with reverts("CommitteeInsufficientSignatures", side=VN, count=15, required=16):
+        world.submit(decision, sign(decision, *new_jp, *new_vn[:15]))
+    world.submit(decision, sign(decision, *new_jp, *new_vn))
+    assert world.registry.balanceOf(world.vn.companies[0], world.registry.batchCount()) == 7
+
+
 def test_constructor_validates_the_first_membership(world: World) -> None:
     jp = [m.address for m in world.japan_members]
     vn = [m.address for m in world.partner_members]
