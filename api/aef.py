@@ -13,10 +13,11 @@ fact comes from an event of the chain; nothing is inferred:
   it, dated with the authorization date it states. A revocation ends the batch's authorization and
   is not an AEF action (only batches never first transferred can be revoked).
 - **first transfer / acquisition**: exactly the serials ``JCMArticle6`` first transferred
-  (``SerialsFirstTransferred``: Japan's share at issuance of an authorized batch, the first
-  international transfer of each serial, or the definition the host set for its cooperative
-  approach). The transferring party reports a first transfer; the acquiring party, when the event
-  names one, an acquisition with the same units.
+  (``SerialsFirstTransferred``: the first international transfer of each serial, or the definition
+  the host set for its cooperative approach; and Japan's share at issuance of an authorized batch,
+  which the issuance's logs state: :mod:`api.apply_article6`). The transferring party reports a
+  first transfer; the acquiring party, when the record names one, an acquisition with the same
+  units.
 - **transfer / acquisition**: the rest of an international transfer (serials first transferred
   before it).
 - **use toward NDC**: a retirement for NDC use, reported by the using party.
@@ -289,7 +290,8 @@ def _authorizations(
 def _first_transfers(
     session: Session, batches: dict[int, _BatchFacts], segments: dict[int, list[Segment]]
 ) -> tuple[list[Action], dict[tuple[str, int], list[Range]]]:
-    """The first transfers the chain recorded (``SerialsFirstTransferred``): the transferring
+    """The first transfers the chain recorded (``SerialsFirstTransferred``, and Japan's share at an
+    authorized issuance, whose proof is its ``BatchIssued``): the transferring
     party's first transfer and, when the event names one, the acquiring party's acquisition. Also
     the serials first transferred per (transaction, batch), which are no "transfer" of that
     transaction's international transfer."""

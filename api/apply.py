@@ -256,6 +256,9 @@ class Applier(GovernanceHandlers, Article6Handlers):
         # Each batch's mints, in log order, until its BatchIssued (same transaction) gives their
         # serials.
         self._mints: dict[int, list[_Mint]] = {}
+        # The batches a ``SerialsFirstTransferred`` first-transferred whole at their issuance
+        # (before their BatchIssued): their issuance transfers nothing to Japan of its own.
+        self._whole_at_issuance: set[int] = set()
         # Pieces of the holdings this range touched, shared with the cache (their ``row`` is reset
         # once written; the cache is dropped if the transaction fails).
         self._pieces = cache.pieces
@@ -595,7 +598,11 @@ class Applier(GovernanceHandlers, Article6Handlers):
                 f"BatchIssued for batch {batch_id} without its mints (TransferSingle from the "
                 "zero address)"
             )
-        self._credit_allocations(batch_id, info, mints)
+        to_japan = self._credit_allocations(batch_id, info, mints)
+        whole = batch_id in self._whole_at_issuance
+        self._whole_at_issuance.discard(batch_id)
+        if info["authorization"] != Authorization.NONE and to_japan and not whole:
+            self._first_transfer_at_issuance(log, batch_id, info["country"], to_japan)
         self._add(
             Batch,
             {
@@ -620,9 +627,10 @@ class Applier(GovernanceHandlers, Article6Handlers):
             },
         )
 
-    def _credit_allocations(self, batch_id: int, info: dict[str, Any], mints: list[_Mint]) -> None:
+    def _credit_allocations(self, batch_id: int, info: dict[str, Any], mints: list[_Mint]) -> int:
         """Credit each mint of a batch its serials: Japan's from the batch's first serial on, the
-        host's after Japan's share, each side in log order."""
+        host's after Japan's share, each side in log order. Returns Japan's share: the batch's
+        lowest serials, from its first, which an authorized issuance first-transfers to Japan."""
         country, first, last = info["country"], info["firstSerial"], info["lastSerial"]
         quantity = info["quantity"]
         minted = sum(m.quantity for m in mints)
@@ -638,10 +646,8 @@ class Applier(GovernanceHandlers, Article6Handlers):
                     f"batch {batch_id} of {country}: {mint.quantity} credits minted to "
                     f"{mint.account} of registry {side}"
                 )
-        japan_next = first
-        host_next = first + sum(
-            m.quantity for m, side in zip(mints, sides, strict=True) if side == JAPAN
-        )
+        to_japan = sum(m.quantity for m, side in zip(mints, sides, strict=True) if side == JAPAN)
+        japan_next, host_next = first, first + to_japan
         for mint, side in zip(mints, sides, strict=True):
             if side == JAPAN:
                 start, japan_next = japan_next, japan_next + mint.quantity
@@ -659,6 +665,7 @@ class Applier(GovernanceHandlers, Article6Handlers):
                 to_side=side,
                 moved=moved,
             )
+        return to_japan
 
     def _on_CreditsTransferred(self, log: DecodedLog) -> None:
         a = log.args

@@ -578,7 +578,9 @@ class AuthorizationChange(Provenance, Base):
 class FirstTransferRange(Base):
     """Serials first transferred (``SerialsFirstTransferred``): the event's ``seq``-th range, from
     ``from_party`` (the host) to ``to_party`` (empty when the definition names no acquirer), and
-    the definition that made it (``trigger``). Exactly the chain's ranges, never computed."""
+    the definition that made it (``trigger``). Exactly the chain's ranges; Japan's share of a batch
+    authorized at issuance, which no event of its own announces, is the one row its issuance's
+    logs give (``seq`` 0 at its ``BatchIssued``: :mod:`api.apply_article6`)."""
 
     __tablename__ = "first_transfer_ranges"
 

@@ -17,7 +17,8 @@ import {TextChecks} from "./libraries/TextChecks.sol";
 /// @notice Enforces docs/design.md §2 rule 9 on the movements `JCMRegistry` reports (see `IJCMArticle6` for
 /// the rules, the treatment of Japan's share at issuance and why only the host party's members sign
 /// authorizations). First transfer is a property of each serial: the serials a movement first-transfers are
-/// recorded with when, from which party and to which, and emitted as exactly those ranges.
+/// recorded with when, from which party and to which, and emitted as exactly those ranges (Japan's share at
+/// issuance excepted: the issuance's own logs state it, see `IJCMArticle6.recordIssuance`).
 /// @dev Created by `JCMRegistry`'s constructor, so `registry` and `projects` are immutable and trusted; it calls
 /// back into the registry only to read a country's current committee and a batch's serials. Per batch, first-transfer records are kept sorted by
 /// serial and disjoint, at most `MAX_FIRST_TRANSFER_RANGES` of them: a lookup is a binary search, and one
@@ -86,8 +87,10 @@ contract JCMArticle6 is IJCMArticle6 {
     /// @inheritdoc IJCMArticle6
     /// @dev Requirements: caller is `projects`; the authorization date fits 40 bits. For an authorized batch,
     /// its allocations to Japan's registry (the batch's `toJapan` lowest serials, as the registry credited them)
-    /// are first transferred to Japan now, as one record kept in the batch's slot, or, for an OIMP-authorized
-    /// batch of a country whose definition is `Authorization` or `Issuance`, every serial is. The issuance's
+    /// are first transferred to Japan now, as one record kept in the batch's slot and announced by no event of
+    /// its own (its range, time and parties follow from the issuance's `BatchIssued` and mints), or, for an
+    /// OIMP-authorized batch of a country whose definition is `Authorization` or `Issuance`, every serial is
+    /// (announced by `SerialsFirstTransferred`, before `BatchIssued`). The issuance's
     /// authorization id is not stored (a slot per batch): the batch's issuance record carries it
     /// (`IJCMProjects.BatchIssued`, verified by `verifyBatch`).
     function recordIssuance(
@@ -109,14 +112,12 @@ contract JCMArticle6 is IJCMArticle6 {
             if (batchLevel) _firstTransferWholeBatch(batchId, b, _countries[country].definition);
             return;
         }
-        SerialRange[] memory exported = new SerialRange[](1);
-        exported[0] = SerialRange(firstSerial, firstSerial + toJapan - 1);
         // The ledger keeps every serial within 40 bits, and the batch has no record yet: Japan's share is kept
-        // in the batch's slot (see `StoredBatch`).
-        _storeIssuance(b, country, authorization, authorizationDate, uint40(exported[0].last));
+        // in the batch's slot (see `StoredBatch`). No `SerialsFirstTransferred` is emitted for it: the
+        // issuance's own logs state it whole (see `IJCMArticle6.recordIssuance`).
+        _storeIssuance(b, country, authorization, authorizationDate, uint40(firstSerial + toJapan - 1));
         CountryState storage host = _countries[country];
         if (!host.anyFirstTransferred) host.anyFirstTransferred = true;
-        emit SerialsFirstTransferred(batchId, country, JAPAN, FirstTransferDefinition.InternationalTransfer, exported);
     }
 
     /// @dev Writes a new batch's slot in at most two stores (one tuple of six fields is too deep for the

@@ -133,7 +133,9 @@ interface IJCMArticle6 {
     // ------------------------------------------------------------------------------------------------
 
     /// @notice Serials `ranges` of a batch were first transferred from `fromParty` (the host) to `toParty`
-    /// (zero: no acquiring party), exactly these and no others; `trigger` says by what.
+    /// (zero: no acquiring party), exactly these and no others; `trigger` says by what. Emitted for every first
+    /// transfer but one: Japan's share of a batch authorized at issuance (not batch-level), which its issuance
+    /// states already (see `recordIssuance`).
     event SerialsFirstTransferred(
         uint256 indexed batchId,
         bytes2 indexed fromParty,
@@ -162,6 +164,14 @@ interface IJCMArticle6 {
     /// first-transfers the allocations to Japan's registry when it is authorized. Only the projects contract,
     /// right after the registry minted the batch. `toJapan`: how many of the batch's lowest serials, from
     /// `firstSerial`, the registry credited to Japan's registry (`IJCMRegistry.mint`).
+    /// @dev That first transfer to Japan logs nothing of its own: it is the serials `firstSerial` to
+    /// `firstSerial + toJapan - 1`, from `country` to Japan, trigger `InternationalTransfer`, at the block's
+    /// time, all of which the same transaction's logs state (`IJCMProjects.BatchIssued`: batch, country,
+    /// authorization, first serial; the ledger's `TransferSingle` mints: the allocations to accounts of
+    /// Japan's registry add up to `toJapan`). It happens exactly when the batch is authorized, `toJapan` is
+    /// not zero and the batch is not first transferred whole at once (OIMP under a batch-level definition:
+    /// then one `SerialsFirstTransferred` of the whole batch precedes `BatchIssued`). `firstTransfers` and
+    /// `firstTransferOf` answer it like any other record.
     function recordIssuance(
         uint256 batchId,
         bytes2 country,

@@ -205,7 +205,9 @@ interface IJCMRegistry {
     /// Each allocation, in the decision's order, emits the ERC-1155 mint `TransferSingle(projects, 0, account,
     /// batchId, amount)` and nothing else: its serials follow from that rule, the accounts' sides
     /// (`AccountOpened`) and the batch's first serial, which `JCMProjects.BatchIssued` of the same transaction
-    /// carries with the batch's country and quantity (the indexer derives every allocation's range so).
+    /// carries with the batch's country and quantity (the indexer derives every allocation's range so, and the
+    /// first transfer of Japan's share of an authorized batch, which `IJCMArticle6.recordIssuance` logs no
+    /// event for).
     /// @return batchId the new batch's id
     /// @return firstSerial the batch's first serial number
     /// @return toJapan how many serials went to accounts of Japan's registry: the batch's lowest, from

@@ -2,7 +2,9 @@
 (``TransferSingle`` from the zero address), and the batch's ``BatchIssued`` of the same
 transaction gives the serials. The applier derives each allocation's range by the rule of
 ``IJCMRegistry.mint`` (Japan's allocations take the batch's lowest serials, the host's the rest,
-each side in log order) and refuses mints and records that do not fit together.
+each side in log order) and refuses mints and records that do not fit together. By the same rule
+it derives the first transfer of Japan's share of a batch authorized at issuance, which
+``JCMArticle6`` announces with no event of its own.
 
 The logs are encoded here from the contracts' ABIs, as a node would serve them, so every case,
 including ones the shipped contracts never emit, is one applier run on a fresh SQLite index.
@@ -24,7 +26,7 @@ from sqlalchemy.orm import Session
 from api.abi import ROLES, ContractRole, EventDecoder
 from api.apply import AccountFacts, Applier, DecodedLog, IndexCache, IndexIntegrityError
 from api.database import create_schema, make_engine
-from api.tables import Batch, HoldingRange, Movement, table_of
+from api.tables import Batch, FirstTransferRange, HoldingRange, Movement, table_of
 from registry_client.contracts import abi
 
 DECODER = EventDecoder()
@@ -67,12 +69,15 @@ def _mint(account: str, amount: int, log_index: int, batch_id: int = 1) -> Decod
     return _log("registry", "TransferSingle", values, log_index)
 
 
-def _issued(first: int, quantity: int, log_index: int, last: int | None = None) -> DecodedLog:
+def _issued(
+    first: int, quantity: int, log_index: int, last: int | None = None, authorization: int = 0
+) -> DecodedLog:
     decision = keccak(text="JC-ID-2024-01")
+    loa, date = ("ID-LoA-1", 1_690_000_000) if authorization else ("", 0)
     record = (
         1, "ID012", b"ID", 1_600_000_000, 1_630_000_000, 2021, quantity, quantity, first,
         first + quantity - 1 if last is None else last, decision, "JC-ID-2024-01",
-        keccak(text="report"), 0, "", 0, 1_700_000_000, False,
+        keccak(text="report"), authorization, loa, date, 1_700_000_000, False,
     )  # fmt: skip
     values = {"batchId": 1, "projectKey": keccak(text="ID012"), "decisionId": decision,
               "batch": record}  # fmt: skip
@@ -147,3 +152,60 @@ def test_a_transfer_single_that_is_not_a_mint_is_only_kept(engine: Engine) -> No
     assert log._args is None  # the decoded arguments, filled on first use
     with Session(engine) as session:
         assert session.execute(select(Movement)).first() is None
+
+
+def _first_transfers(engine: Engine) -> list[tuple[Any, ...]]:
+    t = table_of(FirstTransferRange)
+    with Session(engine) as session:
+        rows = session.execute(
+            select(t.c.batch_id, t.c.first, t.c.last, t.c.from_party, t.c.to_party, t.c.trigger,
+                   t.c.block_number, t.c.log_index, t.c.seq, t.c.tx_hash, t.c.timestamp)
+            .order_by(t.c.first)
+        ).all()  # fmt: skip
+    return [tuple(r) for r in rows]
+
+
+#: Japan's allocations interleaved with the host's: Japan's 3 + 2 + 1 take serials 101-106.
+INTERLEAVED = [_mint(HOST, 5, 0), _mint(JP_A, 3, 1), _mint(HOST, 1, 2), _mint(JP_B, 2, 3),
+               _mint(JP_A, 1, 4)]  # fmt: skip
+
+
+@pytest.mark.parametrize("authorization", [1, 2, 3], ids=["ndc", "oimp", "both"])
+def test_an_authorized_issuance_first_transfers_japans_share_once(
+    engine: Engine, authorization: int
+) -> None:
+    """Japan's share of a batch authorized at issuance (and not first-transferred whole) is one
+    first transfer from the host to Japan, of the batch's lowest serials, at the issuance's time,
+    its ``BatchIssued`` the row's provenance."""
+    _apply(engine, [*INTERLEAVED, _issued(101, 12, 6, authorization=authorization)])
+    assert _first_transfers(engine) == [
+        (1, 101, 106, "ID", "JP", "international_transfer", 7, 6, 0, "0x" + "22" * 32,
+         1_700_000_000),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("logs", "authorization"),
+    [(INTERLEAVED, 0), ([_mint(HOST, 12, 0)], 1)],
+    ids=["unauthorized", "nothing-to-japan"],
+)
+def test_an_issuance_without_an_authorized_share_for_japan_first_transfers_nothing(
+    engine: Engine, logs: list[DecodedLog], authorization: int
+) -> None:
+    _apply(engine, [*logs, _issued(101, 12, 6, authorization=authorization)])
+    assert _first_transfers(engine) == []
+    with Session(engine) as session:  # the issuance itself was indexed
+        assert session.get(Batch, 1) is not None
+
+
+def test_a_batch_first_transferred_whole_at_issuance_has_only_that_record(engine: Engine) -> None:
+    """An OIMP-authorized batch of a country whose definition is ``Issuance``: ``JCMArticle6``
+    first-transfers every serial at once (its event precedes ``BatchIssued``), Japan's share
+    included, so the issuance adds no first transfer to Japan of its own."""
+    values = {"batchId": 1, "fromParty": b"ID", "toParty": b"\x00\x00", "trigger": 2,
+              "ranges": [(101, 112)]}  # fmt: skip
+    whole = _log("article6", "SerialsFirstTransferred", values, 5)
+    _apply(engine, [*INTERLEAVED, whole, _issued(101, 12, 6, authorization=2)])
+    assert _first_transfers(engine) == [
+        (1, 101, 112, "ID", None, "issuance", 7, 5, 0, "0x" + "22" * 32, 1_700_000_000),
+    ]  # fmt: skip

@@ -232,8 +232,9 @@ ISSUED_LAST_SHIFT = 176
 
 
 def test_first_transfer_records_are_checked_against_their_events(world: World) -> None:
-    """A batch whose kept issuance record differs from what ``SerialsFirstTransferred`` announced
-    fails the check (the slot is altered with anvil's setStorageAt, and put back after)."""
+    """A batch whose kept issuance record differs from what its issuance's logs state (Japan's
+    share: the mints to Japan's registry from ``BatchIssued``'s first serial) fails the check (the
+    slot is altered with anvil's setStorageAt, and put back after)."""
     w3, article6 = world.registry.provider.web3, world.article6
     batch = world.issue(
         "ID012",

@@ -19,6 +19,7 @@ from registry_client.domain import (
     AccountStatus,
     Authorization,
     CancellationReason,
+    FirstTransferDefinition,
     RetirementPurpose,
     SerialLocation,
 )
@@ -177,10 +178,14 @@ def test_issue_credits_allocations_with_global_serials(world: World) -> None:
     assert info.authorizationId == "ID-AUTH-2024-001"
     assert info.authorizationDate == BASE_TIME + 400 * DAY
     assert not info.internationallyTransferred
-    # Japan's share of an authorized batch entered Japan's registry: first transferred at issuance.
-    (first_transfer,) = events(receipt, "SerialsFirstTransferred")
-    assert (first_transfer["fromParty"], first_transfer["toParty"]) == (ID, JP)
-    assert [tuple(r) for r in first_transfer["ranges"]] == [(1, 3000)]
+    # Japan's share of an authorized batch entered Japan's registry: first transferred at issuance,
+    # kept by JCMArticle6 with no event of its own (the mints and BatchIssued above state it).
+    assert events(receipt, "SerialsFirstTransferred") == []
+    issued_at = registry.provider.get_block(receipt.block_number).timestamp
+    (kept,) = world.article6.firstTransfers(1)
+    assert (kept[0], kept[1], kept[2], bytes(kept[3]), bytes(kept[4]), kept[5]) == (
+        1, 3000, issued_at, ID, JP, FirstTransferDefinition.INTERNATIONAL_TRANSFER
+    )  # fmt: skip
     # The verification report is used up by this batch; an issuance leaves no decision-id marker.
     assert projects.reportBatch(issuance.verification_report_hash) == 1
     assert not projects.correctionDecisionUsed(ID, issuance.decision_id)

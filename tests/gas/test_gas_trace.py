@@ -83,3 +83,12 @@ def test_an_issuance_logs_only_each_allocations_mint_on_the_ledger(
     ledger = traced[ISSUANCE].parts["JCMRegistry"]
     assert ledger.logs == 4
     assert ledger.new_slots == 5
+
+
+def test_an_authorized_issuance_logs_nothing_in_article6(traced: dict[str, Traced]) -> None:
+    """``JCMArticle6``'s part of the 2+2/4 issuance (authorized, two allocations to Japan's
+    registry): Japan's share is first transferred into the batch's one new slot, and no event
+    announces it (the issuance's mints and ``BatchIssued`` state it)."""
+    article6 = traced[ISSUANCE].parts["JCMArticle6"]
+    assert article6.logs == 0
+    assert article6.new_slots == 1

@@ -43,7 +43,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from registry_client.domain import MAX_PAGE_SIZE, FirstTransferDefinition
+from registry_client.domain import JAPAN, MAX_PAGE_SIZE, FirstTransferDefinition
 from support.batches import issued_batches
 
 SINK_KINDS = frozenset({3, 4})  # AccountKind.Retirement, AccountKind.Cancellation
@@ -106,9 +106,12 @@ class _Reader:
         contract since block 0, by event name, in log order (unverified)."""
         return self.events("JCMRegistry", ("CreditsRetired", "CreditsCancelled"))
 
-    def events(self, contract_name: str, names: tuple[str, ...]) -> dict[str, list[dict[str, Any]]]:
+    def events(
+        self, contract_name: str, names: tuple[str, ...], with_tx: bool = False
+    ) -> dict[str, list[dict[str, Any]]]:
         """The decoded arguments of every log named in ``names`` (events of the packaged
-        ``contract_name`` ABI) of the contract since block 0, by event name, in log order."""
+        ``contract_name`` ABI) of the contract since block 0, by event name, in log order; with
+        ``with_tx``, each also under ``"_tx"`` its transaction's hash (bytes)."""
         contract = self._contract
         if hasattr(contract, "record_events"):  # the checker's own test double
             return {name: list(contract.record_events(name)) for name in names}
@@ -125,7 +128,11 @@ class _Reader:
         if rpc is not None:  # the fuzz harness's contract: raw JSON-RPC logs
             raw = rpc.logs([contract.address], 0, rpc.block_number())
             logs = [
-                {"topics": [bytes.fromhex(t[2:]) for t in log["topics"]], "data": log["data"]}
+                {
+                    "topics": [bytes.fromhex(t[2:]) for t in log["topics"]],
+                    "data": log["data"],
+                    "transactionHash": bytes.fromhex(log["transactionHash"][2:]),
+                }
                 for log in raw
             ]
             codec = Web3().codec
@@ -139,6 +146,8 @@ class _Reader:
             for name, event in events.items():
                 args = contracts.event_args(codec, event, log)  # type: ignore[arg-type]
                 if args is not None:
+                    if with_tx:
+                        args["_tx"] = bytes(log["transactionHash"])
                     found[name].append(args)
         return found
 
@@ -442,7 +451,7 @@ def assert_registry_invariants(
     article6 = _article6_reader(reg)
     if article6 is not None:
         sides = {account: bytes(info[2]) for account, info in account_info.items()}
-        _assert_article6(article6, states, retirements, cancellations, sides)
+        _assert_article6(reg, article6, states, retirements, cancellations, sides)
 
     snapshot = RegistrySnapshot(
         batch_count=batch_count,
@@ -463,26 +472,76 @@ def _article6_reader(registry: _Reader) -> _Reader | None:
     contract = getattr(registry, "_contract", None)
     if not any(entry.get("name") == "article6" for entry in getattr(contract, "abi", ())):
         return None
+    return _sibling(registry, "JCMArticle6", registry("article6"))
+
+
+def _sibling(registry: _Reader, name: str, address: str) -> _Reader:
+    """The contract ``name`` at ``address``, read over the registry's connection."""
     from registry_client import contracts
 
-    address, abi = registry("article6"), contracts.abi("JCMArticle6")
+    contract, abi = registry.contract, contracts.abi(name)  # type: ignore[arg-type]
     if dataclasses.is_dataclass(
         contract
     ):  # a web3-shaped contract of the tests' own (fuzz harness)
-        fields = {"address": address, "abi": abi, "name": "JCMArticle6", "_entries": {}}
+        fields = {"address": address, "abi": abi, "name": name, "_entries": {}}
         return _Reader(dataclasses.replace(contract, **fields))  # type: ignore[type-var]
-    return _Reader(contract.w3.eth.contract(address=address, abi=abi))  # type: ignore[union-attr]
+    return _Reader(contract.w3.eth.contract(address=address, abi=abi))
+
+
+def _japan_at_issuance(
+    registry: _Reader,
+    article6: _Reader,
+    sides: dict[str, bytes],
+    emitted: dict[int, list[dict[str, Any]]],
+) -> dict[int, tuple[int, int, bytes, bytes, int]]:
+    """Per batch authorized at issuance with a share for Japan, the first transfer of that share
+    as its issuance's logs state it (``JCMArticle6`` emits no event of its own for it): from
+    ``BatchIssued`` the host, the authorization and the first serial; from the ledger's mints
+    (``TransferSingle`` from the zero address) Japan's share, the sum of the allocations to
+    accounts of Japan's registry, which take the batch's lowest serials. A batch that a
+    batch-level ``SerialsFirstTransferred`` of its issuance's transaction first-transferred
+    whole has none. Each as a record's (first, last, fromParty, toParty, trigger)."""
+    projects = _sibling(registry, "JCMProjects", article6("projects"))
+    issued = projects.events("JCMProjects", ("BatchIssued",), with_tx=True)["BatchIssued"]
+    mints = registry.events("JCMRegistry", ("TransferSingle",))["TransferSingle"]
+    japan = JAPAN.encode()
+    to_japan: dict[int, int] = defaultdict(int)
+    side_of = {account.lower(): side for account, side in sides.items()}
+    for m in mints:
+        if int(m["from"], 16) == 0 and side_of.get(m["to"].lower()) == japan:
+            to_japan[int(m["id"])] += int(m["value"])
+    found: dict[int, tuple[int, int, bytes, bytes, int]] = {}
+    for event in issued:
+        batch, record = int(event["batchId"]), event["batch"]
+        whole = any(
+            e["_tx"] == event["_tx"] and int(e["trigger"]) in BATCH_LEVEL
+            for e in emitted.get(batch, [])
+        )
+        share = to_japan.get(batch, 0)
+        if int(record["authorization"]) != 0 and share and not whole:
+            first = int(record["firstSerial"])
+            found[batch] = (first, first + share - 1, bytes(record["country"]), japan, 0)
+    return found
+
+
+BATCH_LEVEL = frozenset({FirstTransferDefinition.AUTHORIZATION, FirstTransferDefinition.ISSUANCE})
+"""The triggers that first-transfer the rest of a batch at once."""
 
 
 def _assert_records_as_emitted(
-    batch: int, records: list[tuple[Any, ...]], whole: bool, emitted: list[dict[str, Any]]
+    batch: int,
+    records: list[tuple[Any, ...]],
+    whole: bool,
+    emitted: list[dict[str, Any]],
+    at_issuance: tuple[int, int, bytes, bytes, int] | None,
 ) -> None:
     """A batch's first-transfer records are exactly the ranges its ``SerialsFirstTransferred``
-    events announced, each with its parties and trigger, however ``JCMArticle6`` keeps them (the
-    issuance's record lives in the batch's slot until another is added). A batch-level first
-    transfer (trigger ``Authorization`` or ``Issuance``: the rest of the batch at once) is the
-    batch's flag, not records, and happens at most once."""
-    batch_level = {FirstTransferDefinition.AUTHORIZATION, FirstTransferDefinition.ISSUANCE}
+    events announced, each with its parties and trigger, and Japan's share at issuance as the
+    issuance's logs state it (``at_issuance``), however ``JCMArticle6`` keeps them (the issuance's
+    record lives in the batch's slot until another is added). A batch-level first transfer
+    (trigger ``Authorization`` or ``Issuance``: the rest of the batch at once) is the batch's
+    flag, not records, and happens at most once."""
+    batch_level = BATCH_LEVEL
     at_once = [e for e in emitted if int(e["trigger"]) in batch_level]
     assert len(at_once) == (1 if whole else 0), (
         f"batch {batch}: {len(at_once)} batch-level first transfers announced, flag {whole}"
@@ -498,12 +557,14 @@ def _assert_records_as_emitted(
         for e in emitted
         if int(e["trigger"]) not in batch_level
         for r in e["ranges"]
-    )
+    ) + ([at_issuance] if at_issuance else [])
+    announced.sort()
     kept = [(int(r[0]), int(r[1]), bytes(r[3]), bytes(r[4]), int(r[5])) for r in records]
     assert kept == announced, f"batch {batch}: first-transfer records {kept}, announced {announced}"
 
 
 def _assert_article6(
+    registry: _Reader,
     article6: _Reader,
     states: dict[int, Any],
     retirements: dict[int, Record],
@@ -522,10 +583,11 @@ def _assert_article6(
         [(view, (b,)) for b in batch_ids for view in ("batchArticle6", "firstTransfers")]
     )
     emitted: dict[int, list[dict[str, Any]]] = {}
-    for event in article6.events("JCMArticle6", ("SerialsFirstTransferred",))[
+    for event in article6.events("JCMArticle6", ("SerialsFirstTransferred",), with_tx=True)[
         "SerialsFirstTransferred"
     ]:
         emitted.setdefault(int(event["batchId"]), []).append(event)
+    at_issuance = _japan_at_issuance(registry, article6, sides, emitted)
     # BatchArticle6: country, authorization, authorizationId, authorizationDate,
     # wholeBatchFirstTransferredAt, firstSerial, lastSerial, hostNdcUse, records, international
     info = {b: read[2 * i] for i, b in enumerate(batch_ids)}
@@ -537,7 +599,9 @@ def _assert_article6(
             int(states[b][1]),
             int(states[b][2]),
         ), f"batch {b}: JCMArticle6 knows it otherwise than the ledger"
-        _assert_records_as_emitted(b, records[b], int(info[b][4]) != 0, emitted.get(b, []))
+        _assert_records_as_emitted(
+            b, records[b], int(info[b][4]) != 0, emitted.get(b, []), at_issuance.get(b)
+        )
         cursor = first
         for r in records[b]:
             # FirstTransferRecord: first, last, at, fromParty, toParty, trigger
