@@ -79,6 +79,8 @@ def test_issue_signed_offline_by_both_sides(world: World, tmp_path: Path) -> Non
     nusantara = {h["batch_id"]: h for h in jcm.json("holdings", "nusantara")}[batch]
     assert nusantara["block_ids"] == ["JCM-ID-ID012-2025-000002331-000002400"]
 
-    # The decision executes once: its decision id is spent.
+    # The decision executes once: its verification report is spent.
     again = jcm("decision", "submit", str(decision), *signatures, "-k", "outsider")
-    assert_one_line_error(again, "was already used by the joint committee")
+    assert_one_line_error(
+        again, f"verification report 0x{'5e' * 32} was already issued for, as batch {batch}"
+    )
