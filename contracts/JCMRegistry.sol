@@ -537,9 +537,10 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         returns (uint256 batchId, uint64 firstSerial)
     {
         Counters storage counters = _counters;
-        batchId = uint256(counters.batchCount) + 1;
-        firstSerial = uint64(counters.lastSerial) + 1;
-        uint256 lastSerial = uint256(counters.lastSerial) + quantity;
+        Counters memory read = counters; // one read of the slot, not one per field
+        batchId = uint256(read.batchCount) + 1;
+        firstSerial = uint64(read.lastSerial) + 1;
+        uint256 lastSerial = uint256(read.lastSerial) + quantity;
         // Holdings store serials in 40 bits (SerialRanges), so two ranges share a storage slot: 1.1e12 serials,
         // at least 1,099 issuances of the largest size JCMProjects allows.
         if (lastSerial > SerialRanges.MAX_SERIAL) {
@@ -567,11 +568,12 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
     {
         uint256 allocated = 0;
         for (uint256 i = 0; i < allocations.length; i++) {
-            uint256 amount = allocations[i].amount;
+            Allocation calldata allocation = allocations[i];
+            uint256 amount = allocation.amount;
             if (amount == 0) revert RegistryZeroQuantity();
             allocated += amount;
             if (allocated > quantity) revert RegistryAllocationMismatch(allocated, quantity);
-            address account = allocations[i].account;
+            address account = allocation.account;
             bytes2 side = _requireReceivingAccount(account);
             if (side == JAPAN) {
                 japanMask |= 1 << i;
@@ -599,14 +601,18 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
         uint256 afterHead = SerialRanges.END;
         uint256 count = allocations.length;
         for (uint256 i = 0; i < count; i++) {
-            uint256 amount = allocations[i].amount;
+            Allocation calldata allocation = allocations[i];
+            uint256 amount = allocation.amount;
             uint256 first;
-            if (japanMask & (1 << i) != 0) {
-                (first, japanNext) = (japanNext, japanNext + amount);
-            } else {
-                (first, hostNext) = (hostNext, hostNext + amount);
+            // The batch's serials, at most SerialRanges.MAX_SERIAL (`_createBatch`), bound every sum here.
+            unchecked {
+                if (japanMask & (1 << i) != 0) {
+                    (first, japanNext) = (japanNext, japanNext + amount);
+                } else {
+                    (first, hostNext) = (hostNext, hostNext + amount);
+                }
             }
-            afterHead = _allocate(batchId, allocations[i].account, i == 0, first, amount, afterHead);
+            afterHead = _allocate(batchId, allocation.account, i == 0, first, amount, afterHead);
         }
         if (afterHead != SerialRanges.END) _holdings[batchId][allocations[0].account].setNextHolder(afterHead);
     }
@@ -616,21 +622,22 @@ contract JCMRegistry is JCMRegistryState, IJCMRegistry, IERC1155MetadataURI, IER
     /// is a new holder other than the head (`isHead`: the first allocation's account).
     /// A new batch's holdings are blank until its allocations, so an account's first allocation writes its
     /// holding whole: one range, linked before the holders listed after the head so far (the head's own link
-    /// is written by `mint`) and before the account's earlier batches, whose list it now heads. Only an
+    /// is written by `_allocateAll`) and before the account's earlier batches, whose list it now heads. Only an
     /// account named again by a later allocation takes the general path, adding a range to its holding.
     function _allocate(uint256 batchId, address account, bool isHead, uint256 first, uint256 amount, uint256 afterHead)
         private
         returns (uint256)
     {
-        uint256 last = first + amount - 1;
+        uint256 last;
+        unchecked {
+            last = first + amount - 1; // amount > 0 and within the batch's serials (`mint`)
+        }
         SerialRanges.Holding storage holding = _holdings[batchId][account];
         if (holding.isBlank()) {
-            StoredAccount storage info = _accounts[account];
-            (uint32 nonEmpty, uint24 index, uint24 firstBatch) = (info.nonEmptyHoldings, info.index, info.firstBatch);
-            holding.initialize(first, last, afterHead, firstBatch == 0 ? SerialRanges.END : firstBatch);
-            // One write of the account's slot (warm: `_checkAllocations` read it): its count and its batch
-            // list's new head. `_createBatch` checked that the batch id fits a link.
-            (info.nonEmptyHoldings, info.firstBatch) = (nonEmpty + 1, uint24(batchId));
+            // The account's slot is warm (`_checkAllocations` read it); `_createBatch` checked that the batch id
+            // fits a link.
+            (uint256 index, uint256 nextBatch) = _countFirstHolding(_accounts[account], batchId);
+            holding.initialize(first, last, afterHead, nextBatch);
             if (!isHead) afterHead = index;
         } else {
             SerialRanges.Loaded memory h = holding.load();

@@ -95,6 +95,12 @@ abstract contract JCMRegistryState is AccessControl {
         uint40 cancellationCount;
     }
 
+    // Where `StoredAccount`'s count of non-empty holdings, number and batch-list head sit in its first slot,
+    // after kind (8 bits), status (8), side (16) and openedAt (64): see `_countFirstHolding`.
+    uint256 private constant ACCOUNT_HOLDINGS_SHIFT = 96;
+    uint256 private constant ACCOUNT_INDEX_SHIFT = 128;
+    uint256 private constant ACCOUNT_FIRST_BATCH_SHIFT = 152;
+
     // Slither reads each contract alone: the ledger writes what only the admin module reads, and the other way
     // round (addCountry in the module, _countries read by the ledger), through delegatecall on this one layout.
     // slither-disable-start uninitialized-state
@@ -138,6 +144,31 @@ abstract contract JCMRegistryState is AccessControl {
         // slither-disable-next-line incorrect-equality (registry side codes, not balances)
         if (side == batch.country) return retirement ? batch.retiredInHost : batch.cancelledInHost;
         return _holdings[batchId][sink].balanceOf();
+    }
+
+    /// @dev Counts the first holding of batch `batchId` of `info`'s account, which now heads the account's batch
+    /// list: its count of non-empty holdings grows by one and `batchId` becomes its first batch. Returns the
+    /// account's number and the batch its list continues with (`SerialRanges.END`: none). One read and one
+    /// write of the account's slot, where assigning the two fields reads it three times and writes it twice (an
+    /// issuance does this once per new holder). The count stays far below 2^32: at most one per batch (2^24).
+    function _countFirstHolding(StoredAccount storage info, uint256 batchId)
+        internal
+        returns (uint256 index, uint256 nextBatch)
+    {
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(info.slot)
+        }
+        index = (word >> ACCOUNT_INDEX_SHIFT) & type(uint24).max;
+        nextBatch = (word >> ACCOUNT_FIRST_BATCH_SHIFT) & type(uint24).max;
+        if (nextBatch == 0) nextBatch = SerialRanges.END;
+        uint256 count = ((word >> ACCOUNT_HOLDINGS_SHIFT) & type(uint32).max) + 1;
+        word &= ~((uint256(type(uint32).max) << ACCOUNT_HOLDINGS_SHIFT)
+                | (uint256(type(uint24).max) << ACCOUNT_FIRST_BATCH_SHIFT));
+        word |= (count << ACCOUNT_HOLDINGS_SHIFT) | (batchId << ACCOUNT_FIRST_BATCH_SHIFT);
+        assembly ("memory-safe") {
+            sstore(info.slot, word)
+        }
     }
 
     /// @dev The role of `side`'s registrars.
