@@ -984,10 +984,10 @@ ERROR_MESSAGES: dict[str, ErrorMessage] = {
         lambda a: f"member {a['member']} is the zero address, listed twice, or on both sides",
     ),
     "MemberRosterNotCreated": _m(
-        TransactionFailed,
+        DecisionRefused,
         lambda a: (
-            "the committee could not create its new member roster contract: send the "
-            "decision again with more gas"
+            "the membership change did not run: the committee could not create the contract "
+            "that lists its new members; send the decision again with more gas"
         ),
     ),
 }
