@@ -323,26 +323,40 @@ contract JointCommittee is IJointCommittee, EIP712 {
         if (signatures.length > config.memberCount) {
             revert CommitteeTooManySignatures(signatures.length, config.memberCount);
         }
-        signers = new address[](signatures.length);
         (bytes memory roster, uint256 japanCount) = MemberRoster.load(config.roster, config.memberCount);
-        uint256 japanSigners = 0;
-        uint256 partnerSigners = 0;
-        for (uint256 i = 0; i < signatures.length; ++i) {
-            MemberSignature calldata entry = signatures[i];
-            address signer = entry.signer;
-            if (i != 0) _checkOrder(signers[i - 1], signer);
-            MemberSide side = MemberRoster.sideOf(roster, japanCount, signer);
-            if (side == MemberSide.None) revert CommitteeNotMember(signer);
-            if (!_isPlainSignatureBy(signer, digest, entry.signature)) _checkSignature(signer, digest, entry.signature);
-            if (side == MemberSide.Japan) ++japanSigners;
-            else ++partnerSigners;
-            signers[i] = signer;
-        }
+        uint256 japanSigners;
+        uint256 partnerSigners;
+        (signers, japanSigners, partnerSigners) = _checkSigners(digest, signatures, roster, japanCount);
         if (!partnerOnly && japanSigners < config.japanThreshold) {
             revert CommitteeInsufficientSignatures(JAPAN, japanSigners, config.japanThreshold);
         }
         if (partnerSigners < config.partnerThreshold) {
             revert CommitteeInsufficientSignatures(_country, partnerSigners, config.partnerThreshold);
+        }
+    }
+
+    /// @dev Each entry's signer is a current member above the previous entry's, with a valid signature; counts
+    /// the members of each side.
+    function _checkSigners(bytes32 digest, MemberSignature[] calldata signatures, bytes memory roster, uint256 japanCount)
+        private
+        view
+        returns (address[] memory signers, uint256 japanSigners, uint256 partnerSigners)
+    {
+        signers = new address[](signatures.length);
+        for (uint256 i = 0; i < signatures.length; ++i) {
+            // The common case in one pass over calldata; anything else is decoded and checked in turn.
+            address signer = _plainSigner(signatures[i], i == 0 ? address(0) : signers[i - 1], digest);
+            bool plain = signer != address(0);
+            if (!plain) {
+                signer = signatures[i].signer;
+                if (i != 0) _checkOrder(signers[i - 1], signer);
+            }
+            MemberSide side = MemberRoster.sideOf(roster, japanCount, signer);
+            if (side == MemberSide.None) revert CommitteeNotMember(signer);
+            if (!plain) _checkSignature(signer, digest, signatures[i].signature);
+            if (side == MemberSide.Japan) ++japanSigners;
+            else ++partnerSigners;
+            signers[i] = signer;
         }
     }
 
@@ -352,33 +366,38 @@ contract JointCommittee is IJointCommittee, EIP712 {
         if (signer < previous) revert CommitteeSignersNotSorted(previous, signer);
     }
 
-    /// @dev The common case, a member's own 65-byte `r ‖ s ‖ v` ECDSA signature, checked as Safe's
-    /// `checkNSignatures` does, on calldata: `s` in the lower half of the curve order (EIP-2) and the ecrecover
-    /// precompile returning `signer`. That is exactly what `ECDSA.tryRecover` accepts for `signer` (a member,
-    /// never zero), without copying the signature to memory. Anything else is left to `_checkSignature`, which
-    /// names the refusal or asks a contract member.
-    function _isPlainSignatureBy(address signer, bytes32 digest, bytes calldata signature)
+    /// @dev The common case of an entry, in one pass over calldata: a signer above `previous` (zero before the
+    /// first entry; strictly ascending, so no member counts twice) with its own 65-byte `r ‖ s ‖ v` ECDSA
+    /// signature, checked as Safe's `checkNSignatures` does: `s` in the lower half of the curve order (EIP-2) and
+    /// the ecrecover precompile returning the signer. That is exactly what `ECDSA.tryRecover` accepts for it.
+    /// Returns that signer, or zero for anything else, which the caller decodes and checks in turn (refused by
+    /// name, or an ERC-1271 member). Nothing read past calldata's end passes: `calldataload` reads zeros there,
+    /// which make no 65-byte length or a zero `v` (no key recovered); a signer word with dirty high bits is
+    /// never what the precompile returns.
+    function _plainSigner(MemberSignature calldata entry, address previous, bytes32 digest)
         private
         view
-        returns (bool valid)
+        returns (address signer)
     {
         assembly ("memory-safe") {
-            let s := calldataload(add(signature.offset, 0x20))
-            if and(eq(signature.length, 65), iszero(gt(s, _HALF_CURVE_ORDER))) {
+            let claimed := calldataload(entry)
+            let signature := add(entry, calldataload(add(entry, 0x20)))
+            let s := calldataload(add(signature, 0x40))
+            if and(gt(claimed, previous), and(eq(calldataload(signature), 65), iszero(gt(s, _HALF_CURVE_ORDER)))) {
                 let m := mload(0x40)
                 mstore(m, digest)
-                mstore(add(m, 0x20), byte(0, calldataload(add(signature.offset, 0x40))))
-                mstore(add(m, 0x40), calldataload(signature.offset))
+                mstore(add(m, 0x20), byte(0, calldataload(add(signature, 0x60))))
+                mstore(add(m, 0x40), calldataload(add(signature, 0x20)))
                 mstore(add(m, 0x60), s)
                 // The precompile returns nothing when it recovers no key: the zeroed word then fails the match.
                 mstore(0x00, 0)
                 let called := staticcall(gas(), 0x01, m, 0x80, 0x00, 0x20)
-                valid := and(called, eq(mload(0x00), signer))
+                if and(called, eq(mload(0x00), claimed)) { signer := claimed }
             }
         }
     }
 
-    /// @dev Any signature `_isPlainSignatureBy` did not accept: OpenZeppelin's `ECDSA.tryRecover` (low `s`, 65
+    /// @dev Any signature `_plainSigner` did not accept: OpenZeppelin's `ECDSA.tryRecover` (low `s`, 65
     /// bytes) first, so that a member's valid ECDSA signature is accepted without reading its code (a cold account
     /// access); only when that fails is a contract member asked through ERC-1271 `isValidSignature` (a static
     /// call: it cannot re-enter), the order of OpenZeppelin's `SignatureChecker.isValidSignatureNow`; for a member
