@@ -48,7 +48,7 @@ from web3.types import TxParams, TxReceipt
 
 from bench.chain import Anvil, key
 from bench.references import compile_references
-from bench.world import PARTNER, PROJECT, World
+from bench.world import DAY, PARTNER, World
 from registry_client import decisions
 from registry_client.models import AccountKind, CancellationReason, RetirementPurpose
 from registry_client.transactions import TransactionSender
@@ -100,7 +100,7 @@ def _issue(japan: int, partner: int, count: int) -> str:
     return f"committee.issue_credits.{japan}+{partner}_signatures.{count}_allocations"
 
 
-OTHER_PERIOD_POSITION = f"{_issue(2, 2, 4)}.other_period_position"
+AFTER_A_GAP = f"{_issue(2, 2, 4)}.after_a_monitoring_gap"
 
 
 def _operations() -> dict[str, str]:
@@ -153,8 +153,9 @@ def _operations() -> dict[str, str]:
                 "retire 1 range in a third registry, its first of the batch"
             ),
             "retire.third_registry.next": "retire 1 range in a third registry, later",
-            OTHER_PERIOD_POSITION: (
-                "issue a batch, 4 allocations, 2+2 sigs, the project's period at the other position"
+            AFTER_A_GAP: (
+                "issue a batch, 4 allocations, 2+2 sigs, its period starting a week after the"
+                " previous one ends (the space between them kept)"
             ),
         }
     )
@@ -345,20 +346,14 @@ class _Run(World):
         seasoned = [a for accounts in allocations.values() for a in accounts] + new_recipients
         for start in range(0, len(seasoned), 32):
             self.issue([(a, 1) for a in seasoned[start : start + 32]])
-        target_index = 0
         for (japan, partner, count), accounts in allocations.items():
-            if (japan, partner, count) == (2, 2, 4):
-                target_index = self.client(self.governance).project(PROJECT).batch_count
             _, gas = self.issue([(a, 1_000) for a in accounts], japan, partner)
             self.record(_issue(japan, partner, count), gas)
-        # JCMProjects keeps a project's monitoring periods two a slot: a project's issuance at an
-        # even position opens a new slot, one at an odd position fills the previous one's other
-        # half. The target's issuance again at the position it was not measured at, so neither is
-        # hidden.
-        if self.client(self.governance).project(PROJECT).batch_count % 2 == target_index % 2:
-            self.issue([(allocations[2, 2, 4][0], 1)])  # unmeasured: moves to the other position
-        _, gas = self.issue([(a, 1_000) for a in allocations[2, 2, 4]], 2, 2)
-        self.record(OTHER_PERIOD_POSITION, gas)
+        # Consecutive periods (the usual case, measured above) leave JCMProjects nothing to
+        # keep; a period that starts more than a day after the previous one ends leaves a space a
+        # late period may still fill, kept in a slot of its own.
+        _, gas = self.issue([(a, 1_000) for a in allocations[2, 2, 4]], 2, 2, after=7 * DAY)
+        self.record(AFTER_A_GAP, gas)
 
     def transfers(self) -> None:
         dealer = self.account("dealer", "JP")

@@ -182,11 +182,17 @@ class World:
         return self.client(self.governance).submit_decision(decision, signatures)
 
     def issue(
-        self, allocations: Sequence[tuple[str, int]], japan: int = 2, partner: int = 1
+        self,
+        allocations: Sequence[tuple[str, int]],
+        japan: int = 2,
+        partner: int = 1,
+        after: int = DAY,
     ) -> tuple[int, int]:
-        """Issue the project's next batch (authorized for NDC use); its id and gas."""
+        """Issue the project's next batch (authorized for NDC use), its monitoring period starting
+        ``after`` seconds after the previous one ends (by default the next day, as consecutive
+        periods given as dates do); its id and gas."""
         self.decisions += 1
-        start = self.monitoring_end + DAY
+        start = self.monitoring_end + after
         self.monitoring_end = start + 30 * DAY
         quantity = sum(amount for _, amount in allocations)
         issuance = decisions.Issuance(

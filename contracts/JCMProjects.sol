@@ -7,7 +7,7 @@ import {IJCMRegistry} from "./interfaces/IJCMRegistry.sol";
 import {
     BatchInfo,
     Issuance,
-    MonitoringPeriod,
+    PeriodGap,
     ProjectInfo,
     ProjectRegistration
 } from "./interfaces/RegistryTypes.sol";
@@ -22,9 +22,15 @@ import {TextChecks} from "./libraries/TextChecks.sol";
 /// @dev Created by `JCMRegistry`'s constructor, which makes `registry` immutable and this contract its only
 /// minter. Committees are looked up on the registry, so governance keeps one list of them. A batch's issuance
 /// data is not kept in state: `BatchIssued` carries the full record and state keeps its hash, in the slot that
-/// marks its verification report used (`verifyBatch` checks a given record against it), plus only what later
-/// checks need: each batch's monitoring period (overlap check). The ledger keeps the batch's country and
-/// serials, `JCMArticle6` its current authorization.
+/// marks its verification report used (`verifyBatch` checks a given record against it). The ledger keeps the
+/// batch's country and serials, `JCMArticle6` its current authorization.
+///
+/// Monitoring periods never overlap, and may arrive out of order. State keeps what a new period may still
+/// fill rather than what was issued: the project's first start and latest end (in the project's slot, which
+/// every issuance writes anyway) and the spaces between its periods (`periodGaps`). A project's periods are
+/// usually consecutive, given as dates, each starting the day after the previous one ends, so an issuance
+/// usually leaves no space behind and writes no slot for its period. Periods at most `PERIOD_ADJACENCY` apart
+/// count as consecutive: no period can later be issued between them (a period given as dates never could).
 ///
 /// In the JCM a verification report leads to one request for issuance and one issuance decision of the joint
 /// committee, which may issue fewer credits than verified but never a second batch from the same verification.
@@ -45,11 +51,16 @@ contract JCMProjects is IJCMProjects {
     /// @notice Most credits one issuance may create (1 Gt CO2e, far above any JCM project's period), so no
     /// decision can exhaust the shared serial space of every country.
     uint64 public constant MAX_ISSUANCE_QUANTITY = 1_000_000_000;
-    /// @notice Most batches one project may have; bounds the overlap search of an out-of-order period.
+    /// @notice Most batches a project may have and still take a period earlier than its latest: bounds the
+    /// search of its gaps (at most one per batch). Later periods are taken whatever the count.
     uint256 public constant MAX_BATCHES_PER_PROJECT = 512;
     /// @notice Latest time a monitoring period may end (2^40 - 1 seconds, in the year 36812): periods are
     /// kept in 40 bits.
     uint64 public constant MAX_MONITORING_TIME = 1_099_511_627_775;
+    /// @notice Two monitoring periods whose bounds are at most this far apart (one day) are consecutive: the
+    /// space between them is not kept, and no period can later be issued into it. Periods given as dates are
+    /// kept from midnight to midnight, so a period that starts the day after another ends is one day after it.
+    uint64 public constant PERIOD_ADJACENCY = 1 days;
 
     /// @dev What a verification report's issuance leaves, in one slot: its batch (a batch id fits 40 bits,
     /// `JCMRegistryState.Counters`; zero: the report was never cited) and the record's commitment, the high 27
@@ -60,26 +71,16 @@ contract JCMProjects is IJCMProjects {
         bytes27 recordHash;
     }
 
-    /// @dev Two consecutive batches' monitoring periods of a project (its `2k`-th and `2k+1`-th), in one slot:
-    /// what the overlap check of a later period reads. Batch ids fit 40 bits (`JCMRegistryState.Counters`) and
-    /// so do the times (`MAX_MONITORING_TIME`), so every other issuance of a project updates the slot its
-    /// previous one filled instead of filling a new one (a batch id of zero: no second period yet).
-    struct StoredPeriodPair {
-        uint40 firstBatchId;
-        uint40 firstStart;
-        uint40 firstEnd;
-        uint40 secondBatchId;
-        uint40 secondStart;
-        uint40 secondEnd;
-    }
-
-    /// @dev A project as stored: what every issuance reads (country, registration, latest period end, batch
-    /// count) in its first slot, the texts and documents after it (`projectInfo` returns them as `ProjectInfo`).
+    /// @dev A project as stored: what every issuance reads and writes (country, registration, first period
+    /// start, latest period end, batch and gap counts) in its first slot, the texts and documents after it
+    /// (`projectInfo` returns them as `ProjectInfo`). Monitoring times fit 40 bits (`MAX_MONITORING_TIME`).
     struct StoredProject {
         bytes2 country;
         uint64 registeredAt;
-        uint64 lastMonitoringEnd;
+        uint40 firstMonitoringStart;
+        uint40 lastMonitoringEnd;
         uint32 batchCount;
+        uint32 gapCount;
         string ref;
         string title;
         string methodology;
@@ -94,9 +95,9 @@ contract JCMProjects is IJCMProjects {
     mapping(bytes32 documentHash => bool) private _documentUsed;
     /// @dev Correction decision ids used, per deciding committee's country (`_decisionKey`).
     mapping(bytes32 countryDecisionKey => bool) private _corrections;
-    /// @dev Per project, its batches' periods in issuance order, two a slot (period `i` is in pair `i / 2`);
-    /// the count is `StoredProject.batchCount`.
-    mapping(bytes32 projectKey => mapping(uint256 pair => StoredPeriodPair)) private _periods;
+    /// @dev Per project, the spaces between its periods that are longer than `PERIOD_ADJACENCY`, one a slot, in
+    /// no particular order; the count is `StoredProject.gapCount`.
+    mapping(bytes32 projectKey => mapping(uint256 index => PeriodGap)) private _gaps;
     /// @dev The issuance of each verification report cited (at most one).
     mapping(bytes32 reportHash => ReportIssuance) private _issuances;
 
@@ -145,34 +146,28 @@ contract JCMProjects is IJCMProjects {
     /// @dev Requirements: caller is the committee of the project's country; the verification report hash is
     /// non-zero and no earlier issuance cited it; 0 < quantity <= min(verified reductions,
     /// `MAX_ISSUANCE_QUANTITY`); the monitoring period is well formed and overlaps none of the project's batches
-    /// (periods may arrive out of order); the vintage is within `[MIN_VINTAGE, MAX_VINTAGE]`; the decision id is
+    /// (periods may arrive out of order, but not between two consecutive ones: `PERIOD_ADJACENCY`); the vintage is within `[MIN_VINTAGE, MAX_VINTAGE]`; the decision id is
     /// the keccak256 of the decision reference; and the ledger's requirements of `IJCMRegistry.mint` (valid
     /// allocations adding up to the quantity).
     function issue(Issuance calldata issuance) external returns (uint256 batchId) {
         bytes32 key = keccak256(bytes(issuance.projectRef));
         StoredProject storage project = _projects[key];
-        // The project's first slot, read once: what every issuance checks and updates.
-        (bytes2 country, uint64 registeredAt, uint64 lastEnd, uint32 index) =
-            (project.country, project.registeredAt, project.lastMonitoringEnd, project.batchCount);
+        (bytes2 country, uint64 registeredAt) = (project.country, project.registeredAt);
         if (registeredAt == 0) revert ProjectsUnknownProject(issuance.projectRef);
         _onlyCommittee(country);
         ReportIssuance storage report = _unusedReport(issuance.verificationReportHash);
-        _checkIssuance(issuance, key, index, lastEnd);
+        _checkQuantityAndPeriod(issuance);
+        _placePeriod(project, key, issuance);
+        _checkVintage(issuance.vintage);
         _checkText(issuance.authorizationId, false);
         _checkDecisionRef(issuance);
-        {
-            // One write of the project's slot: its latest period end and its batch count.
-            uint64 end = issuance.monitoringEnd;
-            (project.lastMonitoringEnd, project.batchCount) = (end > lastEnd ? end : lastEnd, index + 1);
-        }
 
         // The registry and the Article 6 contract are trusted (the registry created all three) and call back
-        // only views, so writing the batch's period and commitment after the calls cannot be observed half-done.
+        // only views, so writing the batch's commitment after the calls cannot be observed half-done.
         uint64 firstSerial;
         uint64 toJapan;
         // slither-disable-next-line reentrancy-no-eth (the registry created this contract and makes no external call)
         (batchId, firstSerial, toJapan) = _registry.mint(country, issuance.quantity, issuance.allocations);
-        _storePeriod(key, index, batchId, issuance);
         _recordArticle6(batchId, country, firstSerial, toJapan, issuance);
         bytes memory record = abi.encode(_batchRecord(batchId, country, firstSerial, issuance));
         (report.batchId, report.recordHash) = (uint40(batchId), bytes27(keccak256(record)));
@@ -215,7 +210,8 @@ contract JCMProjects is IJCMProjects {
             validationReportHash: project.validationReportHash,
             registeredAt: project.registeredAt,
             lastMonitoringEnd: project.lastMonitoringEnd,
-            batchCount: project.batchCount
+            batchCount: project.batchCount,
+            firstMonitoringStart: project.firstMonitoringStart
         });
     }
 
@@ -247,22 +243,14 @@ contract JCMProjects is IJCMProjects {
     }
 
     /// @inheritdoc IJCMProjects
-    function projectBatches(string calldata ref) external view returns (uint256[] memory batchIds) {
-        MonitoringPeriod[] memory periods = projectPeriods(ref);
-        batchIds = new uint256[](periods.length);
-        for (uint256 i = 0; i < periods.length; i++) {
-            batchIds[i] = periods[i].batchId;
-        }
-    }
-
-    /// @inheritdoc IJCMProjects
-    function projectPeriods(string calldata ref) public view returns (MonitoringPeriod[] memory periods) {
+    /// @dev At most `MAX_BATCHES_PER_PROJECT` gaps are ever compared; a project has at most one per batch.
+    function periodGaps(string calldata ref) external view returns (PeriodGap[] memory gaps) {
         bytes32 key = keccak256(bytes(ref));
-        uint256 count = _projects[key].batchCount;
-        periods = new MonitoringPeriod[](count);
-        for (uint256 i = 0; i < count; i++) {
-            (uint256 batchId, uint64 start, uint64 end) = _period(key, i);
-            periods[i] = MonitoringPeriod({batchId: batchId, start: start, end: end});
+        StoredProject storage project = _projects[key];
+        if (project.registeredAt == 0) revert ProjectsUnknownProject(ref);
+        gaps = new PeriodGap[](project.gapCount);
+        for (uint256 i = 0; i < gaps.length; i++) {
+            gaps[i] = _gaps[key][i];
         }
     }
 
@@ -328,8 +316,7 @@ contract JCMProjects is IJCMProjects {
         b.issuedAt = uint64(block.timestamp);
     }
 
-    /// @dev `count` and `lastEnd`: the project's batch count and latest period end.
-    function _checkIssuance(Issuance calldata issuance, bytes32 key, uint256 count, uint64 lastEnd) private view {
+    function _checkQuantityAndPeriod(Issuance calldata issuance) private pure {
         // Each calldata field read once (every read of a calldata struct's field is decoded and range-checked).
         (uint64 quantity, uint64 verified, uint64 start, uint64 end) =
             (issuance.quantity, issuance.verifiedReductions, issuance.monitoringStart, issuance.monitoringEnd);
@@ -337,45 +324,92 @@ contract JCMProjects is IJCMProjects {
         if (quantity > verified) revert ProjectsQuantityExceedsVerified(quantity, verified);
         if (quantity > MAX_ISSUANCE_QUANTITY) revert ProjectsQuantityAboveCeiling(quantity, MAX_ISSUANCE_QUANTITY);
         if (start > end || end > MAX_MONITORING_TIME) revert ProjectsInvalidMonitoringPeriod(start, end);
-        // A period after every issued one (the usual case) overlaps none: O(1). Only a period that arrives
-        // out of order is compared with each batch of the project, so a refusal can name the batch.
-        if (count > 0 && start <= lastEnd) _checkNoOverlap(issuance, key, count);
-        uint16 vintage = issuance.vintage;
+    }
+
+    function _checkVintage(uint16 vintage) private pure {
         if (vintage < MIN_VINTAGE || vintage > MAX_VINTAGE) {
             revert ProjectsInvalidVintage(vintage, MIN_VINTAGE, MAX_VINTAGE);
         }
     }
 
-    function _checkNoOverlap(Issuance calldata issuance, bytes32 key, uint256 count) private view {
-        if (count >= MAX_BATCHES_PER_PROJECT) revert ProjectsTooManyBatches(issuance.projectRef, MAX_BATCHES_PER_PROJECT);
-        for (uint256 i = 0; i < count; i++) {
-            (uint256 batchId, uint64 start, uint64 end) = _period(key, i);
-            if (issuance.monitoringStart <= end && start <= issuance.monitoringEnd) {
-                revert ProjectsMonitoringPeriodOverlaps(issuance.projectRef, batchId, start, end);
+    /// @dev Checks that the issuance's monitoring period overlaps none of the project's and takes its place:
+    /// after the latest period (the usual case: O(1)), before the first, or in a gap between two. What it leaves
+    /// free beside it, if longer than `PERIOD_ADJACENCY`, becomes a gap. One read and one write of the project's
+    /// slot; `_checkQuantityAndPeriod` kept both times within 40 bits.
+    function _placePeriod(StoredProject storage project, bytes32 key, Issuance calldata issuance) private {
+        (uint40 firstStart, uint40 lastEnd, uint32 count, uint32 gaps) =
+            (project.firstMonitoringStart, project.lastMonitoringEnd, project.batchCount, project.gapCount);
+        uint40 start = uint40(issuance.monitoringStart);
+        if (count == 0) {
+            (firstStart, lastEnd) = (start, uint40(issuance.monitoringEnd));
+        } else if (start > lastEnd) {
+            if (start - lastEnd > PERIOD_ADJACENCY) gaps = _addGap(key, gaps, lastEnd, start);
+            lastEnd = uint40(issuance.monitoringEnd);
+        } else {
+            // Out of order: bounded by the batches it may have to look past (a gap per batch at most).
+            if (count >= MAX_BATCHES_PER_PROJECT) {
+                revert ProjectsTooManyBatches(issuance.projectRef, MAX_BATCHES_PER_PROJECT);
+            }
+            (firstStart, gaps) = _placeEarlierPeriod(key, firstStart, gaps, issuance);
+        }
+        _updateProject(project, firstStart, lastEnd, count + 1, gaps);
+    }
+
+    /// @dev One write of what `_placePeriod` changes in the project's first slot.
+    function _updateProject(StoredProject storage project, uint40 firstStart, uint40 lastEnd, uint32 count, uint32 gaps)
+        private
+    {
+        (project.firstMonitoringStart, project.lastMonitoringEnd, project.batchCount, project.gapCount) =
+            (firstStart, lastEnd, count, gaps);
+    }
+
+    /// @dev A period that starts before the project's latest end: before its first period, or in a gap.
+    function _placeEarlierPeriod(bytes32 key, uint40 firstStart, uint32 gaps, Issuance calldata issuance)
+        private
+        returns (uint40, uint32)
+    {
+        (uint40 start, uint40 end) = (uint40(issuance.monitoringStart), uint40(issuance.monitoringEnd));
+        if (end >= firstStart) return (firstStart, _fillGap(key, gaps, issuance.projectRef, start, end));
+        if (firstStart - end > PERIOD_ADJACENCY) gaps = _addGap(key, gaps, end, firstStart);
+        return (start, gaps);
+    }
+
+    /// @dev Keeps the space between `previousEnd` and `nextStart` as the project's gap number `gaps`; returns the
+    /// new gap count.
+    function _addGap(bytes32 key, uint32 gaps, uint64 previousEnd, uint64 nextStart) private returns (uint32) {
+        _gaps[key][gaps] = PeriodGap({previousEnd: previousEnd, nextStart: nextStart});
+        return gaps + 1;
+    }
+
+    /// @dev Puts `[start, end]` into the gap that holds it, keeping what stays free on either side if longer
+    /// than `PERIOD_ADJACENCY` (a filled gap is replaced by the last one); returns the new gap count. A period
+    /// that no gap holds overlaps a batch's period or lies between two consecutive ones.
+    function _fillGap(bytes32 key, uint32 gaps, string calldata ref, uint40 start, uint40 end)
+        private
+        returns (uint32)
+    {
+        mapping(uint256 => PeriodGap) storage list = _gaps[key];
+        for (uint256 i = 0; i < gaps; i++) {
+            PeriodGap storage gap = list[i];
+            (uint64 previousEnd, uint64 nextStart) = (gap.previousEnd, gap.nextStart);
+            if (previousEnd < start && end < nextStart) {
+                bool keepBefore = start - previousEnd > PERIOD_ADJACENCY;
+                bool keepAfter = nextStart - end > PERIOD_ADJACENCY;
+                if (keepBefore) {
+                    gap.nextStart = start;
+                    return keepAfter ? _addGap(key, gaps, end, nextStart) : gaps;
+                }
+                if (keepAfter) {
+                    gap.previousEnd = end;
+                    return gaps;
+                }
+                uint256 last = gaps - 1;
+                if (i != last) list[i] = list[last];
+                delete list[last];
+                return gaps - 1;
             }
         }
-    }
-
-    /// @dev Keeps batch `batchId`'s monitoring period as its project's `index`-th: in a new slot when `index`
-    /// is even, else beside the previous one (one read and one write of the whole slot). `_checkIssuance`
-    /// kept both times within 40 bits.
-    function _storePeriod(bytes32 key, uint256 index, uint256 batchId, Issuance calldata issuance) private {
-        StoredPeriodPair storage stored = _periods[key][index / 2];
-        (uint40 id, uint40 start, uint40 end) =
-            (uint40(batchId), uint40(issuance.monitoringStart), uint40(issuance.monitoringEnd));
-        if (index % 2 == 0) {
-            (stored.firstBatchId, stored.firstStart, stored.firstEnd) = (id, start, end);
-        } else {
-            (stored.secondBatchId, stored.secondStart, stored.secondEnd) = (id, start, end);
-        }
-    }
-
-    /// @dev The project's `index`-th period and its batch.
-    function _period(bytes32 key, uint256 index) private view returns (uint256 batchId, uint64 start, uint64 end) {
-        StoredPeriodPair storage pair = _periods[key][index / 2];
-        return index % 2 == 0
-            ? (pair.firstBatchId, pair.firstStart, pair.firstEnd)
-            : (pair.secondBatchId, pair.secondStart, pair.secondEnd);
+        revert ProjectsMonitoringPeriodOverlaps(ref, start, end);
     }
 
     /// @dev The slot of a verification report no issuance cited yet (`issue` fills it with the new batch). One

@@ -39,7 +39,7 @@ from web3.types import FilterParams, TxParams, TxReceipt
 from registry_client import contracts, decisions, records
 from registry_client.chain import connect_web3, rpc_errors
 from registry_client.deployment import deploy_committee, load_deployment
-from registry_client.domain import MAX_PAGE_SIZE, MAX_SERIAL
+from registry_client.domain import MAX_PAGE_SIZE, MAX_SERIAL, to_timestamp
 from registry_client.errors import (
     ChainUnavailable,
     DeploymentError,
@@ -1027,11 +1027,32 @@ class RegistryClient:
         for batch_id in wanted:
             if batch_id > count:
                 raise NotFound(f"there is no batch {batch_id}: check the batch id")
+        codec = self.w3.codec
+        ids = ["0x" + codec.encode(["uint256"], [b]).hex() for b in sorted(set(wanted))]
+        records = self._issuance_records([ids])
+        missing = [b for b in wanted if b not in records]
+        if missing:
+            raise RecordMismatch(
+                f"the node at {self.rpc_url} served no BatchIssued event of batch {missing[0]}, "
+                "which the ledger counts: ask an archive node that keeps every log"
+            )
+        return {b: records[b] for b in wanted}
+
+    def _issuance_records(self, topics: list[Any]) -> dict[int, BatchInfo]:
+        """The issuance records of the ``BatchIssued`` events matching ``topics`` (after the
+        event's own: batch ids, then project keys), from one ``eth_getLogs`` query, each verified
+        against the hash ``JCMProjects`` keeps (``verifyBatch``).
+
+        Raises:
+            RecordMismatch: the node served a record the chain's hash refutes.
+        """
         event = self.projects_contract.events.BatchIssued().abi
         codec = self.w3.codec
         topic = "0x" + bytes(contracts.event_abi_to_log_topic(event)).hex()
-        ids = ["0x" + codec.encode(["uint256"], [b]).hex() for b in sorted(set(wanted))]
-        query: FilterParams = {"address": self.projects_contract.address, "topics": [topic, ids]}
+        query: FilterParams = {
+            "address": self.projects_contract.address,
+            "topics": [topic, *topics],
+        }
         logs = self._chunked(
             lambda first, last: self.w3.eth.get_logs({**query, "fromBlock": first, "toBlock": last})
         )
@@ -1049,13 +1070,39 @@ class RegistryClient:
                     f"JCMProjects keeps for it: the node at {self.rpc_url} served an altered record"
                 )
             records[int(args["batchId"])] = _batch_info(raw)
-        missing = [b for b in wanted if b not in records]
-        if missing:
+        return records
+
+    def project_batches(self, ref: str) -> list[BatchInfo]:
+        """A registered project's batches in id order: their issuance records (as
+        :meth:`batch_record` gives them), from one log query on the project's key.
+
+        Raises:
+            NotFound: no such project.
+            RecordMismatch: the node served an altered record, or fewer than the project's batch
+                count.
+        """
+        project = self.project(ref)
+        key = "0x" + Web3.keccak(text=ref).hex().removeprefix("0x")
+        records = self._issuance_records([None, key])
+        if len(records) != project.batch_count:
             raise RecordMismatch(
-                f"the node at {self.rpc_url} served no BatchIssued event of batch {missing[0]}, "
-                "which the ledger counts: ask an archive node that keeps every log"
+                f"the node at {self.rpc_url} served {len(records)} BatchIssued events of project "
+                f"{printable(ref)}, which has {project.batch_count} batches: ask an archive node "
+                "that keeps every log"
             )
-        return {b: records[b] for b in wanted}
+        return [records[b] for b in sorted(records)]
+
+    def period_gaps(self, ref: str) -> list[tuple[int, int]]:
+        """The spaces between a registered project's monitoring periods that a later period may
+        still fill, as ``(previous end, next start)`` pairs (a period fits strictly between them),
+        sorted. A period may also end before the project's first start or start after its latest
+        end (:meth:`project`).
+
+        Raises:
+            NotFound: no such project.
+        """
+        raw = self._view(self._pf.periodGaps(ref), f"read the period gaps of project {ref}")
+        return sorted((int(gap[0]), int(gap[1])) for gap in raw)
 
     def batch_state(self, batch_id: int) -> BatchState:
         """What the ledger keeps of a batch."""
@@ -1101,6 +1148,7 @@ class RegistryClient:
             registered_at=raw.registeredAt,
             last_monitoring_end=raw.lastMonitoringEnd,
             batch_count=raw.batchCount,
+            first_monitoring_start=raw.firstMonitoringStart,
         )
 
     def projects(self) -> list[ProjectInfo]:
@@ -1412,16 +1460,7 @@ class RegistryClient:
             except NotFound:
                 found.append(f"project {ref} is not registered")
             else:
-                periods = self._view(
-                    self._pf.projectPeriods(issuance.project_ref), "read the project's periods"
-                )
-                for batch_id, start, end in periods:
-                    if issuance.monitoring_start <= end and start <= issuance.monitoring_end:
-                        found.append(
-                            f"the monitoring period overlaps batch {batch_id} of project {ref}, "
-                            f"which covers {_day(start)} to {_day(end)}"
-                        )
-                        break
+                found += self._period_problems(project, issuance)
                 sides = {JAPAN, project.country}
                 for allocation in issuance.allocations:
                     found += self._receiving_problems(allocation.account, sides)
@@ -1443,6 +1482,36 @@ class RegistryClient:
             if self.account(correction.account).status == AccountStatus.NONE:
                 found.append(f"{correction.account} is not a registry account")
         return found
+
+    def _period_problems(self, project: ProjectInfo, issuance: decisions.Issuance) -> list[str]:
+        """Why ``JCMProjects`` would refuse the issuance's monitoring period (as
+        ``_placePeriod`` decides), naming the batch it overlaps if it overlaps one."""
+        start, end = issuance.monitoring_start, issuance.monitoring_end
+        if start > end or not project.batch_count:
+            return []
+        last_end, first_start = (
+            to_timestamp(project.last_monitoring_end),
+            to_timestamp(project.first_monitoring_start),
+        )
+        if start > last_end or end < first_start:
+            return []
+        if any(after < start and end < before for after, before in self.period_gaps(project.ref)):
+            return []
+        ref = printable(project.ref)
+        for batch in self.project_batches(project.ref):
+            batch_start, batch_end = (
+                to_timestamp(batch.monitoring_start),
+                to_timestamp(batch.monitoring_end),
+            )
+            if start <= batch_end and batch_start <= end:
+                return [
+                    f"the monitoring period overlaps batch {batch.id} of project {ref}, which "
+                    f"covers {_day(batch_start)} to {_day(batch_end)}"
+                ]
+        return [
+            f"the monitoring period falls between two consecutive periods of project {ref} (at "
+            "most a day apart), where no period can be issued"
+        ]
 
     def _receiving_problems(self, address: str, sides: set[str]) -> list[str]:
         info = self.account(address)

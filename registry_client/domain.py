@@ -266,11 +266,15 @@ MAX_TEXT_BYTES = 256
 MAX_BATCH_QUANTITY = 2**32 - 1
 #: ``JCMProjects.MAX_ISSUANCE_QUANTITY``: most credits one issuance creates.
 MAX_ISSUANCE_QUANTITY = 1_000_000_000
-#: ``JCMProjects.MAX_BATCHES_PER_PROJECT``: issuances one project may have.
+#: ``JCMProjects.MAX_BATCHES_PER_PROJECT``: batches a project may have and still take a period
+#: earlier than its latest.
 MAX_BATCHES_PER_PROJECT = 512
 #: ``JCMProjects.MAX_MONITORING_TIME`` (2^40 - 1 seconds): the latest end of a monitoring period, as
 #: the projects contract keeps periods in 40 bits (``ProjectsInvalidMonitoringPeriod`` beyond).
 MAX_MONITORING_TIME = 2**40 - 1
+#: ``JCMProjects.PERIOD_ADJACENCY`` (one day, in seconds): monitoring periods at most this far apart
+#: are consecutive, and no period can later be issued between them.
+PERIOD_ADJACENCY = 86_400
 #: ``JCMGovernance.MAX_PAUSE_DURATION``: the longest emergency pause, in seconds (7 days).
 MAX_PAUSE_DURATION = 7 * 86_400
 #: ``JCMGovernance.PAUSE_COOLDOWN``: seconds after a pause before a side may pause again (7 days).
@@ -311,6 +315,7 @@ CONTRACT_CONSTANTS: dict[str, dict[str, int | str]] = {
         "MAX_ISSUANCE_QUANTITY": MAX_ISSUANCE_QUANTITY,
         "MAX_BATCHES_PER_PROJECT": MAX_BATCHES_PER_PROJECT,
         "MAX_MONITORING_TIME": MAX_MONITORING_TIME,
+        "PERIOD_ADJACENCY": PERIOD_ADJACENCY,
     },
     "JCMGovernance": {
         "JAPAN": JAPAN,

@@ -715,9 +715,10 @@ ERROR_MESSAGES: dict[str, ErrorMessage] = {
     "ProjectsMonitoringPeriodOverlaps": _m(
         InvalidInput,
         lambda a: (
-            f"the monitoring period overlaps batch {a['batchId']} of project {a['ref']}, which "
-            f"covers {_date(a['batchStart'])} to {_date(a['batchEnd'])}: periods may arrive in any "
-            "order but never overlap"
+            f"the monitoring period {_date(a['start'])} to {_date(a['end'])} overlaps a period "
+            f"project {a['ref']} was issued for, or falls between two consecutive ones (at most a "
+            "day apart): periods may arrive in any order but never overlap (`jcm project show "
+            f"{a['ref']}` lists them)"
         ),
     ),
     "ProjectsZeroQuantity": _m(
@@ -766,7 +767,10 @@ ERROR_MESSAGES: dict[str, ErrorMessage] = {
     ),
     "ProjectsTooManyBatches": _m(
         InvalidInput,
-        lambda a: f"project {a['ref']} has {a['max']} batches, the most it may have",
+        lambda a: (
+            f"project {a['ref']} has {a['max']} batches or more: a new monitoring period can no "
+            "longer arrive out of order, only after the project's latest one"
+        ),
     ),
     "ProjectsDecisionAlreadyUsed": _m(
         AlreadyExists,

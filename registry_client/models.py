@@ -122,6 +122,8 @@ class ProjectInfo(_Model):
     registered_at: Timestamp
     last_monitoring_end: Timestamp
     batch_count: int
+    #: when the project's earliest monitoring period starts (0: no batch yet)
+    first_monitoring_start: Timestamp
 
 
 class BatchInfo(_Model):

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {BatchInfo, Issuance, MonitoringPeriod, ProjectInfo, ProjectRegistration} from "./RegistryTypes.sol";
+import {BatchInfo, Issuance, PeriodGap, ProjectInfo, ProjectRegistration} from "./RegistryTypes.sol";
 
 /// @title JCM projects: the project cycle's on-chain record, and the only way credits come into existence
 /// @notice Joint committees register projects here, issue batches for verified monitoring periods and correct
@@ -28,8 +28,9 @@ interface IJCMProjects {
     error ProjectsUnknownBatch(uint256 batchId);
     /// @dev The monitoring period ends before it starts, or after `MAX_MONITORING_TIME`.
     error ProjectsInvalidMonitoringPeriod(uint64 start, uint64 end);
-    /// @dev The monitoring period overlaps the period of the project's batch `batchId`.
-    error ProjectsMonitoringPeriodOverlaps(string ref, uint256 batchId, uint64 batchStart, uint64 batchEnd);
+    /// @dev The monitoring period `[start, end]` overlaps the period of one of the project's batches, or falls
+    /// between two of them that are at most `PERIOD_ADJACENCY` apart (consecutive periods).
+    error ProjectsMonitoringPeriodOverlaps(string ref, uint64 start, uint64 end);
     /// @dev The quantity is zero.
     error ProjectsZeroQuantity();
     /// @dev The issuance exceeds the verified emission reductions of its monitoring period.
@@ -49,7 +50,7 @@ interface IJCMProjects {
     error ProjectsReportAlreadyUsed(bytes32 reportHash, uint256 batchId);
     /// @dev The decision id is not the keccak256 of the decision reference text.
     error ProjectsDecisionRefMismatch(string decisionRef, bytes32 decisionId);
-    /// @dev The project has `max` batches, the most an out-of-order period is compared with.
+    /// @dev The project has `max` batches, the most beside which a period may still arrive out of order.
     error ProjectsTooManyBatches(string ref, uint256 max);
 
     /// @notice A joint committee registered a project.
@@ -120,11 +121,12 @@ interface IJCMProjects {
     /// issued for at most once).
     function reportBatch(bytes32 reportHash) external view returns (uint256 batchId);
 
-    /// @notice The batch ids of a project, in issuance order.
-    function projectBatches(string calldata ref) external view returns (uint256[] memory);
-
-    /// @notice The monitoring periods of a project's batches, in issuance order (what the overlap check reads).
-    function projectPeriods(string calldata ref) external view returns (MonitoringPeriod[] memory);
+    /// @notice The spaces between a registered project's monitoring periods that a later period may still fill,
+    /// in no particular order (what the overlap check of an out-of-order period reads). Besides these, a period
+    /// may end before the project's first (`ProjectInfo.firstMonitoringStart`) or start after its latest
+    /// (`ProjectInfo.lastMonitoringEnd`). A project's batches and their periods are in its `BatchIssued` events
+    /// (indexed by project key), each verifiable with `verifyBatch`.
+    function periodGaps(string calldata ref) external view returns (PeriodGap[] memory);
 
     /// @notice The partner country of a registered project (zero when unknown).
     function projectCountry(string calldata ref) external view returns (bytes2);

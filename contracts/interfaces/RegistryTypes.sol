@@ -90,6 +90,7 @@ struct ProjectInfo {
     uint64 registeredAt;
     uint64 lastMonitoringEnd;
     uint32 batchCount;
+    uint64 firstMonitoringStart;
 }
 
 /// @dev Part of an issuance credited to one account.
@@ -139,11 +140,11 @@ struct BatchInfo {
     bool internationallyTransferred; // false in the record (current: JCMArticle6)
 }
 
-/// @dev One batch's monitoring period.
-struct MonitoringPeriod {
-    uint256 batchId;
-    uint64 start;
-    uint64 end;
+/// @dev A space between two of a project's monitoring periods that a later issuance's period may still fill:
+/// it lies strictly after `previousEnd` and strictly before `nextStart`.
+struct PeriodGap {
+    uint64 previousEnd;
+    uint64 nextStart;
 }
 
 /// @dev What the ledger keeps of a batch: its country and its serials (its Article 6 state is in `JCMArticle6`).

@@ -6,12 +6,14 @@ and the committee contract's own checks are tested in ``test_committee.py``.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from eth_utils import keccak
 
 from registry_client import decisions as d
 from registry_client.domain import (
+    MAX_BATCHES_PER_PROJECT,
     MAX_ISSUED_SERIAL,
     MAX_MONITORING_TIME,
     ZERO_ADDRESS,
@@ -271,9 +273,8 @@ def test_monitoring_periods_never_overlap(world: World) -> None:
         with reverts(
             "ProjectsMonitoringPeriodOverlaps",
             ref="ID012",
-            batchId=1,
-            batchStart=BASE_TIME,
-            batchEnd=BASE_TIME + 99,
+            start=start,
+            end=BASE_TIME + 200,
         ):
             world.issue("ID012", [(holder, 10)], start=start, end=BASE_TIME + 200)
     # Another project's periods are independent; the next period of this one is fine.
@@ -281,6 +282,127 @@ def test_monitoring_periods_never_overlap(world: World) -> None:
     world.issue("ID012", [(holder, 10)], start=BASE_TIME + 100, end=BASE_TIME + 100)
     with reverts("ProjectsInvalidMonitoringPeriod", start=BASE_TIME + 500, end=BASE_TIME + 499):
         world.issue("ID012", [(holder, 10)], start=BASE_TIME + 500, end=BASE_TIME + 499)
+
+
+def _gaps(world: World, ref: str) -> list[tuple[int, int]]:
+    return sorted(tuple(g) for g in world.projects.periodGaps(ref))
+
+
+def _span(info: Any) -> tuple[int, int, int]:
+    return (int(info.firstMonitoringStart), int(info.lastMonitoringEnd), int(info.batchCount))
+
+
+def test_periods_may_arrive_out_of_order_but_never_overlap(world: World) -> None:
+    holder = world.jp.companies[0]
+    t = BASE_TIME
+    world.issue("ID012", [(holder, 10)], start=t + 10 * DAY, end=t + 19 * DAY)
+    assert (_span(world.projects.projectInfo("ID012")), _gaps(world, "ID012")) == (
+        (t + 10 * DAY, t + 19 * DAY, 1),
+        [],
+    )
+    # A period more than a day after the latest leaves the space between them as a gap.
+    world.issue("ID012", [(holder, 10)], start=t + 30 * DAY, end=t + 39 * DAY)
+    assert _gaps(world, "ID012") == [(t + 19 * DAY, t + 30 * DAY)]
+    # An earlier period, and one in the middle of the gap, arrive late: both fit, and what they
+    # leave free beside them stays a gap.
+    world.issue("ID012", [(holder, 10)], start=t, end=t + 5 * DAY)
+    assert _gaps(world, "ID012") == [(t + 5 * DAY, t + 10 * DAY), (t + 19 * DAY, t + 30 * DAY)]
+    world.issue("ID012", [(holder, 10)], start=t + 22 * DAY, end=t + 25 * DAY)
+    assert _gaps(world, "ID012") == [
+        (t + 5 * DAY, t + 10 * DAY),
+        (t + 19 * DAY, t + 22 * DAY),
+        (t + 25 * DAY, t + 30 * DAY),
+    ]
+    assert _span(world.projects.projectInfo("ID012")) == (t, t + 39 * DAY, 4)
+    # A late period overlapping any of them is refused, and the gaps are unchanged.
+    for start, end in [
+        (t + 25 * DAY, t + 26 * DAY),  # starts on the last second of batch 4
+        (t + 29 * DAY, t + 30 * DAY),  # ends on the first second of batch 2
+        (t + 18 * DAY, t + 23 * DAY),  # spans batch 1's end and batch 4's start
+        (t + 11 * DAY, t + 12 * DAY),  # inside batch 1
+        (t - DAY, t),  # ends on the first second of the earliest batch
+        (t + 39 * DAY, t + 40 * DAY),  # starts on the last second of the latest
+    ]:
+        with reverts("ProjectsMonitoringPeriodOverlaps", ref="ID012", start=start, end=end):
+            world.issue("ID012", [(holder, 10)], start=start, end=end)
+    assert len(_gaps(world, "ID012")) == 3
+    # A period that fills a gap exactly, to the second, removes it; one that leaves a side free
+    # shrinks it.
+    world.issue("ID012", [(holder, 10)], start=t + 19 * DAY + 1, end=t + 22 * DAY - 1)
+    world.issue("ID012", [(holder, 10)], start=t + 25 * DAY + 1, end=t + 28 * DAY)
+    assert _gaps(world, "ID012") == [(t + 5 * DAY, t + 10 * DAY), (t + 28 * DAY, t + 30 * DAY)]
+    world.issue("ID012", [(holder, 10)], start=t + 8 * DAY, end=t + 10 * DAY - 1)
+    assert _gaps(world, "ID012") == [(t + 5 * DAY, t + 8 * DAY), (t + 28 * DAY, t + 30 * DAY)]
+    assert _span(world.projects.projectInfo("ID012")) == (t, t + 39 * DAY, 7)
+
+
+def test_consecutive_periods_leave_nothing_between_them(world: World) -> None:
+    """Periods at most PERIOD_ADJACENCY (a day) apart are consecutive: no gap is kept between
+    them, so nothing can be issued there later. Periods given as dates (midnight UTC, the next
+    starting the day after the last ends) are exactly a day apart, and no period given as dates
+    could fit between them."""
+    holder = world.jp.companies[0]
+    t = BASE_TIME
+    assert int(world.projects.PERIOD_ADJACENCY()) == DAY
+    world.issue("ID012", [(holder, 1)], start=t, end=t + 9 * DAY)
+    world.issue("ID012", [(holder, 1)], start=t + 10 * DAY, end=t + 19 * DAY)  # the next day
+    world.issue("ID012", [(holder, 1)], start=t + 19 * DAY + 1, end=t + 29 * DAY)  # next second
+    assert _gaps(world, "ID012") == []
+    for start, end in [(t + 9 * DAY + 1, t + 9 * DAY + 2), (t + 10 * DAY - 1, t + 10 * DAY - 1)]:
+        with reverts("ProjectsMonitoringPeriodOverlaps", ref="ID012", start=start, end=end):
+            world.issue("ID012", [(holder, 1)], start=start, end=end)
+    # One second more than a day apart: the space is kept, and a sub-day period fits into it.
+    world.issue("ID012", [(holder, 1)], start=t + 30 * DAY + 1, end=t + 39 * DAY)
+    assert _gaps(world, "ID012") == [(t + 29 * DAY, t + 30 * DAY + 1)]
+    # Filling its middle leaves two spaces of at most a day: neither is kept.
+    world.issue("ID012", [(holder, 1)], start=t + 29 * DAY + 1, end=t + 30 * DAY)
+    assert _gaps(world, "ID012") == []
+    # The same before a project's first period: a period ending the day before it starts fits
+    # and leaves no gap; one ending earlier leaves one.
+    world.issue("ID012", [(holder, 1)], start=t - 10 * DAY, end=t - DAY)
+    assert _gaps(world, "ID012") == []
+    world.issue("ID012", [(holder, 1)], start=t - 30 * DAY, end=t - 20 * DAY)
+    assert _gaps(world, "ID012") == [(t - 20 * DAY, t - 10 * DAY)]
+    assert _span(world.projects.projectInfo("ID012")) == (t - 30 * DAY, t + 39 * DAY, 7)
+
+
+def test_a_filled_gap_is_replaced_by_the_last_and_times_are_kept_to_2_pow_40(
+    world: World,
+) -> None:
+    """Gaps are kept one a slot in no order; a gap a period fills exactly is replaced by the last
+    one, so each of the others is still found and checked. Times up to MAX_MONITORING_TIME
+    (2^40 - 1) are kept exactly, later ones are refused."""
+    holder = world.jp.companies[0]
+    t = BASE_TIME
+    top = MAX_MONITORING_TIME
+    spans = [(t + 10 * DAY * k, t + 10 * DAY * k + 4 * DAY) for k in range(5)]
+    for start, end in spans:
+        world.issue("ID012", [(holder, 1)], start=start, end=end)
+    gaps = [(a[1], b[0]) for a, b in pairwise(spans)]
+    assert _gaps(world, "ID012") == gaps
+    # Fill the first gap exactly: the last one takes its slot, and all three others still refuse
+    # an overlap and take a period.
+    world.issue("ID012", [(holder, 1)], start=gaps[0][0] + 1, end=gaps[0][1] - 1)
+    assert _gaps(world, "ID012") == gaps[1:]
+    assert tuple(world.projects.periodGaps("ID012")[0]) == gaps[3]
+    for after, before in gaps[1:]:
+        with reverts("ProjectsMonitoringPeriodOverlaps", ref="ID012", start=after, end=after + 1):
+            world.issue("ID012", [(holder, 1)], start=after, end=after + 1)
+        world.issue("ID012", [(holder, 1)], start=after + 1, end=before - 1)
+    assert _gaps(world, "ID012") == []
+    # The latest possible end, and a gap up to it.
+    last = world.issue("ID012", [(holder, 1)], start=top - 10, end=top)
+    assert world.projects.projectInfo("ID012").lastMonitoringEnd == top
+    assert _gaps(world, "ID012") == [(spans[-1][1], top - 10)]
+    assert last == int(world.registry.batchCount())
+    with reverts("ProjectsMonitoringPeriodOverlaps", ref="ID012", start=top, end=top):
+        world.issue("ID012", [(holder, 1)], start=top, end=top)
+    # A period ending after 2^40 - 1 seconds is refused, whether or not it starts within.
+    for start in (top, top + 1):
+        with reverts("ProjectsInvalidMonitoringPeriod", start=start, end=top + 1):
+            world.issue("ID013", [(holder, 1)], start=start, end=top + 1)
+    assert world.projects.projectInfo("ID013").batchCount == 0
+    view_reverts(world.projects, "periodGaps", "ID999", error="ProjectsUnknownProject", ref="ID999")
 
 
 def test_issuance_refusals(world: World) -> None:
@@ -397,75 +519,6 @@ def test_an_account_named_by_two_allocations_holds_both_in_one_holding(world: Wo
     assert registry.accountInfo(a).nonEmptyHoldings == count_a + 1
     assert whole_list(registry.accountBatches, a).count(batch) == 1
     assert whole_list(registry.accountBatches, host)[0] == batch
-
-
-def test_periods_may_arrive_out_of_order_but_never_overlap(world: World) -> None:
-    holder = world.jp.companies[0]
-    world.issue("ID012", [(holder, 10)], start=BASE_TIME + 1000, end=BASE_TIME + 1999)
-    world.issue("ID012", [(holder, 10)], start=BASE_TIME + 3000, end=BASE_TIME + 3999)
-    # An earlier period, and one in the gap, arrive late: both fit.
-    world.issue("ID012", [(holder, 10)], start=BASE_TIME, end=BASE_TIME + 999)
-    world.issue("ID012", [(holder, 10)], start=BASE_TIME + 2000, end=BASE_TIME + 2500)
-    info = world.projects.projectInfo("ID012")
-    assert (info.batchCount, info.lastMonitoringEnd) == (4, BASE_TIME + 3999)
-    assert list(world.projects.projectBatches("ID012")) == [1, 2, 3, 4]
-    assert [tuple(p) for p in world.projects.projectPeriods("ID012")] == [
-        (1, BASE_TIME + 1000, BASE_TIME + 1999),
-        (2, BASE_TIME + 3000, BASE_TIME + 3999),
-        (3, BASE_TIME, BASE_TIME + 999),
-        (4, BASE_TIME + 2000, BASE_TIME + 2500),
-    ]
-    # A late period overlapping any of them is refused, naming that batch.
-    with reverts(
-        "ProjectsMonitoringPeriodOverlaps",
-        ref="ID012",
-        batchId=4,
-        batchStart=BASE_TIME + 2000,
-        batchEnd=BASE_TIME + 2500,
-    ):
-        world.issue("ID012", [(holder, 10)], start=BASE_TIME + 2501 - 1, end=BASE_TIME + 2600)
-    with reverts("ProjectsMonitoringPeriodOverlaps", ref="ID012", batchId=2):
-        world.issue("ID012", [(holder, 10)], start=BASE_TIME + 2999, end=BASE_TIME + 3000)
-    world.issue("ID012", [(holder, 10)], start=BASE_TIME + 2501, end=BASE_TIME + 2999)
-
-
-def test_periods_kept_two_a_slot_are_each_checked_and_read_back(world: World) -> None:
-    """JCMProjects keeps a project's periods two a storage slot (its 2k-th and 2k+1-th): each half
-    of a pair, and the lone first half of the last pair, is compared with a late period and read
-    back by the views; times up to MAX_MONITORING_TIME (2^40 - 1) are kept exactly, later ones
-    are refused."""
-    holder = world.jp.companies[0]
-    top = MAX_MONITORING_TIME
-    spans = [(BASE_TIME + 1000 * k, BASE_TIME + 1000 * k + 499) for k in (1, 3, 5, 7, 9)]
-    batches = [world.issue("ID012", [(holder, 1)], start=s, end=e) for s, e in spans]
-    assert [tuple(p) for p in world.projects.projectPeriods("ID012")] == [
-        (b, s, e) for b, (s, e) in zip(batches, spans, strict=True)
-    ]
-    # Each of the five (first halves: 0, 2, 4; second halves: 1, 3) refuses a late overlapping
-    # period, named by its batch.
-    for index, (start, end) in enumerate(spans):
-        with reverts(
-            "ProjectsMonitoringPeriodOverlaps",
-            ref="ID012",
-            batchId=batches[index],
-            batchStart=start,
-            batchEnd=end,
-        ):
-            world.issue("ID012", [(holder, 1)], start=end, end=end + 100)
-    # The gaps still take late periods, into the second half of the last pair and on.
-    late = world.issue("ID012", [(holder, 1)], start=BASE_TIME + 2000, end=BASE_TIME + 2999)
-    last = world.issue("ID012", [(holder, 1)], start=top - 10, end=top)
-    periods = [tuple(p) for p in world.projects.projectPeriods("ID012")]
-    assert periods[5:] == [(late, BASE_TIME + 2000, BASE_TIME + 2999), (last, top - 10, top)]
-    assert list(world.projects.projectBatches("ID012")) == [*batches, late, last]
-    assert world.projects.projectInfo("ID012").lastMonitoringEnd == top
-    with reverts("ProjectsMonitoringPeriodOverlaps", ref="ID012", batchId=last):
-        world.issue("ID012", [(holder, 1)], start=top, end=top)
-    # A period ending after 2^40 - 1 seconds is refused, whether or not it starts within.
-    for start in (top, top + 1):
-        with reverts("ProjectsInvalidMonitoringPeriod", start=start, end=top + 1):
-            world.issue("ID013", [(holder, 1)], start=start, end=top + 1)
-    assert world.projects.projectInfo("ID013").batchCount == 0
 
 
 def test_a_verification_report_is_issued_for_once(world: World) -> None:
@@ -715,3 +768,40 @@ def test_issuance_beyond_the_serial_space_is_refused(world: World) -> None:
             set_storage, [registry.address, hex(COUNTERS_SLOT), "0x" + original.hex()]
         )
     assert registry.latestSerial() == (word >> LAST_SERIAL_SHIFT) & (2**40 - 1)
+
+
+PROJECTS_SLOT = 0  # JCMProjects._projects, its first state variable
+BATCH_COUNT_SHIFT = 16 + 64 + 40 + 40
+
+
+def test_a_late_period_is_refused_once_a_project_has_its_most_batches(world: World) -> None:
+    """A period that arrives out of order is compared with at most MAX_BATCHES_PER_PROJECT
+    batches' gaps: beyond, only a period after the latest is taken. The project's batch count is
+    moved to the bound with anvil's setStorageAt, and put back after."""
+    w3, projects = world.projects.provider.web3, world.projects
+    holder = world.jp.companies[0]
+    world.issue("ID012", [(holder, 1)], start=BASE_TIME + 10 * DAY, end=BASE_TIME + 19 * DAY)
+    slot = int.from_bytes(keccak(keccak(text="ID012") + PROJECTS_SLOT.to_bytes(32, "big")), "big")
+    original = w3.eth.get_storage_at(projects.address, slot)
+    word = int.from_bytes(original, "big")
+    info = projects.projectInfo("ID012")
+    # The slot is the one assumed: it holds the first start, latest end and batch count.
+    assert (word >> (16 + 64)) & (2**40 - 1) == info.firstMonitoringStart
+    assert (word >> (16 + 64 + 40)) & (2**40 - 1) == info.lastMonitoringEnd
+    assert (word >> BATCH_COUNT_SHIFT) & (2**32 - 1) == info.batchCount == 1
+    at_bound = (word & ~((2**32 - 1) << BATCH_COUNT_SHIFT)) | (
+        MAX_BATCHES_PER_PROJECT << BATCH_COUNT_SHIFT
+    )
+    w3.provider.make_request(
+        "anvil_setStorageAt",
+        [projects.address, hex(slot), "0x" + at_bound.to_bytes(32, "big").hex()],
+    )
+    try:
+        with reverts("ProjectsTooManyBatches", ref="ID012", max=MAX_BATCHES_PER_PROJECT):
+            world.issue("ID012", [(holder, 1)], start=BASE_TIME, end=BASE_TIME + 5 * DAY)
+        world.issue("ID012", [(holder, 1)], start=BASE_TIME + 20 * DAY, end=BASE_TIME + 29 * DAY)
+        assert projects.projectInfo("ID012").batchCount == MAX_BATCHES_PER_PROJECT + 1
+    finally:
+        w3.provider.make_request(
+            "anvil_setStorageAt", [projects.address, hex(slot), "0x" + original.hex()]
+        )

@@ -4,8 +4,9 @@
 (``tests/support/invariants.py``) and adds what the fuzzer can also see on chain:
 
 - 4. no double issuance: a project's batches have well-formed monitoring periods that never
-  overlap (in whatever order they arrived), its ``lastMonitoringEnd`` (the latest end) and
-  ``batchCount`` agree with them, no committee used a decision id for two batches or corrections,
+  overlap (in whatever order they arrived), its ``firstMonitoringStart``, ``lastMonitoringEnd``,
+  ``batchCount`` and ``periodGaps`` (the spaces a late period may fill) agree with them, no
+  committee used a decision id for two batches or corrections,
   and no verification report backs more credits than its verified reductions;
 - 5. no double registration: project references and document hashes are each used once;
 - 7. permissioning: only opened accounts hold credits, and closed accounts hold none;
@@ -27,6 +28,7 @@ from typing import Any
 
 from eth_utils import keccak
 
+from registry_client.domain import PERIOD_ADJACENCY
 from registry_client.models import ZERO_ADDRESS, AccountStatus, SerialLocation
 from support.batches import issued_batches
 from support.invariants import RegistrySnapshot, assert_registry_invariants
@@ -73,6 +75,11 @@ def _views(world: World, accounts: Iterable[str]) -> dict[str, Any]:
     refs = projects.call_many([("projectRefAt", (i,)) for i in range(count)])
     infos = projects.call_many([("projectInfo", (ref,)) for ref in refs])
     views.update((f"project {ref}", info) for ref, info in zip(refs, infos, strict=True))
+    gaps = projects.call_many([("periodGaps", (ref,)) for ref in refs])
+    views.update(
+        (f"gaps {ref}", tuple(sorted(tuple(g) for g in found)))
+        for ref, found in zip(refs, gaps, strict=True)
+    )
     views["projects"] = tuple(refs)
     return views
 
@@ -126,6 +133,16 @@ def _check_projects(
         )
         assert int(info[7]) == max(end for _, end, _ in spans), (
             f"project {ref}: lastMonitoringEnd is not its latest period's end"
+        )
+        assert int(info[9]) == spans[0][0], (
+            f"project {ref}: firstMonitoringStart is not its earliest period's start"
+        )
+        # what a late period may still fill: every space between consecutive periods longer than
+        # a day, and nothing else
+        between = [(end, start) for (_, end, _), (start, _, _) in pairwise(spans)]
+        expected = tuple(sorted((a, b) for a, b in between if b - a > PERIOD_ADJACENCY))
+        assert views[f"gaps {ref}"] == expected, (
+            f"project {ref}: periodGaps {views[f'gaps {ref}']} but its periods leave {expected}"
         )
 
 

@@ -512,6 +512,16 @@ class RegistryMachine(RuleBasedStateMachine):
             0, 3
         ) * DAY
         end = start + self.rnd.randint(0, 90) * DAY
+        spaces = project.gaps()
+        if project.periods and self._chance(1, 3):
+            # a late period: into a gap, or before the first period; it may not fit, and the
+            # model says whether the contract takes it
+            first = min(s for _, s, _ in project.periods)
+            after, before = self.rnd.choice([*spaces, (first - 40 * DAY, first)])
+            start = self.rnd.randint(after, before)
+            length = self.rnd.choice((0, 1, DAY, 5 * DAY))
+            end = min(start + length, before + self.rnd.randint(-1, 1))
+            start, end = min(start, end), max(start, end)
         receivers = [  # mostly active accounts of the committee's two registries
             a
             for a in self._holding_accounts((JP, country))

@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from registry_client.decisions import decision_id
 from registry_client.domain import (
     MAX_ALLOCATIONS,
+    MAX_BATCHES_PER_PROJECT,
     MAX_MEMBERS_PER_SIDE,
     MAX_MONITORING_TIME,
     MAX_RANGES_PER_HOLDING,
@@ -24,6 +26,7 @@ from registry_client.domain import (
     MAX_TEXT_BYTES,
     MAX_VINTAGE,
     MIN_VINTAGE,
+    PERIOD_ADJACENCY,
 )
 from registry_client.models import (
     AccountKind,
@@ -204,6 +207,25 @@ class ProjectModel:
     batches: int = 0
     #: (batch id, monitoring start, monitoring end) of each batch, in issuance order
     periods: list[tuple[int, int, int]] = field(default_factory=list)
+
+    def gaps(self) -> list[tuple[int, int]]:
+        """The spaces between the project's periods longer than ``PERIOD_ADJACENCY``, as
+        ``(previous end, next start)``, sorted: those a later period may still fill."""
+        spans = sorted((start, end) for _, start, end in self.periods)
+        return [
+            (previous_end, next_start)
+            for (_, previous_end), (next_start, _) in pairwise(spans)
+            if next_start - previous_end > PERIOD_ADJACENCY
+        ]
+
+    def period_free(self, start: int, end: int) -> bool:
+        """Whether ``[start, end]`` fits: after the latest period, before the first, or strictly
+        within a gap."""
+        if not self.periods:
+            return True
+        if start > max(e for _, _, e in self.periods) or end < min(s for _, s, _ in self.periods):
+            return True
+        return any(after < start and end < before for after, before in self.gaps())
 
 
 @dataclass
@@ -733,13 +755,22 @@ class Model:
             or issuance.monitoring_end > MAX_MONITORING_TIME
         ):
             return Expected("ProjectsInvalidMonitoringPeriod")
-        for batch_id, start, end in project.periods:
-            # periods may arrive in any order; the first overlapping batch is named
-            if issuance.monitoring_start <= end and start <= issuance.monitoring_end:
-                return Expected(
-                    "ProjectsMonitoringPeriodOverlaps",
-                    {"ref": project.ref, "batchId": batch_id, "batchStart": start, "batchEnd": end},
-                )
+        start, end = issuance.monitoring_start, issuance.monitoring_end
+        # out of order (into a gap or before the first period) only while the project has room to
+        # look past its batches
+        if (
+            project.periods
+            and start <= project.last_end
+            and project.batches >= MAX_BATCHES_PER_PROJECT
+        ):
+            return Expected(
+                "ProjectsTooManyBatches",
+                {"ref": project.ref, "max": MAX_BATCHES_PER_PROJECT},
+            )
+        if not project.period_free(start, end):
+            return Expected(
+                "ProjectsMonitoringPeriodOverlaps", {"ref": project.ref, "start": start, "end": end}
+            )
         if not MIN_VINTAGE <= issuance.vintage <= MAX_VINTAGE:
             return Expected("ProjectsInvalidVintage")
         if decision_id(issuance.decision_ref) != issuance.decision_id:

@@ -3,16 +3,16 @@
 The storage layout's promise, checked where it is paid: a batch's first retirement into Japan's or
 the host's retirement account fills exactly one new storage slot in any contract, its record's
 commitment (the sink counts in the batch's slot, written anyway); a third registry's sink fills its
-own holding slot too. An issuance's monitoring period takes half a slot of JCMProjects: the
-project's issuance at one position opens the slot, the next fills it. The breakdown adds up to the
-receipt's ``gasUsed``.
+own holding slot too. An issuance whose monitoring period follows the previous one (the next day)
+keeps nothing of its period in a slot of its own; one after a gap of more than a day keeps the gap
+in one new slot of JCMProjects. The breakdown adds up to the receipt's ``gasUsed``.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from bench.gas import OTHER_PERIOD_POSITION
+from bench.gas import AFTER_A_GAP
 from bench.trace import Traced, trace
 
 ISSUANCE = "committee.issue_credits.2+2_signatures.4_allocations"
@@ -22,7 +22,7 @@ RETIREMENTS = (
     "cancel.first_of_batch",
     "retire.third_registry.first_of_batch",
 )
-TRACED = (*RETIREMENTS, ISSUANCE, OTHER_PERIOD_POSITION)
+TRACED = (*RETIREMENTS, ISSUANCE, AFTER_A_GAP)
 
 
 @pytest.fixture(scope="module")
@@ -60,18 +60,17 @@ def test_a_third_registrys_first_retirement_of_a_batch_fills_its_sinks_slot_too(
     assert _new_slots(traced["retire.third_registry.first_of_batch"]) == 2
 
 
-def test_an_issuances_period_opens_a_pair_slot_or_fills_its_other_half(
-    traced: dict[str, Traced],
-) -> None:
-    """The measured target fills a pair's second half; the same issuance at the other position
-    opens a new slot: one new slot more in JCMProjects, and in no other contract."""
-    filling, opening = traced[ISSUANCE], traced[OTHER_PERIOD_POSITION]
-    assert opening.parts["JCMProjects"].new_slots == filling.parts["JCMProjects"].new_slots + 1
-    assert _new_slots(opening) == _new_slots(filling) + 1
+def test_a_consecutive_period_fills_no_slot_and_a_gap_one(traced: dict[str, Traced]) -> None:
+    """The measured target's period starts the day after the previous one ends: JCMProjects
+    fills one new slot, the verification report's marker. The same issuance a week later keeps
+    the space between the periods in one new slot more of JCMProjects, and in no other contract."""
+    consecutive, after_gap = traced[ISSUANCE], traced[AFTER_A_GAP]
+    assert after_gap.parts["JCMProjects"].new_slots == 2
+    assert _new_slots(after_gap) == _new_slots(consecutive) + 1
     # 4 holdings, the batch in the ledger and in JCMArticle6, and in JCMProjects the verification
     # report's marker, which holds the batch record's commitment (one report, one issuance)
-    assert _new_slots(filling) == 7
-    assert filling.parts["JCMProjects"].new_slots == 1
+    assert _new_slots(consecutive) == 7
+    assert consecutive.parts["JCMProjects"].new_slots == 1
 
 
 def test_an_issuance_logs_only_each_allocations_mint_on_the_ledger(

@@ -102,10 +102,10 @@ def test_the_messages_read_as_the_domain_speaks() -> None:
         "holders' movements are paused until 2026-01-01 by the authority of side ID"
     )
     overlap = decode_revert(
-        _revert("ProjectsMonitoringPeriodOverlaps", "ID012", 7, 1704067200, 1735603200)
+        _revert("ProjectsMonitoringPeriodOverlaps", "ID012", 1704067200, 1735603200)
     )
     assert isinstance(overlap, errors.InvalidInput)
-    assert "overlaps batch 7 of project ID012, which covers 2024-01-01 to 2024-12-31" in (
+    assert "period 2024-01-01 to 2024-12-31 overlaps a period project ID012 was issued for" in (
         overlap.message
     )
     outsider = decode_revert(_revert("GovernanceNotProposedAuthority", b"MN", ADDRESS))
