@@ -9,6 +9,7 @@ import typer
 
 from registry_client.cli import output
 from registry_client.cli.common import JsonOption, address, connect
+from registry_client.domain import to_timestamp
 from registry_client.text import printable
 
 if TYPE_CHECKING:
@@ -64,11 +65,21 @@ def project_show(
     ref: Annotated[str, typer.Argument(help="Project reference, e.g. ID013.")],
     as_json: JsonOption = False,
 ) -> None:
-    """Show a registered project."""
-    project = connect(ctx).project(ref)
+    """Show a registered project, with its batches' monitoring periods."""
+    client = connect(ctx)
+    project = client.project(ref)
     if as_json:
         output.print_json(project)
         return
+    periods = [
+        (
+            f"batch {batch.id}",
+            f"{output.when(batch.monitoring_start)} .. {output.when(batch.monitoring_end)}",
+        )
+        for batch in sorted(
+            client.project_batches(ref), key=lambda b: to_timestamp(b.monitoring_start)
+        )
+    ]
     output.show(
         output.fields(
             f"Project {project.ref}",
@@ -79,8 +90,8 @@ def project_show(
                 ("PDD hash", project.pdd_hash),
                 ("validation report hash", project.validation_report_hash),
                 ("registered", output.when(project.registered_at)),
-                ("last monitoring period end", output.when(project.last_monitoring_end)),
                 ("batches", project.batch_count),
+                *periods,
             ],
         )
     )

@@ -66,6 +66,9 @@ def test_registry_views(world: World) -> None:
     assert "jp2" in jcm.ok("country", "show", "ID").stdout  # members named by the user's keys
     project = jcm.json("project", "show", "ID012")
     assert project["methodology"] == "ID_AM002" and project["batch_count"] == 2
+    assert project["first_monitoring_start"] is not None
+    shown = jcm.ok("project", "show", "ID012").stdout
+    assert "batch 1" in shown and "batch 2" in shown and "2024-06-30" in shown  # their periods
     assert [p["ref"] for p in jcm.json("project", "list", "--country", "id")] == ["ID012"]
     assert "ID012" in jcm.ok("project", "list").stdout
     shown = jcm.json("batch", "show", str(batch))

@@ -129,6 +129,51 @@ def test_projects(world: World) -> None:
         client.project("XX999")
 
 
+def test_project_batches_and_what_a_late_period_may_fill(world: World) -> None:
+    """The project's two batches have consecutive periods (2023-01-01 to 06-30, then 07-01 to
+    12-31): their records come from one log query on the project's key, verified, and nothing
+    between them is free, so a period there is warned of before anyone signs."""
+    client = world.client()
+    project = client.project(PROJECT)
+    assert project.first_monitoring_start == datetime(2023, 1, 1, tzinfo=UTC)
+    batches = client.project_batches(PROJECT)
+    assert [(b.id, b.monitoring_start.day, b.monitoring_end.month) for b in batches] == [
+        (1, 1, 6),
+        (2, 1, 12),
+    ]
+    assert batches[0] == client.batch_record(1)
+    assert client.period_gaps(PROJECT) == []
+    with pytest.raises(NotFound, match="no project 'XX999'"):
+        client.project_batches("XX999")
+
+    def warnings(start: str, end: str) -> list[str]:
+        issuance = world.issuance("JC-ID-late", [(world.alice.address, 1)], start=start, end=end)
+        return client.decision_warnings(world.decision_for(client, issuance=issuance))
+
+    assert warnings("2022-01-01", "2022-12-31") == []  # before the first period
+    assert warnings("2024-01-01", "2024-12-31") == []  # after the latest
+    assert warnings("2023-06-01", "2023-07-31") == [
+        "the monitoring period overlaps batch 1 of project ID012, which covers 2023-01-01 to "
+        "2023-06-30"
+    ]
+    # after batch 1's last day begins and before batch 2's first: no overlap to the second,
+    # but the two periods are consecutive and nothing is kept between them
+    assert warnings("2023-06-30T12:00:00Z", "2023-06-30T13:00:00Z") == [
+        "the monitoring period falls between two consecutive periods of project ID012 (at most a "
+        "day apart), where no period can be issued"
+    ]
+
+
+def test_project_batches_refuses_a_node_that_hides_one(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = world.client()
+    real = client.w3.eth.get_logs
+    monkeypatch.setattr(client.w3.eth, "get_logs", lambda query: real(query)[:1])
+    with pytest.raises(RecordMismatch, match="served 1 BatchIssued events of project ID012"):
+        client.project_batches(PROJECT)
+
+
 def test_locate_serials_and_block_ids(world: World) -> None:
     client = world.client()
     held = client.locate(4500)
