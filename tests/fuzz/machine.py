@@ -518,8 +518,11 @@ class RegistryMachine(RuleBasedStateMachine):
             # model says whether the contract takes it
             first = min(s for _, s, _ in project.periods)
             after, before = self.rnd.choice([*spaces, (first - 40 * DAY, first)])
-            start = self.rnd.randint(after, before)
-            length = self.rnd.choice((0, 1, DAY, 5 * DAY))
+            # at the gap's edges (the second after a period, or on its last second) or anywhere
+            start = self.rnd.choice(
+                (after, after + 1, after + DAY, self.rnd.randint(after, before))
+            )
+            length = self.rnd.choice((0, 1, DAY, 5 * DAY, 60 * DAY))
             end = min(start + length, before + self.rnd.randint(-1, 1))
             start, end = min(start, end), max(start, end)
         receivers = [  # mostly active accounts of the committee's two registries
@@ -590,7 +593,12 @@ class RegistryMachine(RuleBasedStateMachine):
         country = self.rnd.choice(PARTNERS)
         decision = self._new_issuance(country, self._label("issue"))
         signatures, entries = self._signed(decision, self._pick_quorum(country))
-        self._issue("issue_credits", country, decision, signatures, entries)
+        project = self.model.projects[decision.issuance.project_ref]
+        # a period that starts before the project's latest end must find room before the first
+        # period or in a gap: counted apart, so the report shows the gap logic was exercised
+        late = project.batches > 0 and decision.issuance.monitoring_start <= project.last_end
+        rule = "issue_credits:late_period" if late else "issue_credits"
+        self._issue(rule, country, decision, signatures, entries)
 
     @rule()
     def refused_decision(self) -> None:
